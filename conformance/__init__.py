@@ -1,0 +1,1 @@
+"""The conformance harness: scenarios in, certified results out (DESIGN.md, "Data flow")."""

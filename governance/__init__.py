@@ -1,0 +1,1 @@
+"""Packaging Council elections, votes and motions under PEP 772."""

@@ -1,0 +1,5 @@
+"""``python -m wheelnext`` runs the CLI."""
+
+from wheelnext.cli import main
+
+main()

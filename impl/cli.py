@@ -1,0 +1,93 @@
+"""The ``wheelnext`` command line.
+
+Sub-commands live beside the code they drive and are imported only when
+invoked, so ``wheelnext variants ...`` never pays for the index server's
+imports. Every :class:`~wheelnext.errors.WheelnextError` (and a missing or
+unreadable file) becomes one ``error:`` line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import click
+
+from wheelnext import __version__
+from wheelnext.errors import WheelnextError
+
+#: command name -> "module:attribute" of a click command or group.
+COMMANDS: dict[str, str] = {
+    "build": "wheelnext.build.cli:build",
+    "index": "wheelnext.index.cli:index",
+    "variants": "wheelnext.variants.cli:variants",
+    "wheel": "wheelnext.wheel_cli:wheel",
+    "install": "wheelnext.install.cli:install",
+    "lock": "wheelnext.install.cli:lock",
+    "conformance": "wheelnext.conformance.cli:conformance",
+    "governance": "wheelnext.governance.cli:governance",
+}
+
+
+def _available(target: str) -> bool:
+    module = target.partition(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, target in COMMANDS.items() if _available(target))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _available(target):
+            return None
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wheelnext")
+def cli() -> None:
+    """Build, serve, install and certify the new kinds of Python wheels.
+
+    Reference implementations of the WheelNext proposals (PEPs 766, 771, 777,
+    778, 817/825) and the Packaging Council's election rules (PEP 772).
+    """
+
+
+def fail(message: str) -> None:
+    """Print one ``error:`` line and exit with status 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script; turns user errors into one line."""
+    try:
+        status = cli.main(args=argv, prog_name="wheelnext", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except WheelnextError as exc:
+        fail(str(exc))
+    except FileNotFoundError as exc:
+        fail(f"{exc.filename}: no such file or directory")
+    except IsADirectoryError as exc:
+        fail(f"{exc.filename}: is a directory")
+    except PermissionError as exc:
+        fail(f"{exc.filename}: permission denied")
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -1,0 +1,155 @@
+"""Distribution filenames: wheels, Wheel 2.0 ``.whlx`` files and sdists.
+
+``packaging.utils.parse_wheel_filename`` knows neither the PEP 825 variant
+label nor the PEP 777 ``.whlx`` extension. This module takes those parts off
+and hands the rest to ``packaging``, so every other rule (name
+normalization, build tags, compressed tag sets) stays theirs.
+
+PEP 825, "Variant label": the filename becomes
+``{distribution}-{version}(-{build tag})?-{python tag}-{abi tag}-{platform tag}(-{variant label})?.whl``;
+"The Python tag component MUST NOT start with a digit", which is what tells
+a six-part name with a build tag from one with a label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.tags import Tag
+from packaging.utils import (
+    BuildTag,
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from wheelnext.errors import InvalidFilename
+
+#: PEP 825: "non-empty and consist only of 0-9, a-z, _ and . ASCII characters".
+VARIANT_LABEL_RE = re.compile(r"^[0-9a-z_.]+$")
+#: PEP 825: "The label null is reserved and always corresponds to the variant
+#: with zero properties".
+NULL_LABEL = "null"
+#: PEP 817 ("Variant label") bounds labels at 1-16 characters; PEP 825 removed
+#: the bound (its change log: "Removed the variant label length limitation").
+#: We follow PEP 825 and offer the PEP 817 bound as an option.
+PEP817_MAX_LABEL_LENGTH = 16
+
+WHEEL_EXTENSIONS = (".whl", ".whlx")
+
+
+def validate_variant_label(label: str, *, max_length: int | None = None) -> str:
+    """Return *label* if it is a valid variant label, else raise :class:`InvalidFilename`."""
+    if not VARIANT_LABEL_RE.match(label):
+        raise InvalidFilename(
+            f"variant label {label!r}: must be non-empty and use only 0-9, a-z, '_' and '.'"
+        )
+    if max_length is not None and len(label) > max_length:
+        raise InvalidFilename(
+            f"variant label {label!r}: longer than {max_length} characters"
+        )
+    return label
+
+
+@dataclass(frozen=True)
+class WheelFilename:
+    """The parts of a wheel filename, variant label and extension included."""
+
+    name: NormalizedName
+    version: Version
+    build: BuildTag
+    tags: frozenset[Tag]
+    variant_label: str | None
+    extension: str
+
+    @property
+    def is_variant(self) -> bool:
+        return self.variant_label is not None
+
+    @property
+    def is_null_variant(self) -> bool:
+        return self.variant_label == NULL_LABEL
+
+    @property
+    def is_wheel2(self) -> bool:
+        """True for the ``.whlx`` extension PEP 777 reserves for future wheel versions."""
+        return self.extension == ".whlx"
+
+
+def parse_wheel_name(filename: str) -> WheelFilename:
+    """Parse a ``.whl`` or ``.whlx`` filename, with or without a variant label."""
+    for extension in WHEEL_EXTENSIONS:
+        if filename.endswith(extension):
+            break
+    else:
+        raise InvalidFilename(f"{filename}: not a wheel filename (expected .whl or .whlx)")
+    stem = filename[: -len(extension)]
+    parts = stem.split("-")
+    label: str | None = None
+    if len(parts) == 7 or (len(parts) == 6 and not parts[2][:1].isdigit()):
+        label = validate_variant_label(parts.pop())
+    elif len(parts) not in (5, 6):
+        raise InvalidFilename(f"{filename}: wrong number of '-'-separated parts")
+    try:
+        name, version, build, tags = parse_wheel_filename("-".join(parts) + ".whl")
+    except InvalidWheelFilename as exc:
+        raise InvalidFilename(f"{filename}: {exc}") from None
+    return WheelFilename(name, version, build, tags, label, extension)
+
+
+def parse_sdist_name(filename: str) -> tuple[NormalizedName, Version]:
+    """Parse a ``.tar.gz`` or ``.zip`` source distribution filename."""
+    try:
+        return parse_sdist_filename(filename)
+    except InvalidSdistFilename as exc:
+        raise InvalidFilename(f"{filename}: {exc}") from None
+
+
+def escape_name(name: str) -> str:
+    """The distribution name as a filename component (binary distribution format)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def wheel_name(
+    name: str,
+    version: str | Version,
+    tag: str,
+    *,
+    build: str | None = None,
+    variant_label: str | None = None,
+    extension: str = ".whl",
+) -> str:
+    """Compose a wheel filename; *tag* is ``python-abi-platform`` (compressed sets allowed)."""
+    if extension not in WHEEL_EXTENSIONS:
+        raise InvalidFilename(f"extension {extension!r}: expected .whl or .whlx")
+    parts = [escape_name(name), str(Version(str(version)))]
+    if build:
+        parts.append(build)
+    parts.append(tag)
+    if variant_label is not None:
+        parts.append(validate_variant_label(variant_label))
+    filename = "-".join(parts) + extension
+    parse_wheel_name(filename)
+    return filename
+
+
+def sdist_name(name: str, version: str | Version) -> str:
+    """The source distribution filename for *name* and *version* (``.tar.gz``)."""
+    return f"{escape_name(name)}-{Version(str(version))}.tar.gz"
+
+
+def is_distribution_filename(filename: str) -> bool:
+    """True for anything an index serves as a distribution file."""
+    return filename.endswith((*WHEEL_EXTENSIONS, ".tar.gz", ".zip"))
+
+
+def project_of(filename: str) -> NormalizedName:
+    """The normalized project name a distribution filename belongs to."""
+    if filename.endswith(WHEEL_EXTENSIONS):
+        return parse_wheel_name(filename).name
+    return canonicalize_name(parse_sdist_name(filename)[0])

@@ -1,0 +1,1 @@
+"""The shipped conformance scenarios: TOML files, one folder per PEP."""
