@@ -5,10 +5,10 @@ label nor the PEP 777 ``.whlx`` extension. This module takes those parts off
 and hands the rest to ``packaging``, so every other rule (name
 normalization, build tags, compressed tag sets) stays theirs.
 
-PEP 825, "Variant label": the filename becomes
-``{distribution}-{version}(-{build tag})?-{python tag}-{abi tag}-{platform tag}(-{variant label})?.whl``;
-"The Python tag component MUST NOT start with a digit", which is what tells
-a six-part name with a build tag from one with a label.
+PEP 825, "Variant label", appends an optional ``-{variant label}`` after the
+platform tag, and says "The Python tag component MUST NOT start with a
+digit", which is what tells a six-part name with a build tag from one with a
+label.
 """
 
 from __future__ import annotations
