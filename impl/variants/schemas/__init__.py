@@ -1,0 +1,1 @@
+"""JSON schemas of the variant metadata formats, copied from the PEP appendices."""
