@@ -1,0 +1,622 @@
+"""Scenario files: the model and a validating loader.
+
+The format is documented in ``docs/components/conformance-scenarios.rst``;
+this module is its only reader. A bad file raises :class:`ScenarioError` whose
+message is ``path:line: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from wheelnext.conformance._lines import KeyPath, LineMap
+from wheelnext.errors import InvalidFilename, WheelnextError
+from wheelnext.filenames import parse_wheel_name
+
+FORMAT = 1
+LEVELS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY", "rule", "extension")
+STRATEGIES = ("index-priority", "version-priority")
+EXITS = ("success", "failure")
+ABSENT = "absent"
+PLACEHOLDERS = ("{purelib}", "{platlib}", "{scripts}", "{data}", "{root}")
+_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_INDEX = re.compile(r"^[a-z][a-z0-9-]*$")
+_PROPERTY = re.compile(r"^[a-z0-9_]+ :: [a-z0-9_]+ :: [a-z0-9_.]+$")
+
+
+class ScenarioError(WheelnextError):
+    """A scenario file breaks the scenario format."""
+
+
+@dataclass(frozen=True)
+class SpecRef:
+    """Where a scenario's rule is written and how strong it is."""
+
+    pep: int | None
+    document: str | None
+    section: str
+    sentence: str
+    level: str
+    requirements: tuple[str, ...] = ()
+
+    @property
+    def conformance(self) -> bool:
+        """False for an ``extension``: reported apart from conformance."""
+        return self.level != "extension"
+
+
+@dataclass(frozen=True)
+class IndexDef:
+    """One index server of a scenario and the builder tables of its packages."""
+
+    name: str
+    packages: tuple[Mapping[str, Any], ...] = ()
+    error: int | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """The abstract install request; ``None`` / empty means the key was not given."""
+
+    requirements: tuple[str, ...]
+    indexes: tuple[str, ...]
+    index_strategy: str | None = None
+    pin: Mapping[str, str] = field(default_factory=dict)
+    mirrors: tuple[tuple[str, ...], ...] = ()
+    variant_properties: tuple[str, ...] | None = None
+    wheel: str | None = None
+    no_deps: bool = False
+
+    def capabilities(self) -> frozenset[str]:
+        """Request keys an adapter must be able to express."""
+        needed = set()
+        if len(self.indexes) > 1:
+            needed.add("indexes")
+        if self.index_strategy:
+            needed.add(f"index-strategy:{self.index_strategy}")
+        if self.pin:
+            needed.add("pin")
+        if self.mirrors:
+            needed.add("mirrors")
+        if self.variant_properties is not None:
+            needed.add("variant-properties")
+        if self.wheel:
+            needed.add("wheel")
+        if self.no_deps:
+            needed.add("no-deps")
+        return frozenset(needed)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What one project's installation must look like."""
+
+    versions: frozenset[str]
+    variants: frozenset[str | bool] | None = None
+
+    def describe(self) -> str:
+        text = " or ".join(sorted(self.versions))
+        if self.variants is not None:
+            labels = sorted("non-variant" if v is False else str(v) for v in self.variants)
+            text += f" (variant {' or '.join(labels)})"
+        return text
+
+
+@dataclass(frozen=True)
+class RequestsExpectation:
+    """Expectations on the index servers' request log."""
+
+    asked: tuple[str, ...] = ()
+    not_asked: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+    not_asked_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One acceptable behaviour: every expectation that is set must hold."""
+
+    name: str = ""
+    exit: frozenset[str] | None = None
+    installed: Mapping[str, Installed] | None = None
+    installed_exact: bool = True
+    files_present: tuple[str, ...] = ()
+    files_absent: tuple[str, ...] = ()
+    symlinks: Mapping[str, str] = field(default_factory=dict)
+    not_symlinks: tuple[str, ...] = ()
+    output_contains: tuple[str, ...] = ()
+    output_excludes: tuple[str, ...] = ()
+    writes_outside: bool = False
+    requests: RequestsExpectation | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario file, validated."""
+
+    id: str
+    title: str
+    spec: SpecRef
+    indexes: tuple[IndexDef, ...]
+    request: Request
+    outcomes: tuple[Outcome, ...]
+    path: Path
+    group: str
+    digest: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    python: SpecifierSet | None = None
+    timeout: float | None = None
+
+    def index(self, name: str) -> IndexDef:
+        return next(i for i in self.indexes if i.name == name)
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one parsed file, raising ``path:line:`` errors."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = LineMap(text)
+
+    def fail(self, where: KeyPath, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.path}:{self.lines.line(where)}: {message}")
+
+    def table(self, value: Any, where: KeyPath, allowed: Iterable[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"{_dotted(where)} must be a table")
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise self.fail((*where, unknown[0]), f"unknown key {_dotted((*where, unknown[0]))!r}")
+        return value
+
+    def string(self, value: Any, where: KeyPath) -> str:
+        if not isinstance(value, str):
+            raise self.fail(where, f"{_dotted(where)} must be a string")
+        return value
+
+    def strings(self, value: Any, where: KeyPath) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, f"{_dotted(where)} must be a list of strings")
+        return tuple(value)
+
+    def one_or_many(self, value: Any, where: KeyPath) -> tuple[str, ...]:
+        return (self.string(value, where),) if not isinstance(value, list) else self.strings(
+            value, where
+        )
+
+
+def _dotted(where: KeyPath) -> str:
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where).replace(".[", "[")
+
+
+def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
+    """Read and validate one scenario file."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    reader = _Reader(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = match.group(1) if match else "1"
+        raise ScenarioError(f"{path}:{line}: invalid TOML: {exc}") from None
+    reader.table(
+        data, (), ("format", "scenario", "spec", "packages", "indexes", "request", "expect")
+    )
+    if data.get("format") != FORMAT:
+        raise reader.fail(("format",), f"format must be {FORMAT}")
+    for required in ("scenario", "spec", "request", "expect"):
+        if required not in data:
+            raise reader.fail((), f"missing table [{required}]")
+
+    head = reader.table(
+        data["scenario"], ("scenario",), ("id", "title", "description", "tags", "python", "timeout")
+    )
+    if "id" not in head or "title" not in head:
+        raise reader.fail(("scenario",), "[scenario] needs id and title")
+    sid = reader.string(head["id"], ("scenario", "id"))
+    if not _ID.match(sid):
+        raise reader.fail(("scenario", "id"), f"id {sid!r} must match {_ID.pattern}")
+    python = None
+    if "python" in head:
+        try:
+            python = SpecifierSet(reader.string(head["python"], ("scenario", "python")))
+        except InvalidSpecifier:
+            raise reader.fail(("scenario", "python"), "python must be a version specifier") from None
+    timeout = head.get("timeout")
+    if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
+        raise reader.fail(("scenario", "timeout"), "timeout must be a positive number")
+
+    spec = _spec(reader, data["spec"])
+    indexes = _indexes(reader, data.get("packages", {}), data.get("indexes", {}))
+    request = _request(reader, data["request"], indexes)
+    outcomes = _outcomes(reader, data["expect"], {i.name for i in indexes})
+    return Scenario(
+        id=sid,
+        title=reader.string(head["title"], ("scenario", "title")),
+        description=reader.string(head.get("description", ""), ("scenario", "description")),
+        tags=reader.strings(head.get("tags", []), ("scenario", "tags")),
+        python=python,
+        timeout=float(timeout) if timeout is not None else None,
+        spec=spec,
+        indexes=indexes,
+        request=request,
+        outcomes=outcomes,
+        path=path,
+        group=group if group is not None else (f"PEP {spec.pep}" if spec.pep else path.parent.name),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _spec(reader: _Reader, value: Any) -> SpecRef:
+    where: KeyPath = ("spec",)
+    table = reader.table(
+        value, where, ("pep", "document", "section", "sentence", "level", "requirements")
+    )
+    pep = table.get("pep")
+    document = table.get("document")
+    if (pep is None) == (document is None):
+        raise reader.fail(where, "[spec] needs exactly one of pep and document")
+    if pep is not None and (not isinstance(pep, int) or isinstance(pep, bool) or pep <= 0):
+        raise reader.fail((*where, "pep"), "pep must be a positive integer")
+    for key in ("section", "sentence", "level"):
+        if key not in table:
+            raise reader.fail(where, f"[spec] needs {key}")
+    level = reader.string(table["level"], (*where, "level"))
+    if level not in LEVELS:
+        raise reader.fail((*where, "level"), f"level must be one of {', '.join(LEVELS)}")
+    return SpecRef(
+        pep=pep,
+        document=None if document is None else reader.string(document, (*where, "document")),
+        section=reader.string(table["section"], (*where, "section")),
+        sentence=reader.string(table["sentence"], (*where, "sentence")),
+        level=level,
+        requirements=reader.strings(table.get("requirements", []), (*where, "requirements")),
+    )
+
+
+def _check_package(reader: _Reader, table: Any, where: KeyPath) -> Mapping[str, Any]:
+    if not isinstance(table, dict):
+        raise reader.fail(where, f"{_dotted(where)} must be a table")
+    for key in ("name", "version"):
+        if key not in table:
+            raise reader.fail(where, f"package table needs {key}")
+    try:
+        from wheelnext.build import spec_from_mapping
+    except ImportError:  # the builder has not landed: the materializer reports it instead
+        return table
+    try:
+        spec_from_mapping(table, source=f"{reader.path}:{reader.lines.line(where)}")
+    except WheelnextError as exc:
+        raise reader.fail(where, f"{_dotted(where)}: {exc}") from None
+    return table
+
+
+def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ...]:
+    if not isinstance(packages, dict):
+        raise reader.fail(("packages",), "packages must be tables [[packages.<index>]]")
+    if not isinstance(options, dict):
+        raise reader.fail(("indexes",), "indexes must be tables [indexes.<index>]")
+    result = []
+    for name in sorted(set(packages) | set(options)):
+        if not _INDEX.match(name):
+            where: KeyPath = ("packages" if name in packages else "indexes", name)
+            raise reader.fail(where, f"index name {name!r} must match {_INDEX.pattern}")
+        tables = packages.get(name, [])
+        if not isinstance(tables, list):
+            raise reader.fail(("packages", name), f"use [[packages.{name}]] (an array of tables)")
+        checked = tuple(
+            _check_package(reader, t, ("packages", name, i)) for i, t in enumerate(tables)
+        )
+        opts = reader.table(options.get(name, {}), ("indexes", name), ("error",))
+        error = opts.get("error")
+        if error is not None and (not isinstance(error, int) or not 400 <= error <= 599):
+            raise reader.fail(("indexes", name, "error"), "error must be an HTTP status 400-599")
+        result.append(IndexDef(name=name, packages=checked, error=error))
+    return tuple(result)
+
+
+def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Request:
+    where: KeyPath = ("request",)
+    table = reader.table(
+        value,
+        where,
+        (
+            "requirements",
+            "indexes",
+            "index-strategy",
+            "pin",
+            "mirrors",
+            "variant-properties",
+            "wheel",
+            "no-deps",
+        ),
+    )
+    names = [i.name for i in indexes]
+    requirements = reader.strings(table.get("requirements", []), (*where, "requirements"))
+    for requirement in requirements:
+        try:
+            Requirement(requirement)
+        except InvalidRequirement as exc:
+            raise reader.fail((*where, "requirements"), f"{requirement!r}: {exc}") from None
+    if "indexes" in table:
+        order = reader.strings(table["indexes"], (*where, "indexes"))
+    elif len(names) == 1:
+        order = (names[0],)
+    else:
+        raise reader.fail(where, "request.indexes is required when there is not exactly one index")
+    for name in order:
+        if name not in names:
+            raise reader.fail((*where, "indexes"), f"index {name!r} has no packages or [indexes]")
+    if len(set(order)) != len(order):
+        raise reader.fail((*where, "indexes"), "an index is listed twice")
+    strategy = table.get("index-strategy")
+    if strategy is not None and strategy not in STRATEGIES:
+        raise reader.fail((*where, "index-strategy"), f"index-strategy must be {STRATEGIES}")
+    pin = reader.table(table.get("pin", {}), (*where, "pin"), table.get("pin", {}))
+    for project, index in pin.items():
+        if reader.string(index, (*where, "pin", project)) not in order:
+            raise reader.fail((*where, "pin", project), f"pin names unknown index {index!r}")
+    mirrors_raw = table.get("mirrors", [])
+    if not isinstance(mirrors_raw, list):
+        raise reader.fail((*where, "mirrors"), "mirrors must be a list of lists of index names")
+    mirrors = tuple(reader.strings(group, (*where, "mirrors")) for group in mirrors_raw)
+    for group in mirrors:
+        for name in group:
+            if name not in order:
+                raise reader.fail((*where, "mirrors"), f"mirror {name!r} is not in request.indexes")
+    properties = None
+    if "variant-properties" in table:
+        properties = reader.strings(table["variant-properties"], (*where, "variant-properties"))
+        for prop in properties:
+            if not _PROPERTY.match(prop):
+                raise reader.fail(
+                    (*where, "variant-properties"),
+                    f"{prop!r} is not 'namespace :: feature :: value'",
+                )
+    wheel = table.get("wheel")
+    if wheel is not None:
+        wheel = reader.string(wheel, (*where, "wheel"))
+        _check_wheel(reader, wheel, indexes)
+    elif not requirements:
+        raise reader.fail(where, "request needs requirements or wheel")
+    no_deps = table.get("no-deps", False)
+    if not isinstance(no_deps, bool):
+        raise reader.fail((*where, "no-deps"), "no-deps must be true or false")
+    return Request(
+        requirements=requirements,
+        indexes=order,
+        index_strategy=strategy,
+        pin=dict(pin),
+        mirrors=mirrors,
+        variant_properties=properties,
+        wheel=wheel,
+        no_deps=no_deps,
+    )
+
+
+def _check_wheel(reader: _Reader, wheel: str, indexes: Sequence[IndexDef]) -> None:
+    where: KeyPath = ("request", "wheel")
+    try:
+        parsed = parse_wheel_name(wheel)
+    except InvalidFilename as exc:
+        raise reader.fail(where, str(exc)) from None
+    for index in indexes:
+        for table in index.packages:
+            try:
+                same_version = Version(str(table["version"])) == parsed.version
+            except InvalidVersion:
+                continue
+            if canonicalize_name(str(table["name"])) == parsed.name and same_version:
+                return
+    raise reader.fail(where, f"no package table builds {wheel!r}")
+
+
+_OUTCOME_KEYS = (
+    "exit",
+    "installed",
+    "installed-exact",
+    "files-present",
+    "files-absent",
+    "symlinks",
+    "not-symlinks",
+    "output-contains",
+    "output-excludes",
+    "writes-outside",
+    "requests",
+)
+
+
+def _outcomes(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Outcome, ...]:
+    where: KeyPath = ("expect",)
+    table = reader.table(value, where, (*_OUTCOME_KEYS, "one-of"))
+    common = {k: v for k, v in table.items() if k != "one-of"}
+    alternatives = table.get("one-of")
+    if alternatives is None:
+        return (_outcome(reader, common, where, "", index_names),)
+    if not isinstance(alternatives, list) or not alternatives:
+        raise reader.fail((*where, "one-of"), "use [[expect.one-of]] tables")
+    result = []
+    for i, alt in enumerate(alternatives):
+        alt_where: KeyPath = (*where, "one-of", i)
+        alt = reader.table(alt, alt_where, (*_OUTCOME_KEYS, "name"))
+        if "name" not in alt:
+            raise reader.fail(alt_where, "each [[expect.one-of]] needs a name")
+        name = reader.string(alt["name"], (*alt_where, "name"))
+        merged = {**common, **{k: v for k, v in alt.items() if k != "name"}}
+        result.append(_outcome(reader, merged, alt_where, name, index_names))
+    return tuple(result)
+
+
+def _outcome(
+    reader: _Reader, table: dict[str, Any], where: KeyPath, name: str, index_names: set[str]
+) -> Outcome:
+    exit_ = None
+    if "exit" in table:
+        exit_ = frozenset(reader.one_or_many(table["exit"], (*where, "exit")))
+        if not exit_ <= set(EXITS):
+            raise reader.fail((*where, "exit"), "exit must be 'success', 'failure' or both")
+    installed = None
+    if "installed" in table:
+        raw = reader.table(table["installed"], (*where, "installed"), table["installed"])
+        installed = {
+            canonicalize_name(project): _installed(reader, spec, (*where, "installed", project))
+            for project, spec in raw.items()
+        }
+    flags = {}
+    for key in ("installed-exact", "writes-outside"):
+        flags[key] = table.get(key, key == "installed-exact")
+        if not isinstance(flags[key], bool):
+            raise reader.fail((*where, key), f"{key} must be true or false")
+    paths = {}
+    for key in ("files-present", "files-absent", "not-symlinks"):
+        paths[key] = reader.strings(table.get(key, []), (*where, key))
+        for p in paths[key]:
+            _check_path(reader, p, (*where, key))
+    symlinks = reader.table(table.get("symlinks", {}), (*where, "symlinks"), table.get("symlinks", {}))
+    for p, target in symlinks.items():
+        _check_path(reader, p, (*where, "symlinks", p))
+        reader.string(target, (*where, "symlinks", p))
+    requests = None
+    if "requests" in table:
+        requests = _requests(reader, table["requests"], (*where, "requests"), index_names)
+    return Outcome(
+        name=name,
+        exit=exit_,
+        installed=installed,
+        installed_exact=flags["installed-exact"],
+        files_present=paths["files-present"],
+        files_absent=paths["files-absent"],
+        symlinks=dict(symlinks),
+        not_symlinks=paths["not-symlinks"],
+        output_contains=reader.strings(table.get("output-contains", []), (*where, "output-contains")),
+        output_excludes=reader.strings(table.get("output-excludes", []), (*where, "output-excludes")),
+        writes_outside=flags["writes-outside"],
+        requests=requests,
+    )
+
+
+def _installed(reader: _Reader, value: Any, where: KeyPath) -> Installed:
+    variants: frozenset[str | bool] | None = None
+    if isinstance(value, dict):
+        table = reader.table(value, where, ("version", "variant"))
+        if "version" not in table:
+            raise reader.fail(where, "installed table needs version")
+        if "variant" in table:
+            raw = table["variant"]
+            options = raw if isinstance(raw, list) else [raw]
+            if not all(v is False or isinstance(v, str) for v in options):
+                raise reader.fail((*where, "variant"), "variant must be labels or false")
+            variants = frozenset(options)
+        value = table["version"]
+    versions = reader.one_or_many(value, where)
+    for v in versions:
+        if v != ABSENT:
+            try:
+                Version(v)
+            except InvalidVersion:
+                raise reader.fail(where, f"{v!r} is not a version or 'absent'") from None
+    return Installed(versions=frozenset(versions), variants=variants)
+
+
+def _check_path(reader: _Reader, path: str, where: KeyPath) -> None:
+    if path.startswith("{") and not path.startswith(PLACEHOLDERS):
+        raise reader.fail(where, f"{path!r}: unknown placeholder, use one of {PLACEHOLDERS}")
+    if path.startswith("/"):
+        raise reader.fail(where, f"{path!r}: paths are relative to the environment")
+
+
+def _requests(
+    reader: _Reader, value: Any, where: KeyPath, index_names: set[str]
+) -> RequestsExpectation:
+    table = reader.table(value, where, ("asked", "not-asked", "order", "not-asked-for"))
+    lists = {
+        key: reader.strings(table.get(key, []), (*where, key))
+        for key in ("asked", "not-asked", "order")
+    }
+    nested = reader.table(table.get("not-asked-for", {}), (*where, "not-asked-for"), index_names)
+    not_asked_for = {
+        index: tuple(canonicalize_name(p) for p in reader.strings(projects, (*where, index)))
+        for index, projects in nested.items()
+    }
+    for key, names in lists.items():
+        for name in names:
+            if name not in index_names:
+                raise reader.fail((*where, key), f"unknown index {name!r}")
+    return RequestsExpectation(
+        asked=lists["asked"],
+        not_asked=lists["not-asked"],
+        order=lists["order"],
+        not_asked_for=not_asked_for,
+    )
+
+
+def shipped_dir() -> Path:
+    """The folder of scenarios shipped with wheelnext."""
+    import wheelnext.scenarios
+
+    return Path(next(iter(wheelnext.scenarios.__path__)))
+
+
+def load_scenarios(
+    dirs: Sequence[Path] = (), *, select: Sequence[str] = ()
+) -> list[Scenario]:
+    """Load every scenario under *dirs* (default: the shipped set), sorted by id.
+
+    *select* keeps scenarios whose id, group or a tag matches one of the
+    ``fnmatch`` patterns.
+    """
+    import fnmatch
+
+    roots = list(dirs) or [shipped_dir()]
+    seen: dict[str, Path] = {}
+    result = []
+    for root in roots:
+        if not root.is_dir():
+            raise ScenarioError(f"{root}: not a directory of scenarios")
+        for path in sorted(root.rglob("*.toml")):
+            if path.name.startswith("_") or "__pycache__" in path.parts:
+                continue
+            scenario = load_scenario(path)
+            if scenario.id in seen:
+                raise ScenarioError(
+                    f"{path}:{LineMap(path.read_text()).line(('scenario', 'id'))}: "
+                    f"duplicate id {scenario.id!r} (also in {seen[scenario.id]})"
+                )
+            seen[scenario.id] = path
+            result.append(scenario)
+    if select:
+        result = [
+            s
+            for s in result
+            if any(
+                fnmatch.fnmatch(s.id, pat)
+                or fnmatch.fnmatch(s.group, pat)
+                or any(fnmatch.fnmatch(t, pat) for t in s.tags)
+                for pat in select
+            )
+        ]
+    return sorted(result, key=lambda s: s.id)
+
+
+def suite_digest(scenarios: Iterable[Scenario]) -> str:
+    """The hash of a scenario set: ids and file contents, independent of paths."""
+    h = hashlib.sha256()
+    for s in sorted(scenarios, key=lambda s: s.id):
+        h.update(f"{s.id}\0{s.digest}\n".encode())
+    return h.hexdigest()
