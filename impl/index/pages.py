@@ -1,0 +1,104 @@
+"""The simple API pages in both serializations: PEP 503 HTML and PEP 691 JSON.
+
+File URLs are absolute paths on this server (``/files/...`` or
+``/NAME/files/...``): PEP 503 "URLs may be either absolute or relative as
+long as they point to the correct location", and PEP 691 resolves them "as if
+it were HTML".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from wheelnext.index.repository import ListedFile, Project
+
+#: PEP 700 added ``versions``, ``size`` and ``upload-time`` as API version 1.1;
+#: the optional features of 1.2 to 1.4 (tracks, provenance, project status)
+#: are not served, so 1.1 is the version whose features this index has.
+API_VERSION = "1.1"
+
+
+def _html_page(title: str, body: list[str]) -> bytes:
+    lines = [
+        "<!DOCTYPE html>",
+        "<html>",
+        "  <head>",
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">',
+        f"    <title>{escape(title)}</title>",
+        "  </head>",
+        "  <body>",
+        f"    <h1>{escape(title)}</h1>",
+        *(f"    {line}<br>" for line in body),
+        "  </body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(lines).encode()
+
+
+def project_list_html(names: Sequence[str], base: str) -> bytes:
+    """PEP 503 "a single anchor element per project in the repository"."""
+    return _html_page(
+        "Simple index",
+        [f'<a href="{escape(base + name)}/">{escape(name)}</a>' for name in names],
+    )
+
+
+def project_list_json(names: Sequence[str]) -> bytes:
+    document = {"meta": {"api-version": API_VERSION}, "projects": [{"name": n} for n in names]}
+    return json.dumps(document).encode()
+
+
+def _anchor(file: ListedFile, files_base: str) -> str:
+    attributes = [f'href="{escape(files_base + file.filename)}#sha256={file.sha256}"']
+    if file.requires_python is not None:
+        # PEP 503: "< and > have to be HTML encoded as &lt; and &gt;".
+        attributes.append(f'data-requires-python="{escape(file.requires_python)}"')
+    if file.core_metadata_sha256 is not None:
+        # PEP 714: "MUST be emitted using the attribute name data-core-metadata";
+        # the legacy name "MAY also be emitted ... it MUST match".
+        value = f"sha256={file.core_metadata_sha256}"
+        attributes.append(f'data-core-metadata="{value}"')
+        attributes.append(f'data-dist-info-metadata="{value}"')
+    if file.yanked is not None:
+        attributes.append(f'data-yanked="{escape(file.yanked)}"' if file.yanked else "data-yanked")
+    return f"<a {' '.join(attributes)}>{escape(file.filename)}</a>"
+
+
+def project_html(project: Project, files_base: str) -> bytes:
+    return _html_page(
+        f"Links for {project.name}", [_anchor(f, files_base) for f in project.files]
+    )
+
+
+def _file_json(file: ListedFile, files_base: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "filename": file.filename,
+        "url": files_base + file.filename,
+        "hashes": {"sha256": file.sha256},
+        "size": file.size,
+    }
+    if file.upload_time is not None:
+        entry["upload-time"] = file.upload_time
+    if file.requires_python is not None:
+        entry["requires-python"] = file.requires_python
+    if file.core_metadata_sha256 is not None:
+        hashes = {"sha256": file.core_metadata_sha256}
+        entry["core-metadata"] = hashes
+        entry["dist-info-metadata"] = hashes
+    if file.yanked is not None:
+        entry["yanked"] = file.yanked or True
+    return entry
+
+
+def project_json(project: Project, files_base: str) -> bytes:
+    document = {
+        "meta": {"api-version": API_VERSION},
+        "name": project.name,
+        "files": [_file_json(f, files_base) for f in project.files],
+        "versions": project.versions,
+    }
+    return json.dumps(document).encode()

@@ -1,0 +1,253 @@
+"""One index root: a flat directory of distribution files, grouped into projects.
+
+The listing is read from the directory and cached until the directory's
+modification time changes (adding, removing or renaming a file changes it);
+per-file facts are cached until the file itself changes. Only regular files
+directly inside the directory whose real path stays inside it are served, so
+a symlink pointing elsewhere is never followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from wheelnext.filenames import (
+    is_distribution_filename,
+    parse_sdist_name,
+    parse_wheel_name,
+    project_of,
+)
+from wheelnext.index import variants_file
+from wheelnext.index.distribution import DetailsCache, FileDetails
+from wheelnext.variants.errors import InvalidVariantMetadata
+
+logger = logging.getLogger("wheelnext.index")
+
+#: Yanking (PEP 592) sidecar: ``<file>.yanked`` beside the file; its stripped
+#: text is the reason, an empty file yanks without one.
+YANKED_SUFFIX = ".yanked"
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    """One entry of a project page: a distribution or an index-level variants file."""
+
+    filename: str
+    size: int
+    sha256: str
+    upload_time: str | None = None
+    requires_python: str | None = None
+    core_metadata_sha256: str | None = None
+    #: None: not yanked; "": yanked without a reason; else the reason.
+    yanked: str | None = None
+    version: str | None = None
+
+
+@dataclass
+class Project:
+    """What a project page lists, and the bytes of the files generated for it."""
+
+    name: NormalizedName
+    files: list[ListedFile] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    #: Generated ``-variants.json`` files by filename.
+    generated: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The directory listing at one modification time."""
+
+    mtime_ns: int
+    #: project -> filenames (distribution and user-supplied variants files).
+    projects: dict[NormalizedName, tuple[str, ...]]
+
+
+def _version_of(filename: str) -> str | None:
+    try:
+        if filename.endswith((".whl", ".whlx")):
+            return str(parse_wheel_name(filename).version)
+        parsed = variants_file.parse_variants_filename(filename)
+        if parsed is not None:
+            return str(Version(parsed[1]))
+        return str(parse_sdist_name(filename)[1])
+    except (ValueError, InvalidVersion):
+        return None
+
+
+class Repository:
+    """A directory served as one simple repository."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._real_root = self.root.resolve()
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._details = DetailsCache()
+
+    def _scan(self, mtime_ns: int) -> Snapshot:
+        projects: dict[NormalizedName, list[str]] = defaultdict(list)
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                name = entry.name
+                if not self._is_servable(entry):
+                    continue
+                parsed = variants_file.parse_variants_filename(name)
+                try:
+                    if parsed is not None:
+                        project = canonicalize_name(parsed[0])
+                    elif is_distribution_filename(name):
+                        project = project_of(name)
+                    else:
+                        continue
+                except ValueError as exc:
+                    logger.warning("%s: not listed: %s", self.root / name, exc)
+                    continue
+                projects[project].append(name)
+        return Snapshot(mtime_ns, {k: tuple(sorted(v)) for k, v in sorted(projects.items())})
+
+    def _is_servable(self, entry: os.DirEntry[str]) -> bool:
+        """A regular file whose real path is directly inside the root."""
+        try:
+            if not entry.is_file():
+                return False
+            if entry.is_symlink():
+                target = Path(os.path.realpath(entry.path))
+                return target.parent == self._real_root
+        except OSError:
+            return False
+        return True
+
+    def snapshot(self) -> Snapshot:
+        """The current listing; rescanned only when the directory changed."""
+        mtime_ns = os.stat(self.root).st_mtime_ns
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.mtime_ns != mtime_ns:
+                current = self._snapshot = self._scan(mtime_ns)
+        return current
+
+    def project_names(self) -> list[NormalizedName]:
+        return list(self.snapshot().projects)
+
+    def path_of(self, filename: str) -> Path | None:
+        """The path of a listed file, or None: nothing else is ever served."""
+        if "/" in filename or "\\" in filename or filename in {"", ".", ".."}:
+            return None
+        try:
+            project = self._project_for(filename)
+        except ValueError:
+            return None
+        if project is None:
+            return None
+        if filename in self.snapshot().projects.get(project, ()):
+            return self.root / filename
+        return None
+
+    def _project_for(self, filename: str) -> NormalizedName | None:
+        parsed = variants_file.parse_variants_filename(filename)
+        if parsed is not None:
+            return canonicalize_name(parsed[0])
+        if is_distribution_filename(filename):
+            return project_of(filename)
+        return None
+
+    def details(self, filename: str) -> FileDetails | None:
+        path = self.path_of(filename)
+        return None if path is None else self._details.get(path)
+
+    def yanked(self, filename: str) -> str | None:
+        """PEP 592 reason from the ``<file>.yanked`` sidecar ("" = no reason), or None."""
+        try:
+            raw = (self.root / (filename + YANKED_SUFFIX)).read_bytes()
+        except OSError:
+            return None
+        return raw.decode("utf-8", "replace").strip()
+
+    def project(self, name: NormalizedName) -> Project | None:
+        """Everything the project page lists, or None for an unknown project."""
+        filenames = self.snapshot().projects.get(name)
+        if not filenames:
+            return None
+        project = Project(name)
+        versions: set[str] = set()
+        variant_docs: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        supplied: set[str] = set()
+        variant_wheels: dict[str, list[ListedFile]] = defaultdict(list)
+        for filename in filenames:
+            details = self._details.get(self.root / filename)
+            if details is None:
+                continue
+            version = _version_of(filename)
+            listed = ListedFile(
+                filename=filename,
+                size=details.size,
+                sha256=details.sha256,
+                upload_time=details.upload_time,
+                requires_python=details.requires_python,
+                core_metadata_sha256=details.core_metadata_sha256,
+                yanked=self.yanked(filename),
+                version=version,
+            )
+            if variants_file.parse_variants_filename(filename) is not None:
+                if version is not None:
+                    supplied.add(version)
+                    versions.add(version)
+                project.files.append(ListedFile(filename, details.size, details.sha256,
+                                                upload_time=details.upload_time, version=version))
+                continue
+            if version is not None:
+                versions.add(version)
+            if filename.endswith((".whl", ".whlx")) and parse_wheel_name(filename).is_variant:
+                if version is None:
+                    continue
+                if details.variant_metadata is None:
+                    logger.error("%s: variant wheel not listed: %s",
+                                 self.root / filename, details.variant_error)
+                    continue
+                variant_docs[version].append((filename, details.variant_metadata))
+                variant_wheels[version].append(listed)
+                continue
+            project.files.append(listed)
+        for version, docs in sorted(variant_docs.items()):
+            if version in supplied:
+                project.files.extend(variant_wheels[version])
+                continue
+            try:
+                combined = variants_file.combine(docs)
+            except (InvalidVariantMetadata, KeyError, TypeError) as exc:
+                # PEP 825 "Index-level metadata": the file "MUST be provided in all
+                # the responses where the variant wheels are included"; without a
+                # consistent file we leave the release's variant wheels out.
+                logger.error(
+                    "%s %s: variant wheels not listed, no consistent variants.json: %s",
+                    name, version, exc,
+                )
+                continue
+            data = variants_file.render(combined)
+            filename = variants_file.variants_filename(name, version)
+            project.generated[filename] = data
+            project.files.extend(variant_wheels[version])
+            project.files.append(ListedFile(
+                filename, len(data), hashlib.sha256(data).hexdigest(), version=version
+            ))
+        project.files.sort(key=lambda f: f.filename)
+        project.versions = sorted(versions, key=_sort_key)
+        return project
+
+
+def _sort_key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)

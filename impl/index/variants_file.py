@@ -1,0 +1,52 @@
+"""PEP 825 "Index-level metadata": the ``{name}-{version}-variants.json`` file.
+
+"When a package version that includes at least one variant wheel is hosted
+on an index, a corresponding ``{name}-{version}-variants.json`` file MUST be
+hosted as well", listing "all variants available on the package index for
+the package version in question". We auto-generate it by combining the
+wheels' ``variant.json`` ("Variant indexes MAY elect to either auto-generate
+the file ... or allow the user to manually generate it"), and serve a file of
+that name found in the directory verbatim instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from packaging.version import Version
+
+from wheelnext.filenames import escape_name
+from wheelnext.variants.combine import combine_variant_metadata
+
+SUFFIX = "-variants.json"
+
+
+def variants_filename(name: str, version: str | Version) -> str:
+    """``{name}-{version}-variants.json``, "normalized ... as wheel files"."""
+    return f"{escape_name(name)}-{Version(str(version))}{SUFFIX}"
+
+
+def parse_variants_filename(filename: str) -> tuple[str, str] | None:
+    """(escaped name, version) of a ``-variants.json`` filename, or None."""
+    if not filename.endswith(SUFFIX):
+        return None
+    name, sep, version = filename[: -len(SUFFIX)].partition("-")
+    if not sep or not name or not version or "-" in version:
+        return None
+    return name, version
+
+
+def combine(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """Combine ``(source, variant.json)`` pairs into the index-level document.
+
+    Raises :class:`~wheelnext.variants.errors.InvalidVariantMetadata` (or its
+    subclass ``InconsistentVariantMetadata``) naming the disagreeing sources.
+    """
+    return combine_variant_metadata(documents)
+
+
+def render(document: Mapping[str, Any]) -> bytes:
+    """Deterministic bytes of the index-level file (the hash must not vary per request)."""
+    return (json.dumps(document, indent=2) + "\n").encode()
