@@ -170,13 +170,13 @@ def order_variants(
         best: list[tuple[SortKey, VariantProperty]] = []
         compatible: set[VariantProperty] = set()
         for namespace, label_features in variants[label].items():
-            for feature, values in label_features.items():
-                if not values:
+            for feature, wanted in label_features.items():
+                if not wanted:
                     continue
                 provided_values = supported.get(namespace, {}).get(feature, ())
-                ok = [v for v in values if v in provided_values]
+                ok = [v for v in wanted if v in provided_values]
                 if not ok:
-                    reason = _unsupported(namespace, feature, values, provided_values)
+                    reason = _unsupported(namespace, feature, wanted, provided_values)
                     break
                 if namespace not in ns_index:
                     reason = f"namespace {namespace} is not in default-priorities.namespace"
