@@ -1,0 +1,251 @@
+"""Obtaining the ordered supported properties of every provider a package names.
+
+PEP 825/817 "Suggested implementation logic", step 7: AoT providers answer from
+``static-properties``; install-time providers from user-provided information if
+given, else a vendored (built-in) provider, else a trusted plugin run in an
+isolated environment; disabled providers (optional and not enabled, or
+``enable-if`` false) are treated as having no compatible property. Each answer
+carries its source and, for built-ins, the evidence behind every value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheelnext.variants.providers import cache
+from wheelnext.variants.providers.errors import ProviderError, UntrustedProvider
+from wheelnext.variants.providers.loading import (
+    builtin_endpoint,
+    check_namespace,
+    configs_to_mapping,
+    load_endpoint,
+)
+from wheelnext.variants.providers.metadata import ProviderInfo
+
+Features = dict[str, list[str]]
+
+#: How a namespace got its answer (``source`` of :class:`ProviderResult`).
+BUILTIN, USER, STATIC, PLUGIN = "built-in", "user-provided", "static", "plugin"
+DISABLED, UNTRUSTED, FAILED = "disabled", "untrusted", "failed"
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """One namespace's supported features (values most preferred first) and why."""
+
+    namespace: str
+    source: str
+    detail: str
+    features: Features = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class SupportedResult:
+    """Every queried namespace, in the order of the metadata."""
+
+    results: tuple[ProviderResult, ...]
+
+    @property
+    def properties(self) -> dict[str, Features]:
+        """The ``SupportedProperties`` mapping: namespaces with at least one feature."""
+        return {r.namespace: r.features for r in self.results if r.features}
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    """What the user controls: optional providers, overrides, trust, cache, isolation."""
+
+    enable_optional: bool | frozenset[str] = False
+    overrides: Mapping[str, Mapping[str, Sequence[str]]] | None = None
+    overrides_source: str = "WHEELNEXT_VARIANT_PROPERTIES"
+    environment: Mapping[str, str] | None = None
+    allow_list_path: Path | None = None
+    strict_trust: bool = False
+    use_cache: bool = True
+    refresh: bool = False
+    cache_directory: Path | None = None
+    environments_directory: Path | None = None
+    find_links: tuple[str, ...] = ()
+    index_url: str | None = None
+    timeout: float = 30.0
+
+
+def _optional_enabled(options: QueryOptions, namespace: str) -> bool:
+    enabled = options.enable_optional
+    return enabled if isinstance(enabled, bool) else namespace in enabled
+
+
+def _marker_true(expression: str, options: QueryOptions, namespace: str) -> bool:
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        marker = Marker(expression)
+    except InvalidMarker as exc:
+        raise ProviderError(f"providers.{namespace}.enable-if: {exc}") from None
+    environment = dict(options.environment) if options.environment is not None else None
+    return bool(marker.evaluate(environment))
+
+
+def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> ProviderResult:
+    """Query a built-in plugin in this process, through the cache."""
+    from wheelnext import __version__
+
+    directory = options.cache_directory or cache.cache_dir()
+    key = cache.cache_key(namespace, endpoint, __version__)
+    if options.use_cache and not options.refresh:
+        entry = cache.read(directory, key)
+        if entry is not None and isinstance(entry.get("features"), dict):
+            return ProviderResult(
+                namespace, BUILTIN, endpoint, entry["features"], entry.get("evidence", {}), True
+            )
+    plugin = load_endpoint(endpoint)
+    check_namespace(plugin, namespace, endpoint)
+    detection = getattr(plugin, "detection", None)
+    if detection is not None:
+        found = detection()
+        features = configs_to_mapping(found.configs, namespace)
+        evidence = {k: list(v) for k, v in found.evidence.items()}
+    else:
+        features = configs_to_mapping(plugin.get_supported_configs(), namespace)
+        evidence = {}
+    if options.use_cache:
+        cache.write(directory, key, {"features": features, "evidence": evidence})
+    return ProviderResult(namespace, BUILTIN, endpoint, features, evidence)
+
+
+def _active_requirements(info: ProviderInfo) -> list[str]:
+    from packaging.requirements import Requirement
+
+    active = []
+    for requirement in info.requires:
+        marker = Requirement(requirement).marker
+        if marker is None or marker.evaluate():
+            active.append(requirement)
+    return active
+
+
+def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult:
+    """Install (if trusted) and query a third-party plugin in an isolated environment."""
+    from wheelnext.variants.providers.isolated import ensure_environment, run_plugins
+    from wheelnext.variants.providers.trust import load_allow_list
+
+    endpoint = info.endpoint()
+    allow = load_allow_list(options.allow_list_path)
+    dists = [allow.trusted(requirement) for requirement in _active_requirements(info)]
+    if not dists:
+        raise ProviderError(f"providers.{info.namespace}.requires: no requirement applies here")
+    version = " ".join(d.requirement_line() for d in dists)
+    directory = options.cache_directory or cache.cache_dir()
+    key = cache.cache_key(info.namespace, endpoint, version)
+    if options.use_cache and not options.refresh:
+        entry = cache.read(directory, key)
+        if entry is not None and isinstance(entry.get("features"), dict):
+            return ProviderResult(info.namespace, PLUGIN, endpoint, entry["features"], {}, True)
+    base = options.environments_directory or directory.parent / "provider-envs"
+    python = ensure_environment(
+        dists, base, find_links=options.find_links, index_url=options.index_url
+    )
+    answer = run_plugins(python, [endpoint], timeout=options.timeout)[endpoint]
+    if answer.get("namespace") != info.namespace:
+        from wheelnext.variants.providers.errors import PluginConflict
+
+        raise PluginConflict(
+            f"plugin-api {endpoint!r}: serves namespace {answer.get('namespace')!r}, "
+            f"but metadata declares it for {info.namespace!r}"
+        )
+    features = configs_from_json(answer.get("supported"), info.namespace)
+    if options.use_cache:
+        cache.write(directory, key, {"features": features})
+    return ProviderResult(info.namespace, PLUGIN, f"{endpoint} ({version})", features)
+
+
+def configs_from_json(data: Any, namespace: str) -> Features:
+    """Feature configs as the runner wrote them, checked like in-process ones."""
+    if not isinstance(data, list):
+        raise ProviderError(f"provider {namespace!r}: malformed answer")
+
+    class _Config:
+        def __init__(self, item: Any) -> None:
+            if not isinstance(item, dict):
+                raise ProviderError(f"provider {namespace!r}: malformed answer")
+            self.name, self.values = item.get("name"), item.get("values")
+
+    return configs_to_mapping([_Config(item) for item in data], namespace)
+
+
+def query_provider(
+    info: ProviderInfo,
+    static_properties: Mapping[str, Mapping[str, Sequence[str]]],
+    options: QueryOptions,
+) -> ProviderResult:
+    """The answer for one namespace, following step 7 of the suggested logic."""
+    ns = info.namespace
+    if info.optional and not _optional_enabled(options, ns):
+        return ProviderResult(ns, DISABLED, "optional provider not enabled")
+    if info.enable_if is not None and not _marker_true(info.enable_if, options, ns):
+        return ProviderResult(ns, DISABLED, f"enable-if {info.enable_if!r} is false here")
+    if not info.install_time:
+        static = static_properties.get(ns)
+        if not static:
+            return ProviderResult(ns, FAILED, "AoT provider without static-properties")
+        features = {f: list(v) for f, v in static.items()}
+        return ProviderResult(ns, STATIC, "static-properties", features)
+    if options.overrides is not None:
+        given = options.overrides.get(ns, {})
+        reason = [f"given in {options.overrides_source}"]
+        return ProviderResult(
+            ns, USER, options.overrides_source, {f: list(v) for f, v in given.items()},
+            {f"{f} :: {v}": reason for f, vs in given.items() for v in vs},
+        )
+    endpoint = builtin_endpoint(info)
+    if endpoint is not None:
+        return run_builtin(ns, endpoint, options)
+    try:
+        return run_third_party(info, options)
+    except UntrustedProvider as exc:
+        if options.strict_trust:
+            raise
+        return ProviderResult(ns, UNTRUSTED, str(exc))
+
+
+def query_providers(
+    providers: Mapping[str, Mapping[str, Any]],
+    static_properties: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    options: QueryOptions | None = None,
+) -> SupportedResult:
+    """Supported properties for the ``providers`` and ``static-properties`` of variant metadata."""
+    options = options or QueryOptions()
+    results = [
+        query_provider(ProviderInfo.from_mapping(ns, data), static_properties or {}, options)
+        for ns, data in providers.items()
+    ]
+    return SupportedResult(tuple(results))
+
+
+def detect_builtins(
+    options: QueryOptions | None = None, namespaces: Sequence[str] | None = None
+) -> SupportedResult:
+    """What the built-in install-time providers find on this machine (``variants detect``)."""
+    from wheelnext.detect import BUILTINS
+
+    options = options or QueryOptions()
+    results = []
+    for ns, endpoint in BUILTINS.items():
+        if namespaces is not None and ns not in namespaces:
+            continue
+        info = {"plugin-api": endpoint, "requires": ["wheelnext"]}
+        if ns == "blas_lapack":
+            from wheelnext.detect.blas_lapack import static_properties
+
+            results.append(query_provider(
+                ProviderInfo.from_mapping(ns, {**info, "install-time": False}),
+                static_properties(), options,
+            ))
+            continue
+        results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
+    return SupportedResult(tuple(results))
