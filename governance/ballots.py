@@ -1,0 +1,249 @@
+"""Ballots and the ballot files they come from.
+
+A ballot maps candidate names to integer marks: 1 for an approval, 0 to the
+maximum score for STAR. An omitted candidate and a written zero are the same
+ballot (see ``docs/spec-notes/pep772-ballot-validation.rst``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheelnext.governance.errors import InvalidBallots
+
+#: CSV cells that mean "approved" in an approval ballot.
+APPROVAL_MARKS = frozenset({"1", "x", "yes", "y", "true", "approve", "approved", "✓"})
+#: CSV cells that mean "not approved".
+EMPTY_MARKS = frozenset({"", "0", "no", "n", "false", "-"})
+#: Columns of ballot exports that are metadata, never candidates.
+METADATA_COLUMNS = frozenset(
+    {
+        "ballot_id", "id", "elector", "voter", "voter_id", "date_submitted", "date", "precinct",
+        "status", "timestamp", "ip_hash", "election_id", "user_id", "submitted",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RawBallot:
+    """One ballot as read, before validation: marks may be anything the file held."""
+
+    ballot_id: str
+    marks: Mapping[str, str | int]
+    elector: str | None = None
+
+
+@dataclass(frozen=True)
+class BallotFile:
+    """What a ballot file holds: the candidates it names and its raw ballots.
+
+    ``counts`` is set instead of ``ballots`` for exports that publish only totals
+    (Helios results): such a file can be tallied but not validated ballot by ballot.
+    """
+
+    format: str
+    candidates: tuple[str, ...]
+    ballots: tuple[RawBallot, ...] = ()
+    counts: Mapping[str, int] | None = None
+    cast: int | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _cell(value: str) -> str:
+    return value.strip()
+
+
+def read_csv(text: str, source: str, fmt: str = "csv") -> BallotFile:
+    """One row per ballot; a column per candidate; optional ``ballot_id`` and ``elector``."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [_cell(h) for h in next(reader)]
+    except StopIteration:
+        raise InvalidBallots(f"{source}: empty CSV, expected a header row") from None
+    lowered = [h.lower() for h in header]
+    id_col = lowered.index("ballot_id") if "ballot_id" in lowered else None
+    if id_col is None and "id" in lowered:
+        id_col = lowered.index("id")
+    elector_col = None
+    for name in ("elector", "voter", "voter_id"):
+        if name in lowered:
+            elector_col = lowered.index(name)
+            break
+    cand_cols = [i for i, h in enumerate(lowered) if h not in METADATA_COLUMNS]
+    if not cand_cols:
+        raise InvalidBallots(f"{source}: header names no candidate columns")
+    names = [header[i] for i in cand_cols]
+    if any(not n for n in names):
+        raise InvalidBallots(f"{source}: a candidate column has an empty header")
+    if len(set(names)) != len(names):
+        raise InvalidBallots(f"{source}: a candidate column appears twice in the header")
+    ballots: list[RawBallot] = []
+    for row_number, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise InvalidBallots(
+                f"{source}: row {row_number} has {len(row)} cells, header has {len(header)}"
+            )
+        ballot_id = _cell(row[id_col]) if id_col is not None else f"row-{row_number}"
+        elector = _cell(row[elector_col]) if elector_col is not None else None
+        marks: dict[str, str | int] = {}
+        for i, name in zip(cand_cols, names, strict=True):
+            cell = _cell(row[i])
+            if cell:
+                marks[name] = cell
+        ballots.append(RawBallot(ballot_id or f"row-{row_number}", marks, elector or None))
+    return BallotFile(fmt, tuple(names), tuple(ballots))
+
+
+def read_json(data: Any, source: str) -> BallotFile:
+    """Our JSON: ``{"candidates": [...], "ballots": [{"id", "elector", "scores"|"approved"}]}``."""
+    if not isinstance(data, dict) or not isinstance(data.get("ballots"), list):
+        raise InvalidBallots(f"{source}: expected an object with a 'ballots' list")
+    candidates = data.get("candidates", [])
+    if not isinstance(candidates, list) or not all(isinstance(c, str) for c in candidates):
+        raise InvalidBallots(f"{source}: 'candidates' must be a list of names")
+    ballots: list[RawBallot] = []
+    for n, item in enumerate(data["ballots"], start=1):
+        if not isinstance(item, dict):
+            raise InvalidBallots(f"{source}: ballots[{n - 1}] is not an object")
+        ballot_id = str(item.get("id", f"ballot-{n}"))
+        elector = item.get("elector")
+        marks: dict[str, str | int] = {}
+        if "scores" in item:
+            scores = item["scores"]
+            if not isinstance(scores, dict):
+                raise InvalidBallots(f"{source}: ballots[{n - 1}].scores is not an object")
+            for name, value in scores.items():
+                marks[str(name)] = value if isinstance(value, int) else str(value)
+        elif "approved" in item:
+            approved = item["approved"]
+            if not isinstance(approved, list):
+                raise InvalidBallots(f"{source}: ballots[{n - 1}].approved is not a list")
+            for name in approved:
+                marks[str(name)] = 1
+        else:
+            raise InvalidBallots(f"{source}: ballots[{n - 1}] has neither 'scores' nor 'approved'")
+        ballots.append(RawBallot(ballot_id, marks, str(elector) if elector is not None else None))
+    seen = list(candidates)
+    for b in ballots:
+        seen.extend(c for c in b.marks if c not in seen)
+    return BallotFile("json", tuple(dict.fromkeys(seen)), tuple(ballots))
+
+
+def read_helios(data: Mapping[str, Any], source: str) -> BallotFile:
+    """A Helios election with its published result: totals only (ballots are encrypted).
+
+    Assumed shape (Helios' public election JSON plus its ``result``):
+    ``{"questions": [{"answers": [...]}], "result": [[count, ...]]}``; the first question counts.
+    """
+    try:
+        answers = [str(a) for a in data["questions"][0]["answers"]]
+        result = [int(c) for c in data["result"][0]]
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise InvalidBallots(
+            f"{source}: Helios export needs questions[0].answers and result[0]"
+        ) from None
+    if len(answers) != len(result):
+        raise InvalidBallots(f"{source}: Helios answers and result[0] differ in length")
+    cast = data.get("num_cast_votes", data.get("cast"))
+    return BallotFile(
+        "helios",
+        tuple(answers),
+        counts=dict(zip(answers, result, strict=True)),
+        cast=int(cast) if isinstance(cast, int) else None,
+        notes=("Helios publishes totals only: ballots could not be validated one by one.",),
+    )
+
+
+def read_blt(text: str, source: str) -> BallotFile:
+    """OpaVote's ballot export in BLT format (from OpenSTV): weights then candidate numbers.
+
+    For approval contests each ballot line lists the approved candidates in any order.
+    """
+    tokens_lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    lines = [line for line in tokens_lines if line]
+    if not lines:
+        raise InvalidBallots(f"{source}: empty BLT file")
+    try:
+        ncand = int(lines[0].split()[0])
+    except (ValueError, IndexError):
+        raise InvalidBallots(f"{source}: first BLT line must be '<candidates> <seats>'") from None
+    i = 1
+    if lines[i].startswith("-"):
+        i += 1  # withdrawn candidates line
+    raw: list[tuple[int, list[int]]] = []
+    while i < len(lines) and lines[i] != "0":
+        parts = lines[i].split()
+        try:
+            numbers = [int(p) for p in parts]
+        except ValueError:
+            raise InvalidBallots(f"{source}: BLT ballot line {lines[i]!r} is not numbers") from None
+        if not numbers or numbers[-1] != 0:
+            raise InvalidBallots(f"{source}: BLT ballot line {lines[i]!r} must end with 0")
+        raw.append((numbers[0], numbers[1:-1]))
+        i += 1
+    names = [line.strip().strip('"') for line in lines[i + 1 : i + 1 + ncand]]
+    if len(names) != ncand:
+        raise InvalidBallots(f"{source}: BLT file lists {len(names)} names, header says {ncand}")
+    ballots: list[RawBallot] = []
+    counter = 0
+    for weight, prefs in raw:
+        for _ in range(weight):
+            counter += 1
+            marks: dict[str, str | int] = {}
+            for number in prefs:
+                if not 1 <= number <= ncand:
+                    marks[f"#{number}"] = 1
+                else:
+                    marks[names[number - 1]] = 1
+            ballots.append(RawBallot(f"blt-{counter}", marks))
+    return BallotFile("opavote", tuple(names), tuple(ballots))
+
+
+def load_ballots(path: Path, fmt: str = "auto") -> BallotFile:
+    """Read a ballot file; ``fmt`` is csv, json, opavote, helios, bettervoting or auto."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidBallots(f"{source}: not UTF-8 text") from None
+    if fmt == "auto":
+        suffix = path.suffix.lower()
+        if suffix == ".blt":
+            fmt = "opavote"
+        elif suffix == ".json":
+            fmt = "json"
+        else:
+            fmt = "csv"
+    if fmt in ("csv", "bettervoting"):
+        return read_csv(text, source, fmt)
+    if fmt == "opavote":
+        return read_blt(text, source)
+    if fmt in ("json", "helios"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidBallots(f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+        if fmt == "helios" or (isinstance(data, dict) and "questions" in data and "result" in data):
+            return read_helios(data, source)
+        return read_json(data, source)
+    raise InvalidBallots(f"{source}: unknown ballot format {fmt!r}")
+
+
+def ballots_from_marks(marks: Sequence[Mapping[str, int]]) -> BallotFile:
+    """An in-memory ballot file (tests, benchmarks)."""
+    names: dict[str, None] = {}
+    for m in marks:
+        names.update(dict.fromkeys(m))
+    return BallotFile(
+        "memory",
+        tuple(names),
+        tuple(RawBallot(f"b{i}", dict(m)) for i, m in enumerate(marks, start=1)),
+    )

@@ -1,0 +1,138 @@
+"""``wheelnext governance``: tally elections, decide votes and motions, verify audits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wheelnext.governance.audit import audit_record, verify, write_atomic
+from wheelnext.governance.report import markdown
+from wheelnext.governance.tally import METHODS, TallyInputs, TallyOptions, run_tally
+from wheelnext.governance.votes import Motion, NoConfidence
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+@click.group()
+def governance() -> None:
+    """Packaging Council elections, votes and motions under PEP 772."""
+
+
+@governance.command()
+@click.argument("ballots", type=_FILE)
+@click.option("--method", type=click.Choice(METHODS), default="approval", show_default=True,
+              help="approval: top N by count (PSF Board); bloc-star: Multi-winner Bloc STAR.")
+@click.option("--seats", type=click.IntRange(1, 5), default=5, show_default=True)
+@click.option("--candidates", type=_FILE,
+              help="Candidates (JSON with entities, psf_staff, steering_council, sitting) "
+              "or one name per line.")
+@click.option("--electors", type=click.IntRange(0), help="Number of eligible Electors (quorum).")
+@click.option("--roll", type=_FILE, help="Elector roll, one id per line (ballots must match).")
+@click.option("--format", "ballot_format", default="auto", show_default=True,
+              type=click.Choice(["auto", "csv", "json", "opavote", "helios", "bettervoting"]))
+@click.option("--max-score", type=click.IntRange(1), help="Highest mark (default 1 or 5).")
+@click.option("--seed", default="", help="Published seed for the random tie draw.")
+@click.option("--draw", type=click.Choice(["sha256", "psf"]), default="sha256", show_default=True)
+@click.option("--agreements", type=_FILE, help="JSON list of recorded tie agreements.")
+@click.option("--quorum", type=click.Choice(["at-least-half", "more-than-half"]),
+              default="at-least-half", show_default=True)
+@click.option("--cohort-by", type=click.Choice(["rank", "total"]), default="rank",
+              show_default=True, help="What 'highest number of votes' means for cohorts.")
+@click.option("--title", default="Packaging Council election", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown result report here.")
+@click.option("--audit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the audit log here.")
+def tally(
+    ballots: Path, method: str, seats: int, candidates: Path | None, electors: int | None,
+    roll: Path | None, ballot_format: str, max_score: int | None, seed: str, draw: str,
+    agreements: Path | None, quorum: str, cohort_by: str, title: str, as_json: bool,
+    report_md: Path | None, audit: Path | None,
+) -> None:
+    """Count BALLOTS and apply the PEP 772 council rules."""
+    options = TallyOptions(
+        method=method, seats=seats, electors=electors, seed=seed, draw=draw, quorum=quorum,
+        cohort_by=cohort_by, max_score=max_score, ballot_format=ballot_format, title=title,
+    )
+    inputs = TallyInputs(ballots, candidates, roll, agreements)
+    result = run_tally(inputs, options)
+    report = markdown(result.result)
+    if report_md is not None:
+        write_atomic(report_md, report + "\n")
+    if audit is not None:
+        write_atomic(audit, json.dumps(audit_record(inputs, options, result), indent=2,
+                                       ensure_ascii=False) + "\n")
+    _emit(result.result, as_json, report.splitlines())
+
+
+@governance.command("no-confidence")
+@click.option("--target", required=True,
+              help="A member's name, or 'council' for the whole council.")
+@click.option("--electors", type=click.IntRange(0), required=True)
+@click.option("--against", "lack", type=click.IntRange(0), required=True,
+              help="Electors expressing a lack of confidence.")
+@click.option("--for", "support", type=click.IntRange(0), default=0, help="Votes of confidence.")
+@click.option("--basis", type=click.Choice(["electors", "voters"]), default="electors",
+              show_default=True, help="Two thirds of all Electors, or of those who voted.")
+@click.option("--quorum", type=click.Choice(["at-least-half", "more-than-half"]),
+              default="at-least-half", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def no_confidence(target: str, electors: int, lack: int, support: int, basis: str, quorum: str,
+                  as_json: bool) -> None:
+    """Decide a vote of no confidence in a member or the whole council."""
+    data = NoConfidence(target, electors, lack, support, basis, quorum).decide()
+    _emit(data, as_json, [
+        f"No confidence in {target} ({data['kind']}): {lack} against, {support} for, "
+        f"{electors} electors.",
+        f"Quorum: {'met' if data['quorum_met'] else 'not met'}; two thirds ({basis}): "
+        f"{'met' if data['two_thirds_met'] else 'not met'}.",
+        f"Result: {'succeeds' if data['succeeds'] else 'fails'}; "
+        f"consequence: {data['consequence']}.",
+    ])
+
+
+@governance.command()
+@click.option("--vote", "votes", multiple=True, required=True, metavar="MEMBER=VOTE",
+              help="yes, no, abstain or conflicted; repeat for each member.")
+@click.option("--replaces",
+              help="The out-of-touch member this motion replaces (recorded as abstaining).")
+@click.option("--json", "as_json", is_flag=True)
+def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
+    """Decide a Packaging Council motion."""
+    parsed: dict[str, str] = {}
+    for item in votes:
+        member, sep, vote = item.partition("=")
+        if not sep or not member.strip():
+            raise click.BadParameter(f"{item!r} is not MEMBER=VOTE", param_hint="--vote")
+        if member.strip() in parsed:
+            raise click.BadParameter(f"{member.strip()} voted twice", param_hint="--vote")
+        parsed[member.strip()] = vote.strip().lower()
+    data = Motion(parsed, replaces).decide()
+    _emit(data, as_json, [
+        *[str(r) for r in data["rules"]],  # type: ignore[attr-defined]
+        f"yes {data['yes']}, no {data['no']}, abstain {data['abstain']}: {data['outcome']}.",
+    ])
+
+
+@governance.command("verify")
+@click.argument("audit", type=_FILE)
+@click.option("--ballots", type=_FILE, help="Use this ballot file instead of the recorded path.")
+@click.option("--json", "as_json", is_flag=True)
+def verify_command(audit: Path, ballots: Path | None, as_json: bool) -> None:
+    """Recompute the result recorded in AUDIT and confirm it (exit 2 on mismatch)."""
+    result = verify(audit, {"ballots": ballots} if ballots else None)
+    _emit({"verified": True, "elected": result["elected"]}, as_json,
+          [f"verified: {audit} recomputes to the same result; elected "
+           + ", ".join(result["elected"])])

@@ -1,0 +1,270 @@
+"""PEP 772 council rules: eligibility, the two-per-entity limit, cohorts and quorum.
+
+Quotations are from PEP 772, "Specification" (Processes, Term, Conflicts of interest).
+Each open reading is an option whose default is argued in ``docs/spec-notes/pep772-*.rst``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.ties import TieBreaker
+
+COUNCIL_SEATS = 5  # "The Packaging Council will be composed of five individuals."
+ENTITY_LIMIT = 2  # "No more than two Packaging Council members may be employed by ..."
+COHORT_A = 2  # "the two candidates receiving the highest number of votes shall be ... Cohort A"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A candidate or sitting member and the entities they work for or have power over.
+
+    PEP 772: "'employed by' includes other forms of receiving compensation for current
+    work ... 'decision-making power over' an entity includes holding officer/director
+    roles and 25% or more ownership stake."
+    """
+
+    name: str
+    entities: frozenset[str] = frozenset()
+    psf_staff: bool = False
+    steering_council: bool = False
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who stands, who already sits (continuing members), from a candidates file."""
+
+    candidates: tuple[Person, ...]
+    sitting: tuple[Person, ...] = ()
+
+    def person(self, name: str) -> Person:
+        for p in self.candidates:
+            if p.name == name:
+                return p
+        return Person(name)
+
+
+def _person(item: Any, source: str) -> Person:
+    if isinstance(item, str):
+        return Person(item)
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise GovernanceError(f"{source}: each candidate needs a 'name'")
+    entities = item.get("entities", [])
+    if isinstance(entities, str):
+        entities = [entities]
+    if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
+        raise GovernanceError(f"{source}: {item['name']}: 'entities' must be a list of names")
+    return Person(
+        item["name"],
+        frozenset(e.strip().casefold() for e in entities if e.strip()),
+        bool(item.get("psf_staff", False)),
+        bool(item.get("steering_council", False)),
+    )
+
+
+def load_roster(path: Path) -> Roster:
+    """A JSON candidates file (``candidates`` and ``sitting`` lists) or one name per line."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GovernanceError(f"{path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
+            raise GovernanceError(f"{path}: expected an object with a 'candidates' list")
+        cands = tuple(_person(i, str(path)) for i in data["candidates"])
+        sitting = tuple(_person(i, str(path)) for i in data.get("sitting", []))
+    else:
+        cands = tuple(Person(line.strip()) for line in text.splitlines() if line.strip())
+        sitting = ()
+    names = [c.name for c in cands]
+    if len(set(names)) != len(names):
+        raise GovernanceError(f"{path}: a candidate is listed twice")
+    return Roster(cands, sitting)
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """PEP 772: "Quorum for Packaging Council votes ... is 50% of Electors."."""
+
+    electors: int | None
+    cast: int
+    rule: str = "at-least-half"
+
+    @property
+    def met(self) -> bool | None:
+        if self.electors is None:
+            return None
+        if self.rule == "more-than-half":
+            return 2 * self.cast > self.electors
+        return 2 * self.cast >= self.electors
+
+    def to_json(self) -> dict[str, object]:
+        return {"electors": self.electors, "cast": self.cast, "rule": self.rule, "met": self.met}
+
+
+class Count(Protocol):
+    """What a voting method gives the council rules."""
+
+    method: str
+    totals: dict[str, int]
+    rounds: list[dict[str, object]]
+
+    def votes(self, name: str) -> int: ...
+
+    def tiers(self, eligible: Sequence[str]) -> Iterator[list[str]]: ...
+
+
+@dataclass
+class Seating:
+    """The outcome of the council rules and every rule they applied."""
+
+    elected: list[str] = field(default_factory=list)
+    rank: list[str] = field(default_factory=list)
+    excluded: list[dict[str, str]] = field(default_factory=list)
+    disqualified: list[dict[str, object]] = field(default_factory=list)
+    requalified: list[dict[str, object]] = field(default_factory=list)
+    cohorts: dict[str, list[str]] | None = None
+    rules: list[str] = field(default_factory=list)
+    ordered_tiers: list[frozenset[str]] = field(default_factory=list)
+
+
+def _blocked(person: Person, counts: Mapping[str, int]) -> list[str]:
+    return sorted(e for e in person.entities if counts.get(e, 0) >= ENTITY_LIMIT)
+
+
+def seat(
+    count: Count,
+    roster: Roster,
+    seats: int,
+    ties: TieBreaker,
+    cohort_by: str = "rank",
+) -> Seating:
+    """Apply eligibility, the entity limit (with re-qualification) and cohorts.
+
+    The PEP's iterative procedure ("only the top two such vote-getters are elected and
+    the others are disqualified, with the remaining vote-getters elevated in the vote
+    rank. This process is repeated until a valid Packaging Council is formed.") equals
+    one walk down the rank order that skips any candidate whose seating would make a
+    third member of an entity; sitting members count first (the partial-election
+    analogue: "an analogous procedure is applied in order to guarantee that no more than
+    two members of the entire Packaging Council work for the same employer").
+    """
+    out = Seating()
+    if seats < 1:
+        raise GovernanceError(f"--seats: must be at least 1, got {seats}")
+    if len(roster.sitting) + seats > COUNCIL_SEATS:
+        raise GovernanceError(
+            f"--seats: {seats} seats plus {len(roster.sitting)} sitting members exceed "
+            f"the council's {COUNCIL_SEATS}"
+        )
+    eligible: list[str] = []
+    for name in count.totals:
+        person = roster.person(name)
+        if person.psf_staff:
+            out.excluded.append({"name": name, "rule": "psf-staff"})
+            out.rules.append(f"{name}: excluded, 'PSF staff members are not permitted to serve'")
+        elif person.steering_council:
+            out.excluded.append({"name": name, "rule": "steering-council"})
+            out.rules.append(
+                f"{name}: excluded, 'Serving Steering Council members are not permitted to "
+                "concurrently serve'"
+            )
+        else:
+            eligible.append(name)
+    entity_counts: dict[str, int] = {}
+    for member in roster.sitting:
+        for e in member.entities:
+            entity_counts[e] = entity_counts.get(e, 0) + 1
+    if roster.sitting:
+        out.rules.append(
+            "sitting members counted toward the entity limit: "
+            + ", ".join(m.name for m in roster.sitting)
+        )
+    disqualified: list[str] = []
+    for tier in count.tiers(eligible):
+        if len(out.elected) >= seats:
+            break
+        room = seats - len(out.elected)
+        trial = dict(entity_counts)
+        fits = len(tier) <= room
+        for name in tier:
+            person = roster.person(name)
+            if _blocked(person, trial):
+                fits = False
+            for e in person.entities:
+                trial[e] = trial.get(e, 0) + 1
+        if fits or len(tier) == 1:
+            ordered = tier
+        else:
+            ordered = list(ties.order(
+                f"equal votes ({count.votes(tier[0])}) across a seat or entity limit", tier
+            ))
+            out.ordered_tiers.append(frozenset(tier))
+        for name in ordered:
+            out.rank.append(name)
+            person = roster.person(name)
+            if len(out.elected) >= seats:
+                continue
+            blocked = _blocked(person, entity_counts)
+            if blocked:
+                disqualified.append(name)
+                out.disqualified.append({"name": name, "entities": blocked})
+                out.rules.append(
+                    f"{name}: disqualified, would be a third member of {', '.join(blocked)}"
+                )
+                continue
+            out.elected.append(name)
+            for e in person.entities:
+                entity_counts[e] = entity_counts.get(e, 0) + 1
+    if len(out.elected) < seats:
+        for name in disqualified:
+            if len(out.elected) >= seats:
+                break
+            out.elected.append(name)
+            out.requalified.append({"name": name, "entities": _blocked(roster.person(name), {})})
+            out.rules.append(
+                f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
+                " breaking the entity limit"
+            )
+        if len(out.elected) < seats:
+            out.rules.append(
+                f"only {len(out.elected)} of {seats} seats could be filled "
+                "(PEP 772 Vacancies: the PSF Board may appoint or call new elections)"
+            )
+    if seats == COUNCIL_SEATS and not roster.sitting:
+        out.cohorts = _cohorts(count, out, ties, cohort_by)
+    return out
+
+
+def _cohorts(count: Count, out: Seating, ties: TieBreaker, by: str) -> dict[str, list[str]]:
+    """Whole-council election: top two by votes are Cohort A (two years), the rest Cohort B."""
+    elected, rules = out.elected, out.rules
+    position = {n: i for i, n in enumerate(out.rank)}
+    if by == "total":
+        order = sorted(elected, key=lambda n: (-count.votes(n), position[n]))
+        rules.append("cohorts by total votes (ties kept in rank order)")
+    elif by == "rank":
+        order = sorted(elected, key=lambda n: position[n])
+        rules.append("cohorts by rank order of the count")
+    else:
+        raise GovernanceError(f"--cohort-by: unknown value {by!r} (use rank or total)")
+    if count.method == "approval" and len(order) > COHORT_A:
+        edge = count.votes(order[COHORT_A - 1])
+        if count.votes(order[COHORT_A]) == edge:
+            tier = [n for n in order if count.votes(n) == edge]
+            if not any(set(tier) <= t for t in out.ordered_tiers):
+                settled = ties.order(f"equal votes ({edge}) across the cohort A/B boundary", tier)
+                start = min(order.index(n) for n in tier)
+                order[start : start + len(tier)] = list(settled)
+    rules.append("cohort A (two-year term): top two; cohort B (one-year term): next three")
+    return {"A": order[:COHORT_A], "B": order[COHORT_A:]}
+
+
+def names_of(people: Iterable[Person]) -> list[str]:
+    return [p.name for p in people]

@@ -1,0 +1,168 @@
+"""One election, end to end: read, validate, count, apply the council rules, report.
+
+The result is a plain JSON-able mapping, so that ``verify`` can recompute it from the
+audit log and compare it field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheelnext.governance.approval import ApprovalCount
+from wheelnext.governance.ballots import BallotFile, load_ballots
+from wheelnext.governance.council import Count, Quorum, Roster, load_roster, seat
+from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.star import BlocStarCount
+from wheelnext.governance.ties import DRAWS, TieBreaker
+from wheelnext.governance.validation import ValidBallots, validate
+
+METHODS = ("approval", "bloc-star")
+
+
+@dataclass(frozen=True)
+class TallyOptions:
+    """Every choice a tally depends on; recorded verbatim in the audit log."""
+
+    method: str = "approval"
+    seats: int = 5
+    electors: int | None = None
+    seed: str = ""
+    draw: str = "sha256"
+    quorum: str = "at-least-half"
+    cohort_by: str = "rank"
+    max_score: int | None = None
+    ballot_format: str = "auto"
+    title: str = "Packaging Council election"
+
+    def check(self) -> None:
+        if self.method not in METHODS:
+            raise GovernanceError(f"--method: unknown method {self.method!r}")
+        if self.draw not in DRAWS:
+            raise GovernanceError(f"--draw: unknown draw {self.draw!r}")
+        if self.quorum not in ("at-least-half", "more-than-half"):
+            raise GovernanceError(f"--quorum: unknown rule {self.quorum!r}")
+        if self.cohort_by not in ("rank", "total"):
+            raise GovernanceError(f"--cohort-by: unknown value {self.cohort_by!r}")
+        if self.electors is not None and self.electors < 0:
+            raise GovernanceError("--electors: must not be negative")
+
+
+@dataclass(frozen=True)
+class TallyInputs:
+    ballots: Path
+    candidates: Path | None = None
+    roll: Path | None = None
+    agreements: Path | None = None
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_roll(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _read_agreements(path: Path) -> list[dict[str, list[str]]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise GovernanceError(f"{path}: invalid JSON ({exc.msg})") from None
+    if not isinstance(data, list) or not all(
+        isinstance(a, dict)
+        and isinstance(a.get("tied"), list)
+        and isinstance(a.get("chosen"), list)
+        for a in data
+    ):
+        raise GovernanceError(f"{path}: expected a list of {{'tied': [...], 'chosen': [...]}}")
+    return data
+
+
+@dataclass
+class Tally:
+    """A finished tally: the result mapping plus what the reports need."""
+
+    result: dict[str, Any]
+    validation: ValidBallots | None
+    notes: list[str] = field(default_factory=list)
+
+
+def count_ballots(
+    ballot_file: BallotFile,
+    roster: Roster | None,
+    options: TallyOptions,
+    roll: list[str] | None = None,
+    agreements: list[dict[str, list[str]]] | None = None,
+) -> Tally:
+    """Count one election from an already-read ballot file."""
+    options.check()
+    maximum = options.max_score or (1 if options.method == "approval" else 5)
+    names = [p.name for p in roster.candidates] if roster and roster.candidates else None
+    roster = roster or Roster(tuple())
+    ties = TieBreaker(options.seed, options.draw, agreements or [])
+    counts_only = ballot_file.counts is not None
+    if counts_only:
+        if options.method != "approval":
+            raise GovernanceError("--method: a totals-only export can only be tallied as approval")
+        valid = ValidBallots(tuple(names or ballot_file.candidates), (), maximum, (), 0)
+    else:
+        valid = validate(ballot_file, maximum, names, roll)
+    count: Count
+    if options.method == "approval":
+        approval = ApprovalCount(valid, ties)
+        if counts_only:
+            assert ballot_file.counts is not None
+            for name in approval.totals:
+                approval.totals[name] = ballot_file.counts.get(name, 0)
+        count = approval
+    else:
+        count = BlocStarCount(valid, ties)
+    cast = ballot_file.cast if counts_only and ballot_file.cast is not None else valid.cast
+    quorum = Quorum(options.electors, cast, options.quorum)
+    seating = seat(count, roster, options.seats, ties, options.cohort_by)
+    result: dict[str, Any] = {
+        "title": options.title,
+        "method": options.method,
+        "seats": options.seats,
+        "maximum_score": maximum,
+        "ballots_read": valid.read,
+        "ballots_cast": cast,
+        "ballots_rejected": valid.rejected,
+        "quorum": quorum.to_json(),
+        "valid": quorum.met is not False,
+        "totals": dict(count.totals),
+        "rounds": count.rounds,
+        "rank": seating.rank,
+        "excluded": seating.excluded,
+        "disqualified": seating.disqualified,
+        "requalified": seating.requalified,
+        "elected": seating.elected if quorum.met is not False else [],
+        "cohorts": seating.cohorts if quorum.met is not False else None,
+        "ties": [t.to_json() for t in ties.ties],
+        "rules": seating.rules,
+        "findings": [f.to_json() for f in valid.findings],
+        "notes": list(ballot_file.notes),
+    }
+    if quorum.met is False:
+        result["rules"].append(
+            f"quorum not met: {cast} of {options.electors} electors cast ballots "
+            f"(rule {options.quorum}); no one is elected"
+        )
+    return Tally(result, valid)
+
+
+def run_tally(inputs: TallyInputs, options: TallyOptions) -> Tally:
+    """Read every input file and count."""
+    options.check()
+    ballot_file = load_ballots(inputs.ballots, options.ballot_format)
+    roster = load_roster(inputs.candidates) if inputs.candidates else None
+    roll = _read_roll(inputs.roll) if inputs.roll else None
+    electors = options.electors
+    if roll is not None and electors is None:
+        options = TallyOptions(**{**asdict(options), "electors": len(roll)})
+    agreements = _read_agreements(inputs.agreements) if inputs.agreements else None
+    return count_ballots(ballot_file, roster, options, roll, agreements)

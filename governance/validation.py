@@ -1,0 +1,162 @@
+"""Ballot validation: every ballot is counted or rejected by a named, documented rule.
+
+Rules (``docs/spec-notes/pep772-ballot-validation.rst``):
+
+- ``unknown-candidate``: a non-zero mark for a name not on the candidate list rejects
+  the ballot; a zero mark for such a name is dropped and the ballot counted.
+- ``out-of-range``: a mark that is not an integer from 0 to the maximum rejects the ballot.
+- ``duplicate-ballot-id``: identical copies after the first are rejected; when copies
+  differ, every copy is rejected (nobody can tell which one is genuine).
+- ``not-on-roll``: with a roll, a ballot from an elector not on it is rejected.
+- ``duplicate-elector``: with electors, an elector's second and later ballots are rejected.
+- ``blank``: a ballot with no non-zero mark is counted as cast (turnout, quorum) and adds
+  nothing to any total.
+- ``all-equal``: a ballot giving every candidate the same non-zero mark is counted; it adds
+  the same to every total and expresses no head-to-head preference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from wheelnext.governance.ballots import APPROVAL_MARKS, EMPTY_MARKS, BallotFile, RawBallot
+
+REJECTING_RULES = (
+    "unknown-candidate", "out-of-range", "duplicate-ballot-id", "not-on-roll", "duplicate-elector",
+)
+COUNTING_RULES = ("blank", "all-equal", "unknown-candidate-zero")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One ballot's brush with a rule: ``counted`` says whether it still counts."""
+
+    ballot_id: str
+    rule: str
+    counted: bool
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ballot": self.ballot_id, "rule": self.rule, "counted": self.counted,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ValidBallots:
+    """Counted ballots as rows of integer marks aligned with ``candidates``."""
+
+    candidates: tuple[str, ...]
+    rows: tuple[tuple[int, ...], ...]
+    maximum: int
+    findings: tuple[Finding, ...]
+    read: int
+
+    @property
+    def cast(self) -> int:
+        """Ballots counted as cast (valid ones, blank ones included)."""
+        return len(self.rows)
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for f in self.findings if not f.counted)
+
+
+def _mark(value: str | int, maximum: int) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if 0 <= value <= maximum else None
+    text = value.strip().lower()
+    if text in EMPTY_MARKS:
+        return 0
+    if maximum == 1 and text in APPROVAL_MARKS:
+        return 1
+    try:
+        number = int(text)
+    except ValueError:
+        return None
+    return number if 0 <= number <= maximum else None
+
+
+def validate(
+    ballot_file: BallotFile,
+    maximum: int,
+    candidates: Sequence[str] | None = None,
+    roll: Iterable[str] | None = None,
+) -> ValidBallots:
+    """Apply every rule above; the result lists each finding, counted or not."""
+    names = tuple(candidates) if candidates is not None else ballot_file.candidates
+    index = {name: i for i, name in enumerate(names)}
+    roll_set = set(roll) if roll is not None else None
+    findings: list[Finding] = []
+    by_id: dict[str, list[RawBallot]] = {}
+    for ballot in ballot_file.ballots:
+        by_id.setdefault(ballot.ballot_id, []).append(ballot)
+    dropped: set[int] = set()
+    for ballot_id, copies in by_id.items():
+        if len(copies) == 1:
+            continue
+        first = copies[0]
+        identical = all(c.marks == first.marks and c.elector == first.elector for c in copies)
+        doomed = copies[1:] if identical else copies
+        for c in doomed:
+            dropped.add(id(c))
+        findings.append(
+            Finding(
+                ballot_id, "duplicate-ballot-id", identical,
+                f"{len(copies)} copies, "
+                + ("identical: first counted, the rest rejected" if identical
+                   else "different: all rejected"),
+            )
+        )
+    rows: list[tuple[int, ...]] = []
+    electors_seen: set[str] = set()
+    for ballot in ballot_file.ballots:
+        if id(ballot) in dropped:
+            continue
+        bid = ballot.ballot_id
+        if roll_set is not None and (ballot.elector is None or ballot.elector not in roll_set):
+            findings.append(
+                Finding(bid, "not-on-roll", False, f"elector {ballot.elector!r} not on the roll")
+            )
+            continue
+        if ballot.elector is not None:
+            if ballot.elector in electors_seen:
+                findings.append(
+                    Finding(bid, "duplicate-elector", False,
+                            f"elector {ballot.elector!r} already cast a ballot")
+                )
+                continue
+            electors_seen.add(ballot.elector)
+        row = [0] * len(names)
+        problem: Finding | None = None
+        notes: list[Finding] = []
+        for name, raw in ballot.marks.items():
+            value = _mark(raw, maximum)
+            if value is None:
+                problem = Finding(bid, "out-of-range", False,
+                                  f"mark {raw!r} for {name!r} is not an integer 0..{maximum}")
+                break
+            if name not in index:
+                if value:
+                    problem = Finding(bid, "unknown-candidate", False,
+                                      f"mark {value} for unknown candidate {name!r}")
+                    break
+                notes.append(Finding(bid, "unknown-candidate-zero", True,
+                                     f"zero mark for unknown candidate {name!r} dropped"))
+                continue
+            row[index[name]] = value
+        if problem is not None:
+            findings.append(problem)
+            continue
+        findings.extend(notes)
+        if not any(row):
+            findings.append(Finding(bid, "blank", True, "no non-zero mark: counted as cast only"))
+        elif len(names) > 1 and len(set(row)) == 1:
+            findings.append(Finding(bid, "all-equal", True,
+                                    f"every candidate marked {row[0]}: counted"))
+        rows.append(tuple(row))
+    return ValidBallots(names, tuple(rows), maximum, tuple(findings), len(ballot_file.ballots))
