@@ -1,0 +1,103 @@
+"""Deliberately broken wheels for security scenarios. UNSAFE: never install these.
+
+The only way to get one is to name it: :func:`build_hostile` here, or a spec
+with ``unsafe-defect`` built with ``allow_unsafe=True`` (CLI ``--allow-unsafe``).
+Each defect breaks exactly one rule and leaves the rest of the wheel valid, so
+a scenario observes the installer's reaction to that rule alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from wheelnext.build.builder import write_plan
+from wheelnext.build.spec import DEFECTS, DistSpec, FileSpec, SpecError
+from wheelnext.build.wheel import (
+    Plan,
+    dist_info_dir,
+    metadata_members,
+    payload,
+    plan_wheel,
+    record_file,
+    with_members,
+)
+from wheelnext.filenames import escape_name
+from wheelnext.links import Link, format_links
+
+__all__ = ["BOMB_SIZE", "DEFECTS", "build_hostile", "hostile_plan"]
+
+#: Uncompressed size of the zip-bomb member: zeros compress over 1000:1.
+BOMB_SIZE = 64 << 20
+
+
+def _rebuild(spec: DistSpec, plan: Plan, members: list[FileSpec], *, record: bool = True) -> Plan:
+    """*members* (without RECORD) plus a RECORD that tells the truth about them."""
+    dist_info = dist_info_dir(spec)
+    kept = [m for m in members if m.path != f"{dist_info}/RECORD"]
+    if record:
+        kept.append(record_file(kept, dist_info))
+    return with_members(plan, kept)
+
+
+def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> Plan:
+    """The plan of *spec*'s wheel with *defect* applied (see :data:`DEFECTS`)."""
+    if defect not in DEFECTS:
+        raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} is not one of {DEFECTS}")
+    if spec.kind != "wheel":
+        raise SpecError(f"{spec.source}: unsafe-defect: only wheels can carry a defect")
+    spec = replace(spec, unsafe_defect=None)
+    plan = plan_wheel(spec)
+    dist_info = dist_info_dir(spec)
+    package = escape_name(spec.name)
+    members = list(plan.members)
+    record = f"{dist_info}/RECORD"
+    if defect == "path-traversal":
+        # Binary distribution format: every path is relative to the install root.
+        members.append(FileSpec(f"../{package}-traversal.txt", b"escaped via ..\n"))
+        return _rebuild(spec, plan, members)
+    if defect == "absolute-path":
+        members.append(FileSpec(f"/tmp/wheelnext-hostile-{package}-absolute.txt", b"absolute\n"))
+        return _rebuild(spec, plan, members)
+    if defect == "record-hash-mismatch":
+        # Binary distribution format: "installation will fail if any file in the
+        # archive is not both mentioned and correctly hashed in RECORD".
+        target = next(m for m in members if not m.path.startswith(dist_info + "/"))
+        claimed = [replace(m, data=m.read() + b"# tampered\n", size=None) if m is target else m
+                   for m in members if m.path != record]
+        wrong_record = record_file(claimed, dist_info)
+        return with_members(plan, [*(m for m in members if m.path != record), wrong_record])
+    if defect == "record-missing-entry":
+        target = next(m for m in members if not m.path.startswith(dist_info + "/"))
+        listed = [m for m in members if m is not target and m.path != record]
+        return with_members(plan, [*(m for m in members if m.path != record),
+                                   record_file(listed, dist_info)])
+    if defect == "wheel-version-mismatch":
+        # PEP 777: "If they do not match, installers MUST abort installation."
+        major = int(spec.wheel_version.split(".")[0])
+        files = payload(spec)
+        bent = metadata_members(spec, files, metadata_wheel_version=f"{major + 1}.0")
+        return _rebuild(spec, plan, files + bent)
+    if defect == "escaping-links":
+        # PEP 778, "Security Implications": links must not "point outside of any
+        # packages or namespaces coming from the wheel".
+        if not spec.is_wheel2:
+            raise SpecError(f"{spec.source}: unsafe-defect: escaping-links needs wheel-version 2.0")
+        links = [Link(link.path, link.target) for link in spec.links]
+        links += [
+            Link(f"{package}/escape_relative", "../../../../../../etc/passwd"),
+            Link(f"{package}/escape_absolute", "/etc/passwd"),
+        ]
+        members = [m for m in members if m.path != f"{dist_info}/LINKS"]
+        members.append(FileSpec(f"{dist_info}/LINKS", format_links(links)))
+        return _rebuild(spec, plan, members)
+    # zip-bomb: one member whose compression ratio is far beyond any real file.
+    members.append(FileSpec(f"{package}/bomb.bin", size=bomb_size, fill=0))
+    return _rebuild(spec, plan, members)
+
+
+def build_hostile(
+    spec: DistSpec, outdir: Path, *, defect: str, bomb_size: int = BOMB_SIZE
+) -> Path:
+    """Write *spec*'s wheel with *defect* into *outdir*. UNSAFE by design."""
+    return write_plan(hostile_plan(spec, defect, bomb_size=bomb_size), outdir)
