@@ -160,7 +160,7 @@ def order_variants(
 
     ranked: list[RankedLabel] = []
     rejected: dict[str, str] = {}
-    for label in (variants if labels is None else dict.fromkeys(labels)):
+    for label in variants if labels is None else dict.fromkeys(labels):
         reason = _narrowed(label, options)
         if reason is None and label not in variants:
             reason = "label not in the variant metadata"

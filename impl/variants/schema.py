@@ -49,7 +49,7 @@ PEP825_SCHEMAS: dict[Version, str] = {(0, 1, 1): "pep-0825-variant-schema-0.1.1.
 #: PEP 817 format versions this implementation supports, with their schema files.
 PEP817_SCHEMAS: dict[Version, str] = {(0, 0, 3): "pep-0817-variant-schema.json"}
 
-Kind = Literal["wheel", "index", "lock", "any"]
+Kind = Literal["wheel", "index", "lock", "pyproject", "any"]
 
 
 @dataclass(frozen=True)
@@ -226,11 +226,11 @@ def _semantic_problems(
             " used in variants"
         )
     if choice.format == "pep817":
-        problems.extend(_pep817_problems(doc, namespaces))
+        problems.extend(_pep817_problems(doc, namespaces, kind))
     return problems
 
 
-def _pep817_problems(doc: Mapping[str, Any], namespaces: list[str]) -> list[str]:
+def _pep817_problems(doc: Mapping[str, Any], namespaces: list[str], kind: Kind) -> list[str]:
     problems: list[str] = []
     providers: Mapping[str, Any] = doc.get("providers", {})
     static: Mapping[str, Any] = doc.get("static-properties", {})
@@ -252,7 +252,7 @@ def _pep817_problems(doc: Mapping[str, Any], namespaces: list[str]) -> list[str]
                 f"providers/{namespace}: an install-time provider must list at least one"
                 " requirement in requires"
             )
-        if not install_time and namespace not in static:
+        if not install_time and namespace not in static and kind != "pyproject":
             # PEP 817 "Static properties": "MUST contain namespaces for all AoT providers".
             problems.append(
                 f"static-properties: missing namespace {namespace} of an ahead-of-time provider"

@@ -1,0 +1,429 @@
+"""``wheelnext variants``: inspect, merge, validate, order and explain variant metadata."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wheelnext.filenames import parse_wheel_name
+from wheelnext.variants.combine import combine_variant_metadata
+from wheelnext.variants.errors import InvalidVariantMetadata
+from wheelnext.variants.models import VARIANT_JSON, dumps
+from wheelnext.variants.ordering import OrderingOptions, VariantOrder, order_variants
+from wheelnext.variants.properties import (
+    SupportedProperties,
+    parse_feature,
+    parse_property,
+    parse_supported,
+)
+from wheelnext.variants.schema import variant_json_problems
+from wheelnext.variants.select import Selection, select_wheels
+
+_DETECT = "wheelnext.variants.cli_detect"
+
+
+class _VariantsGroup(click.Group):
+    """Adds ``detect`` (the providers' command) only when its module exists, imported lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        if importlib.util.find_spec(_DETECT) is not None:
+            names.add("detect")
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "detect" and cmd_name not in self.commands:
+            if importlib.util.find_spec(_DETECT) is None:
+                return None
+            command = importlib.import_module(_DETECT).detect
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_VariantsGroup)
+def variants() -> None:
+    """Wheel variants (PEP 825 format and ordering; PEP 817 providers)."""
+
+
+def read_wheel_variant_json(path: Path) -> dict[str, Any]:
+    """The ``*.dist-info/variant.json`` document of a wheel, validated against its filename."""
+    wheel = parse_wheel_name(path.name)
+    if wheel.variant_label is None:
+        raise InvalidVariantMetadata(f"{path}: not a variant wheel (no variant label)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [
+                n
+                for n in archive.namelist()
+                if n.count("/") == 1 and n.endswith(f".dist-info/{VARIANT_JSON}")
+            ]
+            if len(names) != 1:
+                raise InvalidVariantMetadata(f"{path}: expected one *.dist-info/{VARIANT_JSON}")
+            doc = json.loads(archive.read(names[0]))
+    except (OSError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidVariantMetadata(f"{path}: cannot read {VARIANT_JSON}: {exc}") from None
+    _, problems = variant_json_problems(doc, source=str(path), kind="wheel")
+    if problems:
+        raise InvalidVariantMetadata(f"{path}: {VARIANT_JSON}: {problems[0]}")
+    if wheel.variant_label not in doc["variants"]:
+        raise InvalidVariantMetadata(
+            f"{path}: {VARIANT_JSON} describes {', '.join(doc['variants'])}, not the filename's"
+            f" label {wheel.variant_label}"
+        )
+    return dict(doc)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidVariantMetadata(f"{path}: cannot read JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise InvalidVariantMetadata(f"{path}: must be a JSON object")
+    return doc
+
+
+def _metadata_of(path: Path) -> dict[str, Any]:
+    if path.suffix in (".whl", ".whlx"):
+        return read_wheel_variant_json(path)
+    doc = _read_json(path)
+    _, problems = variant_json_problems(doc, source=str(path))
+    if problems:
+        raise InvalidVariantMetadata(f"{path}: {problems[0]}")
+    return doc
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def _props_lines(props: dict[str, dict[str, list[str]]]) -> list[str]:
+    return [f"{ns} :: {f} :: {v}" for ns, fs in props.items() for f, vs in fs.items() for v in vs]
+
+
+@variants.command()
+@click.argument("wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the variant.json document.")
+def show(wheel: Path, as_json: bool) -> None:
+    """Show the variant label and properties of WHEEL."""
+    doc = read_wheel_variant_json(wheel)
+    if as_json:
+        _echo_json(doc)
+        return
+    label, props = next(iter(doc["variants"].items()))
+    click.echo(f"label: {label}")
+    click.echo(f"schema: {doc['$schema']}")
+    click.echo(f"namespaces (priority order): {', '.join(doc['default-priorities']['namespace'])}")
+    lines = _props_lines(props)
+    click.echo("properties:" if lines else "properties: none (null variant)")
+    for line in lines:
+        click.echo(f"  {line}")
+
+
+@variants.command()
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the combined {name}-{version}-variants.json.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Also print the combined document.")
+def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
+    """Combine the variant metadata of wheels (or JSON files) into one *-variants.json."""
+    combined = combine_variant_metadata((path.name, _metadata_of(path)) for path in inputs)
+    text = dumps(combined)
+    _write_atomically(output, text)
+    if as_json:
+        click.echo(text, nl=False)
+    else:
+        click.echo(
+            f"wrote {output}: {len(combined['variants'])} variant(s) from {len(inputs)} file(s)"
+        )
+
+
+@variants.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print {valid, format, version, problems}.")
+def validate(file: Path, as_json: bool) -> None:
+    """Validate a variant.json, *-variants.json, wheel, pyproject.toml or pylock.toml."""
+    fmt, version, problems = _validate_any(file)
+    if as_json:
+        _echo_json(
+            {
+                "file": str(file),
+                "valid": not problems,
+                "format": fmt,
+                "version": version,
+                "problems": problems,
+            }
+        )
+        if problems:
+            raise SystemExit(1)
+        return
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidVariantMetadata(f"{file}: {problems[0]}{more}")
+    click.echo(f"{file}: valid ({fmt} variant metadata {version})")
+
+
+def _validate_any(file: Path) -> tuple[str | None, str | None, list[str]]:
+    import tomllib
+
+    if file.suffix in (".whl", ".whlx"):
+        doc = read_wheel_variant_json(file)
+        choice, problems = variant_json_problems(doc, source=str(file), kind="wheel")
+        return choice.format, choice.version_text, problems
+    if file.suffix == ".toml":
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidVariantMetadata(f"{file}: cannot read TOML: {exc}") from None
+        if "variant" in data:
+            from wheelnext.variants.pyproject import variant_table_problems
+
+            return "pep817", "pyproject.toml [variant]", variant_table_problems(data["variant"])
+        problems = []
+        for package in data.get("packages", []):
+            table = package.get("variants-json")
+            if isinstance(table, dict) and "$schema" in table:
+                where = f"packages[{package.get('name', '?')}].variants-json"
+                _, found = variant_json_problems(table, source=where, kind="lock")
+                problems += [f"{where}: {p}" for p in found]
+        return "pylock", "packages.variants-json", problems
+    doc = _read_json(file)
+    choice, problems = variant_json_problems(
+        doc, source=str(file), kind="wheel" if file.name == VARIANT_JSON else "index"
+    )
+    return choice.format, choice.version_text, problems
+
+
+def _supported(properties: Sequence[str], properties_file: Path | None) -> SupportedProperties:
+    if properties:
+        return parse_supported(properties)
+    if properties_file is not None:
+        if properties_file.suffix == ".json":
+            data = _read_json(properties_file)
+            return parse_supported(_props_lines(data))
+        return parse_supported(
+            line
+            for line in properties_file.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        )
+    value = os.environ.get("WHEELNEXT_VARIANT_PROPERTIES", "")
+    return parse_supported(
+        part for line in value.splitlines() for part in line.split(",") if part.strip()
+    )
+
+
+_ordering_options = [
+    click.option(
+        "-p",
+        "--properties",
+        "properties",
+        multiple=True,
+        help="A property the system supports, 'ns :: feature :: value'; repeat, most preferred"
+        " first. Default: $WHEELNEXT_VARIANT_PROPERTIES (comma or newline separated).",
+    ),
+    click.option(
+        "--properties-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Supported properties: one per line, or JSON {namespace: {feature: [values]}}.",
+    ),
+    click.option("--prefer-namespace", multiple=True, help="Rank this namespace first."),
+    click.option("--prefer-feature", multiple=True, help="Rank 'ns :: feature' first."),
+    click.option("--prefer-property", multiple=True, help="Rank 'ns :: feature :: value' first."),
+    click.option("--only", "only_labels", multiple=True, help="Consider only these labels."),
+    click.option("--exclude", "exclude_labels", multiple=True, help="Never use these labels."),
+    click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
+]
+
+
+def _with_ordering_options(func: Any) -> Any:
+    for option in reversed(_ordering_options):
+        func = option(func)
+    return func
+
+
+def _options(
+    prefer_namespace: Sequence[str],
+    prefer_feature: Sequence[str],
+    prefer_property: Sequence[str],
+    only_labels: Sequence[str],
+    exclude_labels: Sequence[str],
+) -> OrderingOptions:
+    return OrderingOptions(
+        tuple(prefer_namespace),
+        tuple(parse_feature(f) for f in prefer_feature),
+        tuple(parse_property(p) for p in prefer_property),
+        frozenset(only_labels),
+        frozenset(exclude_labels),
+    )
+
+
+def _order_json(order: VariantOrder) -> dict[str, Any]:
+    return {
+        "order": [
+            {
+                "label": item.label,
+                "sort_keys": [list(key) for key in item.keys],
+                "best_properties": [str(p) for p in item.best_properties],
+            }
+            for item in order.ranked
+        ],
+        "rejected": order.rejected,
+        "namespace_order": order.namespace_order,
+        "feature_order": order.feature_order,
+        "value_order": order.value_order,
+    }
+
+
+@variants.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_with_ordering_options
+def order(
+    file: Path,
+    properties: Sequence[str],
+    properties_file: Path | None,
+    prefer_namespace: Sequence[str],
+    prefer_feature: Sequence[str],
+    prefer_property: Sequence[str],
+    only_labels: Sequence[str],
+    exclude_labels: Sequence[str],
+    as_json: bool,
+) -> None:
+    """Order the labels of a *-variants.json FILE for the given supported properties."""
+    doc = _metadata_of(file)
+    result = order_variants(
+        doc,
+        _supported(properties, properties_file),
+        _options(prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels),
+    )
+    if as_json:
+        _echo_json(_order_json(result))
+        return
+    for rank, item in enumerate(result.ranked, 1):
+        click.echo(f"{rank:>3}. {item.label}")
+    for label, reason in sorted(result.rejected.items()):
+        click.echo(f"  -  {label}: rejected, {reason}")
+
+
+def _explain_lines(order: VariantOrder) -> list[str]:
+    lines = [f"namespace order: {', '.join(order.namespace_order)}"]
+    for rank, item in enumerate(order.ranked, 1):
+        if not item.keys:
+            why = "no properties: ranks after every label that has one"
+        else:
+            why = "; ".join(
+                f"{prop} {list(key)}"
+                for prop, key in zip(item.best_properties, item.keys, strict=True)
+            )
+        lines.append(f"{rank:>3}. {item.label}: {why}")
+    if order.ranked:
+        lines.append(
+            "     (keys are [namespace, feature, value] positions; the first differing key"
+            " decides, then more keys, then the label)"
+        )
+    for label, reason in sorted(order.rejected.items()):
+        lines.append(f"  -  {label}: rejected, {reason}")
+    return lines
+
+
+def _project_selection(
+    directory: Path, supported: SupportedProperties, options: OrderingOptions
+) -> tuple[Selection, dict[str, Any]]:
+    wheels = sorted(p for p in directory.iterdir() if p.suffix in (".whl", ".whlx") and p.is_file())
+    if not wheels:
+        raise InvalidVariantMetadata(f"{directory}: no wheels in this directory")
+    releases = {
+        (parse_wheel_name(p.name).name, str(parse_wheel_name(p.name).version)) for p in wheels
+    }
+    if len(releases) > 1:
+        raise InvalidVariantMetadata(f"{directory}: wheels of several releases; give one release")
+    index_files = sorted(directory.glob("*-variants.json"))
+    variant_wheels = [p for p in wheels if parse_wheel_name(p.name).variant_label is not None]
+    if index_files:
+        doc = _metadata_of(index_files[0])
+    elif variant_wheels:
+        doc = combine_variant_metadata((p.name, read_wheel_variant_json(p)) for p in variant_wheels)
+    else:
+        doc = {}
+    selection = select_wheels([p.name for p in wheels], doc or None, supported, options=options)
+    return selection, doc
+
+
+@variants.command()
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@_with_ordering_options
+def explain(
+    target: Path,
+    properties: Sequence[str],
+    properties_file: Path | None,
+    prefer_namespace: Sequence[str],
+    prefer_feature: Sequence[str],
+    prefer_property: Sequence[str],
+    only_labels: Sequence[str],
+    exclude_labels: Sequence[str],
+    as_json: bool,
+) -> None:
+    """Explain the order of TARGET's labels: a wheel, or a directory holding one release.
+
+    Says why each label ranks where it does (its best properties and their
+    sort keys) and why each rejected label was rejected.
+    """
+    supported = _supported(properties, properties_file)
+    options = _options(
+        prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels
+    )
+    if target.is_dir():
+        selection, _ = _project_selection(target, supported, options)
+        result = selection.order or VariantOrder([])
+        if as_json:
+            _echo_json(
+                {
+                    **_order_json(result),
+                    "wheels": selection.filenames,
+                    "rejected_wheels": dict(selection.rejected),
+                }
+            )
+            return
+        for line in _explain_lines(result):
+            click.echo(line)
+        click.echo("wheels, best first:")
+        for filename in selection.filenames:
+            click.echo(f"     {filename}")
+        for filename, reason in selection.rejected:
+            click.echo(f"  -  {filename}: {reason}")
+        return
+    doc = _metadata_of(target)
+    result = order_variants(doc, supported, options)
+    if as_json:
+        _echo_json(_order_json(result))
+        return
+    for line in _explain_lines(result):
+        click.echo(line)
