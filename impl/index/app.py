@@ -70,6 +70,10 @@ class RequestRecord:
     content_type: str | None = None
     query: str = ""
 
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
 
 class RequestLog:
     """Thread-safe, ordered list of :class:`RequestRecord`."""
