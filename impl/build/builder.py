@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 from wheelnext.build.archive import write_zip
 from wheelnext.build.sdist import sdist_members, write_tar_gz
 from wheelnext.build.spec import DistSpec, SpecError
-from wheelnext.build.wheel import Plan, plan_wheel
+from wheelnext.build.wheel import Plan, plan_wheel, wheel_filename
 
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
@@ -44,7 +44,7 @@ def output_name(spec: DistSpec) -> str:
     """The file name :func:`build_dist` would write for *spec*."""
     if spec.kind == "sdist":
         return sdist_members(spec)[0]
-    return plan_wheel(spec).filename
+    return wheel_filename(spec)
 
 
 def build_dist(spec: DistSpec, outdir: Path, *, allow_unsafe: bool = False) -> Path:

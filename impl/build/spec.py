@@ -389,7 +389,7 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
     try:
         parse_tag(tag)
     except ValueError as exc:
-        raise r.fail("tag", f"{tag!r}: {exc}") from None
+        raise r.fail("tag", f"{tag!r}: {str(exc).splitlines()[0]}") from None
     if tag[:1].isdigit():
         raise r.fail("tag", "the Python tag must not start with a digit (PEP 825)")
     build_tag = r.text("build-tag")
@@ -406,7 +406,8 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
         try:
             Requirement(req)
         except InvalidRequirement as exc:
-            raise r.fail("requires-dist", f"{req!r}: {exc}") from None
+            reason = str(exc).splitlines()[0]
+            raise r.fail("requires-dist", f"{req!r}: {reason}") from None
     provides_extra = r.strings("provides-extra")
     default_extra = _default_extras(r, provides_extra)
     metadata_version = r.text("metadata-version")
