@@ -15,7 +15,9 @@ from collections.abc import Sequence
 KeyPath = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 _PART = re.compile(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""")
 
 
@@ -54,11 +56,11 @@ class LineMap:
                 if header.group(1) == "[[":
                     self._lines.setdefault(current[:-1], number)
                 continue
-            key = _KEY.match(line)
-            if key:
-                path = current + tuple(_parts(key.group(1)))
+            assignment = _KEY.match(line)
+            if assignment:
+                path = current + tuple(_parts(assignment.group(1)))
                 self._lines.setdefault(path, number)
-                rest = line[key.end() :]
+                rest = line[assignment.end() :]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) % 2 == 1:
                         in_multiline = quote

@@ -30,6 +30,8 @@ STRATEGIES = ("index-priority", "version-priority")
 EXITS = ("success", "failure")
 ABSENT = "absent"
 PLACEHOLDERS = ("{purelib}", "{platlib}", "{scripts}", "{data}", "{root}")
+#: Names the index server keeps for itself.
+RESERVED_INDEXES = ("simple", "files")
 _ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _INDEX = re.compile(r"^[a-z][a-z0-9-]*$")
 _PROPERTY = re.compile(r"^[a-z0-9_]+ :: [a-z0-9_]+ :: [a-z0-9_.]+$")
@@ -195,8 +197,10 @@ class _Reader:
         return tuple(value)
 
     def one_or_many(self, value: Any, where: KeyPath) -> tuple[str, ...]:
-        return (self.string(value, where),) if not isinstance(value, list) else self.strings(
-            value, where
+        return (
+            (self.string(value, where),)
+            if not isinstance(value, list)
+            else self.strings(value, where)
         )
 
 
@@ -237,7 +241,9 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
         try:
             python = SpecifierSet(reader.string(head["python"], ("scenario", "python")))
         except InvalidSpecifier:
-            raise reader.fail(("scenario", "python"), "python must be a version specifier") from None
+            raise reader.fail(
+                ("scenario", "python"), "python must be a version specifier"
+            ) from None
     timeout = head.get("timeout")
     if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
         raise reader.fail(("scenario", "timeout"), "timeout must be a positive number")
@@ -314,9 +320,11 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         raise reader.fail(("indexes",), "indexes must be tables [indexes.<index>]")
     result = []
     for name in sorted(set(packages) | set(options)):
-        if not _INDEX.match(name):
+        if not _INDEX.match(name) or name in RESERVED_INDEXES:
             where: KeyPath = ("packages" if name in packages else "indexes", name)
-            raise reader.fail(where, f"index name {name!r} must match {_INDEX.pattern}")
+            raise reader.fail(
+                where, f"index name {name!r} must match {_INDEX.pattern}, not {RESERVED_INDEXES}"
+            )
         tables = packages.get(name, [])
         if not isinstance(tables, list):
             raise reader.fail(("packages", name), f"use [[packages.{name}]] (an array of tables)")
@@ -475,7 +483,9 @@ def _outcome(
     if "installed" in table:
         raw = reader.table(table["installed"], (*where, "installed"), table["installed"])
         installed = {
-            canonicalize_name(project): _installed(reader, spec, (*where, "installed", project))
+            str(canonicalize_name(project)): _installed(
+                reader, spec, (*where, "installed", project)
+            )
             for project, spec in raw.items()
         }
     flags = {}
@@ -488,7 +498,9 @@ def _outcome(
         paths[key] = reader.strings(table.get(key, []), (*where, key))
         for p in paths[key]:
             _check_path(reader, p, (*where, key))
-    symlinks = reader.table(table.get("symlinks", {}), (*where, "symlinks"), table.get("symlinks", {}))
+    symlinks = reader.table(
+        table.get("symlinks", {}), (*where, "symlinks"), table.get("symlinks", {})
+    )
     for p, target in symlinks.items():
         _check_path(reader, p, (*where, "symlinks", p))
         reader.string(target, (*where, "symlinks", p))
@@ -504,8 +516,12 @@ def _outcome(
         files_absent=paths["files-absent"],
         symlinks=dict(symlinks),
         not_symlinks=paths["not-symlinks"],
-        output_contains=reader.strings(table.get("output-contains", []), (*where, "output-contains")),
-        output_excludes=reader.strings(table.get("output-excludes", []), (*where, "output-excludes")),
+        output_contains=reader.strings(
+            table.get("output-contains", []), (*where, "output-contains")
+        ),
+        output_excludes=reader.strings(
+            table.get("output-excludes", []), (*where, "output-excludes")
+        ),
         writes_outside=flags["writes-outside"],
         requests=requests,
     )
@@ -573,9 +589,7 @@ def shipped_dir() -> Path:
     return Path(next(iter(wheelnext.scenarios.__path__)))
 
 
-def load_scenarios(
-    dirs: Sequence[Path] = (), *, select: Sequence[str] = ()
-) -> list[Scenario]:
+def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> list[Scenario]:
     """Load every scenario under *dirs* (default: the shipped set), sorted by id.
 
     *select* keeps scenarios whose id, group or a tag matches one of the

@@ -1,0 +1,189 @@
+"""The ``command`` adapter: any installer described by a small TOML file.
+
+A PEP author runs the suite against a patched installer without writing
+Python. The file declares the capabilities honestly and gives command
+templates; a request key outside the capabilities is unsupported.
+
+.. code-block:: toml
+
+   name = "mytool"
+   version = "1.2"                     # or version-command = ["mytool", "--version"]
+   capabilities = ["indexes", "index-strategy:index-priority", "wheel", "no-deps"]
+   argv = ["mytool", "install", "--python", "{python}", "{indexes}", "{strategy}",
+           "{no-deps}", "{variant-properties}", "{pins}", "{config}", "{requirements}", "{wheel}"]
+   index = ["--index", "{url}"]        # repeated per index, highest priority first
+   strategy = { index-priority = ["--first-index"] }
+   no-deps = ["--no-deps"]
+   variant-property = ["--property", "{property}"]
+   pin = ["--pin", "{project}={url}"]
+   env = { MYTOOL_CACHE = "{work}/cache" }
+
+   [configs.fast]                      # --installer mytool.toml:fast
+   args = ["--fast"]
+
+An ``argv`` element that is exactly one of the list placeholders
+(``{indexes}``, ``{requirements}``, ``{wheel}``, ``{strategy}``,
+``{no-deps}``, ``{variant-properties}``, ``{pins}``, ``{config}``) expands to
+zero or more arguments; ``{python}``, ``{prefix}``, ``{work}`` and
+``{harness-python}`` are replaced inside any string.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheelnext.conformance.adapters import (
+    AdapterError,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+    check_capabilities,
+)
+
+KEYS = (
+    "name",
+    "version",
+    "version-command",
+    "capabilities",
+    "argv",
+    "index",
+    "strategy",
+    "no-deps",
+    "variant-property",
+    "pin",
+    "env",
+    "configs",
+)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AdapterError(f"{where} must be a list of strings")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class CommandInstaller:
+    """An installer run through command templates from a TOML adapter file."""
+
+    tool: str
+    version: str
+    argv: tuple[str, ...]
+    capabilities: frozenset[str]
+    index: tuple[str, ...] = ()
+    strategy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    no_deps: tuple[str, ...] = ()
+    variant_property: tuple[str, ...] = ()
+    pin: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    config: str | None = None
+    config_args: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.tool + (f":{self.config}" if self.config else "")
+
+    @classmethod
+    def from_file(cls, path: Path, *, config: str | None = None) -> CommandInstaller:
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise AdapterError(f"{path}: invalid TOML: {exc}") from None
+        unknown = sorted(set(data) - set(KEYS))
+        if unknown:
+            raise AdapterError(f"{path}: unknown key {unknown[0]!r}")
+        for key in ("name", "argv", "capabilities"):
+            if key not in data:
+                raise AdapterError(f"{path}: missing key {key!r}")
+        configs = data.get("configs", {})
+        if config is not None and config not in configs:
+            raise AdapterError(f"{path}: no configuration {config!r} in [configs]")
+        if "version" in data:
+            version = str(data["version"])
+        elif "version-command" in data:
+            argv = _strings(data["version-command"], f"{path}: version-command")
+            done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
+            version = (done.stdout.strip().splitlines() or ["unknown"])[0]
+        else:
+            version = "unknown"
+        strategy = {
+            k: _strings(v, f"{path}: strategy.{k}") for k, v in data.get("strategy", {}).items()
+        }
+        return cls(
+            tool=str(data["name"]),
+            version=version,
+            argv=_strings(data["argv"], f"{path}: argv"),
+            capabilities=frozenset(_strings(data["capabilities"], f"{path}: capabilities")),
+            index=_strings(data.get("index", []), f"{path}: index"),
+            strategy=strategy,
+            no_deps=_strings(data.get("no-deps", []), f"{path}: no-deps"),
+            variant_property=_strings(
+                data.get("variant-property", []), f"{path}: variant-property"
+            ),
+            pin=_strings(data.get("pin", []), f"{path}: pin"),
+            env={str(k): str(v) for k, v in data.get("env", {}).items()},
+            config=config,
+            config_args=_strings(
+                configs.get(config, {}).get("args", []) if config else [], f"{path}: configs.args"
+            ),
+        )
+
+    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
+        missing = check_capabilities(request, self.capabilities, self.tool)
+        if missing:
+            return missing
+        if request.index_strategy and request.index_strategy not in self.strategy:
+            return Unsupported(f"{self.tool} gives no arguments for {request.index_strategy}")
+        scalars = {
+            "{python}": str(request.python),
+            "{prefix}": str(request.prefix),
+            "{work}": str(request.work),
+            "{harness-python}": sys.executable,
+        }
+
+        def fill(items: Sequence[str], extra: Mapping[str, str] = {}) -> list[str]:
+            out = []
+            for item in items:
+                for key, value in {**scalars, **extra}.items():
+                    item = item.replace(key, value)
+                out.append(item)
+            return out
+
+        lists: dict[str, list[str]] = {
+            "{indexes}": [
+                a
+                for i in request.indexes
+                for a in fill(self.index, {"{url}": i.url, "{name}": i.name})
+            ],
+            "{requirements}": list(request.requirements),
+            "{wheel}": [str(request.wheel)] if request.wheel else [],
+            "{strategy}": list(self.strategy.get(request.index_strategy or "", ())),
+            "{no-deps}": fill(self.no_deps) if request.no_deps else [],
+            "{variant-properties}": [
+                a
+                for p in request.variant_properties or ()
+                for a in fill(self.variant_property, {"{property}": p})
+            ],
+            "{pins}": [
+                a
+                for project, index in sorted(request.pin.items())
+                for a in fill(
+                    self.pin, {"{project}": project, "{url}": request.url(index), "{name}": index}
+                )
+            ],
+            "{config}": fill(self.config_args),
+        }
+        argv: list[str] = []
+        for item in self.argv:
+            if item in lists:
+                argv += lists[item]
+            else:
+                argv += fill([item])
+        env = {k: fill([v])[0] for k, v in self.env.items()}
+        return Invocation(argv=tuple(argv), env=env)

@@ -1,0 +1,82 @@
+"""The ``pip`` adapter (any pip with ``--python``, i.e. pip >= 22.3).
+
+pip runs from its own tool environment against the scenario's fresh
+environment (``pip --python ENV/bin/python install``), so the environment
+needs no pip of its own.
+
+Mapping: the first index is ``--index-url``, the others ``--extra-index-url``
+in order; pip merges every index before choosing (PEP 766 calls this
+"version priority"), so it expresses ``index-strategy = "version-priority"``
+and answers unsupported for ``index-priority``, per-project pinning, mirror
+groups and variant property overrides, for which it has no option.
+
+Configurations: ``only-binary`` adds ``--only-binary :all:``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from wheelnext.conformance.adapters import (
+    AdapterError,
+    InstallerSpec,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+    check_capabilities,
+)
+from wheelnext.conformance.adapters._tools import run_version, tool_env
+
+CAPABILITIES = frozenset({"indexes", "index-strategy:version-priority", "wheel", "no-deps"})
+CONFIGS: dict[str | None, tuple[str, ...]] = {None: (), "only-binary": ("--only-binary", ":all:")}
+
+
+@dataclass(frozen=True)
+class PipInstaller:
+    """pip in one configuration."""
+
+    python: Path
+    version: str
+    config: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "pip" + (f":{self.config}" if self.config else "")
+
+    @classmethod
+    def create(cls, spec: InstallerSpec, *, cache: Path) -> PipInstaller:
+        if spec.config not in CONFIGS:
+            raise AdapterError(
+                f"--installer {spec}: pip has no configuration {spec.config!r} "
+                f"(known: {', '.join(c for c in CONFIGS if c)})"
+            )
+        if spec.path is not None:
+            python = spec.path
+        elif spec.version:
+            python = tool_env(cache, "pip", spec.version) / "bin" / "python"
+        else:
+            python = Path(sys.executable)
+        version = run_version([str(python), "-m", "pip", "--version"])
+        return cls(python=python, version=version, config=spec.config)
+
+    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
+        missing = check_capabilities(request, CAPABILITIES, "pip")
+        if missing:
+            return missing
+        argv = [str(self.python), "-m", "pip", "--python", str(request.python), "install"]
+        argv += ["--no-input", "--disable-pip-version-check", "--no-color"]
+        if request.indexes:
+            argv += ["--index-url", request.indexes[0].url]
+            for index in request.indexes[1:]:
+                argv += ["--extra-index-url", index.url]
+        else:
+            argv.append("--no-index")
+        if request.no_deps:
+            argv.append("--no-deps")
+        argv += CONFIGS[self.config]
+        argv += list(request.requirements)
+        if request.wheel is not None:
+            argv.append(str(request.wheel))
+        return Invocation(argv=tuple(argv))

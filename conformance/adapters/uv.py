@@ -1,0 +1,134 @@
+"""The ``uv`` adapter (``uv pip install``, any uv version).
+
+uv ranks ``--extra-index-url`` *above* ``--index-url`` (and earlier
+``--extra-index-url`` above later ones), the reverse of how pip users read
+them. To express the scenario's order, highest first, the last index becomes
+``--index-url`` and the others ``--extra-index-url`` in order.
+
+``index-strategy``: PEP 766 "index priority" is uv's ``first-index`` and
+"version priority" is ``unsafe-best-match``. A configuration named after an
+``--index-strategy`` value fixes the strategy for the whole column; a scenario
+that asks for a different one is unsupported there. ``unsafe-first-match``
+is neither of PEP 766's two terms.
+
+Configurations: ``first-index``, ``unsafe-first-match``, ``unsafe-best-match``,
+and ``variants`` (``--preview-features wheel-variants``, only offered when the
+uv version accepts it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from wheelnext.conformance.adapters import (
+    AdapterError,
+    InstallerSpec,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+    check_capabilities,
+)
+from wheelnext.conformance.adapters._tools import run_version, tool_env
+
+STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
+FIXED = ("first-index", "unsafe-first-match", "unsafe-best-match")
+CAPABILITIES = frozenset(
+    {
+        "indexes",
+        "index-strategy:index-priority",
+        "index-strategy:version-priority",
+        "wheel",
+        "no-deps",
+    }
+)
+
+
+def _find_uv() -> Path:
+    try:
+        import uv
+
+        return Path(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        import shutil
+
+        found = shutil.which("uv")
+        if not found:
+            raise AdapterError(
+                "--installer uv: no uv found; name one with uv==VERSION or uv@PATH"
+            ) from None
+        return Path(found)
+
+
+def accepts_variants(uv: Path) -> bool:
+    """Whether this uv knows the ``wheel-variants`` preview feature."""
+    done = subprocess.run(
+        [str(uv), "pip", "install", "--preview-features", "wheel-variants", "--help"],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@dataclass(frozen=True)
+class UvInstaller:
+    """uv in one configuration."""
+
+    binary: Path
+    version: str
+    config: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "uv" + (f":{self.config}" if self.config else "")
+
+    @classmethod
+    def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
+        if spec.config not in (None, "variants", *FIXED):
+            raise AdapterError(
+                f"--installer {spec}: uv has no configuration {spec.config!r} "
+                f"(known: variants, {', '.join(FIXED)})"
+            )
+        if spec.path is not None:
+            binary = spec.path
+        elif spec.version:
+            binary = tool_env(cache, "uv", spec.version) / "bin" / "uv"
+        else:
+            binary = _find_uv()
+        version = run_version([str(binary), "--version"])
+        if spec.config == "variants" and not accepts_variants(binary):
+            raise AdapterError(f"--installer {spec}: uv {version} has no wheel-variants preview")
+        return cls(binary=binary, version=version, config=spec.config)
+
+    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
+        missing = check_capabilities(request, CAPABILITIES, "uv pip install")
+        if missing:
+            return missing
+        argv = [str(self.binary), "pip", "install", "--python", str(request.python)]
+        argv += ["--no-progress", "--color", "never"]
+        if self.config == "variants":
+            argv += ["--preview-features", "wheel-variants"]
+        if request.indexes:
+            *higher, lowest = request.indexes
+            argv += ["--index-url", lowest.url]
+            for index in higher:
+                argv += ["--extra-index-url", index.url]
+        else:
+            argv.append("--no-index")
+        strategy = request.index_strategy and STRATEGIES[request.index_strategy]
+        if self.config in FIXED:
+            if strategy and strategy != self.config:
+                return Unsupported(
+                    f"this column fixes --index-strategy {self.config}; "
+                    f"the scenario asks for {request.index_strategy}"
+                )
+            strategy = self.config
+        if strategy:
+            argv += ["--index-strategy", strategy]
+        if request.no_deps:
+            argv.append("--no-deps")
+        argv += list(request.requirements)
+        if request.wheel is not None:
+            argv.append(str(request.wheel))
+        return Invocation(argv=tuple(argv))

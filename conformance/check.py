@@ -1,0 +1,243 @@
+"""Check: compare an observation with a scenario's expected outcomes.
+
+Results are DESIGN.md's five categories. A scenario with several acceptable
+outcomes (``[[expect.one-of]]``, for a SHOULD or a MAY) passes when one holds
+in full, and the result names the one observed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from wheelnext.conformance.observe import Observation
+from wheelnext.conformance.scenario import ABSENT, Installed, Outcome, Scenario
+from wheelnext.filenames import project_of
+
+
+class Status(enum.StrEnum):
+    """The five result categories (DESIGN.md, "Results")."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNSUPPORTED = "unsupported"
+    NOT_APPLICABLE = "not applicable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One scenario for one installer configuration on one Python version."""
+
+    scenario: Scenario
+    installer: str
+    installer_version: str
+    python: str
+    status: Status
+    outcome: str = ""
+    failures: tuple[str, ...] = ()
+    reason: str = ""
+    observation: Observation | None = None
+    annotation: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.scenario.id, self.installer, self.python)
+
+
+def _same_version(observed: str, expected: str) -> bool:
+    try:
+        return Version(observed) == Version(expected)
+    except InvalidVersion:
+        return observed == expected
+
+
+def _installed_failures(outcome: Outcome, observation: Observation) -> list[str]:
+    assert outcome.installed is not None
+    failures = []
+    seen = observation.installed
+    for project, want in sorted(outcome.installed.items()):
+        got = seen.get(project)
+        if got is None:
+            if ABSENT not in want.versions:
+                failures.append(f"{project}: expected {want.describe()}, observed not installed")
+            continue
+        if not any(v != ABSENT and _same_version(got.version, v) for v in want.versions):
+            failures.append(f"{project}: expected {want.describe()}, observed {got.version}")
+        elif want.variants is not None and _variant(got.variant) not in want.variants:
+            failures.append(
+                f"{project}: expected variant {_labels(want)}, observed "
+                f"{'non-variant' if got.variant is None else got.variant}"
+            )
+    if outcome.installed_exact:
+        expected = {p for p, w in outcome.installed.items() if w.versions != {ABSENT}}
+        for project in sorted(set(seen) - expected):
+            failures.append(f"{project}: not expected, observed {seen[project].version} installed")
+    return failures
+
+
+def _variant(label: str | None) -> str | bool:
+    return False if label is None else label
+
+
+def _labels(want: Installed) -> str:
+    assert want.variants is not None
+    return " or ".join(sorted("non-variant" if v is False else str(v) for v in want.variants))
+
+
+def _path_failures(outcome: Outcome, observation: Observation) -> list[str]:
+    failures = []
+    paths = observation.paths
+    for path in outcome.files_present:
+        if not paths.get(path) or not paths[path].exists:
+            failures.append(f"{path}: expected present, observed absent")
+    for path in outcome.files_absent:
+        if paths.get(path) and paths[path].exists:
+            failures.append(f"{path}: expected absent, observed present")
+    for path, target in sorted(outcome.symlinks.items()):
+        state = paths.get(path)
+        if not state or not state.symlink:
+            observed = "absent" if not state or not state.exists else "a regular file"
+            failures.append(f"{path}: expected a symlink to {target}, observed {observed}")
+        elif state.target != target:
+            failures.append(f"{path}: expected a symlink to {target}, observed -> {state.target}")
+    for path in outcome.not_symlinks:
+        state = paths.get(path)
+        if not state or not state.exists:
+            failures.append(f"{path}: expected a file that is not a symlink, observed absent")
+        elif state.symlink:
+            failures.append(f"{path}: expected no symlink, observed -> {state.target}")
+    return failures
+
+
+def _request_failures(outcome: Outcome, observation: Observation) -> list[str]:
+    want = outcome.requests
+    assert want is not None
+    failures = []
+    order: list[str] = []
+    for request in observation.requests:
+        if request.index not in order:
+            order.append(request.index)
+    for index in want.asked:
+        if index not in order:
+            failures.append(f"index {index}: expected to be asked, observed no request")
+    for index in want.not_asked:
+        if index in order:
+            count = sum(r.index == index for r in observation.requests)
+            failures.append(f"index {index}: expected no request, observed {count}")
+    if want.order:
+        seen = [i for i in order if i in want.order]
+        if seen != list(want.order):
+            failures.append(
+                f"first requests: expected order {', '.join(want.order)}, "
+                f"observed {', '.join(seen) or 'none'}"
+            )
+    for index, projects in sorted(want.not_asked_for.items()):
+        for request in observation.requests:
+            if request.index != index:
+                continue
+            project = _project_of_path(request.path)
+            if project in projects:
+                failures.append(
+                    f"index {index}: expected no request for {project}, observed {request.path}"
+                )
+    return failures
+
+
+def _project_of_path(path: str) -> str | None:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "simple":
+        return str(canonicalize_name(parts[1]))
+    if len(parts) >= 2 and parts[0] == "files":
+        try:
+            return str(project_of(parts[1].removesuffix(".metadata")))
+        except ValueError:
+            return None
+    return None
+
+
+def outcome_failures(outcome: Outcome, observation: Observation) -> list[str]:
+    """The expectations of *outcome* that *observation* breaks (empty: it holds)."""
+    failures = []
+    if observation.timed_out:
+        failures.append("timed out")
+    elif outcome.exit is not None:
+        observed = "success" if observation.exit_code == 0 else "failure"
+        if observed not in outcome.exit:
+            failures.append(
+                f"exit: expected {' or '.join(sorted(outcome.exit))}, "
+                f"observed {observed} (status {observation.exit_code})"
+            )
+    if outcome.installed is not None:
+        failures += _installed_failures(outcome, observation)
+    failures += _path_failures(outcome, observation)
+    text = observation.output.casefold()
+    for needle in outcome.output_contains:
+        if needle.casefold() not in text:
+            failures.append(f"output: expected to contain {needle!r}, it does not")
+    for needle in outcome.output_excludes:
+        if needle.casefold() in text:
+            failures.append(f"output: expected not to contain {needle!r}, it does")
+    if not outcome.writes_outside and observation.written_outside:
+        shown = ", ".join(observation.written_outside[:5])
+        failures.append(f"wrote outside the environment: {shown}")
+    if outcome.requests is not None:
+        failures += _request_failures(outcome, observation)
+    return failures
+
+
+def check(scenario: Scenario, observation: Observation) -> tuple[Status, str, tuple[str, ...]]:
+    """Pass with the name of the outcome that held, or fail with what did not hold."""
+    per_outcome = [(o.name, outcome_failures(o, observation)) for o in scenario.outcomes]
+    for name, failures in per_outcome:
+        if not failures:
+            return Status.PASS, name, ()
+    if len(per_outcome) == 1:
+        return Status.FAIL, "", tuple(per_outcome[0][1])
+    return Status.FAIL, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
+
+
+def describe_expected(scenario: Scenario) -> list[dict[str, Any]]:
+    """The expected outcomes as JSON-ready data, for reports."""
+    result = []
+    for outcome in scenario.outcomes:
+        entry: dict[str, Any] = {}
+        if outcome.name:
+            entry["name"] = outcome.name
+        if outcome.exit is not None:
+            entry["exit"] = sorted(outcome.exit)
+        if outcome.installed is not None:
+            entry["installed"] = {p: w.describe() for p, w in sorted(outcome.installed.items())}
+            entry["installed-exact"] = outcome.installed_exact
+        for key in (
+            "files_present",
+            "files_absent",
+            "not_symlinks",
+            "output_contains",
+            "output_excludes",
+        ):
+            if getattr(outcome, key):
+                entry[key.replace("_", "-")] = list(getattr(outcome, key))
+        if outcome.symlinks:
+            entry["symlinks"] = dict(sorted(outcome.symlinks.items()))
+        if not outcome.writes_outside:
+            entry["writes-outside"] = False
+        if outcome.requests is not None:
+            r = outcome.requests
+            entry["requests"] = {
+                k: v
+                for k, v in {
+                    "asked": list(r.asked),
+                    "not-asked": list(r.not_asked),
+                    "order": list(r.order),
+                    "not-asked-for": {k: list(v) for k, v in r.not_asked_for.items()},
+                }.items()
+                if v
+            }
+        result.append(entry)
+    return result

@@ -1,0 +1,91 @@
+"""Materialize: build each scenario's packages into one directory per index.
+
+Builds are deterministic, so a directory is keyed by the hash of its package
+tables and of the builder's own source: a second run finds every directory
+already built and does no work at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from wheelnext.conformance.scenario import Scenario
+from wheelnext.errors import WheelnextError
+
+
+class MaterializeError(WheelnextError):
+    """A scenario's packages cannot be built."""
+
+
+@dataclass(frozen=True)
+class Materialized:
+    """The built index roots of one scenario, by index name."""
+
+    roots: Mapping[str, Path]
+
+    def find(self, filename: str) -> Path | None:
+        """A built file by name, from any index (for direct wheel requests)."""
+        for root in self.roots.values():
+            if (root / filename).is_file():
+                return root / filename
+        return None
+
+
+@cache
+def builder_digest() -> str:
+    """A hash of the builder's source: a changed builder rebuilds everything."""
+    import wheelnext.build
+
+    h = hashlib.sha256()
+    for folder in wheelnext.build.__path__:
+        for path in sorted(Path(folder).glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def index_key(tables: Iterable[Mapping[str, Any]]) -> str:
+    """The cache key of one index's package tables."""
+    text = json.dumps(list(tables), sort_keys=True, default=str)
+    return hashlib.sha256(f"{builder_digest()}\n{text}".encode()).hexdigest()[:32]
+
+
+def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
+    """Build (or find in *cache_dir*) every index root of *scenario*."""
+    from wheelnext.build import build_all, spec_from_mapping
+
+    roots = {}
+    for index in scenario.indexes:
+        target = cache_dir / index_key(index.packages)
+        if not target.is_dir():
+            specs = [
+                spec_from_mapping(table, source=f"{scenario.path}: packages.{index.name}[{i}]")
+                for i, table in enumerate(index.packages)
+            ]
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".staging-"))
+            try:
+                build_all(specs, staging, allow_unsafe=True)
+                os.replace(staging, target)
+            except OSError:
+                if not target.is_dir():
+                    raise
+            except WheelnextError as exc:
+                raise MaterializeError(f"{scenario.path}: {exc}") from None
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        roots[index.name] = target
+    return Materialized(roots)
+
+
+def materialize_all(scenarios: Iterable[Scenario], cache_dir: Path) -> dict[str, Materialized]:
+    """Materialize every scenario; the result is keyed by scenario id."""
+    return {s.id: materialize(s, cache_dir) for s in scenarios}

@@ -1,0 +1,180 @@
+"""Observe: what an installer left behind, independent of which runner ran it.
+
+The probe is a small Python program run by the *environment's own*
+interpreter (a subprocess in a virtualenv, ``docker exec`` in a container), so
+every runner observes the same way: installed distributions from the
+environment's ``importlib.metadata``, each one's variant label (the key of its
+``*.dist-info/variant.json``, PEP 825 "Variant metadata"), and the state of
+every path a scenario asks about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheelnext.conformance.scenario import Scenario
+
+#: Run as ``python -c PROBE ROOT PATHS_JSON``; prints one JSON document.
+PROBE = r"""
+import json, os, sys, sysconfig
+from importlib import metadata
+root, paths = sys.argv[1], json.loads(sys.argv[2])
+scheme = sysconfig.get_paths()
+places = {"{purelib}": scheme["purelib"], "{platlib}": scheme["platlib"],
+          "{scripts}": scheme["scripts"], "{data}": scheme["data"], "{root}": root}
+dists = {}
+for dist in metadata.distributions(path=sorted({scheme["purelib"], scheme["platlib"]})):
+    name = dist.metadata["Name"]
+    variant = None
+    text = dist.read_text("variant.json")
+    if text is not None:
+        try:
+            labels = sorted(json.loads(text).get("variants", {}))
+            variant = labels[0] if len(labels) == 1 else ",".join(labels)
+        except (ValueError, AttributeError):
+            variant = "(unreadable variant.json)"
+    dists[name] = {"version": dist.version, "variant": variant}
+state = {}
+for path in paths:
+    full = path
+    for key, value in places.items():
+        if path.startswith(key):
+            full = value + path[len(key):]
+            break
+    else:
+        full = os.path.join(scheme["purelib"], path)
+    entry = {"exists": os.path.lexists(full), "symlink": os.path.islink(full), "target": None}
+    if entry["symlink"]:
+        entry["target"] = os.readlink(full)
+    state[path] = entry
+print(json.dumps({"installed": dists, "paths": state}))
+"""
+
+
+@dataclass(frozen=True)
+class InstalledDist:
+    """One distribution found in the environment."""
+
+    version: str
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class PathState:
+    """One probed path."""
+
+    exists: bool
+    symlink: bool = False
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request in an index server's log, by the scenario's index name."""
+
+    index: str
+    path: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything seen of one installer run."""
+
+    argv: tuple[str, ...]
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    installed: Mapping[str, InstalledDist] = field(default_factory=dict)
+    paths: Mapping[str, PathState] = field(default_factory=dict)
+    requests: tuple[Request, ...] = ()
+    written_outside: tuple[str, ...] = ()
+    duration: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "argv": list(self.argv),
+            "exit_code": self.exit_code,
+            "timed_out": self.timed_out,
+            "output": self.output,
+            "installed": {
+                k: {"version": v.version, "variant": v.variant}
+                for k, v in sorted(self.installed.items())
+            },
+            "paths": {
+                k: {"exists": v.exists, "symlink": v.symlink, "target": v.target}
+                for k, v in sorted(self.paths.items())
+            },
+            "requests": [[r.index, r.path, r.status] for r in self.requests],
+            "written_outside": list(self.written_outside),
+        }
+
+
+def probe_paths(scenario: Scenario) -> list[str]:
+    """Every path any outcome of *scenario* asks about."""
+    paths: set[str] = set()
+    for outcome in scenario.outcomes:
+        paths.update(outcome.files_present, outcome.files_absent, outcome.not_symlinks)
+        paths.update(outcome.symlinks)
+    return sorted(paths)
+
+
+def parse_probe(text: str) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
+    """Read the probe's JSON output."""
+    from packaging.utils import canonicalize_name
+
+    data = json.loads(text)
+    installed = {
+        str(canonicalize_name(name)): InstalledDist(d["version"], d["variant"])
+        for name, d in data["installed"].items()
+    }
+    paths = {p: PathState(s["exists"], s["symlink"], s["target"]) for p, s in data["paths"].items()}
+    return installed, paths
+
+
+# -- files written outside the environment -------------------------------------------------
+
+Snapshot = dict[str, dict[str, int]]
+
+
+def snapshot(dirs: Iterable[Path], *, ignore: Sequence[Path] = ()) -> Snapshot:
+    """Each watched directory's entries and their modification times (one level deep).
+
+    A new file or directory changes its parent's listing, so one level per
+    watched directory is enough to see writes without walking whole trees.
+    """
+    ignored = {str(p) for p in ignore}
+    result: Snapshot = {}
+    for folder in dirs:
+        try:
+            with os.scandir(folder) as entries:
+                result[str(folder)] = {
+                    e.path: e.stat(follow_symlinks=False).st_mtime_ns
+                    for e in entries
+                    if e.path not in ignored
+                }
+        except OSError:
+            continue
+    return result
+
+
+def changed(before: Snapshot, after: Snapshot, *, new_only: Sequence[Path] = ()) -> list[str]:
+    """Paths that appeared or changed between two snapshots.
+
+    In the *new_only* folders (HOME and the temp root, which other programs on
+    the machine touch all the time) only entries that appeared count.
+    """
+    shared = {str(p) for p in new_only}
+    result = []
+    for folder, entries in after.items():
+        old = before.get(folder, {})
+        if folder in shared:
+            result += [path for path in entries if path not in old]
+        else:
+            result += [path for path, mtime in entries.items() if old.get(path) != mtime]
+    return sorted(result)

@@ -1,0 +1,111 @@
+"""The whole data flow for a run: materialize, serve, run, observe, check.
+
+Results come back in a stable order (scenario id, then installer and Python
+in the order given) whatever ``-j`` is, so two runs produce identical reports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from packaging.version import Version
+
+from wheelnext.conformance.adapters import Installer
+from wheelnext.conformance.check import Result, Status, check
+from wheelnext.conformance.materialize import materialize_all
+from wheelnext.conformance.observe import Observation
+from wheelnext.conformance.runners import DEFAULT_TIMEOUT, Job, Runner
+from wheelnext.conformance.scenario import Scenario
+
+
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/wheelnext/conformance`` (built packages, provisioned installers)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wheelnext" / "conformance"
+
+
+def run_suite(
+    scenarios: Sequence[Scenario],
+    installers: Sequence[Installer],
+    runner: Runner,
+    *,
+    pythons: Sequence[str | None] = (None,),
+    jobs: int = 1,
+    timeout: float | None = None,
+    cache: Path | None = None,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Run every scenario with every installer on every Python; one :class:`Result` each."""
+    cache = cache or default_cache()
+    built = materialize_all(scenarios, cache / "packages")
+    results: dict[tuple[int, int, int], Result] = {}
+    work: list[tuple[tuple[int, int, int], Job]] = []
+    key = 0
+    for si, scenario in enumerate(scenarios):
+        for ii, installer in enumerate(installers):
+            for pi, python in enumerate(pythons):
+                version = runner.python_version(python)
+                base = Result(
+                    scenario=scenario,
+                    installer=installer.name,
+                    installer_version=installer.version,
+                    python=version or str(python),
+                    status=Status.NOT_APPLICABLE,
+                )
+                if version is None:
+                    results[si, ii, pi] = _replace(base, reason=f"Python {python} is not installed")
+                elif scenario.python and not scenario.python.contains(
+                    Version(version), prereleases=True
+                ):
+                    results[si, ii, pi] = _replace(
+                        base, reason=f"needs Python {scenario.python}, this is {version}"
+                    )
+                else:
+                    key += 1
+                    job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
+                    job = Job(key, scenario, installer, python, built[scenario.id], job_timeout)
+                    work.append(((si, ii, pi), job))
+                    results[si, ii, pi] = base
+    for position in sorted(results):
+        if results[position].status is Status.NOT_APPLICABLE and progress:
+            progress(results[position])
+    if work:
+        workdir = Path(tempfile.mkdtemp(prefix="wheelnext-conformance-"))
+        try:
+            with runner.open([job for _, job in work], workdir) as session:
+                pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+                try:
+                    futures: list[tuple[tuple[int, int, int], Job, Future[Observation | str]]] = [
+                        (position, job, pool.submit(session.run, job)) for position, job in work
+                    ]
+                    for position, job, future in futures:
+                        results[position] = _result(results[position], job, future)
+                        if progress:
+                            progress(results[position])
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return [results[position] for position in sorted(results)]
+
+
+def _replace(result: Result, **changes: object) -> Result:
+    from dataclasses import replace
+
+    return replace(result, **changes)  # type: ignore[arg-type]
+
+
+def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result:
+    try:
+        observed = future.result()
+    except Exception as exc:
+        return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
+    if isinstance(observed, str):
+        return _replace(base, status=Status.UNSUPPORTED, reason=observed)
+    status, outcome, failures = check(job.scenario, observed)
+    return _replace(base, status=status, outcome=outcome, failures=failures, observation=observed)

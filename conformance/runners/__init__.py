@@ -1,0 +1,85 @@
+"""Runners: where an installer runs for one scenario (a virtualenv, a container).
+
+A runner prepares a fresh environment per job, serves the job's index roots
+so that only the installer under test reaches them, runs the adapter's
+invocation with a timeout, and returns an
+:class:`~wheelnext.conformance.observe.Observation`. The docker runner
+(``runners/docker.py``) implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from wheelnext.conformance.adapters import Installer
+from wheelnext.conformance.materialize import Materialized
+from wheelnext.conformance.observe import Observation
+from wheelnext.conformance.scenario import Scenario
+from wheelnext.errors import WheelnextError
+
+DEFAULT_TIMEOUT = 120.0
+
+
+class RunnerError(WheelnextError):
+    """A runner cannot be used here (no docker engine, no such interpreter...)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scenario for one installer configuration on one Python version."""
+
+    key: int
+    scenario: Scenario
+    installer: Installer
+    python: str | None
+    roots: Materialized
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def index_errors(self) -> Mapping[str, int]:
+        return {i.name: i.error for i in self.scenario.indexes if i.error is not None}
+
+
+class Session(Protocol):
+    """A runner with its index servers up, ready to run jobs (thread-safe)."""
+
+    def run(self, job: Job) -> Observation | str:
+        """Run *job*; a string is the adapter's reason it is unsupported."""
+
+
+class Runner(Protocol):
+    """A kind of environment."""
+
+    @property
+    def name(self) -> str:
+        """``venv`` or ``docker``."""
+
+    @property
+    def image_digest(self) -> str | None:
+        """The container image digest; None for a runner without images."""
+
+    def python_version(self, python: str | None) -> str | None:
+        """The full version of interpreter *python* (None: the default), or None if absent."""
+
+    def open(self, jobs: Sequence[Job], workdir: Path) -> AbstractContextManager[Session]:
+        """Serve every job's indexes and return a session that runs them."""
+
+
+def make_runner(name: str, **options: object) -> Runner:
+    """The runner called *name*."""
+    if name == "venv":
+        from wheelnext.conformance.runners.venv import VenvRunner
+
+        return VenvRunner(**options)  # type: ignore[arg-type]
+    if name == "docker":
+        try:
+            from wheelnext.conformance.runners.docker import DockerRunner  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise RunnerError("--runner docker: the docker runner is not available yet") from None
+        runner: Runner = DockerRunner(**options)
+        return runner
+    raise RunnerError(f"--runner {name!r}: expected venv or docker")

@@ -1,0 +1,278 @@
+"""The ``venv`` runner: a fresh virtual environment per job, on this machine.
+
+Environments are cheap: ``python -m venv --without-pip`` makes one template
+per interpreter, and each job gets a copy of it (a handful of files and
+symlinks, about a millisecond), since the installers under test install into
+an environment from outside (``pip --python``, ``uv pip install --python``).
+The installer runs with :func:`wheelnext.isolation.scrubbed_environ` (its own
+HOME, XDG directories, caches and TMPDIR), in its own process group that is
+killed whole at the timeout. The indexes are served in-process on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
+from wheelnext.conformance.observe import (
+    PROBE,
+    Observation,
+    Request,
+    changed,
+    parse_probe,
+    probe_paths,
+    snapshot,
+)
+from wheelnext.conformance.runners import Job, RunnerError
+from wheelnext.isolation import scrubbed_environ
+
+_BASE_PATHS = (
+    "import json, sys, sysconfig; v = {'base': sys.base_prefix, 'platbase': sys.base_prefix};"
+    "p = sysconfig.get_paths(vars=v);"
+    "print(json.dumps({'version': '.'.join(map(str, sys.version_info[:3])),"
+    " 'watch': sorted({sys.base_prefix, p['purelib'], p['platlib'], p['scripts']})}))"
+)
+
+
+def find_python(version: str | None) -> str | None:
+    """The interpreter for *version* (``3.12`` or a path); None when it is absent."""
+    if version is None:
+        return sys.executable
+    if os.sep in version:
+        return version if os.access(version, os.X_OK) else None
+    return shutil.which(f"python{version}")
+
+
+class VenvRunner:
+    """Fresh virtual environments on this machine."""
+
+    name = "venv"
+    image_digest = None
+
+    def __init__(self, *, watch: Sequence[Path] | None = None, keep: bool = False) -> None:
+        """*watch* replaces the default HOME and temp root watched for stray writes."""
+        self.watch = list(watch) if watch is not None else None
+        self.keep = keep
+        self._info: dict[str | None, dict[str, object] | None] = {}
+
+    def _interpreter(self, python: str | None) -> dict[str, object] | None:
+        if python not in self._info:
+            exe = find_python(python)
+            info = None
+            if exe is not None:
+                done = subprocess.run(
+                    [exe, "-I", "-c", _BASE_PATHS], capture_output=True, text=True, check=False
+                )
+                if done.returncode == 0:
+                    info = {"exe": exe, **json.loads(done.stdout)}
+            self._info[python] = info
+        return self._info[python]
+
+    def python_version(self, python: str | None) -> str | None:
+        info = self._interpreter(python)
+        return None if info is None else str(info["version"])
+
+    def watched(self, python: str | None) -> tuple[list[Path], list[Path]]:
+        """The base interpreter's folders, and HOME and the temp root, compared around each run.
+
+        The second list is only checked for new entries, since other programs
+        update HOME and the temp root all the time.
+        """
+        info = self._interpreter(python)
+        base = [Path(str(p)) for p in info["watch"]] if info else []  # type: ignore[attr-defined]
+        if self.watch is not None:
+            return base, list(self.watch)
+        home = Path.home()
+        shared = [
+            home,
+            home / ".cache",
+            home / ".config",
+            home / ".local",
+            home / ".local" / "share",
+        ]
+        return base, [*shared, Path(tempfile.gettempdir())]
+
+    @contextlib.contextmanager
+    def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
+        from wheelnext.index import serve_in_process
+
+        roots = {}
+        failures: dict[str | None, int] = {}
+        for job in jobs:
+            for name, root in job.roots.roots.items():
+                roots[f"j{job.key}-{name}"] = root
+            for name, status in job.index_errors.items():
+                failures[f"j{job.key}-{name}"] = status
+        session = VenvSession(self, workdir)
+        try:
+            with serve_in_process(roots, failures=failures) as server:
+                session.server = server
+                yield session
+        finally:
+            session.close()
+
+
+class VenvSession:
+    """Runs jobs in copies of per-interpreter template environments."""
+
+    def __init__(self, runner: VenvRunner, workdir: Path) -> None:
+        self.runner = runner
+        self.workdir = workdir
+        self.server: object = None
+        self._lock = threading.Lock()
+        self._templates: dict[str | None, Path] = {}
+        self._groups: set[int] = set()
+
+    def template(self, python: str | None) -> Path:
+        with self._lock:
+            if python not in self._templates:
+                info = self.runner._interpreter(python)
+                if info is None:
+                    raise RunnerError(f"--python {python}: no such interpreter here")
+                target = self.workdir / "templates" / re.sub(r"[^\w.]", "_", str(python))
+                subprocess.run(
+                    [str(info["exe"]), "-m", "venv", "--without-pip", str(target)],
+                    check=True,
+                    capture_output=True,
+                )
+                self._templates[python] = target
+            return self._templates[python]
+
+    def run(self, job: Job) -> Observation | str:
+        from wheelnext.index import IndexServer
+
+        server = self.server
+        assert isinstance(server, IndexServer)
+        slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
+        root = self.workdir / "jobs" / slug
+        env_dir, home, work = root / "env", root / "home", root / "work"
+        work.mkdir(parents=True)
+        shutil.copytree(self.template(job.python), env_dir, symlinks=True)
+        request = job.scenario.request
+        wheel = None
+        if request.wheel:
+            wheel = job.roots.find(request.wheel)
+            if wheel is None:
+                raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
+        python = env_dir / "bin" / "python"
+        install = InstallRequest(
+            requirements=request.requirements,
+            indexes=tuple(
+                IndexURL(name, server.index_url(f"j{job.key}-{name}")) for name in request.indexes
+            ),
+            python=python,
+            prefix=env_dir,
+            work=work,
+            index_strategy=request.index_strategy,
+            pin=request.pin,
+            mirrors=request.mirrors,
+            variant_properties=request.variant_properties,
+            wheel=wheel,
+            no_deps=request.no_deps,
+        )
+        invocation = job.installer.invocation(install)
+        if isinstance(invocation, Unsupported):
+            self._cleanup(root)
+            return invocation.reason
+        for path, text in invocation.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        environ = scrubbed_environ(home, extra=invocation.env)
+        base, shared = self.runner.watched(job.python)
+        ignore = [env_dir, home, work, self.workdir]
+        before = snapshot([*base, *shared, root], ignore=ignore)
+        exit_code, timed_out, output, duration = self._execute(
+            list(invocation.argv), environ, work, job.timeout
+        )
+        after = snapshot([*base, *shared, root], ignore=ignore)
+        prefix = f"j{job.key}-"
+        requests = tuple(
+            Request(r.index[len(prefix) :], r.path.removeprefix(f"/{r.index}"), r.status)
+            for r in server.requests
+            if r.index is not None and r.index.startswith(prefix)
+        )
+        probe = subprocess.run(
+            [str(python), "-I", "-c", PROBE, str(root), json.dumps(probe_paths(job.scenario))],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode != 0:
+            raise RunnerError(f"observing {job.scenario.id} failed: {probe.stderr.strip()[-300:]}")
+        installed, paths = parse_probe(probe.stdout)
+        self._cleanup(root)
+        return Observation(
+            argv=invocation.argv,
+            exit_code=exit_code,
+            timed_out=timed_out,
+            output=output,
+            installed=installed,
+            paths=paths,
+            requests=requests,
+            written_outside=tuple(changed(before, after, new_only=shared)),
+            duration=duration,
+        )
+
+    def _execute(
+        self, argv: list[str], environ: dict[str, str], cwd: Path, timeout: float
+    ) -> tuple[int | None, bool, str, float]:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(
+                argv,
+                env=environ,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return 127, False, f"cannot start {argv[0]}: {exc.strerror}", 0.0
+        with self._lock:
+            self._groups.add(proc.pid)
+        timed_out = False
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc.pid)
+            out, _ = proc.communicate()
+        finally:
+            _kill_group(proc.pid)
+            with self._lock:
+                self._groups.discard(proc.pid)
+        duration = time.perf_counter() - start
+        text = out.decode("utf-8", errors="replace")
+        return (None if timed_out else proc.returncode), timed_out, text, duration
+
+    def _cleanup(self, root: Path) -> None:
+        if not self.runner.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def close(self) -> None:
+        """Kill every installer still running (Ctrl-C) and remove the environments."""
+        with self._lock:
+            groups = list(self._groups)
+        for pgid in groups:
+            _kill_group(pgid)
+        if not self.runner.keep:
+            shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
+            shutil.rmtree(self.workdir / "templates", ignore_errors=True)
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
