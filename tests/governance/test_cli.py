@@ -1,0 +1,77 @@
+"""The ``wheelnext governance`` commands, through click and through ``main``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wheelnext.cli import cli, main
+
+
+def test_tally_json_report_and_audit_then_verify(fixtures: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    md, audit = tmp_path / "r.md", tmp_path / "audit.json"
+    res = runner.invoke(cli, [
+        "governance", "tally", str(fixtures / "pep8105-ballots.csv"), "--electors", "87",
+        "--json", "--report-md", str(md), "--audit", str(audit),
+    ])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["totals"]["Pablo Galindo Salgado"] == 60
+    assert "Of 87 eligible voters, 68 cast ballots." in md.read_text()
+    res = runner.invoke(cli, ["governance", "verify", str(audit)])
+    assert res.exit_code == 0 and "verified" in res.output
+
+
+def test_tally_bloc_star_table(tmp_path: Path) -> None:
+    p = tmp_path / "b.csv"
+    p.write_text("A,B,C\n5,3,0\n0,4,5\n5,0,1\n")
+    res = CliRunner().invoke(cli, ["governance", "tally", str(p), "--method", "bloc-star",
+                                   "--seats", "2"])
+    assert res.exit_code == 0, res.output
+    assert "Automatic runoff" in res.output and "Total Stars" in res.output
+
+
+def test_no_confidence_and_motion_commands() -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["governance", "no-confidence", "--target", "council",
+                              "--electors", "9", "--against", "6", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["succeeds"] is True
+    res = runner.invoke(cli, ["governance", "motion", "--vote", "a=yes", "--vote", "b=yes",
+                              "--vote", "c=no", "--vote", "d=conflicted"])
+    assert res.exit_code == 0 and "passed" in res.output
+
+
+def test_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "b.csv"
+    p.write_text("A,B\n1\n")
+    with pytest.raises(SystemExit) as info:
+        main(["governance", "tally", str(p)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "row 2" in err
+
+
+def test_tie_without_seed_names_the_option(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "b.csv"
+    p.write_text("A,B\n1,1\n")
+    with pytest.raises(SystemExit) as info:
+        main(["governance", "tally", str(p), "--seats", "1"])
+    assert info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
+def test_verify_mismatch_exits_2(fixtures: Path, tmp_path: Path) -> None:
+    audit = tmp_path / "a.json"
+    CliRunner().invoke(cli, ["governance", "tally", str(fixtures / "pep8106-ballots.csv"),
+                             "--audit", str(audit)])
+    record = json.loads(audit.read_text())
+    record["result"]["totals"]["Mariatta"] = 99
+    audit.write_text(json.dumps(record))
+    with pytest.raises(SystemExit) as info:
+        main(["governance", "verify", str(audit)])
+    assert info.value.code == 2

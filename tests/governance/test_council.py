@@ -1,0 +1,115 @@
+"""PEP 772 council rules: eligibility, entity limit, re-qualification, partial elections,
+cohorts and quorum."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wheelnext.governance.ballots import ballots_from_marks
+from wheelnext.governance.council import Person, Quorum, Roster
+from wheelnext.governance.tally import TallyOptions, count_ballots
+
+
+def approval(counts: dict[str, int], people: Sequence[Person], seats: int = 5,
+             sitting: Sequence[Person] = (), **kw: Any) -> dict[str, Any]:
+    n = max(counts.values())
+    ballots = [{c: 1 for c, k in counts.items() if i < k} for i in range(n)]
+    roster = Roster(tuple(people), tuple(sitting))
+    return count_ballots(ballots_from_marks(ballots), roster,
+                         TallyOptions(seats=seats, seed="s", **kw)).result
+
+
+def people(spec: dict[str, str]) -> list[Person]:
+    return [Person(n, frozenset([e]) if e else frozenset()) for n, e in spec.items()]
+
+
+COUNTS = {"A": 10, "B": 9, "C": 8, "D": 7, "E": 6, "F": 5, "G": 4}
+
+
+def test_third_member_of_an_entity_is_disqualified_and_next_elevated() -> None:
+    r = approval(COUNTS, people({"A": "acme", "B": "acme", "C": "acme", "D": "", "E": "",
+                                 "F": "", "G": ""}))
+    assert r["elected"] == ["A", "B", "D", "E", "F"]
+    assert r["disqualified"] == [{"name": "C", "entities": ["acme"]}]
+    assert r["cohorts"] == {"A": ["A", "B"], "B": ["D", "E", "F"]}
+
+
+def test_requalified_in_rank_order_when_no_full_council_otherwise() -> None:
+    r = approval({"A": 5, "B": 4, "C": 3, "D": 2, "E": 1},
+                 people({"A": "acme", "B": "acme", "C": "acme", "D": "acme", "E": ""}))
+    assert [d["name"] for d in r["disqualified"]] == ["C", "D"]
+    assert [d["name"] for d in r["requalified"]] == ["C", "D"]
+    assert r["elected"] == ["A", "B", "E", "C", "D"]
+    assert r["cohorts"] == {"A": ["A", "B"], "B": ["C", "D", "E"]}
+
+
+def test_partial_election_counts_continuing_members() -> None:
+    sitting = [Person("S1", frozenset(["acme"])), Person("S2", frozenset())]
+    r = approval({"A": 5, "B": 4, "C": 3, "D": 2}, people({"A": "acme", "B": "acme", "C": "",
+                                                            "D": ""}), seats=3, sitting=sitting)
+    assert r["elected"] == ["A", "C", "D"]
+    assert r["cohorts"] is None
+
+
+def test_psf_staff_and_steering_council_members_cannot_be_seated() -> None:
+    ps = [Person("A", psf_staff=True), Person("B", steering_council=True),
+          *people({"C": "", "D": "", "E": "", "F": "", "G": ""})]
+    r = approval(COUNTS, ps)
+    assert r["elected"] == ["C", "D", "E", "F", "G"]
+    assert {e["rule"] for e in r["excluded"]} == {"psf-staff", "steering-council"}
+    assert r["totals"]["A"] == 10  # totals before any exclusion
+
+
+def test_tie_at_the_last_seat_is_drawn_and_recorded() -> None:
+    r = approval({"A": 9, "B": 8, "C": 7, "D": 6, "E": 5, "F": 5},
+                 people(dict.fromkeys("ABCDEF", "")))
+    assert len(r["ties"]) == 1 and r["ties"][0]["tied"] == ["E", "F"]
+    assert r["elected"][-1] in {"E", "F"}
+
+
+def test_tie_that_decides_nothing_is_not_drawn() -> None:
+    r = approval({"A": 9, "B": 9, "C": 7, "D": 6, "E": 5, "F": 1},
+                 people(dict.fromkeys("ABCDEF", "")), seats=5, cohort_by="rank")
+    assert r["ties"] == []
+
+
+def test_quorum_at_least_half_and_more_than_half() -> None:
+    assert Quorum(10, 5).met is True
+    assert Quorum(10, 5, "more-than-half").met is False
+    assert Quorum(None, 5).met is None
+    r = approval({"A": 3, "B": 2, "C": 1, "D": 1, "E": 1}, people(dict.fromkeys("ABCDE", "")),
+                 electors=7)
+    assert r["quorum"]["met"] is False and r["elected"] == []
+
+
+entities = st.sampled_from(["acme", "globex", "initech", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), entities), min_size=5, max_size=9))
+def test_never_three_of_one_entity_when_a_valid_council_exists(
+    spec: list[tuple[int, str]],
+) -> None:
+    counts = {f"C{i}": k for i, (k, _) in enumerate(spec)}
+    if max(counts.values()) == 0:
+        counts["C0"] = 1
+    ps = [Person(f"C{i}", frozenset([e]) if e else frozenset()) for i, (_, e) in enumerate(spec)]
+    r = approval(counts, ps)
+    by_entity: dict[str, int] = {}
+    for p in ps:
+        for e in p.entities:
+            by_entity[e] = by_entity.get(e, 0) + 1
+    valid_exists = sum(min(2, v) for v in by_entity.values()) + sum(
+        1 for p in ps if not p.entities) >= 5
+    seated: dict[str, int] = {}
+    for name in r["elected"]:
+        for e in next(p for p in ps if p.name == name).entities:
+            seated[e] = seated.get(e, 0) + 1
+    assert len(r["elected"]) == 5
+    if valid_exists:
+        assert max(seated.values(), default=0) <= 2
+        assert r["requalified"] == []
