@@ -1,0 +1,87 @@
+"""``wheelnext variants detect``: what this machine supports, per namespace, and why.
+
+Runs the built-in providers (PEP 817 "Installers MAY vendor or reimplement
+specific providers") and prints, for each namespace, the supported properties
+in preference order with the evidence behind each one. User-provided
+properties (``--properties-file`` or ``WHEELNEXT_VARIANT_PROPERTIES``) replace
+detection, exactly as they do when selecting wheels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wheelnext.variants.providers.query import QueryOptions, SupportedResult, detect_builtins
+
+
+def result_as_json(result: SupportedResult) -> dict[str, Any]:
+    """The JSON document ``detect --json`` prints."""
+    namespaces = []
+    for item in result.results:
+        properties = [
+            {
+                "property": f"{item.namespace} :: {feature} :: {value}",
+                "feature": feature,
+                "value": value,
+                "evidence": item.evidence.get(f"{feature} :: {value}", []),
+            }
+            for feature, values in item.features.items()
+            for value in values
+        ]
+        namespaces.append(
+            {
+                "namespace": item.namespace,
+                "source": item.source,
+                "detail": item.detail,
+                "cached": item.cached,
+                "properties": properties,
+            }
+        )
+    return {"supported": result.properties, "namespaces": namespaces}
+
+
+def _echo_table(document: dict[str, Any]) -> None:
+    for entry in document["namespaces"]:
+        cached = ", cached" if entry["cached"] else ""
+        click.echo(f"{entry['namespace']}  [{entry['source']}{cached}] {entry['detail']}")
+        if not entry["properties"]:
+            click.echo("    (nothing supported)")
+        for prop in entry["properties"]:
+            because = " ".join(prop["evidence"])
+            click.echo(f"    {prop['property']}" + (f"    <- {because}" if because else ""))
+
+
+@click.command("detect")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+@click.option("--refresh", is_flag=True, help="Detect again instead of reading the cache.")
+@click.option(
+    "--properties-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="User-provided properties that replace detection (text or JSON).",
+)
+@click.option(
+    "--namespace", "namespaces", multiple=True, help="Only these namespaces (repeatable)."
+)
+def detect(
+    as_json: bool, refresh: bool, properties_file: Path | None, namespaces: tuple[str, ...]
+) -> None:
+    """Show the supported variant properties of this machine and the evidence for each.
+
+    Values are listed most preferred first, as PEP 817 providers return them.
+    WHEELNEXT_VARIANT_PROPERTIES, or --properties-file, replaces detection.
+    """
+    from wheelnext.variants.providers.overrides import ENV_VAR, user_properties
+
+    overrides = user_properties(properties_file)
+    source = str(properties_file) if properties_file is not None else ENV_VAR
+    options = QueryOptions(overrides=overrides, overrides_source=source, refresh=refresh)
+    result = detect_builtins(options, list(namespaces) or None)
+    document = result_as_json(result)
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        _echo_table(document)

@@ -1,0 +1,390 @@
+"""The PEP 817 provider machinery: metadata, loading, trust, isolation, cache, overrides."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wheelnext.variants.providers import cache, overrides
+from wheelnext.variants.providers.errors import (
+    InvalidOverrides,
+    PluginConflict,
+    ProviderError,
+    ProviderTimeout,
+    UntrustedProvider,
+)
+from wheelnext.variants.providers.isolated import run_plugins
+from wheelnext.variants.providers.loading import (
+    builtin_endpoint,
+    check_unique,
+    entry_point_plugins,
+    load_endpoint,
+)
+from wheelnext.variants.providers.metadata import ProviderInfo
+from wheelnext.variants.providers.query import (
+    BUILTIN,
+    DISABLED,
+    PLUGIN,
+    STATIC,
+    UNTRUSTED,
+    USER,
+    QueryOptions,
+    detect_builtins,
+    query_providers,
+)
+from wheelnext.variants.providers.trust import AllowList, TrustedDistribution, load_allow_list
+
+PLUGIN_SOURCE = '''
+import sys, time
+from dataclasses import dataclass
+
+@dataclass
+class Config:
+    name: str
+    values: list
+    multi_value: bool = False
+
+class Plugin:
+    namespace = "{namespace}"
+
+    @staticmethod
+    def get_all_configs():
+        return [Config("flavour", ["sweet", "sour", "bitter"])]
+
+    @staticmethod
+    def get_supported_configs():
+        print("noise on stdout that must not corrupt the answer")
+        sys.stdout.write("{{not json")
+        {body}
+        return [Config("flavour", ["sour", "sweet"])]
+'''
+
+
+def write_plugin(
+    directory: Path, module: str, namespace: str = "example", body: str = "pass"
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{module}.py").write_text(PLUGIN_SOURCE.format(namespace=namespace, body=body))
+    return directory
+
+
+@pytest.fixture
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv(overrides.ENV_VAR, raising=False)
+    return tmp_path / "cache" / "wheelnext" / "providers"
+
+
+# --- metadata -----------------------------------------------------------------
+
+
+def test_provider_info_defaults_follow_pep_817() -> None:
+    info = ProviderInfo.from_mapping("x86_64", {"requires": ["provider-variant-x86-64 >=0.0.1"]})
+    assert (info.install_time, info.optional, info.enable_if, info.plugin_api) == (
+        True, False, None, None)
+    assert info.endpoint() == "provider_variant_x86_64"
+
+
+def test_endpoint_skips_requirements_whose_markers_are_false() -> None:
+    info = ProviderInfo.from_mapping("a", {"requires": [
+        "never-here; python_version < '3.0'", "Used.Here>=1"]})
+    assert info.endpoint() == "used_here"
+    explicit = ProviderInfo.from_mapping("a", {"plugin-api": "pkg.mod:Obj", "requires": ["x"]})
+    assert explicit.endpoint() == "pkg.mod:Obj"
+
+
+def test_provider_info_rejects_wrong_types_naming_the_field() -> None:
+    with pytest.raises(ProviderError, match=r"providers\.a\.optional"):
+        ProviderInfo.from_mapping("a", {"optional": "yes"})
+    with pytest.raises(ProviderError, match="plugin-api"):
+        ProviderInfo.from_mapping("a", {"plugin-api": "not a reference!"}).endpoint()
+
+
+# --- loading ------------------------------------------------------------------
+
+
+def test_load_endpoint_and_missing_attributes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_plugin(tmp_path, "good_plugin")
+    (tmp_path / "bad_plugin.py").write_text("namespace = 'x'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugin = load_endpoint("good_plugin:Plugin")
+    assert plugin.namespace == "example"
+    with pytest.raises(ProviderError, match="missing get_all_configs"):
+        load_endpoint("bad_plugin")
+    with pytest.raises(ProviderError, match="cannot load"):
+        load_endpoint("no_such_module_here:Plugin")
+
+
+def test_two_plugins_for_one_namespace_is_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_plugin(tmp_path, "first_plugin")
+    write_plugin(tmp_path, "second_plugin")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginConflict, match="'example'"):
+        check_unique([(ref, load_endpoint(ref))
+                      for ref in ("first_plugin:Plugin", "second_plugin:Plugin")])
+
+    class EntryPoint:
+        def __init__(self, name: str, value: str) -> None:
+            self.name, self.value = name, value
+
+    import importlib.metadata
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        assert group == "variant_plugins"
+        return [EntryPoint("a", "first_plugin:Plugin"), EntryPoint("b", "second_plugin:Plugin")]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
+    with pytest.raises(PluginConflict):
+        entry_point_plugins()
+
+
+def test_builtins_stand_in_only_for_the_packages_they_reimplement() -> None:
+    known = ProviderInfo.from_mapping("x86_64", {
+        "requires": ["provider-variant-x86-64 >=0.0.1"],
+        "plugin-api": "provider_variant_x86_64.plugin:X8664Plugin"})
+    assert builtin_endpoint(known) == "wheelnext.detect.x86_64:X86_64Plugin"
+    stranger = ProviderInfo.from_mapping("x86_64", {"requires": ["someone-elses-x86"]})
+    assert builtin_endpoint(stranger) is None
+    assert builtin_endpoint(ProviderInfo.from_mapping("other", {"requires": ["wheelnext"]})) is None
+
+
+# --- trust --------------------------------------------------------------------
+
+
+def test_allow_list_picks_the_newest_matching_entry(tmp_path: Path) -> None:
+    path = tmp_path / "trusted.toml"
+    path.write_text(textwrap.dedent(f"""
+        [[provider]]
+        name = "My_Provider"
+        version = "1.0"
+        sha256 = "{'a' * 64}"
+        [[provider]]
+        name = "my-provider"
+        version = "2.0"
+        sha256 = "{'b' * 64}"
+    """))
+    allow = load_allow_list(path)
+    assert allow.trusted("my.provider").version == "2.0"
+    assert allow.trusted("my-provider<2").sha256 == "a" * 64
+    with pytest.raises(UntrustedProvider, match="not on the allow-list"):
+        allow.trusted("my-provider>=3")
+    with pytest.raises(UntrustedProvider):
+        allow.trusted("other")
+    assert load_allow_list(tmp_path / "missing.toml") == AllowList()
+
+
+def test_allow_list_rejects_bad_hashes(tmp_path: Path) -> None:
+    path = tmp_path / "trusted.toml"
+    path.write_text('[[provider]]\nname = "p"\nversion = "1"\nsha256 = "xyz"\n')
+    with pytest.raises(ProviderError, match=r"provider\[0\]: sha256"):
+        load_allow_list(path)
+
+
+def test_untrusted_provider_is_never_installed_or_run(isolated_cache: Path) -> None:
+    providers = {"example": {"requires": ["example-provider"], "plugin-api": "example:Plugin"}}
+    result = query_providers(providers)
+    (only,) = result.results
+    assert only.source == UNTRUSTED and only.features == {}
+    assert not (isolated_cache.parent / "provider-envs").exists()
+    with pytest.raises(UntrustedProvider):
+        query_providers(providers, options=QueryOptions(strict_trust=True))
+
+
+# --- isolated runner ----------------------------------------------------------
+
+
+def test_runner_answer_survives_plugin_printing(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "noisy_plugin")
+    answer = run_plugins(sys.executable, ["noisy_plugin:Plugin"], paths=[tmp_path])
+    entry = answer["noisy_plugin:Plugin"]
+    assert entry["namespace"] == "example"
+    assert entry["supported"] == [
+        {"name": "flavour", "values": ["sour", "sweet"], "multi_value": False}]
+
+
+def test_runner_reports_plugin_errors_and_timeouts(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "raising_plugin", body="raise RuntimeError('sensor on fire')")
+    with pytest.raises(ProviderError, match="sensor on fire"):
+        run_plugins(sys.executable, ["raising_plugin:Plugin"], paths=[tmp_path])
+    write_plugin(tmp_path, "slow_plugin", body="time.sleep(30)")
+    with pytest.raises(ProviderTimeout, match="no answer within"):
+        run_plugins(sys.executable, ["slow_plugin:Plugin"], paths=[tmp_path], timeout=1)
+
+
+# --- cache --------------------------------------------------------------------
+
+
+def test_builtin_answers_are_cached_and_refreshable(isolated_cache: Path) -> None:
+    first = detect_builtins(namespaces=["x86_64"]).results[0]
+    assert not first.cached and first.source == BUILTIN
+    assert list(isolated_cache.glob("x86_64-*.json"))
+    second = detect_builtins(namespaces=["x86_64"]).results[0]
+    assert second.cached and second.features == first.features
+    refreshed = detect_builtins(QueryOptions(refresh=True), ["x86_64"]).results[0]
+    assert not refreshed.cached
+
+
+def test_cache_key_depends_on_interpreter_provider_and_version() -> None:
+    base = cache.cache_key("ns", "mod:Obj", "1.0", "/usr/bin/python3")
+    assert base != cache.cache_key("ns", "mod:Obj", "1.1", "/usr/bin/python3")
+    assert base != cache.cache_key("ns", "mod:Obj", "1.0", "/opt/python3")
+    assert base != cache.cache_key("ns", "other:Obj", "1.0", "/usr/bin/python3")
+    assert base.startswith("ns-")
+
+
+def test_corrupt_cache_entry_is_ignored(isolated_cache: Path) -> None:
+    detect_builtins(namespaces=["x86_64"])
+    for path in isolated_cache.glob("*.json"):
+        path.write_text("{broken")
+    assert not detect_builtins(namespaces=["x86_64"]).results[0].cached
+
+
+# --- overrides ----------------------------------------------------------------
+
+
+def test_overrides_from_the_environment_variable_keep_their_order() -> None:
+    value = "x86_64 :: level :: v3; x86_64::level::v2\nnvidia :: sm_arch :: 90_real"
+    env = {overrides.ENV_VAR: value}
+    assert overrides.user_properties(environ=env) == {
+        "x86_64": {"level": ["v3", "v2"]}, "nvidia": {"sm_arch": ["90_real"]}}
+    assert overrides.user_properties(environ={}) is None
+
+
+def test_overrides_file_text_and_json(tmp_path: Path) -> None:
+    text = tmp_path / "props.txt"
+    text.write_text("# target profile\nx86_64 :: level :: v2\n")
+    assert overrides.read_file(text) == {"x86_64": {"level": ["v2"]}}
+    data = tmp_path / "props.json"
+    data.write_text(json.dumps({"amd": {"gfx_arch": ["gfx90a", "gfx942"]}}))
+    assert overrides.read_file(data) == {"amd": {"gfx_arch": ["gfx90a", "gfx942"]}}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("x86_64 :: Level :: v2\n")
+    with pytest.raises(InvalidOverrides, match=r"bad\.txt"):
+        overrides.read_file(bad)
+
+
+values = st.lists(st.from_regex(r"[a-z0-9_.]{1,6}", fullmatch=True), min_size=1, unique=True)
+
+
+@settings(max_examples=40)
+@given(st.dictionaries(st.from_regex(r"[a-z0-9_]{1,6}", fullmatch=True),
+                       st.dictionaries(st.from_regex(r"[a-z0-9_]{1,6}", fullmatch=True), values,
+                                       min_size=1), min_size=1))
+def test_overrides_text_round_trips(supported: dict[str, dict[str, list[str]]]) -> None:
+    text = "; ".join(f"{ns} :: {f} :: {v}" for ns, fs in supported.items()
+                     for f, vs in fs.items() for v in vs)
+    assert overrides.parse_text(text, "test") == supported
+
+
+def test_overrides_replace_detection_entirely(isolated_cache: Path) -> None:
+    given_props = {"x86_64": {"level": ["v2", "v1"]}}
+    result = detect_builtins(QueryOptions(overrides=given_props))
+    by_ns = {r.namespace: r for r in result.results}
+    assert by_ns["x86_64"].source == USER
+    assert by_ns["x86_64"].features == {"level": ["v2", "v1"]}
+    assert by_ns["nvidia"].features == {} and by_ns["nvidia"].source == USER
+    assert by_ns["blas_lapack"].source == STATIC  # AoT providers are not detection
+    assert not list(isolated_cache.glob("*.json"))
+
+
+# --- query --------------------------------------------------------------------
+
+
+def test_optional_and_enable_if_and_static(isolated_cache: Path) -> None:
+    providers: dict[str, Any] = {
+        "x86_64": {"requires": ["provider-variant-x86-64"], "optional": True},
+        "aarch64": {"requires": ["provider-variant-aarch64"],
+                    "enable-if": "platform_machine == 'aarch64'"},
+        "blas_lapack": {"install-time": False},
+    }
+    static = {"blas_lapack": {"provider": ["openblas", "mkl"]}}
+    x86_env = {"platform_machine": "x86_64"}
+    off = query_providers(providers, static, QueryOptions(environment=x86_env))
+    by_ns = {r.namespace: r for r in off.results}
+    assert by_ns["x86_64"].source == DISABLED and "optional" in by_ns["x86_64"].detail
+    assert by_ns["aarch64"].source == DISABLED and "enable-if" in by_ns["aarch64"].detail
+    assert by_ns["blas_lapack"].features == {"provider": ["openblas", "mkl"]}
+    assert list(off.properties) == ["blas_lapack"]
+    on = query_providers(providers, static, QueryOptions(
+        environment=x86_env, enable_optional=frozenset({"x86_64"}),
+        overrides={"x86_64": {"level": ["v1"]}}))
+    assert {r.namespace: r.source for r in on.results}["x86_64"] == USER
+
+
+def _build_wheel(directory: Path, name: str, version: str, module: str, source: str) -> Path:
+    """A minimal wheel, written by hand (a test helper, not product code)."""
+    dist_info = f"{name}-{version}.dist-info"
+    files = {
+        f"{module}.py": source.encode(),
+        f"{dist_info}/METADATA": (
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+        ),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                              b"Tag: py3-none-any\n",
+    }
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+        archive.writestr(f"{dist_info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+@pytest.mark.slow
+def test_trusted_plugin_is_installed_in_isolation_and_queried(
+    tmp_path: Path, isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    source = PLUGIN_SOURCE.format(namespace="flavour_ns", body="pass")
+    wheel = _build_wheel(wheels, "flavour_provider", "1.0", "flavour_provider", source)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    providers = {"flavour_ns": {"requires": ["flavour-provider>=1"],
+                                "plugin-api": "flavour_provider:Plugin"}}
+    allow = tmp_path / "trusted.toml"
+    entry = '[[provider]]\nname = "flavour-provider"\nversion = "1.0"\nsha256 = "{}"\n'
+    allow.write_text(entry.format("0" * 64))
+    options = QueryOptions(allow_list_path=allow, find_links=(str(wheels),))
+    with pytest.raises(ProviderError, match="install failed"):
+        query_providers(providers, options=options)  # a wrong hash is refused by pip
+    allow.write_text(entry.format(sha))
+    result = query_providers(providers, options=options).results[0]
+    assert result.source == PLUGIN and result.features == {"flavour": ["sour", "sweet"]}
+    again = query_providers(providers, options=options).results[0]
+    assert again.cached and again.features == result.features
+    assert TrustedDistribution("flavour-provider", "1.0", sha).requirement_line().endswith(sha)
+
+
+def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> None:
+    code = textwrap.dedent("""
+        import sys
+        from wheelnext.variants.providers.query import query_providers
+        from wheelnext.variants import select
+        query_providers({"x86_64": {"requires": ["provider-variant-x86-64"]}})
+        print(sorted(m for m in ("jsonschema", "click", "rich") if m in sys.modules))
+    """)
+    env = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.strip() == "[]"
