@@ -107,16 +107,18 @@ def _single(name: str, values: list[str] | None, source: str) -> str | None:
 
 def parse_metadata(data: bytes | str, *, source: str = "METADATA") -> CoreMetadata:
     """Read core metadata written by :func:`format_metadata` (or any tool) back into fields."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMetadata(f"{source}: not UTF-8 ({exc.reason})") from None
     raw, unparsed = parse_email(data)
     for field in ("metadata_version", "name", "version"):
         if field not in raw:
             name = field.replace("_", "-").title()
             reason = "invalid or repeated" if name.lower() in unparsed else "missing"
             raise InvalidMetadata(f"{source}: {reason} required field {name}")
-    if isinstance(data, bytes):
-        message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
-    else:
-        message = email.parser.Parser(policy=email.policy.compat32).parsestr(data)
+    message = email.parser.Parser(policy=email.policy.compat32).parsestr(data)
     extra = tuple(
         (name, str(value)) for name, value in message.items() if name.lower() not in _MODELED
     )
