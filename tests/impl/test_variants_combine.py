@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP817_VARIANTS_JSON, PEP825_VARIANTS_JSON, S825, variant_sets  # noqa: E402
+from test_variants_support import PEP817_VARIANTS_JSON, PEP825_VARIANTS_JSON, S825, variant_sets
 
-from wheelnext.variants.combine import combine_variant_metadata  # noqa: E402
-from wheelnext.variants.errors import InconsistentVariantMetadata, InvalidVariantMetadata  # noqa: E402
-from wheelnext.variants.schema import validate_variant_json  # noqa: E402
+from wheelnext.variants.combine import combine_variant_metadata
+from wheelnext.variants.errors import InconsistentVariantMetadata, InvalidVariantMetadata
+from wheelnext.variants.schema import validate_variant_json
 
 
 def split(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -42,9 +42,15 @@ def test_pep817_example_combines_from_its_wheels() -> None:
 
 def test_namespace_prefix_rule_takes_the_longer_list() -> None:
     short = ("a.whl", {"$schema": S825, "default-priorities": {"namespace": ["x"]}, "variants": {}})
-    long = ("b.whl", {"$schema": S825, "default-priorities": {"namespace": ["x", "y"]}, "variants": {}})
+    long = (
+        "b.whl",
+        {"$schema": S825, "default-priorities": {"namespace": ["x", "y"]}, "variants": {}},
+    )
     assert combine_variant_metadata([short, long])["default-priorities"]["namespace"] == ["x", "y"]
-    other = ("c.whl", {"$schema": S825, "default-priorities": {"namespace": ["y", "x"]}, "variants": {}})
+    other = (
+        "c.whl",
+        {"$schema": S825, "default-priorities": {"namespace": ["y", "x"]}, "variants": {}},
+    )
     with pytest.raises(InconsistentVariantMetadata) as info:
         combine_variant_metadata([long, other])
     assert "default-priorities.namespace" in str(info.value)
@@ -52,8 +58,22 @@ def test_namespace_prefix_rule_takes_the_longer_list() -> None:
 
 
 def test_same_label_different_properties_names_label_and_sources() -> None:
-    a = ("a.whl", {"$schema": S825, "default-priorities": {"namespace": ["x"]}, "variants": {"l": {"x": {"f": ["1"]}}}})
-    b = ("b.whl", {"$schema": S825, "default-priorities": {"namespace": ["x"]}, "variants": {"l": {"x": {"f": ["2"]}}}})
+    a = (
+        "a.whl",
+        {
+            "$schema": S825,
+            "default-priorities": {"namespace": ["x"]},
+            "variants": {"l": {"x": {"f": ["1"]}}},
+        },
+    )
+    b = (
+        "b.whl",
+        {
+            "$schema": S825,
+            "default-priorities": {"namespace": ["x"]},
+            "variants": {"l": {"x": {"f": ["2"]}}},
+        },
+    )
     with pytest.raises(InconsistentVariantMetadata, match=r"variant label 'l': a\.whl .* b\.whl"):
         combine_variant_metadata([b, a])
 
@@ -97,7 +117,7 @@ def test_combining_is_order_independent_and_yields_the_union(
 
 @given(variant_sets(), st.data())
 def test_combining_is_idempotent_and_associative(doc: dict[str, Any], data: st.DataObject) -> None:
-    pieces = split(doc) + [("all", doc)]
+    pieces = [*split(doc), ("all", doc)]
     cut = data.draw(st.integers(0, len(pieces)))
     left, right = pieces[:cut], pieces[cut:]
     whole = combine_variant_metadata(pieces)

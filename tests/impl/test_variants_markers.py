@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import values  # noqa: E402
+from test_variants_support import values
 
-from wheelnext.variants.markers import (  # noqa: E402
+from wheelnext.variants.markers import (
     NON_VARIANT,
     InvalidVariantMarker,
     VariantEnvironment,
@@ -57,18 +57,26 @@ def test_filtering_to_supported_properties() -> None:
     assert one.features == {"nvidia :: sm_arch"} and one.namespaces == {"nvidia"}
     assert variant_environment(None, props, {}) == NON_VARIANT
     # PEP 825 installation example, step 7.
-    assert not requirement_applies('fast-gemm; "nvidia :: sm_arch :: 120_real" in variant_properties',
-                                   variant_environment("gpu", props, {"nvidia": {"sm_arch": ["110_real"]}}))
+    assert not requirement_applies(
+        'fast-gemm; "nvidia :: sm_arch :: 120_real" in variant_properties',
+        variant_environment("gpu", props, {"nvidia": {"sm_arch": ["110_real"]}}),
+    )
 
 
 def test_combined_with_standard_markers() -> None:
     env = {"sys_platform": "linux", "python_version": "3.11"}
     assert evaluate_marker('sys_platform == "linux" and "foo" in variant_namespaces', FOOBAR, env)
-    assert evaluate_marker('(sys_platform == "win32" or variant_label == "foobar") and python_version >= "3.8"', FOOBAR, env)
+    assert evaluate_marker(
+        '(sys_platform == "win32" or variant_label == "foobar") and python_version >= "3.8"',
+        FOOBAR,
+        env,
+    )
     assert not evaluate_marker('sys_platform == "win32" or variant_label in "xyz"', FOOBAR, env)
     assert evaluate_marker('"fooba" in variant_label', FOOBAR, env)
     assert requirement_applies("dep", FOOBAR) and requirement_applies("dep ; ", FOOBAR)
-    assert uses_variant_markers('"a" in variant_namespaces') and not uses_variant_markers('os_name == "nt"')
+    assert uses_variant_markers('"a" in variant_namespaces') and not uses_variant_markers(
+        'os_name == "nt"'
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,7 +96,15 @@ def test_invalid_markers(marker: str) -> None:
         evaluate_marker(marker, FOOBAR)
 
 
-@given(st.sets(st.tuples(values, values, values).map(lambda t: f"{t[0].replace('.', '_')} :: {t[1].replace('.', '_')} :: {t[2]}"), max_size=4), values)
+@given(
+    st.sets(
+        st.tuples(values, values, values).map(
+            lambda t: f"{t[0].replace('.', '_')} :: {t[1].replace('.', '_')} :: {t[2]}"
+        ),
+        max_size=4,
+    ),
+    values,
+)
 def test_set_markers_are_membership(props: set[str], probe: str) -> None:
     env = VariantEnvironment("x", frozenset(props))
     for prop in props:

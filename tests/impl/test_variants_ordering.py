@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from packaging.tags import Tag
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import (  # noqa: E402
+from test_variants_support import (
     PEP817_VARIANTS_JSON,
     PEP825_VARIANTS_JSON,
     S825,
@@ -22,10 +22,10 @@ from test_variants_support import (  # noqa: E402
     variant_sets,
 )
 
-from wheelnext.errors import WheelnextError  # noqa: E402
-from wheelnext.variants.ordering import OrderingOptions, order_variants  # noqa: E402
-from wheelnext.variants.properties import VariantFeature, VariantProperty  # noqa: E402
-from wheelnext.variants.select import select_wheels  # noqa: E402
+from wheelnext.errors import WheelnextError
+from wheelnext.variants.ordering import OrderingOptions, order_variants
+from wheelnext.variants.properties import VariantFeature, VariantProperty
+from wheelnext.variants.select import select_wheels
 
 
 def reference_order(doc: dict[str, Any], supported: dict[str, dict[str, list[str]]]) -> list[str]:
@@ -41,7 +41,9 @@ def reference_order(doc: dict[str, Any], supported: dict[str, dict[str, list[str
                 feature_order[namespace].append(name)
         value_order[namespace] = {}
         for name in feature_order[namespace]:
-            value_order[namespace][name] = list(prio.get("property", {}).get(namespace, {}).get(name, []))
+            value_order[namespace][name] = list(
+                prio.get("property", {}).get(namespace, {}).get(name, [])
+            )
             for value in supported.get(namespace, {}).get(name, []):
                 if value not in value_order[namespace][name]:
                     value_order[namespace][name].append(value)
@@ -66,13 +68,17 @@ def reference_order(doc: dict[str, Any], supported: dict[str, dict[str, list[str
     def sorted_props(label: str) -> list[tuple[str, str, str]]:
         props = doc["variants"][label]
         return sorted(
-            ((ns, f, best_value(ns, f, vals)) for ns, fs in props.items() for f, vals in fs.items()),
+            (
+                (ns, f, best_value(ns, f, vals))
+                for ns, fs in props.items()
+                for f, vals in fs.items()
+            ),
             key=key,
         )
 
     def lt(a: str, b: str) -> bool:
         pa, pb = sorted_props(a), sorted_props(b)
-        for x, y in zip(pa, pb):
+        for x, y in zip(pa, pb, strict=False):
             if x != y:
                 return key(x) < key(y)
         if len(pa) != len(pb):
@@ -80,13 +86,25 @@ def reference_order(doc: dict[str, Any], supported: dict[str, dict[str, list[str
         return a < b
 
     labels = [label for label, props in doc["variants"].items() if compatible(props)]
-    return sorted(labels, key=functools.cmp_to_key(lambda a, b: -1 if lt(a, b) else (1 if lt(b, a) else 0)))
+    return sorted(
+        labels, key=functools.cmp_to_key(lambda a, b: -1 if lt(a, b) else (1 if lt(b, a) else 0))
+    )
 
 
 def test_pep825_index_example() -> None:
-    supported = {"x86_64": {"level": ["v4", "v3", "v2", "v1"]}, "blas_lapack": {"library": ["openblas", "mkl"]}}
-    assert order_variants(PEP825_VARIANTS_JSON, supported).labels == ["x86_64_v4_mkl", "x86_64_v3_openblas", "null"]
-    only_v3 = {"x86_64": {"level": ["v3", "v2", "v1"]}, "blas_lapack": {"library": ["openblas", "mkl"]}}
+    supported = {
+        "x86_64": {"level": ["v4", "v3", "v2", "v1"]},
+        "blas_lapack": {"library": ["openblas", "mkl"]},
+    }
+    assert order_variants(PEP825_VARIANTS_JSON, supported).labels == [
+        "x86_64_v4_mkl",
+        "x86_64_v3_openblas",
+        "null",
+    ]
+    only_v3 = {
+        "x86_64": {"level": ["v3", "v2", "v1"]},
+        "blas_lapack": {"library": ["openblas", "mkl"]},
+    }
     result = order_variants(PEP825_VARIANTS_JSON, only_v3)
     assert result.labels == ["x86_64_v3_openblas", "null"]
     assert "x86_64 :: level :: v4" in result.rejected["x86_64_v4_mkl"]
@@ -96,8 +114,12 @@ TORCH = {
     "$schema": S825,
     "default-priorities": {"namespace": ["nvidia", "amd"]},
     "variants": {
-        "cuda12.6": {"nvidia": {"cuda_version_lower_bound": ["12.6"], "sm_arch": ["100_real", "90_real"]}},
-        "cuda13.0": {"nvidia": {"cuda_version_lower_bound": ["13.0"], "sm_arch": ["100_real", "120_real"]}},
+        "cuda12.6": {
+            "nvidia": {"cuda_version_lower_bound": ["12.6"], "sm_arch": ["100_real", "90_real"]}
+        },
+        "cuda13.0": {
+            "nvidia": {"cuda_version_lower_bound": ["13.0"], "sm_arch": ["100_real", "120_real"]}
+        },
         "cuda13.2": {"nvidia": {"cuda_version_lower_bound": ["13.2"], "sm_arch": ["120_real"]}},
         "rocm7.2": {"amd": {"gfx_arch": ["gfx1100"], "rocm_version": ["7.2"]}},
         "null": {},
@@ -109,7 +131,10 @@ def test_pep825_installation_example() -> None:
     # "The wheels for CUDA 13 will sort before the ones for CUDA 12 [...] The null
     # wheel always sorts last".
     supported = {
-        "nvidia": {"cuda_version_lower_bound": ["13.0", "12.8", "12.6"], "sm_arch": ["100_real", "90_real"]}
+        "nvidia": {
+            "cuda_version_lower_bound": ["13.0", "12.8", "12.6"],
+            "sm_arch": ["100_real", "90_real"],
+        }
     }
     result = order_variants(TORCH, supported)
     assert result.labels == ["cuda13.0", "cuda12.6", "null"]
@@ -129,14 +154,22 @@ def test_multi_value_or_within_feature_and_across_features() -> None:
     # The best value of "both" for f is 1 when the system prefers 1.
     best = order_variants(doc, {"n": {"f": ["1", "2"], "g": ["x"]}}).ranked[0]
     assert VariantProperty("n", "f", "1") in best.best_properties
-    assert best.supported_properties == {VariantProperty("n", "f", "1"), VariantProperty("n", "f", "2"), VariantProperty("n", "g", "x")}
+    assert best.supported_properties == {
+        VariantProperty("n", "f", "1"),
+        VariantProperty("n", "f", "2"),
+        VariantProperty("n", "g", "x"),
+    }
 
 
 def test_more_properties_first_then_label() -> None:
     doc = {
         "$schema": S825,
         "default-priorities": {"namespace": ["n"]},
-        "variants": {"b": {"n": {"f": ["1"]}}, "a": {"n": {"f": ["1"]}}, "c": {"n": {"f": ["1"], "g": ["1"]}}},
+        "variants": {
+            "b": {"n": {"f": ["1"]}},
+            "a": {"n": {"f": ["1"]}},
+            "c": {"n": {"f": ["1"], "g": ["1"]}},
+        },
     }
     assert order_variants(doc, {"n": {"f": ["1"], "g": ["1"]}}).labels == ["c", "a", "b"]
 
@@ -152,16 +185,24 @@ def test_pep817_priority_overrides() -> None:
 
 def test_user_options_reorder_and_narrow() -> None:
     supported = {"x86_64": {"level": ["v4", "v3"]}, "blas_lapack": {"library": ["openblas", "mkl"]}}
-    prefer = OrderingOptions(prefer_properties=(VariantProperty("blas_lapack", "library", "openblas"),),
-                             prefer_namespaces=("blas_lapack",))
+    prefer = OrderingOptions(
+        prefer_properties=(VariantProperty("blas_lapack", "library", "openblas"),),
+        prefer_namespaces=("blas_lapack",),
+    )
     assert order_variants(PEP825_VARIANTS_JSON, supported, prefer).labels[0] == "x86_64_v3_openblas"
-    assert order_variants(PEP825_VARIANTS_JSON, supported, OrderingOptions(exclude_labels={"x86_64_v4_mkl"})).labels == ["x86_64_v3_openblas", "null"]
-    narrowed = order_variants(PEP825_VARIANTS_JSON, {}, OrderingOptions(only_labels={"x86_64_v4_mkl"}))
+    assert order_variants(
+        PEP825_VARIANTS_JSON, supported, OrderingOptions(exclude_labels={"x86_64_v4_mkl"})
+    ).labels == ["x86_64_v3_openblas", "null"]
+    narrowed = order_variants(
+        PEP825_VARIANTS_JSON, {}, OrderingOptions(only_labels={"x86_64_v4_mkl"})
+    )
     assert narrowed.labels == [] and "not supported" in narrowed.rejected["x86_64_v4_mkl"]
 
 
 @given(variant_sets(), supported_sets())
-def test_matches_the_pep_reference_pseudocode(doc: dict[str, Any], supported: dict[str, dict[str, list[str]]]) -> None:
+def test_matches_the_pep_reference_pseudocode(
+    doc: dict[str, Any], supported: dict[str, dict[str, list[str]]]
+) -> None:
     assert order_variants(doc, supported).labels == reference_order(doc, supported)
 
 
@@ -170,10 +211,14 @@ def overrides(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(doc)
     ns = doc["default-priorities"]["namespace"]
     doc["default-priorities"]["feature"] = {
-        n: draw(st.lists(st.sampled_from(["f", "g", "h"]), unique=True)) for n in draw(st.lists(st.sampled_from(ns), unique=True))
+        n: draw(st.lists(st.sampled_from(["f", "g", "h"]), unique=True))
+        for n in draw(st.lists(st.sampled_from(ns), unique=True))
     }
     doc["default-priorities"]["property"] = {
-        n: {f: draw(st.lists(st.sampled_from(["1", "2", "3", "4"]), unique=True)) for f in draw(st.lists(st.sampled_from(["f", "g"]), unique=True))}
+        n: {
+            f: draw(st.lists(st.sampled_from(["1", "2", "3", "4"]), unique=True))
+            for f in draw(st.lists(st.sampled_from(["f", "g"]), unique=True))
+        }
         for n in draw(st.lists(st.sampled_from(ns), unique=True))
     }
     return doc
@@ -187,12 +232,28 @@ def test_pep817_overrides_match_the_reference(data: st.DataObject) -> None:
 
 
 @given(variant_sets(), supported_sets(), st.data())
-def test_options_never_select_unsupported(doc: dict[str, Any], supported: Any, data: st.DataObject) -> None:
+def test_options_never_select_unsupported(
+    doc: dict[str, Any], supported: Any, data: st.DataObject
+) -> None:
     labels = list(doc["variants"])
     options = OrderingOptions(
         prefer_namespaces=data.draw(st.lists(st.sampled_from(["a", "b", "c", "d", "zz"]))),
-        prefer_features=[VariantFeature(n, f) for n, f in data.draw(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("fgh"))))],
-        prefer_properties=[VariantProperty(n, f, v) for n, f, v in data.draw(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("fgh"), st.sampled_from("12345"))))],
+        prefer_features=[
+            VariantFeature(n, f)
+            for n, f in data.draw(
+                st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("fgh")))
+            )
+        ],
+        prefer_properties=[
+            VariantProperty(n, f, v)
+            for n, f, v in data.draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from("abcd"), st.sampled_from("fgh"), st.sampled_from("12345")
+                    )
+                )
+            )
+        ],
         only_labels=data.draw(st.sets(st.sampled_from(labels))) if labels else (),
         exclude_labels=data.draw(st.sets(st.sampled_from(labels))) if labels else (),
     )
@@ -210,7 +271,7 @@ def test_null_last_and_ranking_is_total(doc: dict[str, Any], supported: Any) -> 
     labels = order_variants(doc, supported).labels
     if "null" in labels:
         empty = [label for label in labels if not any(doc["variants"][label].values())]
-        assert labels[-len(empty):] == sorted(empty)
+        assert labels[-len(empty) :] == sorted(empty)
     assert len(labels) == len(set(labels))
 
 
@@ -224,14 +285,22 @@ def test_select_groups_variants_then_non_variant_then_tags() -> None:
     supported = {"x86_64": {"level": ["v3"]}, "blas_lapack": {"library": ["openblas"]}}
     tags = [Tag("cp313", "cp313", "manylinux_2_28_x86_64"), Tag("cp313", "cp313", "linux_x86_64")]
     wheels = [
-        w(None), w("null"), w("x86_64_v4_mkl"), w("x86_64_v3_openblas"),
-        w("x86_64_v3_openblas", "manylinux_2_28_x86_64"), w(None, "win_amd64"),
-        w("null", build="2"), w("unknown"),
+        w(None),
+        w("null"),
+        w("x86_64_v4_mkl"),
+        w("x86_64_v3_openblas"),
+        w("x86_64_v3_openblas", "manylinux_2_28_x86_64"),
+        w(None, "win_amd64"),
+        w("null", build="2"),
+        w("unknown"),
     ]
     selection = select_wheels(wheels, PEP825_VARIANTS_JSON, supported, tags=tags)
     assert selection.filenames == [
-        w("x86_64_v3_openblas", "manylinux_2_28_x86_64"), w("x86_64_v3_openblas"),
-        w("null", build="2"), w("null"), w(None),
+        w("x86_64_v3_openblas", "manylinux_2_28_x86_64"),
+        w("x86_64_v3_openblas"),
+        w("null", build="2"),
+        w("null"),
+        w(None),
     ]
     reasons = dict(selection.rejected)
     assert "platform" in reasons[w(None, "win_amd64")]
@@ -243,7 +312,9 @@ def test_select_groups_variants_then_non_variant_then_tags() -> None:
 def test_select_without_metadata_or_with_variants_disabled() -> None:
     wheels = [w("null"), w(None)]
     assert select_wheels(wheels, None, {}).filenames == [w(None)]
-    off = select_wheels(wheels, PEP825_VARIANTS_JSON, {}, options=OrderingOptions(use_variants=False))
+    off = select_wheels(
+        wheels, PEP825_VARIANTS_JSON, {}, options=OrderingOptions(use_variants=False)
+    )
     assert off.filenames == [w(None)] and "disabled" in off.rejected[0][1]
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP825_VARIANTS_JSON  # noqa: E402
+from test_variants_support import PEP825_VARIANTS_JSON
 
-from wheelnext.variants.errors import InvalidVariantMetadata  # noqa: E402
-from wheelnext.variants.pylock import (  # noqa: E402
+from wheelnext.variants.errors import InvalidVariantMetadata
+from wheelnext.variants.pylock import (
     VariantsJsonReference,
     format_variants_json,
     read_variants_json,
@@ -24,12 +24,13 @@ lock-version = "1.0"
 created-by = "uv"
 requires-python = ">=3.14"
 
+# Wheel URLs shortened from PEP 825's example (one line each there).
 [[packages]]
 name = "numpy"
 version = "2.3.4"
 index = "https://pypi.anaconda.org/mgorny/simple"
 wheels = [
-    { url = "https://pypi.anaconda.org/mgorny/simple/numpy/2.3.4/numpy-2.3.4-cp314-cp314-linux_x86_64-openblas.whl", hashes = {} },
+    { url = "https://e/numpy-2.3.4-cp314-cp314-linux_x86_64-openblas.whl", hashes = {} },
 ]
 
 [packages.variants-json]
@@ -40,7 +41,7 @@ namespace = [ "x86_64", "aarch64", "blas_lapack" ]
 
 [packages.variants-json.variants]
 null = { }
-x86_64_v3_openblas = { "blas_lapack" = { "library" = ["openblas"]}, "x86_64" = { "level" = ["v3"]}  }
+x86_64_v3_openblas = { "blas_lapack" = { "library" = ["openblas"]}, "x86_64" = { "level" = ["v3"]} }
 x86_64_v4_mkl = { "blas_lapack" = { "library" = ["mkl"]}, "x86_64" = { "level" = ["v4"]}  }
 """
 
@@ -52,12 +53,20 @@ def test_pep825_example_reads() -> None:
 
 
 def test_pep817_reference_form() -> None:
-    got = read_variants_json({"name": "x", "variants-json": {"url": "https://e/x-1-variants.json", "hashes": {"sha256": "ab"}}})
+    got = read_variants_json(
+        {
+            "name": "x",
+            "variants-json": {"url": "https://e/x-1-variants.json", "hashes": {"sha256": "ab"}},
+        }
+    )
     assert got == VariantsJsonReference("https://e/x-1-variants.json", None, {"sha256": "ab"})
 
 
 def test_invalid_table_is_rejected_with_its_location() -> None:
-    bad = {"name": "numpy", "variants-json": {"$schema": PEP825_VARIANTS_JSON["$schema"], "variants": {}}}
+    bad = {
+        "name": "numpy",
+        "variants-json": {"$schema": PEP825_VARIANTS_JSON["$schema"], "variants": {}},
+    }
     with pytest.raises(InvalidVariantMetadata, match=r"packages\[numpy\]\.variants-json"):
         read_variants_json(bad)
 
@@ -69,9 +78,16 @@ def test_write_round_trips_through_toml() -> None:
 
 
 def test_pruning_keeps_listed_labels_in_full() -> None:
-    pruned = variants_json_for_lock(PEP825_VARIANTS_JSON, ["numpy-1-cp3-none-any-x86_64_v4_mkl.whl", "numpy-1-cp3-none-any.whl"])
-    assert pruned["variants"] == {"x86_64_v4_mkl": PEP825_VARIANTS_JSON["variants"]["x86_64_v4_mkl"]}
+    pruned = variants_json_for_lock(
+        PEP825_VARIANTS_JSON, ["numpy-1-cp3-none-any-x86_64_v4_mkl.whl", "numpy-1-cp3-none-any.whl"]
+    )
+    assert pruned["variants"] == {
+        "x86_64_v4_mkl": PEP825_VARIANTS_JSON["variants"]["x86_64_v4_mkl"]
+    }
     assert pruned["default-priorities"]["namespace"] == ["x86_64", "blas_lapack"]
     only_null = variants_json_for_lock(PEP825_VARIANTS_JSON, ["numpy-1-cp3-none-any-null.whl"])
-    assert only_null["default-priorities"]["namespace"] == PEP825_VARIANTS_JSON["default-priorities"]["namespace"]
+    assert (
+        only_null["default-priorities"]["namespace"]
+        == PEP825_VARIANTS_JSON["default-priorities"]["namespace"]
+    )
     assert variants_json_for_lock(PEP825_VARIANTS_JSON) == PEP825_VARIANTS_JSON

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import (  # noqa: E402
+from test_variants_support import (
     PEP817_VARIANT_JSON,
     PEP817_VARIANTS_JSON,
     PEP825_VARIANT_JSON,
@@ -24,10 +24,10 @@ from test_variants_support import (  # noqa: E402
     variant_sets,
 )
 
-from wheelnext.variants.errors import InvalidVariantMetadata, UnsupportedVariantSchema  # noqa: E402
-from wheelnext.variants.models import VariantMetadata  # noqa: E402
-from wheelnext.variants.pyproject import read_variant_table, variant_table_problems  # noqa: E402
-from wheelnext.variants.schema import (  # noqa: E402
+from wheelnext.variants.errors import InvalidVariantMetadata, UnsupportedVariantSchema
+from wheelnext.variants.models import VariantMetadata
+from wheelnext.variants.pyproject import read_variant_table, variant_table_problems
+from wheelnext.variants.schema import (
     choose_schema,
     validate_variant_json,
     variant_json_problems,
@@ -53,7 +53,9 @@ def test_pep_examples_are_valid(doc: dict[str, Any], kind: Any, fmt: str) -> Non
 def test_pep817_models_carry_the_extra_keys() -> None:
     model = VariantMetadata.from_json(PEP817_VARIANTS_JSON, source="x")
     assert model.providers["blas_lapack"].install_time is False
-    assert model.static_properties == {"blas_lapack": {"provider": ["accelerate", "openblas", "mkl"]}}
+    assert model.static_properties == {
+        "blas_lapack": {"provider": ["accelerate", "openblas", "mkl"]}
+    }
     assert model.property_priorities == {"x86_64": {"level": ["v3", "v2", "v1"]}}
 
 

@@ -17,7 +17,10 @@ PEP825_VARIANT_JSON: dict[str, Any] = {
     "$schema": S825,
     "default-priorities": {"namespace": ["x86_64", "aarch64", "blas_lapack"]},
     "variants": {
-        "x86_64_v3_openblas": {"blas_lapack": {"library": ["openblas"]}, "x86_64": {"level": ["v3"]}}
+        "x86_64_v3_openblas": {
+            "blas_lapack": {"library": ["openblas"]},
+            "x86_64": {"level": ["v3"]},
+        }
     },
 }
 #: PEP 825 "Index-level metadata", the foo-1.2.3-variants.json example.
@@ -26,7 +29,10 @@ PEP825_VARIANTS_JSON: dict[str, Any] = {
     "default-priorities": {"namespace": ["x86_64", "aarch64", "blas_lapack"]},
     "variants": {
         "null": {},
-        "x86_64_v3_openblas": {"blas_lapack": {"library": ["openblas"]}, "x86_64": {"level": ["v3"]}},
+        "x86_64_v3_openblas": {
+            "blas_lapack": {"library": ["openblas"]},
+            "x86_64": {"level": ["v3"]},
+        },
         "x86_64_v4_mkl": {"blas_lapack": {"library": ["mkl"]}, "x86_64": {"level": ["v4"]}},
     },
 }
@@ -66,7 +72,10 @@ PEP817_VARIANT_JSON: dict[str, Any] = {
 PEP817_VARIANTS_JSON: dict[str, Any] = {
     **_PEP817_COMMON,
     "variants": {
-        "x8664v3_openblas": {"blas_lapack": {"provider": ["openblas"]}, "x86_64": {"level": ["v3"]}},
+        "x8664v3_openblas": {
+            "blas_lapack": {"provider": ["openblas"]},
+            "x86_64": {"level": ["v3"]},
+        },
         "x8664v4_mkl": {"blas_lapack": {"provider": ["mkl"]}, "x86_64": {"level": ["v4"]}},
     },
 }
@@ -78,8 +87,12 @@ def make_wheel(directory: Path, filename: str, variant_json: Any | None) -> Path
     name, version = filename.split("-")[:2]
     info = f"{name}-{version}.dist-info"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         if variant_json is not None:
             text = variant_json if isinstance(variant_json, str) else json.dumps(variant_json)
             archive.writestr(f"{info}/variant.json", text)
@@ -95,16 +108,22 @@ labels = st.from_regex(r"\A[a-z0-9_.]{1,8}\Z").filter(lambda s: s != "null")
 @st.composite
 def variant_sets(draw: st.DrawFn, max_labels: int = 6) -> dict[str, Any]:
     """A valid combined PEP 825 document over a small vocabulary (so labels collide often)."""
-    namespaces = draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True))
+    namespaces = draw(
+        st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True)
+    )
     features = ["f", "g", "h"]
     vals = ["1", "2", "3", "4"]
     variants: dict[str, Any] = {}
     for label in draw(st.lists(labels, max_size=max_labels, unique=True)):
         props: dict[str, Any] = {}
-        for ns in draw(st.lists(st.sampled_from(namespaces), max_size=len(namespaces), unique=True)):
+        for ns in draw(
+            st.lists(st.sampled_from(namespaces), max_size=len(namespaces), unique=True)
+        ):
             feats = draw(st.lists(st.sampled_from(features), min_size=1, max_size=3, unique=True))
             props[ns] = {
-                f: sorted(draw(st.lists(st.sampled_from(vals), min_size=1, max_size=3, unique=True)))
+                f: sorted(
+                    draw(st.lists(st.sampled_from(vals), min_size=1, max_size=3, unique=True))
+                )
                 for f in feats
             }
         variants[label] = props

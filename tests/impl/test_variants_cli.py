@@ -1,0 +1,150 @@
+"""``wheelnext variants`` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_variants_support import PEP825_VARIANTS_JSON, make_wheel
+
+from wheelnext.cli import cli, main
+from wheelnext.errors import WheelnextError
+
+
+def release(tmp_path: Path) -> list[Path]:
+    doc = PEP825_VARIANTS_JSON
+    wheels = []
+    for label, props in doc["variants"].items():
+        single = {**doc, "variants": {label: props}}
+        wheels.append(make_wheel(tmp_path, f"foo-1.2.3-py3-none-any-{label}.whl", single))
+    wheels.append(make_wheel(tmp_path, "foo-1.2.3-py3-none-any.whl", None))
+    return wheels
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["variants", *args])
+    return result.exit_code, result.output
+
+
+def fails(*args: str) -> BaseException | None:
+    result = CliRunner().invoke(cli, ["variants", *args])
+    assert result.exit_code != 0
+    return result.exception
+
+
+def test_show(tmp_path: Path) -> None:
+    wheel = release(tmp_path)[1]
+    code, out = run("show", str(wheel))
+    assert code == 0 and "x86_64 :: level :: v3" in out and "label: x86_64_v3_openblas" in out
+    code, out = run("show", "--json", str(wheel))
+    assert json.loads(out)["variants"] == {
+        "x86_64_v3_openblas": PEP825_VARIANTS_JSON["variants"]["x86_64_v3_openblas"]
+    }
+
+
+def test_merge_validate_order(tmp_path: Path) -> None:
+    wheels = [w for w in release(tmp_path) if "-" in w.name[len("foo-1.2.3-py3-none-any") :]]
+    out_file = tmp_path / "out" / "foo-1.2.3-variants.json"
+    code, out = run("merge", *map(str, wheels), "-o", str(out_file))
+    assert code == 0, out
+    assert json.loads(out_file.read_text()) == PEP825_VARIANTS_JSON
+    code, out = run("validate", str(out_file))
+    assert code == 0 and "valid" in out
+    code, out = run("validate", "--json", str(wheels[0]))
+    assert code == 0 and json.loads(out)["valid"] is True
+    code, out = run(
+        "order",
+        str(out_file),
+        "-p",
+        "x86_64 :: level :: v4",
+        "-p",
+        "x86_64::level::v3",
+        "-p",
+        "blas_lapack :: library :: mkl",
+        "--json",
+    )
+    data = json.loads(out)
+    assert [item["label"] for item in data["order"]] == ["x86_64_v4_mkl", "null"]
+    assert "x86_64_v3_openblas" in data["rejected"]
+    code, out = run("order", str(out_file), "--exclude", "null")
+    assert code == 0 and "null: rejected, excluded by the user" in out
+
+
+def test_explain_directory_and_file(tmp_path: Path) -> None:
+    release(tmp_path)
+    code, out = run(
+        "explain",
+        str(tmp_path),
+        "-p",
+        "x86_64 :: level :: v3",
+        "-p",
+        "blas_lapack :: library :: openblas",
+    )
+    assert code == 0, out
+    assert "1. x86_64_v3_openblas" in out and "x86_64_v4_mkl: rejected" in out
+    assert (
+        out.index("-x86_64_v3_openblas.whl")
+        < out.index("-null.whl")
+        < out.index("foo-1.2.3-py3-none-any.whl")
+    )
+    code, out = run("explain", "--json", str(tmp_path))
+    data = json.loads(out)
+    assert (
+        data["wheels"][0].endswith("-null.whl")
+        and data["wheels"][1] == "foo-1.2.3-py3-none-any.whl"
+    )
+
+
+def test_properties_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps(PEP825_VARIANTS_JSON))
+    monkeypatch.setenv(
+        "WHEELNEXT_VARIANT_PROPERTIES", "x86_64 :: level :: v4, blas_lapack :: library :: mkl"
+    )
+    code, out = run("order", "--json", str(path))
+    assert code == 0
+    assert [item["label"] for item in json.loads(out)["order"]] == ["x86_64_v4_mkl", "null"]
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad-variants.json"
+    bad.write_text(
+        json.dumps(
+            {
+                **PEP825_VARIANTS_JSON,
+                "$schema": PEP825_VARIANTS_JSON["$schema"].replace("0.1.1", "0.2.0"),
+            }
+        )
+    )
+    with pytest.raises(SystemExit) as info:
+        main(["variants", "validate", str(bad)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "0.2.0" in err and "\n" not in err
+    # an unsupported $schema is an input error even with --json
+    assert isinstance(fails("validate", "--json", str(bad)), WheelnextError)
+    broken = make_wheel(tmp_path, "foo-1.2.3-py3-none-any-zzz.whl", PEP825_VARIANTS_JSON)
+    assert "exactly one entry" in str(fails("show", str(broken)))
+    out_file = tmp_path / "merged.json"
+    assert isinstance(fails("merge", str(broken), "-o", str(out_file)), WheelnextError)
+    assert not out_file.exists()
+    mismatch = make_wheel(
+        tmp_path,
+        "foo-1.2.3-py3-none-any-other.whl",
+        {**PEP825_VARIANTS_JSON, "variants": {"null": {}}},
+    )
+    assert "not the filename's label other" in str(fails("show", str(mismatch)))
+
+
+def test_detect_is_listed_only_when_available() -> None:
+    code, out = run("--help")
+    assert code == 0 and "merge" in out
+    import importlib.util
+
+    has_detect = importlib.util.find_spec("wheelnext.variants.cli_detect") is not None
+    assert ("detect" in out) == has_detect
