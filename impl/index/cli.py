@@ -38,12 +38,15 @@ def index() -> None:
     "--format", "formats", multiple=True, type=click.Choice(["html", "json"]),
     help="Offer only these serializations (default: both, negotiated by Accept).",
 )
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log every request on stderr.")
 def serve(
     directory: Path | None,
     indexes: tuple[str, ...],
     host: str,
     port: int,
     formats: tuple[Format, ...],
+    access_log: bool,
 ) -> None:
     """Serve DIRECTORY under /simple/ and each --index NAME=DIR under /NAME/simple/.
 
@@ -68,4 +71,6 @@ def serve(
     for name, path in roots.items():
         where = f"/{name}/simple/" if name else "/simple/"
         click.echo(f"serving {path} at http://{host}:{port}{where}", err=True)
-    serve_forever(roots, host=host, port=port, formats=formats or ("html", "json"))
+    serve_forever(
+        roots, host=host, port=port, formats=formats or ("html", "json"), access_log=access_log
+    )

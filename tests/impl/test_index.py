@@ -448,6 +448,19 @@ def test_serve_in_process_logs_fails_and_stops_cleanly(tmp_path: Path, root: Pat
     assert set(threading.enumerate()) <= threads_before
 
 
+def test_listening_socket_is_tcp_so_asyncio_sets_nodelay() -> None:
+    from wheelnext.index.server import ServerError, _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        sock.listen()
+        with pytest.raises(ServerError, match="cannot bind"):
+            _bind("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
 def test_single_index_url_and_failures_option(root: Path) -> None:
     with serve_in_process(root, failures={"": 500}) as server:
         assert server.index_url() == f"{server.url}/simple/"
@@ -510,7 +523,7 @@ def test_cli_help_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  "--port", "0", "--format", "html"])
     assert result.exit_code == 0, result.output
     assert calls == [({"": tmp_path, "extra": tmp_path},
-                      {"host": "127.0.0.1", "port": 0, "formats": ("html",)})]
+                      {"host": "127.0.0.1", "port": 0, "formats": ("html",), "access_log": True})]
     for argv, needle in (
         (["index", "serve", str(tmp_path / "missing")], "missing: not a directory"),
         (["index", "serve", "--index", "nodir"], "--index 'nodir': expected NAME=DIR"),
