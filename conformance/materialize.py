@@ -18,7 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wheelnext.conformance.scenario import Scenario
+from wheelnext.conformance._lines import LineMap
+from wheelnext.conformance.scenario import Scenario, package_source
 from wheelnext.errors import WheelnextError
 
 
@@ -66,10 +67,17 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
     for index in scenario.indexes:
         target = cache_dir / index_key(index.packages)
         if not target.is_dir():
-            specs = [
-                spec_from_mapping(table, source=f"{scenario.path}: packages.{index.name}[{i}]")
-                for i, table in enumerate(index.packages)
-            ]
+            lines = LineMap(scenario.path.read_text())
+            try:
+                specs = [
+                    spec_from_mapping(
+                        table,
+                        source=package_source(scenario.path, lines, ("packages", index.name, i)),
+                    )
+                    for i, table in enumerate(index.packages)
+                ]
+            except WheelnextError as exc:
+                raise MaterializeError(str(exc)) from None
             cache_dir.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".staging-"))
             try:
@@ -79,7 +87,7 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
                 if not target.is_dir():
                     raise
             except WheelnextError as exc:
-                raise MaterializeError(f"{scenario.path}: {exc}") from None
+                raise MaterializeError(str(exc)) from None
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         roots[index.name] = target

@@ -87,6 +87,9 @@ def run_suite(
                         results[position] = _result(results[position], job, future)
                         if progress:
                             progress(results[position])
+                except BaseException:
+                    session.close()
+                    raise
                 finally:
                     pool.shutdown(wait=True, cancel_futures=True)
         finally:

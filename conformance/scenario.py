@@ -307,10 +307,15 @@ def _check_package(reader: _Reader, table: Any, where: KeyPath) -> Mapping[str, 
     except ImportError:  # the builder has not landed: the materializer reports it instead
         return table
     try:
-        spec_from_mapping(table, source=f"{reader.path}:{reader.lines.line(where)}")
+        spec_from_mapping(table, source=package_source(reader.path, reader.lines, where))
     except WheelnextError as exc:
-        raise reader.fail(where, f"{_dotted(where)}: {exc}") from None
+        raise ScenarioError(str(exc)) from None
     return table
+
+
+def package_source(path: Path, lines: LineMap, where: KeyPath) -> str:
+    """``path:line: packages.<index>[i]``, the source the builder names in its errors."""
+    return f"{path}:{lines.line(where)}: {_dotted(where)}"
 
 
 def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ...]:

@@ -50,6 +50,12 @@ class Session(Protocol):
     def run(self, job: Job) -> Observation | str:
         """Run *job*; a string is the adapter's reason it is unsupported."""
 
+    def close(self) -> None:
+        """Kill every installer still running and remove what the jobs left (idempotent).
+
+        Called on Ctrl-C before waiting for the worker threads, so they return at once.
+        """
+
 
 class Runner(Protocol):
     """A kind of environment."""

@@ -213,11 +213,16 @@ class VenvSession:
             raise RunnerError(f"observing {job.scenario.id} failed: {probe.stderr.strip()[-300:]}")
         installed, paths = parse_probe(probe.stdout)
         self._cleanup(root)
+
+        def stable(text: str) -> str:
+            """Run-specific paths and ports replaced, so two runs report the same text."""
+            return text.replace(str(root), "{root}").replace(server.url, "{server}")
+
         return Observation(
-            argv=invocation.argv,
+            argv=tuple(stable(a) for a in invocation.argv),
             exit_code=exit_code,
             timed_out=timed_out,
-            output=output,
+            output=stable(output),
             installed=installed,
             paths=paths,
             requests=requests,

@@ -1,0 +1,120 @@
+"""Certificates: a run's results per requirement, tied to the exact scenario set.
+
+The trust model is reproducibility, not signatures: the certificate names the
+suite version, the hash of the scenario set, the installer and the runner, and
+``wheelnext conformance verify CERT --rerun`` runs it again and compares every
+result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from wheelnext import __version__
+from wheelnext.conformance.report import Record, write_atomic
+from wheelnext.errors import WheelnextError
+
+#: The order in which a requirement takes the worst status of its scenarios.
+SEVERITY = ("error", "fail", "unsupported", "not applicable", "pass")
+
+
+class CertificateError(WheelnextError):
+    """A certificate file cannot be read or does not match."""
+
+
+def _effective(r: Record) -> str:
+    if r["annotation"] == "expected failure":
+        return "fail"
+    return str(r["status"])
+
+
+def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The certificate of one installer configuration's records."""
+    installers = sorted({(r["installer"], r["installer_version"]) for r in records})
+    if len(installers) != 1:
+        raise CertificateError(
+            "--certificate: a certificate covers one installer configuration; "
+            f"this run has {len(installers)}"
+        )
+    per_requirement: dict[str, str] = {}
+    per_scenario: dict[str, str] = {}
+    for r in records:
+        status = _effective(r)
+        key = f"{r['scenario']}@py{r['python']}"
+        per_scenario[key] = status
+        for req in r["spec"]["requirements"] or [f"scenario:{r['scenario']}"]:
+            old = per_requirement.get(req, "pass")
+            per_requirement[req] = min(old, status, key=SEVERITY.index)
+    counts: dict[str, int] = {}
+    for status in per_scenario.values():
+        counts[status] = counts.get(status, 0) + 1
+    name, version = installers[0]
+    return {
+        "certificate": 1,
+        "suite_version": __version__,
+        "scenario_set": meta["scenario_set"],
+        "scenario_dirs": meta.get("scenario_dirs", []),
+        "installer": {"name": name, "version": version, "spec": meta.get("installer_spec", name)},
+        "runner": meta.get("runner", "venv"),
+        "image_digest": meta.get("image_digest"),
+        "pythons": sorted({r["python"] for r in records}),
+        "python_specs": list(meta.get("python_specs", [])),
+        "results": dict(sorted(per_scenario.items())),
+        "requirements": dict(sorted(per_requirement.items())),
+        "totals": dict(sorted(counts.items())),
+    }
+
+
+def badge(cert: Mapping[str, Any]) -> str:
+    """A small SVG badge: installer and the share of scenarios that pass."""
+    totals = cert["totals"]
+    passed = totals.get("pass", 0)
+    counted = sum(v for k, v in totals.items() if k != "not applicable")
+    left = "wheelnext conformance"
+    right = f"{cert['installer']['name']} {cert['installer']['version']}: {passed}/{counted}"
+    colour = "#2ea44f" if passed == counted else "#dbab09" if passed >= counted * 0.8 else "#cb2431"
+    lw, rw = 7 * len(left) + 10, 7 * len(right) + 10
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{lw + rw}" height="20" role="img" '
+        f'aria-label="{escape(left)}: {escape(right)}">'
+        f'<rect width="{lw}" height="20" fill="#555"/>'
+        f'<rect x="{lw}" width="{rw}" height="20" fill="{colour}"/>'
+        '<g fill="#fff" font-family="Verdana,sans-serif" font-size="11">'
+        f'<text x="5" y="14">{escape(left)}</text>'
+        f'<text x="{lw + 5}" y="14">{escape(right)}</text></g></svg>\n'
+    )
+
+
+def write_certificate(path: Path, cert: Mapping[str, Any]) -> Path:
+    """Write the JSON certificate and its SVG badge beside it; return the badge's path."""
+    write_atomic(path, json.dumps(cert, indent=1, sort_keys=True) + "\n")
+    svg = path.with_suffix(".svg")
+    write_atomic(svg, badge(cert))
+    return svg
+
+
+def load_certificate(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except ValueError as exc:
+        raise CertificateError(f"{path}: not a certificate: {exc}") from None
+    if not isinstance(data, dict) or data.get("certificate") != 1:
+        raise CertificateError(f"{path}: not a wheelnext conformance certificate")
+    return data
+
+
+def compare(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """Every scenario whose result differs between two certificates' results."""
+    return [
+        f"{key}: certified {old.get(key, 'absent')}, now {new.get(key, 'absent')}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    ]
+
+
+def records_of(results: Iterable[Record]) -> list[Record]:
+    return list(results)

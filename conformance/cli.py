@@ -1,0 +1,387 @@
+"""``wheelnext conformance``: run, list, report, verify, diff, image."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from wheelnext.conformance.check import Result
+
+#: Exit statuses of ``conformance run`` (DESIGN.md, "Results").
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+
+
+def _scenarios(dirs: Sequence[Path], select: Sequence[str]) -> list[Any]:
+    from wheelnext.conformance.scenario import load_scenarios
+
+    scenarios = load_scenarios(list(dirs), select=list(select))
+    if not scenarios:
+        raise click.UsageError("no scenario matches --scenarios/--select")
+    return scenarios
+
+
+def _execute(
+    *,
+    installers: Sequence[str],
+    runner_name: str,
+    dirs: Sequence[Path],
+    select: Sequence[str],
+    jobs: int,
+    timeout: float | None,
+    pythons: Sequence[str],
+    quiet: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
+    from wheelnext.conformance.adapters import make_installer
+    from wheelnext.conformance.report import record
+    from wheelnext.conformance.run import default_cache, run_suite
+    from wheelnext.conformance.runners import make_runner
+    from wheelnext.conformance.scenario import suite_digest
+
+    scenarios = _scenarios(dirs, select)
+    cache = default_cache()
+    adapters = [make_installer(spec, cache=cache) for spec in installers]
+    runner = make_runner(runner_name)
+    python_list: list[str | None] = list(pythons) or [None]
+    total = len(scenarios) * len(adapters) * len(python_list)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]conformance"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=total)
+
+        def advance(result: Result) -> None:
+            progress.update(
+                task, advance=1, description=f"{result.scenario.id} [{result.installer}]"
+            )
+
+        results = run_suite(
+            scenarios,
+            adapters,
+            runner,
+            pythons=python_list,
+            jobs=jobs,
+            timeout=timeout,
+            cache=cache,
+            progress=advance,
+        )
+    meta = {
+        "scenario_set": suite_digest(scenarios),
+        "scenario_dirs": [str(d) for d in dirs],
+        "runner": runner.name,
+        "image_digest": runner.image_digest,
+        "installer_specs": list(installers),
+        "python_specs": list(pythons),
+    }
+    return [record(r, runner=runner.name) for r in results], meta, results
+
+
+@click.group()
+def conformance() -> None:
+    """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario."""
+
+
+_scenario_options = [
+    click.option(
+        "--scenarios",
+        "dirs",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A folder of scenario files (repeatable; default: the shipped set).",
+    ),
+    click.option(
+        "--select", multiple=True, help="Only scenarios whose id, group or tag matches (fnmatch)."
+    ),
+]
+
+
+def scenario_options(f: Any) -> Any:
+    for option in reversed(_scenario_options):
+        f = option(f)
+    return f
+
+
+@conformance.command()
+@click.option(
+    "--installer",
+    "installers",
+    multiple=True,
+    metavar="NAME[==VERSION|@PATH][:CONFIG]",
+    help="pip, uv, wheelnext or an adapter .toml file; repeatable (default: pip).",
+)
+@click.option("--runner", "runner_name", default="venv", show_default=True, help="venv or docker.")
+@scenario_options
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per scenario [120].")
+@click.option("--python", "pythons", multiple=True, help="Python version to test on (repeatable).")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write JSON records.")
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write JUnit XML.")
+@click.option("--html", type=click.Path(path_type=Path), help="Write the HTML matrix page.")
+@click.option(
+    "--certificate",
+    type=click.Path(path_type=Path),
+    help="Write a certificate (JSON) and its SVG badge beside it.",
+)
+@click.option(
+    "--xfail",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An expected-failure list (TOML); repeatable.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
+def run(
+    installers: tuple[str, ...],
+    runner_name: str,
+    dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    jobs: int,
+    timeout: float | None,
+    pythons: tuple[str, ...],
+    json_out: Path | None,
+    junit_xml: Path | None,
+    html: Path | None,
+    certificate: Path | None,
+    xfail: tuple[Path, ...],
+    quiet: bool,
+) -> None:
+    """Run the scenarios against installers and report per requirement.
+
+    Exit status: 0 nothing failed unexpectedly, 1 an unexpected fail or pass,
+    2 a usage error, 3 the harness itself erred.
+    """
+    from wheelnext.conformance import report
+    from wheelnext.conformance.xfail import annotate, exit_status, load_xfail
+
+    if certificate is not None and len(installers) > 1:
+        raise click.UsageError("--certificate covers one --installer; give only one")
+    lists = [load_xfail(p) for p in xfail]
+    records, meta, results = _execute(
+        installers=installers or ("pip",),
+        runner_name=runner_name,
+        dirs=dirs,
+        select=select,
+        jobs=jobs,
+        timeout=timeout,
+        pythons=pythons,
+        quiet=quiet,
+    )
+    results = annotate(results, lists)
+    records = [report.record(r, runner=meta["runner"]) for r in results]
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
+    if certificate is not None:
+        from wheelnext.conformance.certificate import certificate as make
+        from wheelnext.conformance.certificate import write_certificate
+
+        meta["installer_spec"] = (installers or ("pip",))[0]
+        badge = write_certificate(certificate, make(records, meta))
+        if not quiet:
+            click.echo(f"certificate: {certificate} (badge {badge})", err=True)
+    sys.exit(exit_status(results))
+
+
+def _outputs(
+    records: list[dict[str, Any]],
+    meta: dict[str, Any],
+    *,
+    json_out: Path | None,
+    junit_xml: Path | None,
+    html: Path | None,
+    quiet: bool,
+) -> None:
+    from wheelnext.conformance import report
+    from wheelnext.conformance.report import html as html_report
+    from wheelnext.conformance.report import junit, terminal
+
+    if json_out is not None:
+        report.write_json(json_out, records, meta)
+    if junit_xml is not None:
+        report.write_atomic(junit_xml, junit.render(records))
+    if html is not None:
+        report.write_atomic(html, html_report.render(records))
+    if not quiet:
+        terminal.render(records, Console())
+
+
+@conformance.command("list")
+@scenario_options
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> None:
+    """List the scenarios with their spec reference."""
+    from rich.table import Table
+
+    scenarios = _scenarios(dirs, select)
+    rows = [
+        {
+            "id": s.id,
+            "group": s.group,
+            "title": s.title,
+            "level": s.spec.level,
+            "section": s.spec.section,
+            "requirements": list(s.spec.requirements),
+            "path": str(s.path),
+        }
+        for s in scenarios
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    table = Table(title=f"{len(rows)} scenarios")
+    for name in ("group", "id", "level", "title"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(row["group"], row["id"], row["level"], row["title"])
+    Console().print(table)
+
+
+@conformance.command("report")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--html", type=click.Path(path_type=Path), help="Write the merged HTML matrix.")
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write merged JUnit XML.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write merged JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No table.")
+def report_(
+    runs: tuple[Path, ...],
+    html: Path | None,
+    junit_xml: Path | None,
+    json_out: Path | None,
+    quiet: bool,
+) -> None:
+    """Merge saved runs (``run --json``) into one matrix."""
+    from wheelnext.conformance.report import load_runs
+
+    records = load_runs(runs)
+    meta = {"merged_from": [str(p) for p in runs]}
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
+
+
+@conformance.command()
+@click.argument("cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@scenario_options
+@click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+def verify(
+    cert: Path, dirs: tuple[Path, ...], select: tuple[str, ...], rerun: bool, jobs: int
+) -> None:
+    """Check that a certificate matches this suite (and, with --rerun, this installer)."""
+    from wheelnext.conformance.certificate import certificate, compare, load_certificate
+    from wheelnext.conformance.scenario import suite_digest
+
+    data = load_certificate(cert)
+    dirs = dirs or tuple(Path(d) for d in data.get("scenario_dirs", []))
+    scenarios = _scenarios(dirs, select)
+    digest = suite_digest(scenarios)
+    if digest != data["scenario_set"]:
+        click.echo(
+            f"{cert}: scenario set differs (certificate {data['scenario_set'][:12]}, "
+            f"this suite {digest[:12]})"
+        )
+        sys.exit(1)
+    click.echo(
+        f"{cert}: scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
+    )
+    if not rerun:
+        return
+    records, meta, _ = _execute(
+        installers=[data["installer"]["spec"]],
+        runner_name=data["runner"],
+        dirs=dirs,
+        select=select,
+        jobs=jobs,
+        timeout=None,
+        pythons=[p for p in data.get("python_specs", []) if p],
+        quiet=True,
+    )
+    meta["installer_spec"] = data["installer"]["spec"]
+    fresh = certificate(records, meta)
+    if fresh["installer"]["version"] != data["installer"]["version"]:
+        click.echo(
+            f"installer version differs: certified {data['installer']['version']}, "
+            f"now {fresh['installer']['version']}"
+        )
+    differences = compare(data["results"], fresh["results"])
+    for line in differences:
+        click.echo(line)
+    if differences:
+        sys.exit(1)
+    click.echo(f"rerun: all {len(fresh['results'])} results match")
+
+
+@conformance.command()
+@click.option("--installer", "installers", multiple=True, required=True, help="Repeat 2+ times.")
+@click.option("--runner", "runner_name", default="venv", show_default=True)
+@scenario_options
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--timeout", type=click.FloatRange(min=0.1))
+@click.option("--python", "pythons", multiple=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+def diff(
+    installers: tuple[str, ...],
+    runner_name: str,
+    dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    jobs: int,
+    timeout: float | None,
+    pythons: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run installers side by side, with no expectations, and show where they differ."""
+    from rich.table import Table
+
+    from wheelnext.conformance.diff import differences
+
+    if len(installers) < 2:
+        raise click.UsageError("diff needs --installer at least twice")
+    records, _, _ = _execute(
+        installers=installers,
+        runner_name=runner_name,
+        dirs=dirs,
+        select=select,
+        jobs=jobs,
+        timeout=timeout,
+        pythons=pythons,
+        quiet=as_json,
+    )
+    found = differences(records)
+    if as_json:
+        click.echo(json.dumps(found, indent=1))
+        return
+    table = Table(title=f"{len(found)} scenarios where the installers differ")
+    table.add_column("scenario")
+    labels = sorted({label for d in found for label in d["decisions"]})
+    for label in labels:
+        table.add_column(label)
+    for d in found:
+        table.add_row(d["scenario"], *(d["decisions"].get(label, "—") for label in labels))
+    Console().print(table)
+
+
+@conformance.group()
+def image() -> None:
+    """Container images for the docker runner."""
+
+
+@image.command("build")
+@click.option("--base", help="Use this image instead of building one with debootstrap.")
+@click.option("--installer", "installers", multiple=True, help="Installer to bake in (repeatable).")
+def image_build(base: str | None, installers: tuple[str, ...]) -> None:
+    """Build the base image (debootstrap + docker import) and per-installer images."""
+    try:
+        from wheelnext.conformance import image as image_module  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        from wheelnext.conformance.runners import RunnerError
+
+        raise RunnerError("image build: the docker runner is not available yet") from None
+    image_module.build_cli(base=base, installers=installers)

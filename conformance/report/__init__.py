@@ -1,0 +1,111 @@
+"""Reports: one JSON record per result, and renderers that read only those records.
+
+Renderers work on records rather than live results, so ``conformance report
+A.json B.json`` can merge saved runs into one matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from wheelnext import __version__
+from wheelnext.conformance.check import Result, describe_expected
+from wheelnext.errors import WheelnextError
+
+Record = dict[str, Any]
+GROUP_ORDER = ("baseline", "PEP 766", "PEP 771", "PEP 777", "PEP 778", "PEP 825", "security")
+
+
+class ReportError(WheelnextError):
+    """A saved run cannot be read."""
+
+
+def record(result: Result, *, runner: str = "venv") -> Record:
+    """The JSON record of one result."""
+    s = result.scenario
+    return {
+        "scenario": s.id,
+        "title": s.title,
+        "group": s.group,
+        "spec": {
+            "pep": s.spec.pep,
+            "document": s.spec.document,
+            "section": s.spec.section,
+            "sentence": s.spec.sentence,
+            "level": s.spec.level,
+            "requirements": list(s.spec.requirements),
+        },
+        "installer": result.installer,
+        "installer_version": result.installer_version,
+        "python": result.python,
+        "runner": runner,
+        "status": str(result.status),
+        "annotation": result.annotation,
+        "outcome": result.outcome,
+        "failures": list(result.failures),
+        "reason": result.reason,
+        "expected": describe_expected(s),
+        "observed": result.observation.to_json() if result.observation else None,
+    }
+
+
+def document(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """A saved run: what ran, and its records."""
+    return {"wheelnext": __version__, "format": 1, **meta, "results": list(records)}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write *path* whole or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, records: Sequence[Record], meta: Mapping[str, Any]) -> None:
+    write_atomic(path, json.dumps(document(records, meta), indent=1, sort_keys=True) + "\n")
+
+
+def load_runs(paths: Iterable[Path]) -> list[Record]:
+    """Records of several saved runs, in order; a later run replaces the same cell."""
+    merged: dict[tuple[str, ...], Record] = {}
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+            records = data["results"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ReportError(f"{path}: not a conformance run (--json output): {exc}") from None
+        for r in records:
+            merged[(r["scenario"], *column(r))] = r
+    return list(merged.values())
+
+
+def column(r: Record) -> tuple[str, str, str, str]:
+    """The matrix column of a record: installer configuration, version, Python, runner."""
+    return (r["installer"], r["installer_version"], r["python"], r["runner"])
+
+
+def column_label(col: Sequence[str]) -> str:
+    return f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
+
+
+def group_key(group: str) -> tuple[int, str]:
+    return (GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER), group)
+
+
+def totals(records: Iterable[Record]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,150 @@
+"""The HTML matrix: scenarios grouped by PEP down the side, installers across the top.
+
+Each cell is coloured by its result and links to a detail section holding the
+expected outcome next to the observed one. One self-contained page, no script.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+
+from wheelnext import __version__
+from wheelnext.conformance.report import (
+    Record,
+    column,
+    column_label,
+    group_key,
+    totals,
+)
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24}
+h1{font-size:1.4rem} h2{font-size:1.1rem;margin-top:2rem}
+table.matrix{border-collapse:collapse;font-size:.85rem}
+.matrix th,.matrix td{border:1px solid #c9d1d9;padding:.25rem .5rem}
+.matrix th.col{writing-mode:horizontal-tb;background:#f3f4f6;max-width:12rem}
+.matrix tr.group th{background:#e5e7eb;text-align:left}
+.matrix td.cell{text-align:center;white-space:nowrap}
+.matrix td.cell a{color:inherit;text-decoration:none;display:block}
+.pass{background:#c6f6d5} .fail{background:#fecaca} .unsupported{background:#e5e7eb}
+.not-applicable{background:#f5f5f4;color:#6b7280} .error{background:#fde68a}
+.xfail{background:#fed7aa} .xpass{background:#f9a8d4}
+.level{color:#6b7280;font-size:.75rem}
+section.detail{border-top:1px solid #c9d1d9;padding:.5rem 0}
+section.detail:target{background:#fffbeb}
+pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;max-height:24rem}
+.cols{display:flex;gap:1rem} .cols>div{flex:1;min-width:0}
+blockquote{border-left:3px solid #c9d1d9;margin:0;padding-left:.75rem;color:#374151}
+"""
+
+
+def _css_class(r: Record) -> str:
+    if r["annotation"] == "expected failure":
+        return "xfail"
+    if r["annotation"] == "unexpected pass":
+        return "xpass"
+    return str(r["status"]).replace(" ", "-")
+
+
+def _cell_text(r: Record) -> str:
+    if r["annotation"] == "expected failure":
+        return "xfail"
+    if r["annotation"] == "unexpected pass":
+        return "XPASS"
+    return str(r["status"])
+
+
+def _anchor(r: Record, col_index: int) -> str:
+    return f"d-{r['scenario']}-{col_index}"
+
+
+def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -> str:
+    columns = sorted({column(r) for r in records})
+    cells = {(r["scenario"], column(r)): r for r in records}
+    scenarios: dict[str, Record] = {}
+    for r in records:
+        scenarios.setdefault(r["scenario"], r)
+    groups: dict[str, list[str]] = {}
+    for sid, first_record in sorted(scenarios.items()):
+        groups.setdefault(first_record["group"], []).append(sid)
+
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>wheelnext {escape(__version__)} · {len(scenarios)} scenarios · "
+        + " · ".join(f"{escape(k)}: {v}" for k, v in totals(records).items())
+        + "</p>",
+        '<table class="matrix" id="matrix"><thead><tr><th>scenario</th>',
+    ]
+    out += [f'<th class="col">{escape(column_label(c))}</th>' for c in columns]
+    out.append("</tr></thead><tbody>")
+    for group in sorted(groups, key=group_key):
+        out.append(f'<tr class="group"><th colspan="{len(columns) + 1}">{escape(group)}</th></tr>')
+        for sid in groups[group]:
+            first = scenarios[sid]
+            out.append(
+                f'<tr data-scenario="{escape(sid)}"><td>{escape(sid)} '
+                f'<span class="level">{escape(first["spec"]["level"])}</span></td>'
+            )
+            for i, col in enumerate(columns):
+                cell = cells.get((sid, col))
+                if cell is None:
+                    out.append('<td class="cell">—</td>')
+                    continue
+                out.append(
+                    f'<td class="cell {_css_class(cell)}" data-status="{escape(cell["status"])}">'
+                    f'<a href="#{escape(_anchor(cell, i))}">{escape(_cell_text(cell))}</a></td>'
+                )
+            out.append("</tr>")
+    out.append("</tbody></table>")
+    out.append("<h2>Details</h2>")
+    for group in sorted(groups, key=group_key):
+        for sid in groups[group]:
+            for i, col in enumerate(columns):
+                found = cells.get((sid, col))
+                if found is not None:
+                    out.append(_detail(found, col, i))
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
+    spec = r["spec"]
+    where = f"PEP {spec['pep']}" if spec["pep"] else spec["document"]
+    parts = [
+        f'<section class="detail" id="{escape(_anchor(r, index))}">',
+        f"<h3>{escape(r['scenario'])} — {escape(column_label(col))}: "
+        f'<span class="{_css_class(r)}">{escape(_cell_text(r))}</span></h3>',
+        f"<p>{escape(r['title'])}</p>",
+        f"<blockquote>{escape(where)}, “{escape(spec['section'])}” ({escape(spec['level'])}): "
+        f"{escape(spec['sentence'])}</blockquote>",
+    ]
+    if r["outcome"]:
+        parts.append(f"<p>Observed outcome: <b>{escape(r['outcome'])}</b></p>")
+    if r["reason"]:
+        parts.append(f"<p>Reason: {escape(r['reason'])}</p>")
+    if r["failures"]:
+        parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in r["failures"]) + "</ul>")
+    observed = r.get("observed")
+    shown = None
+    if observed:
+        shown = {k: v for k, v in observed.items() if k != "output"}
+    parts.append(
+        '<div class="cols"><div><h4>Expected</h4><pre class="expected">'
+        + escape(json.dumps(r["expected"], indent=1))
+        + '</pre></div><div><h4>Observed</h4><pre class="observed">'
+        + escape(json.dumps(shown, indent=1))
+        + "</pre></div></div>"
+    )
+    if observed:
+        parts.append(
+            "<details><summary>installer output</summary><pre>"
+            + escape(observed["output"][-6000:])
+            + "</pre></details>"
+        )
+    parts.append('<p><a href="#matrix">back to the matrix</a></p></section>')
+    return "\n".join(parts)

@@ -1,0 +1,44 @@
+"""JUnit XML: one test case per record, for CI systems."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from wheelnext.conformance.report import Record, column, column_label
+
+
+def render(records: Sequence[Record]) -> str:
+    suites = ET.Element("testsuites", name="wheelnext conformance")
+    by_column: dict[tuple[str, ...], list[Record]] = {}
+    for r in records:
+        by_column.setdefault(column(r), []).append(r)
+    for col, rows in by_column.items():
+        suite = ET.SubElement(suites, "testsuite", name=column_label(col), tests=str(len(rows)))
+        counts = {"failures": 0, "errors": 0, "skipped": 0}
+        for r in rows:
+            case = ET.SubElement(
+                suite, "testcase", classname=r["group"].replace(" ", ""), name=r["scenario"]
+            )
+            status, annotation = r["status"], r["annotation"]
+            if status == "fail" and annotation != "expected failure":
+                counts["failures"] += 1
+                failure = ET.SubElement(case, "failure", message="; ".join(r["failures"])[:500])
+                failure.text = "\n".join(r["failures"])
+            elif annotation == "unexpected pass":
+                counts["failures"] += 1
+                ET.SubElement(
+                    case, "failure", message="unexpected pass (listed as expected failure)"
+                )
+            elif status == "error":
+                counts["errors"] += 1
+                ET.SubElement(case, "error", message=r["reason"][:500])
+            elif status in ("unsupported", "not applicable") or annotation:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=f"{status}: {r['reason'] or annotation}")
+            if r.get("observed"):
+                ET.SubElement(case, "system-out").text = r["observed"]["output"][-4000:]
+        for key, value in counts.items():
+            suite.set(key, str(value))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
