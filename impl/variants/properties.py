@@ -37,7 +37,8 @@ PropertyMap: TypeAlias = Mapping[str, Mapping[str, Sequence[str]]]
 
 
 def _check(kind: str, part: str, pattern: re.Pattern[str], text: str) -> str:
-    if not pattern.match(part):
+    # fullmatch: with match(), "$" would accept a trailing newline.
+    if not pattern.fullmatch(part):
         raise InvalidVariantProperty(
             f"variant {kind} {text!r}: {part!r} must match {pattern.pattern}"
         )

@@ -186,11 +186,40 @@ def _used_namespaces(variants: Mapping[str, Any]) -> list[str]:
     return list(seen)
 
 
+_NAME_RE = re.compile(r"[a-z0-9_]+")
+_VALUE_RE = re.compile(r"[a-z0-9_.]+")
+
+
+def _trailing_newline_problems(doc: Mapping[str, Any]) -> list[str]:
+    """Names that pass the schema only because Python's ``$`` matches before a final newline.
+
+    ``jsonschema`` applies ``pattern`` with :func:`re.search`, where ``^v3$``
+    accepts ``"v3\n"``; JSON Schema means ECMA-262 regexes, where it does not.
+    """
+    problems = []
+    variants = doc.get("variants", {})
+    for namespace in doc.get("default-priorities", {}).get("namespace", []):
+        if not _NAME_RE.fullmatch(namespace):
+            problems.append(f"default-priorities/namespace: {namespace!r} is not a valid namespace")
+    for label, props in variants.items():
+        if not _VALUE_RE.fullmatch(label):
+            problems.append(f"variants: {label!r} is not a valid variant label")
+        for namespace, features in props.items():
+            for feature, values in features.items():
+                where = f"variants/{label}/{namespace}/{feature}"
+                bad = [n for n in (namespace, feature) if not _NAME_RE.fullmatch(n)]
+                bad += [v for v in values if not _VALUE_RE.fullmatch(v)]
+                problems.extend(
+                    f"{where}: {item!r} does not match the PEP's pattern" for item in bad
+                )
+    return problems
+
+
 def _semantic_problems(
     doc: Mapping[str, Any], choice: SchemaChoice, kind: Kind, strict: bool
 ) -> list[str]:
     """The rules of the PEP text that the JSON schema cannot express."""
-    problems: list[str] = []
+    problems: list[str] = _trailing_newline_problems(doc)
     variants: Mapping[str, Any] = doc.get("variants", {})
     priorities: Mapping[str, Any] = doc.get("default-priorities", {})
     namespaces: list[str] = list(priorities.get("namespace", []))
