@@ -388,3 +388,21 @@ def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_pep825_document_uses_builtins_or_overrides_then_selects(isolated_cache: Path) -> None:
+    from wheelnext.variants.providers.query import query_metadata
+    from wheelnext.variants.select import select_wheels
+
+    doc = {
+        "default-priorities": {"namespace": ["x86_64", "mystery"]},
+        "variants": {f"x8664{lv}": {"x86_64": {"level": [lv]}} for lv in ("v1", "v2", "v3")},
+    }
+    detected = {r.namespace: r for r in query_metadata(doc).results}
+    assert detected["mystery"].features == {} and detected["x86_64"].source == BUILTIN
+    given_props = overrides.parse_text("x86_64 :: level :: v2; x86_64 :: level :: v1", "test")
+    supported = query_metadata(doc, QueryOptions(overrides=given_props)).properties
+    assert supported == {"x86_64": {"level": ["v2", "v1"]}}
+    wheels = [f"pkg-1.0-py3-none-any-x8664{lv}.whl" for lv in ("v1", "v2", "v3")]
+    best = select_wheels(wheels, doc, supported).best
+    assert best is not None and best.filename.endswith("x8664v2.whl")

@@ -9,12 +9,10 @@ reading. Files live in ``$XDG_CACHE_HOME/wheelnext/providers/``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +45,8 @@ def cache_key(namespace: str, endpoint: str, version: str, interpreter: str | No
         version,
         _boot_id(),
     ]
+    import hashlib
+
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     return f"{namespace}-{digest}"
 
@@ -62,6 +62,8 @@ def read(directory: Path, key: str) -> dict[str, Any] | None:
 
 def write(directory: Path, key: str, entry: Mapping[str, Any]) -> None:
     """Store *entry* atomically (temp file, then rename); failures are ignored."""
+    import tempfile
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{key}", suffix=".tmp")

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wheelnext.variants.providers import cache
 from wheelnext.variants.providers.errors import ProviderError, UntrustedProvider
 from wheelnext.variants.providers.loading import (
     builtin_endpoint,
@@ -93,10 +92,12 @@ def _marker_true(expression: str, options: QueryOptions, namespace: str) -> bool
 
 def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> ProviderResult:
     """Query a built-in plugin in this process, through the cache."""
-    from wheelnext import __version__
+    if options.use_cache:
+        from wheelnext import __version__
+        from wheelnext.variants.providers import cache
 
-    directory = options.cache_directory or cache.cache_dir()
-    key = cache.cache_key(namespace, endpoint, __version__)
+        directory = options.cache_directory or cache.cache_dir()
+        key = cache.cache_key(namespace, endpoint, __version__)
     if options.use_cache and not options.refresh:
         entry = cache.read(directory, key)
         if entry is not None and isinstance(entry.get("features"), dict):
@@ -131,6 +132,7 @@ def _active_requirements(info: ProviderInfo) -> list[str]:
 
 def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult:
     """Install (if trusted) and query a third-party plugin in an isolated environment."""
+    from wheelnext.variants.providers import cache
     from wheelnext.variants.providers.isolated import ensure_environment, run_plugins
     from wheelnext.variants.providers.trust import load_allow_list
 
@@ -248,4 +250,39 @@ def detect_builtins(
             ))
             continue
         results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
+    return SupportedResult(tuple(results))
+
+
+def query_metadata(
+    metadata: Mapping[str, Any], options: QueryOptions | None = None
+) -> SupportedResult:
+    """Supported properties for a ``variant.json`` / ``*-variants.json`` document of either PEP.
+
+    PEP 817 documents name their ``providers``; PEP 825 documents carry none
+    (provider discovery is left to a later PEP), so each namespace of
+    ``default-priorities.namespace`` is answered by user-provided properties or
+    the built-in provider of that name, and is unsupported when there is neither.
+    """
+    providers = metadata.get("providers")
+    if isinstance(providers, Mapping):
+        return query_providers(providers, metadata.get("static-properties") or {}, options)
+    from wheelnext.detect import BUILTINS
+
+    options = options or QueryOptions()
+    priorities = metadata.get("default-priorities")
+    namespaces = priorities.get("namespace", []) if isinstance(priorities, Mapping) else []
+    results = []
+    for ns in namespaces:
+        if ns in BUILTINS or options.overrides is not None:
+            info: dict[str, Any] = {"plugin-api": BUILTINS.get(ns, ""), "requires": ["wheelnext"]}
+            if ns in BUILTINS and ns == "blas_lapack":
+                from wheelnext.detect.blas_lapack import static_properties
+
+                static = static_properties()
+                info["install-time"] = False
+                results.append(query_provider(ProviderInfo.from_mapping(ns, info), static, options))
+                continue
+            results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
+        else:
+            results.append(ProviderResult(ns, FAILED, "no provider known for this namespace"))
     return SupportedResult(tuple(results))

@@ -1,0 +1,196 @@
+"""Selecting the best variant of a package in a fresh process, detection included.
+
+wheelnext (built-in ``x86_64`` provider in-process, then
+``wheelnext.variants.select.select_wheels``) against variantlib
+(``variantlib.api.get_variants_by_priority``, which starts a new interpreter for
+its plugins), with a bare ``python -c pass`` measured in the same run.
+
+variantlib 0.2.x no longer accepts the plugin API of the ``x86_64`` provider on
+PyPI, so this script writes a minimal ``x86_64`` plugin for it (reading the
+``/proc/cpuinfo`` flags, like ours) and puts it on ``PYTHONPATH``. Both sides
+answer the same question: which of the labels ``x8664v1`` .. ``x8664v4`` of one
+package version is best on this machine.
+
+Usage: python benchmarks/variant_selection.py [--quick] [--json] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+LEVELS = ("v1", "v2", "v3", "v4")
+WHEELS = [f"benchpkg-1.0-py3-none-any-x8664{lv}.whl" for lv in LEVELS] + [
+    "benchpkg-1.0-py3-none-any.whl"
+]
+
+OURS = """
+import json, sys
+from wheelnext.variants.providers.query import QueryOptions, query_metadata
+from wheelnext.variants.select import select_wheels
+doc = json.load(open(sys.argv[1]))
+cold = sys.argv[2] == "cold"
+supported = query_metadata(doc, QueryOptions(refresh=cold, use_cache=not cold)).properties
+print(select_wheels(json.load(open(sys.argv[3])), doc, supported).best.filename)
+"""
+
+IMPORTS = """
+from wheelnext.variants.providers.query import QueryOptions, query_metadata
+from wheelnext.variants.select import select_wheels
+import wheelnext.detect.x86_64
+"""
+
+VARIANTLIB = """
+import json, sys
+from variantlib.api import get_variants_by_priority
+ranked = get_variants_by_priority(variants_json=json.load(open(sys.argv[1])))
+print(ranked[0].label)
+"""
+
+PLUGIN = '''
+from dataclasses import dataclass
+
+
+@dataclass
+class Config:
+    name: str
+    values: list
+    multi_value: bool = False
+
+
+LEVELS = {
+    "v1": {"cmov", "cx8", "fpu", "fxsr", "mmx", "syscall", "sse", "sse2"},
+    "v2": {"cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3"},
+    "v3": {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"},
+    "v4": {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"},
+}
+
+
+class Plugin:
+    namespace = "x86_64"
+
+    @staticmethod
+    def get_all_configs():
+        return [Config("level", ["v4", "v3", "v2", "v1"])]
+
+    @staticmethod
+    def get_supported_configs():
+        flags = set()
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+        found, needed = [], set()
+        for level, required in LEVELS.items():
+            needed |= required
+            if not needed <= flags:
+                break
+            found.append(level)
+        return [Config("level", found[::-1])]
+'''
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def prepare(directory: Path) -> dict[str, list[str]]:
+    variants = {f"x8664{lv}": {"x86_64": {"level": [lv]}} for lv in LEVELS}
+    ours = {
+        "$schema": "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json",
+        "default-priorities": {"namespace": ["x86_64"]},
+        "variants": variants,
+    }
+    theirs = {
+        "$schema": "https://variants-schema.wheelnext.dev/v0.2.0.json",
+        "default-priorities": {"namespace": ["x86_64"]},
+        "providers": {
+            "x86_64": {"requires": ["bench-x86-plugin"], "plugin-api": "bench_x86_plugin:Plugin"}
+        },
+        "variants": variants,
+    }
+    (directory / "ours.json").write_text(json.dumps(ours))
+    (directory / "theirs.json").write_text(json.dumps(theirs))
+    (directory / "wheels.json").write_text(json.dumps(WHEELS))
+    (directory / "bench_x86_plugin.py").write_text(PLUGIN)
+    python = sys.executable
+    d = str(directory)
+    return {
+        "python -c pass": [python, "-c", "pass"],
+        "wheelnext imports only": [python, "-c", IMPORTS],
+        "wheelnext (cold)": [python, "-c", OURS, f"{d}/ours.json", "cold", f"{d}/wheels.json"],
+        "wheelnext (warm cache)": [
+            python, "-c", OURS, f"{d}/ours.json", "warm", f"{d}/wheels.json"
+        ],
+        "variantlib": [python, "-c", VARIANTLIB, f"{d}/theirs.json"],
+    }
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, done.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 runs instead of 20")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    runs = args.runs or (5 if args.quick else 20)
+    with tempfile.TemporaryDirectory(prefix="wheelnext-bench-") as temp:
+        directory = Path(temp)
+        commands = prepare(directory)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WHEELNEXT_")}
+        env.update(XDG_CACHE_HOME=str(directory / "cache"), PYTHONPATH=str(directory))
+        answers = {name: measure(cmd, env)[1] for name, cmd in commands.items()}  # warm-up
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs):
+            for name, command in commands.items():
+                times[name].append(measure(command, env)[0])
+    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    selected = {k: v for k, v in answers.items() if v}
+    min_ms = {k: round(min(v) * 1000, 2) for k, v in times.items()}
+    result: dict[str, Any] = {
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "runs": runs,
+        "median_ms": {k: round(v, 2) for k, v in medians.items()},
+        "min_ms": min_ms,
+        "selected": selected,
+        "ratio_variantlib_over_wheelnext_cold": round(
+            medians["variantlib"] / medians["wheelnext (cold)"], 2
+        ),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    machine = result["machine"]
+    print(f"CPU: {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}")
+    print(f"{runs} runs each, fresh process per run, interleaved")
+    for name in commands:
+        low = min_ms[name]
+        print(f"  {name:24} median {medians[name]:8.1f} ms   min {low:8.1f} ms")
+    for name, answer in selected.items():
+        print(f"  selected by {name}: {answer}")
+    print(f"variantlib / wheelnext (cold): {result['ratio_variantlib_over_wheelnext_cold']}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
