@@ -1,0 +1,115 @@
+"""A pytest plugin: ``pytest --wheelnext-installer pip`` runs the scenarios as test items.
+
+Tool authors run the conformance suite inside their own test suites: each
+scenario and installer configuration is one item; ``fail`` fails it,
+``unsupported`` and ``not applicable`` skip it with the reason, ``error``
+errors it. Without ``--wheelnext-installer`` the plugin adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wheelnext", "wheelnext conformance scenarios")
+    group.addoption(
+        "--wheelnext-installer",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="run the wheelnext conformance scenarios against this installer (repeatable)",
+    )
+    group.addoption(
+        "--wheelnext-scenarios",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="scenario folder (repeatable; default: the shipped set)",
+    )
+    group.addoption(
+        "--wheelnext-select", action="append", default=[], metavar="PATTERN", help="fnmatch filter"
+    )
+    group.addoption("--wheelnext-runner", default="venv", help="venv or docker")
+    group.addoption("--wheelnext-timeout", type=float, default=None, help="seconds per scenario")
+
+
+class ScenarioFailed(Exception):
+    """An installer did not do what a scenario expects."""
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario against one installer configuration."""
+
+    def __init__(self, *, scenario: Any, installer: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.installer = installer
+
+    def runtest(self) -> None:
+        from wheelnext.conformance.check import Status
+        from wheelnext.conformance.run import run_suite
+        from wheelnext.conformance.runners import make_runner
+
+        options = self.config.option
+        (result,) = run_suite(
+            [self.scenario],
+            [self.installer],
+            make_runner(options.wheelnext_runner),
+            timeout=options.wheelnext_timeout,
+        )
+        if result.status in (Status.UNSUPPORTED, Status.NOT_APPLICABLE):
+            pytest.skip(f"{result.status}: {result.reason}")
+        if result.status is Status.ERROR:
+            raise RuntimeError(f"harness error: {result.reason}")
+        if result.status is Status.FAIL:
+            raise ScenarioFailed("\n".join(result.failures))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            spec = self.scenario.spec
+            where = f"PEP {spec.pep}" if spec.pep else spec.document
+            return (
+                f"{self.scenario.id} ({where}, {spec.section}, {spec.level}):\n"
+                f"  {spec.sentence}\n{excinfo.value}"
+            )
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.scenario.path, 0, f"{self.scenario.id} [{self.installer.name}]"
+
+
+class ScenarioCollector(pytest.Collector):
+    """The scenarios, as one collector under the session."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from wheelnext.conformance.adapters import make_installer
+        from wheelnext.conformance.run import default_cache
+        from wheelnext.conformance.scenario import load_scenarios
+
+        options = self.config.option
+        scenarios = load_scenarios(
+            [Path(d) for d in options.wheelnext_scenarios], select=options.wheelnext_select
+        )
+        for spec in options.wheelnext_installer:
+            installer = make_installer(spec, cache=default_cache())
+            for scenario in scenarios:
+                yield ScenarioItem.from_parent(
+                    self,
+                    name=f"{scenario.id}[{installer.name}]",
+                    scenario=scenario,
+                    installer=installer,
+                )
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.option.wheelnext_installer:
+        return
+    collector = ScenarioCollector.from_parent(session, name="wheelnext-conformance")
+    items.extend(collector.collect())
