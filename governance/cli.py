@@ -49,6 +49,9 @@ def governance() -> None:
               default="at-least-half", show_default=True)
 @click.option("--cohort-by", type=click.Choice(["rank", "total"]), default="rank",
               show_default=True, help="What 'highest number of votes' means for cohorts.")
+@click.option("--star-disqualified", type=click.Choice(["skip", "recount"]), default="skip",
+              show_default=True,
+              help="Bloc STAR: skip a disqualified winner, or re-run every round without them.")
 @click.option("--title", default="Packaging Council election", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
@@ -58,13 +61,15 @@ def governance() -> None:
 def tally(
     ballots: Path, method: str, seats: int, candidates: Path | None, electors: int | None,
     roll: Path | None, ballot_format: str, max_score: int | None, seed: str, draw: str,
-    agreements: Path | None, quorum: str, cohort_by: str, title: str, as_json: bool,
+    agreements: Path | None, quorum: str, cohort_by: str, star_disqualified: str, title: str,
+    as_json: bool,
     report_md: Path | None, audit: Path | None,
 ) -> None:
     """Count BALLOTS and apply the PEP 772 council rules."""
     options = TallyOptions(
         method=method, seats=seats, electors=electors, seed=seed, draw=draw, quorum=quorum,
-        cohort_by=cohort_by, max_score=max_score, ballot_format=ballot_format, title=title,
+        cohort_by=cohort_by, star_disqualified=star_disqualified, max_score=max_score,
+        ballot_format=ballot_format, title=title,
     )
     inputs = TallyInputs(ballots, candidates, roll, agreements)
     result = run_tally(inputs, options)

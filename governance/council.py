@@ -144,12 +144,17 @@ def seat(
     seats: int,
     ties: TieBreaker,
     cohort_by: str = "rank",
+    recounted_without: Sequence[Mapping[str, object]] = (),
 ) -> Seating:
     """Apply eligibility, the entity limit (with re-qualification) and cohorts.
 
     The PEP's iterative procedure ("only the top two such vote-getters are elected and
     the others are disqualified, with the remaining vote-getters elevated in the vote
     rank. This process is repeated until a valid Packaging Council is formed.") equals
+    ``recounted_without`` lists candidates disqualified in an earlier count that this
+    count was re-run without (Bloc STAR ``--star-disqualified recount``); they stay
+    disqualified and come first if re-qualification is needed.
+
     one walk down the rank order that skips any candidate whose seating would make a
     third member of an entity; sitting members count first (the partial-election
     analogue: "an analogous procedure is applied in order to guarantee that no more than
@@ -164,7 +169,14 @@ def seat(
             f"the council's {COUNCIL_SEATS}"
         )
     eligible: list[str] = []
+    disqualified: list[str] = []
+    recounted = {str(d["name"]) for d in recounted_without}
+    for d in recounted_without:
+        disqualified.append(str(d["name"]))
+        out.disqualified.append(dict(d))
     for name in count.totals:
+        if name in recounted:
+            continue
         person = roster.person(name)
         if person.psf_staff:
             out.excluded.append({"name": name, "rule": "psf-staff"})
@@ -186,7 +198,6 @@ def seat(
             "sitting members counted toward the entity limit: "
             + ", ".join(m.name for m in roster.sitting)
         )
-    disqualified: list[str] = []
     for tier in count.tiers(eligible):
         if len(out.elected) >= seats:
             break

@@ -34,6 +34,7 @@ class TallyOptions:
     draw: str = "sha256"
     quorum: str = "at-least-half"
     cohort_by: str = "rank"
+    star_disqualified: str = "skip"
     max_score: int | None = None
     ballot_format: str = "auto"
     title: str = "Packaging Council election"
@@ -45,6 +46,10 @@ class TallyOptions:
             raise GovernanceError(f"--draw: unknown draw {self.draw!r}")
         if self.quorum not in ("at-least-half", "more-than-half"):
             raise GovernanceError(f"--quorum: unknown rule {self.quorum!r}")
+        if self.star_disqualified not in ("skip", "recount"):
+            raise GovernanceError(
+                f"--star-disqualified: unknown value {self.star_disqualified!r}"
+            )
         if self.cohort_by not in ("rank", "total"):
             raise GovernanceError(f"--cohort-by: unknown value {self.cohort_by!r}")
         if self.electors is not None and self.electors < 0:
@@ -124,6 +129,19 @@ def count_ballots(
     cast = ballot_file.cast if counts_only and ballot_file.cast is not None else valid.cast
     quorum = Quorum(options.electors, cast, options.quorum)
     seating = seat(count, roster, options.seats, ties, options.cohort_by)
+    recounts = 0
+    while (
+        options.method == "bloc-star"
+        and options.star_disqualified == "recount"
+        and len(seating.disqualified) > recounts
+    ):
+        # Re-run every round without the disqualified (see pep772-votes-under-star).
+        without = list(seating.disqualified)
+        recounts = len(without)
+        count = BlocStarCount(valid, ties)
+        seating = seat(count, roster, options.seats, ties, options.cohort_by, without)
+        seating.rules.insert(0, "count re-run from round 1 without disqualified "
+                             + ", ".join(str(d["name"]) for d in without))
     result: dict[str, Any] = {
         "title": options.title,
         "method": options.method,

@@ -113,3 +113,31 @@ def test_never_three_of_one_entity_when_a_valid_council_exists(
     if valid_exists:
         assert max(seated.values(), default=0) <= 2
         assert r["requalified"] == []
+
+
+SKIP_VS_RECOUNT = [
+    {"A": 0, "B": 4, "C": 2, "D": 0, "E": 1, "F": 0, "G": 5},
+    {"A": 0, "B": 4, "C": 0, "D": 4, "E": 3, "F": 1, "G": 5},
+    {"A": 4, "B": 2, "C": 0, "D": 3, "E": 0, "F": 3, "G": 0},
+    {"A": 0, "B": 2, "C": 1, "D": 1, "E": 5, "F": 0, "G": 4},
+    {"A": 0, "B": 3, "C": 5, "D": 1, "E": 5, "F": 2, "G": 5},
+    {"A": 3, "B": 1, "C": 3, "D": 3, "E": 1, "F": 3, "G": 5},
+    {"A": 5, "B": 5, "C": 4, "D": 1, "E": 0, "F": 2, "G": 4},
+    {"A": 4, "B": 1, "C": 4, "D": 4, "E": 3, "F": 5, "G": 4},
+    {"A": 4, "B": 2, "C": 2, "D": 1, "E": 4, "F": 1, "G": 3},
+]
+
+
+def test_bloc_star_skip_and_recount_readings_differ() -> None:
+    roster = Roster(tuple(Person(n, frozenset(["acme"]) if n in "ABC" else frozenset())
+                          for n in "ABCDEFG"))
+    results = {
+        how: count_ballots(ballots_from_marks(SKIP_VS_RECOUNT), roster, TallyOptions(
+            method="bloc-star", seats=5, seed="s", star_disqualified=how)).result
+        for how in ("skip", "recount")
+    }
+    assert results["skip"]["elected"] == ["G", "B", "C", "E", "F"]
+    assert results["recount"]["elected"] == ["G", "B", "C", "D", "E"]
+    assert results["recount"]["disqualified"] == [{"name": "A", "entities": ["acme"]}]
+    first_rule = results["recount"]["rules"][0]
+    assert first_rule.startswith("count re-run from round 1 without disqualified A")
