@@ -535,3 +535,24 @@ def test_cli_help_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and needle in err and err.count("\n") == 1, err
+
+
+def test_builder_wheel2_variant_is_read(tmp_path: Path) -> None:
+    """A Wheel 2.0 prototype (Zstandard payload) made by the builder: metadata and variants."""
+    from wheelnext.build import build_dist, spec_from_mapping
+
+    spec = spec_from_mapping(
+        {"name": "p", "version": "1.0", "wheel-version": "2.0", "requires-python": ">=3.9",
+         "variant": {"label": "x86_64_v3", "properties": ["x86_64 :: level :: v3"]}},
+        source="test",
+    )
+    wheel = build_dist(spec, tmp_path)
+    assert wheel.suffix == ".whlx"
+    app = create_app(tmp_path)
+    files = get(app, "/simple/p/").json()["files"]
+    assert [f["filename"] for f in files] == [wheel.name, "p-1.0-variants.json"]
+    assert files[0]["requires-python"] == ">=3.9"
+    metadata = get(app, f"/files/{wheel.name}.metadata").content
+    assert files[0]["core-metadata"] == {"sha256": sha256(metadata)}
+    variants = get(app, "/files/p-1.0-variants.json").json()
+    assert variants["variants"] == {"x86_64_v3": {"x86_64": {"level": ["v3"]}}}
