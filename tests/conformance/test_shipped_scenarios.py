@@ -1,0 +1,84 @@
+"""The shipped scenario set: it loads, meets the issue's counts, and covers every requirement."""
+
+from __future__ import annotations
+
+import collections
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wheelnext.conformance.scenario import Scenario, load_scenarios, shipped_dir
+
+#: Issue 4, "Scenarios": the minimum number of scenarios per folder.
+MINIMUMS = {
+    "baseline": 6,
+    "pep766": 12,
+    "pep771": 10,
+    "pep777": 8,
+    "pep778": 8,
+    "pep825": 14,
+    "security": 8,
+}
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> list[Scenario]:
+    return load_scenarios()
+
+
+def _requirement_ids() -> set[str]:
+    data = tomllib.loads((shipped_dir() / "_requirements.toml").read_text(encoding="utf-8"))
+    return {entry["id"] for entry in data["requirement"]}
+
+
+def test_all_load_with_unique_ids(scenarios: list[Scenario]) -> None:
+    ids = [s.id for s in scenarios]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 70
+
+
+def test_counts_per_folder_meet_the_issue(scenarios: list[Scenario]) -> None:
+    counts = collections.Counter(s.path.parent.name for s in scenarios)
+    short = {f: (counts[f], n) for f, n in MINIMUMS.items() if counts[f] < n}
+    assert not short
+
+
+def test_ids_start_with_their_folder(scenarios: list[Scenario]) -> None:
+    for s in scenarios:
+        folder = s.path.parent.name
+        if folder != "baseline":
+            assert s.id.startswith(f"{folder}-"), s.path
+
+
+def test_named_requirements_exist(scenarios: list[Scenario]) -> None:
+    known = _requirement_ids()
+    for s in scenarios:
+        assert set(s.spec.requirements) <= known, s.id
+        if s.spec.pep in (766, 771, 777, 778, 825) and s.spec.level != "extension":
+            assert s.spec.requirements, f"{s.id} names no requirement"
+
+
+def test_every_requirement_is_covered() -> None:
+    root = Path(__file__).resolve().parents[2]
+    path = root / "docs" / "_ext" / "traceability.py"
+    spec = importlib.util.spec_from_file_location("traceability", path)
+    assert spec and spec.loader
+    trace = importlib.util.module_from_spec(spec)
+    sys.modules["traceability"] = trace
+    spec.loader.exec_module(trace)
+    requirements, _ = trace.load_requirements()
+    named, _ = trace.shipped_coverage()
+    assert trace.problems(trace.coverage(requirements, named)) == []
+
+
+def test_pending_scenarios_say_why() -> None:
+    for path in shipped_dir().rglob("_pending-*.toml"):
+        assert path.read_text(encoding="utf-8").startswith("# pending: "), path
+
+
+def test_smoke_subset_is_small(scenarios: list[Scenario]) -> None:
+    smoke = [s for s in scenarios if "smoke" in s.tags]
+    assert 5 <= len(smoke) <= 15
