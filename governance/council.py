@@ -233,6 +233,8 @@ def seat(
             out.elected.append(name)
             for e in person.entities:
                 entity_counts[e] = entity_counts.get(e, 0) + 1
+        if len(out.elected) >= seats:
+            break
     if len(out.elected) < seats:
         for name in disqualified:
             if len(out.elected) >= seats:

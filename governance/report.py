@@ -61,7 +61,11 @@ def markdown(result: Mapping[str, Any]) -> str:
         lines.append("")
         lines.append("Scoring round: " + ", ".join(f"{n} {s}" for n, s in rnd["scoring"]) + ".")
         for step in rnd.get("scoring_tiebreak", []):
-            lines.append(f"Scoring-round tie, {step['step']}: {step}.")
+            numbers = step.get("losses") or step.get("counts")
+            detail = (", ".join(f"{n} {v}" for n, v in numbers.items()) if numbers
+                      else "chosen " + ", ".join(step.get("chosen", [])))
+            lines.append(f"Scoring-round tie among {', '.join(step['among'])}, "
+                         f"{step['step']}: {detail}.")
         if "finalists" in rnd:
             a, b = rnd["finalists"]
             run = rnd["runoff"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from wheelnext.governance.approval import ApprovalCount
 from wheelnext.governance.ballots import BallotFile, load_ballots
-from wheelnext.governance.council import Count, Quorum, Roster, load_roster, seat
+from wheelnext.governance.council import Count, Quorum, Roster, Seating, load_roster, seat
 from wheelnext.governance.errors import GovernanceError
 from wheelnext.governance.star import BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
@@ -128,11 +128,15 @@ def count_ballots(
         count = BlocStarCount(valid, ties)
     cast = ballot_file.cast if counts_only and ballot_file.cast is not None else valid.cast
     quorum = Quorum(options.electors, cast, options.quorum)
-    seating = seat(count, roster, options.seats, ties, options.cohort_by)
+    if quorum.met is False:
+        seating = Seating()  # "Quorum ... is 50% of Electors": nothing to seat, nothing to draw
+    else:
+        seating = seat(count, roster, options.seats, ties, options.cohort_by)
     recounts = 0
     while (
         options.method == "bloc-star"
         and options.star_disqualified == "recount"
+        and quorum.met is not False
         and len(seating.disqualified) > recounts
     ):
         # Re-run every round without the disqualified (see pep772-votes-under-star).

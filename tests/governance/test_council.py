@@ -141,3 +141,30 @@ def test_bloc_star_skip_and_recount_readings_differ() -> None:
     assert results["recount"]["disqualified"] == [{"name": "A", "entities": ["acme"]}]
     first_rule = results["recount"]["rules"][0]
     assert first_rule.startswith("count re-run from round 1 without disqualified A")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.fixed_dictionaries({c: st.integers(0, 1) for c in "ABCDEFG"}), min_size=1,
+             max_size=20),
+    st.randoms(use_true_random=False),
+)
+def test_approval_ignores_ballot_order_and_written_zeros(
+    ballots: list[dict[str, int]], rng: Any,
+) -> None:
+    roster = Roster(tuple(Person(n, frozenset(["acme"]) if n in "ABC" else frozenset())
+                          for n in "ABCDEFG"))
+    options = TallyOptions(seats=5, seed="published")
+    base = count_ballots(ballots_from_marks(ballots), roster, options).result
+    shuffled = list(ballots)
+    rng.shuffle(shuffled)
+    sparse = [{c: v for c, v in b.items() if v} for b in shuffled]
+    other = count_ballots(ballots_from_marks(sparse), roster, options).result
+    for key in ("totals", "elected", "cohorts", "ties", "disqualified", "requalified"):
+        assert base[key] == other[key]
+
+
+def test_failed_quorum_seats_no_one_and_draws_nothing() -> None:
+    r = approval({"A": 1, "B": 1, "C": 1, "D": 1, "E": 1, "F": 1},
+                 people(dict.fromkeys("ABCDEF", "")), electors=10)
+    assert r["elected"] == [] and r["ties"] == [] and r["quorum"]["met"] is False
