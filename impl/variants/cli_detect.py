@@ -15,7 +15,12 @@ from typing import Any
 
 import click
 
-from wheelnext.variants.providers.query import QueryOptions, SupportedResult, detect_builtins
+from wheelnext.variants.providers.query import (
+    QueryOptions,
+    SupportedResult,
+    detect_builtins,
+    installed_plugins,
+)
 
 
 def result_as_json(result: SupportedResult) -> dict[str, Any]:
@@ -66,8 +71,17 @@ def _echo_table(document: dict[str, Any]) -> None:
 @click.option(
     "--namespace", "namespaces", multiple=True, help="Only these namespaces (repeatable)."
 )
+@click.option(
+    "--entry-points",
+    is_flag=True,
+    help="Also run the plugins installed in this environment (group variant_plugins).",
+)
 def detect(
-    as_json: bool, refresh: bool, properties_file: Path | None, namespaces: tuple[str, ...]
+    as_json: bool,
+    refresh: bool,
+    properties_file: Path | None,
+    namespaces: tuple[str, ...],
+    entry_points: bool,
 ) -> None:
     """Show the supported variant properties of this machine and the evidence for each.
 
@@ -80,6 +94,9 @@ def detect(
     source = str(properties_file) if properties_file is not None else ENV_VAR
     options = QueryOptions(overrides=overrides, overrides_source=source, refresh=refresh)
     result = detect_builtins(options, list(namespaces) or None)
+    if entry_points and overrides is None:
+        taken = [item.namespace for item in result.results]
+        result = SupportedResult(result.results + tuple(installed_plugins(options, taken)))
     document = result_as_json(result)
     if as_json:
         click.echo(json.dumps(document, indent=2))

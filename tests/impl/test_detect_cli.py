@@ -90,3 +90,36 @@ def test_through_the_root_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_help() -> None:
     assert "evidence" in CliRunner().invoke(detect, ["--help"]).output
+
+
+def _install_entry_point(site: Path, module: str, namespace: str) -> None:
+    (site / f"{module}.py").write_text(
+        "class Config:\n"
+        "    def __init__(self, name, values):\n"
+        "        self.name, self.values, self.multi_value = name, values, False\n"
+        "class Plugin:\n"
+        f"    namespace = {namespace!r}\n"
+        "    get_all_configs = staticmethod(lambda: [Config('speed', ['fast', 'slow'])])\n"
+        "    get_supported_configs = staticmethod(lambda: [Config('speed', ['slow'])])\n"
+    )
+    dist = site / f"{module}-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[variant_plugins]\n{module} = {module}:Plugin\n")
+
+
+def test_entry_point_plugins_run_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_entry_point(site, "speed_plugin", "speed")
+    monkeypatch.syspath_prepend(str(site))
+    plain = json.loads(CliRunner().invoke(detect, ["--json"]).output)
+    assert "speed" not in [e["namespace"] for e in plain["namespaces"]]
+    result = CliRunner().invoke(detect, ["--json", "--entry-points"])
+    document = json.loads(result.output)
+    assert document["supported"]["speed"] == {"speed": ["slow"]}
+    _install_entry_point(site, "x86_clone", "x86_64")
+    clash = CliRunner().invoke(detect, ["--json", "--entry-points"])
+    assert clash.exit_code != 0 and "x86_64" in str(clash.exception)

@@ -286,3 +286,41 @@ def query_metadata(
         else:
             results.append(ProviderResult(ns, FAILED, "no provider known for this namespace"))
     return SupportedResult(tuple(results))
+
+
+def installed_plugins(
+    options: QueryOptions | None = None, taken: Sequence[str] = ()
+) -> list[ProviderResult]:
+    """Plugins installed in this environment's ``variant_plugins`` entry-point group.
+
+    PEP 817 "API endpoint": entry points are "OPTIONAL but RECOMMENDED, as it
+    permits variant-related utilities to discover variant plugins installed to
+    the user's environment". They run in a child of this interpreter (timeout,
+    result file), only when the user asks for them. A namespace served twice,
+    or already in *taken*, is a :class:`PluginConflict`.
+    """
+    import sys
+    from importlib.metadata import entry_points
+
+    from wheelnext.variants.providers.errors import PluginConflict
+    from wheelnext.variants.providers.isolated import run_plugins
+
+    options = options or QueryOptions()
+    found = list(entry_points(group="variant_plugins"))
+    endpoints = {ep.value: ep.name for ep in found}
+    if not endpoints:
+        return []
+    paths = sorted({Path(str(ep.dist.locate_file(""))) for ep in found if ep.dist is not None})
+    answers = run_plugins(sys.executable, list(endpoints), paths=paths, timeout=options.timeout)
+    seen: dict[str, str] = {ns: "a built-in provider" for ns in taken}
+    results = []
+    for endpoint, answer in answers.items():
+        namespace = str(answer.get("namespace"))
+        if namespace in seen:
+            raise PluginConflict(
+                f"namespace {namespace!r}: two plugins, {seen[namespace]} and {endpoint}"
+            )
+        seen[namespace] = f"entry point {endpoints[endpoint]} = {endpoint}"
+        features = configs_from_json(answer.get("supported"), namespace)
+        results.append(ProviderResult(namespace, PLUGIN, seen[namespace], features))
+    return results
