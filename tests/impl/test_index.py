@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wheelnext.cli import cli, main
@@ -556,3 +556,22 @@ def test_builder_wheel2_variant_is_read(tmp_path: Path) -> None:
     assert files[0]["core-metadata"] == {"sha256": sha256(metadata)}
     variants = get(app, "/files/p-1.0-variants.json").json()
     assert variants["variants"] == {"x86_64_v3": {"x86_64": {"level": ["v3"]}}}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["bar", "BAR", "Bar"]), st.sampled_from(["-", "_", ".", "--", "_.", "-_-"]),
+       st.sampled_from(["baz", "Baz", "BAZ"]), st.booleans())
+def test_any_spelling_redirects_to_the_normalized_project(
+    first: str, separator: str, second: str, slash: bool
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        make_wheel(Path(tmp), "bar_baz", "2.0")
+        spelling = f"{first}{separator}{second}" + ("/" if slash else "")
+        response = get(create_app(Path(tmp)), f"/simple/{spelling}", follow_redirects=False)
+        if spelling == "bar-baz/":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 301
+            assert response.headers["location"] == "/simple/bar-baz/"
