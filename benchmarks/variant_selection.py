@@ -132,6 +132,8 @@ def prepare(directory: Path) -> dict[str, list[str]]:
     d = str(directory)
     return {
         "python -c pass": [python, "-c", "pass"],
+        "import wheelnext": [python, "-c", "import wheelnext"],
+        "import ...variants.select": [python, "-c", "import wheelnext.variants.select"],
         "wheelnext imports only": [python, "-c", IMPORTS],
         "wheelnext (cold)": [python, "-c", OURS, f"{d}/ours.json", "cold", f"{d}/wheels.json"],
         "wheelnext (warm cache)": [
@@ -183,6 +185,7 @@ def main() -> int:
     machine = result["machine"]
     print(f"CPU: {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}")
     print(f"{runs} runs each, fresh process per run, interleaved")
+    print("  (the three 'import' rows attribute start-up cost; they select nothing)")
     for name in commands:
         low = min_ms[name]
         print(f"  {name:24} median {medians[name]:8.1f} ms   min {low:8.1f} ms")
