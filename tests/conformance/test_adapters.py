@@ -1,0 +1,154 @@
+"""Adapters map abstract requests onto each installer's flags, or answer unsupported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from wheelnext.conformance.adapters import (
+    AdapterError,
+    IndexURL,
+    InstallerSpec,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+    make_installer,
+)
+from wheelnext.conformance.adapters.command import CommandInstaller
+from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.uv import UvInstaller
+from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
+
+A, B, C = (IndexURL(n, f"http://127.0.0.1:1/{n}/simple/") for n in ("a", "b", "c"))
+
+
+def request(**changes: object) -> InstallRequest:
+    fields: dict[str, object] = {
+        "requirements": ("alpha",),
+        "indexes": (A, B, C),
+        "python": Path("/env/bin/python"),
+        "prefix": Path("/env"),
+        "work": Path("/work"),
+    }
+    fields.update(changes)
+    return InstallRequest(**fields)  # type: ignore[arg-type]
+
+
+def argv(result: Invocation | Unsupported) -> list[str]:
+    assert isinstance(result, Invocation), result
+    return list(result.argv)
+
+
+def test_spec_parsing() -> None:
+    assert InstallerSpec.parse("pip") == InstallerSpec("pip")
+    assert InstallerSpec.parse("pip==23.2.1:only-binary") == InstallerSpec(
+        "pip", version="23.2.1", config="only-binary"
+    )
+    assert InstallerSpec.parse("uv@/opt/uv:first-index") == InstallerSpec(
+        "uv", path=Path("/opt/uv"), config="first-index"
+    )
+    assert InstallerSpec.parse("tools/my.toml:fast") == InstallerSpec(
+        "command", path=Path("tools/my.toml"), config="fast"
+    )
+    assert str(InstallerSpec.parse("uv==0.5.0:variants")) == "uv==0.5.0:variants"
+    with pytest.raises(AdapterError):
+        make_installer("nosuch", cache=Path("/nonexistent"))
+
+
+def test_pip_reads_the_first_index_as_index_url() -> None:
+    pip = PipInstaller(python=Path("/tool/python"), version="1")
+    args = argv(pip.invocation(request()))
+    assert args[args.index("--index-url") + 1] == A.url
+    extras = [args[i + 1] for i, a in enumerate(args) if a == "--extra-index-url"]
+    assert extras == [B.url, C.url]
+    assert args[:5] == ["/tool/python", "-m", "pip", "--python", "/env/bin/python"]
+
+
+def test_pip_has_no_index_priority_or_variants() -> None:
+    pip = PipInstaller(python=Path("/tool/python"), version="1")
+    assert isinstance(pip.invocation(request(index_strategy="index-priority")), Unsupported)
+    assert isinstance(pip.invocation(request(pin={"alpha": "b"})), Unsupported)
+    assert isinstance(pip.invocation(request(variant_properties=("a :: b :: c",))), Unsupported)
+    args = argv(pip.invocation(request(index_strategy="version-priority", no_deps=True)))
+    assert "--no-deps" in args
+
+
+def test_pip_only_binary_configuration() -> None:
+    pip = PipInstaller(python=Path("/tool/python"), version="1", config="only-binary")
+    assert pip.name == "pip:only-binary"
+    args = argv(pip.invocation(request()))
+    assert args[args.index("--only-binary") + 1] == ":all:"
+
+
+def test_uv_expresses_the_scenario_order_not_the_flags() -> None:
+    uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
+    args = argv(uv.invocation(request(index_strategy="index-priority")))
+    # uv ranks --extra-index-url above --index-url: the lowest priority goes last.
+    assert args[args.index("--index-url") + 1] == C.url
+    extras = [args[i + 1] for i, a in enumerate(args) if a == "--extra-index-url"]
+    assert extras == [A.url, B.url]
+    assert args[args.index("--index-strategy") + 1] == "first-index"
+    args = argv(uv.invocation(request(index_strategy="version-priority")))
+    assert args[args.index("--index-strategy") + 1] == "unsafe-best-match"
+
+
+def test_uv_fixed_strategy_columns() -> None:
+    uv = UvInstaller(binary=Path("/bin/uv"), version="0.13", config="unsafe-first-match")
+    assert "--index-strategy" in argv(uv.invocation(request()))
+    refused = uv.invocation(request(index_strategy="index-priority"))
+    assert isinstance(refused, Unsupported)
+    assert "unsafe-first-match" in refused.reason
+
+
+def test_wheelnext_is_unsupported_until_it_exists() -> None:
+    answer = WheelnextInstaller().invocation(request())
+    if isinstance(answer, Unsupported):
+        assert "not written yet" in answer.reason
+    else:
+        assert "install" in answer.argv
+
+
+def test_command_adapter_templates(tmp_path: Path) -> None:
+    adapter = tmp_path / "tool.toml"
+    adapter.write_text(
+        """
+name = "tool"
+version = "9"
+capabilities = ["indexes", "index-strategy:index-priority", "wheel", "pin"]
+argv = ["{harness-python}", "-m", "tool", "--target", "{python}", "{indexes}",
+        "{strategy}", "{pins}", "{config}", "{requirements}", "{wheel}"]
+index = ["--index", "{name}={url}"]
+strategy = { index-priority = ["--first"] }
+pin = ["--pin", "{project}@{name}"]
+env = { TOOL_HOME = "{work}/home" }
+
+[configs.fast]
+args = ["--fast"]
+"""
+    )
+    tool = CommandInstaller.from_file(adapter, config="fast")
+    assert (tool.name, tool.version) == ("tool:fast", "9")
+    result = tool.invocation(
+        request(index_strategy="index-priority", pin={"alpha": "b"}, wheel=Path("/w.whl"))
+    )
+    assert isinstance(result, Invocation)
+    assert list(result.argv) == [
+        sys.executable, "-m", "tool", "--target", "/env/bin/python",
+        "--index", f"a={A.url}", "--index", f"b={B.url}", "--index", f"c={C.url}",
+        "--first", "--pin", "alpha@b", "--fast", "alpha", "/w.whl",
+    ]  # fmt: skip
+    assert result.env == {"TOOL_HOME": "/work/home"}
+    assert isinstance(tool.invocation(request(variant_properties=())), Unsupported)
+    assert isinstance(tool.invocation(request(index_strategy="version-priority")), Unsupported)
+
+
+def test_command_adapter_file_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nargv = ["x"]\ncapabilities = []\nsurprise = 1\n')
+    with pytest.raises(AdapterError, match="unknown key 'surprise'"):
+        CommandInstaller.from_file(bad)
+    bad.write_text('name = "x"\nargv = ["x"]\ncapabilities = []\n')
+    with pytest.raises(AdapterError, match="no configuration 'fast'"):
+        CommandInstaller.from_file(bad, config="fast")
