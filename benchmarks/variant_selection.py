@@ -38,7 +38,7 @@ from wheelnext.variants.providers.query import QueryOptions, query_metadata
 from wheelnext.variants.select import select_wheels
 doc = json.load(open(sys.argv[1]))
 cold = sys.argv[2] == "cold"
-supported = query_metadata(doc, QueryOptions(refresh=cold, use_cache=not cold)).properties
+supported = query_metadata(doc, QueryOptions.from_user(refresh=cold, use_cache=not cold)).properties
 print(select_wheels(json.load(open(sys.argv[3])), doc, supported).best.filename)
 """
 

@@ -88,13 +88,9 @@ def detect(
     Values are listed most preferred first, as PEP 817 providers return them.
     WHEELNEXT_VARIANT_PROPERTIES, or --properties-file, replaces detection.
     """
-    from wheelnext.variants.providers.overrides import ENV_VAR, user_properties
-
-    overrides = user_properties(properties_file)
-    source = str(properties_file) if properties_file is not None else ENV_VAR
-    options = QueryOptions(overrides=overrides, overrides_source=source, refresh=refresh)
+    options = QueryOptions.from_user(properties_file, refresh=refresh)
     result = detect_builtins(options, list(namespaces) or None)
-    if entry_points and overrides is None:
+    if entry_points and options.overrides is None:
         taken = [item.namespace for item in result.results]
         result = SupportedResult(result.results + tuple(installed_plugins(options, taken)))
     document = result_as_json(result)

@@ -406,3 +406,11 @@ def test_pep825_document_uses_builtins_or_overrides_then_selects(isolated_cache:
     wheels = [f"pkg-1.0-py3-none-any-x8664{lv}.whl" for lv in ("v1", "v2", "v3")]
     best = select_wheels(wheels, doc, supported).best
     assert best is not None and best.filename.endswith("x8664v2.whl")
+
+
+def test_options_from_user_read_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(overrides.ENV_VAR, "nvidia :: sm_arch :: 90_real")
+    options = QueryOptions.from_user(refresh=True)
+    assert options.overrides == {"nvidia": {"sm_arch": ["90_real"]}} and options.refresh
+    monkeypatch.delenv(overrides.ENV_VAR)
+    assert QueryOptions.from_user().overrides is None

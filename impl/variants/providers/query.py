@@ -73,6 +73,15 @@ class QueryOptions:
     index_url: str | None = None
     timeout: float = 30.0
 
+    @classmethod
+    def from_user(cls, properties_file: Path | None = None, **settings: Any) -> QueryOptions:
+        """Options carrying the user's properties (*properties_file*, else the variable)."""
+        from wheelnext.variants.providers.overrides import ENV_VAR, user_properties
+
+        given = user_properties(properties_file)
+        source = str(properties_file) if properties_file is not None else ENV_VAR
+        return cls(overrides=given, overrides_source=source, **settings)
+
 
 def _optional_enabled(options: QueryOptions, namespace: str) -> bool:
     enabled = options.enable_optional
