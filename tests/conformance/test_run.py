@@ -1,0 +1,186 @@
+"""Whole runs with real installers: pip and uv on the baseline, timeouts, stray writes, order."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wheelnext.conformance.adapters import InstallRequest, Invocation, make_installer
+from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.runners.venv import VenvRunner
+from wheelnext.conformance.scenario import Scenario, load_scenario, load_scenarios, shipped_dir
+
+pytestmark = [pytest.mark.network_installer, pytest.mark.slow]
+
+
+def baseline() -> list[Scenario]:
+    return load_scenarios([shipped_dir() / "baseline"])
+
+
+def summary(results: list[Result]) -> list[tuple[object, ...]]:
+    return [
+        (
+            r.scenario.id,
+            r.installer,
+            str(r.status),
+            r.failures,
+            r.observation and sorted(r.observation.installed.items()),
+            r.observation and r.observation.exit_code,
+        )
+        for r in results
+    ]
+
+
+def adapter_file(tmp_path: Path, script: str, name: str = "fake") -> Path:
+    """A ``command`` adapter that runs *script* with this Python (a real process)."""
+    code = tmp_path / f"{name}.py"
+    code.write_text(textwrap.dedent(script))
+    adapter = tmp_path / f"{name}.toml"
+    adapter.write_text(
+        f'name = "{name}"\nversion = "0"\ncapabilities = ["indexes", "wheel"]\n'
+        f'argv = ["{sys.executable}", "{code}", "{{prefix}}", "{{work}}"]\n'
+    )
+    return adapter
+
+
+def test_pip_and_uv_pass_the_baseline(tmp_path: Path, private_host: Path) -> None:
+    cache = tmp_path / "cache"
+    installers = [make_installer("pip", cache=cache), make_installer("uv", cache=cache)]
+    results = run_suite(baseline(), installers, VenvRunner(), jobs=2, cache=cache)
+    failing = [(r.key, r.status, r.failures, r.reason) for r in results if r.status != "pass"]
+    assert not failing
+    assert len(results) == 2 * len(baseline())
+    single = next(r for r in results if r.scenario.id == "baseline-single-wheel")
+    assert single.observation is not None
+    assert [q.index for q in single.observation.requests] and single.observation.duration > 0
+
+
+def test_parallel_order_is_stable_and_runs_repeat(tmp_path: Path, private_host: Path) -> None:
+    cache = tmp_path / "cache"
+    scenarios = baseline()[:4]
+    installers = [make_installer("uv", cache=cache), make_installer("wheelnext", cache=cache)]
+    first = run_suite(scenarios, installers, VenvRunner(), jobs=2, cache=cache)
+    second = run_suite(scenarios, installers, VenvRunner(), jobs=1, cache=cache)
+    keys = [r.key[:2] for r in first]
+    assert keys == sorted(keys, key=lambda k: ([s.id for s in scenarios].index(k[0]), k[1]))
+    assert summary(first) == summary(second)
+    assert {str(r.status) for r in first if r.installer == "wheelnext"} <= {"unsupported", "pass"}
+
+
+def test_absent_python_and_python_specifier_are_not_applicable(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    path = write_scenario()
+    text = path.read_text().replace('title = "a test scenario"', 'title = "t"\npython = ">=3.99"')
+    path.write_text(text)
+    only_future = load_scenario(path)
+    results = run_suite(
+        [*baseline()[:1], only_future],
+        [make_installer("uv", cache=tmp_path)],
+        VenvRunner(),
+        pythons=[None, "3.1"],
+        cache=tmp_path,
+    )
+    statuses = {(r.scenario.id, r.python): r.status for r in results}
+    assert statuses[("baseline-dependency", "3.1")] is Status.NOT_APPLICABLE
+    assert all(
+        s is Status.NOT_APPLICABLE for (sid, _), s in statuses.items() if sid == only_future.id
+    )
+    here = next(r for r in results if r.python not in ("3.1",) and r.scenario.id != only_future.id)
+    assert here.status is Status.PASS
+
+
+def test_a_hanging_installer_is_killed_with_its_children(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    pids = tmp_path / "pids"
+    adapter = adapter_file(
+        tmp_path,
+        f"""
+        import os, subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        open({str(pids)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
+        print("still resolving...", flush=True)
+        time.sleep(600)
+        """,
+    )
+    scenario = load_scenario(write_scenario())
+    results = run_suite(
+        [scenario],
+        [make_installer(str(adapter), cache=tmp_path)],
+        VenvRunner(),
+        timeout=2,
+        cache=tmp_path,
+    )
+    (result,) = results
+    assert result.status is Status.FAIL
+    assert result.failures[0] == "timed out"
+    assert result.observation is not None
+    assert "still resolving" in result.observation.output
+    for pid in map(int, pids.read_text().split()):
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"process {pid} survived the timeout")
+
+
+def test_writes_outside_the_environment_are_reported(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    watched = tmp_path / "watched"
+    watched.mkdir()
+    adapter = adapter_file(
+        tmp_path,
+        f"""
+        import pathlib, sys
+        pathlib.Path({str(watched)!r}, "stray.txt").write_text("x")
+        pathlib.Path(sys.argv[2]).parent.joinpath("escaped").write_text("x")
+        sys.exit(1)
+        """,
+        name="stray",
+    )
+    scenario = load_scenario(
+        write_scenario(
+            '[[packages.primary]]\nname = "a"\nversion = "1"\n'
+            '[request]\nrequirements = ["a"]\n'
+            '[expect]\nexit = "failure"\n'
+        )
+    )
+    (result,) = run_suite(
+        [scenario],
+        [make_installer(str(adapter), cache=tmp_path)],
+        VenvRunner(watch=[watched]),
+        cache=tmp_path,
+    )
+    assert result.status is Status.FAIL
+    assert result.observation is not None
+    written = result.observation.written_outside
+    assert str(watched / "stray.txt") in written
+    assert any(p.endswith("/escaped") for p in written)
+
+
+class Exploding:
+    """An adapter with a bug: the harness reports an error result, it never crashes."""
+
+    name = "exploding"
+    version = "0"
+
+    def invocation(self, request: InstallRequest) -> Invocation:
+        raise RuntimeError("adapter bug")
+
+
+def test_a_harness_bug_is_an_error_result(tmp_path: Path, private_host: Path) -> None:
+    (result,) = run_suite(baseline()[:1], [Exploding()], VenvRunner(), cache=tmp_path)
+    assert result.status is Status.ERROR
+    assert "adapter bug" in result.reason
