@@ -155,7 +155,10 @@ def show(wheel: Path, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Also print the combined document.")
 def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
-    """Combine the variant metadata of wheels (or JSON files) into one *-variants.json."""
+    """Combine the variant metadata of wheels or JSON files into one index-level file.
+
+    The output is the {name}-{version}-variants.json document of PEP 825.
+    """
     combined = combine_variant_metadata((path.name, _metadata_of(path)) for path in inputs)
     text = dumps(combined)
     _write_atomically(output, text)
@@ -171,7 +174,10 @@ def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {valid, format, version, problems}.")
 def validate(file: Path, as_json: bool) -> None:
-    """Validate a variant.json, *-variants.json, wheel, pyproject.toml or pylock.toml."""
+    """Validate variant metadata: a JSON file, a wheel, a pyproject.toml or a pylock.toml.
+
+    JSON files are variant.json or {name}-{version}-variants.json documents.
+    """
     fmt, version, problems = _validate_any(file)
     if as_json:
         _echo_json(
@@ -317,7 +323,10 @@ def order(
     exclude_labels: Sequence[str],
     as_json: bool,
 ) -> None:
-    """Order the labels of a *-variants.json FILE for the given supported properties."""
+    """Order the labels of variant metadata FILE for the given supported properties.
+
+    FILE is a {name}-{version}-variants.json (or variant.json, or a wheel).
+    """
     doc = _metadata_of(file)
     result = order_variants(
         doc,
