@@ -156,7 +156,9 @@ def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult
     if options.use_cache and not options.refresh:
         entry = cache.read(directory, key)
         if entry is not None and isinstance(entry.get("features"), dict):
-            return ProviderResult(info.namespace, PLUGIN, endpoint, entry["features"], {}, True)
+            features = entry["features"]
+            evidence = reported_by(features, f"{endpoint} ({version})")
+            return ProviderResult(info.namespace, PLUGIN, endpoint, features, evidence, True)
     base = options.environments_directory or directory.parent / "provider-envs"
     python = ensure_environment(
         dists, base, find_links=options.find_links, index_url=options.index_url
@@ -172,7 +174,13 @@ def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult
     features = configs_from_json(answer.get("supported"), info.namespace)
     if options.use_cache:
         cache.write(directory, key, {"features": features})
-    return ProviderResult(info.namespace, PLUGIN, f"{endpoint} ({version})", features)
+    detail = f"{endpoint} ({version})"
+    return ProviderResult(info.namespace, PLUGIN, detail, features, reported_by(features, detail))
+
+
+def reported_by(features: Features, detail: str) -> dict[str, list[str]]:
+    """Evidence for a plugin's answer: the plugin said so."""
+    return {f"{f} :: {v}": [f"reported by {detail}"] for f, vs in features.items() for v in vs}
 
 
 def configs_from_json(data: Any, namespace: str) -> Features:
@@ -331,5 +339,6 @@ def installed_plugins(
             )
         seen[namespace] = f"entry point {endpoints[endpoint]} = {endpoint}"
         features = configs_from_json(answer.get("supported"), namespace)
-        results.append(ProviderResult(namespace, PLUGIN, seen[namespace], features))
+        evidence = reported_by(features, seen[namespace])
+        results.append(ProviderResult(namespace, PLUGIN, seen[namespace], features, evidence))
     return results
