@@ -1,0 +1,132 @@
+"""Install time: ``wheelnext wheel install`` of the ``.whlx`` (and of the ``.whl``) vs pip and uv.
+
+Peers, same run, same wheel, fresh environment each, ``--no-deps``, both bytecode settings:
+pip 23.2.1 (what ``ensurepip`` gives Python 3.11, in a ``venv``) and uv with a cold cache
+(a new ``UV_CACHE_DIR`` per run). Every peer runs under ``wheelnext.isolation.scrubbed_environ``
+so host pip/uv configuration cannot change it. Prints seconds and the ratios
+``peer / wheelnext-whlx``.
+
+    python benchmarks/wheel_install.py --quick         # the bundled setuptools wheel
+    python benchmarks/wheel_install.py --torch --json  # the torch CPU wheel (converts it once)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ensurepip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from wheelnext.convert import convert_wheel
+from wheelnext.isolation import scrubbed_environ
+from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL
+
+CACHE = Path("/tmp/wheelnext-bench-wheels")
+TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
+
+
+def uv_binary() -> str:
+    found = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    return found
+
+
+def whlx_for(wheel: Path, workers: int) -> tuple[Path, float]:
+    """The converted wheel, cached beside the downloads; conversion seconds (0 if cached)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    target = CACHE / (wheel.name[:-4] + ".whlx")
+    if target.exists():
+        return target, 0.0
+    start = time.perf_counter()
+    convert_wheel(wheel, CACHE, layout=DEFAULT_LAYOUT, level=DEFAULT_LEVEL, workers=workers)
+    return target, time.perf_counter() - start
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path) -> float:
+    """Fresh venv (pip 23.2.1 only for pip), then time the install command alone."""
+    venv = root / f"venv-{tool}-{compile_}"
+    with_pip = [] if tool == "pip" else ["--without-pip"]
+    subprocess.run([str(BASE_PYTHON), "-m", "venv", *with_pip, str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    if tool == "pip":  # the 3.11 venv seeds setuptools too: make room for the quick wheel
+        subprocess.run([python, "-m", "pip", "uninstall", "-q", "-y", "setuptools"],
+                       check=False, capture_output=True)
+    home = root / f"home-{tool}-{compile_}"
+    env = scrubbed_environ(home)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if tool == "pip":
+        flag = "--compile" if compile_ else "--no-compile"
+        command = [python, "-m", "pip", "install", "--no-deps", "--no-index", flag, str(wheel)]
+    elif tool == "uv":
+        command = [uv_binary(), "pip", "install", "--no-deps", "--offline", "--python", python,
+                   str(wheel)] + (["--compile-bytecode"] if compile_ else [])
+    else:
+        target = whlx if tool == "wheelnext-whlx" else wheel
+        flag = "--compile" if compile_ else "--no-compile"
+        command = [sys.executable, "-m", "wheelnext", "wheel", "install", str(target),
+                   "--python", python, flag]
+    seconds = timed(command, env)
+    shutil.rmtree(venv, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="the bundled setuptools wheel (the default)")
+    parser.add_argument("--torch", action="store_true", help="the torch CPU wheel")
+    parser.add_argument("--wheel", type=Path, help="any other .whl")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    args = parser.parse_args()
+    bundled = Path(ensurepip.__file__).parent / "_bundled"
+    wheel = args.wheel or (TORCH if args.torch else next(bundled.glob("setuptools-*.whl")))
+    whlx, convert_s = whlx_for(wheel, args.workers)
+    pip_version = subprocess.run(
+        [str(BASE_PYTHON), "-c", "import ensurepip; print(ensurepip.version())"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    uv_version = subprocess.run([uv_binary(), "--version"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    results: dict[str, object] = {
+        "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
+        "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version, "runs": {},
+    }
+    runs: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="wheelnext-install-bench-") as tmp:
+        for compile_ in (False, True):
+            key = "compile" if compile_ else "no-compile"
+            runs[key] = {}
+            for tool in ("wheelnext-whlx", "wheelnext-whl", "uv", "pip"):
+                runs[key][tool] = round(one_run(tool, wheel, whlx, compile_, Path(tmp)), 2)
+                print(key, tool, runs[key][tool], file=sys.stderr, flush=True)
+            ours = runs[key]["wheelnext-whlx"]
+            runs[key]["uv/wheelnext-whlx"] = round(runs[key]["uv"] / ours, 2)
+            runs[key]["pip/wheelnext-whlx"] = round(runs[key]["pip"] / ours, 2)
+    results["runs"] = runs
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"{wheel.name}: .whlx is {whlx.stat().st_size / wheel.stat().st_size:.3f} of .whl")
+        for key, row in runs.items():
+            print(key, "  ".join(f"{tool}={value}" for tool, value in row.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Installing: the wheel installation driver and its parts (resolver and finder come later)."""

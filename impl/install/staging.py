@@ -1,0 +1,82 @@
+"""Stage an install in a private folder, then move it into place all at once or not at all.
+
+Written by hand: ``installer`` writes straight into the scheme folders, so a failure half-way
+leaves half a distribution. Here every file is first written under a staging root (``installer``'s
+``destdir``), on the same file system as the environment, and moved with ``rename`` once the
+whole wheel is verified; if any move fails, the moves already done are undone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wheelnext.errors import WheelnextError
+
+
+class InstallConflict(WheelnextError):
+    """A file of the wheel already exists in the environment."""
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+@dataclass
+class Stage:
+    """A staging root mirroring absolute final paths (``root / final.relative_to('/')``)."""
+
+    root: Path
+    anchor: Path
+    created: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def near(cls, path: str | os.PathLike[str]) -> Stage:
+        """A fresh stage in the nearest existing folder above *path* (same file system)."""
+        anchor = _existing_ancestor(Path(path).absolute())
+        root = Path(tempfile.mkdtemp(prefix=".wheelnext-stage-", dir=anchor))
+        return cls(root, anchor)
+
+    def staged(self, final: str | os.PathLike[str]) -> Path:
+        """Where the file that ends at *final* is written while staged."""
+        final = Path(os.path.abspath(final))
+        return self.root / final.relative_to(final.anchor)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _plan(self, staged: Path, final: Path, moves: list[tuple[Path, Path]]) -> None:
+        for entry in sorted(os.listdir(staged)):
+            src, dst = staged / entry, final / entry
+            if not os.path.lexists(dst):
+                moves.append((src, dst))
+            elif src.is_dir() and not src.is_symlink() and dst.is_dir():
+                self._plan(src, dst, moves)
+            else:
+                raise InstallConflict(f"{dst}: already exists; refusing to overwrite")
+
+    def commit(self) -> list[Path]:
+        """Move everything into place; return the paths moved (files or whole folders).
+
+        Conflicts are found before anything moves. Folders that do not exist yet move in one
+        ``rename``; existing ones are merged entry by entry.
+        """
+        moves: list[tuple[Path, Path]] = []
+        self._plan(self.root, Path(self.root.anchor), moves)
+        done: list[tuple[Path, Path]] = []
+        try:
+            for src, dst in moves:
+                os.rename(src, dst)
+                done.append((src, dst))
+        except OSError as exc:
+            for src, dst in reversed(done):
+                os.rename(dst, src)
+            raise InstallConflict(f"cannot move staged files into place ({exc})") from None
+        finally:
+            self.discard()
+        return [dst for _, dst in done]

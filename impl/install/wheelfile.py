@@ -1,0 +1,298 @@
+"""Install one wheel file (``.whl`` or ``.whlx``) into an environment: the driver.
+
+Our own driver, composed of pypa ``installer``'s destination
+(``SchemeDictionaryDestination``), records and script launchers, because
+``installer.install()`` refuses "Incompatible Wheel-Version 2" and its sources read only
+``.whl`` with the standard ``zipfile`` (no Zstandard on 3.11): the source is
+:class:`wheelnext.wheel2.source.WheelArchive` on ``backports.zstd``.
+
+Order of work, each step before anything reaches the environment:
+
+1. member names, ``.dist-info``, compression ratios (opening the archive);
+2. PEP 777 "When installing a wheel, installers **MUST**": ``Wheel-Version`` agreement and
+   compatibility (``wheelnext.wheel_version``);
+3. ``RECORD``: every file listed with hash and size; each file's bytes are checked against it
+   while written to the stage;
+4. PEP 778 ``LINKS``: static checks, then links made in the stage and checked on disk;
+5. scripts, ``INSTALLER``, ``REQUESTED``, ``direct_url.json``, bytecode, ``RECORD``
+   (recording-installed-packages);
+6. one move of the stage into the environment. A failure at any step leaves the environment as
+   it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import posixpath
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from installer.destinations import SchemeDictionaryDestination
+from installer.records import RecordEntry
+from installer.utils import SCHEME_NAMES, Scheme, get_launcher_kind, parse_entrypoints
+
+from wheelnext.errors import InvalidMetadata, UnsafeArtifact
+from wheelnext.install.bytecode import compile_staged
+from wheelnext.install.scheme import InstallScheme
+from wheelnext.install.staging import Stage
+from wheelnext.install.symlinks import LinkMode, create_links
+from wheelnext.links import Link, parse_links, validate_links
+from wheelnext.wheel2.source import WheelArchive
+
+#: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
+INSTALLER_NAME = "wheelnext"
+#: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
+WEAK_HASHES = frozenset({"md5", "sha1"})
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    """What an install put into the environment."""
+
+    name: str
+    version: str
+    wheel_version: str
+    dist_info: Path
+    files: int
+    links: int
+    bytecode: int
+
+
+class _HashingReader:
+    """Hashes what passes through, for files whose written bytes differ (scripts)."""
+
+    def __init__(self, raw: BinaryIO, algorithm: str) -> None:
+        self._raw = raw
+        self.hasher = hashlib.new(algorithm)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.hasher.update(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._raw.readline(size)
+        self.hasher.update(data)
+        return data
+
+    def digest(self) -> str:
+        return base64.urlsafe_b64encode(self.hasher.digest()).decode("ascii").rstrip("=")
+
+
+class _ThreadSafeDestination(SchemeDictionaryDestination):
+    """``installer``'s destination, safe to call from several threads (folders made first)."""
+
+    def write_to_fs(self, scheme: Scheme, path: str, stream: BinaryIO,
+                    is_executable: bool) -> RecordEntry:
+        self._path_with_destdir(scheme, path).parent.mkdir(parents=True, exist_ok=True)
+        return super().write_to_fs(scheme, path, stream, is_executable)
+
+
+def _digest(algorithm: str, data: bytes) -> str:
+    digest = hashlib.new(algorithm, data).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def _scheme_of(path: str, data_dir: str, root: Scheme, label: str) -> tuple[Scheme, str]:
+    """Binary distribution format: ``{distribution}-{version}.data/{scheme}/...`` files go to
+    that scheme; the rest to the root scheme (``Root-Is-Purelib``)."""
+    if not path.startswith(data_dir + "/"):
+        return root, path
+    scheme, _, rest = path[len(data_dir) + 1 :].partition("/")
+    if scheme not in SCHEME_NAMES or not rest:
+        raise UnsafeArtifact(f"{label}: {path!r} is not inside a valid .data subdirectory")
+    return cast(Scheme, scheme), rest
+
+
+def _read_links(archive: WheelArchive, major: int) -> tuple[Link, ...]:
+    if "LINKS" not in archive.dist_info_filenames:
+        return ()
+    if major < 2:
+        # PEP 778, "Wheel Major Version Bump": wheels with LINKS "MUST be at least version 2.0".
+        raise InvalidMetadata(f"{archive.label}: LINKS needs Wheel-Version 2.0 or higher")
+    return parse_links(archive.read_dist_info("LINKS"), source=f"{archive.label}: LINKS")
+
+
+def _hash_algorithm(archive: WheelArchive) -> str:
+    algorithms = {row.hash.partition("=")[0] for row in archive.record.values() if row.hash}
+    for algorithm in algorithms:
+        if algorithm in WEAK_HASHES or algorithm not in hashlib.algorithms_guaranteed:
+            raise UnsafeArtifact(f"{archive.label}: RECORD uses hash {algorithm!r}; "
+                                 "sha256 or stronger is required")
+    return "sha256" if len(algorithms) != 1 else algorithms.pop()
+
+
+def install_wheel(
+    wheel: str | os.PathLike[str],
+    scheme: InstallScheme,
+    *,
+    links: LinkMode = LinkMode.SYMLINK,
+    compile_bytecode: bool = True,
+    requested: bool = True,
+    direct_url: str | None = None,
+    workers: int | None = None,
+    limits: dict[str, int] | None = None,
+) -> InstallResult:
+    """Install *wheel* into *scheme*; on any error the environment is left unchanged."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    with WheelArchive.open(wheel, **(limits or {})) as archive:
+        version = archive.check_wheel_version()
+        link_rows = _read_links(archive, version.major)
+        archive.check_record()
+        root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
+        paths = scheme.for_distribution(archive.distribution)
+        stage = Stage.near(paths[root])
+        try:
+            result = _install_staged(archive, scheme, paths, root, stage, link_rows, links,
+                                     compile_bytecode, requested, direct_url, workers,
+                                     str(version))
+            stage.commit()
+        except BaseException:
+            stage.discard()
+            raise
+    return result
+
+
+def _install_staged(
+    archive: WheelArchive,
+    scheme: InstallScheme,
+    paths: dict[str, str],
+    root: Scheme,
+    stage: Stage,
+    link_rows: Sequence[Link],
+    link_mode: LinkMode,
+    compile_bytecode: bool,
+    requested: bool,
+    direct_url: str | None,
+    workers: int,
+    wheel_version: str,
+) -> InstallResult:
+    label = archive.label
+    algorithm = _hash_algorithm(archive)
+    destination = _ThreadSafeDestination(
+        scheme_dict=paths,
+        interpreter=scheme.interpreter,
+        script_kind=get_launcher_kind(),
+        hash_algorithm=algorithm,
+        destdir=os.fspath(stage.root),
+    )
+    written: list[tuple[Scheme, RecordEntry]] = []
+    root_files: list[str] = []
+    lock = threading.Lock()
+    record_path = f"{archive.dist_info_dir}/RECORD"
+
+    def write(path: str, stream: BinaryIO, executable: bool) -> None:
+        if "__pycache__" in path.split("/")[:-1]:
+            # As installer does: "Installing files in a __pycache__ directory poses a
+            # security risk."
+            warnings.warn(f"{label}: skipping {path} (inside __pycache__)", RuntimeWarning,
+                          stacklevel=2)
+            return
+        row = archive.record[path]
+        file_scheme, relative = _scheme_of(path, archive.data_dir, root, label)
+        expected_algorithm, _, expected = row.hash.partition("=")
+        source: Any = stream
+        if file_scheme == "scripts":
+            # installer rewrites "#!python" and needs a seekable stream: check the bytes first.
+            data = stream.read()
+            source = BytesIO(data)
+            got: str | None = _digest(expected_algorithm, data)
+            size: int | None = len(data)
+        elif expected_algorithm != algorithm:
+            source = _HashingReader(stream, expected_algorithm)
+            got = size = None
+        try:
+            entry = destination.write_file(file_scheme, relative, source, executable)
+        except ValueError as exc:  # installer: "Attempting to write ... outside"
+            raise UnsafeArtifact(f"{label}: {path!r}: {exc}") from None
+        if isinstance(source, _HashingReader):
+            got, size = source.digest(), entry.size
+        elif file_scheme != "scripts":
+            got, size = (entry.hash_.value if entry.hash_ else ""), entry.size
+        if size != row.size:
+            raise UnsafeArtifact(f"{label}: {path!r} is {size} bytes, RECORD says {row.size}")
+        if got != expected:
+            raise UnsafeArtifact(f"{label}: {path!r} does not match its RECORD hash")
+        with lock:
+            written.append((file_scheme, entry))
+            if file_scheme == root:
+                root_files.append(relative)
+
+    def write_metadata(path: str, stream: BinaryIO, executable: bool) -> None:
+        if path != record_path:
+            write(path, stream, executable)
+
+    archive.for_each_file(write_metadata, workers=workers)
+
+    root_dir = stage.staged(paths[root])
+    if link_rows:
+        validate_links(link_rows, root_files, source=f"{label}: LINKS")
+        for link_path in create_links(link_rows, root_dir, mode=link_mode,
+                                      label=f"{label}: LINKS"):
+            written.append((root, RecordEntry(link_path, None, None)))
+
+    if "entry_points.txt" in archive.dist_info_filenames:
+        for name, module, attr, section in parse_entrypoints(
+            archive.read_dist_info("entry_points.txt")
+        ):
+            written.append((Scheme("scripts"),
+                            destination.write_script(name, module, attr, section)))
+
+    extra: dict[str, bytes] = {"INSTALLER": f"{INSTALLER_NAME}\n".encode()}
+    if requested:
+        extra["REQUESTED"] = b""
+    if direct_url is not None:
+        extra["direct_url.json"] = json.dumps({"url": direct_url, "archive_info": {}}).encode()
+    for name, data in extra.items():
+        path = posixpath.join(archive.dist_info_dir, name)
+        if path in archive.record:
+            continue
+        written.append((root, destination.write_file(root, path, BytesIO(data), False)))
+
+    bytecode = 0
+    if compile_bytecode:
+        pairs = [
+            (stage.staged(Path(paths[s]) / entry.path), Path(paths[s]) / entry.path)
+            for s, entry in written
+            if s in ("purelib", "platlib") and entry.path.endswith(".py")
+            and not (stage.staged(Path(paths[s]) / entry.path)).is_symlink()
+        ]
+        for pyc in compile_staged(scheme.interpreter, pairs):
+            scheme_root = stage.staged(paths[root])
+            relative_pyc = pyc.relative_to(scheme_root).as_posix() if pyc.is_relative_to(
+                scheme_root) else None
+            if relative_pyc is None:
+                for other in ("purelib", "platlib"):
+                    other_root = stage.staged(paths[other])
+                    if pyc.is_relative_to(other_root):
+                        written.append((cast(Scheme, other),
+                                        RecordEntry(pyc.relative_to(other_root).as_posix(),
+                                                    None, None)))
+                        break
+            else:
+                written.append((root, RecordEntry(relative_pyc, None, None)))
+            bytecode += 1
+
+    written.append((root, RecordEntry(record_path, None, None)))
+    destination.finalize_installation(root, record_path, written)
+    dist_info = Path(paths[root]) / archive.dist_info_dir
+    return InstallResult(
+        name=archive.distribution,
+        version=archive.version,
+        wheel_version=wheel_version,
+        dist_info=dist_info,
+        files=len(root_files),
+        links=len(link_rows),
+        bytecode=bytecode,
+    )
+
+
+__all__ = ["INSTALLER_NAME", "InstallResult", "install_wheel"]

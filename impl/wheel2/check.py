@@ -1,0 +1,96 @@
+"""``wheelnext wheel check``: every problem of a wheel file, one line each.
+
+Names (binary distribution format and PEP 825 labels), member safety, ``RECORD`` (each
+file's hash and size recomputed), PEP 777 ``Wheel-Version`` agreement and extension rule,
+PEP 778 ``LINKS`` safety, and ``variant.json`` validity (PEP 817/825 schema, through
+``wheelnext.variants.schema``). Unlike installing, checking goes on after the first problem
+where it can, so one run lists them all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+from wheelnext.errors import WheelnextError
+from wheelnext.links import parse_links, validate_links
+from wheelnext.wheel2.source import WheelArchive
+
+
+def _digest(algorithm: str, stream: BinaryIO) -> tuple[str, int]:
+    hasher = hashlib.new(algorithm)
+    size = 0
+    while block := stream.read(1 << 20):
+        hasher.update(block)
+        size += len(block)
+    return base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("="), size
+
+
+def check_wheel(path: str | os.PathLike[str]) -> list[str]:
+    """All problems found in the wheel at *path*; an empty list means it passed."""
+    label = Path(path).name
+    try:
+        archive = WheelArchive(path)
+    except (WheelnextError, OSError) as exc:
+        return [str(exc) if isinstance(exc, WheelnextError) else f"{label}: {exc}"]
+    problems: list[str] = []
+    try:
+        major = 1
+        try:
+            major = archive.check_wheel_version().major
+        except WheelnextError as exc:
+            problems.append(str(exc))
+        try:
+            archive.check_record()
+            files: list[str] = []
+
+            def verify(name: str, stream: BinaryIO, executable: bool) -> None:
+                row = archive.record[name]
+                algorithm, _, expected = row.hash.partition("=")
+                if algorithm in ("md5", "sha1") or algorithm not in hashlib.algorithms_guaranteed:
+                    problems.append(f"{label}: {name!r}: hash {algorithm!r} is not allowed")
+                    return
+                got, size = _digest(algorithm, stream)
+                if got != expected or size != row.size:
+                    problems.append(f"{label}: {name!r} does not match its RECORD entry")
+                files.append(name)
+
+            archive.for_each_file(verify)
+        except WheelnextError as exc:
+            problems.append(str(exc))
+        names = archive.dist_info_filenames
+        if "LINKS" in names:
+            try:
+                if major < 2:
+                    problems.append(f"{label}: LINKS needs Wheel-Version 2.0 or higher (PEP 778)")
+                links = parse_links(archive.read_dist_info("LINKS"), source=f"{label}: LINKS")
+                data_prefix = archive.data_dir + "/"
+                root_files = [f for f in archive.payload_paths if not f.startswith(data_prefix)]
+                validate_links(links, root_files, source=f"{label}: LINKS")
+            except WheelnextError as exc:
+                problems.append(str(exc))
+        if "variant.json" in names:
+            problems.extend(_variant_problems(archive, label))
+    finally:
+        archive.close()
+    return problems
+
+
+def _variant_problems(archive: WheelArchive, label: str) -> list[str]:
+    try:
+        from wheelnext.variants.schema import validate_variant_json
+    except ImportError:  # the variants package is another component; absent means unchecked
+        return []
+    source = f"{label}: variant.json"
+    try:
+        document = json.loads(archive.read_dist_info("variant.json"))
+        validate_variant_json(document, source=source)
+    except json.JSONDecodeError as exc:
+        return [f"{source}: not JSON ({exc.msg}, line {exc.lineno})"]
+    except WheelnextError as exc:
+        return [str(exc)]
+    return []

@@ -1,0 +1,528 @@
+"""A pypa ``installer`` wheel source that reads ``.whl`` and ``.whlx`` files.
+
+Written by hand because no library does it: ``installer.sources.WheelFile`` opens archives
+with the standard ``zipfile``, which on Python 3.11 cannot read Zstandard members (ZIP method
+93), and knows no ``.whlx`` payload layout. This source opens archives with
+``backports.zstd.zipfile`` (``zipfile`` itself from 3.14), checks every member name before
+anything is read, and yields payload files through streams that stop at the size ``RECORD``
+declares, so a lying archive cannot fill a disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import posixpath
+import stat
+import sys
+import tarfile
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from installer.sources import WheelSource
+from installer.utils import SCHEME_NAMES, parse_metadata_file
+from packaging.utils import canonicalize_name
+
+from wheelnext.errors import InvalidMetadata, UnsafeArtifact
+from wheelnext.filenames import WheelFilename, parse_wheel_name
+from wheelnext.wheel2.layout import (
+    LAYOUT_FIELD,
+    Layout,
+    chunk_name,
+    parse_layout,
+    payload_dir,
+)
+from wheelnext.wheel2.names import check_member_name, check_unique
+from wheelnext.wheel_version import WheelVersion, check_before_install
+
+if sys.version_info >= (3, 14):
+    import zipfile
+
+    from compression import zstd
+else:
+    from backports import zstd
+    from backports.zstd import zipfile
+
+#: A member whose declared size exceeds its compressed size this many times is a zip bomb.
+MAX_RATIO = 1000
+#: Members smaller than this are never judged by ratio (tiny files compress very well).
+RATIO_FLOOR = 1024 * 1024
+#: The most uncompressed bytes one wheel may declare (RECORD sizes), 32 GiB.
+MAX_TOTAL_BYTES = 32 * 1024**3
+#: Files with these names in ``.dist-info`` need no hash in ``RECORD``.
+UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
+_BUFSIZE = 1024 * 1024
+
+#: Called once per payload file: (path in the wheel, stream, executable bit).
+FileHandler = Callable[[str, BinaryIO, bool], None]
+
+
+class BoundedReader(io.RawIOBase):
+    """A read-only stream that fails once more than *size* bytes come out of *raw*.
+
+    Guards against members whose decompressed data is longer than ``RECORD`` declares (a zip
+    bomb, or a ``.whlx`` payload that lies about its size).
+    """
+
+    def __init__(self, raw: IO[bytes], size: int, name: str) -> None:
+        self._raw = raw
+        self._left = size
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(min(len(view), self._left + 1))
+        if len(data) > self._left:
+            raise UnsafeArtifact(f"{self._name}: longer than the size RECORD declares")
+        self._left -= len(data)
+        view[: len(data)] = data
+        return len(data)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One ``RECORD`` line of the wheel: path, ``algo=digest`` (or empty) and size."""
+
+    path: str
+    hash: str
+    size: int | None
+
+
+class WheelArchive(WheelSource):
+    """A ``.whl`` or ``.whlx`` opened for checking and installing.
+
+    Opening checks member names (no ``..``, absolute paths, drive letters, duplicates), the
+    single ``.dist-info`` directory, that PEP 777's metadata is stored uncompressed in a
+    ``.whlx``, and compression ratios. :meth:`check_record` and :meth:`check_wheel_version`
+    do the rest; :meth:`for_each_file` streams the payload.
+    """
+
+    validation_error = UnsafeArtifact
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_ratio: int = MAX_RATIO,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
+    ) -> None:
+        self.path = Path(path)
+        self.label = self.path.name
+        self.filename: WheelFilename = parse_wheel_name(self.path.name)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UnsafeArtifact(f"{self.label}: not a readable ZIP archive ({exc})") from None
+        self.max_ratio = max_ratio
+        self.max_total_bytes = max_total_bytes
+        self._lock = threading.Lock()
+        try:
+            self._infos = {info.filename: info for info in self._check_members()}
+            dist_info = self.dist_info_dir
+        except BaseException:
+            self._zip.close()
+            raise
+        super().__init__(
+            distribution=dist_info[: -len(".dist-info")].rpartition("-")[0],
+            version=dist_info[: -len(".dist-info")].rpartition("-")[2],
+        )
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | os.PathLike[str], **limits: int) -> Iterator[WheelArchive]:
+        """Open *path*, closing it afterwards."""
+        archive = cls(path, **limits)
+        try:
+            yield archive
+        finally:
+            archive.close()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    # -- structure -----------------------------------------------------------------------
+
+    def _check_members(self) -> list[zipfile.ZipInfo]:
+        infos = self._zip.infolist()
+        names = [info.filename for info in infos]
+        for name in names:
+            check_member_name(name, archive=self.label)
+        check_unique([name.rstrip("/") for name in names], archive=self.label)
+        for info in infos:
+            if info.file_size > RATIO_FLOOR and info.file_size > self.max_ratio * max(
+                info.compress_size, 1
+            ):
+                raise UnsafeArtifact(
+                    f"{self.label}: member {info.filename!r} expands {info.file_size} bytes "
+                    f"from {info.compress_size} (ratio above {self.max_ratio}: zip bomb?)"
+                )
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise UnsafeArtifact(
+                    f"{self.label}: member {info.filename!r} is a symlink; links belong in LINKS"
+                )
+        return [info for info in infos if not info.is_dir()]
+
+    @cached_property
+    def dist_info_dir(self) -> str:
+        tops = {name.split("/", 1)[0] for name in self._infos}
+        found = sorted(top for top in tops if top.endswith(".dist-info"))
+        if len(found) != 1:
+            raise UnsafeArtifact(
+                f"{self.label}: expected exactly one .dist-info directory, found {found}"
+            )
+        dist_info = found[0]
+        stem = dist_info[: -len(".dist-info")]
+        name, _, _version = stem.rpartition("-")
+        if canonicalize_name(name) != self.filename.name:
+            raise UnsafeArtifact(
+                f"{self.label}: .dist-info directory {dist_info!r} does not match the filename"
+            )
+        return dist_info
+
+    @property
+    def dist_info_filenames(self) -> list[str]:
+        prefix = self.dist_info_dir + "/"
+        return [name[len(prefix) :] for name in self._infos if name.startswith(prefix)]
+
+    def read_dist_info(self, filename: str) -> str:
+        name = posixpath.join(self.dist_info_dir, filename)
+        info = self._infos.get(name)
+        if info is None:
+            raise InvalidMetadata(f"{self.label}: no {name}")
+        data = self._read_member(info, info.file_size)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidMetadata(f"{self.label}: {name} is not UTF-8") from None
+
+    def _read_member(self, info: zipfile.ZipInfo, size: int) -> bytes:
+        with self._lock, self._zip.open(info) as raw:
+            return BoundedReader(raw, size, f"{self.label}: {info.filename}").read()
+
+    @cached_property
+    def wheel_metadata(self) -> dict[str, str]:
+        """The ``WHEEL`` file's fields (last value wins for repeated fields except Tag)."""
+        message = parse_metadata_file(self.read_dist_info("WHEEL"))
+        return {key: str(value) for key, value in message.items()}
+
+    @cached_property
+    def layout(self) -> Layout:
+        value = self.wheel_metadata.get(LAYOUT_FIELD)
+        layout = parse_layout(value, where=f"{self.label}: WHEEL")
+        if not self.filename.is_wheel2 and value is not None:
+            raise InvalidMetadata(f"{self.label}: {LAYOUT_FIELD} is only allowed in a .whlx")
+        return layout
+
+    @property
+    def root_is_purelib(self) -> bool:
+        return self.wheel_metadata.get("Root-Is-Purelib", "").strip().lower() == "true"
+
+    def check_wheel_version(self) -> WheelVersion:
+        """PEP 777 steps 1 and 2, plus the extension rule: Wheel-Version 2+ iff ``.whlx``.
+
+        PEP 777: "this PEP proposes a change to the file extension of the wheel file format,
+        from ``.whl`` to ``.whlx`` for all future wheel versions".
+        """
+        version = check_before_install(
+            self.read_dist_info("WHEEL"), self.read_dist_info("METADATA"), filename=self.label
+        )
+        if self.filename.is_wheel2 and version.major < 2:
+            raise InvalidMetadata(
+                f"{self.label}: a .whlx must have Wheel-Version 2.0 or higher, not {version}"
+            )
+        if not self.filename.is_wheel2 and version.major >= 2:
+            raise InvalidMetadata(
+                f"{self.label}: Wheel-Version {version} requires the .whlx extension (PEP 777)"
+            )
+        if self.filename.is_wheel2:
+            self._check_stored_metadata()
+        return version
+
+    def _check_stored_metadata(self) -> None:
+        """PEP 777: the ``.dist-info`` directory "**MUST** be placed at the root of the archive
+        without any compression"."""
+        prefix = self.dist_info_dir + "/"
+        for name, info in self._infos.items():
+            if name.startswith(prefix) and info.compress_type != zipfile.ZIP_STORED:
+                raise UnsafeArtifact(
+                    f"{self.label}: {name} is compressed; PEP 777 requires .dist-info stored"
+                )
+
+    # -- RECORD --------------------------------------------------------------------------
+
+    @cached_property
+    def record(self) -> dict[str, RecordRow]:
+        """``RECORD`` rows by path; malformed or duplicate rows raise."""
+        rows: dict[str, RecordRow] = {}
+        text = self.read_dist_info("RECORD")
+        for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+            if not row:
+                continue
+            if len(row) != 3:
+                raise UnsafeArtifact(f"{self.label}: RECORD line {number} has {len(row)} fields")
+            path, hash_, size = row
+            check_member_name(path, archive=f"{self.label}: RECORD")
+            if path in rows:
+                raise UnsafeArtifact(f"{self.label}: RECORD lists {path!r} twice")
+            try:
+                size_value = int(size) if size else None
+            except ValueError:
+                raise UnsafeArtifact(f"{self.label}: RECORD size of {path!r} is {size!r}") from None
+            if hash_ and "=" not in hash_:
+                raise UnsafeArtifact(f"{self.label}: RECORD hash of {path!r} is {hash_!r}")
+            rows[path] = RecordRow(path, hash_, size_value)
+        return rows
+
+    def _needs_hash(self, path: str) -> bool:
+        return path not in {f"{self.dist_info_dir}/{name}" for name in UNHASHED}
+
+    def _payload_member_names(self) -> set[str]:
+        if self.layout is Layout.MEMBER:
+            return set()
+        prefix = payload_dir(self.dist_info_dir) + "/"
+        return {name for name in self._infos if name.startswith(prefix)}
+
+    def check_record(self) -> None:
+        """Every file listed once in ``RECORD`` with a hash and size, and nothing more.
+
+        Binary distribution format: "``RECORD`` ... is a list of (almost) all the files in
+        the wheel and their secure hashes". Hashes themselves are checked while installing.
+        """
+        rows = self.record
+        total = 0
+        data_prefix = self.data_dir + "/"
+        for path, row in rows.items():
+            if path.startswith(data_prefix):
+                scheme, _, rest = path[len(data_prefix) :].partition("/")
+                if scheme not in SCHEME_NAMES or not rest:
+                    raise UnsafeArtifact(
+                        f"{self.label}: {path!r} is not inside a valid .data subdirectory"
+                    )
+            if self._needs_hash(path):
+                if not row.hash or row.size is None:
+                    raise UnsafeArtifact(f"{self.label}: RECORD has no hash or size for {path!r}")
+                total += row.size
+        if total > self.max_total_bytes:
+            raise UnsafeArtifact(
+                f"{self.label}: RECORD declares {total} bytes, above the limit "
+                f"{self.max_total_bytes}"
+            )
+        if self.layout is Layout.MEMBER:
+            archived = set(self._infos)
+        else:
+            payload = self._payload_member_names()
+            archived = {name for name in self._infos if name not in payload}
+            index = f"{payload_dir(self.dist_info_dir)}/INDEX"
+            chunks = payload - {index}
+            expected = {chunk_name(self.dist_info_dir, i) for i in range(len(chunks))}
+            if chunks != expected or not expected:
+                raise UnsafeArtifact(f"{self.label}: payload members {sorted(payload)} are not "
+                                     "000.tar.zst, 001.tar.zst, ...")
+            for name in archived:
+                if not name.startswith(self.dist_info_dir + "/"):
+                    raise UnsafeArtifact(
+                        f"{self.label}: {name!r} lies outside the payload in a {self.layout} .whlx"
+                    )
+            if total > RATIO_FLOOR and total > self.max_ratio * self.path.stat().st_size:
+                raise UnsafeArtifact(f"{self.label}: RECORD sizes exceed {self.max_ratio}x the "
+                                     "archive size (zip bomb?)")
+        for name in archived:
+            if name not in rows:
+                raise UnsafeArtifact(f"{self.label}: {name!r} is not listed in RECORD")
+            row = rows[name]
+            if row.size is not None and self._infos[name].file_size != row.size:
+                raise UnsafeArtifact(
+                    f"{self.label}: {name!r} is {self._infos[name].file_size} bytes in the "
+                    f"archive but {row.size} in RECORD"
+                )
+        if self.layout is Layout.MEMBER:
+            missing = sorted(set(rows) - archived)
+            if missing:
+                raise UnsafeArtifact(f"{self.label}: RECORD lists missing file {missing[0]!r}")
+
+    # -- payload -------------------------------------------------------------------------
+
+    @property
+    def payload_paths(self) -> list[str]:
+        """Paths of the files to install (RECORD order), without ``RECORD`` itself."""
+        record_path = f"{self.dist_info_dir}/RECORD"
+        return [path for path in self.record if path != record_path]
+
+    def for_each_file(self, handle: FileHandler, *, workers: int = 1) -> set[str]:
+        """Call *handle* once per payload file, on up to *workers* threads; return the paths.
+
+        Each stream yields at most the ``RECORD`` size of its file and fails beyond it; the
+        caller compares hashes. Files found in the archive but not in ``RECORD``, files listed
+        twice and files missing from the archive raise :class:`UnsafeArtifact`.
+        """
+        self.check_record()
+        if self.layout is Layout.MEMBER:
+            return self._each_member(handle, workers)
+        return self._each_chunk(handle, workers)
+
+    def _each_member(self, handle: FileHandler, workers: int) -> set[str]:
+        record_path = f"{self.dist_info_dir}/RECORD"
+        names = [name for name in self._infos if name != record_path]
+
+        def one(name: str, archive: zipfile.ZipFile) -> None:
+            info = self._infos[name]
+            executable = bool((info.external_attr >> 16) & 0o111)
+            size = self.record[name].size or 0
+            with archive.open(info) as raw:
+                handle(name, BoundedReader(raw, size, f"{self.label}: {name}"), executable)  # type: ignore[arg-type]
+
+        _parallel(self.path, names, one, workers, self._zip)
+        return set(names)
+
+    def _each_chunk(self, handle: FileHandler, workers: int) -> set[str]:
+        chunks = sorted(
+            name for name in self._payload_member_names() if name.endswith(".tar.zst")
+        )
+        seen: set[str] = set()
+        seen_lock = threading.Lock()
+
+        def one(name: str, archive: zipfile.ZipFile) -> None:
+            with archive.open(self._infos[name]) as raw:
+                for path, stream, executable in self._tar_files(raw, name):
+                    with seen_lock:
+                        if path in seen:
+                            raise UnsafeArtifact(f"{self.label}: {path!r} appears twice in the "
+                                                 "payload")
+                        seen.add(path)
+                    handle(path, stream, executable)
+
+        record_path = f"{self.dist_info_dir}/RECORD"
+        for name, info in self._infos.items():
+            if name.startswith(self.dist_info_dir + "/") and name != record_path:
+                with self._zip.open(info) as raw:
+                    size = self.record[name].size or 0
+                    reader = BoundedReader(raw, size, f"{self.label}: {name}")
+                    handle(name, reader, False)  # type: ignore[arg-type]
+                seen.add(name)
+        _parallel(self.path, chunks, one, workers, self._zip)
+        missing = sorted(set(self.payload_paths) - seen - set(self._infos))
+        if missing:
+            raise UnsafeArtifact(f"{self.label}: RECORD lists missing file {missing[0]!r}")
+        return seen
+
+    def _tar_files(
+        self, raw: IO[bytes], chunk: str
+    ) -> Iterator[tuple[str, BinaryIO, bool]]:
+        """The regular files of one ``.tar.zst`` chunk; anything else is refused."""
+        where = f"{self.label}: {chunk}"
+        try:
+            decompressed = zstd.ZstdFile(raw, "rb")
+            with tarfile.open(fileobj=decompressed, mode="r|") as tar:
+                for member in tar:
+                    path = check_member_name(member.name, archive=where)
+                    if not member.isreg():
+                        raise UnsafeArtifact(f"{where}: {path!r} is not a regular file")
+                    if path.startswith(self.dist_info_dir + "/"):
+                        raise UnsafeArtifact(f"{where}: {path!r} belongs at the archive root")
+                    row = self.record.get(path)
+                    if row is None:
+                        raise UnsafeArtifact(f"{where}: {path!r} is not listed in RECORD")
+                    if member.size != row.size:
+                        raise UnsafeArtifact(
+                            f"{where}: {path!r} claims {member.size} bytes, RECORD {row.size}"
+                        )
+                    stream = tar.extractfile(member)
+                    assert stream is not None
+                    bounded = BoundedReader(stream, member.size, f"{where}: {path}")
+                    yield path, bounded, bool(member.mode & 0o111)  # type: ignore[misc]
+        except (tarfile.TarError, zstd.ZstdError, EOFError) as exc:
+            raise UnsafeArtifact(f"{where}: corrupt payload ({exc})") from None
+
+    def get_contents(self) -> Iterator[tuple[tuple[str, str, str], BinaryIO, bool]]:
+        """``installer``'s protocol: (RECORD elements, stream, executable), in one thread.
+
+        Streams are read into memory one file at a time because the solid layouts cannot hand
+        out streams that outlive the iteration step.
+        """
+        items: list[tuple[str, bytes, bool]] = []
+
+        def keep(path: str, stream: BinaryIO, executable: bool) -> None:
+            items.append((path, stream.read(), executable))
+
+        self.for_each_file(keep)
+        for path, data, executable in items:
+            row = self.record[path]
+            yield (path, row.hash, str(row.size or "")), io.BytesIO(data), executable
+
+    def read_file(self, path: str) -> bytes:
+        """One payload file's bytes, without unpacking the others (as far as the layout allows).
+
+        ``member``: one ZIP member. ``chunked``/``solid``: the chunk named by ``INDEX`` is
+        decompressed up to the file (``solid`` has a single chunk).
+        """
+        row = self.record.get(path)
+        if row is None:
+            raise UnsafeArtifact(f"{self.label}: {path!r} is not listed in RECORD")
+        if self.layout is Layout.MEMBER or path.startswith(self.dist_info_dir + "/"):
+            info = self._infos.get(path)
+            if info is None:
+                raise UnsafeArtifact(f"{self.label}: {path!r} is not in the archive")
+            return self._read_member(info, row.size or 0)
+        chunk = chunk_name(self.dist_info_dir, self._chunk_index().get(path, 0))
+        with self._lock, self._zip.open(self._infos[chunk]) as raw:
+            for found, stream, _ in self._tar_files(raw, chunk):
+                if found == path:
+                    return stream.read()
+        raise UnsafeArtifact(f"{self.label}: {path!r} is not in the payload")
+
+    def _chunk_index(self) -> dict[str, int]:
+        name = f"{payload_dir(self.dist_info_dir)}/INDEX"
+        info = self._infos.get(name)
+        if info is None:
+            return {}
+        text = self._read_member(info, info.file_size).decode("utf-8")
+        index: dict[str, int] = {}
+        for line in text.splitlines():
+            number, _, path = line.partition(" ")
+            if number.isdigit():
+                index[path] = int(number)
+        return index
+
+
+def _parallel(
+    path: Path,
+    items: list[str],
+    work: Callable[[str, zipfile.ZipFile], None],
+    workers: int,
+    shared: zipfile.ZipFile,
+) -> None:
+    """Run *work* over *items*; each thread opens its own handle on the ZIP file."""
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            work(item, shared)
+        return
+    local = threading.local()
+    handles: list[zipfile.ZipFile] = []
+    handles_lock = threading.Lock()
+
+    def run(item: str) -> None:
+        archive = getattr(local, "zip", None)
+        if archive is None:
+            archive = zipfile.ZipFile(path)
+            local.zip = archive
+            with handles_lock:
+                handles.append(archive)
+        work(item, archive)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(run, item) for item in items]:
+                future.result()
+    finally:
+        for handle in handles:
+            handle.close()

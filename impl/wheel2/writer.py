@@ -1,0 +1,254 @@
+"""Write ``.whlx`` archives in any of the prototype payload layouts.
+
+The builder's ``wheelnext.build.archive`` writes the ``member`` layout for new builds; this
+module writes all three for the converter and the layout measurements. Metadata goes at the
+root, stored (PEP 777: "without any compression"), after the payload, ``RECORD`` last.
+Output is deterministic: fixed timestamps, sorted names, normalized modes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from wheelnext.wheel2.layout import (
+    DEFAULT_CHUNK_BYTES,
+    LAYOUT_FIELD,
+    Layout,
+    chunk_name,
+    payload_dir,
+)
+
+if sys.version_info >= (3, 14):
+    import zipfile
+
+    from compression import zstd
+else:
+    from backports import zstd
+    from backports.zstd import zipfile
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_BUFSIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """A non-metadata file of the wheel: its path, ``RECORD`` hash, size and opener."""
+
+    path: str
+    hash: str
+    size: int
+    executable: bool
+    open: Callable[[], BinaryIO]
+
+
+@dataclass(frozen=True)
+class Compression:
+    """Zstandard settings: level, worker threads, long-distance matching for solid streams."""
+
+    level: int = 19
+    workers: int = 0
+    long_distance: bool = True
+    window_log: int = 27
+
+    def options(self) -> dict[int, int]:
+        """Compressor options for a solid stream (window_log 27 decodes with defaults)."""
+        params = zstd.CompressionParameter
+        options: dict[int, int] = {params.compression_level: self.level}
+        if self.workers > 1:
+            options[params.nb_workers] = self.workers
+            # zstd's default job is 4 windows (512 MiB here): too coarse to keep threads busy.
+            options[params.job_size] = 32 * 1024 * 1024
+        if self.long_distance:
+            options[params.enable_long_distance_matching] = 1
+            options[params.window_log] = self.window_log
+        return options
+
+
+def record_hash(data: bytes) -> str:
+    """``sha256=`` plus the urlsafe, unpadded base64 digest (binary distribution format)."""
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _zipinfo(name: str, executable: bool, method: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = method
+    return info
+
+
+def _payload_order(files: Sequence[PayloadFile]) -> list[PayloadFile]:
+    """Group like files (by suffix) so a solid stream finds longer matches."""
+    return sorted(files, key=lambda f: (os.path.splitext(f.path)[1], f.path))
+
+
+def _chunks(files: Sequence[PayloadFile], chunk_bytes: int | None) -> list[list[PayloadFile]]:
+    ordered = _payload_order(files)
+    if chunk_bytes is None:
+        return [ordered]
+    chunks: list[list[PayloadFile]] = [[]]
+    filled = 0
+    for item in ordered:
+        if chunks[-1] and filled + item.size > chunk_bytes:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(item)
+        filled += item.size
+    return chunks
+
+
+def _compress_tar(
+    target: Any, files: Sequence[PayloadFile], options: dict[int, int]
+) -> None:
+    with (
+        zstd.ZstdFile(target, "wb", options=options) as compressed,
+        tarfile.open(fileobj=compressed, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for item in files:
+            info = tarfile.TarInfo(item.path)
+            info.size = item.size
+            info.mode = 0o755 if item.executable else 0o644
+            info.mtime = 0
+            with item.open() as stream:
+                tar.addfile(info, stream)
+
+
+def _write_chunks(
+    archive: zipfile.ZipFile,
+    dist_info_dir: str,
+    chunks: Sequence[Sequence[PayloadFile]],
+    compression: Compression,
+) -> None:
+    """One chunk: one stream with zstd's own threads. Several: one chunk per thread, each
+    compressed to a temporary file, then copied into the ZIP in order."""
+    if len(chunks) == 1 or compression.workers <= 1:
+        for number, chunk in enumerate(chunks):
+            info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
+            with archive.open(info, "w", force_zip64=True) as member:
+                _compress_tar(member, chunk, compression.options())
+        return
+    single = replace(compression, workers=0).options()
+    with tempfile.TemporaryDirectory(prefix=".wheelnext-chunks-") as tmp:
+
+        def compress(number: int) -> Path:
+            path = Path(tmp) / f"{number}.tar.zst"
+            with open(path, "wb") as handle:
+                _compress_tar(handle, chunks[number], single)
+            return path
+
+        with ThreadPoolExecutor(max_workers=compression.workers) as pool:
+            futures = [pool.submit(compress, number) for number in range(len(chunks))]
+            for number, future in enumerate(futures):
+                info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
+                with open(future.result(), "rb") as src, archive.open(
+                    info, "w", force_zip64=True
+                ) as dst:
+                    shutil.copyfileobj(src, dst, _BUFSIZE)
+                os.unlink(future.result())
+
+
+def write_whlx(
+    out: str | os.PathLike[str],
+    *,
+    dist_info_dir: str,
+    dist_info: dict[str, bytes],
+    payload: Iterable[PayloadFile],
+    layout: Layout,
+    compression: Compression,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+) -> Path:
+    """Write a ``.whlx`` to *out* (through a temporary file, renamed at the end).
+
+    *dist_info* maps file names inside ``.dist-info`` (not ``RECORD``) to bytes; ``WHEEL``
+    gets the ``Payload-Layout`` field here. ``RECORD`` is generated.
+    """
+    out = Path(out)
+    files = sorted(payload, key=lambda f: f.path)
+    dist_info = dict(dist_info)
+    dist_info["WHEEL"] = set_wheel_field(dist_info["WHEEL"], LAYOUT_FIELD, layout.value)
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
+            if layout is Layout.MEMBER:
+                for item in files:
+                    info = _zipinfo(item.path, item.executable, zipfile.ZIP_ZSTANDARD)
+                    info.compress_level = compression.level
+                    with item.open() as src, archive.open(info, "w", force_zip64=True) as dst:
+                        while block := src.read(_BUFSIZE):
+                            dst.write(block)
+            else:
+                chunks = _chunks(files, chunk_bytes if layout is Layout.CHUNKED else None)
+                _write_chunks(archive, dist_info_dir, chunks, compression)
+                index = io.StringIO()
+                for number, chunk in enumerate(chunks):
+                    for item in chunk:
+                        index.write(f"{number} {item.path}\n")
+                index_info = _zipinfo(f"{payload_dir(dist_info_dir)}/INDEX", False,
+                                      zipfile.ZIP_ZSTANDARD)
+                archive.writestr(index_info, index.getvalue().encode("utf-8"))
+            rows = [(item.path, item.hash, str(item.size)) for item in files]
+            for name in sorted(dist_info):
+                data = dist_info[name]
+                path = f"{dist_info_dir}/{name}"
+                archive.writestr(_zipinfo(path, False, zipfile.ZIP_STORED), data)
+                rows.append((path, record_hash(data), str(len(data))))
+            rows.append((f"{dist_info_dir}/RECORD", "", ""))
+            archive.writestr(
+                _zipinfo(f"{dist_info_dir}/RECORD", False, zipfile.ZIP_STORED),
+                format_record(rows).encode("utf-8"),
+            )
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def format_record(rows: Iterable[tuple[str, str, str]]) -> str:
+    """``RECORD`` text: CSV rows, ``\\n`` line ends (as ``csv`` writes them for wheels)."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def set_wheel_field(text: bytes, field: str, value: str) -> bytes:
+    """Set one header field of an email-header file (``WHEEL``, ``METADATA``), in place.
+
+    By hand, because ``email`` rewrites line ends and folding of the other fields: an existing
+    field keeps its position, a new one goes after ``Metadata-Version`` (or ends the headers).
+    Line ends and the body stay byte for byte.
+    """
+    lines = text.decode("utf-8").splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    header_end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    new_line = f"{field}: {value}{newline}"
+    key = field.lower() + ":"
+    found = [i for i in range(header_end) if lines[i].lower().startswith(key)]
+    if found:
+        lines[found[0]] = new_line
+        for i in reversed(found[1:]):
+            del lines[i]
+    else:
+        position = header_end
+        for i in range(header_end):
+            if lines[i].lower().startswith("metadata-version:"):
+                position = i + 1
+        if position and not lines[position - 1].endswith("\n"):
+            lines[position - 1] += newline
+        lines.insert(position, new_line)
+    return "".join(lines).encode("utf-8")
