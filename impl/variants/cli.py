@@ -26,7 +26,7 @@ from wheelnext.variants.properties import (
     parse_supported,
 )
 from wheelnext.variants.schema import variant_json_problems
-from wheelnext.variants.select import Selection, select_wheels
+from wheelnext.variants.select import select_wheels
 
 _DETECT = "wheelnext.variants.cli_detect"
 
@@ -230,21 +230,12 @@ def _validate_any(file: Path) -> tuple[str | None, str | None, list[str]]:
 
 
 def _supported(properties: Sequence[str], properties_file: Path | None) -> SupportedProperties:
+    """-p options, else the providers' one override convention (file, then variable)."""
     if properties:
         return parse_supported(properties)
-    if properties_file is not None:
-        if properties_file.suffix == ".json":
-            data = _read_json(properties_file)
-            return parse_supported(_props_lines(data))
-        return parse_supported(
-            line
-            for line in properties_file.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")
-        )
-    value = os.environ.get("WHEELNEXT_VARIANT_PROPERTIES", "")
-    return parse_supported(
-        part for line in value.splitlines() for part in line.split(",") if part.strip()
-    )
+    from wheelnext.variants.providers.overrides import user_properties
+
+    return user_properties(properties_file) or {}
 
 
 _ordering_options = [
@@ -254,7 +245,8 @@ _ordering_options = [
         "properties",
         multiple=True,
         help="A property the system supports, 'ns :: feature :: value'; repeat, most preferred"
-        " first. Default: $WHEELNEXT_VARIANT_PROPERTIES (comma or newline separated).",
+        " first. Default: --properties-file, else $WHEELNEXT_VARIANT_PROPERTIES (';' or newline"
+        " separated).",
     ),
     click.option(
         "--properties-file",
@@ -266,8 +258,21 @@ _ordering_options = [
     click.option("--prefer-property", multiple=True, help="Rank 'ns :: feature :: value' first."),
     click.option("--only", "only_labels", multiple=True, help="Consider only these labels."),
     click.option("--exclude", "exclude_labels", multiple=True, help="Never use these labels."),
+    click.option(
+        "--detect",
+        is_flag=True,
+        help="Ask the providers (built-in detection, or user-provided properties) which"
+        " properties this machine supports, instead of -p.",
+    ),
     click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
 ]
+
+
+def _detected(doc: Any, properties_file: Path | None) -> SupportedProperties:
+    """Supported properties from the providers helper's query (imported only when asked)."""
+    from wheelnext.variants.providers.query import QueryOptions, query_metadata
+
+    return query_metadata(doc, QueryOptions.from_user(properties_file)).properties
 
 
 def _with_ordering_options(func: Any) -> Any:
@@ -321,6 +326,7 @@ def order(
     prefer_property: Sequence[str],
     only_labels: Sequence[str],
     exclude_labels: Sequence[str],
+    detect: bool,
     as_json: bool,
 ) -> None:
     """Order the labels of variant metadata FILE for the given supported properties.
@@ -330,7 +336,7 @@ def order(
     doc = _metadata_of(file)
     result = order_variants(
         doc,
-        _supported(properties, properties_file),
+        _detected(doc, properties_file) if detect else _supported(properties, properties_file),
         _options(prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels),
     )
     if as_json:
@@ -363,9 +369,8 @@ def _explain_lines(order: VariantOrder) -> list[str]:
     return lines
 
 
-def _project_selection(
-    directory: Path, supported: SupportedProperties, options: OrderingOptions
-) -> tuple[Selection, dict[str, Any]]:
+def _release_metadata(directory: Path) -> tuple[list[Path], dict[str, Any]]:
+    """One release's wheels in *directory* and its combined metadata ({} without variants)."""
     wheels = sorted(p for p in directory.iterdir() if p.suffix in (".whl", ".whlx") and p.is_file())
     if not wheels:
         raise InvalidVariantMetadata(f"{directory}: no wheels in this directory")
@@ -382,8 +387,7 @@ def _project_selection(
         doc = combine_variant_metadata((p.name, read_wheel_variant_json(p)) for p in variant_wheels)
     else:
         doc = {}
-    selection = select_wheels([p.name for p in wheels], doc or None, supported, options=options)
-    return selection, doc
+    return wheels, doc
 
 
 @variants.command()
@@ -398,6 +402,7 @@ def explain(
     prefer_property: Sequence[str],
     only_labels: Sequence[str],
     exclude_labels: Sequence[str],
+    detect: bool,
     as_json: bool,
 ) -> None:
     """Explain the order of TARGET's labels: a wheel, or a directory holding one release.
@@ -405,12 +410,16 @@ def explain(
     Says why each label ranks where it does (its best properties and their
     sort keys) and why each rejected label was rejected.
     """
-    supported = _supported(properties, properties_file)
     options = _options(
         prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels
     )
+    wheels, doc = _release_metadata(target) if target.is_dir() else ([], _metadata_of(target))
+    if detect:
+        supported = _detected(doc, properties_file) if doc else {}
+    else:
+        supported = _supported(properties, properties_file)
     if target.is_dir():
-        selection, _ = _project_selection(target, supported, options)
+        selection = select_wheels([p.name for p in wheels], doc or None, supported, options=options)
         result = selection.order or VariantOrder([])
         if as_json:
             _echo_json(
@@ -429,7 +438,6 @@ def explain(
         for filename, reason in selection.rejected:
             click.echo(f"  -  {filename}: {reason}")
         return
-    doc = _metadata_of(target)
     result = order_variants(doc, supported, options)
     if as_json:
         _echo_json(_order_json(result))

@@ -104,7 +104,7 @@ def test_properties_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
     path = tmp_path / "v.json"
     path.write_text(json.dumps(PEP825_VARIANTS_JSON))
     monkeypatch.setenv(
-        "WHEELNEXT_VARIANT_PROPERTIES", "x86_64 :: level :: v4, blas_lapack :: library :: mkl"
+        "WHEELNEXT_VARIANT_PROPERTIES", "x86_64 :: level :: v4; blas_lapack :: library :: mkl"
     )
     code, out = run("order", "--json", str(path))
     assert code == 0
@@ -148,3 +148,23 @@ def test_detect_is_listed_only_when_available() -> None:
 
     has_detect = importlib.util.find_spec("wheelnext.variants.cli_detect") is not None
     assert ("detect" in out) == has_detect
+
+
+def test_detect_flag_uses_the_providers_with_user_properties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = {
+        "$schema": PEP825_VARIANTS_JSON["$schema"],
+        "default-priorities": {"namespace": ["x86_64"]},
+        "variants": {"v3": {"x86_64": {"level": ["v3"]}}, "v4": {"x86_64": {"level": ["v4"]}}},
+    }
+    for label in ("v3", "v4"):
+        single = {**doc, "variants": {label: doc["variants"][label]}}
+        make_wheel(tmp_path, f"foo-1.0-py3-none-any-{label}.whl", single)
+    monkeypatch.setenv("WHEELNEXT_VARIANT_PROPERTIES", "x86_64 :: level :: v3")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out = run("explain", "--detect", "--json", str(tmp_path))
+    assert code == 0, out
+    data = json.loads(out)
+    assert [item["label"] for item in data["order"]] == ["v3"]
+    assert "x86_64 :: level :: v4" in data["rejected"]["v4"]
