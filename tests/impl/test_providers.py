@@ -414,3 +414,25 @@ def test_options_from_user_read_the_variable(monkeypatch: pytest.MonkeyPatch) ->
     assert options.overrides == {"nvidia": {"sm_arch": ["90_real"]}} and options.refresh
     monkeypatch.delenv(overrides.ENV_VAR)
     assert QueryOptions.from_user().overrides is None
+
+
+@given(st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,10}[A-Za-z0-9])?", fullmatch=True))
+def test_endpoint_inferred_from_the_normalized_name(name: str) -> None:
+    import re
+
+    info = ProviderInfo.from_mapping("ns", {"requires": [f"{name} >=1.0"]})
+    assert info.endpoint() == re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=6))
+def test_conflict_exactly_when_a_namespace_repeats(namespaces: list[str]) -> None:
+    class Fake:
+        def __init__(self, namespace: str) -> None:
+            self.namespace = namespace
+
+    plugins = [(f"p{i}", Fake(ns)) for i, ns in enumerate(namespaces)]
+    if len(set(namespaces)) == len(namespaces):
+        assert list(check_unique(plugins)) == namespaces
+    else:
+        with pytest.raises(PluginConflict):
+            check_unique(plugins)
