@@ -436,3 +436,9 @@ def test_conflict_exactly_when_a_namespace_repeats(namespaces: list[str]) -> Non
     else:
         with pytest.raises(PluginConflict):
             check_unique(plugins)
+
+
+def test_runner_reports_a_plugin_that_kills_its_process(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "dying_plugin", body="import os; os._exit(3)")
+    with pytest.raises(ProviderError, match="exited 3 without an answer"):
+        run_plugins(sys.executable, ["dying_plugin:Plugin"], paths=[tmp_path])
