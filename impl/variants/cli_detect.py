@@ -88,6 +88,14 @@ def detect(
     Values are listed most preferred first, as PEP 817 providers return them.
     WHEELNEXT_VARIANT_PROPERTIES, or --properties-file, replaces detection.
     """
+    from wheelnext.detect import BUILTINS
+    from wheelnext.variants.providers.errors import ProviderError
+
+    unknown = sorted(set(namespaces) - set(BUILTINS))
+    if unknown:
+        raise ProviderError(
+            f"--namespace {unknown[0]!r}: no built-in provider (known: {', '.join(BUILTINS)})"
+        )
     options = QueryOptions.from_user(properties_file, refresh=refresh)
     result = detect_builtins(options, list(namespaces) or None)
     if entry_points and options.overrides is None:

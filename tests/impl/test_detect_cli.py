@@ -123,3 +123,11 @@ def test_entry_point_plugins_run_on_request(
     _install_entry_point(site, "x86_clone", "x86_64")
     clash = CliRunner().invoke(detect, ["--json", "--entry-points"])
     assert clash.exit_code != 0 and "x86_64" in str(clash.exception)
+
+
+def test_unknown_namespace_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["variants", "detect", "--namespace", "quantum"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [err[0]] and "--namespace 'quantum'" in err[0]
