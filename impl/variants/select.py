@@ -99,7 +99,13 @@ def select_wheels(
         if variants_json is None:
             order = VariantOrder([], dict.fromkeys(labels, "no variant metadata available"))
         else:
-            order = order_variants(variants_json, supported, options, labels)
+            try:
+                order = order_variants(variants_json, supported, options, labels)
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                # PEP 825 "Implementation requirements": an installer "SHOULD prefer
+                # to degrade gracefully [...] by ignoring the variant wheels".
+                reason = f"variant metadata is malformed ({type(exc).__name__}: {exc})"
+                order = VariantOrder([], dict.fromkeys(labels, reason))
         rank_of = {item.label: (i, item) for i, item in enumerate(order.ranked)}
     use_variants = options.use_variants if options else True
 

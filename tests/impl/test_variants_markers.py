@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import values
+from test_variants_support import supported_sets, values, variant_sets
 
 from wheelnext.variants.markers import (
     NON_VARIANT,
@@ -21,6 +22,7 @@ from wheelnext.variants.markers import (
     uses_variant_markers,
     variant_environment,
 )
+from wheelnext.variants.ordering import order_variants
 
 FOOBAR = VariantEnvironment("foobar", frozenset({"foo :: bar :: baz"}))
 NULL = VariantEnvironment("null")
@@ -113,3 +115,17 @@ def test_set_markers_are_membership(props: set[str], probe: str) -> None:
         assert evaluate_marker(f'"{ns}::{feature}" in variant_features', env)
         assert evaluate_marker(f'"{ns}" in variant_namespaces', env)
     assert evaluate_marker(f'"{probe}" in variant_namespaces', env) == (probe in env.namespaces)
+
+
+@given(variant_sets(), supported_sets())
+def test_filtering_never_removes_a_feature_of_a_selected_wheel(doc: Any, supported: Any) -> None:
+    # PEP 825 "Evaluating variant markers", step 3: "this step never removes a feature entirely".
+    for ranked in order_variants(doc, supported).ranked:
+        props = doc["variants"][ranked.label]
+        env = variant_environment(ranked.label, props, supported)
+        assert env.features == {f"{ns} :: {f}" for ns, fs in props.items() for f in fs}
+        assert env.namespaces == {ns for ns, fs in props.items() if fs}
+        assert env.properties == {str(p) for p in ranked.supported_properties}
+        for prop in env.properties:
+            ns, f, v = prop.split(" :: ")
+            assert v in supported[ns][f] and v in props[ns][f]

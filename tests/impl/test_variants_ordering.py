@@ -321,3 +321,48 @@ def test_select_without_metadata_or_with_variants_disabled() -> None:
 def test_select_refuses_mixed_releases() -> None:
     with pytest.raises(WheelnextError, match="several package versions"):
         select_wheels([w(None), "foo-2.0-py3-none-any.whl"], None, {})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["$schema", "default-priorities", "variants"]), json_values),
+    supported_sets(),
+)
+def test_malformed_metadata_degrades_to_non_variant_wheels(
+    doc: dict[str, Any], supported: Any
+) -> None:
+    # PEP 825 "Implementation requirements": degrade gracefully, "ignoring the variant wheels".
+    selection = select_wheels([w("null"), w("abc"), w(None)], doc, supported)
+    assert selection.filenames[-1] == w(None)
+    assert {name for name, _ in selection.rejected} | set(selection.filenames) == {
+        w("null"),
+        w("abc"),
+        w(None),
+    }
+
+
+@given(variant_sets(), supported_sets())
+def test_selection_groups_are_ordered_and_complete(doc: dict[str, Any], supported: Any) -> None:
+    labels = list(doc["variants"])
+    wheels = (
+        [w(label) for label in labels]
+        + [w(label, "manylinux_2_28_x86_64") for label in labels]
+        + [w(None)]
+    )
+    tags = [Tag("cp313", "cp313", "manylinux_2_28_x86_64"), Tag("cp313", "cp313", "linux_x86_64")]
+    selection = select_wheels(wheels, doc, supported, tags=tags)
+    order = order_variants(doc, supported).labels
+    got = [c.wheel.variant_label for c in selection.ordered]
+    # Each compatible label appears as one group of two wheels, best tag first, then non-variant.
+    assert got == [label for label in order for _ in range(2)] + [None]
+    for first, second in zip(selection.ordered[:-1:2], selection.ordered[1:-1:2], strict=True):
+        assert "manylinux" in first.filename and "manylinux" not in second.filename
+    assert len(selection.rejected) == 2 * (len(labels) - len(order))

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP825_VARIANTS_JSON
+from test_variants_support import PEP825_VARIANTS_JSON, variant_sets
 
 from wheelnext.variants.errors import InvalidVariantMetadata
 from wheelnext.variants.pylock import (
@@ -91,3 +94,13 @@ def test_pruning_keeps_listed_labels_in_full() -> None:
         == PEP825_VARIANTS_JSON["default-priorities"]["namespace"]
     )
     assert variants_json_for_lock(PEP825_VARIANTS_JSON) == PEP825_VARIANTS_JSON
+
+
+@given(variant_sets(), st.data())
+def test_pruned_tables_stay_valid_and_keep_listed_labels(doc: Any, data: st.DataObject) -> None:
+    labels = data.draw(st.lists(st.sampled_from(sorted(doc["variants"]) or ["null"]), unique=True))
+    wheels = [f"foo-1-py3-none-any-{label}.whl" for label in labels] + ["foo-1-py3-none-any.whl"]
+    pruned = variants_json_for_lock(doc, wheels)
+    assert pruned["variants"] == {k: v for k, v in doc["variants"].items() if k in labels}
+    read_variants_json({"name": "foo", "variants-json": pruned})
+    assert tomllib.loads(format_variants_json(pruned))["packages"]["variants-json"] == pruned
