@@ -442,3 +442,19 @@ def test_runner_reports_a_plugin_that_kills_its_process(tmp_path: Path) -> None:
     write_plugin(tmp_path, "dying_plugin", body="import os; os._exit(3)")
     with pytest.raises(ProviderError, match="exited 3 without an answer"):
         run_plugins(sys.executable, ["dying_plugin:Plugin"], paths=[tmp_path])
+
+
+def test_build_static_properties_queries_aot_plugins_only() -> None:
+    from wheelnext.variants.providers.query import build_static_properties
+
+    providers: dict[str, Any] = {
+        "blas_lapack": {"install-time": False, "requires": ["blas-lapack-variant-provider"]},
+        "debug": {"install-time": False},
+        "x86_64": {"requires": ["provider-variant-x86-64"]},
+    }
+    static = build_static_properties(providers)
+    assert list(static) == ["blas_lapack"]
+    assert static["blas_lapack"]["provider"][:3] == ["accelerate", "openblas", "mkl"]
+    not_aot = {"x86_64": {"install-time": False, "requires": ["provider-variant-x86-64"]}}
+    with pytest.raises(ProviderError, match="not an AoT plugin"):
+        build_static_properties(not_aot)

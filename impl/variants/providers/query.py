@@ -139,7 +139,9 @@ def _active_requirements(info: ProviderInfo) -> list[str]:
     return active
 
 
-def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult:
+def run_third_party(
+    info: ProviderInfo, options: QueryOptions, *, require_aot: bool = False
+) -> ProviderResult:
     """Install (if trusted) and query a third-party plugin in an isolated environment."""
     from wheelnext.variants.providers import cache
     from wheelnext.variants.providers.isolated import ensure_environment, run_plugins
@@ -153,7 +155,7 @@ def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult
     version = " ".join(d.requirement_line() for d in dists)
     directory = options.cache_directory or cache.cache_dir()
     key = cache.cache_key(info.namespace, endpoint, version)
-    if options.use_cache and not options.refresh:
+    if options.use_cache and not options.refresh and not require_aot:
         entry = cache.read(directory, key)
         if entry is not None and isinstance(entry.get("features"), dict):
             features = entry["features"]
@@ -170,6 +172,11 @@ def run_third_party(info: ProviderInfo, options: QueryOptions) -> ProviderResult
         raise PluginConflict(
             f"plugin-api {endpoint!r}: serves namespace {answer.get('namespace')!r}, "
             f"but metadata declares it for {info.namespace!r}"
+        )
+    if require_aot and not answer.get("is_aot_plugin"):
+        raise ProviderError(
+            f"providers.{info.namespace}: install-time is false but {endpoint} "
+            "is not an AoT plugin (is_aot_plugin is not true)"
         )
     features = configs_from_json(answer.get("supported"), info.namespace)
     if options.use_cache:
@@ -342,3 +349,32 @@ def installed_plugins(
         evidence = reported_by(features, seen[namespace])
         results.append(ProviderResult(namespace, PLUGIN, seen[namespace], features, evidence))
     return results
+
+
+def build_static_properties(
+    providers: Mapping[str, Mapping[str, Any]], options: QueryOptions | None = None
+) -> dict[str, Features]:
+    """``static-properties`` for the AoT providers that have a plugin, for build backends.
+
+    PEP 817 "Static properties": "the build backend MUST query the AoT provider
+    plugins (i.e. these with ``install-time`` being ``false`` and non-empty
+    ``requires``) to obtain supported properties and embed them". The plugin must
+    declare ``is_aot_plugin``; built-ins answer in process, others go through
+    trust and isolation like install-time plugins.
+    """
+    options = options or QueryOptions()
+    found: dict[str, Features] = {}
+    for ns, data in providers.items():
+        info = ProviderInfo.from_mapping(ns, data)
+        if info.install_time or not info.requires:
+            continue
+        endpoint = builtin_endpoint(info)
+        if endpoint is None:
+            found[ns] = run_third_party(info, options, require_aot=True).features
+            continue
+        plugin = load_endpoint(endpoint)
+        check_namespace(plugin, ns, endpoint)
+        if not getattr(plugin, "is_aot_plugin", False):
+            raise ProviderError(f"providers.{ns}: {endpoint} is not an AoT plugin")
+        found[ns] = configs_to_mapping(plugin.get_supported_configs(), ns)
+    return found
