@@ -9,6 +9,7 @@ WebSocket library, and none is a dependency here.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -27,7 +28,8 @@ class Browser:
         assert CHROMIUM is not None
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        # Chromium reads commands on fd 3 and answers on fd 4: bash puts the pipes there (dash takes only one-digit fds).
+        # Chromium reads commands on fd 3 and answers on fd 4; bash puts the pipes there
+        # (dash takes only one-digit fds).
         self.proc = subprocess.Popen(
             [
                 "/bin/bash", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "chromium",
@@ -93,10 +95,8 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -66,3 +66,22 @@ def private_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     monkeypatch.setattr(tempfile, "tempdir", None)
     return root
+
+
+TWO_PACKAGES_NEEDS_PRIORITY = """
+[[packages.primary]]
+name = "alpha"
+version = "1.0"
+
+[[packages.secondary]]
+name = "alpha"
+version = "2.0"
+
+[request]
+requirements = ["alpha"]
+indexes = ["primary", "secondary"]
+index-strategy = "index-priority"
+
+[expect]
+installed = { alpha = "1.0" }
+"""

@@ -1,0 +1,33 @@
+"""The pytest plugin (entry point ``pytest11``): scenarios as items in another test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import ONE_PACKAGE, TWO_PACKAGES_NEEDS_PRIORITY
+
+pytest_plugins = ["pytester"]
+pytestmark = [pytest.mark.network_installer, pytest.mark.slow]
+
+
+def test_items_pass_fail_and_skip(
+    pytester: pytest.Pytester, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    write_scenario(ONE_PACKAGE, id="t-passes")
+    write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-fails")
+    folder = write_scenario(TWO_PACKAGES_NEEDS_PRIORITY, id="t-needs-priority").parent
+    result = pytester.runpytest_subprocess(
+        "--wheelnext-installer", "pip", "--wheelnext-scenarios", str(folder), "-rs",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*alpha: expected 2.0, observed 1.0*", "*unsupported*index*"])
+
+
+def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("--help")
+    result.stdout.fnmatch_lines(["*--wheelnext-installer*"])
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
