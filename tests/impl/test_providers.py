@@ -458,3 +458,17 @@ def test_build_static_properties_queries_aot_plugins_only() -> None:
     not_aot = {"x86_64": {"install-time": False, "requires": ["provider-variant-x86-64"]}}
     with pytest.raises(ProviderError, match="not an AoT plugin"):
         build_static_properties(not_aot)
+
+
+def test_plugin_answers_must_follow_the_property_syntax() -> None:
+    from wheelnext.variants.providers.loading import configs_to_mapping
+    from wheelnext.variants.providers.protocol import VariantFeatureConfig
+
+    assert configs_to_mapping([VariantFeatureConfig("level", ["v3"])], "x") == {"level": ["v3"]}
+    with pytest.raises(ProviderError, match="'level :: V3'"):
+        configs_to_mapping([VariantFeatureConfig("level", ["V3"])], "x")
+    with pytest.raises(ProviderError, match="'Level'"):
+        configs_to_mapping([VariantFeatureConfig("Level", ["v3"])], "x")
+    with pytest.raises(ProviderError, match="returned twice"):
+        twice = [VariantFeatureConfig("a", ["1"]), VariantFeatureConfig("a", ["2"])]
+        configs_to_mapping(twice, "x")

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from functools import reduce
 from typing import Any
 
+from wheelnext.variants.properties import FEATURE_NAME_RE, FEATURE_VALUE_RE
 from wheelnext.variants.providers.errors import PluginConflict, ProviderError
 from wheelnext.variants.providers.metadata import ProviderInfo, parse_endpoint
 
@@ -98,6 +99,12 @@ def configs_to_mapping(configs: Iterable[Any], namespace: str) -> dict[str, list
             raise ProviderError(f"provider {namespace!r}: returned an invalid feature config")
         if name in result:
             raise ProviderError(f"provider {namespace!r}: feature {name!r} returned twice")
+        bad = [v for v in values if not FEATURE_VALUE_RE.match(v)]
+        if not FEATURE_NAME_RE.match(name) or bad:
+            shown = name if not FEATURE_NAME_RE.match(name) else f"{name} :: {bad[0]}"
+            raise ProviderError(
+                f"provider {namespace!r}: {shown!r} breaks the PEP 817 property syntax"
+            )
         if values:
             result[name] = list(values)
     return result
