@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ METADATA_COLUMNS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawBallot:
     """One ballot as read, before validation: marks may be anything the file held."""
 
@@ -239,11 +240,9 @@ def load_ballots(path: Path, fmt: str = "auto") -> BallotFile:
 
 def ballots_from_marks(marks: Sequence[Mapping[str, int]]) -> BallotFile:
     """An in-memory ballot file (tests, benchmarks)."""
-    names: dict[str, None] = {}
-    for m in marks:
-        names.update(dict.fromkeys(m))
+    names = dict.fromkeys(chain.from_iterable(marks))
     return BallotFile(
         "memory",
         tuple(names),
-        tuple(RawBallot(f"b{i}", dict(m)) for i, m in enumerate(marks, start=1)),
+        tuple(RawBallot(f"b{i}", m) for i, m in enumerate(marks, start=1)),
     )

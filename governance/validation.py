@@ -17,9 +17,10 @@ Rules (``docs/spec-notes/pep772-ballot-validation.rst``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from operator import itemgetter
+from typing import Any, cast
 
 from wheelnext.governance.ballots import APPROVAL_MARKS, EMPTY_MARKS, BallotFile, RawBallot
 
@@ -65,11 +66,13 @@ class ValidBallots:
         return sum(1 for f in self.findings if not f.counted)
 
 
-def _mark(value: str | int, maximum: int) -> int | None:
+def _mark(value: object, maximum: int) -> int | None:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
         return value if 0 <= value <= maximum else None
+    if not isinstance(value, str):
+        return None  # floats and anything else are not exact marks
     text = value.strip().lower()
     if text in EMPTY_MARKS:
         return 0
@@ -82,20 +85,46 @@ def _mark(value: str | int, maximum: int) -> int | None:
     return number if 0 <= number <= maximum else None
 
 
-INT_ONLY = frozenset({int})
+def _fast_row(
+    marks: Mapping[str, str | int],
+    names: Sequence[str],
+    known: KeysView[str],
+    getter: Callable[[Mapping[str, str | int]], Any] | None,
+    maximum: int,
+) -> tuple[tuple[int, ...], int, int] | None:
+    """The row of a ballot whose marks are all in-range integers for known candidates.
+
+    Written by hand for speed (the rules are the slow path's): C-level lookups, and
+    ``type(sum(row)) is int`` rejects floats and other non-integers in one step; any
+    other ballot returns None and takes the slow path, which names the problem.
+    """
+    if getter is not None and len(marks) == len(names):
+        try:
+            row = getter(marks)
+        except KeyError:
+            return None
+    elif marks.keys() <= known:
+        row = tuple(marks.get(n, 0) for n in names)
+    else:
+        return None
+    if not row:
+        return None
+    try:
+        lo, hi = min(row), max(row)
+        if lo >= 0 and hi <= maximum and type(sum(row)) is int:
+            return cast("tuple[int, ...]", row), lo, hi
+    except TypeError:
+        return None
+    return None
 
 
-def types_of(marks: Mapping[str, object]) -> set[type]:
-    return set(map(type, marks.values()))
-
-
-def _note_shape(row: Sequence[int], ballot_id: str, findings: list[Finding]) -> None:
-    """Record blank and all-equal ballots; both still count."""
-    if not any(row):
+def _note_shape(lo: int, hi: int, size: int, ballot_id: str, findings: list[Finding]) -> None:
+    """Record blank and all-equal ballots (from their lowest and highest mark); both count."""
+    if hi == 0:
         findings.append(Finding(ballot_id, "blank", True, "no non-zero mark: counted as cast only"))
-    elif len(row) > 1 and min(row) == max(row):
+    elif size > 1 and lo == hi:
         findings.append(Finding(ballot_id, "all-equal", True,
-                                f"every candidate marked {row[0]}: counted"))
+                                f"every candidate marked {hi}: counted"))
 
 
 def validate(
@@ -130,6 +159,9 @@ def validate(
             )
         )
     known = index.keys()
+    getter: Callable[[Mapping[str, str | int]], Any] | None = (
+        itemgetter(*names) if len(names) > 1 else None
+    )
     rows: list[tuple[int, ...]] = []
     electors_seen: set[str] = set()
     for ballot in ballot_file.ballots:
@@ -149,14 +181,11 @@ def validate(
                 )
                 continue
             electors_seen.add(ballot.elector)
-        marks = ballot.marks
-        if marks.keys() <= known and types_of(marks) <= INT_ONLY:
-            # Fast path, written by hand: integer marks for known candidates only.
-            fast = cast("list[int]", [marks.get(n, 0) for n in names])
-            if fast and min(fast) >= 0 and max(fast) <= maximum:
-                _note_shape(fast, bid, findings)
-                rows.append(tuple(fast))
-                continue
+        fast = _fast_row(ballot.marks, names, known, getter, maximum)
+        if fast is not None:
+            _note_shape(fast[1], fast[2], len(names), bid, findings)
+            rows.append(fast[0])
+            continue
         row = [0] * len(names)
         problem: Finding | None = None
         notes: list[Finding] = []
@@ -179,6 +208,6 @@ def validate(
             findings.append(problem)
             continue
         findings.extend(notes)
-        _note_shape(row, bid, findings)
+        _note_shape(min(row, default=0), max(row, default=0), len(names), bid, findings)
         rows.append(tuple(row))
     return ValidBallots(names, tuple(rows), maximum, tuple(findings), len(ballot_file.ballots))

@@ -51,3 +51,18 @@ def test_blank_and_all_equal_are_counted_and_listed() -> None:
 def test_candidate_list_overrides_file_header() -> None:
     v = validate(_file(RawBallot("1", {"A": 1})), 1, candidates=["B", "A"])
     assert v.candidates == ("B", "A") and v.rows == ((0, 1),)
+
+
+def test_float_and_bool_marks() -> None:
+    floats = RawBallot("1", {"A": 2.0, "B": 1})  # type: ignore[dict-item]
+    v = validate(_file(floats, RawBallot("2", {"A": True, "B": 0})), 5)
+    assert rules(v) == {"1": ("out-of-range", False)}
+    assert v.rows == ((1, 0),)
+
+
+def test_fast_and_slow_paths_agree() -> None:
+    marks: list[dict[str, str | int]] = [
+        {"A": 5, "B": 0}, {"A": 5}, {"A": "5", "B": "0"}, {"A": "5"},
+    ]
+    v = validate(_file(*(RawBallot(str(i), m) for i, m in enumerate(marks))), 5)
+    assert v.rows == ((5, 0),) * 4 and v.findings == ()
