@@ -105,7 +105,10 @@ def main() -> None:
         ]
 
     def theirs_total() -> list[Any]:
-        return sort_and_filter_supported_variants(descriptions(), list(flat), list(namespaces))
+        ranked: list[Any] = sort_and_filter_supported_variants(
+            descriptions(), list(flat), list(namespaces)
+        )
+        return ranked
 
     prebuilt = descriptions()
     theirs_labels = [d.label for d in theirs_total()]

@@ -86,9 +86,10 @@ def reference_order(doc: dict[str, Any], supported: dict[str, dict[str, list[str
         return a < b
 
     labels = [label for label, props in doc["variants"].items() if compatible(props)]
-    return sorted(
-        labels, key=functools.cmp_to_key(lambda a, b: -1 if lt(a, b) else (1 if lt(b, a) else 0))
-    )
+    def compare(a: str, b: str) -> int:
+        return -1 if lt(a, b) else (1 if lt(b, a) else 0)
+
+    return sorted(labels, key=functools.cmp_to_key(compare))
 
 
 def test_pep825_index_example() -> None:

@@ -76,7 +76,7 @@ def no_empty_non_null(doc: dict[str, Any]) -> bool:
 
 def variantlib_accepts(doc: dict[str, Any]) -> bool:
     try:
-        VariantsJson(to_variantlib(doc))  # type: ignore[arg-type]
+        VariantsJson(to_variantlib(doc))
     except (ValidationError, ValueError, TypeError):
         return False
     return True
@@ -100,7 +100,7 @@ property_texts = st.one_of(
 @given(property_texts)
 def test_property_parsing_agrees(text: str) -> None:
     try:
-        theirs: tuple[str, str, str] | None = tuple(  # type: ignore[assignment]
+        theirs: tuple[str, str, str] | None = tuple(
             getattr(VLProperty.from_str(text), a) for a in ("namespace", "feature", "value")
         )
     except (ValidationError, ValueError):
@@ -180,7 +180,7 @@ def test_validation_differences_are_the_documented_ones(name: str) -> None:
 
 def test_variantlib_rejects_pep825_files_untranslated() -> None:
     with pytest.raises(ValidationError):
-        VariantsJson(copy.deepcopy(PEP825_VARIANTS_JSON))  # type: ignore[arg-type]
+        VariantsJson(copy.deepcopy(PEP825_VARIANTS_JSON))
 
 
 # -- combining ---------------------------------------------------------------
@@ -209,9 +209,9 @@ def pieces(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def _variantlib_combine(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
     try:
-        first = VariantsJson(to_variantlib(docs[0]))  # type: ignore[arg-type]
+        first = VariantsJson(to_variantlib(docs[0]))
         for doc in docs[1:]:
-            first.merge(VariantsJson(to_variantlib(doc)))  # type: ignore[arg-type]
+            first.merge(VariantsJson(to_variantlib(doc)))
     except ValidationError:
         return None
     return from_variantlib(first)
