@@ -93,7 +93,7 @@ def tally(
               show_default=True, help="Two thirds of all Electors, or of those who voted.")
 @click.option("--quorum", type=click.Choice(["at-least-half", "more-than-half"]),
               default="at-least-half", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def no_confidence(target: str, electors: int, lack: int, support: int, basis: str, quorum: str,
                   as_json: bool) -> None:
     """Decide a vote of no confidence in a member or the whole council."""
@@ -113,7 +113,7 @@ def no_confidence(target: str, electors: int, lack: int, support: int, basis: st
               help="yes, no, abstain or conflicted; repeat for each member.")
 @click.option("--replaces",
               help="The out-of-touch member this motion replaces (recorded as abstaining).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
     """Decide a Packaging Council motion."""
     parsed: dict[str, str] = {}
@@ -134,7 +134,7 @@ def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
 @governance.command("verify")
 @click.argument("audit", type=_FILE)
 @click.option("--ballots", type=_FILE, help="Use this ballot file instead of the recorded path.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def verify_command(audit: Path, ballots: Path | None, as_json: bool) -> None:
     """Recompute the result recorded in AUDIT and confirm it (exit 2 on mismatch)."""
     result = verify(audit, {"ballots": ballots} if ballots else None)

@@ -75,3 +75,22 @@ def test_verify_mismatch_exits_2(fixtures: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["governance", "verify", str(audit)])
     assert info.value.code == 2
+
+
+def test_tally_with_candidates_file_and_roll(fixtures: Path) -> None:
+    res = CliRunner().invoke(cli, [
+        "governance", "tally", str(fixtures / "council-ballots.csv"),
+        "--candidates", str(fixtures / "council-candidates.json"),
+        "--roll", str(fixtures / "council-roll.txt"), "--json",
+    ])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)
+    assert r["elected"] == ["Amy", "Bob", "Flo", "Gus", "Hal"]
+    assert r["disqualified"] == [{"name": "Cy", "entities": ["acme corp"]}]
+    assert {e["name"]: e["rule"] for e in r["excluded"]} == {
+        "Di": "psf-staff", "Ed": "steering-council"}
+    assert r["totals"]["Di"] == 4
+    assert {(f["ballot"], f["rule"], f["counted"]) for f in r["findings"]} == {
+        ("8", "not-on-roll", False), ("9", "duplicate-elector", False), ("10", "blank", True)}
+    assert r["quorum"] == {"electors": 12, "cast": 8, "rule": "at-least-half", "met": True}
+    assert r["cohorts"] == {"A": ["Amy", "Bob"], "B": ["Flo", "Gus", "Hal"]}
