@@ -219,3 +219,29 @@ def test_selection_path_does_not_import_jsonschema() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.replace("'", '"')) == []
+
+
+@given(st.tuples(st.integers(0, 3), st.integers(0, 5), st.integers(0, 5)))
+def test_only_the_known_draft_is_accepted(version: tuple[int, int, int]) -> None:
+    # PEP 825: no compatibility assumptions over 0.x; unsupported majors rejected.
+    url = S825.replace("0.1.1", ".".join(map(str, version)))
+    if version == (0, 1, 1):
+        assert choose_schema(url, source="x").format == "pep825"
+    else:
+        with pytest.raises(UnsupportedVariantSchema):
+            choose_schema(url, source="x")
+
+
+@pytest.mark.parametrize(
+    ("filename", "label"),
+    [
+        # PEP 825 "Variant label" examples (PEP 817 "Extended wheel filename" has the first two).
+        ("numpy-2.3.2-cp313-cp313t-musllinux_1_2_x86_64.whl", None),
+        ("numpy-2.3.2-cp313-cp313t-musllinux_1_2_x86_64-x86_64_v3.whl", "x86_64_v3"),
+        ("numpy-2.3.2-cp313-cp313t-musllinux_1_2_x86_64-null.whl", "null"),
+    ],
+)
+def test_pep_filename_examples(filename: str, label: str | None) -> None:
+    from wheelnext.filenames import parse_wheel_name
+
+    assert parse_wheel_name(filename).variant_label == label
