@@ -94,6 +94,7 @@ class Repository:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._details = DetailsCache()
+        self._reported: set[str] = set()
 
     def _scan(self, mtime_ns: int) -> Snapshot:
         projects: dict[NormalizedName, list[str]] = defaultdict(list)
@@ -127,6 +128,14 @@ class Repository:
         except OSError:
             return False
         return True
+
+    def _error(self, message: str) -> None:
+        """Log *message* once, not on every request for the page."""
+        with self._lock:
+            if message in self._reported:
+                return
+            self._reported.add(message)
+        logger.error("%s", message)
 
     def snapshot(self) -> Snapshot:
         """The current listing; rescanned only when the directory changed."""
@@ -212,8 +221,8 @@ class Repository:
                 if version is None:
                     continue
                 if details.variant_metadata is None:
-                    logger.error("%s: variant wheel not listed: %s",
-                                 self.root / filename, details.variant_error)
+                    self._error(f"{self.root / filename}: variant wheel not listed: "
+                                f"{details.variant_error}")
                     continue
                 variant_docs[version].append((filename, details.variant_metadata))
                 variant_wheels[version].append(listed)
@@ -229,10 +238,8 @@ class Repository:
                 # PEP 825 "Index-level metadata": the file "MUST be provided in all
                 # the responses where the variant wheels are included"; without a
                 # consistent file we leave the release's variant wheels out.
-                logger.error(
-                    "%s %s: variant wheels not listed, no consistent variants.json: %s",
-                    name, version, exc,
-                )
+                self._error(f"{self.root}: {name} {version}: variant wheels not listed,"
+                            f" no consistent variants.json: {exc}")
                 continue
             data = variants_file.render(combined)
             filename = variants_file.variants_filename(name, version)

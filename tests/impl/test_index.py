@@ -364,9 +364,12 @@ def test_inconsistent_variants_are_left_out_with_an_error(
     make_wheel(tmp_path, "foo", "1.0", label="b", namespaces=["aarch64"],
                properties={"aarch64": {"version": ["8"]}})
     make_wheel(tmp_path, "foo", "1.0", label="c", with_variant_json=False)
+    app = create_app(tmp_path)
     with caplog.at_level(logging.ERROR, logger="wheelnext.index"):
-        files = [f["filename"] for f in get(create_app(tmp_path), "/simple/foo/").json()["files"]]
+        files = [f["filename"] for f in get(app, "/simple/foo/").json()["files"]]
+        get(app, "/simple/foo/")
     assert files == ["foo-1.0-py3-none-any.whl"]
+    assert len(caplog.records) == 2, "each problem is logged once, not per request"
     assert "default-priorities.namespace" in caplog.text
     assert "foo-1.0-py3-none-any-c.whl" in caplog.text
 
