@@ -12,13 +12,10 @@ import base64
 import hashlib
 import io
 import os
-import shutil
 import sys
 import tarfile
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -131,32 +128,15 @@ def _write_chunks(
     chunks: Sequence[Sequence[PayloadFile]],
     compression: Compression,
 ) -> None:
-    """One chunk: one stream with zstd's own threads. Several: one chunk per thread, each
-    compressed to a temporary file, then copied into the ZIP in order."""
-    if len(chunks) == 1 or compression.workers <= 1:
-        for number, chunk in enumerate(chunks):
-            info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
-            with archive.open(info, "w", force_zip64=True) as member:
-                _compress_tar(member, chunk, compression.options())
-        return
-    single = replace(compression, workers=0).options()
-    with tempfile.TemporaryDirectory(prefix=".wheelnext-chunks-") as tmp:
+    """Each chunk is one independent zstd frame, compressed by zstd's own worker threads.
 
-        def compress(number: int) -> Path:
-            path = Path(tmp) / f"{number}.tar.zst"
-            with open(path, "wb") as handle:
-                _compress_tar(handle, chunks[number], single)
-            return path
-
-        with ThreadPoolExecutor(max_workers=compression.workers) as pool:
-            futures = [pool.submit(compress, number) for number in range(len(chunks))]
-            for number, future in enumerate(futures):
-                info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
-                with open(future.result(), "rb") as src, archive.open(
-                    info, "w", force_zip64=True
-                ) as dst:
-                    shutil.copyfileobj(src, dst, _BUFSIZE)
-                os.unlink(future.result())
+    Chunks go one after the other, each on all workers (``nb_workers``, 32 MiB jobs): one
+    thread per chunk would leave a 434 MiB ``libtorch_cpu.so`` chunk on a single core.
+    """
+    for number, chunk in enumerate(chunks):
+        info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
+        with archive.open(info, "w", force_zip64=True) as member:
+            _compress_tar(member, chunk, compression.options())
 
 
 def write_whlx(

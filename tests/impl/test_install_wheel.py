@@ -162,3 +162,38 @@ def test_cli_install_check_and_errors(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not (tmp_path / "env2").exists()
     done = runner.invoke(cli, ["wheel", "install", str(wheel)])
     assert done.exit_code == 2 and "--python" in done.output
+
+
+def test_uninstall_never_follows_links(tmp_path: Path) -> None:
+    from wheelnext.install.uninstall import uninstall
+
+    wheel = make(tmp_path / "w", wheel_version="2.0", links=LINKS)
+    target = tmp_path / "env"
+    install_wheel(wheel, scheme_for_target(target), compile_bytecode=False)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep\n")
+    real_dir = tmp_path / "precious-dir"
+    real_dir.mkdir()
+    (real_dir / "f").write_text("keep\n")
+    # A link swapped after install (by anyone) must still be removed as a link.
+    (target / "demo/lib/libfoo.so").unlink()
+    (target / "demo/lib/libfoo.so").symlink_to(outside)
+    (target / "demo/lib/libfoo.so.1").unlink()
+    (target / "demo/lib/libfoo.so.1").symlink_to(real_dir, target_is_directory=True)
+    removed = uninstall(target / "demo-1.0.dist-info", allowed=[target / "bin"])
+    assert removed > 5
+    assert outside.read_text() == "keep\n" and (real_dir / "f").exists()
+    assert not (target / "demo").exists()
+    assert not (target / "demo-1.0.dist-info").exists()
+
+
+def test_uninstall_refuses_record_paths_outside(tmp_path: Path) -> None:
+    from wheelnext.install.uninstall import uninstall
+
+    dist_info = tmp_path / "env" / "demo-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (tmp_path / "victim").write_text("keep\n")
+    (dist_info / "RECORD").write_text("../../victim,,\n")
+    with pytest.raises(WheelnextError, match="outside"):
+        uninstall(dist_info)
+    assert (tmp_path / "victim").exists()
