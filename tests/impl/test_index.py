@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from wheelnext.cli import cli, main
 from wheelnext.index import RequestLog, create_app, negotiation, serve_in_process
+from wheelnext.index.app import Format
 from wheelnext.index.pages import API_VERSION
 
 SCHEMA = "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json"
@@ -285,7 +286,8 @@ def test_symlink_outside_root_is_not_served(tmp_path: Path, root: Path) -> None:
 def test_not_acceptable_and_method(root: Path) -> None:
     app = create_app(root)
     assert get(app, "/simple/foo/", headers={"Accept": "image/png"}).status_code == 406
-    html_only = create_app(root, formats=("html",))
+    only: tuple[Format, ...] = ("html",)
+    html_only = create_app(root, formats=only)
     assert get(html_only, "/simple/", headers={"Accept": JSON}).status_code == 406
     assert get(html_only, "/simple/").headers["content-type"] == HTML
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import virtualenv
@@ -33,7 +34,7 @@ CONTENT_TYPES = {
     "json": {"application/vnd.pypi.simple.v1+json"},
 }
 
-SPECS = [
+SPECS: list[dict[str, Any]] = [
     {"name": "alpha", "version": "1.0", "requires-dist": ["beta>=1"]},
     {"name": "beta", "version": "1.0"},
     # Newer, but excluded by Requires-Python (data-requires-python / requires-python);
