@@ -357,6 +357,8 @@ def _headers(r: _Reader) -> tuple[tuple[str, str], ...]:
         raise r.fail("metadata", "expected a table of header = value or [values]")
     headers: list[tuple[str, str]] = []
     for key, item in value.items():
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]*$", key):
+            raise r.fail(f"metadata.{key}", "not a valid header name")
         values = item if isinstance(item, list) else [item]
         if not all(isinstance(v, str) and "\n" not in v for v in values):
             raise r.fail(f"metadata.{key}", "expected a one-line string or array of them")

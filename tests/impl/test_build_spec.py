@@ -113,6 +113,7 @@ def test_fill_content_is_lazy() -> None:
         ({"unsafe-defect": "nonsense"}, "unsafe-defect"),
         ({"entry-points": {"g": "x"}}, "entry-points.g"),
         ({"metadata": {"Author": 1}}, "metadata.Author"),
+        ({"metadata": {"Bad Name:": "x"}}, "metadata.Bad Name:"),
         ({"requires-dist": "attrs"}, "requires-dist"),
         ({"typo": 1}, "typo"),
     ],
