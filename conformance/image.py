@@ -1,0 +1,293 @@
+"""Container images for the docker runner, built without any container registry.
+
+Three layers, each tagged by a content key so it is built once:
+
+``wheelnext-base:<key>``
+    Debian ``bookworm`` (Python 3.11) made with ``debootstrap`` from Debian's
+    own package mirror and turned into an image with ``docker import``; or any
+    image the user names, which needs ``python3`` (>= 3.11) with ``venv``.
+``wheelnext-harness:<key>``
+    The base plus wheelnext itself in ``/opt/wheelnext`` (the index server runs
+    from it). Its wheels are built on this machine from the checkout
+    (``pip wheel``) and copied in: containers never reach a network.
+``wheelnext-installer:<key>``
+    The harness image plus the installer under test in ``/opt/installer``,
+    installed once: pip from a wheel downloaded here, uv as its binary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wheelnext.conformance.runners import RunnerError
+from wheelnext.isolation import scrubbed_environ
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container
+
+SUITE = "bookworm"
+MIRROR = "http://deb.debian.org/debian"
+PACKAGES = ("python3", "python3-venv")
+LABEL = "org.wheelnext.conformance"
+#: The interpreter inside every image, and the prefixes the layers install into.
+PYTHON = "/usr/bin/python3"
+HARNESS_PREFIX = "/opt/wheelnext"
+INSTALLER_PREFIX = "/opt/installer"
+CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def client() -> docker.DockerClient:
+    """A client for the local engine, or :class:`RunnerError` saying why there is none."""
+    try:
+        import docker
+    except ImportError:
+        raise RunnerError("--runner docker: the 'docker' Python package is not installed") from None
+    try:
+        engine = docker.from_env(timeout=600)
+        engine.ping()
+    except Exception as exc:  # docker raises several unrelated types when no engine answers
+        raise RunnerError(f"--runner docker: no Docker engine reachable ({exc})") from None
+    return engine
+
+
+def _key(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _exists(engine: docker.DockerClient, tag: str) -> bool:
+    import docker.errors
+
+    try:
+        engine.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def base_image(engine: docker.DockerClient, *, log: Any = print) -> str:
+    """The debootstrapped base image, built on first use (about a minute)."""
+    tag = f"wheelnext-base:{_key(SUITE, MIRROR, *PACKAGES)}"
+    if _exists(engine, tag):
+        return tag
+    if shutil.which("debootstrap") is None:
+        raise RunnerError("image build: debootstrap is not installed (apt-get install debootstrap)")
+    with tempfile.TemporaryDirectory(prefix="wheelnext-rootfs-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        log(f"debootstrap {SUITE} with {', '.join(PACKAGES)} ...")
+        argv = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}"]
+        done = subprocess.run(
+            [*argv, SUITE, str(rootfs), MIRROR], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise RunnerError(f"image build: debootstrap failed: {' | '.join(last)}")
+        archive = Path(tmp) / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+        repository, _, version = tag.partition(":")
+        log(f"docker import -> {tag}")
+        engine.api.import_image_from_file(str(archive), repository=repository, tag=version)
+    return tag
+
+
+def project_root() -> Path:
+    """The checkout wheelnext runs from (its wheel is built from it)."""
+    import wheelnext
+
+    root = Path(wheelnext.__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").is_file():
+        raise RunnerError(
+            "image build: wheelnext is not running from a checkout, so its wheel cannot be built"
+        )
+    return root
+
+
+def _source_digest(root: Path) -> str:
+    """A key over every file that goes into the wheelnext wheel."""
+    digest = hashlib.sha256()
+    names = ["pyproject.toml", "setup.py"]
+    for folder in ("impl", "conformance", "scenarios", "governance"):
+        names += sorted(
+            str(p.relative_to(root))
+            for p in (root / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        )
+    for name in names:
+        path = root / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _host_pip(args: Sequence[str], home: Path) -> None:
+    """Run this interpreter's pip with the machine's pip configuration shut out."""
+    environ = scrubbed_environ(home)
+    argv = [sys.executable, "-m", "pip", *args]
+    done = subprocess.run(argv, env=environ, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RunnerError(f"image build: pip {args[0]} failed: {last[0]}")
+
+
+def _put(container: Container, files: Iterable[Path], dest: str) -> None:
+    """Copy host files into *dest* of the container (``docker cp`` through the SDK)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in files:
+            tar.add(str(path), arcname=path.name)
+    container.exec_run(["mkdir", "-p", dest])
+    container.put_archive(dest, buffer.getvalue())
+
+
+def _layer(
+    engine: docker.DockerClient,
+    source: str,
+    tag: str,
+    files: Sequence[Path],
+    script: str,
+) -> str:
+    """Run *script* in a container of *source* with *files* in /tmp/layer, commit it as *tag*."""
+    container = engine.containers.create(
+        source, ["sleep", "infinity"], network_mode="none", labels={LABEL: "build"}
+    )
+    try:
+        container.start()
+        _put(container, files, "/tmp/layer")
+        code, output = container.exec_run(["/bin/sh", "-ec", script])
+        if code != 0:
+            text = output.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise RunnerError(f"image build: {tag}: {' | '.join(text)}")
+        container.exec_run(["rm", "-rf", "/tmp/layer"])
+        repository, _, version = tag.partition(":")
+        container.commit(repository=repository, tag=version, changes=[f"LABEL {LABEL}={tag}"])
+    finally:
+        container.remove(force=True)
+    return tag
+
+
+def harness_image(engine: docker.DockerClient, base: str, *, log: Any = print) -> str:
+    """*base* plus wheelnext in ``/opt/wheelnext``."""
+    root = project_root()
+    base_id = engine.images.get(base).id
+    tag = f"wheelnext-harness:{_key(base_id, _source_digest(root))}"
+    if _exists(engine, tag):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="wheelnext-wheels-") as tmp:
+        wheels = Path(tmp) / "wheels"
+        log("building the wheelnext wheel and its dependencies ...")
+        _host_pip(["wheel", "--quiet", "--wheel-dir", str(wheels), str(root)], Path(tmp) / "home")
+        script = (
+            f"{PYTHON} -m venv {HARNESS_PREFIX}\n"
+            f"{HARNESS_PREFIX}/bin/python -m pip install --quiet --no-index "
+            f"--find-links /tmp/layer /tmp/layer/wheelnext-*.whl\n"
+        )
+        log(f"installing wheelnext -> {tag}")
+        return _layer(engine, base, tag, sorted(wheels.iterdir()), script)
+
+
+def installer_image(
+    engine: docker.DockerClient, harness: str, kind: str, version: str, binary: Path | None = None
+) -> str:
+    """*harness* plus the installer (``pip`` at *version*, or the ``uv`` *binary*)."""
+    harness_id = engine.images.get(harness).id
+    slug = re.sub(r"[^a-z0-9_.-]", "_", f"{kind}-{version}".lower())
+    tag = f"wheelnext-installer:{slug}-{_key(harness_id, kind, version)}"
+    if _exists(engine, tag):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="wheelnext-installer-") as tmp:
+        files: list[Path]
+        if kind == "pip":
+            _host_pip(
+                [
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    "--dest",
+                    tmp,
+                    f"pip=={version}",
+                ],
+                Path(tmp) / "home",
+            )
+            files = sorted(Path(tmp).glob("pip-*.whl"))
+            # Running pip from its own wheel installs it: no pip is needed in the image.
+            script = (
+                f"{PYTHON} -m venv --without-pip {INSTALLER_PREFIX}\n"
+                f"whl=$(ls /tmp/layer/pip-*.whl)\n"
+                f"{INSTALLER_PREFIX}/bin/python $whl/pip install --quiet --no-index $whl\n"
+            )
+        elif kind == "uv":
+            if binary is None:
+                raise RunnerError("image build: uv needs its binary")
+            files = [binary]
+            script = (
+                f"mkdir -p {INSTALLER_PREFIX}/bin\n"
+                f"cp /tmp/layer/{binary.name} {INSTALLER_PREFIX}/bin/uv\n"
+                f"{INSTALLER_PREFIX}/bin/uv --version\n"
+            )
+        else:
+            raise RunnerError(f"--runner docker: no image recipe for installer {kind!r}")
+        return _layer(engine, harness, tag, files, script)
+
+
+def installer_recipe(installer: object) -> tuple[str, str, Path | None]:
+    """(kind, version, binary) of an adapter the docker runner can bake into an image."""
+    kind = type(installer).__name__
+    version = str(getattr(installer, "version", ""))
+    if kind == "PipInstaller":
+        return "pip", version, None
+    if kind == "UvInstaller":
+        return "uv", version, Path(str(getattr(installer, "binary", "uv")))
+    raise RunnerError(
+        f"--runner docker: installer {getattr(installer, 'name', kind)!r} has no image recipe "
+        "(pip and uv do)"
+    )
+
+
+def in_image_argv(installer: object, argv: Sequence[str]) -> list[str]:
+    """The adapter's command with its host executable replaced by the one in the image."""
+    kind, _, _ = installer_recipe(installer)
+    first = f"{INSTALLER_PREFIX}/bin/python" if kind == "pip" else f"{INSTALLER_PREFIX}/bin/uv"
+    return [first, *argv[1:]]
+
+
+def build_cli(*, base: str | None, installers: Sequence[str]) -> None:
+    """``wheelnext conformance image build``: make (or reuse) every layer and print the tags."""
+    from wheelnext.conformance.adapters import make_installer
+    from wheelnext.conformance.run import default_cache
+
+    engine = client()
+    log = _stderr
+    base_tag = base or base_image(engine, log=log)
+    harness = harness_image(engine, base_tag, log=log)
+    print(f"base     {base_tag}")
+    print(f"harness  {harness}")
+    for spec in installers:
+        adapter = make_installer(spec, cache=default_cache())
+        kind, version, binary = installer_recipe(adapter)
+        print(f"{spec:<8} {installer_image(engine, harness, kind, version, binary)}")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def default_base() -> str | None:
+    """The image named by ``WHEELNEXT_DOCKER_IMAGE``, if any (used instead of debootstrap)."""
+    return os.environ.get("WHEELNEXT_DOCKER_IMAGE") or None

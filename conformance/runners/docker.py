@@ -1,0 +1,390 @@
+"""The ``docker`` runner: every job in a fresh container that can reach only the index.
+
+The index server runs in a container of its own started with ``--network
+none``; each installer container joins that container's network namespace
+(``--network container:INDEX``), so the two share one loopback and nothing
+else: no bridge, no host networking, no route out. The job's folder (the
+environment, HOME, the installer's work files) is bind-mounted at the same
+path it has here, so the adapters' paths mean the same thing inside; the
+built wheels are mounted read-only. Observation runs inside the container
+(``docker exec`` of the same probe the venv runner uses) and ``docker diff``
+reports anything the installer wrote outside those mounts. Containers are
+removed after each job, and all of them on :meth:`DockerSession.close`
+(Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wheelnext.conformance import image as images
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
+from wheelnext.conformance.observe import PROBE, Observation, Request, parse_probe, probe_paths
+from wheelnext.conformance.runners import Job, RunnerError
+from wheelnext.isolation import scrubbed_environ
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container
+
+#: Runs in the index container: serve the mounted roots on 127.0.0.1, write the URL,
+#: and dump the request log (atomically, numbered) each time it receives SIGUSR1.
+INDEX_SCRIPT = r"""
+import json, os, signal, sys, threading
+from pathlib import Path
+from wheelnext.index import serve_in_process
+roots = {name: Path(p) for name, p in json.loads(sys.argv[1]).items()}
+failures = json.loads(sys.argv[2])
+out = Path(sys.argv[3])
+dumps = [0]
+with serve_in_process(roots, failures=failures) as server:
+    def dump(signum, frame):
+        dumps[0] += 1
+        records = [[r.index, r.path, r.status] for r in list(server.requests)]
+        tmp = out / "requests.tmp"
+        tmp.write_text(json.dumps({"seq": dumps[0], "requests": records}))
+        os.replace(tmp, out / "requests.json")
+    signal.signal(signal.SIGUSR1, dump)
+    (out / "url.tmp").write_text(server.url)
+    os.replace(out / "url.tmp", out / "url")
+    threading.Event().wait()
+"""
+_STARTUP = 60.0
+
+
+class DockerRunner:
+    """Fresh containers from a per-installer image, one per job."""
+
+    name = "docker"
+
+    def __init__(self, *, image: str | None = None, keep: bool = False) -> None:
+        """*image* replaces the debootstrapped base (``WHEELNEXT_DOCKER_IMAGE`` by default)."""
+        self.base = image or images.default_base()
+        self.keep = keep
+        self._engine: docker.DockerClient | None = None
+        self._harness: str | None = None
+        self._version: str | None = None
+
+    @property
+    def engine(self) -> docker.DockerClient:
+        if self._engine is None:
+            self._engine = images.client()
+        return self._engine
+
+    def harness(self) -> str:
+        """The harness image, built (once) on first use."""
+        if self._harness is None:
+            base = self.base or images.base_image(self.engine, log=images._stderr)
+            self._harness = images.harness_image(self.engine, base, log=images._stderr)
+        return self._harness
+
+    @property
+    def image_digest(self) -> str | None:
+        if self._harness is None:
+            return None
+        return str(self.engine.images.get(self._harness).id)
+
+    def python_version(self, python: str | None) -> str | None:
+        """The image's ``python3`` version; any other interpreter is absent here."""
+        if self._version is None:
+            output = self.engine.containers.run(
+                self.harness(),
+                [images.PYTHON, "-c", "import platform; print(platform.python_version())"],
+                network_mode="none",
+                remove=True,
+            )
+            self._version = output.decode().strip()
+        if python is None or self._version.startswith(f"{python}.") or python == self._version:
+            return self._version
+        return None
+
+    @contextlib.contextmanager
+    def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[DockerSession]:
+        harness = self.harness()
+        session = DockerSession(self, workdir)
+        try:
+            session.start_index(harness, jobs)
+            yield session
+        finally:
+            session.close()
+
+
+class DockerSession:
+    """One index container and the installer containers of the jobs."""
+
+    def __init__(self, runner: DockerRunner, workdir: Path) -> None:
+        self.runner = runner
+        self.engine = runner.engine
+        self.workdir = workdir
+        self.session = uuid.uuid4().hex[:12]
+        self.labels = {images.LABEL: self.session}
+        self.index: Container | None = None
+        self.url = ""
+        self._lock = threading.Lock()
+        self._dump_lock = threading.Lock()
+        self._seq = 0
+        self._images: dict[tuple[str, str], str] = {}
+
+    def start_index(self, harness: str, jobs: Sequence[Job]) -> None:
+        """The index container: ``--network none``, every job's roots mounted read-only."""
+        log_dir = self.workdir / f"index-{self.session}"
+        log_dir.mkdir(parents=True)
+        roots: dict[str, str] = {}
+        failures: dict[str, int] = {}
+        mounts = [_bind(log_dir, "/srv/log", read_only=False)]
+        for job in jobs:
+            for name, root in job.roots.roots.items():
+                inside = f"/srv/roots/j{job.key}-{name}"
+                roots[f"j{job.key}-{name}"] = inside
+                mounts.append(_bind(root, inside))
+            for name, status in job.index_errors.items():
+                failures[f"j{job.key}-{name}"] = status
+        self.index = self.engine.containers.run(
+            harness,
+            [
+                f"{images.HARNESS_PREFIX}/bin/python",
+                "-c",
+                INDEX_SCRIPT,
+                json.dumps(roots),
+                json.dumps(failures),
+                "/srv/log",
+            ],
+            detach=True,
+            network_mode="none",
+            mounts=mounts,
+            labels=self.labels,
+            name=f"wheelnext-index-{self.session}",
+        )
+        deadline = time.monotonic() + _STARTUP
+        url_file = log_dir / "url"
+        while not url_file.exists():
+            self.index.reload()
+            if self.index.status == "exited" or time.monotonic() > deadline:
+                logs = self.index.logs().decode("utf-8", "replace").strip()[-300:]
+                raise RunnerError(f"the index container did not start: {logs}")
+            time.sleep(0.05)
+        self.url = url_file.read_text().strip()
+        self.log_dir = log_dir
+
+    def index_url(self, name: str) -> str:
+        return f"{self.url}/{name}/simple/"
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        """The index's request log so far (SIGUSR1 makes the server write it)."""
+        assert self.index is not None
+        with self._dump_lock:
+            self._seq += 1
+            self.index.kill(signal="SIGUSR1")
+            path = self.log_dir / "requests.json"
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError, ValueError):
+                    data = json.loads(path.read_text())
+                    if data["seq"] >= self._seq:
+                        return [tuple(r) for r in data["requests"]]
+                time.sleep(0.02)
+        raise RunnerError("the index container did not write its request log")
+
+    def installer_image(self, job: Job) -> str:
+        kind, version, binary = images.installer_recipe(job.installer)
+        with self._lock:
+            if (kind, version) not in self._images:
+                self._images[kind, version] = images.installer_image(
+                    self.engine, self.runner.harness(), kind, version, binary
+                )
+            return self._images[kind, version]
+
+    def run(self, job: Job) -> Observation | str:
+        assert self.index is not None
+        slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
+        root = (self.workdir / "jobs" / slug).resolve()
+        env_dir, home, work = root / "env", root / "home", root / "work"
+        for folder in (home, work):
+            folder.mkdir(parents=True)
+        request = job.scenario.request
+        wheel = None
+        if request.wheel:
+            wheel = job.roots.find(request.wheel)
+            if wheel is None:
+                raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
+        install = InstallRequest(
+            requirements=request.requirements,
+            indexes=tuple(
+                IndexURL(name, self.index_url(f"j{job.key}-{name}")) for name in request.indexes
+            ),
+            python=env_dir / "bin" / "python",
+            prefix=env_dir,
+            work=work,
+            index_strategy=request.index_strategy,
+            pin=request.pin,
+            mirrors=request.mirrors,
+            variant_properties=request.variant_properties,
+            wheel=wheel,
+            no_deps=request.no_deps,
+        )
+        invocation = job.installer.invocation(install)
+        if isinstance(invocation, Unsupported):
+            self._cleanup(root)
+            return invocation.reason
+        for path, text in invocation.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        argv = images.in_image_argv(job.installer, invocation.argv)
+        mounts = [_bind(root, str(root), read_only=False)]
+        for folder in {f.resolve() for f in job.roots.roots.values()}:
+            mounts.append(_bind(folder, str(folder)))
+        container = self.engine.containers.run(
+            self.installer_image(job),
+            ["sleep", "infinity"],
+            detach=True,
+            network_mode=f"container:{self.index.id}",
+            mounts=mounts,
+            labels=self.labels,
+        )
+        try:
+            return self._observe(job, container, root, env_dir, home, work, argv, invocation.env)
+        finally:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+            self._cleanup(root)
+
+    def _observe(
+        self,
+        job: Job,
+        container: Container,
+        root: Path,
+        env_dir: Path,
+        home: Path,
+        work: Path,
+        argv: list[str],
+        extra_env: Mapping[str, str],
+    ) -> Observation:
+        code, output = container.exec_run(
+            [images.PYTHON, "-m", "venv", "--without-pip", str(env_dir)]
+        )
+        if code != 0:
+            raise RunnerError(f"creating the environment failed: {output.decode()[-300:]}")
+        baseline = {str(c["Path"]) for c in container.diff() or []}
+        environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=extra_env)
+        exit_code, timed_out, text, duration = self._execute(
+            container, argv, environ, work, job.timeout
+        )
+        prefix = f"j{job.key}-"
+        requests = tuple(
+            Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
+            for index, path, status in self.requests()
+            if index is not None and index.startswith(prefix)
+        )
+        if timed_out:
+            container.start()  # killed at the timeout: bring it back to observe
+        code, probe = container.exec_run(
+            [
+                str(env_dir / "bin" / "python"),
+                "-I",
+                "-c",
+                PROBE,
+                str(root),
+                json.dumps(probe_paths(job.scenario)),
+            ],
+            demux=True,
+        )
+        stdout, stderr = probe
+        if code != 0:
+            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
+            raise RunnerError(f"observing {job.scenario.id} failed: {detail}")
+        installed, paths = parse_probe((stdout or b"").decode())
+        changes = [c for c in container.diff() or [] if str(c["Path"]) not in baseline]
+        written = tuple(sorted(_outside(changes, root)))
+
+        def stable(value: str) -> str:
+            return value.replace(str(root), "{root}").replace(self.url, "{server}")
+
+        return Observation(
+            argv=tuple(stable(a) for a in argv),
+            exit_code=exit_code,
+            timed_out=timed_out,
+            output=stable(text),
+            installed=installed,
+            paths=paths,
+            requests=requests,
+            written_outside=written,
+            duration=duration,
+        )
+
+    def _execute(
+        self,
+        container: Container,
+        argv: list[str],
+        environ: Mapping[str, str],
+        cwd: Path,
+        timeout: float,
+    ) -> tuple[int | None, bool, str, float]:
+        """``docker exec`` with a timeout: past it the container is killed, whole."""
+        api = self.engine.api
+        exec_id = api.exec_create(container.id, argv, environment=dict(environ), workdir=str(cwd))
+        result: dict[str, Any] = {}
+
+        def target() -> None:
+            result["output"] = api.exec_start(exec_id)
+
+        start = time.perf_counter()
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(timeout)
+        timed_out = thread.is_alive()
+        if timed_out:
+            with contextlib.suppress(Exception):
+                container.kill()
+            thread.join(30)
+        duration = time.perf_counter() - start
+        text = bytes(result.get("output") or b"").decode("utf-8", errors="replace")
+        if timed_out:
+            return None, True, text, duration
+        code = api.exec_inspect(exec_id).get("ExitCode")
+        return (int(code) if code is not None else None), False, text, duration
+
+    def _cleanup(self, root: Path) -> None:
+        if not self.runner.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def close(self) -> None:
+        """Remove every container of this session, and the job folders."""
+        with contextlib.suppress(Exception):
+            for container in self.engine.containers.list(
+                all=True, filters={"label": f"{images.LABEL}={self.session}"}
+            ):
+                with contextlib.suppress(Exception):
+                    container.remove(force=True)
+        if not self.runner.keep:
+            shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
+
+
+def _bind(source: Path, target: str, *, read_only: bool = True) -> Any:
+    """A bind mount of *source* at *target* (several targets may share one source)."""
+    from docker.types import Mount
+
+    return Mount(target, str(source.resolve()), type="bind", read_only=read_only)
+
+
+def _outside(changes: Sequence[Mapping[str, Any]], root: Path) -> Iterator[str]:
+    """``docker diff`` entries outside the job's own folder (bind mounts never appear).
+
+    A changed directory is reported by docker for every file created below it;
+    only the deepest entries name what was written.
+    """
+    paths = sorted(str(c["Path"]) for c in changes)
+    for i, path in enumerate(paths):
+        if path == str(root) or path.startswith(f"{root}/") or str(root).startswith(f"{path}/"):
+            continue
+        if i + 1 < len(paths) and paths[i + 1].startswith(f"{path}/"):
+            continue
+        yield path
