@@ -169,6 +169,17 @@ def count_ballots(
         "findings": [f.to_json() for f in valid.findings],
         "notes": list(ballot_file.notes),
     }
+    result["rules"][:0] = [
+        ("method: approval, top N by count (PSF Board procedure)" if options.method == "approval"
+         else "method: Multi-winner Bloc STAR, official STAR tie-breaking protocol"),
+        f"validation: {valid.cast} ballots counted, {valid.rejected} rejected",
+    ]
+    if quorum.met is True:
+        result["rules"].append(
+            f"quorum met: {cast} of {options.electors} electors cast ballots (rule {options.quorum})"
+        )
+    elif quorum.met is None:
+        result["rules"].append("quorum not checked: number of electors not given")
     if quorum.met is False:
         result["rules"].append(
             f"quorum not met: {cast} of {options.electors} electors cast ballots "
