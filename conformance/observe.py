@@ -10,8 +10,10 @@ every path a scenario asks about.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,41 +21,59 @@ from typing import Any
 
 from wheelnext.conformance.scenario import Scenario
 
-#: Run as ``python -c PROBE ROOT PATHS_JSON``; prints one JSON document.
-PROBE = r"""
-import json, os, sys, sysconfig
-from importlib import metadata
-root, paths = sys.argv[1], json.loads(sys.argv[2])
-scheme = sysconfig.get_paths()
-places = {"{purelib}": scheme["purelib"], "{platlib}": scheme["platlib"],
-          "{scripts}": scheme["scripts"], "{data}": scheme["data"], "{root}": root}
-dists = {}
-for dist in metadata.distributions(path=sorted({scheme["purelib"], scheme["platlib"]})):
-    name = dist.metadata["Name"]
-    variant = None
-    text = dist.read_text("variant.json")
-    if text is not None:
-        try:
-            labels = sorted(json.loads(text).get("variants", {}))
-            variant = labels[0] if len(labels) == 1 else ",".join(labels)
-        except (ValueError, AttributeError):
-            variant = "(unreadable variant.json)"
-    dists[name] = {"version": dist.version, "variant": variant}
-state = {}
-for path in paths:
-    full = path
-    for key, value in places.items():
-        if path.startswith(key):
-            full = value + path[len(key):]
-            break
-    else:
+
+def inspect_environment(scheme: dict[str, str], root: str, paths: list[str]) -> dict[str, Any]:
+    """Installed distributions and probed paths of the environment whose install *scheme* is given.
+
+    Self-contained (its source is also run inside other interpreters as :data:`PROBE`).
+    """
+    import json
+    import os
+    from importlib import metadata
+
+    places = {
+        "{purelib}": scheme["purelib"],
+        "{platlib}": scheme["platlib"],
+        "{scripts}": scheme["scripts"],
+        "{data}": scheme["data"],
+        "{root}": root,
+    }
+    dists: dict[str, Any] = {}
+    for dist in metadata.distributions(path=sorted({scheme["purelib"], scheme["platlib"]})):
+        variant = None
+        text = dist.read_text("variant.json")
+        if text is not None:
+            try:
+                labels = sorted(json.loads(text).get("variants", {}))
+                variant = labels[0] if len(labels) == 1 else ",".join(labels)
+            except (ValueError, AttributeError):
+                variant = "(unreadable variant.json)"
+        dists[dist.metadata["Name"]] = {"version": dist.version, "variant": variant}
+    state = {}
+    for path in paths:
         full = os.path.join(scheme["purelib"], path)
-    entry = {"exists": os.path.lexists(full), "symlink": os.path.islink(full), "target": None}
-    if entry["symlink"]:
-        entry["target"] = os.readlink(full)
-    state[path] = entry
-print(json.dumps({"installed": dists, "paths": state}))
-"""
+        for key, value in places.items():
+            if path.startswith(key):
+                full = value + path[len(key) :]
+                break
+        link = os.path.islink(full)
+        state[path] = {
+            "exists": os.path.lexists(full),
+            "symlink": link,
+            "target": os.readlink(full) if link else None,
+        }
+    return {"installed": dists, "paths": state}
+
+
+#: Run as ``python -I -c PROBE ROOT PATHS_JSON`` by an environment's own interpreter
+#: (the docker runner does, inside the container); prints one JSON document.
+PROBE = (
+    "from __future__ import annotations\nfrom typing import Any\n"
+    + textwrap.dedent(inspect.getsource(inspect_environment))
+    + "\nimport json, sys, sysconfig\n"
+    "print(json.dumps(inspect_environment(sysconfig.get_paths(), sys.argv[1], "
+    "json.loads(sys.argv[2]))))\n"
+)
 
 
 @dataclass(frozen=True)
@@ -124,11 +144,13 @@ def probe_paths(scenario: Scenario) -> list[str]:
     return sorted(paths)
 
 
-def parse_probe(text: str) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
-    """Read the probe's JSON output."""
+def parse_probe(
+    text: str | dict[str, Any],
+) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
+    """Read the probe's JSON output (or :func:`inspect_environment`'s result)."""
     from packaging.utils import canonicalize_name
 
-    data = json.loads(text)
+    data = json.loads(text) if isinstance(text, str) else text
     installed = {
         str(canonicalize_name(name)): InstalledDist(d["version"], d["variant"])
         for name, d in data["installed"].items()

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from wheelnext.conformance.adapters import Installer
 from wheelnext.conformance.materialize import Materialized
@@ -75,15 +75,15 @@ class Runner(Protocol):
         """Serve every job's indexes and return a session that runs them."""
 
 
-def make_runner(name: str, **options: object) -> Runner:
+def make_runner(name: str, **options: Any) -> Runner:
     """The runner called *name*."""
     if name == "venv":
         from wheelnext.conformance.runners.venv import VenvRunner
 
-        return VenvRunner(**options)  # type: ignore[arg-type]
+        return VenvRunner(**options)
     if name == "docker":
         try:
-            from wheelnext.conformance.runners.docker import DockerRunner  # type: ignore[import-not-found,unused-ignore]
+            from wheelnext.conformance.runners.docker import DockerRunner
         except ImportError:
             raise RunnerError("--runner docker: the docker runner is not available yet") from None
         runner: Runner = DockerRunner(**options)

@@ -23,14 +23,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
 from wheelnext.conformance.observe import (
-    PROBE,
     Observation,
     Request,
     changed,
+    inspect_environment,
     parse_probe,
     probe_paths,
     snapshot,
@@ -44,6 +45,9 @@ _BASE_PATHS = (
     "print(json.dumps({'version': '.'.join(map(str, sys.version_info[:3])),"
     " 'watch': sorted({sys.base_prefix, p['purelib'], p['platlib'], p['scripts']})}))"
 )
+
+
+_SCHEME = "import json, sysconfig; print(json.dumps(sysconfig.get_paths()))"
 
 
 def find_python(version: str | None) -> str | None:
@@ -134,6 +138,8 @@ class VenvSession:
         self._lock = threading.Lock()
         self._templates: dict[str | None, Path] = {}
         self._groups: set[int] = set()
+        self._schemes: dict[str | None, dict[str, str]] = {}
+        self._trash = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wheelnext-cleanup")
 
     def template(self, python: str | None) -> Path:
         with self._lock:
@@ -149,6 +155,24 @@ class VenvSession:
                 )
                 self._templates[python] = target
             return self._templates[python]
+
+    def scheme(self, python: str | None) -> dict[str, str]:
+        """The install scheme's folders relative to an environment's prefix."""
+        template = self.template(python)
+        with self._lock:
+            if python not in self._schemes:
+                done = subprocess.run(
+                    [str(template / "bin" / "python"), "-I", "-c", _SCHEME],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                paths = json.loads(done.stdout)
+                self._schemes[python] = {
+                    key: os.path.relpath(paths[key], template)
+                    for key in ("purelib", "platlib", "scripts", "data")
+                }
+            return self._schemes[python]
 
     def run(self, job: Job) -> Observation | str:
         from wheelnext.index import IndexServer
@@ -203,15 +227,12 @@ class VenvSession:
             for r in server.requests
             if r.index is not None and r.index.startswith(prefix)
         )
-        probe = subprocess.run(
-            [str(python), "-I", "-c", PROBE, str(root), json.dumps(probe_paths(job.scenario))],
-            capture_output=True,
-            text=True,
-            check=False,
+        # The environment is on this machine: inspect it in-process (saves an interpreter
+        # start per job); the scheme's folders were read once from the template's interpreter.
+        scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}
+        installed, paths = parse_probe(
+            inspect_environment(scheme, str(root), probe_paths(job.scenario))
         )
-        if probe.returncode != 0:
-            raise RunnerError(f"observing {job.scenario.id} failed: {probe.stderr.strip()[-300:]}")
-        installed, paths = parse_probe(probe.stdout)
         self._cleanup(root)
 
         def stable(text: str) -> str:
@@ -264,8 +285,9 @@ class VenvSession:
         return (None if timed_out else proc.returncode), timed_out, text, duration
 
     def _cleanup(self, root: Path) -> None:
+        """Remove a job's folder in the background: an installer's cache is thousands of files."""
         if not self.runner.keep:
-            shutil.rmtree(root, ignore_errors=True)
+            self._trash.submit(shutil.rmtree, root, ignore_errors=True)
 
     def close(self) -> None:
         """Kill every installer still running (Ctrl-C) and remove the environments."""
@@ -273,6 +295,7 @@ class VenvSession:
             groups = list(self._groups)
         for pgid in groups:
             _kill_group(pgid)
+        self._trash.shutdown(wait=True, cancel_futures=True)
         if not self.runner.keep:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
             shutil.rmtree(self.workdir / "templates", ignore_errors=True)
