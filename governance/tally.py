@@ -176,7 +176,8 @@ def count_ballots(
     ]
     if quorum.met is True:
         result["rules"].append(
-            f"quorum met: {cast} of {options.electors} electors cast ballots (rule {options.quorum})"
+            f"quorum met: {cast} of {options.electors} electors cast ballots "
+            f"(rule {options.quorum})"
         )
     elif quorum.met is None:
         result["rules"].append("quorum not checked: number of electors not given")
