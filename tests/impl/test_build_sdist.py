@@ -6,12 +6,15 @@ import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.utils import parse_wheel_filename
 
 from wheelnext.build import SpecError, build_dist, spec_from_mapping
@@ -105,3 +108,29 @@ def test_pip_builds_the_sdist(tmp_path: Path) -> None:
         ["attrs", 'rich>=13; extra == "cli"',
          'uvloop; sys_platform == "linux" and extra == "fast"']
     )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    name=st.from_regex(r"[A-Za-z][a-z0-9]{0,5}([-_.][a-z0-9]{1,3})?", fullmatch=True),
+    texts=st.lists(st.text(max_size=30), max_size=3),
+    executable=st.booleans(),
+)
+def test_same_sdist_spec_same_bytes(name: str, texts: list[str], executable: bool) -> None:
+    table = {
+        "name": name, "version": "1.0", "kind": "sdist",
+        "files": [{"path": f"pkg/m{i}.py", "text": t, "executable": executable}
+                  for i, t in enumerate(texts)],
+    }
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        first = build_dist(spec_from_mapping(table, source="h"), root / "a")
+        second = build_dist(spec_from_mapping(table, source="h"), root / "b")
+        assert first.read_bytes() == second.read_bytes()
+        with tarfile.open(first) as archive:
+            meta = parse_metadata(archive.extractfile(  # type: ignore[union-attr]
+                f"{first.name[:-len('.tar.gz')]}/PKG-INFO").read())
+            for i, text in enumerate(texts):
+                member = archive.extractfile(f"{first.name[:-7]}/pkg/m{i}.py")
+                assert member is not None and member.read() == text.encode()
+    assert (meta.name, meta.version, meta.wheel_version) == (name, "1.0", None)

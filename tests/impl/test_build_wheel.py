@@ -312,6 +312,11 @@ def spec_tables(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         table["variant"] = {"label": "v1", "properties": ["x86_64 :: level :: v3"]}
+    if draw(st.booleans()):
+        table["data"] = [{"scheme": draw(st.sampled_from(["data", "scripts", "headers"])),
+                          "path": draw(paths), "text": draw(st.text(max_size=20))}]
+    if draw(st.booleans()):
+        table["entry-points"] = {"console_scripts": {draw(names): "pkg:main"}}
     return table
 
 
@@ -342,6 +347,10 @@ def check_spec(tmp_path: Path, table: dict[str, Any]) -> None:
     check_record(first)
     for file in spec.files:
         assert content[file.path] == file.read()
+    for item in spec.data:
+        data_dir = dist_info.replace(".dist-info", ".data")
+        assert content[f"{data_dir}/{item.scheme}/{item.path}"] == item.data
+    assert (f"{dist_info}/entry_points.txt" in content) == bool(spec.entry_points)
     if not parsed.is_wheel2 and not parsed.is_variant:
         parse_wheel_filename(first.name)
         install_into(first, tmp_path / "env" / first.name)
