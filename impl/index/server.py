@@ -101,8 +101,15 @@ def serve_in_process(
     for name, status in (failures or {}).items():
         app.failures.set(name or None, status)
     sock = _bind(host, port)
+    # log_config=None: a library must not reconfigure its host's logging.
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=5
+        app,
+        log_config=None,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

@@ -580,3 +580,15 @@ def test_any_spelling_redirects_to_the_normalized_project(
         else:
             assert response.status_code == 301
             assert response.headers["location"] == "/simple/bar-baz/"
+
+
+def test_stops_with_an_idle_keep_alive_connection_open(root: Path) -> None:
+    with serve_in_process(root) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(b"GET /simple/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    try:
+        assert not [t for t in threading.enumerate() if t.name == "wheelnext-index"]
+        assert _port_is_closed(server.port)
+    finally:
+        sock.close()
