@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
 
 def _table(rows: list[tuple[str, str]], head: tuple[str, str]) -> list[str]:
     out = [f"| {head[0]} | {head[1]} |", "|---|---:|"]
@@ -30,7 +32,8 @@ def markdown(result: Mapping[str, Any]) -> str:
                      "(see the rejection report).")
         lines.append("")
     elected = result["elected"]
-    lines.append(f"The {'top ' if result['method'] == 'approval' else ''}{len(elected)} "
+    count = _WORDS.get(len(elected), str(len(elected)))
+    lines.append(f"The {'top ' if result['method'] == 'approval' else ''}{count} "
                  f"{'vote-getters' if result['method'] == 'approval' else 'winners'} are:")
     lines.append("")
     lines.extend(f"* {n}" for n in elected)
