@@ -69,19 +69,30 @@ class TieBreaker:
     agreements: Sequence[Mapping[str, Sequence[str]]] = ()
     ties: list[Tie] = field(default_factory=list)
 
-    def settle(self, stage: str, tied: Sequence[str], needed: int) -> tuple[str, ...]:
-        """Choose ``needed`` of ``tied``, record how, return them (in rank order)."""
+    def _agreement(self, tied: Sequence[str]) -> tuple[str, ...] | None:
         key = sorted(tied)
         for agreement in self.agreements:
             if sorted(agreement.get("tied", ())) == key:
                 chosen = tuple(agreement.get("chosen", ()))
-                if len(chosen) < needed or not set(chosen) <= set(tied):
+                if not chosen or not set(chosen) <= set(tied) or len(set(chosen)) != len(chosen):
                     raise GovernanceError(
-                        f"--agreements: agreement for {key} must choose {needed} of the tied"
+                        f"--agreements: agreement for {key} must choose among the tied"
                     )
-                chosen = chosen[:needed]
-                self.ties.append(Tie(stage, tuple(key), needed, chosen, "agreement"))
                 return chosen
+        return None
+
+    def settle(self, stage: str, tied: Sequence[str], needed: int) -> tuple[str, ...]:
+        """Choose ``needed`` of ``tied``, record how, return them (in rank order)."""
+        key = sorted(tied)
+        agreed = self._agreement(tied)
+        if agreed is not None:
+            if len(agreed) < needed:
+                raise GovernanceError(
+                    f"--agreements: agreement for {key} must choose {needed} of the tied"
+                )
+            chosen = agreed[:needed]
+            self.ties.append(Tie(stage, tuple(key), needed, chosen, "agreement"))
+            return chosen
         if not self.seed:
             raise GovernanceError(
                 f"--seed: a tie among {', '.join(key)} ({stage}) needs a published seed "
@@ -94,5 +105,12 @@ class TieBreaker:
         return chosen
 
     def order(self, stage: str, tied: Sequence[str]) -> tuple[str, ...]:
-        """A full order of ``tied`` (used to rank equal totals)."""
-        return self.settle(stage, tied, len(tied))
+        """A full order of ``tied``: agreed names first, the rest by further agreement or draw."""
+        agreed = self._agreement(tied)
+        if agreed is None:
+            return self.settle(stage, tied, len(tied))
+        self.ties.append(Tie(stage, tuple(sorted(tied)), len(agreed), agreed, "agreement"))
+        rest = [n for n in sorted(tied) if n not in agreed]
+        if len(rest) > 1:
+            rest = list(self.order(f"{stage}, after the agreement", rest))
+        return (*agreed, *rest)

@@ -94,3 +94,36 @@ def test_tally_with_candidates_file_and_roll(fixtures: Path) -> None:
         ("8", "not-on-roll", False), ("9", "duplicate-elector", False), ("10", "blank", True)}
     assert r["quorum"] == {"electors": 12, "cast": 8, "rule": "at-least-half", "met": True}
     assert r["cohorts"] == {"A": ["Amy", "Bob"], "B": ["Flo", "Gus", "Hal"]}
+
+
+def test_agreement_and_psf_draw_through_the_cli_and_verify(tmp_path: Path) -> None:
+    ballots = tmp_path / "b.csv"
+    ballots.write_text("A,B,C\nx,x,\nx,,x\n")
+    agreements = tmp_path / "agree.json"
+    agreements.write_text(json.dumps([{"tied": ["B", "C"], "chosen": ["C"]}]))
+    audit = tmp_path / "audit.json"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["governance", "tally", str(ballots), "--seats", "2",
+                              "--agreements", str(agreements), "--json", "--audit", str(audit)])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)
+    assert r["elected"] == ["A", "C"] and r["ties"][0]["how"] == "agreement"
+    assert runner.invoke(cli, ["governance", "verify", str(audit)]).exit_code == 0
+    res = runner.invoke(cli, ["governance", "tally", str(ballots), "--seats", "2",
+                              "--seed", "unused", "--draw", "psf", "--json"])
+    r = json.loads(res.output)
+    assert r["ties"][0]["how"] == "draw:psf" and r["elected"][0] == "A"
+
+
+def test_verify_with_moved_ballots(fixtures: Path, tmp_path: Path) -> None:
+    audit = tmp_path / "a.json"
+    runner = CliRunner()
+    runner.invoke(cli, ["governance", "tally", str(fixtures / "pep8105-ballots.csv"),
+                        "--audit", str(audit)])
+    record = json.loads(audit.read_text())
+    record["inputs"]["ballots"]["path"] = str(tmp_path / "gone.csv")
+    audit.write_text(json.dumps(record))
+    assert runner.invoke(cli, ["governance", "verify", str(audit)]).exit_code != 0
+    res = runner.invoke(cli, ["governance", "verify", str(audit), "--ballots",
+                              str(fixtures / "pep8105-ballots.csv"), "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["verified"] is True
