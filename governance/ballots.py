@@ -31,6 +31,10 @@ METADATA_COLUMNS = frozenset(
 )
 
 
+#: Refuse ballot files that expand to more ballots than any election has electors.
+MAX_BALLOTS = 10_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class RawBallot:
     """One ballot as read, before validation: marks may be anything the file held."""
@@ -176,8 +180,10 @@ def read_blt(text: str, source: str) -> BallotFile:
         ncand = int(lines[0].split()[0])
     except (ValueError, IndexError):
         raise InvalidBallots(f"{source}: first BLT line must be '<candidates> <seats>'") from None
+    if ncand < 0:
+        raise InvalidBallots(f"{source}: BLT candidate count must not be negative")
     i = 1
-    if lines[i].startswith("-"):
+    if i < len(lines) and lines[i].startswith("-"):
         i += 1  # withdrawn candidates line
     raw: list[tuple[int, list[int]]] = []
     while i < len(lines) and lines[i] != "0":
@@ -188,11 +194,17 @@ def read_blt(text: str, source: str) -> BallotFile:
             raise InvalidBallots(f"{source}: BLT ballot line {lines[i]!r} is not numbers") from None
         if not numbers or numbers[-1] != 0:
             raise InvalidBallots(f"{source}: BLT ballot line {lines[i]!r} must end with 0")
+        if numbers[0] < 1:
+            raise InvalidBallots(f"{source}: BLT ballot line {lines[i]!r} has weight below 1")
         raw.append((numbers[0], numbers[1:-1]))
         i += 1
+    if i >= len(lines):
+        raise InvalidBallots(f"{source}: BLT ballots must end with a line '0'")
     names = [line.strip().strip('"') for line in lines[i + 1 : i + 1 + ncand]]
     if len(names) != ncand:
         raise InvalidBallots(f"{source}: BLT file lists {len(names)} names, header says {ncand}")
+    if sum(weight for weight, _ in raw) > MAX_BALLOTS:
+        raise InvalidBallots(f"{source}: BLT weights add up to more than {MAX_BALLOTS} ballots")
     ballots: list[RawBallot] = []
     counter = 0
     for weight, prefs in raw:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wheelnext.governance.ballots import load_ballots
 from wheelnext.governance.errors import InvalidBallots
@@ -81,3 +83,15 @@ def test_bad_files_raise_one_line(tmp_path: Path, name: str, text: str, message:
         load_ballots(p)
     assert "\n" not in str(info.value)
     assert str(p) in str(info.value)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200), st.sampled_from(["csv", "json", "opavote", "helios"]))
+def test_any_text_reads_or_fails_with_invalid_ballots(tmp_path: Path, text: str, fmt: str) -> None:
+    p = tmp_path / "f.txt"
+    p.write_text(text, encoding="utf-8")
+    try:
+        load_ballots(p, fmt)
+    except InvalidBallots as exc:
+        assert "\n" not in str(exc)
