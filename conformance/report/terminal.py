@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wheelnext.conformance.report import Record, column, group_key, totals
@@ -23,7 +24,8 @@ def _text(r: Record) -> str:
         return "[yellow]xfail[/]"
     if r["annotation"] == "unexpected pass":
         return "[bold magenta]XPASS[/]"
-    return f"[{STYLES.get(r['status'], '')}]{r['status']}[/]"
+    style = STYLES.get(r["status"])
+    return f"[{style}]{r['status']}[/]" if style else escape(str(r["status"]))
 
 
 def render(records: Sequence[Record], console: Console) -> None:
@@ -51,5 +53,6 @@ def render(records: Sequence[Record], console: Console) -> None:
     for r in records:
         if r["status"] in ("fail", "error") and r["annotation"] != "expected failure":
             why = "; ".join(r["failures"]) or r["reason"]
-            console.print(f"[red]{r['status']}[/] {r['scenario']} [{r['installer']}]: {why}")
+            where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
+            console.print(f"[red]{r['status']}[/] {where}: {escape(why)}")
     console.print(", ".join(f"{k}: {v}" for k, v in totals(records).items()))
