@@ -70,9 +70,18 @@ def _getauxval() -> Callable[[int], int] | None:
     return lambda key: int(function(key))
 
 
-def cpu_features(cpuinfo_path: Path | None = None, *, use_auxv: bool = True) -> frozenset[str]:
-    """This CPU's features: HWCAP through ``getauxval``, else ``/proc/cpuinfo`` ``Features``."""
-    getauxval = _getauxval() if use_auxv and platform.machine() == "aarch64" else None
+def cpu_features(
+    cpuinfo_path: Path | None = None,
+    *,
+    use_auxv: bool = True,
+    getauxval: Callable[[int], int] | None = None,
+) -> frozenset[str]:
+    """This CPU's features: HWCAP through ``getauxval``, else ``/proc/cpuinfo`` ``Features``.
+
+    *getauxval* is a seam for tests; by default libc's is used on AArch64 only.
+    """
+    if getauxval is None and use_auxv and platform.machine() == "aarch64":
+        getauxval = _getauxval()
     if getauxval is not None:
         hwcap = getauxval(AT_HWCAP)
         if hwcap:

@@ -304,3 +304,28 @@ def test_every_builtin_is_a_plugin_per_the_api(namespace: str) -> None:
     for config in plugin.get_supported_configs():
         assert set(config.values) <= every[config.name]
         assert isinstance(config.multi_value, bool)
+
+
+def test_aarch64_reads_hwcap_through_getauxval_first(tmp_path: Path) -> None:
+    words = {
+        arm.AT_HWCAP: sum(1 << arm.HWCAP_BITS.index(n) for n in ("fp", "asimd", "atomics")),
+        arm.AT_HWCAP2: 1 << arm.HWCAP2_BITS.index("bti"),
+    }
+    found = arm.cpu_features(tmp_path / "absent", getauxval=lambda key: words.get(key, 0))
+    assert found == {"fp", "asimd", "atomics", "bti"}
+    fallback = arm.cpu_features(CPUINFO / "aarch64-neoverse-n1.txt", getauxval=lambda key: 0)
+    assert "dcpop" in fallback  # an empty AT_HWCAP falls back to /proc/cpuinfo
+
+
+class BrokenNvml(FakeNvml):
+    def nvmlInit_v2(self) -> int:
+        return 9  # NVML_ERROR_DRIVER_NOT_LOADED
+
+
+def test_nvidia_failing_libraries_give_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fakes: dict[str, Any] = {"libnvidia-ml.so.1": BrokenNvml(12080, [(9, 0)]), "libcuda.so.1": None}
+    assert nvidia.query_driver(fakes.get) is None
+    fakes["libcuda.so.1"] = FakeCuda(12040, [(8, 6)])
+    report = nvidia.query_driver(fakes.get)
+    assert report is not None and report.source == "CUDA driver API"
+    assert report.devices == [(8, 6)]
