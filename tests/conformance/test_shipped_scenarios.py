@@ -82,3 +82,15 @@ def test_pending_scenarios_say_why() -> None:
 def test_smoke_subset_is_small(scenarios: list[Scenario]) -> None:
     smoke = [s for s in scenarios if "smoke" in s.tags]
     assert 5 <= len(smoke) <= 15
+
+
+@pytest.mark.slow
+def test_every_scenario_materializes(scenarios: list[Scenario], tmp_path: Path) -> None:
+    """Every package table builds: a scenario the builder refuses would be a harness error."""
+    from wheelnext.conformance.materialize import materialize_all
+
+    built = materialize_all(scenarios, tmp_path)
+    assert set(built) == {s.id for s in scenarios}
+    for s in scenarios:
+        if s.request.wheel:
+            assert built[s.id].find(s.request.wheel) is not None, s.id
