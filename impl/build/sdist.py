@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 
 from wheelnext.build.archive import TAR_EPOCH
 from wheelnext.build.spec import DistSpec, FileSpec, SpecError
-from wheelnext.build.wheel import core_metadata, default_module
+from wheelnext.build.wheel import check_spec, core_metadata, default_module
 from wheelnext.filenames import escape_name, sdist_name
 from wheelnext.metadata import format_metadata
 
@@ -104,6 +104,7 @@ def pyproject(spec: DistSpec, files: list[FileSpec]) -> bytes:
 
 def sdist_members(spec: DistSpec) -> tuple[str, list[FileSpec]]:
     """The archive's file name and members (paths include the top directory)."""
+    check_spec(spec)
     base = f"{escape_name(spec.name)}-{spec.version}"
     files = list(spec.files) or [default_module(spec)]
     generated = {

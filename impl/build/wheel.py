@@ -26,6 +26,7 @@ from wheelnext.filenames import escape_name, wheel_name
 from wheelnext.links import Link, format_links, validate_links
 from wheelnext.metadata import (
     CoreMetadata,
+    check_default_extras,
     format_metadata,
     format_metadata_json,
     metadata_version_for,
@@ -211,8 +212,19 @@ def record_file(members: Sequence[FileSpec], dist_info: str) -> FileSpec:
     return FileSpec(record, out.getvalue().encode("utf-8"))
 
 
+def check_spec(spec: DistSpec) -> None:
+    """Rules :func:`~wheelnext.build.spec.spec_from_mapping` enforces, for specs made in Python."""
+    if spec.links and not spec.is_wheel2:
+        raise SpecError(f"{spec.source}: links: PEP 778 links need wheel-version 2.0 or later")
+    try:
+        check_default_extras(core_metadata(spec, wheel_version=None), source=spec.source)
+    except WheelnextError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def plan_wheel(spec: DistSpec) -> Plan:
     """Every member of the wheel *spec* describes, ``RECORD`` included."""
+    check_spec(spec)
     dist_info = dist_info_dir(spec)
     files = payload(spec)
     members = files + metadata_members(spec, files)

@@ -354,3 +354,15 @@ def check_spec(tmp_path: Path, table: dict[str, Any]) -> None:
     if not parsed.is_wheel2 and not parsed.is_variant:
         parse_wheel_filename(first.name)
         install_into(first, tmp_path / "env" / first.name)
+
+
+def test_specs_made_in_python_are_checked_too(tmp_path: Path) -> None:
+    from wheelnext.build import LinkSpec
+
+    with pytest.raises(SpecError, match="links"):
+        build_dist(DistSpec("x", "1", links=(LinkSpec("x/a", "x/__init__.py"),)), tmp_path)
+    with pytest.raises(SpecError, match="Default-Extra 'gpu'"):
+        build_dist(DistSpec("x", "1", default_extra=("gpu",)), tmp_path)
+    with pytest.raises(SpecError, match="Default-Extra 'gpu'"):
+        build_dist(DistSpec("x", "1", kind="sdist", default_extra=("gpu",)), tmp_path)
+    assert list(tmp_path.iterdir()) == []
