@@ -353,6 +353,7 @@ def _build_wheel(directory: Path, name: str, version: str, module: str, source: 
 
 
 @pytest.mark.slow
+@pytest.mark.network_installer
 def test_trusted_plugin_is_installed_in_isolation_and_queried(
     tmp_path: Path, isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
