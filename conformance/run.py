@@ -106,9 +106,9 @@ def _replace(result: Result, **changes: object) -> Result:
 def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result:
     try:
         observed = future.result()
-    except Exception as exc:
+        if isinstance(observed, str):
+            return _replace(base, status=Status.UNSUPPORTED, reason=observed)
+        status, outcome, failures = check(job.scenario, observed)
+    except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
-    if isinstance(observed, str):
-        return _replace(base, status=Status.UNSUPPORTED, reason=observed)
-    status, outcome, failures = check(job.scenario, observed)
     return _replace(base, status=status, outcome=outcome, failures=failures, observation=observed)

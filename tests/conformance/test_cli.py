@@ -146,3 +146,18 @@ def test_usage_errors_are_one_line_and_exit_2(
         assert info.value.code == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "\n" not in err, err
+
+
+def test_a_harness_error_exits_3(
+    write_scenario: Callable[..., Path], private_host: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wheelnext.conformance.run as run_module
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("checker bug")
+
+    monkeypatch.setattr(run_module, "check", broken)
+    folder = write_scenario().parent
+    code, output = invoke("run", "--installer", "uv", "--scenarios", str(folder))
+    assert code == 3
+    assert "checker bug" in output

@@ -184,3 +184,49 @@ def test_a_harness_bug_is_an_error_result(tmp_path: Path, private_host: Path) ->
     (result,) = run_suite(baseline()[:1], [Exploding()], VenvRunner(), cache=tmp_path)
     assert result.status is Status.ERROR
     assert "adapter bug" in result.reason
+
+
+def test_ctrl_c_stops_cleanly(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    import signal
+    import subprocess
+
+    pids = tmp_path / "pids"
+    adapter = adapter_file(
+        tmp_path,
+        f"""
+        import os, time
+        open({str(pids)!r}, "w").write(str(os.getpid()))
+        time.sleep(600)
+        """,
+    )
+    folder = write_scenario().parent
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "wheelnext", "conformance", "run", "-q",
+         "--installer", str(adapter), "--scenarios", str(folder)],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    for _ in range(600):
+        if pids.exists() and pids.read_text():
+            break
+        time.sleep(0.05)
+    else:
+        cli.kill()
+        pytest.fail("the installer never started")
+    cli.send_signal(signal.SIGINT)
+    _, err = cli.communicate(timeout=60)
+    assert cli.returncode == 130, err
+    hung = int(pids.read_text())
+    for _ in range(50):
+        try:
+            os.kill(hung, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the installer survived Ctrl-C")
+    leftovers = list((private_host / "tmp").glob("wheelnext-conformance-*"))
+    assert not leftovers
