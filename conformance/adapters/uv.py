@@ -62,13 +62,19 @@ def _find_uv() -> Path:
 
 
 def accepts_variants(uv: Path) -> bool:
-    """Whether this uv knows the ``wheel-variants`` preview feature."""
+    """Whether this uv knows the ``wheel-variants`` preview feature.
+
+    ``--help`` accepts anything, so run a harmless command and look for uv's
+    "Unknown preview feature" warning (or an error from a uv without the option).
+    """
     done = subprocess.run(
-        [str(uv), "pip", "install", "--preview-features", "wheel-variants", "--help"],
+        [str(uv), "--preview-features", "wheel-variants", "pip", "list"],
         capture_output=True,
+        text=True,
         check=False,
     )
-    return done.returncode == 0
+    output = done.stdout + done.stderr
+    return "--preview-features" not in output and "Unknown preview feature" not in output
 
 
 @dataclass(frozen=True)
