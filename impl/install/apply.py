@@ -1,0 +1,208 @@
+"""Carry out a resolution: download, replace, install, record the origin index, compile.
+
+Each wheel goes through the Wheel 2.0 / LINKS driver (``install_wheel``); the whole run is one
+:class:`~wheelnext.install.transaction.Transaction`, so a failure leaves the environment as it
+was. The origin index of every installed distribution is written to ``wheelnext-origin.json``
+in its ``.dist-info`` (listed in ``RECORD``): PEP 766, "Cache keys": "caching and lockfiles
+should now include the index from which distributions were downloaded". ``direct_url.json``
+is not used: PEP 610 reserves it for installs from a direct URL, not from an index.
+Bytecode is compiled for all new distributions at once by the target interpreter.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import NormalizedName
+
+from wheelnext.install.bytecode import compile_staged
+from wheelnext.install.finder import Finder, IndexFile
+from wheelnext.install.symlinks import LinkMode
+from wheelnext.install.target import TargetPython
+from wheelnext.install.transaction import Transaction, record_paths
+from wheelnext.install.wheelfile import install_wheel
+
+ORIGIN_FILE = "wheelnext-origin.json"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One distribution to install: where its wheel comes from and what it replaces."""
+
+    name: NormalizedName
+    version: str
+    filename: str
+    file: IndexFile | None
+    path: Path | None
+    requested: bool
+    variant_label: str | None = None
+    replaces: Path | None = None
+    replaces_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """What one distribution's install did."""
+
+    name: str
+    version: str
+    filename: str
+    index: str | None
+    replaced: str | None
+    variant_label: str | None
+
+
+def _digest(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip(
+        "=")
+
+
+def append_record(dist_info: Path, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Add rows to an installed ``RECORD`` (files a tool adds after the wheel's own)."""
+    with open(dist_info / "RECORD", "a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        for row in rows:
+            writer.writerow(row)
+
+
+def write_origin(dist_info: Path, planned: Planned) -> None:
+    """``wheelnext-origin.json``: the index (name and URL) and file the distribution came from."""
+    origin: dict[str, Any] = {"filename": planned.filename}
+    if planned.file is not None:
+        origin.update(index=planned.file.index, index_url=planned.file.index_url,
+                      url=planned.file.url)
+        if planned.file.sha256:
+            origin["sha256"] = planned.file.sha256
+    elif planned.path is not None:
+        origin.update(index=None, path=str(planned.path))
+    data = (json.dumps(origin, indent=2, sort_keys=True) + "\n").encode()
+    (dist_info / ORIGIN_FILE).write_bytes(data)
+    append_record(dist_info, [(f"{dist_info.name}/{ORIGIN_FILE}", _digest(data), str(len(data)))])
+
+
+def read_origin(dist_info: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((dist_info / ORIGIN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def download_all(
+    finder: Finder,
+    plans: Sequence[Planned],
+    on_progress: Callable[[str, int, int | None], None] | None = None,
+    workers: int = 8,
+) -> dict[str, Path]:
+    """Download every planned index file in parallel; filename -> local path."""
+    def one(plan: Planned) -> tuple[str, Path]:
+        if plan.path is not None:
+            return plan.filename, plan.path
+        assert plan.file is not None
+        hook: Callable[[int, int | None], None] | None = None
+        if on_progress is not None:
+            progress = on_progress
+
+            def report(done: int, total: int | None) -> None:
+                progress(plan.filename, done, total)
+
+            hook = report
+
+        return plan.filename, finder.download(plan.file, hook)
+
+    with ThreadPoolExecutor(max(1, min(workers, len(plans)))) as pool:
+        return dict(pool.map(one, plans))
+
+
+def _compile_all(target: TargetPython, dist_infos: Sequence[Path]) -> int:
+    pairs: list[tuple[Path, Path]] = []
+    owners: dict[Path, Path] = {}
+    allowed = [Path(os.path.abspath(p)) for p in target.scheme.paths.values()]
+    for dist_info in dist_infos:
+        for path in record_paths(dist_info, allowed):
+            if path.suffix == ".py" and not path.is_symlink() and path.is_file():
+                pairs.append((path, path))
+                owners[path] = dist_info
+    if not pairs:
+        return 0
+    written = compile_staged(target.executable, pairs)
+    rows: dict[Path, list[tuple[str, str, str]]] = {}
+    for pyc in written:
+        source = pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")
+        owner = owners.get(source)
+        if owner is None:
+            continue
+        relative = os.path.relpath(pyc, owner.parent)
+        rows.setdefault(owner, []).append((Path(relative).as_posix(), "", ""))
+    for dist_info, entries in rows.items():
+        append_record(dist_info, entries)
+    return len(written)
+
+
+def install_planned(
+    plans: Sequence[Planned],
+    files: dict[str, Path],
+    target: TargetPython,
+    *,
+    compile_bytecode: bool = True,
+    links: LinkMode = LinkMode.SYMLINK,
+    on_installed: Callable[[Planned], None] | None = None,
+) -> list[Done]:
+    """Install *plans* (their wheels already in *files*) as one transaction."""
+    transaction = Transaction(target.scheme)
+    done: list[Done] = []
+    try:
+        for plan in plans:
+            if plan.replaces is not None:
+                transaction.stash(plan.replaces)
+            result = install_wheel(files[plan.filename], target.scheme, links=links,
+                                   compile_bytecode=False, requested=plan.requested)
+            transaction.installed.append(result.dist_info)
+            write_origin(result.dist_info, plan)
+            done.append(Done(plan.name, plan.version, plan.filename,
+                             plan.file.index if plan.file else None, plan.replaces_version,
+                             plan.variant_label))
+            if on_installed is not None:
+                on_installed(plan)
+        if compile_bytecode:
+            _compile_all(target, transaction.installed)
+    except BaseException:
+        transaction.rollback()
+        raise
+    transaction.commit()
+    return done
+
+
+def uninstall_dists(target: TargetPython, dist_infos: Sequence[Path]) -> None:
+    """Remove distributions (all of them, or none on failure)."""
+    transaction = Transaction(target.scheme)
+    try:
+        for dist_info in dist_infos:
+            transaction.stash(dist_info)
+    except BaseException:
+        transaction.rollback()
+        raise
+    transaction.commit()
+
+
+__all__ = [
+    "ORIGIN_FILE",
+    "Done",
+    "Planned",
+    "append_record",
+    "download_all",
+    "install_planned",
+    "read_origin",
+    "uninstall_dists",
+    "write_origin",
+]
+

@@ -1,0 +1,320 @@
+"""Finding distributions on simple-API indexes: pages, metadata and files, cached per index.
+
+* Pages: PEP 691 JSON is asked for first ("application/vnd.pypi.simple.v1+json"), PEP 503 HTML
+  accepted as the fallback through content negotiation (PEP 691, "Version + Format
+  Selection"); one ``httpx.Client`` keeps connections open across requests.
+* Metadata: PEP 658 / PEP 714: "the metadata file MUST be served at the URL of the
+  distribution with ``.metadata`` appended" when a file advertises ``core-metadata``; otherwise
+  the wheel is downloaded and its ``METADATA`` read.
+* Cache: PEP 766, "Cache keys": "caching and lockfiles should now include the index from which
+  distributions were downloaded", so every cached file lives under a folder named after the
+  hash of its index URL, and is re-checked against the page's ``sha256`` on use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+import httpx
+from packaging.utils import canonicalize_name
+
+from wheelnext.errors import UnsafeArtifact, WheelnextError
+from wheelnext.index_priority import LOG, Index, IndexUnavailable
+
+#: PEP 691: JSON preferred, HTML as fallback (the ``q`` values order them).
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+class DownloadError(WheelnextError):
+    """A file could not be downloaded, or its bytes do not match the index's hash."""
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One file of a project page, with the index it was listed on."""
+
+    filename: str
+    url: str
+    index: str
+    index_url: str
+    hashes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    requires_python: str | None = None
+    #: None: not yanked; "" yanked without reason (PEP 592).
+    yanked: str | None = None
+    #: PEP 714 ``core-metadata``: hashes of the metadata file, or None when not offered.
+    core_metadata: dict[str, str] | None = field(default=None, hash=False, compare=False)
+    size: int | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.hashes.get("sha256")
+
+
+class _Anchors(HTMLParser):
+    """PEP 503: each ``<a>`` of a project page with its attributes (written by hand: tiny)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[tuple[dict[str, str | None], str]] = []
+        self._current: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._current, self._text = dict(attrs), []
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.anchors.append((self._current, "".join(self._text).strip()))
+            self._current = None
+
+
+def _hash_dict(text: str | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    if text in ("", "true"):
+        return {}
+    algorithm, sep, value = text.partition("=")
+    return {algorithm: value} if sep else {}
+
+
+def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
+    """Files of a PEP 503 project page (hash in the fragment, PEP 592 / 658 / 714 attributes)."""
+    parser = _Anchors()
+    parser.feed(body)
+    files = []
+    for attrs, text in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, fragment = urldefrag(urljoin(page_url, href))
+        filename = url.rsplit("/", 1)[-1] or text
+        hashes = _hash_dict(fragment) or {}
+        metadata = _hash_dict(attrs["data-core-metadata"]) if "data-core-metadata" in attrs else (
+            _hash_dict(attrs["data-dist-info-metadata"])
+            if "data-dist-info-metadata" in attrs else None
+        )
+        yanked = (attrs.get("data-yanked") or "") if "data-yanked" in attrs else None
+        files.append(IndexFile(filename, url, index.name, index.url, hashes,
+                               attrs.get("data-requires-python"), yanked, metadata))
+    return files
+
+
+def parse_json_page(data: dict[str, Any], page_url: str, index: Index) -> list[IndexFile]:
+    """Files of a PEP 691 project page."""
+    files = []
+    for entry in data.get("files", []):
+        metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
+        yanked = entry.get("yanked", False)
+        files.append(IndexFile(
+            filename=entry["filename"],
+            url=urljoin(page_url, entry["url"]),
+            index=index.name,
+            index_url=index.url,
+            hashes=dict(entry.get("hashes", {})),
+            requires_python=entry.get("requires-python"),
+            yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+            core_metadata=(dict(metadata) if isinstance(metadata, dict)
+                           else ({} if metadata else None)),
+            size=entry.get("size"),
+        ))
+    return files
+
+
+def index_key(url: str) -> str:
+    """The cache folder of an index: PEP 766 keys caches by index."""
+    return hashlib.sha256(url.encode()).hexdigest()[:20]
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Finder:
+    """Reads pages, metadata and files of several indexes through one HTTP client."""
+
+    def __init__(self, cache_dir: Path | None = None, *, timeout: float = 30.0,
+                 client: httpx.Client | None = None) -> None:
+        self.cache_dir = cache_dir
+        self.client = client or httpx.Client(
+            timeout=timeout, follow_redirects=True,
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+        )
+        self._pages: dict[tuple[str, str], list[IndexFile] | None] = {}
+        self._json: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        #: every (index, project) page asked for, in order (debug output, tests).
+        self.asked: list[tuple[str, str]] = []
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _get(self, url: str, index: str, accept: str = "*/*") -> httpx.Response:
+        try:
+            response = self.client.get(url, headers={"Accept": accept})
+        except httpx.HTTPError as exc:
+            raise IndexUnavailable(index, f"index {index}: cannot reach {url} ({exc})") from None
+        return response
+
+    def project_files(self, index: Index, project: str) -> list[IndexFile] | None:
+        """The files of *project* on *index*, or None when the index does not have it (404)."""
+        name = canonicalize_name(project)
+        key = (index.url, name)
+        with self._lock:
+            if key in self._pages:
+                return self._pages[key]
+        url = index.url.rstrip("/") + "/" + name + "/"
+        LOG.debug("%s: GET %s (index %s)", name, url, index.name)
+        self.asked.append((index.name, name))
+        response = self._get(url, index.name, ACCEPT)
+        if response.status_code in (404, 410):
+            files: list[IndexFile] | None = None
+        elif response.status_code != 200:
+            raise IndexUnavailable(
+                index.name, f"index {index.name}: {url} answered HTTP {response.status_code}")
+        else:
+            page_url = str(response.url)
+            content_type = response.headers.get("content-type", "").split(";")[0].strip()
+            try:
+                if content_type == JSON_TYPE or content_type == "application/json":
+                    files = parse_json_page(response.json(), page_url, index)
+                else:
+                    files = parse_html_page(response.text, page_url, index)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise IndexUnavailable(
+                    index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
+        with self._lock:
+            self._pages[key] = files
+        return files
+
+    def _cache_path(self, file: IndexFile, kind: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / index_key(file.index_url) / kind / file.filename
+
+    def _fetch_bytes(self, url: str, index: str) -> bytes:
+        response = self._get(url, index)
+        if response.status_code != 200:
+            raise IndexUnavailable(index, f"index {index}: {url} answered HTTP "
+                                   f"{response.status_code}")
+        return response.content
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+
+    def metadata(self, file: IndexFile) -> bytes:
+        """Core metadata of a wheel: PEP 658 when offered, else from the downloaded wheel."""
+        cached = self._cache_path(file, "metadata")
+        if cached is not None and cached.exists():
+            return cached.read_bytes()
+        if file.core_metadata is not None:
+            data = self._fetch_bytes(file.url + ".metadata", file.index)
+            expected = file.core_metadata.get("sha256")
+            if expected and hashlib.sha256(data).hexdigest() != expected:
+                raise UnsafeArtifact(f"{file.filename}.metadata: does not match the index's "
+                                     "core-metadata hash")
+        else:
+            data = self._metadata_from_wheel(self.download(file))
+        if cached is not None:
+            self._write(cached, data)
+        return data
+
+    @staticmethod
+    def _metadata_from_wheel(path: Path) -> bytes:
+        from wheelnext.wheel2.source import WheelArchive
+
+        with WheelArchive.open(path) as archive:
+            return archive.read_dist_info("METADATA").encode("utf-8")
+
+    def download(self, file: IndexFile,
+                 progress: Callable[[int, int | None], None] | None = None) -> Path:
+        """The file on disk (cache hit or fresh download), its ``sha256`` checked."""
+        target = self._cache_path(file, "files")
+        if target is None:
+            assert self.cache_dir is None
+            self.cache_dir = Path(tempfile.mkdtemp(prefix="wheelnext-cache-"))
+            target = self._cache_path(file, "files")
+            assert target is not None
+        if target.exists() and (file.sha256 is None or _sha256_file(target) == file.sha256):
+            if progress is not None:
+                progress(target.stat().st_size, target.stat().st_size)
+            return target
+        LOG.debug("downloading %s from index %s", file.filename, file.index)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as handle, self.client.stream("GET", file.url) as response:
+                if response.status_code != 200:
+                    raise IndexUnavailable(file.index, f"index {file.index}: {file.url} "
+                                           f"answered HTTP {response.status_code}")
+                total = int(response.headers.get("content-length", 0)) or None
+                done = 0
+                for chunk in response.iter_bytes(1 << 16):
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+            if file.sha256 and digest.hexdigest() != file.sha256:
+                raise DownloadError(f"{file.filename}: downloaded bytes do not match the sha256 "
+                                    f"listed by index {file.index}")
+            os.replace(temp, target)
+        except httpx.HTTPError as exc:
+            raise IndexUnavailable(file.index, f"index {file.index}: cannot download "
+                                   f"{file.url} ({exc})") from None
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+        return target
+
+    def json_file(self, file: IndexFile) -> dict[str, Any]:
+        """A JSON file listed on a page (``*-variants.json``), read once per run."""
+        with self._lock:
+            if file.url in self._json:
+                return dict(self._json[file.url])
+        data = json.loads(self._fetch_bytes(file.url, file.index))
+        if not isinstance(data, dict):
+            raise WheelnextError(f"{file.filename}: expected a JSON object")
+        with self._lock:
+            self._json[file.url] = data
+        return dict(data)
+
+
+def read_wheel_metadata(path: Path) -> bytes:
+    """``METADATA`` of a local wheel (``.whl`` or ``.whlx``)."""
+    try:
+        return Finder._metadata_from_wheel(path)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise UnsafeArtifact(f"{path.name}: cannot read METADATA ({exc})") from None
+
+
+__all__ = ["Finder", "IndexFile", "parse_html_page", "parse_json_page", "read_wheel_metadata"]

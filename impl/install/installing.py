@@ -1,0 +1,141 @@
+"""The ``install`` command's work: plan against the environment, download, install, report.
+
+A distribution already installed at the resolved version is kept (unless ``--reinstall``);
+one at another version is replaced (stashed, then removed when everything succeeded). Downloads
+and installs show a rich progress display on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
+
+from wheelnext.index_priority import LOG
+from wheelnext.install.apply import Planned, download_all, install_planned
+from wheelnext.install.symlinks import LinkMode
+
+if TYPE_CHECKING:
+    from wheelnext.install.cli import Session
+    from wheelnext.install.resolver import Resolution
+
+
+def _plans_from_resolution(session: Session, resolution: Resolution,
+                           reinstall: bool) -> tuple[list[Planned], list[dict[str, Any]]]:
+    installed = session.target.installed()
+    plans: list[Planned] = []
+    kept: list[dict[str, Any]] = []
+    for dist in resolution.dists:
+        artifact = dist.artifact
+        present = installed.get(dist.name)
+        if present is not None and present.version == dist.version and not reinstall:
+            kept.append({"name": dist.name, "version": dist.version})
+            continue
+        built = resolution.wheel_path(dist)
+        plans.append(Planned(
+            dist.name, dist.version,
+            built.name if built is not None else artifact.filename,
+            None if built is not None else artifact.file,
+            built if built is not None else artifact.path,
+            dist.requested, artifact.variant_label,
+            present.dist_info if present is not None else None,
+            present.version if present is not None else None,
+        ))
+    return plans, kept
+
+
+def _plans_from_lock(session: Session, paths: Sequence[Path],
+                     reinstall: bool) -> tuple[list[Planned], list[dict[str, Any]]]:
+    from wheelnext.install.lock import read_lock
+
+    installed = session.target.installed()
+    plans: list[Planned] = []
+    kept: list[dict[str, Any]] = []
+    for path in paths:
+        for locked in read_lock(path, session.target, session.options.supported):
+            present = installed.get(locked.name)
+            if present is not None and present.version == locked.version and not reinstall:
+                kept.append({"name": locked.name, "version": locked.version})
+                continue
+            plans.append(Planned(
+                locked.name, locked.version, locked.filename, locked.file, locked.path,
+                locked.requested, locked.variant_label,
+                present.dist_info if present is not None else None,
+                present.version if present is not None else None,
+            ))
+    return plans, kept
+
+
+def run_install(
+    session: Session,
+    requirements: Sequence[str],
+    lock_files: Sequence[Path],
+    resolve: Callable[[Session, Sequence[str]], Resolution],
+    *,
+    compile_bytecode: bool = True,
+    links: LinkMode = LinkMode.SYMLINK,
+    reinstall: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Resolve (or read the lock), install, and return the ``--json`` summary."""
+    if lock_files:
+        plans, kept = _plans_from_lock(session, lock_files, reinstall)
+    else:
+        resolution = resolve(session, requirements)
+        plans, kept = _plans_from_resolution(session, resolution, reinstall)
+    summary: dict[str, Any] = {
+        "python": session.target.executable,
+        "strategy": str(session.plan.strategy) if session.plan.indexes else None,
+        "installed": [],
+        "unchanged": kept,
+        "dry_run": dry_run,
+    }
+    for plan in plans:
+        LOG.debug("plan: %s %s from %s", plan.name, plan.version,
+                  plan.file.index if plan.file else plan.path)
+    if dry_run or not plans:
+        summary["installed"] = [_describe(plan) for plan in plans]
+        if not plans and not session.quiet:
+            LOG.info("nothing to install")
+        return summary
+    console = session.console
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  console=console, transient=True,
+                  disable=not console.is_terminal or session.quiet) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def on_progress(filename: str, done: int, total: int | None) -> None:
+            if filename not in tasks:
+                tasks[filename] = progress.add_task(f"download {filename}", total=total)
+            progress.update(tasks[filename], completed=done, total=total)
+
+        files = download_all(session.finder, plans, on_progress)
+        install_task = progress.add_task("installing", total=len(plans))
+        done = install_planned(
+            plans, files, session.target, compile_bytecode=compile_bytecode, links=links,
+            on_installed=lambda plan: progress.advance(install_task),
+        )
+    for item in done:
+        replaced = f" (replacing {item.replaced})" if item.replaced else ""
+        where = f" from index {item.index}" if item.index else ""
+        label = f" [variant {item.variant_label}]" if item.variant_label else ""
+        if not session.quiet:
+            LOG.info(f"installed {item.name} {item.version}{label}{where}{replaced}")
+    summary["installed"] = [_describe(plan) for plan in plans]
+    return summary
+
+
+def _describe(plan: Planned) -> dict[str, Any]:
+    return {
+        "name": plan.name,
+        "version": plan.version,
+        "file": plan.filename,
+        "index": plan.file.index if plan.file else None,
+        "variant": plan.variant_label,
+        "replaced": plan.replaces_version,
+    }
+
+
+__all__ = ["run_install"]

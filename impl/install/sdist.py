@@ -1,0 +1,76 @@
+"""Building a wheel from a source distribution through its PEP 517 backend.
+
+The ``build`` package runs the backend in an isolated environment ("build isolation"), whose
+build requirements are installed by pip from the same indexes as the install, in priority
+order (pip has no index priority; build requirements are not subject to ``--index-for``).
+Refused when the user asked for ``--only-binary``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from wheelnext.errors import WheelnextError
+from wheelnext.isolation import scrubbed_environ
+
+
+class BuildFailed(WheelnextError):
+    """A source distribution could not be built into a wheel."""
+
+
+def _unpack(sdist: Path, into: Path) -> Path:
+    if sdist.name.endswith(".zip"):
+        with zipfile.ZipFile(sdist) as archive:
+            archive.extractall(into)
+    else:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(into, filter="data")
+    entries = [entry for entry in into.iterdir() if entry.is_dir()]
+    if len(entries) != 1:
+        raise BuildFailed(f"{sdist.name}: expected one top-level folder, found {len(entries)}")
+    return entries[0]
+
+
+def build_wheel(sdist: Path, outdir: Path, index_urls: Sequence[str]) -> Path:
+    """Build *sdist* into a wheel in *outdir* with ``python -m build --wheel`` (isolated)."""
+    try:
+        import build  # noqa: F401
+    except ImportError:
+        raise BuildFailed(f"{sdist.name}: building source distributions needs the 'build' "
+                          "package; install it or pass --only-binary :all:") from None
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wheelnext-build-") as temp:
+        source = _unpack(sdist, Path(temp) / "src")
+        home = Path(temp) / "home"
+        home.mkdir()
+        extra = {}
+        if index_urls:
+            extra["PIP_INDEX_URL"] = index_urls[0]
+            if len(index_urls) > 1:
+                extra["PIP_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
+        env = scrubbed_environ(home, extra=extra)
+        done = subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--outdir", os.fspath(Path(temp) / "out"),
+             os.fspath(source)],
+            capture_output=True, text=True, env=env, check=False,
+        )
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise BuildFailed(f"{sdist.name}: the build backend failed: {tail[0]}")
+        wheels = sorted((Path(temp) / "out").glob("*.whl"))
+        if not wheels:
+            raise BuildFailed(f"{sdist.name}: the build backend produced no wheel")
+        target = outdir / wheels[0].name
+        shutil.move(wheels[0], target)
+    return target
+
+
+__all__ = ["BuildFailed", "build_wheel"]

@@ -1,0 +1,130 @@
+"""The TARGET interpreter of an install: its marker environment, tags and installed distributions.
+
+``--python PATH`` may name an interpreter other than ours, so tags and markers are asked of it
+(one child process) instead of taken from ``packaging``'s view of the running interpreter.
+Platform tags come from ``packaging.tags`` on this machine (the target runs here too); the
+interpreter and ABI parts from the target. Installed distributions are read with
+``importlib.metadata`` over the target's ``purelib`` / ``platlib``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging import tags
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from wheelnext.install.scheme import InstallScheme, InvalidTarget, scheme_for_python
+
+#: Mirrors packaging.markers.default_environment, computed inside the target (which may not
+#: have packaging installed).
+_PROBE = r"""
+import json, os, platform, sys, sysconfig
+def fmt(info):
+    version = "{0.major}.{0.minor}.{0.micro}".format(info)
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    return version
+markers = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": fmt(sys.implementation.version),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+print(json.dumps({
+    "markers": markers,
+    "version": list(sys.version_info[:2]),
+    "soabi": sysconfig.get_config_var("SOABI"),
+    "abiflags": getattr(sys, "abiflags", ""),
+    "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A distribution already in the target environment."""
+
+    name: NormalizedName
+    version: str
+    dist_info: Path
+    installer: str
+
+
+@dataclass(frozen=True)
+class TargetPython:
+    """What resolution and installation need to know about the target interpreter."""
+
+    executable: str
+    markers: dict[str, str]
+    tags: tuple[tags.Tag, ...]
+    scheme: InstallScheme
+
+    @property
+    def python_version(self) -> Version:
+        return Version(self.markers["python_full_version"])
+
+    def environment(self, extra: str = "") -> dict[str, str]:
+        """Marker environment with ``extra`` set (packaging needs the key for extra markers)."""
+        return {**self.markers, "extra": extra}
+
+    def installed(self) -> dict[NormalizedName, Installed]:
+        """Distributions found in ``purelib`` and ``platlib`` (first one wins, as in sys.path)."""
+        found: dict[NormalizedName, Installed] = {}
+        paths = list(dict.fromkeys([self.scheme.paths["purelib"], self.scheme.paths["platlib"]]))
+        for dist in importlib.metadata.distributions(path=paths):
+            name = dist.metadata["Name"]
+            location = getattr(dist, "_path", None)
+            if not name or location is None:
+                continue
+            key = canonicalize_name(name)
+            if key not in found:
+                installer = (dist.read_text("INSTALLER") or "").strip()
+                found[key] = Installed(key, dist.version, Path(location), installer)
+        return found
+
+
+def _target_tags(answer: dict[str, Any]) -> tuple[tags.Tag, ...]:
+    major, minor = (int(part) for part in answer["version"])
+    implementation = answer["markers"]["implementation_name"]
+    if (major, minor) == sys.version_info[:2] and implementation == sys.implementation.name \
+            and answer["abiflags"] == getattr(sys, "abiflags", ""):
+        return tuple(tags.sys_tags())
+    platforms = list(tags.platform_tags())
+    version = (major, minor)
+    if implementation == "cpython":
+        abi = f"cp{major}{minor}{answer['abiflags'] or ''}"
+        return (*tags.cpython_tags(version, [abi], platforms),
+                *tags.compatible_tags(version, f"cp{major}{minor}", platforms))
+    return tuple(tags.compatible_tags(version, None, platforms))
+
+
+def probe(python: str | os.PathLike[str] | None = None) -> TargetPython:
+    """Ask *python* (default: ours) for its markers, tags and scheme."""
+    executable = os.fspath(python) if python is not None else sys.executable
+    try:
+        done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True, text=True,
+                              timeout=60, check=True)
+        answer = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise InvalidTarget(f"--python {executable}: cannot ask it about itself ({exc})") from None
+    scheme = scheme_for_python(executable)
+    return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme)
+
+
+__all__ = ["Installed", "TargetPython", "probe"]
