@@ -1,19 +1,28 @@
 """Audit logs: inputs' hashes, options, every rule and tie, and the result; ``verify``
-re-reads the inputs, checks their hashes, recomputes and compares."""
+re-reads the inputs, checks their hashes, recomputes and compares.
+
+Three kinds share one format: ``tally`` (an election; its inputs are files), and
+``no-confidence`` and ``motion`` (their inputs are the counted votes, recorded verbatim
+with the SHA-256 of their canonical JSON so a published hash can be checked against them).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from wheelnext.governance.errors import AuditMismatch, GovernanceError
 from wheelnext.governance.tally import Tally, TallyInputs, TallyOptions, run_tally, sha256_file
+from wheelnext.governance.votes import Motion, NoConfidence
 
 FORMAT = "wheelnext-governance-audit/1"
+KINDS = ("tally", "no-confidence", "motion")
 
 
 def audit_record(inputs: TallyInputs, options: TallyOptions, tally: Tally) -> dict[str, Any]:
@@ -24,11 +33,58 @@ def audit_record(inputs: TallyInputs, options: TallyOptions, tally: Tally) -> di
             files[role] = {"path": str(path), "sha256": sha256_file(path)}
     return {
         "format": FORMAT,
+        "kind": "tally",
         "inputs": files,
         "options": asdict(options),
         "rules": tally.result["rules"],
         "ties": tally.result["ties"],
         "result": tally.result,
+    }
+
+
+def canonical_sha256(data: Mapping[str, Any]) -> str:
+    """SHA-256 of ``data`` as sorted, compact, UTF-8 JSON: the hash of a vote's inputs."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def no_confidence_arguments(vote: NoConfidence) -> dict[str, Any]:
+    return asdict(vote)
+
+
+def motion_arguments(vote: Motion) -> dict[str, Any]:
+    return {"votes": dict(vote.votes), "replaces": vote.replaces}
+
+
+def _decide(kind: str, arguments: Mapping[str, Any], source: str) -> dict[str, Any]:
+    try:
+        if kind == "no-confidence":
+            counts = [arguments.get(k, 0) for k in ("electors", "against", "support")]
+            if not all(type(c) is int for c in counts):
+                raise TypeError("electors, against and support must be integers")
+            decided = NoConfidence(**arguments).decide()
+        else:
+            votes = arguments["votes"]
+            if not isinstance(votes, dict):
+                raise TypeError("votes")
+            decided = Motion(votes, arguments.get("replaces")).decide()
+    except (TypeError, KeyError) as exc:
+        raise GovernanceError(f"{source}: malformed {kind} arguments ({exc})") from None
+    result: dict[str, Any] = json.loads(json.dumps(decided))
+    return result
+
+
+def vote_audit_record(kind: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit log of a ``no-confidence`` or ``motion`` decision."""
+    if kind not in ("no-confidence", "motion"):
+        raise GovernanceError(f"audit: unknown vote kind {kind!r}")
+    result = _decide(kind, arguments, "audit")
+    return {
+        "format": FORMAT,
+        "kind": kind,
+        "inputs": {"arguments": dict(arguments), "sha256": canonical_sha256(arguments)},
+        "rules": result["rules"],
+        "result": result,
     }
 
 
@@ -52,14 +108,69 @@ def _resolve(recorded: str, audit_path: Path) -> Path:
     return audit_path.parent / p
 
 
-def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[str, Any]:
-    """Recompute the audited tally; raise :class:`AuditMismatch` on any difference."""
+@dataclass(frozen=True)
+class Verified:
+    """A confirmed audit: its kind and the recomputed result."""
+
+    kind: str
+    result: dict[str, Any]
+
+
+def _compare(audit_path: Path, again: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+    recorded = record.get("result")
+    if not isinstance(recorded, dict):
+        raise AuditMismatch(f"{audit_path}: the audit log records no result")
+    for key in sorted(set(again) | set(recorded)):
+        if again.get(key) != recorded.get(key):
+            raise AuditMismatch(f"{audit_path}: recomputed {key!r} differs from the audit log")
+    if record.get("rules") != again.get("rules"):
+        raise AuditMismatch(f"{audit_path}: recomputed 'rules' differs from the audit log")
+
+
+def _verify_vote(audit_path: Path, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict) or not isinstance(inputs.get("arguments"), dict):
+        raise GovernanceError(f"{audit_path}: a {kind} audit log needs inputs.arguments")
+    arguments = inputs["arguments"]
+    digest = canonical_sha256(arguments)
+    if digest != inputs.get("sha256"):
+        raise AuditMismatch(
+            f"{audit_path}: arguments have sha256 {digest[:12]}..., "
+            f"the audit recorded {str(inputs.get('sha256'))[:12]}..."
+        )
+    again = _decide(kind, arguments, str(audit_path))
+    _compare(audit_path, again, record)
+    return again
+
+
+def verify_audit(audit_path: Path, overrides: dict[str, Path] | None = None) -> Verified:
+    """Recompute any audit log (its ``kind`` says which); raise :class:`AuditMismatch`."""
     try:
         record = json.loads(audit_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise GovernanceError(f"{audit_path}: invalid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise GovernanceError(f"{audit_path}: not UTF-8 text") from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise GovernanceError(f"{audit_path}: not a {FORMAT} audit log")
+    kind = record.get("kind", "tally")  # logs written before kinds existed are tallies
+    if kind not in KINDS:
+        raise GovernanceError(f"{audit_path}: unknown audit kind {kind!r}")
+    if kind != "tally":
+        return Verified(kind, _verify_vote(audit_path, kind, record))
+    return Verified(kind, _verify_tally(audit_path, record, overrides))
+
+
+def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[str, Any]:
+    """Recompute the audited result; raise :class:`AuditMismatch` on any difference."""
+    return verify_audit(audit_path, overrides).result
+
+
+def _verify_tally(
+    audit_path: Path, record: Mapping[str, Any], overrides: dict[str, Path] | None
+) -> dict[str, Any]:
+    if not isinstance(record.get("inputs"), dict) or "ballots" not in record["inputs"]:
+        raise GovernanceError(f"{audit_path}: a tally audit log needs inputs.ballots")
     overrides = overrides or {}
     paths: dict[str, Path] = {}
     for role, entry in record["inputs"].items():
@@ -78,8 +189,5 @@ def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[s
         paths["ballots"], paths.get("candidates"), paths.get("roll"), paths.get("agreements")
     )
     again: dict[str, Any] = json.loads(json.dumps(run_tally(inputs, options).result))
-    recorded = record["result"]
-    for key in sorted(set(again) | set(recorded)):
-        if again.get(key) != recorded.get(key):
-            raise AuditMismatch(f"{audit_path}: recomputed {key!r} differs from the audit log")
+    _compare(audit_path, again, record)
     return again

@@ -8,12 +8,25 @@ from typing import Any
 
 import click
 
-from wheelnext.governance.audit import audit_record, verify, write_atomic
+from wheelnext.governance.audit import (
+    audit_record,
+    motion_arguments,
+    no_confidence_arguments,
+    verify_audit,
+    vote_audit_record,
+    write_atomic,
+)
 from wheelnext.governance.report import markdown
 from wheelnext.governance.tally import METHODS, TallyInputs, TallyOptions, run_tally
 from wheelnext.governance.votes import Motion, NoConfidence
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_AUDIT = click.option("--audit", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Write the audit log here (verify it with 'governance verify').")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -56,8 +69,7 @@ def governance() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the Markdown result report here.")
-@click.option("--audit", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the audit log here.")
+@_AUDIT
 def tally(
     ballots: Path, method: str, seats: int, candidates: Path | None, electors: int | None,
     roll: Path | None, ballot_format: str, max_score: int | None, seed: str, draw: str,
@@ -77,8 +89,7 @@ def tally(
     if report_md is not None:
         write_atomic(report_md, report + "\n")
     if audit is not None:
-        write_atomic(audit, json.dumps(audit_record(inputs, options, result), indent=2,
-                                       ensure_ascii=False) + "\n")
+        _write_json(audit, audit_record(inputs, options, result))
     _emit(result.result, as_json, report.splitlines())
 
 
@@ -94,10 +105,14 @@ def tally(
 @click.option("--quorum", type=click.Choice(["at-least-half", "more-than-half"]),
               default="at-least-half", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_AUDIT
 def no_confidence(target: str, electors: int, lack: int, support: int, basis: str, quorum: str,
-                  as_json: bool) -> None:
+                  as_json: bool, audit: Path | None) -> None:
     """Decide a vote of no confidence in a member or the whole council."""
-    data = NoConfidence(target, electors, lack, support, basis, quorum).decide()
+    vote = NoConfidence(target, electors, lack, support, basis, quorum)
+    data = vote.decide()
+    if audit is not None:
+        _write_json(audit, vote_audit_record("no-confidence", no_confidence_arguments(vote)))
     _emit(data, as_json, [
         f"No confidence in {target} ({data['kind']}): {lack} against, {support} for, "
         f"{electors} electors.",
@@ -114,7 +129,9 @@ def no_confidence(target: str, electors: int, lack: int, support: int, basis: st
 @click.option("--replaces",
               help="The out-of-touch member this motion replaces (recorded as abstaining).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
+@_AUDIT
+def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool,
+           audit: Path | None) -> None:
     """Decide a Packaging Council motion."""
     parsed: dict[str, str] = {}
     for item in votes:
@@ -124,7 +141,10 @@ def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
         if member.strip() in parsed:
             raise click.BadParameter(f"{member.strip()} voted twice", param_hint="--vote")
         parsed[member.strip()] = vote.strip().lower()
-    data = Motion(parsed, replaces).decide()
+    decision = Motion(parsed, replaces)
+    data = decision.decide()
+    if audit is not None:
+        _write_json(audit, vote_audit_record("motion", motion_arguments(decision)))
     _emit(data, as_json, [
         *[str(r) for r in data["rules"]],  # type: ignore[attr-defined]
         f"yes {data['yes']}, no {data['no']}, abstain {data['abstain']}: {data['outcome']}.",
@@ -136,8 +156,20 @@ def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool) -> None:
 @click.option("--ballots", type=_FILE, help="Use this ballot file instead of the recorded path.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def verify_command(audit: Path, ballots: Path | None, as_json: bool) -> None:
-    """Recompute the result recorded in AUDIT and confirm it (exit 2 on mismatch)."""
-    result = verify(audit, {"ballots": ballots} if ballots else None)
-    _emit({"verified": True, "elected": result["elected"]}, as_json,
-          [f"verified: {audit} recomputes to the same result; elected "
-           + ", ".join(result["elected"])])
+    """Recompute the result recorded in AUDIT (a tally, no-confidence or motion audit log)
+    and confirm it (exit 2 on mismatch)."""
+    verified = verify_audit(audit, {"ballots": ballots} if ballots else None)
+    result = verified.result
+    data: dict[str, Any] = {"verified": True, "kind": verified.kind}
+    if verified.kind == "tally":
+        data["elected"] = result["elected"]
+        summary = "elected " + ", ".join(result["elected"])
+    elif verified.kind == "no-confidence":
+        data["succeeds"] = result["succeeds"]
+        summary = f"no confidence in {result['target']} " + (
+            "succeeds" if result["succeeds"] else "fails")
+    else:
+        data["passed"] = result["passed"]
+        summary = f"motion {result['outcome']}"
+    _emit(data, as_json, [f"verified: {audit} ({verified.kind}) recomputes to the same result; "
+                          + summary])

@@ -39,12 +39,23 @@ class NoConfidence:
         two_thirds = denominator > 0 and 3 * self.against >= 2 * denominator
         succeeds = quorum_met and two_thirds
         whole = self.target == "council"
+        half = "more than" if self.quorum == "more-than-half" else "at least"
+        rules = [
+            f"quorum ('50% of Electors', {half} half): {voted} of {self.electors} voted, "
+            + ("met" if quorum_met else "not met"),
+            f"two thirds ('at least two thirds of Electors', of {self.basis}): "
+            f"3 * {self.against} >= 2 * {denominator} is {str(two_thirds).lower()}",
+        ]
         consequence = "none"
         if succeeds:
             consequence = (
                 "council dissolved; a whole-council election is triggered immediately"
                 if whole else f"{self.target} removed; the vacancy is filled as normal"
             )
+        rules.append(
+            f"{'whole council' if whole else 'single member'}: "
+            + (consequence if succeeds else "the vote fails, nothing changes")
+        )
         return {
             "target": self.target,
             "kind": "whole council" if whole else "single member",
@@ -58,6 +69,7 @@ class NoConfidence:
             "two_thirds_met": two_thirds,
             "succeeds": succeeds,
             "consequence": consequence,
+            "rules": rules,
         }
 
 
@@ -113,6 +125,15 @@ class Motion:
         outcome = "passed" if passed else "failed"
         if not quorum:
             outcome = "no quorum: the council may refer the matter to the Steering Council"
+        rules.append(
+            f"quorum ('a quorum of 3 non-abstaining members'): {voting} non-abstaining, "
+            + ("met" if quorum else "not met")
+        )
+        rules.append(
+            f"majority ('a majority of non-abstaining Council members'): 2 * {yes} > {voting} "
+            f"is {str(majority).lower()}" + (" (a tie fails)" if voting and 2 * yes == voting
+                                               else "")
+        )
         return {
             "recorded": recorded,
             "yes": yes,

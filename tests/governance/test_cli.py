@@ -127,3 +127,29 @@ def test_verify_with_moved_ballots(fixtures: Path, tmp_path: Path) -> None:
     res = runner.invoke(cli, ["governance", "verify", str(audit), "--ballots",
                               str(fixtures / "pep8105-ballots.csv"), "--json"])
     assert res.exit_code == 0 and json.loads(res.output)["verified"] is True
+
+
+def test_no_confidence_and_motion_audits_verify_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = CliRunner()
+    nc, mo = tmp_path / "nc.json", tmp_path / "motion.json"
+    res = runner.invoke(cli, ["governance", "no-confidence", "--target", "Amy", "--electors",
+                              "30", "--against", "20", "--for", "3", "--audit", str(nc)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(nc.read_text())["kind"] == "no-confidence"
+    res = runner.invoke(cli, ["governance", "verify", str(nc), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == {"verified": True, "kind": "no-confidence", "succeeds": True}
+    res = runner.invoke(cli, ["governance", "motion", "--vote", "a=yes", "--vote", "b=no",
+                              "--vote", "c=yes", "--replaces", "d", "--audit", str(mo)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["governance", "verify", str(mo)])
+    assert res.exit_code == 0 and "(motion)" in res.output and "passed" in res.output
+    record = json.loads(mo.read_text())
+    record["inputs"]["arguments"]["votes"]["b"] = "yes"
+    mo.write_text(json.dumps(record))
+    with pytest.raises(SystemExit) as info:
+        main(["governance", "verify", str(mo)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.startswith("error: ") and "sha256" in err
