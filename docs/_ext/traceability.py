@@ -122,8 +122,8 @@ def load_results(path: Path = RESULTS) -> dict[str, dict[str, str]]:
 
     Accepts a list of records or an object holding one under ``results``;
     a record names its scenario (``scenario`` or ``id``), its column
-    (``configuration``, ``column`` or ``installer``, plus ``python`` when
-    given) and its ``status``.
+    (``configuration``, ``column`` or ``installer``, plus ``python`` and
+    ``runner`` when given) and its ``status``.
     """
     if not path.is_file():
         return {}
@@ -139,8 +139,10 @@ def load_results(path: Path = RESULTS) -> dict[str, dict[str, str]]:
         column = str(
             record.get("configuration") or record.get("column") or record.get("installer") or "?"
         )
-        if record.get("python"):
-            column += f" (py{record['python']})"
+        details = [f"py{record['python']}" if record.get("python") else ""]
+        details.append(str(record["runner"]) if record.get("runner") else "")
+        if any(details):
+            column += f" ({', '.join(d for d in details if d)})"
         if isinstance(scenario, str):
             results.setdefault(scenario, {})[column] = str(record.get("status", "?"))
     return results

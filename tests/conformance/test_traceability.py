@@ -103,9 +103,7 @@ def _keyword_contexts(section: str) -> list[str]:
 
 @pytest.mark.skipif(not PEPS.is_dir(), reason=f"the PEP texts are not at {PEPS}")
 @pytest.mark.parametrize("pep", [777, 778, 825])
-def test_every_keyword_sentence_of_the_specification_is_listed(
-    data: Data, pep: int
-) -> None:
+def test_every_keyword_sentence_of_the_specification_is_listed(data: Data, pep: int) -> None:
     """Completeness: each uppercase keyword of the Specification is traced or excluded."""
     requirements, excluded = data
     quoted = " | ".join(_norm(e.sentence) for e in [*requirements, *excluded])
@@ -146,9 +144,11 @@ def test_results_file_is_read_in_either_shape(tmp_path: Path) -> None:
     records = [
         {"scenario": "a", "configuration": "pip", "status": "pass"},
         {"scenario": {"id": "a"}, "installer": "uv", "python": "3.12", "status": "fail"},
+        {"scenario": "a", "installer": "uv", "runner": "docker", "status": "pass"},
     ]
     path.write_text(json.dumps({"results": records}))
-    assert trace.load_results(path) == {"a": {"pip": "pass", "uv (py3.12)": "fail"}}
+    expected = {"pip": "pass", "uv (py3.12)": "fail", "uv (docker)": "pass"}
+    assert trace.load_results(path) == {"a": expected}
     path.write_text(json.dumps(records[:1]))
     assert trace.load_results(path) == {"a": {"pip": "pass"}}
 
