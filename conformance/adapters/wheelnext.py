@@ -1,7 +1,15 @@
-"""The adapter for wheelnext's own reference installer.
+"""The adapter for wheelnext's own reference installer (``wheelnext install``).
 
-Until ``wheelnext.install`` provides an installer entry point, every request
-is answered unsupported, so the column is present and honest.
+It expresses every request key: the scenario's indexes in priority order (``--index
+NAME=URL``, highest first: ``wheelnext install`` reads them in the order given), both PEP 766
+strategies (``--index-strategy``), per-project pinning (``--index-for PROJECT=NAME``, an
+extension), mirror groups (``--mirrors A,B``), the target system's supported variant
+properties (written to a properties file and passed as ``--variant-properties-file``, which
+replaces detection; an empty list means "no property supported"), a direct wheel path and
+``--no-deps``. The installer runs from this interpreter against the scenario's environment
+(``--python``) with a cache inside the scenario's work folder.
+
+Configurations: ``only-binary`` adds ``--only-binary``; ``no-variants`` adds ``--no-variants``.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass
 
 from wheelnext import __version__
 from wheelnext.conformance.adapters import (
+    AdapterError,
     InstallerSpec,
     InstallRequest,
     Invocation,
@@ -31,6 +40,11 @@ CAPABILITIES = frozenset(
         "no-deps",
     }
 )
+CONFIGS: dict[str | None, tuple[str, ...]] = {
+    None: (),
+    "only-binary": ("--only-binary",),
+    "no-variants": ("--no-variants",),
+}
 
 
 def _available() -> bool:
@@ -56,28 +70,38 @@ class WheelnextInstaller:
 
     @classmethod
     def create(cls, spec: InstallerSpec) -> WheelnextInstaller:
+        if spec.config not in CONFIGS:
+            raise AdapterError(
+                f"--installer {spec}: wheelnext has no configuration {spec.config!r} "
+                f"(known: {', '.join(c for c in CONFIGS if c)})"
+            )
         return cls(config=spec.config)
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
         if not _available():
-            return Unsupported("the wheelnext reference installer is not written yet")
+            return Unsupported("the wheelnext reference installer is not installed")
         missing = check_capabilities(request, CAPABILITIES, "wheelnext install")
         if missing:
             return missing
         argv = [sys.executable, "-m", "wheelnext", "install", "--python", str(request.python)]
+        argv += ["--cache-dir", str(request.work / "wheelnext-cache")]
         for entry in request.indexes:
             argv += ["--index", f"{entry.name}={entry.url}"]
         if request.index_strategy:
             argv += ["--index-strategy", request.index_strategy]
         for project, pinned in sorted(request.pin.items()):
-            argv += ["--pin", f"{project}={pinned}"]
+            argv += ["--index-for", f"{project}={pinned}"]
         for group in request.mirrors:
             argv += ["--mirrors", ",".join(group)]
-        for prop in request.variant_properties or ():
-            argv += ["--variant-property", prop]
+        files = {}
+        if request.variant_properties is not None:
+            properties = request.work / "variant-properties.txt"
+            files[properties] = "".join(f"{prop}\n" for prop in request.variant_properties)
+            argv += ["--variant-properties-file", str(properties)]
         if request.no_deps:
             argv.append("--no-deps")
+        argv += CONFIGS[self.config]
         argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))
-        return Invocation(argv=tuple(argv))
+        return Invocation(argv=tuple(argv), files=files)

@@ -301,7 +301,8 @@ def install(**kwargs: Any) -> None:
             raise IndexConfigError("-r pylock.toml: give either a lock file or requirements")
         if not lock_files and not requirements:
             raise IndexConfigError("install: no requirements given")
-        session = _session(kwargs, console, needs_index=not lock_files)
+        local_only = all(text.endswith((".whl", ".whlx")) for text in requirements)
+        session = _session(kwargs, console, needs_index=not lock_files and not local_only)
         try:
             summary = run_install(session, requirements, lock_files, _resolve,
                                   compile_bytecode=kwargs["compile_bytecode"],
