@@ -146,6 +146,8 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     runner = DockerRunner()
     runner._harness = harness
     pip = make_installer("pip", cache=tmp_path / "cache")
+    ours = {"label": images.LABEL}
+    before = {c.id for c in engine.containers.list(all=True, filters=ours)}
     results = run_suite(scenarios, [pip], runner, cache=tmp_path / "cache", jobs=2)
     by_id = {r.scenario.id: r for r in results}
     errors = {i: r.reason for i, r in by_id.items() if r.status is Status.ERROR}
@@ -156,4 +158,5 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     for result in results:
         if result.observation is not None:
             assert result.observation.written_outside == (), result.scenario.id
-    assert not engine.containers.list(all=True, filters={"label": images.LABEL})
+    left = {c.id for c in engine.containers.list(all=True, filters=ours)} - before
+    assert not left
