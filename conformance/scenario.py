@@ -79,6 +79,7 @@ class Request:
     variant_properties: tuple[str, ...] | None = None
     wheel: str | None = None
     no_deps: bool = False
+    legacy: bool = False
 
     def capabilities(self) -> frozenset[str]:
         """Request keys an adapter must be able to express."""
@@ -91,7 +92,7 @@ class Request:
             needed.add("pin")
         if self.mirrors:
             needed.add("mirrors")
-        if self.variant_properties is not None:
+        if self.variant_properties is not None and not self.legacy:
             needed.add("variant-properties")
         if self.wheel:
             needed.add("wheel")
@@ -358,6 +359,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
             "variant-properties",
             "wheel",
             "no-deps",
+            "legacy",
         ),
     )
     names = [i.name for i in indexes]
@@ -411,6 +413,11 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
     no_deps = table.get("no-deps", False)
     if not isinstance(no_deps, bool):
         raise reader.fail((*where, "no-deps"), "no-deps must be true or false")
+    legacy = table.get("legacy", False)
+    if not isinstance(legacy, bool):
+        raise reader.fail((*where, "legacy"), "legacy must be true or false")
+    if legacy and properties is None:
+        raise reader.fail((*where, "legacy"), "legacy only applies with variant-properties")
     return Request(
         requirements=requirements,
         indexes=order,
@@ -420,6 +427,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         variant_properties=properties,
         wheel=wheel,
         no_deps=no_deps,
+        legacy=legacy,
     )
 
 

@@ -12,9 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from wheelnext.errors import WheelnextError
+
+if TYPE_CHECKING:
+    from wheelnext.conformance.scenario import Request
 
 
 class AdapterError(WheelnextError):
@@ -44,9 +47,39 @@ class InstallRequest:
     variant_properties: tuple[str, ...] | None = None
     wheel: Path | None = None
     no_deps: bool = False
+    #: PEP 825 legacy behaviour may be observed: an installer without variant
+    #: support (capability ``variant-unaware``) runs the request without the properties.
+    legacy: bool = False
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
+
+    @classmethod
+    def from_scenario(
+        cls,
+        request: Request,
+        *,
+        indexes: tuple[IndexURL, ...],
+        python: Path,
+        prefix: Path,
+        work: Path,
+        wheel: Path | None,
+    ) -> InstallRequest:
+        """A scenario's abstract request, placed in one environment (for every runner)."""
+        return cls(
+            requirements=request.requirements,
+            indexes=indexes,
+            python=python,
+            prefix=prefix,
+            work=work,
+            index_strategy=request.index_strategy,
+            pin=request.pin,
+            mirrors=request.mirrors,
+            variant_properties=request.variant_properties,
+            wheel=wheel,
+            no_deps=request.no_deps,
+            legacy=request.legacy,
+        )
 
 
 @dataclass(frozen=True)
@@ -161,7 +194,9 @@ def check_capabilities(
     if request.mirrors:
         needed.add("mirrors")
     if request.variant_properties is not None:
-        needed.add("variant-properties")
+        legacy_run = request.legacy and "variant-unaware" in supported
+        if not legacy_run:
+            needed.add("variant-properties")
     if request.wheel is not None:
         needed.add("wheel")
     if request.no_deps:

@@ -29,7 +29,10 @@ from wheelnext.conformance.adapters import (
 )
 from wheelnext.conformance.adapters._tools import run_version, tool_env
 
-CAPABILITIES = frozenset({"indexes", "index-strategy:version-priority", "wheel", "no-deps"})
+#: pip has no variant support: it ignores labelled wheels (PEP 825's legacy behaviour).
+CAPABILITIES = frozenset(
+    {"indexes", "index-strategy:version-priority", "wheel", "no-deps", "variant-unaware"}
+)
 CONFIGS: dict[str | None, tuple[str, ...]] = {None: (), "only-binary": ("--only-binary", ":all:")}
 
 

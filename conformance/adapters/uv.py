@@ -34,6 +34,8 @@ from wheelnext.conformance.adapters._tools import run_version, tool_env
 
 STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
 FIXED = ("first-index", "unsafe-first-match", "unsafe-best-match")
+#: Without the wheel-variants preview uv has no variant support (PEP 825 legacy behaviour).
+UNAWARE = frozenset({"variant-unaware"})
 CAPABILITIES = frozenset(
     {
         "indexes",
@@ -108,7 +110,8 @@ class UvInstaller:
         return cls(binary=binary, version=version, config=spec.config)
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
-        missing = check_capabilities(request, CAPABILITIES, "uv pip install")
+        supported = CAPABILITIES if self.config == "variants" else CAPABILITIES | UNAWARE
+        missing = check_capabilities(request, supported, "uv pip install")
         if missing:
             return missing
         argv = [str(self.binary), "pip", "install", "--python", str(request.python)]

@@ -191,20 +191,15 @@ class VenvSession:
             if wheel is None:
                 raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
         python = env_dir / "bin" / "python"
-        install = InstallRequest(
-            requirements=request.requirements,
+        install = InstallRequest.from_scenario(
+            request,
             indexes=tuple(
                 IndexURL(name, server.index_url(f"j{job.key}-{name}")) for name in request.indexes
             ),
             python=python,
             prefix=env_dir,
             work=work,
-            index_strategy=request.index_strategy,
-            pin=request.pin,
-            mirrors=request.mirrors,
-            variant_properties=request.variant_properties,
             wheel=wheel,
-            no_deps=request.no_deps,
         )
         invocation = job.installer.invocation(install)
         if isinstance(invocation, Unsupported):

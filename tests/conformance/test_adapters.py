@@ -152,3 +152,18 @@ def test_command_adapter_file_errors(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nargv = ["x"]\ncapabilities = []\n')
     with pytest.raises(AdapterError, match="no configuration 'fast'"):
         CommandInstaller.from_file(bad, config="fast")
+
+
+def test_legacy_requests_run_on_variant_unaware_installers() -> None:
+    pip = PipInstaller(python=Path("/tool/python"), version="1")
+    properties = ("x86_64 :: level :: v3",)
+    assert isinstance(pip.invocation(request(variant_properties=properties)), Unsupported)
+    legacy = argv(pip.invocation(request(variant_properties=properties, legacy=True)))
+    assert "x86_64" not in " ".join(legacy)
+    uv_variants = UvInstaller(binary=Path("/bin/uv"), version="0.13", config="variants")
+    answer = uv_variants.invocation(request(variant_properties=properties, legacy=True))
+    assert isinstance(answer, Unsupported)
+    plain_uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
+    assert isinstance(
+        plain_uv.invocation(request(variant_properties=properties, legacy=True)), Invocation
+    )

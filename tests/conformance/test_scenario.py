@@ -164,3 +164,16 @@ def test_cli_reports_a_bad_scenario_in_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {path}:")
     assert "\n" not in err
+
+
+def test_legacy_needs_variant_properties(write_scenario: Callable[..., Path]) -> None:
+    body = '[[packages.primary]]\nname = "alpha"\nversion = "1.0"\n'
+    ok = write_scenario(
+        body + '[request]\nrequirements = ["alpha"]\nlegacy = true\n'
+        'variant-properties = ["x86_64 :: level :: v3"]\n[expect]\n',
+        id="t-legacy",
+    )
+    assert load_scenario(ok).request.legacy
+    bad = write_scenario(body + '[request]\nrequirements = ["alpha"]\nlegacy = true\n[expect]\n')
+    with pytest.raises(ScenarioError, match="legacy only applies"):
+        load_scenario(bad)
