@@ -37,6 +37,7 @@ def _execute(
     timeout: float | None,
     pythons: Sequence[str],
     quiet: bool,
+    extra_args: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
@@ -77,6 +78,7 @@ def _execute(
             timeout=timeout,
             cache=cache,
             progress=advance,
+            extra_args=extra_args,
         )
     meta = {
         "scenario_set": suite_digest(scenarios),
@@ -85,6 +87,7 @@ def _execute(
         "image_digest": runner.image_digest,
         "installer_specs": list(installers),
         "python_specs": list(pythons),
+        "installer_args": list(extra_args),
     }
     return [record(r, runner=runner.name) for r in results], meta, results
 
@@ -141,6 +144,12 @@ def scenario_options(f: Any) -> Any:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="An expected-failure list (TOML); repeatable.",
 )
+@click.option(
+    "--installer-arg",
+    "extra_args",
+    multiple=True,
+    help="An argument appended to every installer command (repeatable).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 def run(
     installers: tuple[str, ...],
@@ -155,6 +164,7 @@ def run(
     html: Path | None,
     certificate: Path | None,
     xfail: tuple[Path, ...],
+    extra_args: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run the scenarios against installers and report per requirement.
@@ -177,6 +187,7 @@ def run(
         timeout=timeout,
         pythons=pythons,
         quiet=quiet,
+        extra_args=extra_args,
     )
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]) for r in results]

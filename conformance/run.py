@@ -39,6 +39,7 @@ def run_suite(
     timeout: float | None = None,
     cache: Path | None = None,
     progress: Callable[[Result], None] | None = None,
+    extra_args: Sequence[str] = (),
 ) -> list[Result]:
     """Run every scenario with every installer on every Python; one :class:`Result` each."""
     cache = cache or default_cache()
@@ -68,7 +69,15 @@ def run_suite(
                 else:
                     key += 1
                     job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
-                    job = Job(key, scenario, installer, python, built[scenario.id], job_timeout)
+                    job = Job(
+                        key,
+                        scenario,
+                        installer,
+                        python,
+                        built[scenario.id],
+                        job_timeout,
+                        tuple(extra_args),
+                    )
                     work.append(((si, ii, pi), job))
                     results[si, ii, pi] = base
     for position in sorted(results):

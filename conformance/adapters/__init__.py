@@ -50,6 +50,8 @@ class InstallRequest:
     #: PEP 825 legacy behaviour may be observed: an installer without variant
     #: support (capability ``variant-unaware``) runs the request without the properties.
     legacy: bool = False
+    #: Arguments the user adds to every installer command (``--installer-arg``), last.
+    extra_args: tuple[str, ...] = ()
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
@@ -64,6 +66,7 @@ class InstallRequest:
         prefix: Path,
         work: Path,
         wheel: Path | None,
+        extra_args: tuple[str, ...] = (),
     ) -> InstallRequest:
         """A scenario's abstract request, placed in one environment (for every runner)."""
         return cls(
@@ -79,6 +82,7 @@ class InstallRequest:
             wheel=wheel,
             no_deps=request.no_deps,
             legacy=request.legacy,
+            extra_args=extra_args,
         )
 
 

@@ -177,7 +177,7 @@ class CommandInstaller:
                     self.pin, {"{project}": project, "{url}": request.url(index), "{name}": index}
                 )
             ],
-            "{config}": fill(self.config_args),
+            "{config}": [*fill(self.config_args), *request.extra_args],
         }
         argv: list[str] = []
         for item in self.argv:

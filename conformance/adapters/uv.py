@@ -137,6 +137,7 @@ class UvInstaller:
             argv += ["--index-strategy", strategy]
         if request.no_deps:
             argv.append("--no-deps")
+        argv += list(request.extra_args)
         argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))

@@ -101,6 +101,7 @@ class WheelnextInstaller:
         if request.no_deps:
             argv.append("--no-deps")
         argv += CONFIGS[self.config]
+        argv += list(request.extra_args)
         argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))

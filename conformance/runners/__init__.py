@@ -38,6 +38,8 @@ class Job:
     python: str | None
     roots: Materialized
     timeout: float = DEFAULT_TIMEOUT
+    #: ``--installer-arg`` values, appended to the installer's command.
+    extra_args: tuple[str, ...] = ()
 
     @property
     def index_errors(self) -> Mapping[str, int]:

@@ -200,6 +200,7 @@ class VenvSession:
             prefix=env_dir,
             work=work,
             wheel=wheel,
+            extra_args=job.extra_args,
         )
         invocation = job.installer.invocation(install)
         if isinstance(invocation, Unsupported):

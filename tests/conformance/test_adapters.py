@@ -167,3 +167,11 @@ def test_legacy_requests_run_on_variant_unaware_installers() -> None:
     assert isinstance(
         plain_uv.invocation(request(variant_properties=properties, legacy=True)), Invocation
     )
+
+
+def test_extra_args_come_before_the_requirements() -> None:
+    pip = PipInstaller(python=Path("/tool/python"), version="1")
+    args = argv(pip.invocation(request(extra_args=("--pre",))))
+    assert args[-2:] == ["--pre", "alpha"]
+    uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
+    assert argv(uv.invocation(request(extra_args=("--no-cache",))))[-2:] == ["--no-cache", "alpha"]
