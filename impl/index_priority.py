@@ -150,7 +150,7 @@ class IndexPlan:
 def parse_index_option(text: str) -> Index:
     """``NAME=URL`` (``--index``); a bare URL gets the name ``index<N>`` from the caller."""
     name, sep, url = text.partition("=")
-    if not sep or not name.strip() or not url.strip() or "://" in name:
+    if not sep or not name.strip() or "://" not in url or "://" in name:
         raise IndexConfigError(f"--index {text!r}: expected NAME=URL")
     return Index(name.strip(), url.strip())
 

@@ -167,7 +167,7 @@ def _plan(kwargs: dict[str, Any]) -> IndexPlan:
     config = load_config(kwargs["config_file"]) if kwargs["config_file"] else None
     indexes: list[Index] = list(config.indexes) if config else []
     for position, text in enumerate(kwargs["indexes"]):
-        if "=" not in text.split("://", 1)[0]:
+        if text.startswith(("http://", "https://", "file://")):
             indexes.append(Index(f"index{position + 1}", text))
         else:
             indexes.append(parse_index_option(text))
