@@ -592,3 +592,16 @@ def test_stops_with_an_idle_keep_alive_connection_open(root: Path) -> None:
         assert _port_is_closed(server.port)
     finally:
         sock.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=30), st.sampled_from(["/simple/", "/files/", "/x/simple/"]))
+def test_arbitrary_paths_never_break_the_server(tail: str, prefix: str) -> None:
+    import tempfile
+    from urllib.parse import quote
+
+    with tempfile.TemporaryDirectory() as tmp:
+        make_wheel(Path(tmp), "foo", "1.0")
+        app = create_app({"": Path(tmp), "x": Path(tmp)})
+        response = get(app, prefix + quote(tail, safe=""), follow_redirects=False)
+        assert response.status_code in (200, 301, 404), (tail, response.status_code)
