@@ -48,7 +48,8 @@ def governance() -> None:
               help="approval: top N by count (PSF Board); bloc-star: Multi-winner Bloc STAR.")
 @click.option("--seats", type=click.IntRange(1, 5), default=5, show_default=True)
 @click.option("--candidates", type=_FILE,
-              help="Candidates (JSON with entities, psf_staff, steering_council, sitting) "
+              help="Candidates (JSON with entities, psf_staff, steering_council, sitting, "
+              "outgoing) "
               "or one name per line.")
 @click.option("--electors", type=click.IntRange(0), help="Number of eligible Electors (quorum).")
 @click.option("--roll", type=_FILE, help="Elector roll, one id per line (ballots must match).")
@@ -65,6 +66,14 @@ def governance() -> None:
 @click.option("--star-disqualified", type=click.Choice(["skip", "recount"]), default="skip",
               show_default=True,
               help="Bloc STAR: skip a disqualified winner, or re-run every round without them.")
+@click.option("--sitting-count", type=click.Choice(["continuing", "all"]), default="continuing",
+              show_default=True,
+              help="Partial elections: count the members who continue ('sitting' list), or "
+              "the whole council as it sits before the election ('sitting' + 'outgoing').")
+@click.option("--ties-before-exclusions/--ties-after-exclusions", "ties_before",
+              default=False, show_default=True,
+              help="Break equal-vote ties with PSF staff and Steering Council members still "
+              "in them (Bloc STAR: they stay in the rounds), or only among the eligible.")
 @click.option("--title", default="Packaging Council election", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
@@ -73,15 +82,16 @@ def governance() -> None:
 def tally(
     ballots: Path, method: str, seats: int, candidates: Path | None, electors: int | None,
     roll: Path | None, ballot_format: str, max_score: int | None, seed: str, draw: str,
-    agreements: Path | None, quorum: str, cohort_by: str, star_disqualified: str, title: str,
-    as_json: bool,
+    agreements: Path | None, quorum: str, cohort_by: str, star_disqualified: str,
+    sitting_count: str, ties_before: bool, title: str, as_json: bool,
     report_md: Path | None, audit: Path | None,
 ) -> None:
     """Count BALLOTS and apply the PEP 772 council rules."""
     options = TallyOptions(
         method=method, seats=seats, electors=electors, seed=seed, draw=draw, quorum=quorum,
         cohort_by=cohort_by, star_disqualified=star_disqualified, max_score=max_score,
-        ballot_format=ballot_format, title=title,
+        ballot_format=ballot_format, title=title, sitting_count=sitting_count,
+        tie_order="before-exclusions" if ties_before else "after-exclusions",
     )
     inputs = TallyInputs(ballots, candidates, roll, agreements)
     result = run_tally(inputs, options)

@@ -18,6 +18,13 @@ from wheelnext.governance.ties import TieBreaker
 COUNCIL_SEATS = 5  # "The Packaging Council will be composed of five individuals."
 ENTITY_LIMIT = 2  # "No more than two Packaging Council members may be employed by ..."
 COHORT_A = 2  # "the two candidates receiving the highest number of votes shall be ... Cohort A"
+#: Which sitting members count toward the entity limit in a partial election
+#: (``docs/spec-notes/pep772-entity-limit.rst``): the members who continue after it, or the
+#: whole council as it sits before it (continuing plus outgoing members).
+SITTING_COUNTS = ("continuing", "all")
+#: Whether equal-vote ties are broken before or after ineligible candidates are excluded
+#: (``docs/spec-notes/pep772-ties.rst``).
+TIE_ORDERS = ("after-exclusions", "before-exclusions")
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,26 @@ class Person:
 
 @dataclass(frozen=True)
 class Roster:
-    """Who stands, who already sits (continuing members), from a candidates file."""
+    """Who stands, who already sits and continues, and whose seats are up (outgoing)."""
 
     candidates: tuple[Person, ...]
     sitting: tuple[Person, ...] = ()
+    outgoing: tuple[Person, ...] = ()
+
+    def counted(self, sitting_count: str) -> tuple[Person, ...]:
+        """The sitting members whose entities count before the walk (``--sitting-count``).
+
+        With ``all``, an outgoing member who stands again counts only as a candidate, so
+        that nobody is counted against their own re-election.
+        """
+        if sitting_count == "continuing":
+            return self.sitting
+        if sitting_count == "all":
+            standing = {p.name for p in self.candidates}
+            return self.sitting + tuple(p for p in self.outgoing if p.name not in standing)
+        raise GovernanceError(
+            f"--sitting-count: unknown value {sitting_count!r} (use {' or '.join(SITTING_COUNTS)})"
+        )
 
     def person(self, name: str) -> Person:
         for p in self.candidates:
@@ -68,7 +91,8 @@ def _person(item: Any, source: str) -> Person:
 
 
 def load_roster(path: Path) -> Roster:
-    """A JSON candidates file (``candidates`` and ``sitting`` lists) or one name per line."""
+    """A JSON candidates file (``candidates``, ``sitting`` and ``outgoing`` lists) or one
+    name per line."""
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         try:
@@ -78,14 +102,22 @@ def load_roster(path: Path) -> Roster:
         if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
             raise GovernanceError(f"{path}: expected an object with a 'candidates' list")
         cands = tuple(_person(i, str(path)) for i in data["candidates"])
-        sitting = tuple(_person(i, str(path)) for i in data.get("sitting", []))
+        lists: dict[str, tuple[Person, ...]] = {}
+        for key in ("sitting", "outgoing"):
+            items = data.get(key, [])
+            if not isinstance(items, list):
+                raise GovernanceError(f"{path}: '{key}' must be a list")
+            lists[key] = tuple(_person(i, str(path)) for i in items)
+        sitting, outgoing = lists["sitting"], lists["outgoing"]
     else:
         cands = tuple(Person(line.strip()) for line in text.splitlines() if line.strip())
-        sitting = ()
+        sitting = outgoing = ()
     names = [c.name for c in cands]
     if len(set(names)) != len(names):
         raise GovernanceError(f"{path}: a candidate is listed twice")
-    return Roster(cands, sitting)
+    if {p.name for p in sitting} & {p.name for p in outgoing}:
+        raise GovernanceError(f"{path}: a member is listed as both sitting and outgoing")
+    return Roster(cands, sitting, outgoing)
 
 
 @dataclass(frozen=True)
@@ -145,6 +177,8 @@ def seat(
     ties: TieBreaker,
     cohort_by: str = "rank",
     recounted_without: Sequence[Mapping[str, object]] = (),
+    sitting_count: str = "continuing",
+    tie_order: str = "after-exclusions",
 ) -> Seating:
     """Apply eligibility, the entity limit (with re-qualification) and cohorts.
 
@@ -158,8 +192,19 @@ def seat(
     one walk down the rank order that skips any candidate whose seating would make a
     third member of an entity; sitting members count first (the partial-election
     analogue: "an analogous procedure is applied in order to guarantee that no more than
-    two members of the entire Packaging Council work for the same employer").
+    two members of the entire Packaging Council work for the same employer"), which ones
+    is ``sitting_count``.
+
+    ``tie_order``: a tie is settled only where it decides a seat or a disqualification;
+    ``after-exclusions`` judges that among eligible candidates only; ``before-exclusions``
+    walks every candidate, judges and settles each tie with the ineligible still in it, then
+    skips the ineligible (for Bloc STAR they take part in the rounds).
     """
+    if tie_order not in TIE_ORDERS:
+        raise GovernanceError(
+            f"--ties-before-exclusions: unknown tie order {tie_order!r}"
+        )
+    before = tie_order == "before-exclusions"
     out = Seating()
     if seats < 1:
         raise GovernanceError(f"--seats: must be at least 1, got {seats}")
@@ -169,6 +214,7 @@ def seat(
             f"the council's {COUNCIL_SEATS}"
         )
     eligible: list[str] = []
+    ineligible: set[str] = set()
     disqualified: list[str] = []
     recounted = {str(d["name"]) for d in recounted_without}
     for d in recounted_without:
@@ -178,6 +224,8 @@ def seat(
         if name in recounted:
             continue
         person = roster.person(name)
+        if person.psf_staff or person.steering_council:
+            ineligible.add(name)
         if person.psf_staff:
             out.excluded.append({"name": name, "rule": "psf-staff"})
             out.rules.append(f"{name}: excluded, 'PSF staff members are not permitted to serve'")
@@ -190,15 +238,19 @@ def seat(
         else:
             eligible.append(name)
     entity_counts: dict[str, int] = {}
-    for member in roster.sitting:
+    counted = roster.counted(sitting_count)
+    for member in counted:
         for e in member.entities:
             entity_counts[e] = entity_counts.get(e, 0) + 1
-    if roster.sitting:
+    if counted:
         out.rules.append(
-            "sitting members counted toward the entity limit: "
-            + ", ".join(m.name for m in roster.sitting)
+            f"sitting members counted toward the entity limit ({sitting_count}): "
+            + ", ".join(m.name for m in counted)
         )
-    for tier in count.tiers(eligible):
+    if before:
+        out.rules.append("ties broken before exclusions: the ineligible stay in every tie")
+    walked = [n for n in count.totals if n not in recounted] if before else eligible
+    for tier in count.tiers(walked):
         if len(out.elected) >= seats:
             break
         room = seats - len(out.elected)
@@ -214,10 +266,14 @@ def seat(
             ordered = tier
         else:
             ordered = list(ties.order(
-                f"equal votes ({count.votes(tier[0])}) across a seat or entity limit", tier
+                f"equal votes ({count.votes(tier[0])}) across a seat or entity limit"
+                if not before else f"equal votes ({count.votes(tier[0])}), before exclusions",
+                tier,
             ))
             out.ordered_tiers.append(frozenset(tier))
         for name in ordered:
+            if name in ineligible:
+                continue
             out.rank.append(name)
             person = roster.person(name)
             if len(out.elected) >= seats:

@@ -14,7 +14,16 @@ from typing import Any
 
 from wheelnext.governance.approval import ApprovalCount
 from wheelnext.governance.ballots import BallotFile, load_ballots
-from wheelnext.governance.council import Count, Quorum, Roster, Seating, load_roster, seat
+from wheelnext.governance.council import (
+    SITTING_COUNTS,
+    TIE_ORDERS,
+    Count,
+    Quorum,
+    Roster,
+    Seating,
+    load_roster,
+    seat,
+)
 from wheelnext.governance.errors import GovernanceError
 from wheelnext.governance.star import BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
@@ -38,6 +47,8 @@ class TallyOptions:
     max_score: int | None = None
     ballot_format: str = "auto"
     title: str = "Packaging Council election"
+    sitting_count: str = "continuing"
+    tie_order: str = "after-exclusions"
 
     def check(self) -> None:
         if self.method not in METHODS:
@@ -52,6 +63,12 @@ class TallyOptions:
             )
         if self.cohort_by not in ("rank", "total"):
             raise GovernanceError(f"--cohort-by: unknown value {self.cohort_by!r}")
+        if self.sitting_count not in SITTING_COUNTS:
+            raise GovernanceError(f"--sitting-count: unknown value {self.sitting_count!r}")
+        if self.tie_order not in TIE_ORDERS:
+            raise GovernanceError(f"--ties-before-exclusions: unknown order {self.tie_order!r}")
+        if self.seats < 1:
+            raise GovernanceError(f"--seats: must be at least 1, got {self.seats}")
         if self.electors is not None and self.electors < 0:
             raise GovernanceError("--electors: must not be negative")
 
@@ -131,7 +148,8 @@ def count_ballots(
     if quorum.met is False:
         seating = Seating()  # "Quorum ... is 50% of Electors": nothing to seat, nothing to draw
     else:
-        seating = seat(count, roster, options.seats, ties, options.cohort_by)
+        seating = seat(count, roster, options.seats, ties, options.cohort_by,
+                       sitting_count=options.sitting_count, tie_order=options.tie_order)
     recounts = 0
     while (
         options.method == "bloc-star"
@@ -143,7 +161,8 @@ def count_ballots(
         without = list(seating.disqualified)
         recounts = len(without)
         count = BlocStarCount(valid, ties)
-        seating = seat(count, roster, options.seats, ties, options.cohort_by, without)
+        seating = seat(count, roster, options.seats, ties, options.cohort_by, without,
+                       options.sitting_count, options.tie_order)
         seating.rules.insert(0, "count re-run from round 1 without disqualified "
                              + ", ".join(str(d["name"]) for d in without))
     result: dict[str, Any] = {

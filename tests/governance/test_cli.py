@@ -153,3 +153,32 @@ def test_no_confidence_and_motion_audits_verify_through_the_cli(
         main(["governance", "verify", str(mo)])
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.startswith("error: ") and "sha256" in err
+
+
+def test_sitting_count_and_tie_order_options_reach_the_tally_and_the_audit(
+    tmp_path: Path,
+) -> None:
+    ballots = tmp_path / "b.csv"
+    ballots.write_text("Amy,Cy,Xi\nx,x,x\n")
+    cands = tmp_path / "c.json"
+    cands.write_text(json.dumps({
+        "candidates": [{"name": "Amy", "entities": ["acme"]}, "Cy",
+                       {"name": "Xi", "psf_staff": True}],
+        "sitting": [{"name": "S", "entities": ["acme"]}],
+        "outgoing": [{"name": "O", "entities": ["acme"]}],
+    }))
+    runner = CliRunner()
+    audit = tmp_path / "a.json"
+    base = ["governance", "tally", str(ballots), "--candidates", str(cands), "--seats", "1",
+            "--seed", "s", "--json"]
+    after = json.loads(runner.invoke(cli, base).output)
+    assert after["elected"] == ["Amy"] and after["ties"][0]["tied"] == ["Amy", "Cy"]
+    res = runner.invoke(cli, [*base, "--ties-before-exclusions", "--sitting-count", "all",
+                              "--audit", str(audit)])
+    assert res.exit_code == 0, res.output
+    before = json.loads(res.output)
+    assert before["ties"][0]["tied"] == ["Amy", "Cy", "Xi"]
+    # S and the outgoing O already make two of acme: Amy wins the draw but is disqualified.
+    assert before["elected"] == ["Cy"] and before["disqualified"][0]["name"] == "Amy"
+    assert json.loads(audit.read_text())["options"]["tie_order"] == "before-exclusions"
+    assert runner.invoke(cli, ["governance", "verify", str(audit)]).exit_code == 0

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wheelnext.governance.ballots import ballots_from_marks
 from wheelnext.governance.council import Person, Quorum, Roster
+from wheelnext.governance.errors import GovernanceError
 from wheelnext.governance.tally import TallyOptions, count_ballots
 
 
@@ -183,3 +185,120 @@ def test_failed_quorum_seats_no_one_and_draws_nothing() -> None:
     r = approval({"A": 1, "B": 1, "C": 1, "D": 1, "E": 1, "F": 1},
                  people(dict.fromkeys("ABCDEF", "")), electors=10)
     assert r["elected"] == [] and r["ties"] == [] and r["quorum"]["met"] is False
+
+
+def test_sitting_count_continuing_or_whole_council() -> None:
+    """An outgoing member of acme who does not stand again counts only with ``all``."""
+    cands = people({"A": "acme", "C": "", "D": ""})
+    sitting = (Person("S1", frozenset(["acme"])),)
+    outgoing = (Person("O1", frozenset(["acme"])), Person("A", frozenset(["acme"])))
+    ballots = ballots_from_marks([{"A": 1, "C": 1, "D": 1}, {"A": 1, "C": 1}, {"A": 1}])
+    results = {
+        how: count_ballots(ballots, Roster(tuple(cands), sitting, outgoing),
+                           TallyOptions(seats=2, sitting_count=how)).result
+        for how in ("continuing", "all")
+    }
+    assert results["continuing"]["elected"] == ["A", "C"]
+    assert results["all"]["elected"] == ["C", "D"]
+    assert results["all"]["disqualified"] == [{"name": "A", "entities": ["acme"]}]
+    # A is outgoing and stands again: counted as a candidate only, not against themself.
+    assert "sitting members counted toward the entity limit (all): S1, O1" in (
+        results["all"]["rules"])
+
+
+def test_sitting_count_and_tie_order_are_checked() -> None:
+    with pytest.raises(GovernanceError, match="--sitting-count"):
+        approval({"A": 1}, people({"A": ""}), seats=1, sitting_count="some")
+    with pytest.raises(GovernanceError, match="--ties-before-exclusions"):
+        approval({"A": 1}, people({"A": ""}), seats=1, tie_order="during")
+
+
+entity = st.sampled_from(["", "acme", "acme", "initech"])
+candidate = st.tuples(st.integers(1, 4), entity, st.sampled_from(["", "", "", "psf", "sc"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(candidate, min_size=1, max_size=8),
+    st.lists(entity, max_size=3),
+    st.sampled_from(["rank", "total"]),
+    st.text(min_size=1, max_size=6),
+)
+def test_sha256_ties_before_or_after_exclusions_seat_the_same_council(
+    spec: list[tuple[int, str, str]], sitting_entities: list[str], cohort_by: str, seed: str,
+) -> None:
+    """With the SHA-256 draw and no agreements the two tie orders give the same council:
+    every draw orders a set by each name's own key, so the draw among the eligible is the
+    draw among all with the ineligible removed (``docs/spec-notes/pep772-ties.rst``)."""
+    names = [f"C{i}" for i in range(len(spec))]
+    ps = [Person(n, frozenset([e]) if e else frozenset(), flag == "psf", flag == "sc")
+          for n, (_, e, flag) in zip(names, spec, strict=True)]
+    sitting = tuple(Person(f"S{i}", frozenset([e]) if e else frozenset())
+                    for i, e in enumerate(sitting_entities))
+    counts = {n: k for n, (k, _, _) in zip(names, spec, strict=True)}
+    ballots = ballots_from_marks(
+        [{c: 1 for c, k in counts.items() if i < k} for i in range(max(counts.values()))])
+    roster = Roster(tuple(ps), sitting)
+    r = {
+        order: count_ballots(ballots, roster, TallyOptions(
+            seats=5 - len(sitting), seed=seed, cohort_by=cohort_by, tie_order=order)).result
+        for order in ("after-exclusions", "before-exclusions")
+    }
+    after, before = r["after-exclusions"], r["before-exclusions"]
+    assert sorted(after["elected"]) == sorted(before["elected"])
+    assert after["disqualified"] == before["disqualified"]
+    assert after["requalified"] == before["requalified"]
+    assert (after["cohorts"] is None) == (before["cohorts"] is None)
+    if after["cohorts"]:
+        for cohort in "AB":
+            assert set(after["cohorts"][cohort]) == set(before["cohorts"][cohort])
+    # Before exclusions settles at least the ties after exclusions settles, never fewer.
+    assert len(before["ties"]) >= len(after["ties"])
+
+
+def test_psf_draw_before_or_after_exclusions_can_differ() -> None:
+    """The PSF rule seeds with the tied names, so an ineligible name changes the draw."""
+    ps = [Person("Amy"), Person("Cy"), Person("Xi", psf_staff=True)]
+    r = {
+        order: approval({"Amy": 3, "Cy": 3, "Xi": 3}, ps, seats=1, draw="psf",
+                        tie_order=order)
+        for order in ("after-exclusions", "before-exclusions")
+    }
+    assert r["after-exclusions"]["elected"] == ["Amy"]
+    assert r["before-exclusions"]["elected"] == ["Cy"]
+    assert r["before-exclusions"]["ties"][0]["tied"] == ["Amy", "Cy", "Xi"]
+
+
+def test_agreement_applies_only_to_its_tie_so_the_orders_can_differ() -> None:
+    """Amy and Bob agreed Bob takes the seat; before exclusions the tie also holds Xi, so
+    the agreement does not match and the draw (which favours Amy with seed '6') decides."""
+    ps = [Person("Amy"), Person("Bob"), Person("Xi", psf_staff=True)]
+    ballots = ballots_from_marks([{"Amy": 1, "Bob": 1, "Xi": 1}] * 2)
+    results = {
+        order: count_ballots(ballots, Roster(tuple(ps)), TallyOptions(seats=1, seed="6",
+                             tie_order=order),
+                             agreements=[{"tied": ["Amy", "Bob"], "chosen": ["Bob"]}]).result
+        for order in ("after-exclusions", "before-exclusions")
+    }
+    assert results["after-exclusions"]["elected"] == ["Bob"]
+    assert results["after-exclusions"]["ties"][0]["how"] == "agreement"
+    assert results["before-exclusions"]["elected"] == ["Amy"]
+    assert results["before-exclusions"]["ties"][0]["how"] == "draw:sha256"
+
+
+def test_bloc_star_ineligible_candidate_in_the_rounds_changes_the_winner() -> None:
+    """Under Bloc STAR, breaking ties before exclusions keeps PSF staff in the rounds; Xi's
+    runoff place changes the winner even though no draw is made."""
+    ps = [Person("X", psf_staff=True), Person("A"), Person("B"), Person("C")]
+    ballots = ballots_from_marks([{"X": 5, "A": 1, "B": 0, "C": 0},
+                                  {"X": 3, "A": 1, "B": 5, "C": 4},
+                                  {"X": 0, "A": 4, "B": 3, "C": 2}])
+    r = {
+        order: count_ballots(ballots, Roster(tuple(ps)), TallyOptions(
+            method="bloc-star", seats=1, tie_order=order)).result
+        for order in ("after-exclusions", "before-exclusions")
+    }
+    assert r["after-exclusions"]["elected"] == ["A"]
+    assert r["before-exclusions"]["elected"] == ["B"]
+    assert r["after-exclusions"]["ties"] == r["before-exclusions"]["ties"] == []
+    assert sorted(r["before-exclusions"]["rounds"][0]["finalists"]) == ["B", "X"]
