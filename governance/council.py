@@ -295,11 +295,15 @@ def seat(
         for name in disqualified:
             if len(out.elected) >= seats:
                 break
+            person = roster.person(name)
+            broken = _blocked(person, entity_counts)
             out.elected.append(name)
-            out.requalified.append({"name": name, "entities": _blocked(roster.person(name), {})})
+            out.requalified.append({"name": name, "entities": broken})
+            for e in person.entities:
+                entity_counts[e] = entity_counts.get(e, 0) + 1
             out.rules.append(
                 f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
-                " breaking the entity limit"
+                f" breaking the entity limit of {', '.join(broken)}"
             )
         if len(out.elected) < seats:
             out.rules.append(

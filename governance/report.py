@@ -49,7 +49,9 @@ def markdown(result: Mapping[str, Any]) -> str:
             lines.append(f"* {d['name']} was disqualified (entity limit: "
                          f"{', '.join(d['entities'])}).")
         for d in result["requalified"]:
-            lines.append(f"* {d['name']} was re-qualified to complete the council.")
+            broken = f" (breaking the entity limit of {', '.join(d['entities'])})" if (
+                d["entities"]) else ""
+            lines.append(f"* {d['name']} was re-qualified to complete the council{broken}.")
         lines.append("")
     else:
         lines.append("No conflict of interest as defined in PEP 772 was observed.")

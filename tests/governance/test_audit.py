@@ -97,9 +97,9 @@ no_confidence_args = st.integers(0, 60).flatmap(
     )
 )
 motion_args = st.fixed_dictionaries({
-    "votes": st.dictionaries(st.sampled_from("abcde"),
+    "votes": st.dictionaries(st.sampled_from("abcd"),
                              st.sampled_from(["yes", "no", "abstain", "conflicted"])),
-    "replaces": st.one_of(st.none(), st.sampled_from("abcdef")),
+    "replaces": st.one_of(st.none(), st.sampled_from("abcde")),
 })
 
 

@@ -44,7 +44,8 @@ def test_requalified_in_rank_order_when_no_full_council_otherwise() -> None:
     r = approval({"A": 5, "B": 4, "C": 3, "D": 2, "E": 1},
                  people({"A": "acme", "B": "acme", "C": "acme", "D": "acme", "E": ""}))
     assert [d["name"] for d in r["disqualified"]] == ["C", "D"]
-    assert [d["name"] for d in r["requalified"]] == ["C", "D"]
+    assert r["requalified"] == [{"name": "C", "entities": ["acme"]},
+                                {"name": "D", "entities": ["acme"]}]
     assert r["elected"] == ["A", "B", "E", "C", "D"]
     assert r["cohorts"] == {"A": ["A", "B"], "B": ["C", "D", "E"]}
 
@@ -302,3 +303,25 @@ def test_bloc_star_ineligible_candidate_in_the_rounds_changes_the_winner() -> No
     assert r["before-exclusions"]["elected"] == ["B"]
     assert r["after-exclusions"]["ties"] == r["before-exclusions"]["ties"] == []
     assert sorted(r["before-exclusions"]["rounds"][0]["finalists"]) == ["B", "X"]
+
+
+def test_bloc_star_recount_then_requalification() -> None:
+    """Recount without the disqualified, then, with too few left to fill the seats,
+    re-qualify them in the order they were disqualified (their rank in the first count)."""
+    roster = Roster(tuple(Person(n, frozenset(["acme"]) if n in "ABCD" else frozenset())
+                          for n in "ABCDE"))
+    ballots = ballots_from_marks([{"A": 5, "B": 4, "C": 3, "D": 2, "E": 1},
+                                  {"A": 4, "B": 5, "C": 3, "D": 1, "E": 2},
+                                  {"A": 5, "B": 3, "C": 4, "D": 2, "E": 0}])
+    r = count_ballots(ballots, roster, TallyOptions(
+        method="bloc-star", seats=4, star_disqualified="recount")).result
+    assert [d["name"] for d in r["disqualified"]] == ["C", "D"]
+    assert r["rules"][2] == "count re-run from round 1 without disqualified C, D"
+    assert {n for rnd in r["rounds"] for n, _ in rnd["scoring"]} == {"A", "B", "E"}
+    assert r["requalified"] == [{"name": "C", "entities": ["acme"]}]
+    assert r["elected"] == ["A", "B", "E", "C"]
+    assert any("C: re-qualified in vote rank order" in rule for rule in r["rules"])
+    # Skipping reaches the same council here, but its rounds still hold C and D.
+    skip = count_ballots(ballots, roster, TallyOptions(method="bloc-star", seats=4)).result
+    assert skip["elected"] == r["elected"] and skip["requalified"] == r["requalified"]
+    assert {n for rnd in skip["rounds"] for n, _ in rnd["scoring"]} >= {"C", "D"}
