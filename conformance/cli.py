@@ -38,6 +38,7 @@ def _execute(
     pythons: Sequence[str],
     quiet: bool,
     extra_args: Sequence[str] = (),
+    index_target: str = "reference",
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
@@ -48,7 +49,7 @@ def _execute(
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
     adapters = [make_installer(spec, cache=cache) for spec in installers]
-    runner = make_runner(runner_name)
+    runner = make_runner(runner_name, index_target=index_target)
     python_list: list[str | None] = list(pythons) or [None]
     total = len(scenarios) * len(adapters) * len(python_list)
     console = Console(stderr=True)
@@ -88,6 +89,7 @@ def _execute(
         "installer_specs": list(installers),
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
+        "index_target": index_target,
     }
     return [record(r, runner=runner.name) for r in results], meta, results
 
@@ -126,6 +128,12 @@ def scenario_options(f: Any) -> Any:
     help="pip, uv, wheelnext or an adapter .toml file; repeatable (default: pip).",
 )
 @click.option("--runner", "runner_name", default="venv", show_default=True, help="venv or docker.")
+@click.option(
+    "--index-target",
+    default="reference",
+    show_default=True,
+    help="The index serving the packages: reference (wheelnext's) or pypiserver.",
+)
 @scenario_options
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per scenario [120].")
@@ -154,6 +162,7 @@ def scenario_options(f: Any) -> Any:
 def run(
     installers: tuple[str, ...],
     runner_name: str,
+    index_target: str,
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
     jobs: int,
@@ -188,6 +197,7 @@ def run(
         pythons=pythons,
         quiet=quiet,
         extra_args=extra_args,
+        index_target=index_target,
     )
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]) for r in results]

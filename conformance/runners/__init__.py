@@ -84,6 +84,8 @@ def make_runner(name: str, **options: Any) -> Runner:
 
         return VenvRunner(**options)
     if name == "docker":
+        if options.pop("index_target", "reference") != "reference":
+            raise RunnerError("--index-target: the docker runner serves the reference index only")
         try:
             from wheelnext.conformance.runners.docker import DockerRunner
         except ImportError:

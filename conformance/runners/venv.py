@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
+from wheelnext.conformance.index_targets import ServedIndexes
 from wheelnext.conformance.observe import (
     Observation,
     Request,
@@ -62,13 +63,27 @@ def find_python(version: str | None) -> str | None:
 class VenvRunner:
     """Fresh virtual environments on this machine."""
 
-    name = "venv"
     image_digest = None
 
-    def __init__(self, *, watch: Sequence[Path] | None = None, keep: bool = False) -> None:
-        """*watch* replaces the default HOME and temp root watched for stray writes."""
+    def __init__(
+        self,
+        *,
+        watch: Sequence[Path] | None = None,
+        keep: bool = False,
+        index_target: str = "reference",
+    ) -> None:
+        """*watch* replaces the default HOME and temp root watched for stray writes;
+        *index_target* names the index that serves the packages (``index_targets``)."""
+        from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
+
+        if index_target not in TARGETS:
+            raise IndexTargetError(
+                f"--index-target {index_target!r}: expected one of {', '.join(TARGETS)}"
+            )
         self.watch = list(watch) if watch is not None else None
         self.keep = keep
+        self.index_target = index_target
+        self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
         self._info: dict[str | None, dict[str, object] | None] = {}
 
     def _interpreter(self, python: str | None) -> dict[str, object] | None:
@@ -110,7 +125,7 @@ class VenvRunner:
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
-        from wheelnext.index import serve_in_process
+        from wheelnext.conformance.index_targets import serve
 
         roots = {}
         failures: dict[str | None, int] = {}
@@ -121,7 +136,7 @@ class VenvRunner:
                 failures[f"j{job.key}-{name}"] = status
         session = VenvSession(self, workdir)
         try:
-            with serve_in_process(roots, failures=failures) as server:
+            with serve(self.index_target, roots, failures) as server:
                 session.server = server
                 yield session
         finally:
@@ -134,7 +149,7 @@ class VenvSession:
     def __init__(self, runner: VenvRunner, workdir: Path) -> None:
         self.runner = runner
         self.workdir = workdir
-        self.server: object = None
+        self.server: ServedIndexes | None = None
         self._lock = threading.Lock()
         self._templates: dict[str | None, Path] = {}
         self._groups: set[int] = set()
@@ -175,10 +190,8 @@ class VenvSession:
             return self._schemes[python]
 
     def run(self, job: Job) -> Observation | str:
-        from wheelnext.index import IndexServer
-
         server = self.server
-        assert isinstance(server, IndexServer)
+        assert server is not None
         slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
         root = self.workdir / "jobs" / slug
         env_dir, home, work = root / "env", root / "home", root / "work"

@@ -230,3 +230,61 @@ def test_ctrl_c_stops_cleanly(
         pytest.fail("the installer survived Ctrl-C")
     leftovers = list((private_host / "tmp").glob("wheelnext-conformance-*"))
     assert not leftovers
+
+
+def test_pypiserver_as_index_target(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    scenario = load_scenario(
+        write_scenario(
+            """
+            [[packages.internal]]
+            name = "alpha"
+            version = "1.0"
+
+            [[packages.public]]
+            name = "alpha"
+            version = "9.0"
+
+            [indexes.broken]
+            error = 503
+
+            [request]
+            requirements = ["alpha"]
+            indexes = ["internal", "public"]
+            index-strategy = "index-priority"
+
+            [expect]
+            exit = "success"
+            installed = { alpha = "1.0" }
+
+            [expect.requests]
+            asked = ["internal"]
+            not-asked-for = { public = ["alpha"] }
+            """
+        )
+    )
+    runner = VenvRunner(index_target="pypiserver")
+    (result,) = run_suite(
+        [scenario], [make_installer("uv", cache=tmp_path)], runner, cache=tmp_path
+    )
+    assert result.status is Status.PASS, result.failures
+    assert runner.name == "venv+pypiserver"
+    assert result.observation is not None
+    assert ("internal", "/simple/alpha/", 200) in [
+        (r.index, r.path, r.status) for r in result.observation.requests
+    ]
+
+
+def test_pypiserver_target_injects_index_errors(tmp_path: Path) -> None:
+    import httpx
+
+    from wheelnext.conformance.index_targets import serve
+
+    root = tmp_path / "root"
+    root.mkdir()
+    with serve("pypiserver", {"a": root, "b": root}, {"b": 503}) as served:
+        assert httpx.get(served.index_url("a")).status_code == 200
+        assert httpx.get(served.index_url("b")).status_code == 503
+        logged = [(r.index, r.status) for r in served.requests]
+    assert logged == [("a", 200), ("b", 503)]

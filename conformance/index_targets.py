@@ -1,0 +1,157 @@
+"""Index targets: which package index serves a run's materialized packages.
+
+``reference`` is wheelnext's own index server (the default). ``pypiserver``
+serves the same folders with pypiserver (from its package, in-process, one
+pypiserver application per index mounted under ``/NAME/``), so the installer
+scenarios also show where an existing index falls short of the PEPs (no
+``*-variants.json``, no PEP 691 JSON, no PEP 658 metadata...). Both log every
+request (index, path, status) and can make a named index answer an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from wheelnext.errors import WheelnextError
+
+TARGETS = ("reference", "pypiserver")
+
+
+class IndexTargetError(WheelnextError):
+    """An index target is unknown or cannot start."""
+
+
+class LoggedRequest(Protocol):
+    """One request as a server saw it."""
+
+    @property
+    def index(self) -> str | None: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+
+
+class ServedIndexes(Protocol):
+    """Running indexes: their URLs and request log (``wheelnext.index.IndexServer`` is one)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def index_url(self, name: str | None = None) -> str: ...
+
+    @property
+    def requests(self) -> Iterable[LoggedRequest]: ...
+
+
+def serve(
+    target: str, roots: Mapping[str, Path], failures: Mapping[str | None, int]
+) -> contextlib.AbstractContextManager[ServedIndexes]:
+    """Serve *roots* (name -> folder) with *target* on 127.0.0.1."""
+    if target == "reference":
+        from wheelnext.index import serve_in_process
+
+        return serve_in_process(roots, failures=failures)
+    if target == "pypiserver":
+        return serve_pypiserver(roots, failures)
+    raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
+
+
+@dataclass(frozen=True)
+class Record:
+    index: str | None
+    path: str
+    status: int
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """The harness keeps its own log."""
+
+
+@dataclass
+class PypiserverIndexes:
+    """pypiserver applications, one per index, behind one loopback WSGI server."""
+
+    host: str
+    port: int
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def index_url(self, name: str | None = None) -> str:
+        return f"{self.url}/{name}/simple/"
+
+    @property
+    def requests(self) -> list[Record]:
+        return list(self.records)
+
+
+@contextlib.contextmanager
+def serve_pypiserver(
+    roots: Mapping[str, Path], failures: Mapping[str | None, int]
+) -> Iterator[PypiserverIndexes]:
+    """Serve each root with its own pypiserver application under ``/NAME/``."""
+    try:
+        import pypiserver
+    except ImportError:
+        raise IndexTargetError("--index-target pypiserver: pypiserver is not installed") from None
+
+    apps = {
+        name: pypiserver.app(
+            roots=[str(root)], disable_fallback=True, authenticate=[], password_file="."
+        )
+        for name, root in roots.items()
+    }
+    lock = threading.Lock()
+    server_holder: list[PypiserverIndexes] = []
+
+    def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        name = path.split("/")[1] if path.count("/") >= 2 else ""
+        status_seen: list[int] = []
+
+        def recording_start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status_seen.append(int(status.split()[0]))
+            return start_response(status, headers, *rest)
+
+        if name in failures:
+            recording_start(f"{failures[name]} Injected", [("Content-Type", "text/plain")])
+            body: Iterable[bytes] = [b"index made to fail by the conformance scenario\n"]
+        elif name in apps:
+            environ["SCRIPT_NAME"] = f"/{name}"
+            environ["PATH_INFO"] = path[len(name) + 1 :]
+            body = apps[name](environ, recording_start)
+        else:
+            recording_start("404 Not Found", [("Content-Type", "text/plain")])
+            body = [b"no such index\n"]
+        with lock:
+            server_holder[0].records.append(
+                Record(name or None, path, status_seen[0] if status_seen else 500)
+            )
+        return body
+
+    httpd = make_server("127.0.0.1", 0, dispatch, server_class=_Server, handler_class=_QuietHandler)
+    served = PypiserverIndexes("127.0.0.1", httpd.server_address[1])
+    server_holder.append(served)
+    thread = threading.Thread(target=httpd.serve_forever, name="wheelnext-pypiserver", daemon=True)
+    thread.start()
+    try:
+        yield served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
