@@ -11,6 +11,9 @@ them. To express the scenario's order, highest first, the last index becomes
 that asks for a different one is unsupported there. ``unsafe-first-match``
 is neither of PEP 766's two terms.
 
+Per-project pinning (an extension) is written as a ``pyproject.toml`` with an
+``explicit`` index and ``[tool.uv.sources]``, installed with ``-r``.
+
 Configurations: ``first-index``, ``unsafe-first-match``, ``unsafe-best-match``,
 and ``variants`` (``--preview-features wheel-variants``, only offered when the
 uv version accepts it).
@@ -18,6 +21,7 @@ uv version accepts it).
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +47,7 @@ CAPABILITIES = frozenset(
         "index-strategy:version-priority",
         "wheel",
         "no-deps",
+        "pin",
     }
 )
 
@@ -77,6 +82,26 @@ def accepts_variants(uv: Path) -> bool:
     )
     output = done.stdout + done.stderr
     return "--preview-features" not in output and "Unknown preview feature" not in output
+
+
+def pinned_pyproject(request: InstallRequest) -> str:
+    """Per-project pinning in uv's words: an explicit index per pinned name, and sources.
+
+    ``uv pip install -r pyproject.toml`` installs the project's dependencies (not
+    the project) and honours ``[tool.uv.sources]``; an ``explicit`` index is used
+    only by the projects pinned to it, the other indexes stay on the command line.
+    """
+    lines = ["[project]", 'name = "wheelnext-pinned-request"', 'version = "0"', "dependencies = ["]
+    lines += [f"    {json.dumps(r)}," for r in request.requirements]
+    lines.append("]")
+    for name in sorted(set(request.pin.values())):
+        lines += ["", "[[tool.uv.index]]", f"name = {json.dumps(name)}"]
+        lines += [f"url = {json.dumps(request.url(name))}", "explicit = true"]
+    lines += ["", "[tool.uv.sources]"]
+    lines += [
+        f"{json.dumps(p)} = {{ index = {json.dumps(i)} }}" for p, i in sorted(request.pin.items())
+    ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -138,7 +163,13 @@ class UvInstaller:
         if request.no_deps:
             argv.append("--no-deps")
         argv += list(request.extra_args)
-        argv += list(request.requirements)
+        files = {}
+        if request.pin:
+            pyproject = request.work / "pinned-request" / "pyproject.toml"
+            files[pyproject] = pinned_pyproject(request)
+            argv += ["-r", str(pyproject)]
+        else:
+            argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))
-        return Invocation(argv=tuple(argv))
+        return Invocation(argv=tuple(argv), files=files)

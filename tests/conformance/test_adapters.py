@@ -175,3 +175,17 @@ def test_extra_args_come_before_the_requirements() -> None:
     assert args[-2:] == ["--pre", "alpha"]
     uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
     assert argv(uv.invocation(request(extra_args=("--no-cache",))))[-2:] == ["--no-cache", "alpha"]
+
+
+def test_uv_pins_through_a_pyproject_with_an_explicit_index() -> None:
+    import tomllib
+
+    uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
+    result = uv.invocation(request(pin={"alpha": "b"}))
+    assert isinstance(result, Invocation)
+    ((path, text),) = result.files.items()
+    assert list(result.argv[-2:]) == ["-r", str(path)]
+    data = tomllib.loads(text)
+    assert data["project"]["dependencies"] == ["alpha"]
+    assert data["tool"]["uv"]["index"] == [{"name": "b", "url": B.url, "explicit": True}]
+    assert data["tool"]["uv"]["sources"] == {"alpha": {"index": "b"}}
