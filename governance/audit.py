@@ -174,7 +174,9 @@ def _verify_tally(
     overrides = overrides or {}
     paths: dict[str, Path] = {}
     for role, entry in record["inputs"].items():
-        path = overrides.get(role) or _resolve(entry["path"], audit_path)
+        if not isinstance(entry, dict) or not {"path", "sha256"} <= set(entry):
+            raise GovernanceError(f"{audit_path}: input {role} needs 'path' and 'sha256'")
+        path = overrides.get(role) or _resolve(str(entry["path"]), audit_path)
         if not path.exists():
             raise AuditMismatch(f"{audit_path}: input {role} {path} is missing")
         digest = sha256_file(path)
@@ -184,7 +186,10 @@ def _verify_tally(
                 f"the audit recorded {entry['sha256'][:12]}..."
             )
         paths[role] = path
-    options = TallyOptions(**record["options"])
+    try:
+        options = TallyOptions(**record.get("options", {}))
+    except TypeError as exc:
+        raise GovernanceError(f"{audit_path}: malformed tally options ({exc})") from None
     inputs = TallyInputs(
         paths["ballots"], paths.get("candidates"), paths.get("roll"), paths.get("agreements")
     )

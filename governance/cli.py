@@ -16,6 +16,7 @@ from wheelnext.governance.audit import (
     vote_audit_record,
     write_atomic,
 )
+from wheelnext.governance.errors import GovernanceError
 from wheelnext.governance.report import markdown
 from wheelnext.governance.tally import METHODS, TallyInputs, TallyOptions, run_tally
 from wheelnext.governance.votes import Motion, NoConfidence
@@ -37,7 +38,21 @@ def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
             click.echo(line)
 
 
-@click.group()
+class _OneLineErrors(click.Group):
+    """Turns click's usage errors in the sub-commands (missing file, unknown choice, number
+    out of range) into a one-line :class:`GovernanceError` naming the command and input,
+    so that ``wheelnext`` prints ``error: ...`` and exits 2 like any other bad input."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            message = " ".join(exc.format_message().split())
+            raise GovernanceError(f"{where}: {message}") from None
+
+
+@click.group(cls=_OneLineErrors)
 def governance() -> None:
     """Packaging Council elections, votes and motions under PEP 772."""
 

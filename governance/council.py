@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.errors import GovernanceError, read_text
 from wheelnext.governance.ties import TieBreaker
 
 COUNCIL_SEATS = 5  # "The Packaging Council will be composed of five individuals."
@@ -93,7 +93,7 @@ def _person(item: Any, source: str) -> Person:
 def load_roster(path: Path) -> Roster:
     """A JSON candidates file (``candidates``, ``sitting`` and ``outgoing`` lists) or one
     name per line."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -24,7 +24,7 @@ from wheelnext.governance.council import (
     load_roster,
     seat,
 )
-from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.errors import GovernanceError, read_text
 from wheelnext.governance.star import BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
 from wheelnext.governance.validation import ValidBallots, validate
@@ -86,12 +86,12 @@ def sha256_file(path: Path) -> str:
 
 
 def _read_roll(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
 
 
 def _read_agreements(path: Path) -> list[dict[str, list[str]]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise GovernanceError(f"{path}: invalid JSON ({exc.msg})") from None
     if not isinstance(data, list) or not all(
@@ -144,6 +144,10 @@ def count_ballots(
     else:
         count = BlocStarCount(valid, ties)
     cast = ballot_file.cast if counts_only and ballot_file.cast is not None else valid.cast
+    if options.electors is not None and cast > options.electors:
+        raise GovernanceError(
+            f"--electors: {cast} ballots counted but only {options.electors} electors"
+        )
     quorum = Quorum(options.electors, cast, options.quorum)
     if quorum.met is False:
         seating = Seating()  # "Quorum ... is 50% of Electors": nothing to seat, nothing to draw

@@ -182,3 +182,53 @@ def test_sitting_count_and_tie_order_options_reach_the_tally_and_the_audit(
     assert before["elected"] == ["Cy"] and before["disqualified"][0]["name"] == "Amy"
     assert json.loads(audit.read_text())["options"]["tie_order"] == "before-exclusions"
     assert runner.invoke(cli, ["governance", "verify", str(audit)]).exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["tally", "no-confidence", "motion", "verify"])
+def test_every_command_has_help_and_json(command: str) -> None:
+    res = CliRunner().invoke(cli, ["governance", command, "--help"])
+    assert res.exit_code == 0 and "Usage:" in res.output
+    assert "--json" in res.output
+    if command != "verify":
+        assert "--audit" in res.output
+
+
+def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
+    ok = tmp / "ok.csv"
+    ok.write_text("A,B\n1,0\n1,1\n")
+    ragged = tmp / "ragged.csv"
+    ragged.write_text("A,B\n1\n")
+    latin1 = tmp / "roll.txt"
+    latin1.write_bytes(b"\xff\n")
+    return [
+        (["tally", str(tmp / "missing.csv")], "missing.csv"),
+        (["tally", str(ragged)], "row 2"),
+        (["tally", str(ok), "--method", "plurality"], "--method"),
+        (["tally", str(ok), "--seats", "0"], "--seats"),
+        (["tally", str(ok), "--seats", "1", "--electors", "1"], "--electors"),
+        (["tally", str(ok), "--roll", str(latin1)], "roll.txt"),
+        (["tally", str(ok), "--candidates", str(latin1)], "roll.txt"),
+        (["tally"], "BALLOTS"),
+        (["no-confidence", "--target", "Amy", "--electors", "2", "--against", "3"], "--electors"),
+        (["no-confidence", "--target", "Amy", "--electors", "-1", "--against", "0"],
+         "--electors"),
+        (["motion", "--vote", "a"], "--vote"),
+        (["motion", "--vote", "a=maybe"], "--vote"),
+        (["verify", str(tmp / "missing.json")], "missing.json"),
+        (["verify", str(ok)], "ok.csv"),
+        (["count"], "count"),
+    ]
+
+
+def test_bad_inputs_are_one_line_errors_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args, named in _bad_inputs(tmp_path):
+        with pytest.raises(SystemExit) as info:
+            main(["governance", *args])
+        captured = capsys.readouterr()
+        assert info.value.code == 2, args
+        assert captured.err.startswith("error: "), (args, captured.err)
+        assert captured.err.count("\n") == 1, (args, captured.err)
+        assert named in captured.err, (args, captured.err)
+        assert captured.out == "", args
