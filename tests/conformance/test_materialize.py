@@ -1,0 +1,68 @@
+"""Materializing: deterministic bytes, a content-keyed cache, errors that name the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wheelnext.conformance.materialize import MaterializeError, index_key, materialize
+from wheelnext.conformance.scenario import ScenarioError, load_scenario, load_scenarios, shipped_dir
+
+
+def contents(roots: dict[str, Path]) -> dict[str, dict[str, bytes]]:
+    return {n: {p.name: p.read_bytes() for p in sorted(r.iterdir())} for n, r in roots.items()}
+
+
+def test_same_scenario_same_bytes_and_the_cache_is_reused(tmp_path: Path) -> None:
+    scenarios = load_scenarios([shipped_dir() / "baseline"])
+    first = {s.id: contents(dict(materialize(s, tmp_path / "a").roots)) for s in scenarios}
+    second = {s.id: contents(dict(materialize(s, tmp_path / "b").roots)) for s in scenarios}
+    assert first == second
+    built = materialize(scenarios[0], tmp_path / "a")
+    stamps = {p: p.stat().st_mtime_ns for r in built.roots.values() for p in r.iterdir()}
+    again = materialize(scenarios[0], tmp_path / "a")
+    assert again == built
+    assert stamps == {p: p.stat().st_mtime_ns for r in again.roots.values() for p in r.iterdir()}
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(versions=st.lists(st.sampled_from(["1.0", "1.1", "2.0", "2.0rc1"]), min_size=1, unique=True))
+def test_the_cache_key_follows_the_tables(versions: list[str]) -> None:
+    tables = [{"name": "alpha", "version": v} for v in versions]
+    assert index_key(tables) == index_key([dict(t) for t in tables])
+    assert index_key(tables) != index_key([*tables, {"name": "beta", "version": "1"}])
+
+
+def test_a_build_error_names_file_line_and_table(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    path = write_scenario(
+        """
+        [[packages.primary]]
+        name = "alpha"
+        version = "1.0"
+
+        [[packages.primary]]
+        name = "alpha"
+        version = "1.0"
+
+        [request]
+        requirements = ["alpha"]
+
+        [expect]
+        """
+    )
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:  # the loader may already see the clash
+        message = str(exc)
+    else:
+        with pytest.raises(MaterializeError) as info:
+            materialize(scenario, tmp_path / "cache")
+        message = str(info.value)
+    assert message.startswith(f"{path}:")
+    assert "packages.primary[" in message
