@@ -16,6 +16,8 @@ import csv
 import hashlib
 import json
 import os
+import threading
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -159,27 +161,73 @@ def install_planned(
 ) -> list[Done]:
     """Install *plans* (their wheels already in *files*) as one transaction."""
     transaction = Transaction(target.scheme)
-    done: list[Done] = []
+    done: dict[str, Done] = {}
+    lock = threading.Lock()
+
+    def one(plan: Planned) -> None:
+        result = install_wheel(files[plan.filename], target.scheme, links=links,
+                               compile_bytecode=False, requested=plan.requested, workers=2)
+        with lock:
+            transaction.installed.append(result.dist_info)
+        write_origin(result.dist_info, plan)
+        with lock:
+            done[plan.name] = Done(plan.name, plan.version, plan.filename,
+                                   plan.file.index if plan.file else None,
+                                   plan.replaces_version, plan.variant_label)
+            if on_installed is not None:
+                on_installed(plan)
+
+    parallel, serial = _independent(plans, files)
     try:
         for plan in plans:
             if plan.replaces is not None:
                 transaction.stash(plan.replaces)
-            result = install_wheel(files[plan.filename], target.scheme, links=links,
-                                   compile_bytecode=False, requested=plan.requested)
-            transaction.installed.append(result.dist_info)
-            write_origin(result.dist_info, plan)
-            done.append(Done(plan.name, plan.version, plan.filename,
-                             plan.file.index if plan.file else None, plan.replaces_version,
-                             plan.variant_label))
-            if on_installed is not None:
-                on_installed(plan)
+        if parallel:
+            with ThreadPoolExecutor(min(4, len(parallel))) as pool:
+                for future in [pool.submit(one, plan) for plan in parallel]:
+                    future.result()
+        for plan in serial:
+            one(plan)
         if compile_bytecode:
             _compile_all(target, transaction.installed)
     except BaseException:
         transaction.rollback()
         raise
     transaction.commit()
-    return done
+    return [done[plan.name] for plan in plans]
+
+
+def _independent(plans: Sequence[Planned],
+                 files: dict[str, Path]) -> tuple[list[Planned], list[Planned]]:
+    """Split wheels into those that may install at the same time and the rest.
+
+    Two wheels whose top-level folders overlap (namespace packages) or that carry ``.data``
+    (scripts, headers) are installed one after the other, so the stage moves never race.
+    """
+    tops: dict[str, set[str]] = {}
+    for plan in plans:
+        try:
+            with zipfile.ZipFile(files[plan.filename]) as archive:
+                names = archive.namelist()
+        except (OSError, zipfile.BadZipFile):
+            tops[plan.filename] = {"*"}
+            continue
+        first = {name.split("/", 1)[0] for name in names}
+        if any(top.endswith(".data") for top in first):
+            first.add("*")
+        tops[plan.filename] = {top for top in first if not top.endswith(".dist-info")}
+    counts: dict[str, int] = {}
+    for found in tops.values():
+        for name in found:
+            counts[name] = counts.get(name, 0) + 1
+    parallel: list[Planned] = []
+    serial: list[Planned] = []
+    for plan in plans:
+        if "*" in tops[plan.filename] or any(counts[n] > 1 for n in tops[plan.filename]):
+            serial.append(plan)
+        else:
+            parallel.append(plan)
+    return parallel, serial
 
 
 def uninstall_dists(target: TargetPython, dist_infos: Sequence[Path]) -> None:

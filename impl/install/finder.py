@@ -20,6 +20,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -163,14 +164,31 @@ class Finder:
             timeout=timeout, follow_redirects=True,
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
-        self._pages: dict[tuple[str, str], list[IndexFile] | None] = {}
+        self._pages: dict[tuple[str, str], Future[list[IndexFile] | None]] = {}
         self._json: dict[str, Any] = {}
+        self._metadata: dict[str, Future[bytes]] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(8, thread_name_prefix="wheelnext-finder")
         #: every (index, project) page asked for, in order (debug output, tests).
         self.asked: list[tuple[str, str]] = []
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+
+    def prefetch(self, index: Index, project: str,
+                 then: Callable[[list[IndexFile]], None] | None = None) -> None:
+        """Fetch a page in the background (and run *then* on its files), ignoring errors:
+        the resolver asks again and sees any error then."""
+        def job() -> None:
+            try:
+                files = self.project_files(index, project)
+                if files and then is not None:
+                    then(files)
+            except Exception:  # a hint only: the real request reports errors
+                return
+
+        self._pool.submit(job)
 
     def _get(self, url: str, index: str, accept: str = "*/*") -> httpx.Response:
         try:
@@ -180,12 +198,30 @@ class Finder:
         return response
 
     def project_files(self, index: Index, project: str) -> list[IndexFile] | None:
-        """The files of *project* on *index*, or None when the index does not have it (404)."""
+        """The files of *project* on *index*, or None when the index does not have it (404).
+
+        One request per page and run, even when several threads ask at once.
+        """
         name = canonicalize_name(project)
         key = (index.url, name)
         with self._lock:
-            if key in self._pages:
-                return self._pages[key]
+            future = self._pages.get(key)
+            owner = future is None
+            if future is None:
+                future = self._pages[key] = Future()
+        if not owner:
+            return future.result()
+        try:
+            files = self._read_page(index, name)
+        except BaseException as exc:
+            future.set_exception(exc)
+            with self._lock:
+                del self._pages[key]
+            raise
+        future.set_result(files)
+        return files
+
+    def _read_page(self, index: Index, name: str) -> list[IndexFile] | None:
         url = index.url.rstrip("/") + "/" + name + "/"
         LOG.debug("%s: GET %s (index %s)", name, url, index.name)
         self.asked.append((index.name, name))
@@ -206,8 +242,6 @@ class Finder:
             except (ValueError, KeyError, TypeError) as exc:
                 raise IndexUnavailable(
                     index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
-        with self._lock:
-            self._pages[key] = files
         return files
 
     def _cache_path(self, file: IndexFile, kind: str) -> Path | None:
@@ -232,6 +266,24 @@ class Finder:
 
     def metadata(self, file: IndexFile) -> bytes:
         """Core metadata of a wheel: PEP 658 when offered, else from the downloaded wheel."""
+        with self._lock:
+            future = self._metadata.get(file.url)
+            owner = future is None
+            if future is None:
+                future = self._metadata[file.url] = Future()
+        if not owner:
+            return future.result()
+        try:
+            data = self._read_metadata(file)
+        except BaseException as exc:
+            future.set_exception(exc)
+            with self._lock:
+                del self._metadata[file.url]
+            raise
+        future.set_result(data)
+        return data
+
+    def _read_metadata(self, file: IndexFile) -> bytes:
         cached = self._cache_path(file, "metadata")
         if cached is not None and cached.exists():
             return cached.read_bytes()

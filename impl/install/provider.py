@@ -42,7 +42,7 @@ from wheelnext.default_extras import (
 )
 from wheelnext.errors import InvalidFilename, WheelnextError
 from wheelnext.filenames import WheelFilename, parse_sdist_name, parse_wheel_name
-from wheelnext.index_priority import LOG, IndexGroup, IndexPlan, search
+from wheelnext.index_priority import LOG, IndexGroup, IndexPlan, Strategy, search
 from wheelnext.install.finder import Finder, IndexFile, read_wheel_metadata
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata, parse_metadata
@@ -209,6 +209,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         self._built: dict[str, Path] = {}
         self._supported: dict[tuple[str, ...], Mapping[str, Mapping[str, list[str]]]] = {}
         self._warned: set[str] = set()
+        self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
+        self._prefetched: set[NormalizedName] = set()
         self._lock = threading.Lock()
 
     # -- notes and warnings -------------------------------------------------------------
@@ -354,7 +356,59 @@ class Provider(AbstractProvider[Req, Candidate, str]):
 
     def _version_entries(self, name: NormalizedName, reqs: Sequence[Req],
                          group: IndexGroup) -> list[list[Artifact]]:
-        """The viable artifacts of one index group, one list per version, newest first."""
+        """The viable artifacts of one index group, one list per version, newest first.
+
+        Memoized per specifier: resolvelib asks again each time a requirement is added.
+        """
+        specifier = SpecifierSet()
+        for req in reqs:
+            specifier &= req.specifier
+        key = (name, str(specifier), group.name)
+        if key not in self._entries:
+            self._entries[key] = self._find_entries(name, reqs, group)
+        return [list(artifacts) for artifacts in self._entries[key]]
+
+    def prefetch(self, name: NormalizedName) -> None:
+        """Start reading the pages a dependency will need (first group, or all groups under
+        version priority), and the metadata of its newest compatible wheel."""
+        groups = self.plan.groups_for(name)
+        if self.plan.strategy is Strategy.INDEX_PRIORITY:
+            groups = groups[:1]
+
+        def newest_metadata(files: list[IndexFile]) -> None:
+            best: tuple[Version, IndexFile] | None = None
+            for file in files:
+                parsed = _version_of(file.filename)
+                if parsed is None or parsed[2] is None or file.yanked is not None:
+                    continue
+                if parsed[2].variant_label is not None or parsed[1].is_prerelease:
+                    continue
+                if not any(tag in self.tag_rank for tag in parsed[2].tags):
+                    continue
+                if best is None or parsed[1] > best[0]:
+                    best = (parsed[1], file)
+            if best is None:
+                return
+            # Speculative and transitive: the dependencies of the likely choice are fetched
+            # too, so a deep tree costs about one round trip per level, not two per package.
+            meta = parse_metadata(self.finder.metadata(best[1]))
+            for text in meta.requires_dist:
+                try:
+                    dependency = canonicalize_name(Requirement(text).name)
+                except ValueError:
+                    continue
+                with self._lock:
+                    if dependency in self._prefetched:
+                        continue
+                    self._prefetched.add(dependency)
+                self.prefetch(dependency)
+
+        for group in groups:
+            for member in group.members:
+                self.finder.prefetch(member, name, newest_metadata)
+
+    def _find_entries(self, name: NormalizedName, reqs: Sequence[Req],
+                      group: IndexGroup) -> list[list[Artifact]]:
         files: dict[str, IndexFile] = {}
         absent = 0
         for member in group.members:
@@ -495,6 +549,16 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         return requirement_applies(text, artifact.variant, self.target.environment(extra))
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
+        dependencies = list(self._dependencies(candidate))
+        for req in dependencies:
+            with self._lock:
+                if req.name in self._prefetched or req.name in self.local:
+                    continue
+                self._prefetched.add(req.name)
+            self.prefetch(req.name)
+        return dependencies
+
+    def _dependencies(self, candidate: Candidate) -> Iterable[Req]:
         artifact = candidate.artifact
         meta = self.metadata(artifact)
         if canonicalize_name(meta.name) != candidate.name:

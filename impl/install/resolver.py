@@ -113,6 +113,10 @@ def resolve(
     """Resolve *requirements* (strings or local wheel paths) against *plan*'s indexes."""
     reqs, local = user_requirements(requirements)
     provider = Provider(finder, plan, target, options, local=local, build=build)
+    for name in dict.fromkeys(req.name for req in reqs):
+        if name not in local:
+            provider._prefetched.add(name)
+            provider.prefetch(name)
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, reporter or BaseReporter())
     try:
         result = resolver.resolve(reqs, max_rounds=2000)

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,13 +118,16 @@ def _target_tags(answer: dict[str, Any]) -> tuple[tags.Tag, ...]:
 def probe(python: str | os.PathLike[str] | None = None) -> TargetPython:
     """Ask *python* (default: ours) for its markers, tags and scheme."""
     executable = os.fspath(python) if python is not None else sys.executable
-    try:
-        done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True, text=True,
-                              timeout=60, check=True)
-        answer = json.loads(done.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise InvalidTarget(f"--python {executable}: cannot ask it about itself ({exc})") from None
-    scheme = scheme_for_python(executable)
+    with ThreadPoolExecutor(1) as pool:
+        scheme_future = pool.submit(scheme_for_python, executable)
+        try:
+            done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True,
+                                  text=True, timeout=60, check=True)
+            answer = json.loads(done.stdout)
+        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+            raise InvalidTarget(
+                f"--python {executable}: cannot ask it about itself ({exc})") from None
+        scheme = scheme_future.result()
     return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme)
 
 

@@ -1,0 +1,154 @@
+"""Resolve and install a 30-package tree from a local index: wheelnext vs pip vs uv.
+
+One index (wheelnext's reference server, in-process on a loopback port) serves 30 small pure
+Python packages: ``app`` depends on 29 ``lib-NN`` packages, each library on the next two, so
+the resolver sees a tree with shared nodes, not a flat list. Every tool installs ``app`` into a
+fresh ``venv --without-pip`` environment, run in turn in each round so load changes on the
+shared machine hit all three, with the host's pip/uv configuration shut out
+(``scrubbed_environ``) and the same bytecode setting on every side (default: no compilation;
+``--compile`` compiles on every side: pip's default, uv's ``--compile-bytecode``).
+
+* cold: an empty cache folder per run;
+* warm: the cache folder a previous run of the same tool filled.
+
+Prints the median seconds per tool and the ratios pip/wheelnext and uv/wheelnext;
+``--json`` prints the same as JSON. ``--quick`` runs one round instead of five.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any
+
+from wheelnext.build.builder import build_dist
+from wheelnext.build.spec import spec_from_mapping
+from wheelnext.index.server import serve_in_process
+from wheelnext.isolation import scrubbed_environ
+
+PACKAGES = 30
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def make_tree(folder: Path) -> None:
+    """``app`` -> lib-01..lib-29; lib-N -> lib-(N+1), lib-(N+2); each with a few modules."""
+    folder.mkdir(parents=True, exist_ok=True)
+    libs = [f"lib-{n:02d}" for n in range(1, PACKAGES)]
+    for n, name in enumerate(libs, start=1):
+        deps = [f"lib-{m:02d}>=1" for m in (n + 1, n + 2) if m < PACKAGES]
+        module = name.replace("-", "_")
+        files = [{"path": f"{module}/__init__.py", "text": f'"""{name}."""\nVALUE = {n}\n'}]
+        files += [{"path": f"{module}/part{k}.py",
+                   "text": "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(30))}
+                  for k in range(5)]
+        for version in ("1.0", "1.1"):
+            build_dist(spec_from_mapping({"name": name, "version": version,
+                                          "requires-dist": deps, "files": files},
+                                         source=name), folder)
+    build_dist(spec_from_mapping({"name": "app", "version": "1.0", "requires-dist": libs,
+                                  "files": [{"path": "app/__init__.py", "text": "X = 1\n"}]},
+                                 source="app"), folder)
+
+
+def commands(tool: str, python: Path, url: str, cache: Path, compile_bytecode: bool) -> list[str]:
+    if tool == "wheelnext":
+        return [sys.executable, "-m", "wheelnext", "install", "--python", str(python),
+                "--index", f"local={url}", "--cache-dir", str(cache), "-q",
+                "--compile" if compile_bytecode else "--no-compile", "app"]
+    if tool == "pip":
+        return [sys.executable, "-m", "pip", "--python", str(python), "install",
+                "--index-url", url, "--cache-dir", str(cache), "--disable-pip-version-check",
+                "--no-input", "-q", *([] if compile_bytecode else ["--no-compile"]), "app"]
+    import uv
+
+    return [uv.find_uv_bin(), "pip", "install", "--python", str(python), "--index-url", url,
+            "--cache-dir", str(cache), "-q",
+            *(["--compile-bytecode"] if compile_bytecode else []), "app"]
+
+
+def one_run(tool: str, root: Path, url: str, cache: Path, compile_bytecode: bool) -> float:
+    env_dir = root / f"env-{tool}"
+    shutil.rmtree(env_dir, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    python = env_dir / "bin" / "python"
+    environ = scrubbed_environ(root / f"home-{tool}")
+    start = time.perf_counter()
+    done = subprocess.run(commands(tool, python, url, cache, compile_bytecode), env=environ,
+                          capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{tool} failed: {done.stderr.strip()[-500:]}")
+    site = next((env_dir / "lib").glob("python3*/site-packages"))
+    count = len(list(site.glob("*.dist-info")))
+    if count != PACKAGES:
+        raise SystemExit(f"{tool} installed {count} distributions, expected {PACKAGES}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round instead of five")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--compile", action="store_true", help="compile bytecode on every side")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    rounds = args.rounds or (1 if args.quick else 5)
+    tools = ("wheelnext", "pip", "uv")
+    times: dict[str, dict[str, list[float]]] = {t: {"cold": [], "warm": []} for t in tools}
+    with tempfile.TemporaryDirectory(prefix="wheelnext-bench-install-") as temp:
+        root = Path(temp)
+        make_tree(root / "index")
+        with serve_in_process(root / "index") as server:
+            url = server.index_url()
+            for _ in range(rounds):
+                for tool in tools:
+                    cache = root / f"cache-{tool}"
+                    shutil.rmtree(cache, ignore_errors=True)
+                    times[tool]["cold"].append(one_run(tool, root, url, cache, args.compile))
+                    times[tool]["warm"].append(one_run(tool, root, url, cache, args.compile))
+    median = {t: {k: statistics.median(v) for k, v in d.items()} for t, d in times.items()}
+    result: dict[str, Any] = {
+        "packages": PACKAGES,
+        "rounds": rounds,
+        "compile_bytecode": args.compile,
+        "cpu": cpu_model(),
+        "cores": len(__import__("os").sched_getaffinity(0)),
+        "versions": {"pip": dist_version("pip"), "uv": dist_version("uv"),
+                     "wheelnext": dist_version("wheelnext")},
+        "seconds": median,
+        "pip_over_wheelnext": {k: median["pip"][k] / median["wheelnext"][k]
+                               for k in ("cold", "warm")},
+        "uv_over_wheelnext": {k: median["uv"][k] / median["wheelnext"][k]
+                              for k in ("cold", "warm")},
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{PACKAGES}-package tree, {rounds} round(s), bytecode "
+          f"{'compiled' if args.compile else 'not compiled'}; {result['cpu']}")
+    for kind in ("cold", "warm"):
+        row = "  ".join(f"{t} {median[t][kind]:.3f}s" for t in tools)
+        print(f"{kind:5}: {row}  pip/wheelnext {result['pip_over_wheelnext'][kind]:.2f}x  "
+              f"uv/wheelnext {result['uv_over_wheelnext'][kind]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
