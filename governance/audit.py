@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.governance.errors import AuditMismatch, GovernanceError
+from wheelnext.governance.progress import ReadProgress
 from wheelnext.governance.tally import Tally, TallyInputs, TallyOptions, run_tally, sha256_file
 from wheelnext.governance.votes import Motion, NoConfidence
 
@@ -143,7 +144,11 @@ def _verify_vote(audit_path: Path, kind: str, record: Mapping[str, Any]) -> dict
     return again
 
 
-def verify_audit(audit_path: Path, overrides: dict[str, Path] | None = None) -> Verified:
+def verify_audit(
+    audit_path: Path,
+    overrides: dict[str, Path] | None = None,
+    progress: ReadProgress | None = None,
+) -> Verified:
     """Recompute any audit log (its ``kind`` says which); raise :class:`AuditMismatch`."""
     try:
         record = json.loads(audit_path.read_text(encoding="utf-8"))
@@ -158,7 +163,7 @@ def verify_audit(audit_path: Path, overrides: dict[str, Path] | None = None) -> 
         raise GovernanceError(f"{audit_path}: unknown audit kind {kind!r}")
     if kind != "tally":
         return Verified(kind, _verify_vote(audit_path, kind, record))
-    return Verified(kind, _verify_tally(audit_path, record, overrides))
+    return Verified(kind, _verify_tally(audit_path, record, overrides, progress))
 
 
 def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[str, Any]:
@@ -167,7 +172,10 @@ def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[s
 
 
 def _verify_tally(
-    audit_path: Path, record: Mapping[str, Any], overrides: dict[str, Path] | None
+    audit_path: Path,
+    record: Mapping[str, Any],
+    overrides: dict[str, Path] | None,
+    progress: ReadProgress | None = None,
 ) -> dict[str, Any]:
     if not isinstance(record.get("inputs"), dict) or "ballots" not in record["inputs"]:
         raise GovernanceError(f"{audit_path}: a tally audit log needs inputs.ballots")
@@ -193,6 +201,6 @@ def _verify_tally(
     inputs = TallyInputs(
         paths["ballots"], paths.get("candidates"), paths.get("roll"), paths.get("agreements")
     )
-    again: dict[str, Any] = json.loads(json.dumps(run_tally(inputs, options).result))
+    again: dict[str, Any] = json.loads(json.dumps(run_tally(inputs, options, progress).result))
     _compare(audit_path, again, record)
     return again

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.governance.errors import InvalidBallots
+from wheelnext.governance.progress import STEP, ReadProgress
 
 #: CSV cells that mean "approved" in an approval ballot.
 APPROVAL_MARKS = frozenset({"1", "x", "yes", "y", "true", "approve", "approved", "✓"})
@@ -64,8 +65,11 @@ def _cell(value: str) -> str:
     return value.strip()
 
 
-def read_csv(text: str, source: str, fmt: str = "csv") -> BallotFile:
+def read_csv(
+    text: str, source: str, fmt: str = "csv", progress: ReadProgress | None = None
+) -> BallotFile:
     """One row per ballot; a column per candidate; optional ``ballot_id`` and ``elector``."""
+    expected = max(text.count("\n") - 1, 0)  # rows, for progress: a cell may hold a newline
     reader = csv.reader(io.StringIO(text))
     try:
         header = [_cell(h) for h in next(reader)]
@@ -104,10 +108,14 @@ def read_csv(text: str, source: str, fmt: str = "csv") -> BallotFile:
             if cell:
                 marks[name] = cell
         ballots.append(RawBallot(ballot_id or f"row-{row_number}", marks, elector or None))
+        if progress is not None and len(ballots) % STEP == 0:
+            progress.update(len(ballots), max(expected, len(ballots)))
+    if progress is not None:
+        progress.update(len(ballots), len(ballots))
     return BallotFile(fmt, tuple(names), tuple(ballots))
 
 
-def read_json(data: Any, source: str) -> BallotFile:
+def read_json(data: Any, source: str, progress: ReadProgress | None = None) -> BallotFile:
     """Our JSON: ``{"candidates": [...], "ballots": [{"id", "elector", "scores"|"approved"}]}``."""
     if not isinstance(data, dict) or not isinstance(data.get("ballots"), list):
         raise InvalidBallots(f"{source}: expected an object with a 'ballots' list")
@@ -136,6 +144,10 @@ def read_json(data: Any, source: str) -> BallotFile:
         else:
             raise InvalidBallots(f"{source}: ballots[{n - 1}] has neither 'scores' nor 'approved'")
         ballots.append(RawBallot(ballot_id, marks, str(elector) if elector is not None else None))
+        if progress is not None and n % STEP == 0:
+            progress.update(n, len(data["ballots"]))
+    if progress is not None:
+        progress.update(len(ballots), len(ballots))
     seen = list(candidates)
     for b in ballots:
         seen.extend(c for c in b.marks if c not in seen)
@@ -167,7 +179,7 @@ def read_helios(data: Mapping[str, Any], source: str) -> BallotFile:
     )
 
 
-def read_blt(text: str, source: str) -> BallotFile:
+def read_blt(text: str, source: str, progress: ReadProgress | None = None) -> BallotFile:
     """OpaVote's ballot export in BLT format (from OpenSTV): weights then candidate numbers.
 
     For approval contests each ballot line lists the approved candidates in any order.
@@ -207,6 +219,7 @@ def read_blt(text: str, source: str) -> BallotFile:
         raise InvalidBallots(f"{source}: BLT weights add up to more than {MAX_BALLOTS} ballots")
     ballots: list[RawBallot] = []
     counter = 0
+    total = sum(weight for weight, _ in raw)
     for weight, prefs in raw:
         for _ in range(weight):
             counter += 1
@@ -217,11 +230,18 @@ def read_blt(text: str, source: str) -> BallotFile:
                 else:
                     marks[names[number - 1]] = 1
             ballots.append(RawBallot(f"blt-{counter}", marks))
+            if progress is not None and counter % STEP == 0:
+                progress.update(counter, total)
+    if progress is not None:
+        progress.update(counter, total)
     return BallotFile("opavote", tuple(names), tuple(ballots))
 
 
-def load_ballots(path: Path, fmt: str = "auto") -> BallotFile:
-    """Read a ballot file; ``fmt`` is csv, json, opavote, helios, bettervoting or auto."""
+def load_ballots(
+    path: Path, fmt: str = "auto", progress: ReadProgress | None = None
+) -> BallotFile:
+    """Read a ballot file; ``fmt`` is csv, json, opavote, helios, bettervoting or auto;
+    ``progress`` hears how many ballots are read (a bar for large files in the CLI)."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -236,9 +256,9 @@ def load_ballots(path: Path, fmt: str = "auto") -> BallotFile:
         else:
             fmt = "csv"
     if fmt in ("csv", "bettervoting"):
-        return read_csv(text, source, fmt)
+        return read_csv(text, source, fmt, progress)
     if fmt == "opavote":
-        return read_blt(text, source)
+        return read_blt(text, source, progress)
     if fmt in ("json", "helios"):
         try:
             data = json.loads(text)
@@ -246,7 +266,7 @@ def load_ballots(path: Path, fmt: str = "auto") -> BallotFile:
             raise InvalidBallots(f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
         if fmt == "helios" or (isinstance(data, dict) and "questions" in data and "result" in data):
             return read_helios(data, source)
-        return read_json(data, source)
+        return read_json(data, source, progress)
     raise InvalidBallots(f"{source}: unknown ballot format {fmt!r}")
 
 

@@ -17,6 +17,7 @@ from wheelnext.governance.audit import (
     write_atomic,
 )
 from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.progress import RichReadProgress
 from wheelnext.governance.report import markdown
 from wheelnext.governance.tally import METHODS, TallyInputs, TallyOptions, run_tally
 from wheelnext.governance.votes import Motion, NoConfidence
@@ -109,7 +110,8 @@ def tally(
         tie_order="before-exclusions" if ties_before else "after-exclusions",
     )
     inputs = TallyInputs(ballots, candidates, roll, agreements)
-    result = run_tally(inputs, options)
+    with RichReadProgress(f"reading {ballots.name}") as progress:
+        result = run_tally(inputs, options, progress)
     report = markdown(result.result)
     if report_md is not None:
         write_atomic(report_md, report + "\n")
@@ -183,7 +185,8 @@ def motion(votes: tuple[str, ...], replaces: str | None, as_json: bool,
 def verify_command(audit: Path, ballots: Path | None, as_json: bool) -> None:
     """Recompute the result recorded in AUDIT (a tally, no-confidence or motion audit log)
     and confirm it (exit 2 on mismatch)."""
-    verified = verify_audit(audit, {"ballots": ballots} if ballots else None)
+    with RichReadProgress(f"reading the ballots of {audit.name}") as progress:
+        verified = verify_audit(audit, {"ballots": ballots} if ballots else None, progress)
     result = verified.result
     data: dict[str, Any] = {"verified": True, "kind": verified.kind}
     if verified.kind == "tally":

@@ -25,6 +25,7 @@ from wheelnext.governance.council import (
     seat,
 )
 from wheelnext.governance.errors import GovernanceError, read_text
+from wheelnext.governance.progress import ReadProgress
 from wheelnext.governance.star import BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
 from wheelnext.governance.validation import ValidBallots, validate
@@ -212,10 +213,12 @@ def count_ballots(
     return Tally(result, valid)
 
 
-def run_tally(inputs: TallyInputs, options: TallyOptions) -> Tally:
-    """Read every input file and count."""
+def run_tally(
+    inputs: TallyInputs, options: TallyOptions, progress: ReadProgress | None = None
+) -> Tally:
+    """Read every input file and count; ``progress`` hears how the ballot file is read."""
     options.check()
-    ballot_file = load_ballots(inputs.ballots, options.ballot_format)
+    ballot_file = load_ballots(inputs.ballots, options.ballot_format, progress)
     roster = load_roster(inputs.candidates) if inputs.candidates else None
     roll = _read_roll(inputs.roll) if inputs.roll else None
     electors = options.electors
