@@ -26,6 +26,7 @@ table.matrix{border-collapse:collapse;font-size:.85rem}
 .matrix th,.matrix td{border:1px solid #c9d1d9;padding:.25rem .5rem}
 .matrix th.col{writing-mode:horizontal-tb;background:#f3f4f6;max-width:12rem}
 .matrix tr.group th{background:#e5e7eb;text-align:left}
+.matrix tr.totals th{font-weight:normal;font-size:.75rem;background:#f9fafb}
 .matrix td.cell{text-align:center;white-space:nowrap}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
 .pass{background:#c6f6d5} .fail{background:#fecaca} .unsupported{background:#e5e7eb}
@@ -81,6 +82,13 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
         '<table class="matrix" id="matrix"><thead><tr><th>scenario</th>',
     ]
     out += [f'<th class="col">{escape(column_label(c))}</th>' for c in columns]
+    out.append("</tr>")
+    out.append('<tr class="totals"><th>totals</th>')
+    for col in columns:
+        counts = totals(r for r in records if column(r) == col)
+        out.append(
+            '<th class="col">' + " · ".join(f"{escape(k)} {v}" for k, v in counts.items()) + "</th>"
+        )
     out.append("</tr></thead><tbody>")
     for group in sorted(groups, key=group_key):
         out.append(f'<tr class="group"><th colspan="{len(columns) + 1}">{escape(group)}</th></tr>')
