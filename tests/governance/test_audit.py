@@ -63,8 +63,11 @@ def test_tampered_result_fails_verification(fixtures: Path, tmp_path: Path) -> N
     st.lists(st.fixed_dictionaries({c: st.integers(0, 5) for c in "ABCDEF"}), min_size=1,
              max_size=15),
     st.sampled_from(["approval", "bloc-star"]),
+    st.sampled_from(["after-exclusions", "before-exclusions"]),
 )
-def test_audit_always_verifies(tmp_path: Path, ballots: list[dict[str, int]], method: str) -> None:
+def test_audit_always_verifies(
+    tmp_path: Path, ballots: list[dict[str, int]], method: str, tie_order: str
+) -> None:
     path = tmp_path / "b.json"
     data: list[dict[str, object]]
     if method == "approval":
@@ -74,8 +77,9 @@ def test_audit_always_verifies(tmp_path: Path, ballots: list[dict[str, int]], me
         data = [{"id": str(i), "scores": b} for i, b in enumerate(ballots)]
     path.write_text(json.dumps({"candidates": list("ABCDEF"), "ballots": data}))
     audit = tmp_path / "audit.json"
-    _write_audit(TallyInputs(path), TallyOptions(method=method, seed="published"), audit)
-    verify(audit)
+    options = TallyOptions(method=method, seed="published", tie_order=tie_order)
+    _write_audit(TallyInputs(path), options, audit)
+    assert verify(audit)["elected"] == run_tally(TallyInputs(path), options).result["elected"]
 
 
 def _vote_audit(kind: str, arguments: dict[str, object], path: Path) -> dict[str, object]:
