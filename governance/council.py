@@ -185,15 +185,15 @@ def seat(
     The PEP's iterative procedure ("only the top two such vote-getters are elected and
     the others are disqualified, with the remaining vote-getters elevated in the vote
     rank. This process is repeated until a valid Packaging Council is formed.") equals
-    ``recounted_without`` lists candidates disqualified in an earlier count that this
-    count was re-run without (Bloc STAR ``--star-disqualified recount``); they stay
-    disqualified and come first if re-qualification is needed.
-
     one walk down the rank order that skips any candidate whose seating would make a
     third member of an entity; sitting members count first (the partial-election
     analogue: "an analogous procedure is applied in order to guarantee that no more than
     two members of the entire Packaging Council work for the same employer"), which ones
     is ``sitting_count``.
+
+    ``recounted_without`` lists candidates disqualified in an earlier count that this
+    count was re-run without (Bloc STAR ``--star-disqualified recount``); they stay
+    disqualified and come first if re-qualification is needed.
 
     ``tie_order``: a tie is settled only where it decides a seat or a disqualification;
     ``after-exclusions`` judges that among eligible candidates only; ``before-exclusions``
@@ -201,9 +201,7 @@ def seat(
     skips the ineligible (for Bloc STAR they take part in the rounds).
     """
     if tie_order not in TIE_ORDERS:
-        raise GovernanceError(
-            f"--ties-before-exclusions: unknown tie order {tie_order!r}"
-        )
+        raise GovernanceError(f"--ties-before-exclusions: unknown tie order {tie_order!r}")
     before = tie_order == "before-exclusions"
     out = Seating()
     if seats < 1:
