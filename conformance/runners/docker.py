@@ -216,20 +216,16 @@ class DockerSession:
             wheel = job.roots.find(request.wheel)
             if wheel is None:
                 raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
-        install = InstallRequest(
-            requirements=request.requirements,
+        install = InstallRequest.from_scenario(
+            request,
             indexes=tuple(
                 IndexURL(name, self.index_url(f"j{job.key}-{name}")) for name in request.indexes
             ),
             python=env_dir / "bin" / "python",
             prefix=env_dir,
             work=work,
-            index_strategy=request.index_strategy,
-            pin=request.pin,
-            mirrors=request.mirrors,
-            variant_properties=request.variant_properties,
             wheel=wheel,
-            no_deps=request.no_deps,
+            extra_args=job.extra_args,
         )
         invocation = job.installer.invocation(install)
         if isinstance(invocation, Unsupported):
