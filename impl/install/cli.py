@@ -223,11 +223,11 @@ def _session(kwargs: dict[str, Any], console: Console, *, needs_index: bool = Tr
     plan = _plan(kwargs) if needs_index or kwargs["indexes"] or kwargs["config_file"] else \
         IndexPlan(())
     options = _resolve_options(kwargs)
-    target = probe(kwargs["python"])
     if kwargs["no_cache"]:
         cache: Path | None = None
     else:
         cache = kwargs["cache_dir"] or _default_cache()
+    target = probe(kwargs["python"], cache)
     finder = Finder(cache)
     if len(plan.indexes) > 1 and not kwargs["quiet"]:
         # PEP 766: "Installers should also ideally provide optional debugging output that

@@ -9,6 +9,7 @@ interpreter and ABI parts from the target. Installed distributions are read with
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -115,9 +116,50 @@ def _target_tags(answer: dict[str, Any]) -> tuple[tags.Tag, ...]:
     return tuple(tags.compatible_tags(version, None, platforms))
 
 
-def probe(python: str | os.PathLike[str] | None = None) -> TargetPython:
-    """Ask *python* (default: ours) for its markers, tags and scheme."""
+def _probe_key(executable: str) -> str | None:
+    """Identity of an interpreter: its path (which fixes the environment's prefix) and the
+    binary it resolves to; another Python at the same path gives a new key."""
+    real = os.path.realpath(executable)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return None
+    parts = [os.path.abspath(executable), f"{real}:{info.st_mtime_ns}:{info.st_size}"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def probe(python: str | os.PathLike[str] | None = None,
+          cache_dir: Path | None = None) -> TargetPython:
+    """Ask *python* (default: ours) for its markers, tags and scheme.
+
+    With *cache_dir*, the answer is kept per interpreter (:func:`_probe_key`), so a warm run
+    starts no child process.
+    """
     executable = os.fspath(python) if python is not None else sys.executable
+    key = _probe_key(executable) if cache_dir is not None else None
+    cached = cache_dir / "interpreters" / f"{key}.json" if cache_dir and key else None
+    if cached is not None and cached.exists():
+        try:
+            data = json.loads(cached.read_text(encoding="utf-8"))
+            scheme = InstallScheme(data["scheme"]["paths"], data["scheme"]["interpreter"],
+                                   data["scheme"]["cache_tag"])
+            return TargetPython(executable, dict(data["answer"]["markers"]),
+                                _target_tags(data["answer"]), scheme)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    target, answer = _probe(executable)
+    if cached is not None:
+        document = {"answer": answer, "scheme": {"paths": target.scheme.paths,
+                                                 "interpreter": target.scheme.interpreter,
+                                                 "cache_tag": target.scheme.cache_tag}}
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temp = cached.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(temp, cached)
+    return target
+
+
+def _probe(executable: str) -> tuple[TargetPython, dict[str, Any]]:
     with ThreadPoolExecutor(1) as pool:
         scheme_future = pool.submit(scheme_for_python, executable)
         try:
@@ -128,7 +170,7 @@ def probe(python: str | os.PathLike[str] | None = None) -> TargetPython:
             raise InvalidTarget(
                 f"--python {executable}: cannot ask it about itself ({exc})") from None
         scheme = scheme_future.result()
-    return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme)
+    return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme), answer
 
 
 __all__ = ["Installed", "TargetPython", "probe"]
