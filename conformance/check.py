@@ -161,6 +161,34 @@ def _project_of_path(path: str) -> str | None:
     return None
 
 
+def fetch_failures(scenario: Scenario, observation: Observation) -> list[str]:
+    """The ``[[fetch]]`` expectations the index did not meet."""
+    failures = []
+    fetched = list(observation.fetched or ())
+    for i, want in enumerate(scenario.fetches):
+        where = f"fetch {want.index}:{want.path}"
+        if i >= len(fetched):
+            failures.append(f"{where}: not fetched")
+            continue
+        got = fetched[i]
+        if got.status not in want.status:
+            expected = " or ".join(str(c) for c in sorted(want.status))
+            failures.append(f"{where}: expected status {expected}, observed {got.status}")
+            continue
+        observed_type = (got.content_type or "").split(";")[0].strip()
+        if want.content_type is not None and observed_type != want.content_type:
+            failures.append(
+                f"{where}: expected content type {want.content_type}, observed {observed_type}"
+            )
+        for needle in want.contains:
+            if needle not in got.body:
+                failures.append(f"{where}: expected to contain {needle!r}, it does not")
+        for needle in want.excludes:
+            if needle in got.body:
+                failures.append(f"{where}: expected not to contain {needle!r}, it does")
+    return failures
+
+
 def outcome_failures(outcome: Outcome, observation: Observation) -> list[str]:
     """The expectations of *outcome* that *observation* breaks (empty: it holds)."""
     failures = []
@@ -193,7 +221,8 @@ def outcome_failures(outcome: Outcome, observation: Observation) -> list[str]:
 
 def check(scenario: Scenario, observation: Observation) -> tuple[Status, str, tuple[str, ...]]:
     """Pass with the name of the outcome that held, or fail with what did not hold."""
-    per_outcome = [(o.name, outcome_failures(o, observation)) for o in scenario.outcomes]
+    fetches = fetch_failures(scenario, observation) if scenario.fetches else []
+    per_outcome = [(o.name, fetches + outcome_failures(o, observation)) for o in scenario.outcomes]
     for name, failures in per_outcome:
         if not failures:
             return Status.PASS, name, ()
@@ -240,4 +269,21 @@ def describe_expected(scenario: Scenario) -> list[dict[str, Any]]:
                 if v
             }
         result.append(entry)
+    if scenario.fetches:
+        result.append(
+            {
+                "fetch": [
+                    {
+                        "index": f.index,
+                        "path": f.path,
+                        "accept": f.accept,
+                        "status": sorted(f.status),
+                        "content-type": f.content_type,
+                        "contains": list(f.contains),
+                        "excludes": list(f.excludes),
+                    }
+                    for f in scenario.fetches
+                ]
+            }
+        )
     return result

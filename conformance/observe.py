@@ -103,6 +103,17 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """The harness's own request to an index (a scenario's ``[[fetch]]``)."""
+
+    index: str
+    path: str
+    status: int
+    content_type: str | None
+    body: str
+
+
+@dataclass(frozen=True)
 class Observation:
     """Everything seen of one installer run."""
 
@@ -115,6 +126,8 @@ class Observation:
     requests: tuple[Request, ...] = ()
     written_outside: tuple[str, ...] = ()
     duration: float = 0.0
+    #: None: this runner does not probe indexes (scenarios with [[fetch]] are not applicable).
+    fetched: tuple[Fetched, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,6 +145,18 @@ class Observation:
             },
             "requests": [[r.index, r.path, r.status] for r in self.requests],
             "written_outside": list(self.written_outside),
+            "fetched": None
+            if self.fetched is None
+            else [
+                {
+                    "index": f.index,
+                    "path": f.path,
+                    "status": f.status,
+                    "content_type": f.content_type,
+                    "body": f.body[:2000],
+                }
+                for f in self.fetched
+            ],
         }
 
 

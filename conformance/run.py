@@ -117,6 +117,9 @@ def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result
         observed = future.result()
         if isinstance(observed, str):
             return _replace(base, status=Status.UNSUPPORTED, reason=observed)
+        if job.scenario.fetches and observed.fetched is None:
+            reason = "this runner does not make the scenario's [[fetch]] requests"
+            return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)
         status, outcome, failures = check(job.scenario, observed)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")

@@ -127,6 +127,23 @@ class RequestsExpectation:
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """A request the harness itself makes to an index after the install, with expectations.
+
+    For index scenarios: does the index serve PEP 691 JSON, PEP 658 metadata,
+    ``*-variants.json``...? *path* is relative to the index's ``…/simple/`` URL.
+    """
+
+    index: str
+    path: str
+    accept: str | None = None
+    status: frozenset[int] = frozenset({200})
+    content_type: str | None = None
+    contains: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One acceptable behaviour: every expectation that is set must hold."""
 
@@ -161,6 +178,7 @@ class Scenario:
     tags: tuple[str, ...] = ()
     python: SpecifierSet | None = None
     timeout: float | None = None
+    fetches: tuple[Fetch, ...] = ()
 
     def index(self, name: str) -> IndexDef:
         return next(i for i in self.indexes if i.name == name)
@@ -221,7 +239,9 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
         line = match.group(1) if match else "1"
         raise ScenarioError(f"{path}:{line}: invalid TOML: {exc}") from None
     reader.table(
-        data, (), ("format", "scenario", "spec", "packages", "indexes", "request", "expect")
+        data,
+        (),
+        ("format", "scenario", "spec", "packages", "indexes", "request", "expect", "fetch"),
     )
     if data.get("format") != FORMAT:
         raise reader.fail(("format",), f"format must be {FORMAT}")
@@ -253,6 +273,7 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
     indexes = _indexes(reader, data.get("packages", {}), data.get("indexes", {}))
     request = _request(reader, data["request"], indexes)
     outcomes = _outcomes(reader, data["expect"], {i.name for i in indexes})
+    fetches = _fetches(reader, data.get("fetch", []), {i.name for i in indexes})
     return Scenario(
         id=sid,
         title=reader.string(head["title"], ("scenario", "title")),
@@ -267,7 +288,49 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
         path=path,
         group=group if group is not None else (f"PEP {spec.pep}" if spec.pep else path.parent.name),
         digest=hashlib.sha256(raw).hexdigest(),
+        fetches=fetches,
     )
+
+
+def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch, ...]:
+    if not isinstance(value, list):
+        raise reader.fail(("fetch",), "use [[fetch]] tables")
+    result = []
+    keys = ("index", "path", "accept", "status", "content-type", "contains", "excludes")
+    for i, raw in enumerate(value):
+        where: KeyPath = ("fetch", i)
+        table = reader.table(raw, where, keys)
+        for key in ("index", "path"):
+            if key not in table:
+                raise reader.fail(where, f"[[fetch]] needs {key}")
+        index = reader.string(table["index"], (*where, "index"))
+        if index not in index_names:
+            raise reader.fail((*where, "index"), f"unknown index {index!r}")
+        path = reader.string(table["path"], (*where, "path"))
+        if path.startswith("/") or ".." in path.split("/"):
+            raise reader.fail((*where, "path"), "path is relative to the index's simple/ URL")
+        status = table.get("status", 200)
+        statuses = status if isinstance(status, list) else [status]
+        if not statuses or not all(
+            isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in statuses
+        ):
+            raise reader.fail((*where, "status"), "status must be an HTTP status or a list of them")
+        accept = table.get("accept")
+        content_type = table.get("content-type")
+        result.append(
+            Fetch(
+                index=index,
+                path=path,
+                accept=None if accept is None else reader.string(accept, (*where, "accept")),
+                status=frozenset(statuses),
+                content_type=None
+                if content_type is None
+                else reader.string(content_type, (*where, "content-type")),
+                contains=reader.strings(table.get("contains", []), (*where, "contains")),
+                excludes=reader.strings(table.get("excludes", []), (*where, "excludes")),
+            )
+        )
+    return tuple(result)
 
 
 def _spec(reader: _Reader, value: Any) -> SpecRef:

@@ -22,13 +22,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
 from wheelnext.conformance.index_targets import ServedIndexes
 from wheelnext.conformance.observe import (
+    Fetched,
     Observation,
     Request,
     changed,
@@ -236,6 +237,7 @@ class VenvSession:
             for r in server.requests
             if r.index is not None and r.index.startswith(prefix)
         )
+        fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
         # The environment is on this machine: inspect it in-process (saves an interpreter
         # start per job); the scheme's folders were read once from the template's interpreter.
         scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}
@@ -257,6 +259,7 @@ class VenvSession:
             paths=paths,
             requests=requests,
             written_outside=tuple(changed(before, after, new_only=shared)),
+            fetched=fetched,
             duration=duration,
         )
 
@@ -308,6 +311,27 @@ class VenvSession:
         if not self.runner.keep:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
             shutil.rmtree(self.workdir / "templates", ignore_errors=True)
+
+
+def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
+    """Make the scenario's ``[[fetch]]`` requests (after the installer, off its request log)."""
+    import httpx
+
+    results = []
+    with httpx.Client(timeout=30, follow_redirects=True) as client:
+        for fetch in job.scenario.fetches:
+            headers = {"Accept": fetch.accept} if fetch.accept else {}
+            response = client.get(index_url(fetch.index) + fetch.path, headers=headers)
+            results.append(
+                Fetched(
+                    index=fetch.index,
+                    path=fetch.path,
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type"),
+                    body=response.content[: 1 << 18].decode("utf-8", errors="replace"),
+                )
+            )
+    return tuple(results)
 
 
 def _kill_group(pgid: int) -> None:

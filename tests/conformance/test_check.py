@@ -127,3 +127,25 @@ def test_exit_expectation_is_exactly_zero_or_not(code: int, output: str) -> None
         Outcome(exit=frozenset({"success"})), observed(exit_code=code, output=output)
     )
     assert (failures == []) == (code == 0)
+
+
+def test_fetch_expectations(write_scenario: Callable[..., Path]) -> None:
+    from wheelnext.conformance.observe import Fetched
+
+    s = scenario(
+        write_scenario,
+        '[expect]\n[[fetch]]\nindex = "primary"\npath = "alpha/"\n'
+        'content-type = "application/vnd.pypi.simple.v1+json"\ncontains = ["alpha-1.0"]\n',
+    )
+    good = Fetched("primary", "alpha/", 200, "application/vnd.pypi.simple.v1+json", "alpha-1.0")
+    assert check(s, observed(fetched=(good,)))[0] is Status.PASS
+    html = Fetched("primary", "alpha/", 200, "text/html; charset=utf-8", "nothing")
+    failures = check(s, observed(fetched=(html,)))[2]
+    assert [f.split(": ", 1)[1] for f in failures] == [
+        "expected content type application/vnd.pypi.simple.v1+json, observed text/html",
+        "expected to contain 'alpha-1.0', it does not",
+    ]
+    missing = Fetched("primary", "alpha/", 404, None, "")
+    assert check(s, observed(fetched=(missing,)))[2] == (
+        "fetch primary:alpha/: expected status 200, observed 404",
+    )

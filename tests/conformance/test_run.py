@@ -288,3 +288,45 @@ def test_pypiserver_target_injects_index_errors(tmp_path: Path) -> None:
         assert httpx.get(served.index_url("b")).status_code == 503
         logged = [(r.index, r.status) for r in served.requests]
     assert logged == [("a", 200), ("b", 503)]
+
+
+VARIANTS_LISTED = """
+[[packages.primary]]
+name = "alpha"
+version = "1.0"
+
+[[packages.primary]]
+name = "alpha"
+version = "1.0"
+variant = { label = "x86_64_v3", properties = ["x86_64 :: level :: v3"] }
+
+[request]
+requirements = ["alpha"]
+variant-properties = ["x86_64 :: level :: v3"]
+legacy = true
+
+[expect]
+exit = "success"
+installed-exact = false
+
+[[fetch]]
+index = "primary"
+path = "alpha/"
+contains = ["alpha-1.0-variants.json"]
+"""
+
+
+def test_fetch_shows_which_index_serves_variants_json(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    scenario = load_scenario(write_scenario(VARIANTS_LISTED))
+    uv = make_installer("uv", cache=tmp_path)
+    (reference,) = run_suite([scenario], [uv], VenvRunner(), cache=tmp_path)
+    assert reference.status is Status.PASS, reference.failures
+    (pypiserver,) = run_suite(
+        [scenario], [uv], VenvRunner(index_target="pypiserver"), cache=tmp_path
+    )
+    assert pypiserver.status is Status.FAIL
+    assert pypiserver.failures == (
+        "fetch primary:alpha/: expected to contain 'alpha-1.0-variants.json', it does not",
+    )

@@ -177,3 +177,16 @@ def test_legacy_needs_variant_properties(write_scenario: Callable[..., Path]) ->
     bad = write_scenario(body + '[request]\nrequirements = ["alpha"]\nlegacy = true\n[expect]\n')
     with pytest.raises(ScenarioError, match="legacy only applies"):
         load_scenario(bad)
+
+
+def test_fetch_tables_are_validated(write_scenario: Callable[..., Path]) -> None:
+    body = '[[packages.primary]]\nname = "alpha"\nversion = "1.0"\n'
+    body += '[request]\nrequirements = ["alpha"]\n[expect]\n'
+    ok = write_scenario(
+        body + '[[fetch]]\nindex = "primary"\npath = "alpha/"\nstatus = [200, 406]\n'
+    )
+    (fetch,) = load_scenario(ok).fetches
+    assert fetch.status == {200, 406}
+    bad = write_scenario(body + '[[fetch]]\nindex = "elsewhere"\npath = "alpha/"\n', id="t-bad")
+    with pytest.raises(ScenarioError, match=r":\d+: unknown index 'elsewhere'"):
+        load_scenario(bad)
