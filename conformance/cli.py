@@ -90,6 +90,7 @@ def _execute(
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
         "index_target": index_target,
+        "select": list(select),
     }
     return [record(r, runner=runner.name) for r in results], meta, results
 
@@ -293,51 +294,79 @@ def report_(
 @scenario_options
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of text.")
 def verify(
-    cert: Path, dirs: tuple[Path, ...], select: tuple[str, ...], rerun: bool, jobs: int
+    cert: Path,
+    dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    rerun: bool,
+    jobs: int,
+    as_json: bool,
 ) -> None:
-    """Check that a certificate matches this suite (and, with --rerun, this installer)."""
+    """Check that a certificate matches this suite (and, with --rerun, this installer).
+
+    Exit status 0 when everything matches, 1 when the scenario set or a result differs.
+    """
     from wheelnext.conformance.certificate import certificate, compare, load_certificate
     from wheelnext.conformance.scenario import suite_digest
 
     data = load_certificate(cert)
     dirs = dirs or tuple(Path(d) for d in data.get("scenario_dirs", []))
+    select = select or tuple(data.get("select", []))
     scenarios = _scenarios(dirs, select)
     digest = suite_digest(scenarios)
-    if digest != data["scenario_set"]:
-        click.echo(
+    report: dict[str, Any] = {
+        "certificate": str(cert),
+        "scenario_set": digest,
+        "scenario_set_matches": digest == data["scenario_set"],
+        "scenarios": len(scenarios),
+    }
+    lines = []
+    if report["scenario_set_matches"]:
+        lines.append(
+            f"{cert}: scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
+        )
+    else:
+        lines.append(
             f"{cert}: scenario set differs (certificate {data['scenario_set'][:12]}, "
             f"this suite {digest[:12]})"
         )
-        sys.exit(1)
-    click.echo(
-        f"{cert}: scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
-    )
-    if not rerun:
-        return
-    records, meta, _ = _execute(
-        installers=[data["installer"]["spec"]],
-        runner_name=data["runner"],
-        dirs=dirs,
-        select=select,
-        jobs=jobs,
-        timeout=None,
-        pythons=[p for p in data.get("python_specs", []) if p],
-        quiet=True,
-    )
-    meta["installer_spec"] = data["installer"]["spec"]
-    fresh = certificate(records, meta)
-    if fresh["installer"]["version"] != data["installer"]["version"]:
-        click.echo(
-            f"installer version differs: certified {data['installer']['version']}, "
-            f"now {fresh['installer']['version']}"
+    if rerun and report["scenario_set_matches"]:
+        runner_name, _, target = str(data["runner"]).partition("+")
+        records, meta, _ = _execute(
+            installers=[data["installer"]["spec"]],
+            runner_name=runner_name,
+            dirs=dirs,
+            select=select,
+            jobs=jobs,
+            timeout=None,
+            pythons=[p for p in data.get("python_specs", []) if p],
+            quiet=True,
+            extra_args=data.get("installer_args", []),
+            index_target=target or "reference",
         )
-    differences = compare(data["results"], fresh["results"])
-    for line in differences:
-        click.echo(line)
-    if differences:
+        meta["installer_spec"] = data["installer"]["spec"]
+        fresh = certificate(records, meta)
+        report["installer_version"] = fresh["installer"]["version"]
+        report["installer_version_matches"] = (
+            fresh["installer"]["version"] == data["installer"]["version"]
+        )
+        if not report["installer_version_matches"]:
+            lines.append(
+                f"installer version differs: certified {data['installer']['version']}, "
+                f"now {fresh['installer']['version']}"
+            )
+        report["differences"] = compare(data["results"], fresh["results"])
+        lines += report["differences"]
+        if not report["differences"]:
+            lines.append(f"rerun: all {len(fresh['results'])} results match")
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+    else:
+        for line in lines:
+            click.echo(line)
+    if not report["scenario_set_matches"] or report.get("differences"):
         sys.exit(1)
-    click.echo(f"rerun: all {len(fresh['results'])} results match")
 
 
 @conformance.command()

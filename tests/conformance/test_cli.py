@@ -92,6 +92,16 @@ def test_certificate_verify_and_rerun(
     code, output = invoke("verify", str(cert), "--rerun")
     assert code == 0, output
     assert "matches this suite" in output and "all 1 results match" in output
+    code, output = invoke("verify", str(cert), "--json")
+    assert code == 0 and json.loads(output)["scenario_set_matches"] is True
+    # Tampering with the certified results is caught by a rerun.
+    data["results"] = {key: "fail" for key in data["results"]}
+    cert.write_text(json.dumps(data))
+    code, output = invoke("verify", str(cert), "--rerun", "--json")
+    assert code == 1
+    assert json.loads(output)["differences"] == [
+        "t-cert@py" + data["pythons"][0] + ": certified fail, now pass"
+    ]
     (folder / "t-cert.toml").write_text((folder / "t-cert.toml").read_text() + "\n# changed\n")
     code, output = invoke("verify", str(cert))
     assert code == 1 and "scenario set differs" in output
