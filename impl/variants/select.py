@@ -9,30 +9,139 @@ the wheels MUST then be ordered according to their platform compatibility
 tags").
 
 This is the lean path the installer and the selection benchmark use: it
-imports neither ``jsonschema`` nor ``click`` nor ``rich``.
+imports neither ``jsonschema`` nor ``click`` nor ``rich``, and without *tags*
+not even ``packaging``: plainly valid filenames are split here, and the full
+:func:`wheelnext.filenames.parse_wheel_name` runs only for the others, for
+tag filtering, or when a candidate's ``wheel`` is asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from packaging.tags import Tag
 
 from wheelnext.errors import WheelnextError
-from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.variants.ordering import OrderingOptions, RankedLabel, VariantOrder, order_variants
-from wheelnext.variants.properties import SupportedProperties
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+    from packaging.tags import Tag
+
+    from wheelnext.filenames import WheelFilename
+    from wheelnext.variants.properties import SupportedProperties
+
+    #: ``(normalized name, release without trailing zeros, build tag, variant label)``.
+    _Plain = tuple[str, tuple[int, ...], tuple[int, str] | tuple[()], str | None]
+
+# Written by hand so that selecting among plainly valid filenames needs no
+# ``packaging`` import. Each pattern accepts only a subset of what
+# ``packaging.utils.parse_wheel_filename`` accepts (PEP 427 escaped name, a
+# release-only PEP 440 version, a build tag starting with a digit, tags whose
+# interpreter is an identifier); anything else goes through parse_wheel_name.
+_NAME = re.compile(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*")
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_BUILD = re.compile(r"([0-9]+)([A-Za-z0-9_.]*)")
+_INTERPRETER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_TAG_PART = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
+#: PEP 825 "Variant label": "non-empty and consist only of 0-9, a-z, _ and . ASCII characters".
+_LABEL = re.compile(r"[0-9a-z_.]+")
+_SEPARATORS = re.compile(r"[-_.]+")
 
 
-@dataclass(frozen=True)
+def _plain_wheel(filename: str) -> _Plain | None:
+    """The parts of a plainly valid wheel filename, or None to defer to parse_wheel_name.
+
+    The label rule is parse_wheel_name's (PEP 825: "The Python tag component
+    MUST NOT start with a digit"): a seventh part, or a sixth one when the
+    third does not start with a digit, is the variant label.
+    """
+    if not filename.endswith(".whl"):
+        return None
+    parts = filename[:-4].split("-")
+    label = None
+    if len(parts) == 7 or (len(parts) == 6 and not parts[2][:1].isdigit()):
+        label = parts.pop()
+        if not _LABEL.fullmatch(label):
+            return None
+    if len(parts) == 6:
+        match = _BUILD.fullmatch(parts.pop(2))
+        if match is None:
+            return None
+        build: tuple[int, str] | tuple[()] = (int(match.group(1)), match.group(2))
+    elif len(parts) == 5:
+        build = ()
+    else:
+        return None
+    name, version, python, abi, platform = parts
+    if not (
+        _NAME.fullmatch(name)
+        and _RELEASE.fullmatch(version)
+        and _INTERPRETER.fullmatch(python)
+        and _TAG_PART.fullmatch(abi)
+        and _TAG_PART.fullmatch(platform)
+    ):
+        return None
+    release = [int(part) for part in version.split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    return _SEPARATORS.sub("-", name).lower(), tuple(release), build, label
+
+
 class Candidate:
-    """A compatible wheel, with the label rank it got (None for a non-variant wheel)."""
+    """A compatible wheel, with the label rank it got (None for a non-variant wheel).
+
+    ``wheel`` (the full :class:`~wheelnext.filenames.WheelFilename`) is parsed
+    when first asked for, so that a selection need not import ``packaging``.
+    """
+
+    __slots__ = ("_wheel", "filename", "ranked")
+
+    def __init__(
+        self, filename: str, wheel: WheelFilename | None, ranked: RankedLabel | None
+    ) -> None:
+        object.__setattr__(self, "filename", filename)
+        object.__setattr__(self, "ranked", ranked)
+        object.__setattr__(self, "_wheel", wheel)
 
     filename: str
-    wheel: WheelFilename
     ranked: RankedLabel | None
+    _wheel: WheelFilename | None
+
+    @property
+    def wheel(self) -> WheelFilename:
+        if self._wheel is None:
+            from wheelnext.filenames import parse_wheel_name
+
+            object.__setattr__(self, "_wheel", parse_wheel_name(self.filename.rsplit("/", 1)[-1]))
+        assert self._wheel is not None
+        return self._wheel
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Candidate is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Candidate is immutable: cannot delete {name!r}")
+
+    def _key(self) -> tuple[str, WheelFilename, RankedLabel | None]:
+        return (self.filename, self.wheel, self.ranked)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Candidate)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Candidate(filename={self.filename!r}, wheel={self.wheel!r}, "
+            f"ranked={self.ranked!r})"
+        )
 
 
 @dataclass
@@ -52,10 +161,39 @@ class Selection:
         return [candidate.filename for candidate in self.ordered]
 
 
-def _as_wheel(item: str | WheelFilename) -> tuple[str, WheelFilename]:
-    if isinstance(item, WheelFilename):
-        return str(item), item
-    return item, parse_wheel_name(item.rsplit("/", 1)[-1])
+class _Item:
+    """One input wheel: its filename, the parts selection uses, and the full parse if made."""
+
+    __slots__ = ("build", "filename", "key", "label", "wheel")
+
+    def __init__(self, item: str | WheelFilename, full: bool) -> None:
+        plain = None if full or not isinstance(item, str) else _plain_wheel(item.rsplit("/", 1)[-1])
+        if plain is not None:
+            assert isinstance(item, str)
+            name, release, build, label = plain
+            self.filename, self.wheel = item, None
+            self.key: tuple[object, object] = (name, release)
+            self.build, self.label = build, label
+            return
+        from wheelnext.filenames import WheelFilename, parse_wheel_name
+
+        if isinstance(item, WheelFilename):
+            self.filename, self.wheel = str(item), item
+        else:
+            self.filename, self.wheel = item, parse_wheel_name(item.rsplit("/", 1)[-1])
+        self.set_from(self.wheel)
+
+    def set_from(self, wheel: WheelFilename) -> None:
+        self.key = (wheel.name, wheel.version)
+        self.build, self.label = wheel.build, wheel.variant_label
+
+    def parsed(self) -> WheelFilename:
+        if self.wheel is None:
+            from wheelnext.filenames import parse_wheel_name
+
+            self.wheel = parse_wheel_name(self.filename.rsplit("/", 1)[-1])
+            self.set_from(self.wheel)
+        return self.wheel
 
 
 def select_wheels(
@@ -74,25 +212,29 @@ def select_wheels(
     preference order, filter and order by platform tag; ``None`` skips tag
     filtering and keeps the input order within a group.
     """
-    items = [_as_wheel(item) for item in wheels]
-    versions = {(w.name, w.version) for _, w in items}
-    if len(versions) > 1:
-        names = ", ".join(sorted(f"{n}-{v}" for n, v in versions))
-        raise WheelnextError(f"select_wheels: wheels of several package versions given ({names})")
+    items = [_Item(item, tags is not None) for item in wheels]
+    if len({item.key for item in items}) > 1:
+        # Normalized names and versions as packaging compares and prints them.
+        versions = {(w.name, w.version) for w in (item.parsed() for item in items)}
+        if len(versions) > 1:
+            names = ", ".join(sorted(f"{n}-{v}" for n, v in versions))
+            raise WheelnextError(
+                f"select_wheels: wheels of several package versions given ({names})"
+            )
     tag_rank = {tag: i for i, tag in enumerate(tags)} if tags is not None else None
     rejected: list[tuple[str, str]] = []
-    compatible: list[tuple[str, WheelFilename, int]] = []
-    for position, (filename, wheel) in enumerate(items):
+    compatible: list[tuple[_Item, int]] = []
+    for position, item in enumerate(items):
         if tag_rank is None:
-            compatible.append((filename, wheel, position))
+            compatible.append((item, position))
             continue
-        ranks = [tag_rank[t] for t in wheel.tags if t in tag_rank]
+        ranks = [tag_rank[t] for t in item.parsed().tags if t in tag_rank]
         if not ranks:
-            rejected.append((filename, "no supported platform compatibility tag"))
+            rejected.append((item.filename, "no supported platform compatibility tag"))
         else:
-            compatible.append((filename, wheel, min(ranks)))
+            compatible.append((item, min(ranks)))
 
-    labels = [w.variant_label for _, w, _ in compatible if w.variant_label is not None]
+    labels = [item.label for item, _ in compatible if item.label is not None]
     order: VariantOrder | None = None
     rank_of: dict[str, tuple[int, RankedLabel]] = {}
     if labels:
@@ -110,9 +252,9 @@ def select_wheels(
     use_variants = options.use_variants if options else True
 
     keyed: list[tuple[tuple[int, int, int, int], Candidate]] = []
-    for filename, wheel, tag_position in compatible:
-        label = wheel.variant_label
-        build = -wheel.build[0] if wheel.build else 0
+    for item, tag_position in compatible:
+        filename, wheel, label = item.filename, item.wheel, item.label
+        build = -item.build[0] if item.build else 0
         if label is None:
             group = len(rank_of)
             keyed.append(((group, tag_position, build, 0), Candidate(filename, wheel, None)))
