@@ -75,7 +75,8 @@ def check_consistency(specs: Sequence[DistSpec]) -> None:
 
     PEP 825, "Variant label": "Every variant label MUST uniquely correspond to a
     specific set of variant properties, which MUST be the same for all wheels
-    using the same label within a single package version."
+    using the same label within a single package version." A spec with the unsafe
+    ``variant-inconsistent`` defect is exempt from that check, on purpose.
     """
     names: dict[str, DistSpec] = {}
     labels: dict[tuple[str, str, str], DistSpec] = {}
@@ -85,7 +86,7 @@ def check_consistency(specs: Sequence[DistSpec]) -> None:
             if name in names:
                 raise SpecError(f"{spec.source}: builds {name}, as {names[name].source} does")
             names[name] = spec
-        if spec.variant is not None:
+        if spec.variant is not None and spec.unsafe_defect != "variant-inconsistent":
             key = (canonicalize_name(spec.name), spec.version, spec.variant.label)
             other = labels.setdefault(key, spec)
             assert other.variant is not None

@@ -102,13 +102,19 @@ def pyproject(spec: DistSpec, files: list[FileSpec]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def sdist_members(spec: DistSpec) -> tuple[str, list[FileSpec]]:
-    """The archive's file name and members (paths include the top directory)."""
+def sdist_members(
+    spec: DistSpec, *, pkg_info_wheel_version: str | None = None
+) -> tuple[str, list[FileSpec]]:
+    """The archive's file name and members (paths include the top directory).
+
+    *pkg_info_wheel_version* exists only so the unsafe builder can break PEP 777's
+    "Wheel-Version MUST NOT be included in source distribution metadata (PKG-INFO)".
+    """
     check_spec(spec)
     base = f"{escape_name(spec.name)}-{spec.version}"
     files = list(spec.files) or [default_module(spec)]
     generated = {
-        "PKG-INFO": format_metadata(core_metadata(spec, wheel_version=None)),
+        "PKG-INFO": format_metadata(core_metadata(spec, wheel_version=pkg_info_wheel_version)),
         "pyproject.toml": pyproject(spec, files),
     }
     for file in files:

@@ -29,14 +29,19 @@ from wheelnext.filenames import NULL_LABEL, validate_variant_label
 Kind = Literal["wheel", "sdist"]
 #: Install scheme keys a wheel's ``.data/`` directory may hold (binary distribution format).
 SCHEMES = ("data", "headers", "platlib", "purelib", "scripts")
-#: Wheel versions this builder writes; 2.0 is our prototype (no PEP defines its content).
+#: Wheel versions whose layout this builder defines: 1.0 (binary distribution format) and
+#: 2.0, our prototype (no PEP defines its content). Any other ``MAJOR.MINOR`` is written
+#: with the layout of its major (1.x as 1.0, 2.x and later as the 2.0 prototype) so that
+#: scenarios can offer a newer minor or an unknown major (PEP 777).
 WHEEL_VERSIONS = ("1.0", "2.0")
+_WHEEL_VERSION_RE = re.compile(r"^([1-9]\d*)\.(0|[1-9]\d*)$")
 #: PEP 825, "Variant properties": namespace and feature ``^[a-z0-9_]+$``, value ``^[a-z0-9_.]+$``.
 _PROPERTY_RE = re.compile(r"^([a-z0-9_]+) :: ([a-z0-9_]+) :: ([a-z0-9_.]+)$")
 _NAMESPACE_RE = re.compile(r"^[a-z0-9_]+$")
 _CHUNK = 1 << 20
-#: Defects :mod:`wheelnext.build.unsafe` can build in (security scenarios only).
-DEFECTS = (
+#: Defects :mod:`wheelnext.build.unsafe` can build into a wheel (security and
+#: invalid-metadata scenarios only).
+WHEEL_DEFECTS = (
     "path-traversal",
     "absolute-path",
     "record-hash-mismatch",
@@ -44,7 +49,16 @@ DEFECTS = (
     "wheel-version-mismatch",
     "escaping-links",
     "zip-bomb",
+    "variant-label-mismatch",
+    "variant-bad-schema",
+    "variant-inconsistent",
 )
+#: Defects :mod:`wheelnext.build.unsafe` can build into an sdist.
+SDIST_DEFECTS = ("sdist-wheel-version",)
+#: Every defect, wheel defects first.
+DEFECTS = WHEEL_DEFECTS + SDIST_DEFECTS
+#: Defects that need a ``variant`` table.
+VARIANT_DEFECTS = ("variant-label-mismatch", "variant-bad-schema", "variant-inconsistent")
 
 
 class SpecError(WheelnextError):
@@ -157,6 +171,7 @@ class DistSpec:
     version: str
     kind: Kind = "wheel"
     wheel_version: str = "1.0"
+    metadata_wheel_version: bool = True
     tag: str = "py3-none-any"
     build_tag: str | None = None
     root_is_purelib: bool | None = None
@@ -177,8 +192,17 @@ class DistSpec:
     source: str = field(default="<python>", compare=False)
 
     @property
+    def wheel_major(self) -> int:
+        return int(self.wheel_version.split(".")[0])
+
+    @property
     def is_wheel2(self) -> bool:
-        return self.wheel_version.split(".")[0] != "1"
+        """Major 2 or later: ``.whlx`` and the prototype layout.
+
+        PEP 777, "First Major Version Bump Must Change File Extension": the
+        extension changes "from ``.whl`` to ``.whlx`` for all future wheel versions".
+        """
+        return self.wheel_major >= 2
 
     @property
     def purelib(self) -> bool:
@@ -191,7 +215,8 @@ class DistSpec:
 # --- parsing ---------------------------------------------------------------
 
 _KEYS = {
-    "name", "version", "kind", "wheel-version", "tag", "build-tag", "root-is-purelib",
+    "name", "version", "kind", "wheel-version", "metadata-wheel-version", "tag", "build-tag",
+    "root-is-purelib",
     "metadata-version", "requires-python", "requires-dist", "provides-extra", "default-extra",
     "default-optional-dependency-keys", "summary", "description", "metadata", "entry-points",
     "variant", "files", "data", "links", "unsafe-defect",
@@ -383,8 +408,8 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
     if kind not in ("wheel", "sdist"):
         raise r.fail("kind", f"{kind!r}: expected 'wheel' or 'sdist'")
     wheel_version = r.text("wheel-version", "1.0") or "1.0"
-    if wheel_version not in WHEEL_VERSIONS:
-        raise r.fail("wheel-version", f"{wheel_version!r}: expected one of {WHEEL_VERSIONS}")
+    if not _WHEEL_VERSION_RE.match(wheel_version):
+        raise r.fail("wheel-version", f"{wheel_version!r}: expected MAJOR.MINOR, e.g. 1.0 or 2.0")
     tag = r.text("tag", "py3-none-any") or ""
     if tag.count("-") != 2 or not all(tag.split("-")):
         raise r.fail("tag", f"{tag!r}: expected python-abi-platform")
@@ -405,11 +430,9 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
             raise r.fail("requires-python", f"{requires_python!r} is not a specifier") from None
     requires_dist = r.strings("requires-dist")
     for req in requires_dist:
-        try:
-            Requirement(req)
-        except InvalidRequirement as exc:
-            reason = str(exc).splitlines()[0]
-            raise r.fail("requires-dist", f"{req!r}: {reason}") from None
+        reason = requirement_error(req)
+        if reason is not None:
+            raise r.fail("requires-dist", f"{req!r}: {reason}")
     provides_extra = r.strings("provides-extra")
     default_extra = _default_extras(r, provides_extra)
     metadata_version = r.text("metadata-version")
@@ -418,16 +441,15 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
     variant_table = r.data.get("variant")
     variant = _variant(f"{source}.variant", variant_table) if variant_table is not None else None
     links = tuple(_link(s, t) for s, t in r.tables("links"))
-    if links and wheel_version == "1.0":
+    if links and wheel_version.split(".")[0] == "1":
         raise r.fail("links", "PEP 778 links need wheel-version 2.0 or later")
     defect = r.text("unsafe-defect")
-    if defect is not None and defect not in DEFECTS:
-        raise r.fail("unsafe-defect", f"{defect!r}: expected one of {', '.join(DEFECTS)}")
     spec = DistSpec(
         name=name,
         version=version,
         kind=kind,  # type: ignore[arg-type]
         wheel_version=wheel_version,
+        metadata_wheel_version=bool(r.flag("metadata-wheel-version", True)),
         tag=tag,
         build_tag=build_tag,
         root_is_purelib=r.flag("root-is-purelib"),
@@ -448,7 +470,91 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
         source=source,
     )
     _check_kind(r, spec)
+    check_rules(spec)
     return spec
+
+
+def requirement_error(requirement: str) -> str | None:
+    """Why *requirement* is not a valid ``Requires-Dist`` value, or None.
+
+    Dependency specifiers are checked by ``packaging``, which does not know the
+    PEP 825 variant markers ("Environment markers": ``variant_label``,
+    ``variant_properties``, ``variant_features``, ``variant_namespaces``). A
+    requirement whose marker names one of them is checked by
+    :mod:`wheelnext.variants.markers` instead, which parses the marker's
+    structure, checks each variant clause (a set marker only on the right of
+    ``in`` / ``not in`` with a string, ``variant_label`` against a string) and
+    hands every other clause to ``packaging``.
+    """
+    try:
+        Requirement(requirement)
+        return None
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0]
+    from wheelnext.variants.markers import (
+        InvalidVariantMarker,
+        requirement_applies,
+        uses_variant_markers,
+    )
+
+    _, sep, marker = requirement.partition(";")
+    try:
+        if not sep or not uses_variant_markers(marker):
+            return reason
+        # Evaluating for a non-variant wheel visits every clause (no short-circuit),
+        # so a clause that cannot be evaluated is reported.
+        requirement_applies(requirement)
+    except InvalidVariantMarker as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def uses_variant_markers(requirement: str) -> bool:
+    """True if *requirement* (a valid ``Requires-Dist`` value) uses a PEP 825 variant marker."""
+    from wheelnext.variants.markers import uses_variant_markers as marker_uses
+
+    _, sep, marker = requirement.partition(";")
+    return bool(sep) and marker_uses(marker)
+
+
+def check_rules(spec: DistSpec) -> None:
+    """Rules across fields, for specs from TOML and from Python alike; raise :class:`SpecError`."""
+
+    def fail(key: str, why: str) -> SpecError:
+        return SpecError(f"{spec.source}: {key}: {why}")
+
+    if not _WHEEL_VERSION_RE.match(spec.wheel_version):
+        raise fail("wheel-version", f"{spec.wheel_version!r}: expected MAJOR.MINOR")
+    if spec.links and not spec.is_wheel2:
+        raise fail("links", "PEP 778 links need wheel-version 2.0 or later")
+    if not spec.metadata_wheel_version:
+        if spec.kind == "sdist":
+            raise fail("metadata-wheel-version", "not meaningful for kind = 'sdist'")
+        if spec.is_wheel2:
+            # PEP 777: an absent field means major version 1, which would contradict
+            # WHEEL; that is the unsafe 'wheel-version-mismatch' defect, not this key.
+            raise fail(
+                "metadata-wheel-version",
+                "false only for wheel-version 1.x: PEP 777 reads an absent field as 1",
+            )
+    if spec.kind == "sdist":
+        for req in spec.requires_dist:
+            if uses_variant_markers(req):
+                raise fail(
+                    "requires-dist",
+                    f"{req!r}: variant markers cannot be mapped to pyproject.toml"
+                    " dependencies that setuptools accepts",
+                )
+    defect = spec.unsafe_defect
+    if defect is None:
+        return
+    allowed = SDIST_DEFECTS if spec.kind == "sdist" else WHEEL_DEFECTS
+    if defect not in allowed:
+        raise fail("unsafe-defect", f"{defect!r}: a {spec.kind} takes one of {', '.join(allowed)}")
+    if defect in VARIANT_DEFECTS and spec.variant is None:
+        raise fail("unsafe-defect", f"{defect!r} needs a variant table")
+    if defect == "escaping-links" and not spec.is_wheel2:
+        raise fail("unsafe-defect", "escaping-links needs wheel-version 2.0 or later")
 
 
 def _default_extras(r: _Reader, provides_extra: Sequence[str]) -> tuple[str, ...]:
@@ -475,7 +581,8 @@ def _check_kind(r: _Reader, spec: DistSpec) -> None:
             if key in r.data:
                 raise r.fail(key, "not meaningful for kind = 'sdist'")
         if "wheel-version" in r.data:
-            # PEP 777: "Wheel-Version MUST NOT be included in source distribution metadata".
+            # PEP 777: "Wheel-Version MUST NOT be included in source distribution metadata"
+            # (the unsafe 'sdist-wheel-version' defect breaks that on purpose).
             raise r.fail("wheel-version", "not allowed for an sdist (PEP 777)")
     paths = [f.path for f in spec.files]
     if len(set(paths)) != len(paths):

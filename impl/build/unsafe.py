@@ -2,17 +2,19 @@
 
 The only way to get one is to name it: :func:`build_hostile` here, or a spec
 with ``unsafe-defect`` built with ``allow_unsafe=True`` (CLI ``--allow-unsafe``).
-Each defect breaks exactly one rule and leaves the rest of the wheel valid, so
-a scenario observes the installer's reaction to that rule alone.
+Each defect breaks exactly one rule and leaves the rest of the artifact valid, so
+a scenario observes the installer's (or index's) reaction to that rule alone.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
-from wheelnext.build.builder import write_plan
-from wheelnext.build.spec import DEFECTS, DistSpec, FileSpec, SpecError
+from wheelnext.build.builder import write_atomically, write_plan
+from wheelnext.build.sdist import sdist_members, write_tar_gz
+from wheelnext.build.spec import DEFECTS, SDIST_DEFECTS, DistSpec, FileSpec, SpecError
 from wheelnext.build.wheel import (
     Plan,
     dist_info_dir,
@@ -20,12 +22,35 @@ from wheelnext.build.wheel import (
     payload,
     plan_wheel,
     record_file,
+    variant_document,
     with_members,
 )
 from wheelnext.filenames import escape_name
 from wheelnext.links import Link, format_links
 
-__all__ = ["BOMB_SIZE", "DEFECTS", "build_hostile", "hostile_plan"]
+__all__ = [
+    "BAD_SCHEMA_URL",
+    "BOMB_SIZE",
+    "DEFECTS",
+    "build_hostile",
+    "hostile_plan",
+    "hostile_sdist",
+    "mismatched_label",
+]
+
+#: A PEP 825 ``$schema`` URL of a major version no tool supports (PEP 825, "Variant
+#: metadata": "Tools MUST reject metadata with a major version number
+#: that they do not support").
+BAD_SCHEMA_URL = "https://variants-schema.wheelnext.dev/peps/825/v99.0.0.json"
+
+
+def mismatched_label(label: str) -> str:
+    """A valid variant label other than *label*, for ``variant-label-mismatch``."""
+    return "mismatch" if label != "mismatch" else "mismatch2"
+
+
+def _variant_json(document: dict[str, object]) -> bytes:
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 #: Uncompressed size of the zip-bomb member: zeros compress over 1000:1.
 BOMB_SIZE = 64 << 20
@@ -44,8 +69,8 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
     """The plan of *spec*'s wheel with *defect* applied (see :data:`DEFECTS`)."""
     if defect not in DEFECTS:
         raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} is not one of {DEFECTS}")
-    if spec.kind != "wheel":
-        raise SpecError(f"{spec.source}: unsafe-defect: only wheels can carry a defect")
+    if spec.kind != "wheel" or defect in SDIST_DEFECTS:
+        raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} is not a wheel defect")
     spec = replace(spec, unsafe_defect=None)
     plan = plan_wheel(spec)
     dist_info = dist_info_dir(spec)
@@ -91,13 +116,54 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
         members = [m for m in members if m.path != f"{dist_info}/LINKS"]
         members.append(FileSpec(f"{dist_info}/LINKS", format_links(links)))
         return _rebuild(spec, plan, members)
+    if defect in ("variant-label-mismatch", "variant-bad-schema", "variant-inconsistent"):
+        return _variant_defect(spec, plan, members, defect)
     # zip-bomb: one member whose compression ratio is far beyond any real file.
     members.append(FileSpec(f"{package}/bomb.bin", size=bomb_size, fill=0))
     return _rebuild(spec, plan, members)
 
 
+def _variant_defect(spec: DistSpec, plan: Plan, members: list[FileSpec], defect: str) -> Plan:
+    """A variant wheel whose ``variant.json`` breaks one PEP 825 rule."""
+    if spec.variant is None:
+        raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} needs a variant table")
+    if defect == "variant-inconsistent":
+        # PEP 825, "Variant label": the property set "MUST be the same for all wheels
+        # using the same label within a single package version". The wheel itself is
+        # valid; the defect only lifts build_all's cross-wheel check for it, so a
+        # second spec can give the same label other properties.
+        return plan
+    document = variant_document(spec)
+    if defect == "variant-label-mismatch":
+        # PEP 825, "Variants": in a wheel's variant.json, "it MUST contain exactly
+        # one entry, whose key is the variant label present in that wheel's filename".
+        variants = document["variants"]
+        assert isinstance(variants, dict)
+        document["variants"] = {mismatched_label(spec.variant.label): variants[spec.variant.label]}
+    else:
+        document["$schema"] = BAD_SCHEMA_URL
+    path = f"{dist_info_dir(spec)}/variant.json"
+    members = [FileSpec(path, _variant_json(document)) if m.path == path else m for m in members]
+    return _rebuild(spec, plan, members)
+
+
+def hostile_sdist(spec: DistSpec, defect: str) -> tuple[str, list[FileSpec]]:
+    """The file name and members of *spec*'s sdist with *defect* applied (:data:`SDIST_DEFECTS`)."""
+    if spec.kind != "sdist" or defect not in SDIST_DEFECTS:
+        raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} is not an sdist defect")
+    # sdist-wheel-version. PEP 777: "Wheel-Version MUST NOT be included in source
+    # distribution metadata (PKG-INFO) files. If a tool encounters Wheel-Version inside
+    # of a source distribution metadata file, it SHOULD raise an error."
+    return sdist_members(replace(spec, unsafe_defect=None), pkg_info_wheel_version="1.0")
+
+
 def build_hostile(
     spec: DistSpec, outdir: Path, *, defect: str, bomb_size: int = BOMB_SIZE
 ) -> Path:
-    """Write *spec*'s wheel with *defect* into *outdir*. UNSAFE by design."""
+    """Write *spec*'s wheel or sdist with *defect* into *outdir*. UNSAFE by design."""
+    if spec.kind == "sdist":
+        filename, members = hostile_sdist(spec, defect)
+        return write_atomically(
+            Path(outdir) / filename, lambda target: write_tar_gz(target, members)
+        )
     return write_plan(hostile_plan(spec, defect, bomb_size=bomb_size), outdir)

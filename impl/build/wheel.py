@@ -20,7 +20,7 @@ from installer.records import Hash, RecordEntry
 
 from wheelnext import __version__
 from wheelnext.build.archive import WHEEL1, WHEEL2, Layout, dist_info_last
-from wheelnext.build.spec import DistSpec, FileSpec, SpecError
+from wheelnext.build.spec import DistSpec, FileSpec, SpecError, check_rules
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import escape_name, wheel_name
 from wheelnext.links import Link, format_links, validate_links
@@ -54,7 +54,7 @@ def data_dir(spec: DistSpec) -> str:
 
 
 def wheel_filename(spec: DistSpec) -> str:
-    """``{name}-{version}(-{build})?-{tag}(-{label})?.whl``; ``.whlx`` for Wheel 2.0 (PEP 777)."""
+    """``{name}-{version}(-{build})?-{tag}(-{label})?.whl``; ``.whlx`` from 2.0 on (PEP 777)."""
     return wheel_name(
         spec.name,
         spec.version,
@@ -169,10 +169,16 @@ def metadata_members(
 
     PEP 777: the metadata file "must contain the exact same version specified as
     the Wheel-Version entry in the WHEEL file"; *metadata_wheel_version* exists
-    only so the unsafe builder can break that.
+    only so the unsafe builder can break that. A spec with
+    ``metadata_wheel_version=False`` (1.x only) leaves the field out: "If
+    ``Wheel-Version`` is absent from the metadata file, then tools **MUST** infer
+    the wheel file major version as 1", which is how every wheel built before
+    PEP 777 looks.
     """
     dist_info = dist_info_dir(spec)
-    meta = core_metadata(spec, wheel_version=metadata_wheel_version or spec.wheel_version)
+    if metadata_wheel_version is None and spec.metadata_wheel_version:
+        metadata_wheel_version = spec.wheel_version
+    meta = core_metadata(spec, wheel_version=metadata_wheel_version)
     members = [
         FileSpec(f"{dist_info}/METADATA", format_metadata(meta)),
         FileSpec(f"{dist_info}/WHEEL", wheel_file(spec)),
@@ -214,8 +220,7 @@ def record_file(members: Sequence[FileSpec], dist_info: str) -> FileSpec:
 
 def check_spec(spec: DistSpec) -> None:
     """Rules :func:`~wheelnext.build.spec.spec_from_mapping` enforces, for specs made in Python."""
-    if spec.links and not spec.is_wheel2:
-        raise SpecError(f"{spec.source}: links: PEP 778 links need wheel-version 2.0 or later")
+    check_rules(spec)
     try:
         check_default_extras(core_metadata(spec, wheel_version=None), source=spec.source)
     except WheelnextError as exc:

@@ -6,6 +6,9 @@ import base64
 import csv
 import hashlib
 import io
+import json
+import tarfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,17 @@ import pytest
 from backports.zstd import zipfile as zstd_zipfile
 
 from wheelnext.build import DEFECTS, SpecError, build_all, build_dist, spec_from_mapping
-from wheelnext.build.unsafe import build_hostile
+from wheelnext.build.unsafe import (
+    BAD_SCHEMA_URL,
+    build_hostile,
+    hostile_plan,
+    hostile_sdist,
+    mismatched_label,
+)
+from wheelnext.errors import WheelnextError
 from wheelnext.links import InvalidLinks, parse_links, validate_links
 from wheelnext.metadata import parse_metadata
+from wheelnext.variants.schema import validate_variant_json
 
 DIST_INFO = "demo-1.0.dist-info"
 
@@ -102,3 +113,83 @@ def test_unknown_defect(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="not one of"):
         build_hostile(make(), tmp_path, defect="nonsense")
     assert "zip-bomb" in DEFECTS
+
+
+VARIANT = {"label": "lbl", "properties": ["ns :: f :: x"]}
+
+
+def variant_json(path: Path) -> dict[str, Any]:
+    _, content, record = read(path)
+    data = content[f"{DIST_INFO}/variant.json"]
+    assert record[f"{DIST_INFO}/variant.json"] == digest(data)
+    document: dict[str, Any] = json.loads(data)
+    return document
+
+
+def test_variant_label_mismatch(tmp_path: Path) -> None:
+    """PEP 825 "Variants": the one key must be the filename's label; this one is not."""
+    wheel = build_hostile(make(variant=VARIANT), tmp_path, defect="variant-label-mismatch")
+    assert wheel.name == "demo-1.0-py3-none-any-lbl.whl"
+    document = variant_json(wheel)
+    assert document["variants"] == {mismatched_label("lbl"): {"ns": {"f": ["x"]}}}
+    assert mismatched_label("mismatch") != "mismatch"
+    # Everything else is valid PEP 825 metadata.
+    validate_variant_json(document, source="t", kind="wheel")
+
+
+def test_variant_bad_schema(tmp_path: Path) -> None:
+    """PEP 825: "Tools MUST reject metadata with a major version number that they do not
+    support"; the defect names such a major."""
+    wheel = build_hostile(make(variant=VARIANT), tmp_path, defect="variant-bad-schema")
+    document = variant_json(wheel)
+    assert document["$schema"] == BAD_SCHEMA_URL
+    with pytest.raises(WheelnextError, match="major version 99"):
+        validate_variant_json(document, source="t", kind="wheel")
+
+
+def test_variant_inconsistent_lifts_only_the_label_check(tmp_path: Path) -> None:
+    """Two wheels, one label, two property sets: refused, unless one carries the defect."""
+    first = make(variant=VARIANT)
+    second = spec_from_mapping(
+        {"name": "demo", "version": "1.0", "tag": "py311-none-any",
+         "variant": {"label": "lbl", "properties": ["ns :: f :: y"]}},
+        source="t:dist[1]",
+    )
+    with pytest.raises(SpecError, match="one label, one property set"):
+        build_all([first, second], tmp_path / "refused")
+    bent = replace(second, unsafe_defect="variant-inconsistent")
+    with pytest.raises(SpecError, match="allow_unsafe"):
+        build_all([first, bent], tmp_path / "refused")
+    built = build_all([first, bent], tmp_path / "out", allow_unsafe=True)
+    assert [variant_json(p)["variants"] for p in built] == [
+        {"lbl": {"ns": {"f": ["x"]}}}, {"lbl": {"ns": {"f": ["y"]}}}
+    ]
+    # The defect itself builds the honest wheel, byte for byte.
+    plain = build_dist(replace(bent, unsafe_defect=None), tmp_path / "plain")
+    assert plain.read_bytes() == built[1].read_bytes()
+
+
+def test_sdist_wheel_version(tmp_path: Path) -> None:
+    """PEP 777: "Wheel-Version MUST NOT be included in source distribution metadata"."""
+    spec = make(kind="sdist", **{"unsafe-defect": "sdist-wheel-version"})
+    with pytest.raises(SpecError, match="refused"):
+        build_dist(spec, tmp_path)
+    sdist = build_dist(spec, tmp_path, allow_unsafe=True)
+    assert sdist.name == "demo-1.0.tar.gz"
+    with tarfile.open(sdist) as archive:
+        pkg_info = archive.extractfile("demo-1.0/PKG-INFO")
+        assert pkg_info is not None
+        meta = parse_metadata(pkg_info.read())
+    assert meta.wheel_version == "1.0"
+    with pytest.raises(SpecError, match="not a wheel defect"):
+        hostile_plan(replace(spec, kind="wheel"), "sdist-wheel-version")
+    with pytest.raises(SpecError, match="not an sdist defect"):
+        hostile_sdist(spec, "zip-bomb")
+
+
+@pytest.mark.parametrize("defect", ["variant-label-mismatch", "variant-bad-schema"])
+def test_variant_defects_need_a_variant(tmp_path: Path, defect: str) -> None:
+    with pytest.raises(SpecError, match="needs a variant"):
+        make(**{"unsafe-defect": defect})
+    with pytest.raises(SpecError, match="needs a variant"):
+        build_hostile(make(), tmp_path, defect=defect)

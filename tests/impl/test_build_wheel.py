@@ -366,3 +366,61 @@ def test_specs_made_in_python_are_checked_too(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="Default-Extra 'gpu'"):
         build_dist(DistSpec("x", "1", kind="sdist", default_extra=("gpu",)), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("version", "extension", "layout_is_wheel2"),
+    [("1.9", ".whl", False), ("1.10", ".whl", False), ("2.1", ".whlx", True),
+     ("3.0", ".whlx", True)],
+)
+def test_other_wheel_versions(
+    tmp_path: Path, version: str, extension: str, layout_is_wheel2: bool
+) -> None:
+    """PEP 777: any MAJOR.MINOR; ``.whlx`` "for all future wheel versions" after 1.x."""
+    wheel = build_dist(make(**{"wheel-version": version}), tmp_path)
+    assert wheel.name == f"demo_pkg-1.0-py3-none-any{extension}"
+    content = members(wheel)
+    assert f"Wheel-Version: {version}\n" in content["demo_pkg-1.0.dist-info/WHEEL"].decode()
+    assert parse_metadata(content["demo_pkg-1.0.dist-info/METADATA"]).wheel_version == version
+    assert ("demo_pkg-1.0.dist-info/METADATA.json" in content) == layout_is_wheel2
+    check_record(wheel)
+
+
+def test_newer_minor_installs_with_installer(tmp_path: Path) -> None:
+    """A 1.9 wheel is still a Wheel 1 archive: today's installer accepts it (PEP 427 warns)."""
+    wheel = build_dist(make(**{"wheel-version": "1.9"}), tmp_path)
+    root = install_into(wheel, tmp_path / "env")
+    assert (root / "purelib" / "demo_pkg" / "__init__.py").exists()
+
+
+def test_metadata_wheel_version_can_be_left_out(tmp_path: Path) -> None:
+    """``metadata-wheel-version = false``: METADATA without Wheel-Version, WHEEL unchanged."""
+    wheel = build_dist(make(**{"metadata-wheel-version": False}), tmp_path)
+    content = members(wheel)
+    metadata = content["demo_pkg-1.0.dist-info/METADATA"]
+    assert b"Wheel-Version" not in metadata
+    assert parse_metadata(metadata).wheel_version is None
+    assert b"Wheel-Version: 1.0\n" in content["demo_pkg-1.0.dist-info/WHEEL"]
+    # Without the field, METADATA validates with packaging again.
+    Metadata.from_email(metadata, validate=True)
+    check_record(wheel)
+    assert make(**{"metadata-wheel-version": False}) != make()
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "beta; variant_label == 'x86_64_v3'",
+        "beta; variant_label == ''",
+        "beta; 'nvidia :: sm_arch' in variant_features",
+        "beta; 'nvidia' not in variant_namespaces",
+        "beta; 'nvidia::sm_arch::120_real' in variant_properties",
+        "beta>=1; ('ns' in variant_namespaces or python_version >= '3') and extra == 'x'",
+    ],
+)
+def test_variant_markers_in_requires_dist(tmp_path: Path, requirement: str) -> None:
+    """PEP 825 "Environment markers": variant markers are written to METADATA unchanged."""
+    spec = make(**{"requires-dist": [requirement], "provides-extra": ["x"]})
+    content = members(build_dist(spec, tmp_path))
+    meta = parse_metadata(content["demo_pkg-1.0.dist-info/METADATA"])
+    assert meta.requires_dist == (requirement,)
