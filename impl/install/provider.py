@@ -392,10 +392,15 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             # Speculative and transitive: the dependencies of the likely choice are fetched
             # too, so a deep tree costs about one round trip per level, not two per package.
             meta = parse_metadata(self.finder.metadata(best[1]))
+            extras = ["", *meta.default_extra]
             for text in meta.requires_dist:
                 try:
-                    dependency = canonicalize_name(Requirement(text).name)
-                except ValueError:
+                    dependency = canonicalize_name(Requirement(text.split(";")[0]).name)
+                    if not any(requirement_applies(text, NON_VARIANT,
+                                                   self.target.environment(extra))
+                               for extra in extras):
+                        continue
+                except (ValueError, WheelnextError):
                     continue
                 with self._lock:
                     if dependency in self._prefetched:

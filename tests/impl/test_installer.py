@@ -248,3 +248,48 @@ def test_bad_options(args: list[str], message: str, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_yanked_only_with_exact_pin(tmp_path: Path) -> None:
+    packages = {"pypi": [{"name": "alpha", "version": "1.0"}, {"name": "alpha", "version": "2.0"}]}
+    with served(tmp_path, packages) as server:
+        (tmp_path / "indexes" / "pypi" / "alpha-2.0-py3-none-any.whl.yanked").write_text("bad")
+        newest = install(tmp_path / "a", server, ["pypi"], "alpha")
+        pinned = install(tmp_path / "b", server, ["pypi"], "alpha==2.0")
+    assert newest.exit_code == 0 and pinned.exit_code == 0, newest.output + pinned.output
+    assert installed(make_env(tmp_path / "a")) == {"alpha": "1.0"}
+    assert installed(make_env(tmp_path / "b")) == {"alpha": "2.0"}
+
+
+def test_config_file_and_requirements_file(tmp_path: Path) -> None:
+    with served(tmp_path, ALPHA_TWO_INDEXES) as server:
+        config = tmp_path / "wheelnext.toml"
+        config.write_text(
+            'index-strategy = "version-priority"\n'
+            f'[[index]]\nname = "internal"\nurl = "{server.index_url("internal")}"\n'
+            f'[[index]]\nname = "pypi"\nurl = "{server.index_url("pypi")}"\n'
+        )
+        requirements = tmp_path / "requirements.txt"
+        requirements.write_text("# pinned\nalpha\nbeta  # and beta\n")
+        python = make_env(tmp_path)
+        result = run(["install", "--python", str(python), "--no-cache", "--config", str(config),
+                      "-r", str(requirements)])
+    assert result.exit_code == 0, result.output
+    assert installed(python) == {"alpha": "2.0", "beta": "1.0"}
+    assert "index strategy: version-priority" in result.stderr
+
+
+def test_only_binary_refuses_sdists(tmp_path: Path) -> None:
+    packages = {"pypi": [{"name": "alpha", "version": "1.0", "kind": "sdist"}]}
+    with served(tmp_path, packages) as server:
+        result = install(tmp_path, server, ["pypi"], "alpha", "--only-binary")
+    assert result.exit_code != 0
+    assert "refused by --only-binary" in str(result.exception)
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    with served(tmp_path, ALPHA_TWO_INDEXES) as server:
+        result = install(tmp_path, server, ["pypi"], "alpha", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["installed"][0]["version"] == "2.0"
+    assert installed(make_env(tmp_path)) == {}
