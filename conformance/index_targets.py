@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,10 @@ def serve_pypiserver(
 ) -> Iterator[PypiserverIndexes]:
     """Serve each root with its own pypiserver application under ``/NAME/``."""
     try:
-        import pypiserver
+        with warnings.catch_warnings():  # its vendored bottle imports the deprecated cgi
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import pypiserver
+            import pypiserver.bottle_wrapper
     except ImportError:
         raise IndexTargetError("--index-target pypiserver: pypiserver is not installed") from None
 
