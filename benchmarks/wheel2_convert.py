@@ -34,6 +34,13 @@ TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
 DOWNLOADS = ("numpy", "scipy", "pyarrow")
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} CPUs)"
+    return "unknown"
+
+
 def bundled_pip() -> Path:
     folder = Path(ensurepip.__file__).parent / "_bundled"
     return next(folder.glob("pip-*.whl"))
@@ -112,13 +119,14 @@ def main() -> int:
         for project in DOWNLOADS:
             path = downloaded(project)
             if path is not None:
-                wheels.append((path, [(Layout.MEMBER, 3), (Layout.SOLID, 19),
-                                      (Layout.CHUNKED, 19)]))
+                configs = small if project == "numpy" else [(Layout.MEMBER, 3),
+                                                            (Layout.CHUNKED, 19)]
+                wheels.append((path, configs))
     if args.torch and TORCH.exists():
         wheels.append((TORCH, [(Layout.CHUNKED, 19)]))
     rows = [row for wheel, configs in wheels for row in measure(wheel, configs, args.workers)]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"cpu": cpu_model(), "workers": args.workers, "rows": rows}, indent=2))
     else:
         print(f"{'wheel':50} {'layout':8} {'lvl':>3} {'ratio':>6} {'conv s':>7} {'read1 s':>8}")
         for row in rows:

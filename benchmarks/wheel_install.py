@@ -32,6 +32,13 @@ TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} CPUs)"
+    return "unknown"
+
+
 def uv_binary() -> str:
     found = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     return found
@@ -93,6 +100,8 @@ def main() -> int:
     parser.add_argument("--torch", action="store_true", help="the torch CPU wheel")
     parser.add_argument("--wheel", type=Path, help="any other .whl")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per tool and setting, interleaved; the minimum is reported")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     args = parser.parse_args()
     bundled = Path(ensurepip.__file__).parent / "_bundled"
@@ -105,19 +114,25 @@ def main() -> int:
                                 check=True).stdout.strip()
     results: dict[str, object] = {
         "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
-        "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version, "runs": {},
+        "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version,
+        "cpu": cpu_model(), "runs": {},
     }
     runs: dict[str, dict[str, float]] = {}
+    samples: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="wheelnext-install-bench-") as tmp:
-        for compile_ in (False, True):
-            key = "compile" if compile_ else "no-compile"
-            runs[key] = {}
-            for tool in ("wheelnext-whlx", "wheelnext-whl", "uv", "pip"):
-                runs[key][tool] = round(one_run(tool, wheel, whlx, compile_, Path(tmp)), 2)
-                print(key, tool, runs[key][tool], file=sys.stderr, flush=True)
-            ours = runs[key]["wheelnext-whlx"]
-            runs[key]["uv/wheelnext-whlx"] = round(runs[key]["uv"] / ours, 2)
-            runs[key]["pip/wheelnext-whlx"] = round(runs[key]["pip"] / ours, 2)
+        for _ in range(args.repeat):  # interleaved, so load changes hit every tool alike
+            for compile_ in (False, True):
+                key = "compile" if compile_ else "no-compile"
+                for tool in ("wheelnext-whlx", "wheelnext-whl", "uv", "pip"):
+                    seconds = one_run(tool, wheel, whlx, compile_, Path(tmp))
+                    samples.setdefault(key, {}).setdefault(tool, []).append(round(seconds, 2))
+                    print(key, tool, round(seconds, 2), file=sys.stderr, flush=True)
+    for key, tools in samples.items():
+        runs[key] = {tool: min(values) for tool, values in tools.items()}
+        ours = runs[key]["wheelnext-whlx"]
+        runs[key]["uv/wheelnext-whlx"] = round(runs[key]["uv"] / ours, 2)
+        runs[key]["pip/wheelnext-whlx"] = round(runs[key]["pip"] / ours, 2)
+    results["samples"] = samples
     results["runs"] = runs
     if args.json:
         print(json.dumps(results, indent=2))

@@ -166,7 +166,7 @@ def install_planned(
 
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
-                               compile_bytecode=False, requested=plan.requested, workers=2)
+                               compile_bytecode=False, requested=plan.requested, workers=1)
         with lock:
             transaction.installed.append(result.dist_info)
         write_origin(result.dist_info, plan)

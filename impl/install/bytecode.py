@@ -1,11 +1,13 @@
 """Compile installed ``.py`` files to bytecode with the environment's own interpreter.
 
-``installer`` compiles with the running interpreter, one file at a time; a wheel installed
-into another environment (``--python PATH``) needs that interpreter's cache tag and magic
-number. So the staged files are compiled by a child process of the target interpreter, on all
-cores, each ``.pyc`` naming the final path of its source (``dfile``) so tracebacks point at the
-installed file, not the staging folder. The binary distribution format ("Installing a wheel")
-lists "Compile any installed .py to .pyc" as an optional step.
+``installer`` compiles with the running interpreter, one file at a time, after everything is
+written; a wheel installed into another environment (``--python PATH``) needs that
+interpreter's cache tag and magic number. So a child process of the target interpreter
+compiles, on all cores, *while* the wheel is still being unpacked: each ``.py`` is handed over
+as soon as it is written and verified. Each ``.pyc`` names the final path of its source
+(``dfile``) so tracebacks point at the installed file, not the staging folder. The binary
+distribution format ("Installing a wheel") lists "Compile any installed .py to .pyc" as an
+optional step.
 """
 
 from __future__ import annotations
@@ -13,43 +15,84 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
+from types import TracebackType
 
 _COMPILER = r"""
-import concurrent.futures, importlib.util, json, os, py_compile, sys
+import concurrent.futures, json, os, py_compile, sys
 
-def one(pair):
-    staged, final = pair
-    try:
-        return py_compile.compile(staged, dfile=final, doraise=True, quiet=2)
-    except Exception:
-        return None
+def batch(pairs):
+    done = []
+    for staged, final in pairs:
+        try:
+            done.append(py_compile.compile(staged, dfile=final, doraise=True, quiet=2))
+        except Exception:
+            pass
+    return done
 
-pairs = json.load(sys.stdin)
-workers = min(len(pairs) // 64 + 1, os.cpu_count() or 1)
-if workers > 1:
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        written = list(pool.map(one, pairs, chunksize=64))
-else:
-    written = [one(pair) for pair in pairs]
-json.dump([path for path in written if path], sys.stdout)
+workers = os.cpu_count() or 1
+futures, pending = [], []
+with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    for line in sys.stdin:
+        pending.append(json.loads(line))
+        if len(pending) == 32:
+            futures.append(pool.submit(batch, pending))
+            pending = []
+    if pending:
+        futures.append(pool.submit(batch, pending))
+    written = [path for future in futures for path in future.result()]
+json.dump(written, sys.stdout)
 """
 
 
-def compile_staged(interpreter: str, pairs: list[tuple[Path, Path]]) -> list[Path]:
-    """Compile each staged source (first) as if it lived at its final path (second).
+class BytecodeCompiler:
+    """A running compiler child: :meth:`add` sources as they land, :meth:`finish` to collect.
 
-    Returns the staged ``.pyc`` paths written. Files that do not compile are skipped, as pip
-    and ``compileall`` skip them: a syntax error in a data file must not fail the install.
+    Files that do not compile are skipped, as pip and ``compileall`` skip them: a syntax error
+    in a data file must not fail the install.
     """
-    if not pairs:
-        return []
-    payload = json.dumps([[os.fspath(staged), os.fspath(final)] for staged, final in pairs])
-    done = subprocess.run(
-        [interpreter, "-I", "-c", _COMPILER],
-        input=payload,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [Path(path) for path in json.loads(done.stdout)]
+
+    def __init__(self, interpreter: str) -> None:
+        self._process = subprocess.Popen(
+            [interpreter, "-I", "-c", _COMPILER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._lock = threading.Lock()
+
+    def add(self, staged: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
+        line = json.dumps([os.fspath(staged), os.fspath(final)]) + "\n"
+        assert self._process.stdin is not None
+        with self._lock:
+            self._process.stdin.write(line)
+
+    def finish(self) -> list[Path]:
+        """Wait for the child; return the staged ``.pyc`` paths it wrote."""
+        out, _ = self._process.communicate()
+        if self._process.returncode != 0:
+            return []
+        return [Path(path) for path in json.loads(out or "[]")]
+
+    def __enter__(self) -> BytecodeCompiler:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+def compile_staged(interpreter: str, pairs: list[tuple[Path, Path]]) -> list[Path]:
+    """Compile each staged source (first) as if it lived at its final path (second)."""
+    with BytecodeCompiler(interpreter) as compiler:
+        for staged, final in pairs:
+            compiler.add(staged, final)
+        return compiler.finish()

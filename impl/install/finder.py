@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 import zipfile
@@ -159,7 +160,9 @@ class Finder:
 
     def __init__(self, cache_dir: Path | None = None, *, timeout: float = 30.0,
                  client: httpx.Client | None = None) -> None:
-        self.cache_dir = cache_dir
+        #: None: a throw-away cache, removed by :meth:`close`.
+        self._temporary = cache_dir is None
+        self.cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="wheelnext-cache-"))
         self.client = client or httpx.Client(
             timeout=timeout, follow_redirects=True,
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
@@ -167,6 +170,7 @@ class Finder:
         self._pages: dict[tuple[str, str], Future[list[IndexFile] | None]] = {}
         self._json: dict[str, Any] = {}
         self._metadata: dict[str, Future[bytes]] = {}
+        self._downloads: dict[str, Future[Path]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(8, thread_name_prefix="wheelnext-finder")
         #: every (index, project) page asked for, in order (debug output, tests).
@@ -175,6 +179,8 @@ class Finder:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+        if self._temporary:
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
 
     def prefetch(self, index: Index, project: str,
                  then: Callable[[list[IndexFile]], None] | None = None) -> None:
@@ -244,9 +250,7 @@ class Finder:
                     index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
         return files
 
-    def _cache_path(self, file: IndexFile, kind: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
+    def _cache_path(self, file: IndexFile, kind: str) -> Path:
         return self.cache_dir / index_key(file.index_url) / kind / file.filename
 
     def _fetch_bytes(self, url: str, index: str) -> bytes:
@@ -285,7 +289,7 @@ class Finder:
 
     def _read_metadata(self, file: IndexFile) -> bytes:
         cached = self._cache_path(file, "metadata")
-        if cached is not None and cached.exists():
+        if cached.exists():
             return cached.read_bytes()
         if file.core_metadata is not None:
             data = self._fetch_bytes(file.url + ".metadata", file.index)
@@ -295,8 +299,7 @@ class Finder:
                                      "core-metadata hash")
         else:
             data = self._metadata_from_wheel(self.download(file))
-        if cached is not None:
-            self._write(cached, data)
+        self._write(cached, data)
         return data
 
     @staticmethod
@@ -306,15 +309,44 @@ class Finder:
         with WheelArchive.open(path) as archive:
             return archive.read_dist_info("METADATA").encode("utf-8")
 
+    def prefetch_download(self, file: IndexFile) -> None:
+        """Start downloading a file the resolver has just chosen (errors surface later)."""
+        def job() -> None:
+            try:
+                self.download(file)
+            except Exception:  # a hint only: download_all asks again and reports
+                return
+
+        self._pool.submit(job)
+
     def download(self, file: IndexFile,
                  progress: Callable[[int, int | None], None] | None = None) -> Path:
-        """The file on disk (cache hit or fresh download), its ``sha256`` checked."""
+        """The file on disk (cache hit or fresh download), its ``sha256`` checked; one
+        download per file and run, even when several threads ask at once."""
+        with self._lock:
+            future = self._downloads.get(file.url)
+            owner = future is None
+            if future is None:
+                future = self._downloads[file.url] = Future()
+        if not owner:
+            path = future.result()
+            if progress is not None:
+                size = path.stat().st_size
+                progress(size, size)
+            return path
+        try:
+            path = self._download(file, progress)
+        except BaseException as exc:
+            future.set_exception(exc)
+            with self._lock:
+                del self._downloads[file.url]
+            raise
+        future.set_result(path)
+        return path
+
+    def _download(self, file: IndexFile,
+                  progress: Callable[[int, int | None], None] | None) -> Path:
         target = self._cache_path(file, "files")
-        if target is None:
-            assert self.cache_dir is None
-            self.cache_dir = Path(tempfile.mkdtemp(prefix="wheelnext-cache-"))
-            target = self._cache_path(file, "files")
-            assert target is not None
         if target.exists() and (file.sha256 is None or _sha256_file(target) == file.sha256):
             if progress is not None:
                 progress(target.stat().st_size, target.stat().st_size)

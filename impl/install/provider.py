@@ -555,6 +555,9 @@ class Provider(AbstractProvider[Req, Candidate, str]):
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
         dependencies = list(self._dependencies(candidate))
+        artifact = candidate.artifact
+        if candidate.kind == BASE and artifact.file is not None and not artifact.is_sdist:
+            self.finder.prefetch_download(artifact.file)
         for req in dependencies:
             with self._lock:
                 if req.name in self._prefetched or req.name in self.local:

@@ -99,3 +99,16 @@ def test_member_names_that_pass_stay_inside(names: list[str]) -> None:
         except UnsafeArtifact:
             continue
         assert not name.startswith("/") and ".." not in name.split("/")
+
+
+def test_check_reports_invalid_variant_json(tmp_path: Path) -> None:
+    from wheelnext.wheel2.check import check_wheel
+
+    recipe = WheelRecipe(files={"demo/__init__.py": b"",
+                                "demo-1.0.dist-info/variant.json": b'{"nonsense": 1}'})
+    problems = check_wheel(forge_wheel(tmp_path, recipe))
+    assert any("variant.json" in problem for problem in problems), problems
+    recipe = WheelRecipe(files={"demo/__init__.py": b"",
+                                "demo-1.0.dist-info/variant.json": b"{not json"})
+    problems = check_wheel(forge_wheel(tmp_path, recipe))
+    assert any("not JSON" in problem for problem in problems), problems
