@@ -11,8 +11,12 @@ shared machine hit all three, with the host's pip/uv configuration shut out
 * cold: an empty cache folder per run;
 * warm: the cache folder a previous run of the same tool filled.
 
-Prints the median seconds per tool and the ratios pip/wheelnext and uv/wheelnext;
-``--json`` prints the same as JSON. ``--quick`` runs one round instead of five.
+A fourth peer, ``pip-23.2.1``, is the pip that ``ensurepip`` bundles with this Python 3.11
+(what ``python -m venv`` installs), run straight from its bundled wheel; it is skipped when the
+wheel is absent.
+
+Prints the median seconds per tool and the ratios peer/wheelnext; ``--json`` prints the same
+as JSON. ``--quick`` runs one round instead of five.
 """
 
 from __future__ import annotations
@@ -68,13 +72,25 @@ def make_tree(folder: Path) -> None:
                                  source="app"), folder)
 
 
+def bundled_pip() -> Path | None:
+    """The pip wheel ``ensurepip`` carries, if any."""
+    import ensurepip
+
+    folder = Path(ensurepip.__file__).parent / "_bundled"
+    found = sorted(folder.glob("pip-*.whl"))
+    return found[-1] if found else None
+
+
 def commands(tool: str, python: Path, url: str, cache: Path, compile_bytecode: bool) -> list[str]:
     if tool == "wheelnext":
         return [sys.executable, "-m", "wheelnext", "install", "--python", str(python),
                 "--index", f"local={url}", "--cache-dir", str(cache), "-q",
                 "--compile" if compile_bytecode else "--no-compile", "app"]
-    if tool == "pip":
-        return [sys.executable, "-m", "pip", "--python", str(python), "install",
+    if tool.startswith("pip"):
+        wheel = bundled_pip()
+        runner = [sys.executable, f"{wheel}/pip"] if tool != "pip" and wheel else [
+            sys.executable, "-m", "pip"]
+        return [*runner, "--python", str(python), "install",
                 "--index-url", url, "--cache-dir", str(cache), "--disable-pip-version-check",
                 "--no-input", "-q", *([] if compile_bytecode else ["--no-compile"]), "app"]
     import uv
@@ -111,7 +127,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 5)
-    tools = ("wheelnext", "pip", "uv")
+    wheel = bundled_pip()
+    old_pip = f"pip-{wheel.name.split('-')[1]}" if wheel else None
+    tools = ("wheelnext", "pip", "uv", *([old_pip] if old_pip else []))
     times: dict[str, dict[str, list[float]]] = {t: {"cold": [], "warm": []} for t in tools}
     with tempfile.TemporaryDirectory(prefix="wheelnext-bench-install-") as temp:
         root = Path(temp)
@@ -132,12 +150,11 @@ def main() -> None:
         "cpu": cpu_model(),
         "cores": len(__import__("os").sched_getaffinity(0)),
         "versions": {"pip": dist_version("pip"), "uv": dist_version("uv"),
-                     "wheelnext": dist_version("wheelnext")},
+                     "wheelnext": dist_version("wheelnext"),
+                     "bundled pip": str(wheel.name) if wheel else None},
         "seconds": median,
-        "pip_over_wheelnext": {k: median["pip"][k] / median["wheelnext"][k]
-                               for k in ("cold", "warm")},
-        "uv_over_wheelnext": {k: median["uv"][k] / median["wheelnext"][k]
-                              for k in ("cold", "warm")},
+        "ratios": {f"{t}/wheelnext": {k: median[t][k] / median["wheelnext"][k]
+                                       for k in ("cold", "warm")} for t in tools[1:]},
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -146,8 +163,9 @@ def main() -> None:
           f"{'compiled' if args.compile else 'not compiled'}; {result['cpu']}")
     for kind in ("cold", "warm"):
         row = "  ".join(f"{t} {median[t][kind]:.3f}s" for t in tools)
-        print(f"{kind:5}: {row}  pip/wheelnext {result['pip_over_wheelnext'][kind]:.2f}x  "
-              f"uv/wheelnext {result['uv_over_wheelnext'][kind]:.2f}x")
+        ratios = "  ".join(f"{name} {values[kind]:.2f}x"
+                           for name, values in result["ratios"].items())
+        print(f"{kind:5}: {row}\n       {ratios}")
 
 
 if __name__ == "__main__":

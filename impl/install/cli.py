@@ -8,6 +8,7 @@ strategy, pins, mirrors, deny lists, variant choices). ``install`` resolves (or 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -303,6 +304,8 @@ def install(**kwargs: Any) -> None:
             raise IndexConfigError("install: no requirements given")
         local_only = all(text.endswith((".whl", ".whlx")) for text in requirements)
         session = _session(kwargs, console, needs_index=not lock_files and not local_only)
+        if kwargs["dry_run"]:
+            session.options = dataclasses.replace(session.options, download_ahead=False)
         try:
             summary = run_install(session, requirements, lock_files, _resolve,
                                   compile_bytecode=kwargs["compile_bytecode"],
@@ -330,6 +333,7 @@ def lock(**kwargs: Any) -> None:
         if not requirements:
             raise IndexConfigError("lock: no requirements given")
         session = _session(kwargs, console)
+        session.options = dataclasses.replace(session.options, download_ahead=False)
         try:
             resolution = _resolve(session, requirements)
         finally:

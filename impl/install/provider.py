@@ -150,6 +150,8 @@ class ResolveOptions:
     variant_labels: Mapping[str, str] = field(default_factory=dict)
     #: User-provided supported properties (None: detect with the built-in providers).
     supported: Mapping[str, Mapping[str, list[str]]] | None = None
+    #: Start downloading each chosen wheel while resolving (off for ``lock``, ``--dry-run``).
+    download_ahead: bool = True
 
 
 def expand(text: str, parent: str | None) -> list[Req]:
@@ -556,7 +558,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
         dependencies = list(self._dependencies(candidate))
         artifact = candidate.artifact
-        if candidate.kind == BASE and artifact.file is not None and not artifact.is_sdist:
+        if (self.options.download_ahead and candidate.kind == BASE
+                and artifact.file is not None and not artifact.is_sdist):
             self.finder.prefetch_download(artifact.file)
         for req in dependencies:
             with self._lock:
