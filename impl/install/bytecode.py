@@ -26,7 +26,9 @@ def batch(pairs):
     done = []
     for staged, final in pairs:
         try:
-            done.append(py_compile.compile(staged, dfile=final, doraise=True, quiet=2))
+            written = py_compile.compile(staged, dfile=final, doraise=True, quiet=2)
+            if written:
+                done.append(written)
         except Exception:
             pass
     return done
