@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wheelnext.build import (
     DataFileSpec,
@@ -16,6 +18,7 @@ from wheelnext.build import (
     load_spec,
     spec_from_mapping,
 )
+from wheelnext.build.spec import requirement_error
 from wheelnext.errors import WheelnextError
 
 
@@ -188,3 +191,45 @@ def test_load_spec_errors(tmp_path: Path, text: str, expected: str) -> None:
 def test_load_spec_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="cannot read"):
         load_spec(tmp_path / "absent.toml")
+
+
+_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=6)
+_SPACE = st.sampled_from(["::", " :: ", " ::", ":: ", "  ::  "])
+
+
+@st.composite
+def variant_clause(draw: st.DrawFn) -> str:
+    """One PEP 825 variant-marker comparison, with free whitespace around ``::``."""
+    kind = draw(st.sampled_from(["label", "properties", "features", "namespaces", "other"]))
+    op = draw(st.sampled_from(["in", "not in"]))
+    if kind == "label":
+        return f"variant_label {draw(st.sampled_from(['==', '!=']))} '{draw(_NAME)}'"
+    if kind == "properties":
+        sep = draw(_SPACE)
+        return f"'{draw(_NAME)}{sep}{draw(_NAME)}{sep}{draw(_NAME)}' {op} variant_properties"
+    if kind == "features":
+        return f"'{draw(_NAME)}{draw(_SPACE)}{draw(_NAME)}' {op} variant_features"
+    if kind == "namespaces":
+        return f"'{draw(_NAME)}' {op} variant_namespaces"
+    return draw(st.sampled_from(["python_version >= '3'", "os_name == 'posix'", "extra == 'x'"]))
+
+
+@given(clauses=st.lists(variant_clause(), min_size=1, max_size=4),
+       joins=st.lists(st.sampled_from([" and ", " or "]), min_size=3, max_size=3),
+       wrap=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_variant_markers_accepted(clauses: list[str], joins: list[str], wrap: bool) -> None:
+    """Every marker PEP 825 allows is accepted, however its clauses are combined."""
+    marker = clauses[0]
+    for join, clause in zip(joins, clauses[1:], strict=False):
+        marker += join + (f"({clause})" if wrap else clause)
+    assert requirement_error(f"beta>=1; {marker}") is None
+    assert parse(**{"requires-dist": [f"beta; {marker}"]}).requires_dist == (f"beta; {marker}",)
+
+
+@given(st.text(max_size=30))
+@settings(max_examples=100, deadline=None)
+def test_requirement_error_is_one_line_or_none(text: str) -> None:
+    """Never a traceback: any string is either accepted or refused with a one-line reason."""
+    reason = requirement_error(text)
+    assert reason is None or "\n" not in reason
