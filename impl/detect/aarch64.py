@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from wheelnext.detect.cpuinfo import read_cpuinfo
-from wheelnext.variants.providers.protocol import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 NAMESPACE = "aarch64"
 AT_HWCAP = 16

@@ -6,10 +6,23 @@ guessing microarchitectures): ``key : value`` lines, one block per processor.
 
 from __future__ import annotations
 
-from pathlib import Path
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
-#: Where Linux publishes the CPU description.
-PROC_CPUINFO = Path("/proc/cpuinfo")
+    #: Where Linux publishes the CPU description.
+    PROC_CPUINFO: Path
+else:
+
+    def __getattr__(name: str) -> object:
+        # pathlib is not imported on the selection path; the constant is built on demand.
+        if name == "PROC_CPUINFO":
+            from pathlib import Path
+
+            return Path(_PROC_CPUINFO)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+_PROC_CPUINFO = "/proc/cpuinfo"
 
 
 def parse_cpuinfo(text: str) -> dict[str, str]:
@@ -29,7 +42,8 @@ def parse_cpuinfo(text: str) -> dict[str, str]:
 def read_cpuinfo(path: Path | None = None) -> dict[str, str]:
     """Fields of the first processor in *path* (default ``/proc/cpuinfo``); empty if unreadable."""
     try:
-        text = (path or PROC_CPUINFO).read_text(encoding="utf-8", errors="replace")
+        with open(path or _PROC_CPUINFO, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
     except OSError:
         return {}
     return parse_cpuinfo(text)

@@ -9,11 +9,13 @@ preferred to the least preferred", so the best level comes first.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import ClassVar
-
 from wheelnext.detect.cpuinfo import read_cpuinfo
-from wheelnext.variants.providers.protocol import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import ClassVar
 
 NAMESPACE = "x86_64"
 

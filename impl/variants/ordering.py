@@ -15,16 +15,15 @@ This module is on the selection path: it imports nothing heavy.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from wheelnext.variants.properties import VariantProperty
+from wheelnext.variants.providers.records import Record
 
-from wheelnext.variants.properties import (
-    PropertyMap,
-    SupportedProperties,
-    VariantFeature,
-    VariantProperty,
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from wheelnext.variants.properties import PropertyMap, SupportedProperties, VariantFeature
 
 SortKey = tuple[int, int, int]
 #: Ends every key list; greater than any real key, so when one label's keys are
@@ -33,26 +32,43 @@ SortKey = tuple[int, int, int]
 _END: tuple[int, ...] = (1 << 62,)
 
 
-@dataclass(frozen=True)
-class OrderingOptions:
+class OrderingOptions(Record):
     """User options that reorder or narrow the compatible labels (PEP 825 "MAY")."""
 
-    prefer_namespaces: Sequence[str] = ()
-    prefer_features: Sequence[VariantFeature] = ()
-    prefer_properties: Sequence[VariantProperty] = ()
+    _fields = __match_args__ = (
+        "prefer_namespaces", "prefer_features", "prefer_properties",
+        "only_labels", "exclude_labels", "use_variants",
+    )
+    prefer_namespaces: Sequence[str]
+    prefer_features: Sequence[VariantFeature]
+    prefer_properties: Sequence[VariantProperty]
     #: Only these labels may be used (empty: no restriction).
-    only_labels: Collection[str] = ()
-    exclude_labels: Collection[str] = ()
+    only_labels: Collection[str]
+    exclude_labels: Collection[str]
     #: False: use no variant wheel at all (PEP 817: "Tools MAY provide an option
     #: to only use non-variant wheels").
-    use_variants: bool = True
+    use_variants: bool
+
+    def __init__(
+        self,
+        prefer_namespaces: Sequence[str] = (),
+        prefer_features: Sequence[VariantFeature] = (),
+        prefer_properties: Sequence[VariantProperty] = (),
+        only_labels: Collection[str] = (),
+        exclude_labels: Collection[str] = (),
+        use_variants: bool = True,
+    ) -> None:
+        self._init(
+            prefer_namespaces=prefer_namespaces, prefer_features=prefer_features,
+            prefer_properties=prefer_properties, only_labels=only_labels,
+            exclude_labels=exclude_labels, use_variants=use_variants,
+        )
 
 
 Triple = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
-class RankedLabel:
+class RankedLabel(Record):
     """A compatible label, its best-value properties in sort order, and their keys.
 
     Properties are kept as plain ``(namespace, feature, value)`` triples and
@@ -60,12 +76,22 @@ class RankedLabel:
     keeps ordering 1,000 labels cheap.
     """
 
+    _fields = __match_args__ = ("label", "best", "keys", "supported")
     label: str
     best: tuple[Triple, ...]
     keys: tuple[SortKey, ...]
     #: The label's properties that the system supports (PEP 825 "Evaluating
     #: variant markers", step 3).
     supported: frozenset[Triple]
+
+    def __init__(
+        self,
+        label: str,
+        best: tuple[Triple, ...],
+        keys: tuple[SortKey, ...],
+        supported: frozenset[Triple],
+    ) -> None:
+        self._init(label=label, best=best, keys=keys, supported=supported)
 
     @property
     def best_properties(self) -> tuple[VariantProperty, ...]:
@@ -80,15 +106,33 @@ class RankedLabel:
         return ((*self.keys, _END), self.label)
 
 
-@dataclass
-class VariantOrder:
+class VariantOrder(Record):
     """Compatible labels from most to least preferred, and why the others were rejected."""
 
+    _frozen = False
+    __hash__ = None  # type: ignore[assignment]
+    _fields = __match_args__ = (
+        "ranked", "rejected", "namespace_order", "feature_order", "value_order"
+    )
     ranked: list[RankedLabel]
-    rejected: dict[str, str] = field(default_factory=dict)
-    namespace_order: list[str] = field(default_factory=list)
-    feature_order: dict[str, list[str]] = field(default_factory=dict)
-    value_order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    rejected: dict[str, str]
+    namespace_order: list[str]
+    feature_order: dict[str, list[str]]
+    value_order: dict[str, dict[str, list[str]]]
+
+    def __init__(
+        self,
+        ranked: list[RankedLabel],
+        rejected: dict[str, str] | None = None,
+        namespace_order: list[str] | None = None,
+        feature_order: dict[str, list[str]] | None = None,
+        value_order: dict[str, dict[str, list[str]]] | None = None,
+    ) -> None:
+        self.ranked = ranked
+        self.rejected = {} if rejected is None else rejected
+        self.namespace_order = [] if namespace_order is None else namespace_order
+        self.feature_order = {} if feature_order is None else feature_order
+        self.value_order = {} if value_order is None else value_order
 
     @property
     def labels(self) -> list[str]:

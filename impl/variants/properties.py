@@ -10,11 +10,14 @@ whitespace there and :meth:`VariantProperty.__str__` writes the canonical form.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TypeAlias
 
 from wheelnext.variants.errors import InvalidVariantProperty
+from wheelnext.variants.providers.records import OrderedRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from typing import TypeAlias
 
 #: PEP 825: namespace and feature name "MUST be non-empty and consist only of
 #: 0-9, a-z and _ ASCII characters (^[a-z0-9_]+$)".
@@ -26,14 +29,24 @@ FEATURE_VALUE_RE = re.compile(r"^[a-z0-9_.]+$")
 
 _SEPARATOR_RE = re.compile(r"\s*::\s*")
 
-#: What detection yields and ordering consumes: ``{namespace: {feature: [values]}}``,
-#: every level in decreasing preference (PEP 825 "Variant ordering": "The items in
-#: these lists will be provided in specific order that will impact variant wheel
-#: ordering"). Dict insertion order carries the feature order.
-SupportedProperties: TypeAlias = Mapping[str, Mapping[str, Sequence[str]]]
+if TYPE_CHECKING:
+    #: What detection yields and ordering consumes: ``{namespace: {feature: [values]}}``,
+    #: every level in decreasing preference (PEP 825 "Variant ordering": "The items in
+    #: these lists will be provided in specific order that will impact variant wheel
+    #: ordering"). Dict insertion order carries the feature order.
+    SupportedProperties: TypeAlias = Mapping[str, Mapping[str, Sequence[str]]]
 
-#: The ``{namespace: {feature: [values]}}`` mapping of one label in ``variants``.
-PropertyMap: TypeAlias = Mapping[str, Mapping[str, Sequence[str]]]
+    #: The ``{namespace: {feature: [values]}}`` mapping of one label in ``variants``.
+    PropertyMap: TypeAlias = Mapping[str, Mapping[str, Sequence[str]]]
+else:
+
+    def __getattr__(name: str) -> object:
+        # The aliases cost a typing import; built only for code that uses them at run time.
+        if name in ("SupportedProperties", "PropertyMap"):
+            from collections.abc import Mapping, Sequence
+
+            return Mapping[str, Mapping[str, Sequence[str]]]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check(kind: str, part: str, pattern: re.Pattern[str], text: str) -> str:
@@ -60,14 +73,15 @@ def validate_feature_value(value: str) -> str:
     return _check("feature value", value, FEATURE_VALUE_RE, value)
 
 
-@dataclass(frozen=True, order=True)
-class VariantFeature:
+class VariantFeature(OrderedRecord):
     """A ``namespace :: feature`` pair, the key that a property gives a value to."""
 
+    _fields = __match_args__ = ("namespace", "feature")
     namespace: str
     feature: str
 
-    def __post_init__(self) -> None:
+    def __init__(self, namespace: str, feature: str) -> None:
+        self._init(namespace=namespace, feature=feature)
         text = f"{self.namespace} :: {self.feature}"
         _check("feature", self.namespace, NAMESPACE_RE, text)
         _check("feature", self.feature, FEATURE_NAME_RE, text)
@@ -76,15 +90,16 @@ class VariantFeature:
         return f"{self.namespace} :: {self.feature}"
 
 
-@dataclass(frozen=True, order=True)
-class VariantProperty:
+class VariantProperty(OrderedRecord):
     """A ``namespace :: feature :: value`` triple."""
 
+    _fields = __match_args__ = ("namespace", "feature", "value")
     namespace: str
     feature: str
     value: str
 
-    def __post_init__(self) -> None:
+    def __init__(self, namespace: str, feature: str, value: str) -> None:
+        self._init(namespace=namespace, feature=feature, value=value)
         text = f"{self.namespace} :: {self.feature} :: {self.value}"
         _check("property", self.namespace, NAMESPACE_RE, text)
         _check("property", self.feature, FEATURE_NAME_RE, text)

@@ -18,10 +18,10 @@ tag filtering, or when a candidate's ``wheel`` is asked for.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from wheelnext.errors import WheelnextError
 from wheelnext.variants.ordering import OrderingOptions, RankedLabel, VariantOrder, order_variants
+from wheelnext.variants.providers.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,13 +144,25 @@ class Candidate:
         )
 
 
-@dataclass
-class Selection:
+class Selection(Record):
     """The compatible wheels, best first, and every rejected wheel with its reason."""
 
+    _frozen = False
+    __hash__ = None  # type: ignore[assignment]
+    _fields = __match_args__ = ("ordered", "rejected", "order")
     ordered: list[Candidate]
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    order: VariantOrder | None = None
+    rejected: list[tuple[str, str]]
+    order: VariantOrder | None
+
+    def __init__(
+        self,
+        ordered: list[Candidate],
+        rejected: list[tuple[str, str]] | None = None,
+        order: VariantOrder | None = None,
+    ) -> None:
+        self.ordered = ordered
+        self.rejected = [] if rejected is None else rejected
+        self.order = order
 
     @property
     def best(self) -> Candidate | None:

@@ -9,14 +9,19 @@ namespace in the same release version MUST result in a fatal error."
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable, Mapping
+import sys
 from functools import reduce
-from typing import Any
 
 from wheelnext.variants.properties import FEATURE_NAME_RE, FEATURE_VALUE_RE
 from wheelnext.variants.providers.errors import PluginConflict, ProviderError
-from wheelnext.variants.providers.metadata import ProviderInfo, parse_endpoint
+from wheelnext.variants.providers.metadata import parse_endpoint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+    from wheelnext.variants.providers.metadata import ProviderInfo
 
 ENTRY_POINT_GROUP = "variant_plugins"
 REQUIRED = ("namespace", "get_all_configs", "get_supported_configs")
@@ -26,7 +31,14 @@ def load_endpoint(reference: str) -> Any:
     """Import the plugin object at *reference* and check it has the PEP 817 attributes."""
     module_name, object_path = parse_endpoint(reference)
     try:
-        module = importlib.import_module(module_name)
+        if module_name.startswith("."):
+            import importlib
+
+            module = importlib.import_module(module_name)
+        else:
+            # What importlib.import_module does for an absolute name, minus its import.
+            __import__(module_name)
+            module = sys.modules[module_name]
         plugin: Any = reduce(getattr, object_path.split(".") if object_path else [], module)
     except (ImportError, AttributeError) as exc:
         raise ProviderError(f"plugin-api {reference!r}: cannot load: {exc}") from None

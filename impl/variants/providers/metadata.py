@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from wheelnext.variants.providers.errors import ProviderError
+from wheelnext.variants.providers.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 #: PEP 817 "API endpoint": ``{import_path}(:{object_path})?`` (entry-point object reference).
 ENDPOINT_RE = re.compile(r"^\s*([\w.]+)\s*(?::\s*([\w.]+)\s*)?$")
@@ -19,16 +22,32 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True)
-class ProviderInfo:
+class ProviderInfo(Record):
     """PEP 817 provider information; defaults are the PEP's."""
 
+    _fields = __match_args__ = (
+        "namespace", "enable_if", "install_time", "optional", "plugin_api", "requires"
+    )
     namespace: str
-    enable_if: str | None = None
-    install_time: bool = True
-    optional: bool = False
-    plugin_api: str | None = None
-    requires: tuple[str, ...] = field(default=())
+    enable_if: str | None
+    install_time: bool
+    optional: bool
+    plugin_api: str | None
+    requires: tuple[str, ...]
+
+    def __init__(
+        self,
+        namespace: str,
+        enable_if: str | None = None,
+        install_time: bool = True,
+        optional: bool = False,
+        plugin_api: str | None = None,
+        requires: tuple[str, ...] = (),
+    ) -> None:
+        self._init(
+            namespace=namespace, enable_if=enable_if, install_time=install_time,
+            optional=optional, plugin_api=plugin_api, requires=requires,
+        )
 
     @classmethod
     def from_mapping(cls, namespace: str, data: Mapping[str, Any]) -> ProviderInfo:

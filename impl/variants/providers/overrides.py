@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from pathlib import Path
 
 from wheelnext.variants.errors import InvalidVariantProperty
 from wheelnext.variants.properties import parse_supported
 from wheelnext.variants.providers.errors import InvalidOverrides
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 ENV_VAR = "WHEELNEXT_VARIANT_PROPERTIES"
 

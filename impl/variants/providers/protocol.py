@@ -3,14 +3,26 @@
 PEP 817, "Plugin interface": a plugin "MUST define" ``namespace`` and ``is_aot_plugin``
 (default ``False``) and provide ``get_all_configs()`` and ``get_supported_configs()``,
 each returning "variant feature configs" with ``name``, ``multi_value`` and ``values``.
-This module imports nothing beyond the standard library: it is on the selection path.
+This module imports nothing beyond the standard library; the classes our
+built-in plugins return live in :mod:`wheelnext.variants.providers.configs`
+(re-exported here), so that running them needs no ``typing`` import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+
+__all__ = [
+    "Detection",
+    "EvidencePlugin",
+    "PluginType",
+    "VariantFeatureConfig",
+    "VariantFeatureConfigType",
+    "evidence_key",
+]
 
 
 @runtime_checkable
@@ -46,25 +58,3 @@ class EvidencePlugin(PluginType, Protocol):
     """
 
     def get_evidence(self) -> Mapping[str, Sequence[str]]: ...
-
-
-@dataclass(frozen=True)
-class VariantFeatureConfig:
-    """A plain implementation of :class:`VariantFeatureConfigType` (PEP 817 example)."""
-
-    name: str
-    values: list[str]
-    multi_value: bool = False
-
-
-@dataclass(frozen=True)
-class Detection:
-    """What a built-in provider found: ordered configs plus the evidence for each value."""
-
-    configs: list[VariantFeatureConfig]
-    evidence: dict[str, list[str]] = field(default_factory=dict)
-
-
-def evidence_key(feature: str, value: str) -> str:
-    """The key used in evidence mappings: ``feature :: value``."""
-    return f"{feature} :: {value}"

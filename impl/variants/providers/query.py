@@ -10,10 +10,7 @@ carries its source and, for built-ins, the evidence behind every value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
 from wheelnext.variants.providers.errors import ProviderError, UntrustedProvider
 from wheelnext.variants.providers.loading import (
@@ -23,6 +20,13 @@ from wheelnext.variants.providers.loading import (
     load_endpoint,
 )
 from wheelnext.variants.providers.metadata import ProviderInfo
+from wheelnext.variants.providers.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
 
 Features = dict[str, list[str]]
 
@@ -31,23 +35,41 @@ BUILTIN, USER, STATIC, PLUGIN = "built-in", "user-provided", "static", "plugin"
 DISABLED, UNTRUSTED, FAILED = "disabled", "untrusted", "failed"
 
 
-@dataclass(frozen=True)
-class ProviderResult:
+class ProviderResult(Record):
     """One namespace's supported features (values most preferred first) and why."""
 
+    _fields = __match_args__ = ("namespace", "source", "detail", "features", "evidence", "cached")
     namespace: str
     source: str
     detail: str
-    features: Features = field(default_factory=dict)
-    evidence: dict[str, list[str]] = field(default_factory=dict)
-    cached: bool = False
+    features: Features
+    evidence: dict[str, list[str]]
+    cached: bool
+
+    def __init__(
+        self,
+        namespace: str,
+        source: str,
+        detail: str,
+        features: Features | None = None,
+        evidence: dict[str, list[str]] | None = None,
+        cached: bool = False,
+    ) -> None:
+        self._init(
+            namespace=namespace, source=source, detail=detail,
+            features={} if features is None else features,
+            evidence={} if evidence is None else evidence, cached=cached,
+        )
 
 
-@dataclass(frozen=True)
-class SupportedResult:
+class SupportedResult(Record):
     """Every queried namespace, in the order of the metadata."""
 
+    _fields = __match_args__ = ("results",)
     results: tuple[ProviderResult, ...]
+
+    def __init__(self, results: tuple[ProviderResult, ...]) -> None:
+        self._init(results=results)
 
     @property
     def properties(self) -> dict[str, Features]:
@@ -55,23 +77,52 @@ class SupportedResult:
         return {r.namespace: r.features for r in self.results if r.features}
 
 
-@dataclass(frozen=True)
-class QueryOptions:
+class QueryOptions(Record):
     """What the user controls: optional providers, overrides, trust, cache, isolation."""
 
-    enable_optional: bool | frozenset[str] = False
-    overrides: Mapping[str, Mapping[str, Sequence[str]]] | None = None
-    overrides_source: str = "WHEELNEXT_VARIANT_PROPERTIES"
-    environment: Mapping[str, str] | None = None
-    allow_list_path: Path | None = None
-    strict_trust: bool = False
-    use_cache: bool = True
-    refresh: bool = False
-    cache_directory: Path | None = None
-    environments_directory: Path | None = None
-    find_links: tuple[str, ...] = ()
-    index_url: str | None = None
-    timeout: float = 30.0
+    _fields = __match_args__ = (
+        "enable_optional", "overrides", "overrides_source", "environment", "allow_list_path",
+        "strict_trust", "use_cache", "refresh", "cache_directory", "environments_directory",
+        "find_links", "index_url", "timeout",
+    )
+    enable_optional: bool | frozenset[str]
+    overrides: Mapping[str, Mapping[str, Sequence[str]]] | None
+    overrides_source: str
+    environment: Mapping[str, str] | None
+    allow_list_path: Path | None
+    strict_trust: bool
+    use_cache: bool
+    refresh: bool
+    cache_directory: Path | None
+    environments_directory: Path | None
+    find_links: tuple[str, ...]
+    index_url: str | None
+    timeout: float
+
+    def __init__(
+        self,
+        enable_optional: bool | frozenset[str] = False,
+        overrides: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+        overrides_source: str = "WHEELNEXT_VARIANT_PROPERTIES",
+        environment: Mapping[str, str] | None = None,
+        allow_list_path: Path | None = None,
+        strict_trust: bool = False,
+        use_cache: bool = True,
+        refresh: bool = False,
+        cache_directory: Path | None = None,
+        environments_directory: Path | None = None,
+        find_links: tuple[str, ...] = (),
+        index_url: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self._init(
+            enable_optional=enable_optional, overrides=overrides,
+            overrides_source=overrides_source, environment=environment,
+            allow_list_path=allow_list_path, strict_trust=strict_trust, use_cache=use_cache,
+            refresh=refresh, cache_directory=cache_directory,
+            environments_directory=environments_directory, find_links=find_links,
+            index_url=index_url, timeout=timeout,
+        )
 
     @classmethod
     def from_user(cls, properties_file: Path | None = None, **settings: Any) -> QueryOptions:
@@ -325,6 +376,7 @@ def installed_plugins(
     """
     import sys
     from importlib.metadata import entry_points
+    from pathlib import Path
 
     from wheelnext.variants.providers.errors import PluginConflict
     from wheelnext.variants.providers.isolated import run_plugins
