@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.conformance._lines import LineMap
-from wheelnext.conformance.scenario import Scenario, package_source
+from wheelnext.conformance.scenario import IndexDef, Scenario, package_source
 from wheelnext.errors import WheelnextError
 
 
@@ -53,9 +53,9 @@ def builder_digest() -> str:
     return h.hexdigest()
 
 
-def index_key(tables: Iterable[Mapping[str, Any]]) -> str:
-    """The cache key of one index's package tables."""
-    text = json.dumps(list(tables), sort_keys=True, default=str)
+def index_key(tables: Iterable[Mapping[str, Any]], extras: Mapping[str, Any] | None = None) -> str:
+    """The cache key of one index's package tables (and extra files)."""
+    text = json.dumps([list(tables), extras or {}], sort_keys=True, default=str)
     return hashlib.sha256(f"{builder_digest()}\n{text}".encode()).hexdigest()[:32]
 
 
@@ -66,7 +66,7 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
 
     roots = {}
     for index in scenario.indexes:
-        target = cache_dir / index_key(index.packages)
+        target = cache_dir / index_key(index.packages, index.extras_key())
         if not target.is_dir():
             lines = LineMap(scenario.path.read_text())
             try:
@@ -86,6 +86,7 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
                 check_consistency(specs)
                 for spec in specs:
                     build_dist(spec, staging, allow_unsafe=True)
+                write_extras(index, staging)
                 os.replace(staging, target)
             except OSError:
                 if not target.is_dir():
@@ -96,6 +97,51 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
                 shutil.rmtree(staging, ignore_errors=True)
         roots[index.name] = target
     return Materialized(roots)
+
+
+def write_extras(index: IndexDef, folder: Path) -> None:
+    """The index options that are files: supplied files, yank sidecars, trimmed variants.json."""
+    for name, text in index.files.items():
+        (folder / name).write_text(text)
+    for name, reason in index.yanked.items():
+        (folder / f"{name}.yanked").write_text(reason)
+    if index.variants_json_omit:
+        write_trimmed_variants(folder, set(index.variants_json_omit))
+
+
+def write_trimmed_variants(folder: Path, omit: set[str]) -> None:
+    """Write each release's ``-variants.json`` without the *omit* labels.
+
+    The index server serves a supplied file instead of combining the wheels'
+    own (PEP 825 "Index-level metadata"), so a scenario can show an installer an
+    index file that lacks a label its wheels carry.
+    """
+    import zipfile
+
+    from wheelnext.filenames import parse_wheel_name
+    from wheelnext.index import variants_file
+
+    releases: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.name.endswith((".whl", ".whlx")):
+            continue
+        parsed = parse_wheel_name(path.name)
+        if not parsed.is_variant:
+            continue
+        with zipfile.ZipFile(path) as archive:
+            member = next(n for n in archive.namelist() if n.endswith(".dist-info/variant.json"))
+            document = json.loads(archive.read(member))
+        releases.setdefault((str(parsed.name), str(parsed.version)), []).append(
+            (path.name, document)
+        )
+    for (name, version), documents in releases.items():
+        combined = variants_file.combine(documents)
+        combined["variants"] = {
+            label: value for label, value in combined["variants"].items() if label not in omit
+        }
+        (folder / variants_file.variants_filename(name, version)).write_bytes(
+            variants_file.render(combined)
+        )
 
 
 def materialize_all(scenarios: Iterable[Scenario], cache_dir: Path) -> dict[str, Materialized]:

@@ -66,6 +66,13 @@ def run_suite(
                     results[si, ii, pi] = _replace(
                         base, reason=f"needs Python {scenario.python}, this is {version}"
                     )
+                elif missing := needed_features(scenario) - getattr(
+                    runner, "features", frozenset()
+                ):
+                    results[si, ii, pi] = _replace(
+                        base,
+                        reason=f"the {runner.name} runner cannot do {', '.join(sorted(missing))}",
+                    )
                 else:
                     key += 1
                     job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
@@ -104,6 +111,16 @@ def run_suite(
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     return [results[position] for position in sorted(results)]
+
+
+def needed_features(scenario: Scenario) -> frozenset[str]:
+    """What a runner must do for *scenario* beyond one install (``Runner.features``)."""
+    needed = set()
+    if scenario.fetches:
+        needed.add("fetch")
+    if scenario.request.preinstall:
+        needed.add("preinstall")
+    return frozenset(needed)
 
 
 def _replace(result: Result, **changes: object) -> Result:

@@ -65,6 +65,20 @@ class IndexDef:
     name: str
     packages: tuple[Mapping[str, Any], ...] = ()
     error: int | None = None
+    #: Extra files written into the index folder (a supplied ``-variants.json``...).
+    files: Mapping[str, str] = field(default_factory=dict)
+    #: PEP 592: file name -> reason ("" for none), written as ``FILE.yanked`` sidecars.
+    yanked: Mapping[str, str] = field(default_factory=dict)
+    #: Labels left out of the ``-variants.json`` files the materializer writes.
+    variants_json_omit: tuple[str, ...] = ()
+
+    def extras_key(self) -> dict[str, Any]:
+        """What besides the package tables decides the folder's content."""
+        return {
+            "files": dict(sorted(self.files.items())),
+            "yanked": dict(sorted(self.yanked.items())),
+            "omit": list(self.variants_json_omit),
+        }
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,10 @@ class Request:
     wheel: str | None = None
     no_deps: bool = False
     legacy: bool = False
+    #: Index name -> projects the installer must ignore on that index (PEP 766 denylist).
+    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Requirements installed (by the same installer) before the request.
+    preinstall: tuple[str, ...] = ()
 
     def capabilities(self) -> frozenset[str]:
         """Request keys an adapter must be able to express."""
@@ -98,6 +116,8 @@ class Request:
             needed.add("wheel")
         if self.no_deps:
             needed.add("no-deps")
+        if self.deny:
+            needed.add("deny")
         return frozenset(needed)
 
 
@@ -400,11 +420,37 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         checked = tuple(
             _check_package(reader, t, ("packages", name, i)) for i, t in enumerate(tables)
         )
-        opts = reader.table(options.get(name, {}), ("indexes", name), ("error",))
+        where_opts: KeyPath = ("indexes", name)
+        opts = reader.table(
+            options.get(name, {}), where_opts, ("error", "files", "yanked", "variants-json")
+        )
         error = opts.get("error")
         if error is not None and (not isinstance(error, int) or not 400 <= error <= 599):
             raise reader.fail(("indexes", name, "error"), "error must be an HTTP status 400-599")
-        result.append(IndexDef(name=name, packages=checked, error=error))
+        extra = {}
+        for key in ("files", "yanked"):
+            raw = reader.table(opts.get(key, {}), (*where_opts, key), opts.get(key, {}))
+            for filename, text in raw.items():
+                reader.string(text, (*where_opts, key, filename))
+                if "/" in filename or filename.startswith("."):
+                    raise reader.fail((*where_opts, key, filename), f"{filename!r}: a plain name")
+            extra[key] = dict(raw)
+        variants = reader.table(
+            opts.get("variants-json", {}), (*where_opts, "variants-json"), ("omit-labels",)
+        )
+        omit = reader.strings(
+            variants.get("omit-labels", []), (*where_opts, "variants-json", "omit-labels")
+        )
+        result.append(
+            IndexDef(
+                name=name,
+                packages=checked,
+                error=error,
+                files=extra["files"],
+                yanked=extra["yanked"],
+                variants_json_omit=omit,
+            )
+        )
     return tuple(result)
 
 
@@ -423,6 +469,8 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
             "wheel",
             "no-deps",
             "legacy",
+            "deny",
+            "preinstall",
         ),
     )
     names = [i.name for i in indexes]
@@ -481,6 +529,19 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         raise reader.fail((*where, "legacy"), "legacy must be true or false")
     if legacy and properties is None:
         raise reader.fail((*where, "legacy"), "legacy only applies with variant-properties")
+    deny_raw = reader.table(table.get("deny", {}), (*where, "deny"), order)
+    deny = {
+        index: tuple(
+            str(canonicalize_name(p)) for p in reader.strings(projects, (*where, "deny", index))
+        )
+        for index, projects in deny_raw.items()
+    }
+    preinstall = reader.strings(table.get("preinstall", []), (*where, "preinstall"))
+    for requirement in preinstall:
+        try:
+            Requirement(requirement)
+        except InvalidRequirement as exc:
+            raise reader.fail((*where, "preinstall"), f"{requirement!r}: {exc}") from None
     return Request(
         requirements=requirements,
         indexes=order,
@@ -491,6 +552,8 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         wheel=wheel,
         no_deps=no_deps,
         legacy=legacy,
+        deny=deny,
+        preinstall=preinstall,
     )
 
 

@@ -52,6 +52,8 @@ class InstallRequest:
     legacy: bool = False
     #: Arguments the user adds to every installer command (``--installer-arg``), last.
     extra_args: tuple[str, ...] = ()
+    #: Index name -> projects to ignore on that index (PEP 766's denylist).
+    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
@@ -83,6 +85,7 @@ class InstallRequest:
             no_deps=request.no_deps,
             legacy=request.legacy,
             extra_args=extra_args,
+            deny=request.deny,
         )
 
 
@@ -205,6 +208,8 @@ def check_capabilities(
         needed.add("wheel")
     if request.no_deps:
         needed.add("no-deps")
+    if request.deny:
+        needed.add("deny")
     missing = sorted(needed - supported)
     if missing:
         return Unsupported(f"{installer} cannot express request key {missing[0]!r}")

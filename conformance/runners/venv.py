@@ -12,6 +12,7 @@ killed whole at the timeout. The indexes are served in-process on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.index_targets import ServedIndexes
 from wheelnext.conformance.observe import (
     Fetched,
@@ -65,6 +66,8 @@ class VenvRunner:
     """Fresh virtual environments on this machine."""
 
     image_digest = None
+    #: Scenario features beyond a plain install that this runner carries out.
+    features = frozenset({"fetch", "preinstall"})
 
     def __init__(
         self,
@@ -220,23 +223,48 @@ class VenvSession:
         if isinstance(invocation, Unsupported):
             self._cleanup(root)
             return invocation.reason
-        for path, text in invocation.files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        environ = scrubbed_environ(home, extra=invocation.env)
+        first: Invocation | None = None
+        if request.preinstall:
+            answer = job.installer.invocation(
+                dataclasses.replace(
+                    install, requirements=request.preinstall, wheel=None, no_deps=False
+                )
+            )
+            if isinstance(answer, Unsupported):
+                self._cleanup(root)
+                return f"preinstall: {answer.reason}"
+            first = answer
+        prefix = f"j{job.key}-"
+        earlier = 0
+        preinstall_output = ""
+        if first is not None:
+            self._write_files(first)
+            code, timed_out, text, _ = self._execute(
+                list(first.argv), scrubbed_environ(home, extra=first.env), work, job.timeout
+            )
+            preinstall_output = f"[preinstall: {' '.join(request.preinstall)}]\n{text}\n"
+            if code != 0 or timed_out:
+                preinstall_output += "[preinstall failed: the request was not run]\n"
+                invocation = first
+            earlier = sum(1 for r in server.requests if (r.index or "").startswith(prefix))
         base, shared = self.runner.watched(job.python)
         ignore = [env_dir, home, work, self.workdir]
         before = snapshot([*base, *shared, root], ignore=ignore)
-        exit_code, timed_out, output, duration = self._execute(
-            list(invocation.argv), environ, work, job.timeout
-        )
+        if invocation is first:
+            exit_code, output, duration = code, "", 0.0
+        else:
+            self._write_files(invocation)
+            environ = scrubbed_environ(home, extra=invocation.env)
+            exit_code, timed_out, output, duration = self._execute(
+                list(invocation.argv), environ, work, job.timeout
+            )
+        output = preinstall_output + output
         after = snapshot([*base, *shared, root], ignore=ignore)
-        prefix = f"j{job.key}-"
         requests = tuple(
             Request(r.index[len(prefix) :], r.path.removeprefix(f"/{r.index}"), r.status)
             for r in server.requests
             if r.index is not None and r.index.startswith(prefix)
-        )
+        )[earlier:]
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
         # The environment is on this machine: inspect it in-process (saves an interpreter
         # start per job); the scheme's folders were read once from the template's interpreter.
@@ -262,6 +290,12 @@ class VenvSession:
             fetched=fetched,
             duration=duration,
         )
+
+    @staticmethod
+    def _write_files(invocation: Invocation) -> None:
+        for path, text in invocation.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
 
     def _execute(
         self, argv: list[str], environ: dict[str, str], cwd: Path, timeout: float

@@ -66,3 +66,52 @@ def test_a_build_error_names_file_line_and_table(
         message = str(info.value)
     assert message.startswith(f"{path}:")
     assert "packages.primary[" in message
+
+
+def test_index_files_yanked_sidecars_and_trimmed_variants_json(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    import json
+
+    scenario = load_scenario(
+        write_scenario(
+            """
+            [[packages.primary]]
+            name = "alpha"
+            version = "1.0"
+            variant = { label = "null", properties = [], namespaces = ["ns"] }
+
+            [[packages.primary]]
+            name = "alpha"
+            version = "1.0"
+            variant = { label = "lbl", properties = ["ns :: f :: x"] }
+
+            [indexes.primary]
+            yanked = { "alpha-1.0-py3-none-any-null.whl" = "" }
+            files = { "README.txt" = "hello" }
+            variants-json = { omit-labels = ["lbl"] }
+
+            [request]
+            requirements = ["alpha"]
+
+            [expect]
+            """
+        )
+    )
+    root = materialize(scenario, tmp_path / "cache").roots["primary"]
+    assert (root / "alpha-1.0-py3-none-any-null.whl.yanked").read_text() == ""
+    assert (root / "README.txt").read_text() == "hello"
+    document = json.loads((root / "alpha-1.0-variants.json").read_text())
+    assert sorted(document["variants"]) == ["null"]
+
+
+def test_deny_is_a_capability(write_scenario: Callable[..., Path]) -> None:
+    scenario = load_scenario(
+        write_scenario(
+            '[[packages.a]]\nname = "alpha"\nversion = "1"\n[[packages.b]]\nname = "alpha"\n'
+            'version = "2"\n[request]\nrequirements = ["alpha"]\nindexes = ["a", "b"]\n'
+            'deny = { a = ["Alpha"] }\n[expect]\n'
+        )
+    )
+    assert scenario.request.deny == {"a": ("alpha",)}
+    assert "deny" in scenario.request.capabilities()

@@ -330,3 +330,74 @@ def test_fetch_shows_which_index_serves_variants_json(
     assert pypiserver.failures == (
         "fetch primary:alpha/: expected to contain 'alpha-1.0-variants.json', it does not",
     )
+
+
+YANKED_AND_PREINSTALL = """
+[[packages.primary]]
+name = "alpha"
+version = "1.0"
+
+[[packages.primary]]
+name = "alpha"
+version = "2.0"
+
+[[packages.primary]]
+name = "alpha"
+version = "3.0"
+
+[indexes.primary]
+yanked = { "alpha-3.0-py3-none-any.whl" = "broken" }
+
+[request]
+preinstall = ["alpha==1.0"]
+requirements = ["alpha>1"]
+
+[expect]
+exit = "success"
+installed = { alpha = "2.0" }
+output-contains = ["[preinstall: alpha==1.0]"]
+
+[expect.requests]
+asked = ["primary"]
+"""
+
+
+def test_preinstall_and_yanked_files(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    scenario = load_scenario(write_scenario(YANKED_AND_PREINSTALL))
+    assert scenario.request.preinstall == ("alpha==1.0",)
+    (result,) = run_suite(
+        [scenario], [make_installer("uv", cache=tmp_path)], VenvRunner(), cache=tmp_path
+    )
+    assert result.status is Status.PASS, result.failures
+    assert result.observation is not None
+    # The request log holds the request's own traffic, not the preinstall step's.
+    assert "alpha-1.0-py3-none-any.whl" not in " ".join(r.path for r in result.observation.requests)
+
+
+class NoFeatures:
+    """A runner that can only install (like a runner written before [[fetch]])."""
+
+    name = "plain"
+    image_digest = None
+
+    def python_version(self, python: str | None) -> str:
+        return "3.11.7"
+
+    def open(self, jobs: object, workdir: Path) -> object:
+        raise AssertionError("nothing should run")
+
+
+def test_runner_without_a_feature_is_not_applicable(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    scenario = load_scenario(write_scenario(YANKED_AND_PREINSTALL))
+    (result,) = run_suite(
+        [scenario],
+        [make_installer("uv", cache=tmp_path)],
+        NoFeatures(),  # type: ignore[arg-type]
+        cache=tmp_path,
+    )
+    assert result.status is Status.NOT_APPLICABLE
+    assert "preinstall" in result.reason
