@@ -392,6 +392,67 @@ def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> N
     assert out.stdout.strip() == "[]"
 
 
+#: Modules a cold selection with a built-in provider must not import (the lean path).
+HEAVY = (
+    "jsonschema", "click", "rich", "packaging", "packaging.tags", "subprocess",
+    "importlib.metadata", "dataclasses", "typing", "inspect", "pathlib", "logging",
+    "platform", "tempfile", "hashlib",
+)
+
+
+def test_cold_selection_imports_nothing_heavy(tmp_path: Path) -> None:
+    # -S: no site, so no editable-install finder that preloads pathlib or typing;
+    # the package comes from a link, as from a regular install's site-packages.
+    import wheelnext
+
+    (tmp_path / "path").mkdir()
+    (tmp_path / "path" / "wheelnext").symlink_to(Path(wheelnext.__path__[0]))
+    code = textwrap.dedent("""
+        import json, sys
+        from wheelnext.variants.providers.query import QueryOptions, query_metadata
+        from wheelnext.variants.select import select_wheels
+        doc = {"default-priorities": {"namespace": ["x86_64"]},
+               "variants": {"x8664v1": {"x86_64": {"level": ["v1"]}}}}
+        options = QueryOptions.from_user(refresh=True, use_cache=False)
+        supported = query_metadata(doc, options).properties
+        wheels = ["p-1.0-py3-none-any-x8664v1.whl", "p-1.0-py3-none-any.whl"]
+        best = select_wheels(wheels, doc, supported).best
+        print(json.dumps([best.filename, sorted(m for m in sys.argv[1:] if m in sys.modules)]))
+    """)
+    env = {"PYTHONPATH": str(tmp_path / "path"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-S", "-c", code, *HEAVY], capture_output=True,
+                         text=True, env=env, check=True)
+    best, heavy = json.loads(out.stdout)
+    assert best.startswith("p-1.0-py3-none-any") and heavy == []
+
+
+def test_records_behave_like_frozen_dataclasses() -> None:
+    from wheelnext.variants.ordering import VariantOrder
+    from wheelnext.variants.properties import VariantFeature, VariantProperty
+
+    info = ProviderInfo("x86_64", requires=("a",))
+    assert info == ProviderInfo("x86_64", None, True, False, None, ("a",))
+    assert info != ProviderInfo("x86_64")
+    assert hash(info) == hash(ProviderInfo("x86_64", requires=("a",)))
+    assert repr(ProviderInfo("n")) == (
+        "ProviderInfo(namespace='n', enable_if=None, install_time=True, optional=False, "
+        "plugin_api=None, requires=())"
+    )
+    with pytest.raises(AttributeError):
+        info.namespace = "other"  # type: ignore[misc]
+    assert VariantProperty("a", "b", "c") < VariantProperty("a", "b", "d")
+    assert sorted([VariantFeature("b", "a"), VariantFeature("a", "z")])[0].namespace == "a"
+    assert VariantFeature("a", "b") != ("a", "b")
+    order = VariantOrder([])
+    order.rejected["x"] = "why"
+    assert order == VariantOrder([], {"x": "why"}) and order.namespace_order == []
+    with pytest.raises(TypeError):
+        hash(order)
+    match info:
+        case ProviderInfo(namespace, enable_if):
+            assert (namespace, enable_if) == ("x86_64", None)
+
+
 def test_pep825_document_uses_builtins_or_overrides_then_selects(isolated_cache: Path) -> None:
     from wheelnext.variants.providers.query import query_metadata
     from wheelnext.variants.select import select_wheels
