@@ -65,6 +65,11 @@ def test_table_output(tmp_path: Path) -> None:
         (GOOD + '\n[[dist]]\nname = "x"\nversion = "1"\nunsafe-defect = "zip-bomb"\n',
          "spec.toml:dist[3]: unsafe-defect: refused"),
         ("[[dist]\n", "spec.toml: not valid TOML"),
+        (GOOD + '\n[[dist]]\nname = "x"\nversion = "1"\nkind = "sdist"\n'
+         'unsafe-defect = "sdist-wheel-version"\n', "spec.toml:dist[3]: unsafe-defect: refused"),
+        (GOOD + '\n[[dist]]\nname = "x"\nversion = "1"\n'
+         'requires-dist = ["y; variant_namespaces == \'ns\'"]\n',
+         "spec.toml:dist[3]: requires-dist:"),
     ],
 )
 def test_bad_spec_one_line_exit_2_nothing_written(
@@ -102,3 +107,32 @@ def test_allow_unsafe(tmp_path: Path) -> None:
 def test_help() -> None:
     result = CliRunner().invoke(cli, ["build", "--help"])
     assert result.exit_code == 0 and "--allow-unsafe" in result.output
+
+
+def test_new_keys_and_defects_from_the_command_line(tmp_path: Path) -> None:
+    """Variant markers, other wheel versions, no METADATA Wheel-Version, unsafe sdist."""
+    spec = write(tmp_path, """
+[[dist]]
+name = "a"
+version = "1"
+wheel-version = "1.9"
+metadata-wheel-version = false
+requires-dist = ["b; 'ns :: f' in variant_features or variant_label == 'v'"]
+
+[[dist]]
+name = "a"
+version = "1"
+wheel-version = "3.0"
+
+[[dist]]
+name = "a"
+version = "1"
+kind = "sdist"
+unsafe-defect = "sdist-wheel-version"
+""")
+    result = CliRunner().invoke(
+        cli, ["build", str(spec), "-o", str(tmp_path / "out"), "--json", "--allow-unsafe"]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["a-1-py3-none-any.whl", "a-1-py3-none-any.whlx", "a-1.tar.gz"]
