@@ -116,7 +116,7 @@ def test_a_hanging_installer_is_killed_with_its_children(
         [scenario],
         [make_installer(str(adapter), cache=tmp_path)],
         VenvRunner(),
-        timeout=2,
+        timeout=6,
         cache=tmp_path,
     )
     (result,) = results
