@@ -136,7 +136,14 @@ def scenario_options(f: Any) -> Any:
     help="The index serving the packages: reference (wheelnext's) or pypiserver.",
 )
 @scenario_options
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Scenarios run in parallel (the output order stays the same).",
+)
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per scenario [120].")
 @click.option("--python", "pythons", multiple=True, help="Python version to test on (repeatable).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write JSON records.")
@@ -281,7 +288,7 @@ def report_(
     json_out: Path | None,
     quiet: bool,
 ) -> None:
-    """Merge saved runs (``run --json``) into one matrix."""
+    """Merge saved runs (written by run --json) into one matrix."""
     from wheelnext.conformance.report import load_runs
 
     records = load_runs(runs)
@@ -293,7 +300,14 @@ def report_(
 @click.argument("cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @scenario_options
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Scenarios run in parallel (the output order stays the same).",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of text.")
 def verify(
     cert: Path,
@@ -373,7 +387,14 @@ def verify(
 @click.option("--installer", "installers", multiple=True, required=True, help="Repeat 2+ times.")
 @click.option("--runner", "runner_name", default="venv", show_default=True)
 @scenario_options
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Scenarios run in parallel (the output order stays the same).",
+)
 @click.option("--timeout", type=click.FloatRange(min=0.1))
 @click.option("--python", "pythons", multiple=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
