@@ -400,7 +400,12 @@ HEAVY = (
 )
 
 
-def test_cold_selection_imports_nothing_heavy(tmp_path: Path) -> None:
+#: Modules a selection from the warm cache must not import either.
+HEAVY_WARM = tuple(m for m in HEAVY if m not in ("pathlib", "hashlib", "tempfile"))
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_selection_imports_nothing_heavy(tmp_path: Path, cold: bool) -> None:
     # -S: no site, so no editable-install finder that preloads pathlib or typing;
     # the package comes from a link, as from a regular install's site-packages.
     import wheelnext
@@ -413,17 +418,44 @@ def test_cold_selection_imports_nothing_heavy(tmp_path: Path) -> None:
         from wheelnext.variants.select import select_wheels
         doc = {"default-priorities": {"namespace": ["x86_64"]},
                "variants": {"x8664v1": {"x86_64": {"level": ["v1"]}}}}
-        options = QueryOptions.from_user(refresh=True, use_cache=False)
-        supported = query_metadata(doc, options).properties
+        cold = sys.argv[1] == "cold"
+        options = QueryOptions.from_user(refresh=cold, use_cache=not cold)
+        result = query_metadata(doc, options)
         wheels = ["p-1.0-py3-none-any-x8664v1.whl", "p-1.0-py3-none-any.whl"]
-        best = select_wheels(wheels, doc, supported).best
-        print(json.dumps([best.filename, sorted(m for m in sys.argv[1:] if m in sys.modules)]))
+        best = select_wheels(wheels, doc, result.properties).best
+        heavy = sorted(m for m in sys.argv[2:] if m in sys.modules)
+        print(json.dumps([best.filename, result.results[0].cached, heavy]))
     """)
-    env = {"PYTHONPATH": str(tmp_path / "path"), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-S", "-c", code, *HEAVY], capture_output=True,
-                         text=True, env=env, check=True)
-    best, heavy = json.loads(out.stdout)
-    assert best.startswith("p-1.0-py3-none-any") and heavy == []
+    env = {"PYTHONPATH": str(tmp_path / "path"), "PATH": "/usr/bin:/bin",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    command = [sys.executable, "-S", "-c", code, "cold" if cold else "warm",
+               *(HEAVY if cold else HEAVY_WARM)]
+    runs = 1 if cold else 2  # the second warm run answers from the cache the first wrote
+    for _ in range(runs):
+        out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    best, cached, heavy = json.loads(out.stdout)
+    assert best.startswith("p-1.0-py3-none-any") and heavy == [] and cached is not cold
+
+
+def test_builtin_cache_key_follows_the_provider_module_file(tmp_path: Path) -> None:
+    from wheelnext.detect.x86_64 import X86_64Plugin
+    from wheelnext.variants.providers.query import builtin_version
+
+    stamp = builtin_version(X86_64Plugin)
+    assert "x86_64.py" in stamp and stamp == builtin_version(X86_64Plugin)
+    module = tmp_path / "stamped_plugin.py"
+    module.write_text("class P:\n    pass\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import stamped_plugin
+
+        before = builtin_version(stamped_plugin.P)
+        module.write_text("class P:\n    pass  # changed\n")
+        assert builtin_version(stamped_plugin.P) != before
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("stamped_plugin", None)
+    assert builtin_version(object()) == "unknown"
 
 
 def test_records_behave_like_frozen_dataclasses() -> None:

@@ -1,9 +1,11 @@
 """Supported configs cached across runs (extension: PEP 817 only says the result
 "MAY be cached throughout multiple packages in a single install session").
 
-The key holds the interpreter, the provider's namespace, endpoint and version,
-and the kernel's boot id, so a new driver, GPU or CPU after a reboot, or a
-container image moved to another host, is detected afresh. ``--refresh`` skips
+The key holds the interpreter, the provider's namespace, endpoint and version
+(for a built-in provider, its module file's stamp: see
+:func:`wheelnext.variants.providers.query.builtin_version`), and the kernel's
+boot id, so a new driver, GPU or CPU after a reboot, or a container image moved
+to another host, is detected afresh. ``--refresh`` skips
 reading. Files live in ``$XDG_CACHE_HOME/wheelnext/providers/``.
 """
 
@@ -11,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
@@ -34,12 +38,21 @@ def _boot_id() -> str:
         return ""
 
 
+def _machine() -> str:
+    """``platform.machine()``, read from ``os.uname()`` where it exists (as platform does)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 def cache_key(namespace: str, endpoint: str, version: str, interpreter: str | None = None) -> str:
     """A file-name-safe key for one provider's answer on this interpreter and boot."""
     parts = [
         interpreter or sys.executable,
         sys.implementation.cache_tag or "",
-        platform.machine(),
+        _machine(),
         namespace,
         endpoint,
         version,

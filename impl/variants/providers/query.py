@@ -150,21 +150,42 @@ def _marker_true(expression: str, options: QueryOptions, namespace: str) -> bool
     return bool(marker.evaluate(environment))
 
 
+def builtin_version(plugin: Any) -> str:
+    """What stands for a built-in provider's version in its cache key: its module file's stamp.
+
+    The size and modification time of the module's file change with every
+    upgrade, reinstall or edit of that provider, and reading them is cheap,
+    unlike wheelnext's distribution version (``importlib.metadata`` costs more
+    than a whole selection).
+    """
+    import os
+    import sys
+
+    module = sys.modules.get(getattr(plugin, "__module__", "") or "")
+    path = getattr(module, "__file__", None)
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        stat = None
+    if stat is None:
+        return "unknown"
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> ProviderResult:
     """Query a built-in plugin in this process, through the cache."""
+    plugin = load_endpoint(endpoint)
     if options.use_cache:
-        from wheelnext import __version__
         from wheelnext.variants.providers import cache
 
         directory = options.cache_directory or cache.cache_dir()
-        key = cache.cache_key(namespace, endpoint, __version__)
+        key = cache.cache_key(namespace, endpoint, builtin_version(plugin))
     if options.use_cache and not options.refresh:
         entry = cache.read(directory, key)
         if entry is not None and isinstance(entry.get("features"), dict):
             return ProviderResult(
                 namespace, BUILTIN, endpoint, entry["features"], entry.get("evidence", {}), True
             )
-    plugin = load_endpoint(endpoint)
     check_namespace(plugin, namespace, endpoint)
     detection = getattr(plugin, "detection", None)
     if detection is not None:
