@@ -9,6 +9,11 @@ PEP 825, "Variant label", appends an optional ``-{variant label}`` after the
 platform tag, and says "The Python tag component MUST NOT start with a
 digit", which is what tells a six-part name with a build tag from one with a
 label.
+
+``packaging`` is imported by the functions that use it, not by the module:
+``packaging.utils`` brings ``packaging.tags`` and with it ``logging``,
+``subprocess`` and ``platform``, which code that only needs the label rules
+(or the selection path) should not pay for.
 """
 
 from __future__ import annotations
@@ -16,19 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.tags import Tag
-from packaging.utils import (
-    BuildTag,
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import Version
-
 from wheelnext.errors import InvalidFilename
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from packaging.tags import Tag
+    from packaging.utils import BuildTag, NormalizedName
+    from packaging.version import Version
 
 #: PEP 825: "non-empty and consist only of 0-9, a-z, _ and . ASCII characters".
 VARIANT_LABEL_RE = re.compile(r"^[0-9a-z_.]+$")
@@ -95,6 +94,8 @@ def parse_wheel_name(filename: str) -> WheelFilename:
         label = validate_variant_label(parts.pop())
     elif len(parts) not in (5, 6):
         raise InvalidFilename(f"{filename}: wrong number of '-'-separated parts")
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
     try:
         name, version, build, tags = parse_wheel_filename("-".join(parts) + ".whl")
     except InvalidWheelFilename as exc:
@@ -104,6 +105,8 @@ def parse_wheel_name(filename: str) -> WheelFilename:
 
 def parse_sdist_name(filename: str) -> tuple[NormalizedName, Version]:
     """Parse a ``.tar.gz`` or ``.zip`` source distribution filename."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
     try:
         return parse_sdist_filename(filename)
     except InvalidSdistFilename as exc:
@@ -125,6 +128,8 @@ def wheel_name(
     extension: str = ".whl",
 ) -> str:
     """Compose a wheel filename; *tag* is ``python-abi-platform`` (compressed sets allowed)."""
+    from packaging.version import Version
+
     if extension not in WHEEL_EXTENSIONS:
         raise InvalidFilename(f"extension {extension!r}: expected .whl or .whlx")
     parts = [escape_name(name), str(Version(str(version)))]
@@ -140,6 +145,8 @@ def wheel_name(
 
 def sdist_name(name: str, version: str | Version) -> str:
     """The source distribution filename for *name* and *version* (``.tar.gz``)."""
+    from packaging.version import Version
+
     return f"{escape_name(name)}-{Version(str(version))}.tar.gz"
 
 
@@ -150,6 +157,8 @@ def is_distribution_filename(filename: str) -> bool:
 
 def project_of(filename: str) -> NormalizedName:
     """The normalized project name a distribution filename belongs to."""
+    from packaging.utils import canonicalize_name
+
     if filename.endswith(WHEEL_EXTENSIONS):
         return parse_wheel_name(filename).name
     return canonicalize_name(parse_sdist_name(filename)[0])
