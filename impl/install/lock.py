@@ -222,7 +222,7 @@ def read_lock(
         label = parse_wheel_name(filename).variant_label if filename.endswith(
             (".whl", ".whlx")) else None
         chosen[name] = LockedFile(name, str(package.get("version", "")), filename, file, local,
-                                  label, bool(tool.get("requested", True)))
+                                  label, bool(tool.get("requested", not tool)))
     return list(chosen.values())
 
 

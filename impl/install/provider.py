@@ -20,6 +20,7 @@ wheel's properties (PEP 825 "Evaluating variant markers": after selection).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -212,6 +213,7 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         self._supported: dict[tuple[str, ...], Mapping[str, Mapping[str, list[str]]]] = {}
         self._warned: set[str] = set()
         self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
+        self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
         self._lock = threading.Lock()
 
@@ -260,6 +262,15 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             return None
         return metadata_wheel_version(f"Wheel-Version: {meta.wheel_version}\n",
                                       where=f"{artifact.filename}: METADATA")
+
+    def _metadata_ok(self, artifact: Artifact) -> bool:
+        """The checks that need the file's metadata: PEP 777 ``Wheel-Version``, then the
+        metadata's own ``Requires-Python`` (an index may not list it on the page)."""
+        if not self._wheel_version_ok(artifact):
+            return False
+        if artifact.is_sdist:
+            return True
+        return self._requires_python_ok(artifact, self.metadata(artifact).requires_python)
 
     def _wheel_version_ok(self, artifact: Artifact) -> bool:
         with warnings.catch_warnings(record=True) as caught:
@@ -368,6 +379,9 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         key = (name, str(specifier), group.name)
         if key not in self._entries:
             self._entries[key] = self._find_entries(name, reqs, group)
+            for artifacts in self._entries[key]:
+                for artifact in artifacts:
+                    self._known.setdefault(artifact.key, artifact)
         return [list(artifacts) for artifacts in self._entries[key]]
 
     def prefetch(self, name: NormalizedName) -> None:
@@ -472,7 +486,7 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         # until one passes, so an index whose every file is too new falls through.
         while entries:
             first = entries[0]
-            while first and not self._wheel_version_ok(first[0]):
+            while first and not self._metadata_ok(first[0]):
                 first.pop(0)
             if first:
                 break
@@ -489,8 +503,10 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             if wheel is not None and not any(t in self.tag_rank for t in wheel.tags):
                 self.note(name, f"{path.name}: no tag supported by the target interpreter")
                 return []
-            return [[Artifact(name, version, path.name, path=path,
-                              variant_label=wheel.variant_label if wheel else None)]]
+            artifact = Artifact(name, version, path.name, path=path,
+                                variant_label=wheel.variant_label if wheel else None)
+            self._known[artifact.key] = artifact
+            return [[artifact]]
         return search(
             name,
             self.plan.groups_for(name),
@@ -529,8 +545,18 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         name, kind, extra = first.name, first.kind, first.extra
         bad = {candidate.artifact.key for candidate in incompatibilities[identifier]}
         exact = {req.exact for req in reqs if req.exact}
-        base_reqs = [req for req in reqs if not req.exact]
-        entries = self._artifacts(name, base_reqs)
+        if exact:
+            # An extra or default node follows the file its distribution node chose, from
+            # whichever index that was.
+            entries = [[self._known[key]] for key in sorted(exact) if key in self._known]
+        else:
+            # An extra or default node searches with its distribution's requirements too, so
+            # both land on the same index and version (PEP 766: one source per request).
+            search_reqs = list(reqs)
+            if kind != BASE:
+                with contextlib.suppress(KeyError):
+                    search_reqs += [req for req in requirements[name] if not req.exact]
+            entries = self._artifacts(name, search_reqs)
 
         def matches() -> Iterator[Candidate]:
             for artifacts in entries:
@@ -540,7 +566,7 @@ class Provider(AbstractProvider[Req, Candidate, str]):
                     if not all(req.specifier.contains(artifact.version, prereleases=True)
                                for req in reqs):
                         continue
-                    if not self._wheel_version_ok(artifact):
+                    if not self._metadata_ok(artifact):
                         continue
                     yield Candidate(artifact, kind, extra)
                     break

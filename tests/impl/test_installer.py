@@ -293,3 +293,16 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["installed"][0]["version"] == "2.0"
     assert installed(make_env(tmp_path)) == {}
+
+
+def test_extra_follows_the_index_its_distribution_falls_through_to(tmp_path: Path) -> None:
+    packages = {
+        "internal": [{"name": "alpha", "version": "1.0", "provides-extra": ["x"]}],
+        "pypi": [{"name": "alpha", "version": "2.0", "provides-extra": ["x"],
+                  "requires-dist": ["beta; extra == 'x'"]},
+                 {"name": "beta", "version": "1.0"}],
+    }
+    with served(tmp_path, packages) as server:
+        result = install(tmp_path, server, ["internal", "pypi"], "alpha>=2", "alpha[x]")
+    assert result.exit_code == 0, result.output
+    assert installed(make_env(tmp_path)) == {"alpha": "2.0", "beta": "1.0"}
