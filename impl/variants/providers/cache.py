@@ -14,26 +14,45 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
     from typing import Any
 
-BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+    BOOT_ID: Path
+else:
+
+    def __getattr__(name: str) -> object:
+        # pathlib is not imported on the warm path; the constant is built on demand.
+        if name == "BOOT_ID":
+            from pathlib import Path
+
+            return Path(_BOOT_ID)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+
+def cache_dir_name(environ: Mapping[str, str] | None = None) -> str:
+    """:func:`cache_dir` as a string, without importing ``pathlib``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "wheelnext", "providers")
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``$XDG_CACHE_HOME/wheelnext/providers`` (``~/.cache`` by default)."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wheelnext" / "providers"
+    from pathlib import Path
+
+    return Path(cache_dir_name(environ))
 
 
 def _boot_id() -> str:
     try:
-        return BOOT_ID.read_text(encoding="ascii").strip()
+        with open(_BOOT_ID, encoding="ascii") as handle:
+            return handle.read().strip()
     except OSError:
         return ""
 
@@ -58,30 +77,34 @@ def cache_key(namespace: str, endpoint: str, version: str, interpreter: str | No
         version,
         _boot_id(),
     ]
-    import hashlib
+    # Two 32-bit checksums (zlib is built in; hashlib would load OpenSSL, about as
+    # long as a detection): a file name, not a security boundary, since whoever
+    # can write this directory can write any entry.
+    import zlib
 
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-    return f"{namespace}-{digest}"
+    data = "\0".join(parts).encode()
+    return f"{namespace}-{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
-def read(directory: Path, key: str) -> dict[str, Any] | None:
+def read(directory: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
     """The cached entry, or ``None`` when missing or unreadable (never an error)."""
     try:
-        data = json.loads((directory / f"{key}.json").read_text(encoding="utf-8"))
+        with open(os.path.join(directory, f"{key}.json"), encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
-def write(directory: Path, key: str, entry: Mapping[str, Any]) -> None:
+def write(directory: str | os.PathLike[str], key: str, entry: Mapping[str, Any]) -> None:
     """Store *entry* atomically (temp file, then rename); failures are ignored."""
     import tempfile
 
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        os.makedirs(directory, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{key}", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(entry, handle)
-        os.replace(temp, directory / f"{key}.json")
+        os.replace(temp, os.path.join(directory, f"{key}.json"))
     except OSError:
         pass

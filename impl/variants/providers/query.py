@@ -178,7 +178,7 @@ def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> Provide
     if options.use_cache:
         from wheelnext.variants.providers import cache
 
-        directory = options.cache_directory or cache.cache_dir()
+        directory: str | Path = options.cache_directory or cache.cache_dir_name()
         key = cache.cache_key(namespace, endpoint, builtin_version(plugin))
     if options.use_cache and not options.refresh:
         entry = cache.read(directory, key)
