@@ -197,3 +197,12 @@ def test_uninstall_refuses_record_paths_outside(tmp_path: Path) -> None:
     with pytest.raises(WheelnextError, match="outside"):
         uninstall(dist_info)
     assert (tmp_path / "victim").exists()
+
+
+def test_source_that_does_not_compile_still_installs(tmp_path: Path) -> None:
+    files = {**FILES, "demo/broken.py": b"def (:\n"}
+    wheel = make(tmp_path / "w", files=files)
+    result = install_wheel(wheel, scheme_for_target(tmp_path / "env"), compile_bytecode=True)
+    assert result.bytecode >= 1
+    assert (tmp_path / "env/demo/broken.py").exists()
+    assert not list((tmp_path / "env/demo/__pycache__").glob("broken.*"))
