@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from wheelnext.default_extras import parse_requirement
 from wheelnext.errors import WheelnextError
 from wheelnext.index_priority import (
     LOG,
@@ -251,9 +250,6 @@ def _builder(session: Session) -> Callable[[Artifact], Path]:
 
 
 def _resolve(session: Session, requirements: Sequence[str]) -> Resolution:
-    for text in requirements:
-        if not text.endswith((".whl", ".whlx")):
-            parse_requirement(text)
     return resolve(requirements, session.finder, session.plan, session.target, session.options,
                    build=_builder(session))
 

@@ -156,7 +156,12 @@ class ResolveOptions:
 
 
 def expand(text: str, parent: str | None) -> list[Req]:
-    """The identifier nodes one ``Requires-Dist`` / command-line requirement adds."""
+    """The identifier nodes one ``Requires-Dist`` / command-line requirement adds.
+
+    Its marker must have been evaluated by the caller (it may use PEP 825 variant markers,
+    which ``packaging`` cannot parse), so only the part before ``;`` is read.
+    """
+    text = text.split(";", 1)[0].strip()
     requirement = parse_requirement(text)
     if requirement.url:
         raise UnsupportedRequirement(f"requirement {text!r}: direct URL requirements are not "

@@ -29,6 +29,7 @@ from wheelnext.install.provider import (
     expand,
 )
 from wheelnext.install.target import TargetPython
+from wheelnext.variants.markers import NON_VARIANT, requirement_applies
 
 
 class ResolutionFailed(WheelnextError):
@@ -61,8 +62,13 @@ class Resolution:
         return self.provider.built_wheel(dist.artifact)
 
 
-def user_requirements(texts: Sequence[str]) -> tuple[list[Req], dict[NormalizedName, Path]]:
-    """Parse command-line requirements; an existing ``.whl``/``.whlx`` path is a local wheel."""
+def user_requirements(
+    texts: Sequence[str], environment: dict[str, str] | None = None
+) -> tuple[list[Req], dict[NormalizedName, Path]]:
+    """Parse command-line requirements; an existing ``.whl``/``.whlx`` path is a local wheel.
+
+    A requirement whose marker is false in *environment* (the target's) is dropped.
+    """
     reqs: list[Req] = []
     local: dict[NormalizedName, Path] = {}
     for text in texts:
@@ -73,6 +79,8 @@ def user_requirements(texts: Sequence[str]) -> tuple[list[Req], dict[NormalizedN
             wheel = parse_wheel_name(path.name)
             local[wheel.name] = path.absolute()
             reqs.extend(expand(f"{wheel.name}=={wheel.version}", None))
+            continue
+        if environment is not None and not requirement_applies(text, NON_VARIANT, environment):
             continue
         reqs.extend(expand(text, None))
     return reqs, local
@@ -111,7 +119,7 @@ def resolve(
     reporter: BaseReporter[Req, Candidate, str] | None = None,
 ) -> Resolution:
     """Resolve *requirements* (strings or local wheel paths) against *plan*'s indexes."""
-    reqs, local = user_requirements(requirements)
+    reqs, local = user_requirements(requirements, target.environment())
     provider = Provider(finder, plan, target, options, local=local, build=build)
     for name in dict.fromkeys(req.name for req in reqs):
         if name not in local:

@@ -17,7 +17,7 @@ from wheelnext.build.spec import spec_from_mapping
 from wheelnext.cli import cli
 from wheelnext.index.server import IndexServer, serve_in_process
 
-Packages = Mapping[str, Sequence[Mapping[str, Any]]]
+Packages = Mapping[str, Any]
 
 
 def build_indexes(root: Path, packages: Packages) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ A, B, C = Index("a", "http://a/"), Index("b", "http://b/"), Index("c", "http://c
 
 
 def _search(content: dict[str, list[int]], strategy: Strategy, *, plan: IndexPlan | None = None,
-            fail: set[str] = frozenset(), fallthrough: bool = False) -> list[tuple[str, int]]:
+            fail: AbstractSet[str] = frozenset(),
+            fallthrough: bool = False) -> list[tuple[str, int]]:
     plan = plan or IndexPlan((A, B, C), strategy)
 
     def viable(group: IndexGroup) -> list[tuple[str, int]]:

@@ -306,3 +306,11 @@ def test_extra_follows_the_index_its_distribution_falls_through_to(tmp_path: Pat
         result = install(tmp_path, server, ["internal", "pypi"], "alpha>=2", "alpha[x]")
     assert result.exit_code == 0, result.output
     assert installed(make_env(tmp_path)) == {"alpha": "2.0", "beta": "1.0"}
+
+
+def test_user_requirement_markers_are_evaluated(tmp_path: Path) -> None:
+    with served(tmp_path, ALPHA_TWO_INDEXES) as server:
+        result = install(tmp_path, server, ["pypi"], "alpha; python_version < '3'", "beta",
+                         "--json")
+    assert result.exit_code == 0, result.output
+    assert installed(make_env(tmp_path)) == {"beta": "1.0"}
