@@ -314,3 +314,30 @@ def test_user_requirement_markers_are_evaluated(tmp_path: Path) -> None:
                          "--json")
     assert result.exit_code == 0, result.output
     assert installed(make_env(tmp_path)) == {"beta": "1.0"}
+
+
+def _embedded_setuptools() -> Path | None:
+    """A setuptools wheel shipped inside virtualenv (a dependency), for offline sdist builds."""
+    import virtualenv
+
+    found = sorted((Path(virtualenv.__file__).parent / "seed" / "wheels" / "embed").glob(
+        "setuptools-*.whl"))
+    return found[-1] if found else None
+
+
+@pytest.mark.slow
+def test_sdist_built_in_isolation(tmp_path: Path) -> None:
+    setuptools = _embedded_setuptools()
+    if setuptools is None:
+        pytest.skip("no setuptools wheel embedded in virtualenv to build with offline")
+    packages = {"pypi": [{"name": "alpha", "version": "1.0", "kind": "sdist",
+                          "files": [{"path": "alpha/__init__.py", "text": "A = 1\n"}]}]}
+    with served(tmp_path, packages) as server:
+        import shutil
+
+        shutil.copy(setuptools, tmp_path / "indexes" / "pypi" / setuptools.name)
+        result = install(tmp_path, server, ["pypi"], "alpha", "--json")
+    assert result.exit_code == 0, result.output + str(result.exception)
+    python = make_env(tmp_path)
+    assert installed(python) == {"alpha": "1.0"}
+    assert (site_packages(python) / "alpha" / "__init__.py").read_text() == "A = 1\n"
