@@ -30,7 +30,8 @@ def _plans_from_resolution(session: Session, resolution: Resolution,
     for dist in resolution.dists:
         artifact = dist.artifact
         present = installed.get(dist.name)
-        if present is not None and present.version == dist.version and not reinstall:
+        if present is not None and not reinstall and present.same_as(
+                dist.version, artifact.variant_label):
             kept.append({"name": dist.name, "version": dist.version})
             continue
         built = resolution.wheel_path(dist)
@@ -56,7 +57,8 @@ def _plans_from_lock(session: Session, paths: Sequence[Path],
     for path in paths:
         for locked in read_lock(path, session.target, session.options.supported):
             present = installed.get(locked.name)
-            if present is not None and present.version == locked.version and not reinstall:
+            if present is not None and not reinstall and present.same_as(
+                    locked.version, locked.variant_label):
                 kept.append({"name": locked.name, "version": locked.version})
                 continue
             plans.append(Planned(

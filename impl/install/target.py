@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging import tags
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from wheelnext.install.scheme import InstallScheme, InvalidTarget, scheme_for_python
 
@@ -66,6 +66,16 @@ class Installed:
     version: str
     dist_info: Path
     installer: str
+    #: PEP 825: the label of an installed variant wheel (the key of its ``variant.json``).
+    variant_label: str | None = None
+
+    def same_as(self, version: str, variant_label: str | None) -> bool:
+        """True when this is the given version (compared as versions) and variant."""
+        try:
+            same = Version(self.version) == Version(version)
+        except InvalidVersion:
+            same = self.version == version
+        return same and self.variant_label == variant_label
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,19 @@ class TargetPython:
             key = canonicalize_name(name)
             if key not in found:
                 installer = (dist.read_text("INSTALLER") or "").strip()
-                found[key] = Installed(key, dist.version, Path(location), installer)
+                found[key] = Installed(key, dist.version, Path(location), installer,
+                                       _variant_label(dist.read_text("variant.json")))
         return found
+
+
+def _variant_label(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        labels = list(json.loads(text).get("variants", {}))
+    except (ValueError, AttributeError):
+        return None
+    return labels[0] if len(labels) == 1 else None
 
 
 def _target_tags(answer: dict[str, Any]) -> tuple[tags.Tag, ...]:

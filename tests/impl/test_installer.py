@@ -341,3 +341,24 @@ def test_sdist_built_in_isolation(tmp_path: Path) -> None:
     python = make_env(tmp_path)
     assert installed(python) == {"alpha": "1.0"}
     assert (site_packages(python) / "alpha" / "__init__.py").read_text() == "A = 1\n"
+
+
+def test_other_variant_of_the_installed_version_replaces_it(tmp_path: Path) -> None:
+    packages = {"pypi": [
+        {"name": "alpha", "version": "1.0",
+         "variant": {"label": "one", "properties": ["ns :: f :: a"]}},
+        {"name": "alpha", "version": "1.0",
+         "variant": {"label": "two", "properties": ["ns :: f :: b"]}},
+    ]}
+    props = ["--variant-property", "ns :: f :: a", "--variant-property", "ns :: f :: b"]
+    with served(tmp_path, packages) as server:
+        first = install(tmp_path, server, ["pypi"], "alpha", "--variant", "alpha=one", *props)
+        same = install(tmp_path, server, ["pypi"], "alpha", "--variant", "alpha=one", "--json",
+                       *props)
+        other = install(tmp_path, server, ["pypi"], "alpha", "--variant", "alpha=two",
+                        "--json", *props)
+    assert first.exit_code == 0, first.output
+    assert json.loads(same.stdout)["installed"] == []
+    assert json.loads(other.stdout)["installed"][0]["variant"] == "two"
+    variant_json = site_packages(make_env(tmp_path)) / "alpha-1.0.dist-info" / "variant.json"
+    assert list(json.loads(variant_json.read_text())["variants"]) == ["two"]
