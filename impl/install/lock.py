@@ -15,6 +15,7 @@ target's tags (and variant properties) is taken.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -211,6 +212,16 @@ def read_lock(
         local = None
         if entry.get("path"):
             local = (path.parent / entry["path"]).absolute()
+            expected = (entry.get("hashes") or {}).get("sha256")
+            try:
+                data = local.read_bytes()
+            except OSError as exc:
+                raise InvalidLock(f"{where}: {entry['path']}: cannot read ({exc})") from None
+            # "Validate using packages.wheels.size and packages.wheels.hashes."
+            if expected and hashlib.sha256(data).hexdigest() != expected:
+                raise InvalidLock(f"{where}: {entry['path']}: sha256 does not match the lock")
+            if entry.get("size") is not None and entry["size"] != len(data):
+                raise InvalidLock(f"{where}: {entry['path']}: size does not match the lock")
         elif entry.get("url"):
             file = IndexFile(filename, entry["url"], tool.get("index-name") or index_url,
                              index_url, dict(entry.get("hashes") or {}),

@@ -52,3 +52,21 @@ def test_unsupported_lock_version(tmp_path: Path) -> None:
                   str(lock_path)])
     assert result.exit_code != 0
     assert "lock-version '2.0' is not supported" in str(result.exception)
+
+
+def test_local_wheel_hash_is_validated(tmp_path: Path) -> None:
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+
+    wheel = build_dist(spec_from_mapping({"name": "alpha", "version": "1.0"}, source="t"),
+                       tmp_path)
+    lock_path = tmp_path / "pylock.toml"
+    lock_path.write_text(
+        'lock-version = "1.0"\n[[packages]]\nname = "alpha"\nversion = "1.0"\n'
+        f'[[packages.wheels]]\npath = "{wheel.name}"\nhashes = {{ sha256 = "{"0" * 64}" }}\n'
+    )
+    python = make_env(tmp_path)
+    result = run(["install", "--python", str(python), "--no-cache", "-r", str(lock_path)])
+    assert result.exit_code != 0
+    assert "sha256 does not match the lock" in str(result.exception)
+    assert installed(python) == {}
