@@ -362,3 +362,19 @@ def test_other_variant_of_the_installed_version_replaces_it(tmp_path: Path) -> N
     assert json.loads(other.stdout)["installed"][0]["variant"] == "two"
     variant_json = site_packages(make_env(tmp_path)) / "alpha-1.0.dist-info" / "variant.json"
     assert list(json.loads(variant_json.read_text())["variants"]) == ["two"]
+
+
+def test_properties_from_the_environment_variable(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    packages = {"pypi": [
+        {"name": "alpha", "version": "1.0"},
+        {"name": "alpha", "version": "1.0",
+         "variant": {"label": "fast", "properties": ["ns :: level :: v3"]}},
+    ]}
+    with served(tmp_path, packages) as server:
+        monkeypatch.setenv("WHEELNEXT_VARIANT_PROPERTIES", "ns :: level :: v3")
+        chosen = install(tmp_path / "a", server, ["pypi"], "alpha", "--json")
+        monkeypatch.setenv("WHEELNEXT_VARIANT_PROPERTIES", "ns :: level :: v1")
+        plain = install(tmp_path / "b", server, ["pypi"], "alpha", "--json")
+    assert json.loads(chosen.stdout)["installed"][0]["variant"] == "fast"
+    assert json.loads(plain.stdout)["installed"][0]["variant"] is None
