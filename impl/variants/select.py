@@ -90,58 +90,31 @@ def _plain_wheel(filename: str) -> _Plain | None:
     return _SEPARATORS.sub("-", name).lower(), tuple(release), build, label
 
 
-class Candidate:
+class Candidate(Record):
     """A compatible wheel, with the label rank it got (None for a non-variant wheel).
 
     ``wheel`` (the full :class:`~wheelnext.filenames.WheelFilename`) is parsed
     when first asked for, so that a selection need not import ``packaging``.
     """
 
-    __slots__ = ("_wheel", "filename", "ranked")
+    _fields = __match_args__ = ("filename", "wheel", "ranked")
+    filename: str
+    ranked: RankedLabel | None
+    _wheel: WheelFilename | None
 
     def __init__(
         self, filename: str, wheel: WheelFilename | None, ranked: RankedLabel | None
     ) -> None:
-        object.__setattr__(self, "filename", filename)
-        object.__setattr__(self, "ranked", ranked)
-        object.__setattr__(self, "_wheel", wheel)
-
-    filename: str
-    ranked: RankedLabel | None
-    _wheel: WheelFilename | None
+        self._init(filename=filename, _wheel=wheel, ranked=ranked)
 
     @property
     def wheel(self) -> WheelFilename:
         if self._wheel is None:
             from wheelnext.filenames import parse_wheel_name
 
-            object.__setattr__(self, "_wheel", parse_wheel_name(self.filename.rsplit("/", 1)[-1]))
+            self._init(_wheel=parse_wheel_name(self.filename.rsplit("/", 1)[-1]))
         assert self._wheel is not None
         return self._wheel
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Candidate is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Candidate is immutable: cannot delete {name!r}")
-
-    def _key(self) -> tuple[str, WheelFilename, RankedLabel | None]:
-        return (self.filename, self.wheel, self.ranked)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Candidate)
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"Candidate(filename={self.filename!r}, wheel={self.wheel!r}, "
-            f"ranked={self.ranked!r})"
-        )
 
 
 class Selection(Record):

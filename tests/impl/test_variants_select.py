@@ -65,3 +65,14 @@ def test_invalid_filenames_still_fail_the_full_parse() -> None:
         select_wheels(["foo__bar-1.0-py3-none-any.whl"], None, {})
     with pytest.raises(InvalidFilename):
         select_wheels(["foo-1.0-py3-none-any-ABC.whl"], None, {})
+
+
+def test_selections_copy_and_pickle_like_dataclasses() -> None:
+    import copy
+    import pickle
+
+    selection = select_wheels(["foo-1.0-py3-none-any.whl", "foo-1.0-py3-none-any-x.whl"], None, {})
+    assert copy.deepcopy(selection) == selection
+    best = selection.best
+    assert best is not None and pickle.loads(pickle.dumps(best)) == best
+    assert hash(best) == hash(copy.copy(best)) and best.wheel.variant_label is None
