@@ -86,6 +86,7 @@ def _execute(
         "scenario_dirs": [str(d) for d in dirs],
         "runner": runner.name,
         "image_digest": runner.image_digest,
+        "write_detection": getattr(runner, "write_detection", None),
         "installer_specs": list(installers),
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
@@ -210,6 +211,8 @@ def run(
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
+    if not quiet and meta["write_detection"]:
+        click.echo(f"write detection: {meta['write_detection']}", err=True)
     if certificate is not None:
         from wheelnext.conformance.certificate import certificate as make
         from wheelnext.conformance.certificate import write_certificate

@@ -65,6 +65,8 @@ class DockerRunner:
     """Fresh containers from a per-installer image, one per job."""
 
     name = "docker"
+    #: How writes outside the environment are seen (for the run's metadata).
+    write_detection = "docker diff"
 
     def __init__(self, *, image: str | None = None, keep: bool = False) -> None:
         """*image* replaces the debootstrapped base (``WHEELNEXT_DOCKER_IMAGE`` by default)."""

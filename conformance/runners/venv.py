@@ -39,7 +39,7 @@ from wheelnext.conformance.observe import (
     probe_paths,
     snapshot,
 )
-from wheelnext.conformance.runners import Job, RunnerError
+from wheelnext.conformance.runners import Job, RunnerError, private_mounts
 from wheelnext.isolation import scrubbed_environ
 
 _BASE_PATHS = (
@@ -75,9 +75,12 @@ class VenvRunner:
         watch: Sequence[Path] | None = None,
         keep: bool = False,
         index_target: str = "reference",
+        namespaces: bool | None = None,
     ) -> None:
-        """*watch* replaces the default HOME and temp root watched for stray writes;
-        *index_target* names the index that serves the packages (``index_targets``)."""
+        """*watch* replaces the default HOME and temp root watched for stray writes (their
+        listings compared); *index_target* names the index that serves the packages
+        (``index_targets``); *namespaces* False compares listings even where private
+        mount namespaces are available (None: use them where available)."""
         from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
 
         if index_target not in TARGETS:
@@ -88,6 +91,7 @@ class VenvRunner:
         self.keep = keep
         self.index_target = index_target
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
+        self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
         self._info: dict[str | None, dict[str, object] | None] = {}
 
     def _interpreter(self, python: str | None) -> dict[str, object] | None:
@@ -107,16 +111,25 @@ class VenvRunner:
         info = self._interpreter(python)
         return None if info is None else str(info["version"])
 
+    @property
+    def write_detection(self) -> str:
+        """How writes outside the environment are seen (for the run's metadata)."""
+        return private_mounts.describe(self.mount_mode)
+
     def watched(self, python: str | None) -> tuple[list[Path], list[Path]]:
         """The base interpreter's folders, and HOME and the temp root, compared around each run.
 
         The second list is only checked for new entries, since other programs
-        update HOME and the temp root all the time.
+        update HOME and the temp root all the time. With private mount
+        namespaces HOME and the temp root are hidden instead (see
+        :mod:`~wheelnext.conformance.runners.private_mounts`), so only *watch* is listed.
         """
         info = self._interpreter(python)
         base = [Path(str(p)) for p in info["watch"]] if info else []  # type: ignore[attr-defined]
         if self.watch is not None:
             return base, list(self.watch)
+        if self.mount_mode is not None:
+            return base, []
         home = Path.home()
         shared = [
             home,
@@ -248,6 +261,15 @@ class VenvSession:
                 invocation = first
             earlier = sum(1 for r in server.requests if (r.index or "").startswith(prefix))
         base, shared = self.runner.watched(job.python)
+        mounts = None
+        if self.runner.mount_mode is not None and invocation is not first:
+            mounts, unhidden = private_mounts.PrivateMounts.plan(
+                self.runner.mount_mode,
+                self.workdir / "private" / slug,
+                self._needed(job, invocation, root),
+            )
+            if self.runner.watch is None:
+                shared = [*shared, *unhidden]
         ignore = [env_dir, home, work, self.workdir]
         before = snapshot([*base, *shared, root], ignore=ignore)
         if invocation is first:
@@ -255,11 +277,19 @@ class VenvSession:
         else:
             self._write_files(invocation)
             environ = scrubbed_environ(home, extra=invocation.env)
+            argv = list(invocation.argv)
             exit_code, timed_out, output, duration = self._execute(
-                list(invocation.argv), environ, work, job.timeout
+                mounts.wrap(argv) if mounts else argv, environ, work, job.timeout
             )
+            if exit_code == private_mounts.SETUP_FAILED and private_mounts.SETUP_MESSAGE in output:
+                self._cleanup(root)
+                raise RunnerError(output.strip().splitlines()[-1])
         output = preinstall_output + output
         after = snapshot([*base, *shared, root], ignore=ignore)
+        written = changed(before, after, new_only=shared)
+        if mounts is not None:
+            written = sorted({*written, *mounts.written()})
+            self._cleanup(mounts.root)
         requests = tuple(
             Request(r.index[len(prefix) :], r.path.removeprefix(f"/{r.index}"), r.status)
             for r in server.requests
@@ -286,10 +316,25 @@ class VenvSession:
             installed=installed,
             paths=paths,
             requests=requests,
-            written_outside=tuple(changed(before, after, new_only=shared)),
+            written_outside=tuple(written),
             fetched=fetched,
             duration=duration,
         )
+
+    def _needed(self, job: Job, invocation: Invocation, root: Path) -> list[Path]:
+        """What the installer must see under a hidden folder: its job folder, the
+        interpreters and harness it runs from, and every path on its command line
+        (a file's folder; for a program in a ``bin`` folder, that folder's prefix)."""
+        info = self.runner._interpreter(job.python) or {}
+        needed = [root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
+        needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        for value in [*invocation.argv, *invocation.env.values()]:
+            if not os.path.isabs(value) or not os.path.exists(value):
+                continue
+            for path in {Path(value), Path(os.path.realpath(value))}:
+                folder = path if path.is_dir() else path.parent
+                needed.append(folder.parent if folder.name == "bin" else folder)
+        return needed
 
     @staticmethod
     def _write_files(invocation: Invocation) -> None:
@@ -345,6 +390,7 @@ class VenvSession:
         if not self.runner.keep:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
             shutil.rmtree(self.workdir / "templates", ignore_errors=True)
+            shutil.rmtree(self.workdir / "private", ignore_errors=True)
 
 
 def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
@@ -368,6 +414,13 @@ def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
                 )
             )
     return tuple(results)
+
+
+def _harness_root() -> Path:
+    """The folder wheelnext is imported from (a checkout for an editable install)."""
+    import wheelnext
+
+    return Path(wheelnext.__file__).resolve().parent.parent
 
 
 def _kill_group(pgid: int) -> None:

@@ -1,0 +1,192 @@
+"""Writes outside the environment, attributed to the installer alone (Linux mount namespaces).
+
+Comparing listings of the real HOME and ``/tmp`` before and after a run blames
+the installer for whatever other programs on the machine create meanwhile. On
+Linux the installer instead runs in a mount namespace of its own (``unshare
+--mount`` as root, or inside an unprivileged user namespace) where ``/tmp``,
+``/var/tmp``, the temp root and the harness's HOME are private per-job folders
+mounted over the real ones: whatever is in those folders after the run, the
+installer wrote, and nothing else can write there. The paths the installer
+needs to see under a hidden folder (its job folder, the files on its command
+line, its interpreter) are mounted back at their own place first.
+
+``unshare`` without ``--fork`` and the shell's ``exec`` keep one process id
+from the runner's ``Popen`` to the installer, so killing the process group at
+the timeout still reaches the installer and its children.
+
+No library sets up such mounts from Python 3.11 (``os.unshare`` arrived in
+3.12, and mounting needs the ``mount`` program anyway), so the small shell
+wrapper here is written by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Exit status of the wrapper when a mount fails (the installer did not start).
+SETUP_FAILED = 125
+SETUP_MESSAGE = "wheelnext: cannot set up the private mount namespace"
+
+SNAPSHOT = "snapshot (may blame concurrent processes)"
+
+
+def hidden_areas() -> list[Path]:
+    """``/tmp``, ``/var/tmp``, the temp root and HOME: real folders, none inside another."""
+    found: list[Path] = []
+    for raw in ("/tmp", "/var/tmp", tempfile.gettempdir(), str(Path.home())):
+        path = Path(os.path.realpath(raw))
+        if path.is_dir() and path != Path("/") and path not in found:
+            found.append(path)
+    return sorted(p for p in found if not any(p != q and p.is_relative_to(q) for q in found))
+
+
+def _unshare_argv(user: bool) -> list[str]:
+    if user:
+        return ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private"]
+    return ["unshare", "--mount", "--propagation", "private"]
+
+
+def _then(user: bool) -> str:
+    """How the wrapper starts the installer: as itself, or back under the caller's uid."""
+    if user:
+        return f'exec unshare --user --map-user={os.getuid()} --map-group={os.getgid()} -- "$@"'
+    return 'exec "$@"'
+
+
+@functools.lru_cache(maxsize=1)
+def namespace_mode() -> str | None:
+    """``root`` or ``user`` when this machine lets us mount privately; None otherwise.
+
+    Tried once per process, with the very mounts a job makes (a folder over
+    ``/tmp`` and a folder mounted back inside it).
+    """
+    if os.uname().sysname != "Linux" or not (shutil.which("unshare") and shutil.which("mount")):
+        return None
+    modes = ["root"] if os.geteuid() == 0 else []
+    modes.append("user")
+    with tempfile.TemporaryDirectory(prefix="wheelnext-nsprobe-") as tmp:
+        area, kept = Path(tmp) / "area", Path(tmp) / "kept"
+        (area / "inner").mkdir(parents=True)
+        kept.mkdir()
+        (kept / "seen").touch()
+        for mode in modes:
+            user = mode == "user"
+            script = (
+                f"mount --bind {shlex.quote(str(kept))} {shlex.quote(str(area / 'inner'))}"
+                f" && mount --rbind {shlex.quote(str(area))} /tmp && {_then(user)}"
+            )
+            argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "ls", "/tmp/inner"]
+            try:
+                done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if done.returncode == 0 and done.stdout.split() == ["seen"]:
+                return mode
+    return None
+
+
+def describe(mode: str | None) -> str:
+    """The run's ``write detection`` line for reports."""
+    if mode is None:
+        return SNAPSHOT
+    kind = "as root" if mode == "root" else "in a user namespace"
+    return f"private mount namespace ({kind})"
+
+
+def _visible_roots(paths: Iterable[Path]) -> list[Path]:
+    """The folders to mount back: no folder twice, none inside another."""
+    unique = sorted({Path(os.path.realpath(p)) for p in paths})
+    return [p for p in unique if not any(p != q and p.is_relative_to(q) for q in unique)]
+
+
+@dataclass(frozen=True)
+class PrivateMounts:
+    """One job's private folders over the hidden areas, and the paths shown through them."""
+
+    mode: str
+    root: Path
+    #: (hidden area, its private folder) pairs, mounted in this order.
+    areas: tuple[tuple[Path, Path], ...]
+    #: (path the installer needs, mount point inside a private folder).
+    visible: tuple[tuple[Path, Path], ...]
+
+    @classmethod
+    def plan(
+        cls, mode: str, root: Path, needed: Iterable[Path], areas: Sequence[Path] | None = None
+    ) -> tuple[PrivateMounts, list[Path]]:
+        """Make the private folders under *root*; also return the areas left unhidden.
+
+        An area that a needed path contains (or equals) cannot be hidden; the
+        caller falls back to comparing listings there.
+        """
+        needed_roots = _visible_roots(needed)
+        hidden, unhidden = [], []
+        for area in areas if areas is not None else hidden_areas():
+            if any(area.is_relative_to(n) for n in needed_roots):
+                unhidden.append(area)
+            else:
+                hidden.append(area)
+        pairs, visible = [], []
+        for i, area in enumerate(hidden):
+            private = root / f"area{i}"
+            private.mkdir(parents=True)
+            pairs.append((area, private))
+            for path in needed_roots:
+                if path.is_relative_to(area):
+                    point = private / path.relative_to(area)
+                    point.mkdir(parents=True, exist_ok=True)
+                    visible.append((path, point))
+        # The area holding the private folders themselves is hidden last, so every
+        # mount source is still reachable when it is mounted.
+        pairs.sort(key=lambda pair: root.is_relative_to(pair[0]))
+        return cls(mode, root, tuple(pairs), tuple(visible)), unhidden
+
+    def wrap(self, argv: Sequence[str]) -> list[str]:
+        """*argv* run inside the private namespace (same process id, see the module doc)."""
+        q = shlex.quote
+        lines = [f'fail() {{ echo "{SETUP_MESSAGE}: $1" >&2; exit {SETUP_FAILED}; }}']
+        for path, point in self.visible:
+            lines.append(f"mount --bind {q(str(path))} {q(str(point))} || fail {q(str(path))}")
+        for area, private in self.areas:
+            lines.append(f"mount --rbind {q(str(private))} {q(str(area))} || fail {q(str(area))}")
+        lines.append(_then(self.mode == "user"))
+        return [*_unshare_argv(self.mode == "user"), "sh", "-c", "\n".join(lines), "sh", *argv]
+
+    def written(self) -> list[str]:
+        """What the installer created in the hidden areas, by the path it wrote to.
+
+        Mount points made for visible paths (and their parent folders) are the
+        harness's; any other entry is the installer's. A new folder is reported
+        once, not every file inside it.
+        """
+        found: list[str] = []
+        for area, private in self.areas:
+            skeleton = {private}
+            for _, point in self.visible:
+                if point.is_relative_to(private):
+                    skeleton.add(point)
+                    skeleton.update(p for p in point.parents if p.is_relative_to(private))
+            points = {point for _, point in self.visible}
+            stack = [private]
+            while stack:
+                folder = stack.pop()
+                try:
+                    entries = list(os.scandir(folder))
+                except OSError:
+                    continue
+                for entry in entries:
+                    path = Path(entry.path)
+                    if path in skeleton and entry.is_dir(follow_symlinks=False):
+                        if path not in points:
+                            stack.append(path)
+                    else:
+                        found.append(str(area / path.relative_to(private)))
+        return sorted(found)

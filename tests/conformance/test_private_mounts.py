@@ -1,0 +1,166 @@
+"""Writes outside the environment are the installer's own: private mount namespaces."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import textwrap
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wheelnext.conformance.adapters import make_installer
+from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.runners.private_mounts import (
+    SNAPSHOT,
+    PrivateMounts,
+    describe,
+    namespace_mode,
+)
+from wheelnext.conformance.runners.venv import VenvRunner
+from wheelnext.conformance.scenario import load_scenario
+
+needs_namespaces = pytest.mark.skipif(
+    namespace_mode() is None,
+    reason="no private mount namespaces here (unshare --mount, as root or in a user namespace)",
+)
+
+FAILING_REQUEST = """
+[[packages.primary]]
+name = "a"
+version = "1"
+[request]
+requirements = ["a"]
+[expect]
+exit = "failure"
+"""
+
+
+def adapter(tmp_path: Path, script: str) -> Path:
+    """A ``command`` adapter running *script* with this Python; argv: prefix, work."""
+    code = tmp_path / "fake.py"
+    code.write_text(textwrap.dedent(script))
+    toml = tmp_path / "fake.toml"
+    toml.write_text(
+        'name = "fake"\nversion = "0"\ncapabilities = ["indexes"]\n'
+        f'argv = ["{sys.executable}", "{code}", "{{prefix}}", "{{work}}"]\n'
+    )
+    return toml
+
+
+def run_one(tmp_path: Path, scenario_path: Path, script: str, runner: VenvRunner) -> Result:
+    (result,) = run_suite(
+        [load_scenario(scenario_path)],
+        [make_installer(str(adapter(tmp_path, script)), cache=tmp_path)],
+        runner,
+        cache=tmp_path / "cache",
+    )
+    assert result.observation is not None, result.reason
+    return result
+
+
+def test_plan_and_written_tell_the_installers_files_from_mount_points(tmp_path: Path) -> None:
+    area = tmp_path / "area"
+    kept = area / "deep" / "kept"
+    kept.mkdir(parents=True)
+    mounts, unhidden = PrivateMounts.plan("root", tmp_path / "private", [kept], areas=[area])
+    assert unhidden == []
+    ((hidden, private),) = mounts.areas
+    assert hidden == area and (private / "deep" / "kept").is_dir()
+    assert mounts.written() == []
+    (private / "stray").write_text("x")
+    (private / "deep" / "new").mkdir()
+    (private / "deep" / "new" / "inner").write_text("x")
+    assert mounts.written() == [str(area / "deep" / "new"), str(area / "stray")]
+    argv = mounts.wrap(["installer", "--flag"])
+    assert argv[0] == "unshare" and argv[-2:] == ["installer", "--flag"]
+    assert f"mount --rbind {private} {area}" in argv[argv.index("-c") + 1]
+
+
+def test_an_area_containing_a_needed_path_stays_unhidden(tmp_path: Path) -> None:
+    mounts, unhidden = PrivateMounts.plan(
+        "root", tmp_path / "private", [tmp_path], areas=[tmp_path / "a"]
+    )
+    assert unhidden == [tmp_path / "a"] and mounts.areas == ()
+
+
+def test_without_namespaces_the_run_says_snapshot() -> None:
+    assert VenvRunner(namespaces=False).write_detection == SNAPSHOT
+    assert describe("user") == "private mount namespace (in a user namespace)"
+
+
+@needs_namespaces
+@pytest.mark.slow
+def test_writes_to_tmp_and_the_real_home_are_reported_and_kept_private(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    name = f"wheelnext-stray-{uuid.uuid4().hex}"
+    home, tmp = Path.home(), Path(tempfile.gettempdir())
+    result = run_one(
+        tmp_path,
+        write_scenario(FAILING_REQUEST),
+        f"""
+        import os, pathlib, sys
+        pathlib.Path("/tmp", {name!r}).write_text("x")
+        pathlib.Path({str(home)!r}, {name!r}).write_text("x")
+        ids = (os.getpid(), os.getpgid(0), os.getsid(0))
+        print("ids", *ids)
+        sys.exit(1)
+        """,
+        VenvRunner(),
+    )
+    assert result.observation is not None
+    written = result.observation.written_outside
+    assert f"/tmp/{name}" in written or str(tmp / name) in written
+    assert str(home / name) in written
+    assert not (home / name).exists() and not Path("/tmp", name).exists()
+    # Popen's child (a session leader) is the installer itself: no fork on the way,
+    # so killing the process group at the timeout reaches it.
+    line = next(x for x in result.observation.output.splitlines() if x.startswith("ids"))
+    pid, pgid, sid = line.split()[1:]
+    assert pid == pgid == sid
+
+
+@needs_namespaces
+@pytest.mark.slow
+def test_a_concurrent_writer_in_tmp_is_not_blamed(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    tmp = Path("/tmp")
+    stop = threading.Event()
+    made: list[Path] = []
+
+    def writer() -> None:
+        while not stop.wait(0.01):
+            path = tmp / f"wheelnext-concurrent-{uuid.uuid4().hex}"
+            path.write_text("x")
+            made.append(path)
+
+    script = "import sys, time\ntime.sleep(0.5)\nsys.exit(1)\n"
+    for sub in ("ns", "snap"):
+        (tmp_path / sub).mkdir()
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        isolated = run_one(tmp_path / "ns", write_scenario(FAILING_REQUEST), script, VenvRunner())
+        blamed = run_one(
+            tmp_path / "snap",
+            write_scenario(FAILING_REQUEST),
+            script,
+            VenvRunner(namespaces=False, watch=[tmp]),
+        )
+    finally:
+        stop.set()
+        thread.join()
+        for path in made:
+            path.unlink(missing_ok=True)
+    assert made
+    assert isolated.observation is not None and blamed.observation is not None
+    assert isolated.status is Status.PASS, isolated.failures
+    assert isolated.observation.written_outside == ()
+    # The control: comparing listings blames the installer for the writer's files.
+    assert any("wheelnext-concurrent-" in p for p in blamed.observation.written_outside)
