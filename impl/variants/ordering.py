@@ -16,7 +16,7 @@ This module is on the selection path: it imports nothing heavy.
 from __future__ import annotations
 
 from wheelnext.variants.properties import VariantProperty
-from wheelnext.variants.providers.records import Record
+from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from wheelnext.variants.errors import InvalidVariantProperty
-from wheelnext.variants.providers.records import OrderedRecord
+from wheelnext.variants.records import OrderedRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import re
 
 from wheelnext.errors import WheelnextError
 from wheelnext.variants.ordering import OrderingOptions, RankedLabel, VariantOrder, order_variants
-from wheelnext.variants.providers.records import Record
+from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ them) so that running a built-in provider imports neither ``typing`` nor
 
 from __future__ import annotations
 
-from wheelnext.variants.providers.records import Record
+from wheelnext.variants.records import Record
 
 
 class VariantFeatureConfig(Record):

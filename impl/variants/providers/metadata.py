@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from wheelnext.variants.providers.errors import ProviderError
-from wheelnext.variants.providers.records import Record
+from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from wheelnext.variants.providers.loading import (
     load_endpoint,
 )
 from wheelnext.variants.providers.metadata import ProviderInfo
-from wheelnext.variants.providers.records import Record
+from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
