@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import sys
 import tarfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,8 +150,10 @@ def forge_wheel(out_dir: str | Path, recipe: WheelRecipe | None = None) -> Path:
         else:
             archive.writestr(_info(chunk_name(dist, 0), zipfile.ZIP_STORED),
                              _tar_zst(recipe, payload))
-        for name, data in recipe.extra_members:
-            archive.writestr(_info(name, method), data)
+        with warnings.catch_warnings():  # duplicates are the point of some recipes
+            warnings.simplefilter("ignore", UserWarning)
+            for name, data in recipe.extra_members:
+                archive.writestr(_info(name, method), data)
         for path, data in meta.items():
             archive.writestr(_info(path, zipfile.ZIP_STORED), data)
         archive.writestr(_info(f"{dist}/RECORD", zipfile.ZIP_STORED), record)
