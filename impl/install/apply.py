@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import threading
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from wheelnext.install.symlinks import LinkMode
 from wheelnext.install.target import TargetPython
 from wheelnext.install.transaction import Transaction, record_paths
 from wheelnext.install.wheelfile import install_wheel
+from wheelnext.wheel_version import NewerWheelVersionWarning
 
 ORIGIN_FILE = "wheelnext-origin.json"
 
@@ -125,6 +127,25 @@ def download_all(
         return dict(pool.map(one, plans))
 
 
+#: The newest minor version this installer knows for each older major wheel version
+#: (PEP 427 defines 1.0); the current major's is ``SUPPORTED_WHEEL_VERSION``.
+KNOWN_MINOR = {1: 0}
+
+
+def warn_newer_minor(version: str, filename: str) -> None:
+    """PEP 777: "installers **MUST** warn on installation of a wheel with a minor version
+    greater than supported", for older major versions too (a ``1.9`` wheel installed by an
+    installer that knows 1.0 and 2.0). The current major is warned about by the driver."""
+    major, _, minor = version.partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        return
+    known = KNOWN_MINOR.get(int(major))
+    if known is not None and int(minor) > known:
+        warnings.warn(f"{filename}: Wheel-Version {version} is newer than the supported "
+                      f"{major}.{known}; installing anyway", NewerWheelVersionWarning,
+                      stacklevel=2)
+
+
 def _compile_all(target: TargetPython, dist_infos: Sequence[Path]) -> int:
     pairs: list[tuple[Path, Path]] = []
     owners: dict[Path, Path] = {}
@@ -167,6 +188,7 @@ def install_planned(
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
                                compile_bytecode=False, requested=plan.requested, workers=1)
+        warn_newer_minor(result.wheel_version, plan.filename)
         with lock:
             transaction.installed.append(result.dist_info)
         write_origin(result.dist_info, plan)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from wheelnext.errors import WheelnextError
 from wheelnext.isolation import scrubbed_environ
+from wheelnext.wheel_version import check_sdist_metadata
 
 
 class BuildFailed(WheelnextError):
@@ -39,8 +40,31 @@ def _unpack(sdist: Path, into: Path) -> Path:
     return entries[0]
 
 
+def check_pkg_info(sdist: Path) -> None:
+    """PEP 777: "If a tool encounters ``Wheel-Version`` inside of a source distribution
+    metadata file, it **SHOULD** raise an error." Read ``PKG-INFO`` before building."""
+    text: str | None = None
+    try:
+        if sdist.name.endswith(".zip"):
+            with zipfile.ZipFile(sdist) as archive:
+                names = [n for n in archive.namelist() if n.count("/") == 1
+                         and n.endswith("/PKG-INFO")]
+                text = archive.read(names[0]).decode("utf-8") if names else None
+        else:
+            with tarfile.open(sdist) as archive:
+                members = [m for m in archive.getmembers() if m.name.count("/") == 1
+                           and m.name.endswith("/PKG-INFO") and m.isfile()]
+                handle = archive.extractfile(members[0]) if members else None
+                text = handle.read().decode("utf-8") if handle is not None else None
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise BuildFailed(f"{sdist.name}: unreadable source distribution ({exc})") from None
+    if text is not None:
+        check_sdist_metadata(text, filename=f"{sdist.name}: PKG-INFO")
+
+
 def build_wheel(sdist: Path, outdir: Path, index_urls: Sequence[str]) -> Path:
     """Build *sdist* into a wheel in *outdir* with ``python -m build --wheel`` (isolated)."""
+    check_pkg_info(sdist)
     try:
         import build  # noqa: F401
     except ImportError:

@@ -114,3 +114,31 @@ def test_expand_distinguishes_bare_and_empty_brackets() -> None:
     kinds = [(r.kind, r.extra) for r in expand("pkg[b,a]", "parent 1.0")]
     assert kinds == [(BASE, None), (EXTRA, "a"), (EXTRA, "b")]
     assert all(r.specifier == SpecifierSet(">=1") for r in expand("pkg>=1", None))
+
+
+def test_newer_minor_of_an_older_major_warns() -> None:
+    from wheelnext.install.apply import warn_newer_minor
+    from wheelnext.wheel_version import NewerWheelVersionWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_newer_minor("1.9", "alpha.whl")
+        warn_newer_minor("1.0", "alpha.whl")
+        warn_newer_minor("2.0", "alpha.whl")
+    assert [w.category for w in caught] == [NewerWheelVersionWarning]
+    assert "Wheel-Version 1.9" in str(caught[0].message)
+
+
+def test_sdist_with_wheel_version_is_an_error(tmp_path: Any) -> None:
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+    from wheelnext.install.sdist import check_pkg_info
+    from wheelnext.wheel_version import WheelVersionError
+
+    spec = {"name": "alpha", "version": "1.0", "kind": "sdist"}
+    clean = build_dist(spec_from_mapping(spec, source="t"), tmp_path / "clean")
+    check_pkg_info(clean)
+    bad = build_dist(spec_from_mapping({**spec, "unsafe-defect": "sdist-wheel-version"},
+                                       source="t"), tmp_path / "bad", allow_unsafe=True)
+    with pytest.raises(WheelVersionError, match="Wheel-Version must not appear"):
+        check_pkg_info(bad)
