@@ -16,6 +16,7 @@ removed after each job, and all of them on :meth:`DockerSession.close`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import shutil
@@ -27,8 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelnext.conformance import image as images
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Unsupported
-from wheelnext.conformance.observe import PROBE, Observation, Request, parse_probe, probe_paths
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation, Unsupported
+from wheelnext.conformance.observe import (
+    PROBE,
+    Fetched,
+    Observation,
+    Request,
+    parse_probe,
+    probe_paths,
+)
 from wheelnext.conformance.runners import Job, RunnerError
 from wheelnext.isolation import scrubbed_environ
 
@@ -60,6 +68,22 @@ with serve_in_process(roots, failures=failures) as server:
 """
 _STARTUP = 60.0
 
+#: Runs in the installer's container (it alone reaches the index): a scenario's
+#: ``[[fetch]]`` requests, one JSON list of responses on stdout (standard library only).
+FETCH_SCRIPT = r"""
+import json, sys, urllib.error, urllib.request
+out = []
+for url, accept in json.loads(sys.argv[1]):
+    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        response = exc
+    body = response.read(1 << 18).decode("utf-8", "replace")
+    out.append([response.status, response.headers.get("content-type"), body])
+print(json.dumps(out))
+"""
+
 
 class DockerRunner:
     """Fresh containers from a per-installer image, one per job."""
@@ -67,6 +91,8 @@ class DockerRunner:
     name = "docker"
     #: How writes outside the environment are seen (for the run's metadata).
     write_detection = "docker diff"
+    #: Scenario features beyond a plain install that this runner carries out.
+    features = frozenset({"fetch", "preinstall"})
 
     def __init__(self, *, image: str | None = None, keep: bool = False) -> None:
         """*image* replaces the debootstrapped base (``WHEELNEXT_DOCKER_IMAGE`` by default)."""
@@ -75,6 +101,8 @@ class DockerRunner:
         self._engine: docker.DockerClient | None = None
         self._harness: str | None = None
         self._version: str | None = None
+        #: The label value (``org.wheelnext.conformance``) of each session opened, in order.
+        self.sessions: list[str] = []
 
     @property
     def engine(self) -> docker.DockerClient:
@@ -128,6 +156,7 @@ class DockerSession:
         self.engine = runner.engine
         self.workdir = workdir
         self.session = uuid.uuid4().hex[:12]
+        runner.sessions.append(self.session)
         self.labels = {images.LABEL: self.session}
         self.index: Container | None = None
         self.url = ""
@@ -233,10 +262,21 @@ class DockerSession:
         if isinstance(invocation, Unsupported):
             self._cleanup(root)
             return invocation.reason
-        for path, text in invocation.files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        argv = images.in_image_argv(job.installer, invocation.argv)
+        first: Invocation | None = None
+        if request.preinstall:
+            answer = job.installer.invocation(
+                dataclasses.replace(
+                    install, requirements=request.preinstall, wheel=None, no_deps=False
+                )
+            )
+            if isinstance(answer, Unsupported):
+                self._cleanup(root)
+                return f"preinstall: {answer.reason}"
+            first = answer
+        for step in (first, invocation):
+            for path, text in (step.files if step else {}).items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
         mounts = [_bind(root, str(root), read_only=False)]
         for folder in {f.resolve() for f in job.roots.roots.values()}:
             mounts.append(_bind(folder, str(folder)))
@@ -249,7 +289,7 @@ class DockerSession:
             labels=self.labels,
         )
         try:
-            return self._observe(job, container, root, env_dir, home, work, argv, invocation.env)
+            return self._observe(job, container, root, env_dir, home, work, invocation, first)
         finally:
             with contextlib.suppress(Exception):
                 container.remove(force=True)
@@ -263,25 +303,48 @@ class DockerSession:
         env_dir: Path,
         home: Path,
         work: Path,
-        argv: list[str],
-        extra_env: Mapping[str, str],
+        invocation: Invocation,
+        first: Invocation | None,
     ) -> Observation:
         code, output = container.exec_run(
             [images.PYTHON, "-m", "venv", "--without-pip", str(env_dir)]
         )
         if code != 0:
             raise RunnerError(f"creating the environment failed: {output.decode()[-300:]}")
-        baseline = {str(c["Path"]) for c in container.diff() or []}
-        environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=extra_env)
-        exit_code, timed_out, text, duration = self._execute(
-            container, argv, environ, work, job.timeout
-        )
         prefix = f"j{job.key}-"
+        earlier = 0
+        preinstall_output = ""
+        if first is not None:
+            environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=first.env)
+            before_argv = images.in_image_argv(job.installer, first.argv)
+            code, timed_out, text, _ = self._execute(
+                container, before_argv, environ, work, job.timeout
+            )
+            preinstall = " ".join(job.scenario.request.preinstall)
+            preinstall_output = f"[preinstall: {preinstall}]\n{text}\n"
+            if timed_out:
+                container.start()
+            earlier = sum(1 for r in self.requests() if (r[0] or "").startswith(prefix))
+            if code != 0 or timed_out:
+                preinstall_output += "[preinstall failed: the request was not run]\n"
+                invocation = first
+        argv = images.in_image_argv(job.installer, invocation.argv)
+        baseline = {str(c["Path"]) for c in container.diff() or []}
+        if invocation is first:
+            exit_code, text, duration = code, "", 0.0
+        else:
+            environ = scrubbed_environ(
+                home, base={"PATH": images.CONTAINER_PATH}, extra=invocation.env
+            )
+            exit_code, timed_out, text, duration = self._execute(
+                container, argv, environ, work, job.timeout
+            )
+        text = preinstall_output + text
         requests = tuple(
             Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
             for index, path, status in self.requests()
             if index is not None and index.startswith(prefix)
-        )
+        )[earlier:]
         if timed_out:
             container.start()  # killed at the timeout: bring it back to observe
         code, probe = container.exec_run(
@@ -302,6 +365,7 @@ class DockerSession:
         installed, paths = parse_probe((stdout or b"").decode())
         changes = [c for c in container.diff() or [] if str(c["Path"]) not in baseline]
         written = tuple(sorted(_outside(changes, root)))
+        fetched = self._fetch(job, container)
 
         def stable(value: str) -> str:
             return value.replace(str(root), "{root}").replace(self.url, "{server}")
@@ -316,6 +380,26 @@ class DockerSession:
             requests=requests,
             written_outside=written,
             duration=duration,
+            fetched=fetched,
+        )
+
+    def _fetch(self, job: Job, container: Container) -> tuple[Fetched, ...]:
+        """The scenario's ``[[fetch]]`` requests, made from inside the installer's container."""
+        fetches = job.scenario.fetches
+        if not fetches:
+            return ()
+        wanted = [[self.index_url(f"j{job.key}-{f.index}") + f.path, f.accept] for f in fetches]
+        code, output = container.exec_run(
+            [images.PYTHON, "-I", "-c", FETCH_SCRIPT, json.dumps(wanted)], demux=True
+        )
+        stdout, stderr = output
+        if code != 0:
+            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
+            raise RunnerError(f"fetching for {job.scenario.id} failed: {detail}")
+        answers = json.loads((stdout or b"").decode())
+        return tuple(
+            Fetched(index=f.index, path=f.path, status=status, content_type=ctype, body=body)
+            for f, (status, ctype, body) in zip(fetches, answers, strict=True)
         )
 
     def _execute(

@@ -134,10 +134,11 @@ def test_installer_container_reaches_the_index_and_nothing_else(
 @pytest.mark.slow
 @pytest.mark.network_installer
 def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> None:
-    """The docker smoke subset against this environment's pip: no harness error, clean diff."""
+    """The docker smoke subset against this environment's pip: no harness error, clean diff,
+    ``preinstall`` and ``[[fetch]]`` carried out (not "not applicable")."""
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.check import Status
-    from wheelnext.conformance.run import run_suite
+    from wheelnext.conformance.run import needed_features, run_suite
     from wheelnext.conformance.runners.docker import DockerRunner
     from wheelnext.conformance.scenario import load_scenarios
 
@@ -146,8 +147,6 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     runner = DockerRunner()
     runner._harness = harness
     pip = make_installer("pip", cache=tmp_path / "cache")
-    ours = {"label": images.LABEL}
-    before = {c.id for c in engine.containers.list(all=True, filters=ours)}
     results = run_suite(scenarios, [pip], runner, cache=tmp_path / "cache", jobs=2)
     by_id = {r.scenario.id: r for r in results}
     errors = {i: r.reason for i, r in by_id.items() if r.status is Status.ERROR}
@@ -158,5 +157,17 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     for result in results:
         if result.observation is not None:
             assert result.observation.written_outside == (), result.scenario.id
-    left = {c.id for c in engine.containers.list(all=True, filters=ours)} - before
-    assert not left
+    features = {i: r for i, r in by_id.items() if needed_features(r.scenario)}
+    assert {"fetch", "preinstall"} <= {
+        f for r in features.values() for f in needed_features(r.scenario)
+    }
+    for result in features.values():
+        assert result.status is not Status.NOT_APPLICABLE, result.scenario.id
+        assert result.observation is not None
+    fetched = by_id["baseline-index-project-page"]
+    assert fetched.status is Status.PASS, fetched.failures
+    assert fetched.observation is not None and fetched.observation.fetched
+    # Only this run's containers: other runs of the suite may be going on beside it.
+    (session,) = runner.sessions
+    ours = {"label": f"{images.LABEL}={session}"}
+    assert not engine.containers.list(all=True, filters=ours)
