@@ -22,6 +22,10 @@ from wheelnext.errors import InvalidMetadata
 #: prototype (``.whlx``, Zstandard payload, ``LINKS``).
 SUPPORTED_WHEEL_VERSION = (2, 0)
 
+#: The newest minor version known for each older major (PEP 427 defines 1.0): a 1.9 wheel
+#: gets the "newer minor" warning from an installer that knows 1.0 and 2.0.
+KNOWN_MINORS = {1: 0}
+
 #: PEP 777, "Add Wheel-Version Metadata Field to Core Metadata": "If ``Wheel-Version`` is
 #: absent from the metadata file, then tools **MUST** infer the wheel file major version as 1."
 ABSENT_WHEEL_VERSION = (1, 0)
@@ -127,7 +131,8 @@ def check_compatible(
     supported: tuple[int, int] = SUPPORTED_WHEEL_VERSION,
     filename: str = "wheel",
 ) -> None:
-    """Step 2 of installing (MUST): abort on a newer major version, warn on a newer minor.
+    """Step 2 of installing (MUST): abort on a newer major version, warn on a newer minor
+    (of the current major, or of an older one: see ``KNOWN_MINORS``).
 
     PEP 777: "Warn if minor version is greater, abort if major version is greater. This
     procedure is identital to that in :pep:`427`."
@@ -137,10 +142,11 @@ def check_compatible(
         raise WheelVersionError(
             f"{filename}: Wheel-Version {version} is newer than the supported {major}.{minor}"
         )
-    if version.major == major and version.minor > minor:
+    limit = minor if version.major == major else KNOWN_MINORS.get(version.major)
+    if limit is not None and version.minor > limit:
         warnings.warn(
-            f"{filename}: Wheel-Version {version} is newer than the supported {major}.{minor}; "
-            "installing anyway",
+            f"{filename}: Wheel-Version {version} is newer than the supported "
+            f"{version.major}.{limit}; installing anyway",
             NewerWheelVersionWarning,
             stacklevel=2,
         )

@@ -59,9 +59,12 @@ def test_newer_minor_warns_newer_major_aborts() -> None:
         check_compatible(WheelVersion(2, 7))
     with pytest.raises(WheelVersionError, match="newer than the supported"):
         check_compatible(WheelVersion(3, 0))
+    with pytest.warns(NewerWheelVersionWarning, match=r"1\.9 is newer than the supported 1\.0"):
+        check_compatible(WheelVersion(1, 9))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_compatible(WheelVersion(1, 9))
+        check_compatible(WheelVersion(1, 0))
+        check_compatible(WheelVersion(2, 0))
 
 
 def test_check_before_install_runs_both_steps() -> None:
