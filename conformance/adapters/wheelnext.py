@@ -3,7 +3,8 @@
 It expresses every request key: the scenario's indexes in priority order (``--index
 NAME=URL``, highest first: ``wheelnext install`` reads them in the order given), both PEP 766
 strategies (``--index-strategy``), per-project pinning (``--index-for PROJECT=NAME``, an
-extension), mirror groups (``--mirrors A,B``), the target system's supported variant
+extension), mirror groups (``--mirrors A,B``), PEP 766 deny lists (``--index-deny
+INDEX=PROJECT,...``), the target system's supported variant
 properties (written to a properties file and passed as ``--variant-properties-file``, which
 replaces detection; an empty list means "no property supported"), a direct wheel path and
 ``--no-deps``. The installer runs from this interpreter against the scenario's environment
@@ -35,6 +36,7 @@ CAPABILITIES = frozenset(
         "index-strategy:version-priority",
         "pin",
         "mirrors",
+        "deny",
         "variant-properties",
         "wheel",
         "no-deps",
@@ -93,6 +95,8 @@ class WheelnextInstaller:
             argv += ["--index-for", f"{project}={pinned}"]
         for group in request.mirrors:
             argv += ["--mirrors", ",".join(group)]
+        for index, projects in sorted(request.deny.items()):
+            argv += ["--index-deny", f"{index}={','.join(projects)}"]
         files = {}
         if request.variant_properties is not None:
             properties = request.work / "variant-properties.txt"
