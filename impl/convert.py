@@ -106,92 +106,108 @@ def convert_wheel(
     """
     source = Path(wheel)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    with WheelArchive.open(source) as archive, tempfile.TemporaryDirectory(
-        prefix=".wheelnext-convert-", dir=out
-    ) as spool:
+    with WheelArchive.open(source) as archive:
         version = archive.check_wheel_version()
         if version.major >= 2 or archive.filename.is_wheel2:
             raise ConversionError(f"{archive.label}: already Wheel-Version {version}")
         archive.check_record()
-        dist_info_dir = archive.dist_info_dir
-        prefix = dist_info_dir + "/"
-        spooled: dict[str, tuple[Path, bool, int, str]] = {}
-        hashes: dict[str, str] = {}
-        counter = iter(range(sys.maxsize))
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".wheelnext-convert-", dir=out) as spool:
+            return _convert(archive, source, out, Path(spool), level=level, layout=layout,
+                            dedupe_links=dedupe_links, workers=workers, progress=progress)
 
-        def spool_file(path: str, stream: BinaryIO, executable: bool) -> None:
-            row = archive.record[path]
-            algorithm, _, expected = row.hash.partition("=")
-            hasher = hashlib.new(algorithm)
-            target = Path(spool) / f"{next(counter)}"
-            size = 0
-            with open(target, "wb") as handle:
-                while block := stream.read(1 << 20):
-                    hasher.update(block)
-                    handle.write(block)
-                    size += len(block)
-            import base64
 
-            got = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
-            if got != expected:
-                raise UnsafeArtifact(f"{archive.label}: {path!r} does not match its RECORD hash")
-            spooled[path] = (target, executable, size, row.hash)
-            hashes[path] = row.hash
-            if progress is not None:
-                progress(size)
+def _convert(
+    archive: WheelArchive,
+    source: Path,
+    out: Path,
+    spool: Path,
+    *,
+    level: int,
+    layout: Layout,
+    dedupe_links: bool,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> ConversionResult:
+    """The conversion proper, once the source passed its checks; *spool* is a scratch folder."""
+    dist_info_dir = archive.dist_info_dir
+    prefix = dist_info_dir + "/"
+    spooled: dict[str, tuple[Path, bool, int, str]] = {}
+    hashes: dict[str, str] = {}
+    counter = iter(range(sys.maxsize))
 
-        archive.for_each_file(spool_file)
-        dist_info: dict[str, bytes] = {}
-        for path in list(spooled):
-            if path.startswith(prefix):
-                name = path[len(prefix) :]
-                if name != "RECORD":
-                    dist_info[name] = Path(spooled[path][0]).read_bytes()
-                del spooled[path]
-        dist_info["WHEEL"] = _with_wheel_version(dist_info["WHEEL"], f"{archive.label}: WHEEL")
-        dist_info["METADATA"] = _with_wheel_version(
-            dist_info["METADATA"], f"{archive.label}: METADATA"
+    def spool_file(path: str, stream: BinaryIO, executable: bool) -> None:
+        row = archive.record[path]
+        algorithm, _, expected = row.hash.partition("=")
+        hasher = hashlib.new(algorithm)
+        target = spool / f"{next(counter)}"
+        size = 0
+        with open(target, "wb") as handle:
+            while block := stream.read(1 << 20):
+                hasher.update(block)
+                handle.write(block)
+                size += len(block)
+        import base64
+
+        got = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
+        if got != expected:
+            raise UnsafeArtifact(f"{archive.label}: {path!r} does not match its RECORD hash")
+        spooled[path] = (target, executable, size, row.hash)
+        hashes[path] = row.hash
+        if progress is not None:
+            progress(size)
+
+    archive.for_each_file(spool_file)
+    dist_info: dict[str, bytes] = {}
+    for path in list(spooled):
+        if path.startswith(prefix):
+            name = path[len(prefix) :]
+            if name != "RECORD":
+                dist_info[name] = Path(spooled[path][0]).read_bytes()
+            del spooled[path]
+    dist_info["WHEEL"] = _with_wheel_version(dist_info["WHEEL"], f"{archive.label}: WHEEL")
+    dist_info["METADATA"] = _with_wheel_version(
+        dist_info["METADATA"], f"{archive.label}: METADATA"
+    )
+    for name in ("RECORD.jws", "RECORD.p7s"):
+        dist_info.pop(name, None)  # signatures over the old RECORD no longer hold
+
+    links: list[Link] = []
+    saved = 0
+    if dedupe_links:
+        links = shared_library_links(
+            {p: h for p, h in hashes.items() if not p.startswith(prefix)}
         )
-        for name in ("RECORD.jws", "RECORD.p7s"):
-            dist_info.pop(name, None)  # signatures over the old RECORD no longer hold
+        if links:
+            for link in links:
+                saved += spooled[link.path][2]
+                del spooled[link.path]
+            validate_links(links, list(spooled), source=f"{archive.label}: LINKS")
+            dist_info["LINKS"] = format_links(links)
 
-        links: list[Link] = []
-        saved = 0
-        if dedupe_links:
-            links = shared_library_links(
-                {p: h for p, h in hashes.items() if not p.startswith(prefix)}
-            )
-            if links:
-                for link in links:
-                    saved += spooled[link.path][2]
-                    del spooled[link.path]
-                validate_links(links, list(spooled), source=f"{archive.label}: LINKS")
-                dist_info["LINKS"] = format_links(links)
+    def opener(spool_path: Path) -> Callable[[], BinaryIO]:
+        return lambda: open(spool_path, "rb")
 
-        def opener(spool_path: Path) -> Callable[[], BinaryIO]:
-            return lambda: open(spool_path, "rb")
-
-        payload = [
-            PayloadFile(path, digest, size, executable, opener(spool_path))
-            for path, (spool_path, executable, size, digest) in spooled.items()
-        ]
-        target = out / output_name(archive.filename, source.name)
-        write_whlx(
-            target,
-            dist_info_dir=dist_info_dir,
-            dist_info=dist_info,
-            payload=payload,
-            layout=layout,
-            compression=Compression(level=level, workers=workers),
-        )
+    payload = [
+        PayloadFile(path, digest, size, executable, opener(spool_path))
+        for path, (spool_path, executable, size, digest) in spooled.items()
+    ]
+    target = out / output_name(archive.filename, source.name)
+    write_whlx(
+        target,
+        dist_info_dir=dist_info_dir,
+        dist_info=dist_info,
+        payload=payload,
+        layout=layout,
+        compression=Compression(level=level, workers=workers),
+    )
     return ConversionResult(
         output=target,
-        input_bytes=source.stat().st_size,
-        output_bytes=target.stat().st_size,
-        files=len(payload),
-        links=links,
-        bytes_saved_by_links=saved,
+    input_bytes=source.stat().st_size,
+    output_bytes=target.stat().st_size,
+    files=len(payload),
+    links=links,
+    bytes_saved_by_links=saved,
     )
 
 

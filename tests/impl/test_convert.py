@@ -96,3 +96,11 @@ def test_cli_convert(tmp_path: Path) -> None:
     done = CliRunner().invoke(cli, ["wheel", "convert", str(wheel), "-o", str(tmp_path / "o"),
                                     "--layout", "zip"])
     assert done.exit_code == 2
+
+
+def test_bad_input_leaves_no_output_folder(tmp_path: Path) -> None:
+    bad = tmp_path / "bad-1.0-py3-none-any.whl"
+    bad.write_bytes(b"not a zip")
+    done = CliRunner().invoke(cli, ["wheel", "convert", str(bad), "-o", str(tmp_path / "o")])
+    assert done.exit_code != 0
+    assert not (tmp_path / "o").exists()
