@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 
 from wheelnext.index_priority import Index, IndexUnavailable
 from wheelnext.install.finder import (
@@ -89,3 +93,33 @@ def test_unreachable_index(tmp_path: Path) -> None:
     with pytest.raises(IndexUnavailable, match="index down: cannot reach"):
         finder.project_files(Index("down", "http://127.0.0.1:9/simple/"), "alpha")
     finder.close()
+
+
+_reason = st.one_of(st.none(), st.just(""), st.text(
+    st.characters(codec="ascii", categories=("L", "N", "P", "Zs")), min_size=1, max_size=20))
+
+
+@given(st.lists(st.tuples(
+    st.sampled_from(["a-1.0-py3-none-any.whl", "a-2.0.tar.gz", "a-1.1-py3-none-any-x.whlx"]),
+    st.one_of(st.none(), st.sampled_from([">=3.8", "<4,>=3.9", "!=3.10.*"])),
+    st.booleans(),
+    _reason,
+), max_size=3, unique_by=lambda item: item[0]))
+def test_html_and_json_pages_agree(entries: list[tuple[str, str | None, bool, str | None]]) -> None:
+    """The reference server's two serializations parse to the same files (PEP 691: JSON
+    "as if it were HTML")."""
+    from wheelnext.index.pages import project_html, project_json
+    from wheelnext.index.repository import ListedFile, Project
+
+    listed = [ListedFile(name, 1, "ab" * 32, requires_python=python,
+                         core_metadata_sha256="cd" * 32 if metadata else None, yanked=yanked)
+              for name, python, metadata, yanked in entries]
+    project = Project(canonicalize_name("a"), listed)
+    page = "http://example.test/simple/a/"
+    from_html = parse_html_page(project_html(project, "/files/").decode(), page, INDEX)
+    from_json = parse_json_page(json.loads(project_json(project, "/files/")), page, INDEX)
+    key = [(f.filename, f.url, f.sha256, f.requires_python, f.yanked, f.core_metadata)
+           for f in from_html]
+    assert key == [(f.filename, f.url, f.sha256, f.requires_python, f.yanked, f.core_metadata)
+                   for f in from_json]
+    assert [f.filename for f in from_html] == [name for name, *_ in entries]
