@@ -203,7 +203,12 @@ def harness_image(engine: docker.DockerClient, base: str, *, log: Any = print) -
 def installer_image(
     engine: docker.DockerClient, harness: str, kind: str, version: str, binary: Path | None = None
 ) -> str:
-    """*harness* plus the installer (``pip`` at *version*, or the ``uv`` *binary*)."""
+    """*harness* plus the installer (``pip`` at *version*, or the ``uv`` *binary*).
+
+    The reference installer (``wheelnext``) is the harness image's own wheelnext.
+    """
+    if kind == "wheelnext":
+        return harness
     harness_id = engine.images.get(harness).id
     slug = re.sub(r"[^a-z0-9_.-]", "_", f"{kind}-{version}".lower())
     tag = f"wheelnext-installer:{slug}-{_key(harness_id, kind, version)}"
@@ -254,16 +259,22 @@ def installer_recipe(installer: object) -> tuple[str, str, Path | None]:
         return "pip", version, None
     if kind == "UvInstaller":
         return "uv", version, Path(str(getattr(installer, "binary", "uv")))
+    if kind == "WheelnextInstaller":
+        return "wheelnext", version, None
     raise RunnerError(
         f"--runner docker: installer {getattr(installer, 'name', kind)!r} has no image recipe "
-        "(pip and uv do)"
+        "(pip, uv and wheelnext do)"
     )
 
 
 def in_image_argv(installer: object, argv: Sequence[str]) -> list[str]:
     """The adapter's command with its host executable replaced by the one in the image."""
     kind, _, _ = installer_recipe(installer)
-    first = f"{INSTALLER_PREFIX}/bin/python" if kind == "pip" else f"{INSTALLER_PREFIX}/bin/uv"
+    first = {
+        "pip": f"{INSTALLER_PREFIX}/bin/python",
+        "uv": f"{INSTALLER_PREFIX}/bin/uv",
+        "wheelnext": f"{HARNESS_PREFIX}/bin/python",
+    }[kind]
     return [first, *argv[1:]]
 
 

@@ -44,6 +44,10 @@ def test_recipes_name_the_in_image_installer() -> None:
         name = "uv"
         binary = Path("/somewhere/uv")
 
+    class WheelnextInstaller:
+        version = "0.1"
+        name = "wheelnext"
+
     class Other:
         name = "other"
 
@@ -52,6 +56,8 @@ def test_recipes_name_the_in_image_installer() -> None:
     argv = images.in_image_argv(PipInstaller(), ["/host/venv/bin/python", "-m", "pip", "install"])
     assert argv == ["/opt/installer/bin/python", "-m", "pip", "install"]
     assert images.in_image_argv(UvInstaller(), ["/host/uv", "pip"])[0] == "/opt/installer/bin/uv"
+    argv = images.in_image_argv(WheelnextInstaller(), ["/host/python", "-m", "wheelnext"])
+    assert argv == ["/opt/wheelnext/bin/python", "-m", "wheelnext"]
     with pytest.raises(RunnerError, match="no image recipe"):
         images.installer_recipe(Other())
 

@@ -1,0 +1,91 @@
+"""The published matrix: tools/matrix.py merges runs, docs/_ext/matrix.py renders them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load("matrix_tool", ROOT / "tools" / "matrix.py")
+page = _load("matrix_page", ROOT / "docs" / "_ext" / "matrix.py")
+
+
+def rec(scenario: str, installer: str, status: str, runner: str = "venv", **extra: Any) -> Any:
+    return {
+        "scenario": scenario,
+        "title": "t",
+        "group": "PEP 766" if scenario.startswith("pep766") else "baseline",
+        "spec": {"pep": 766, "document": None, "section": "s", "sentence": "x", "level": "rule"},
+        "installer": installer,
+        "installer_version": "1.0",
+        "python": "3.11.2",
+        "runner": runner,
+        "status": status,
+        "annotation": None,
+        "outcome": None,
+        "failures": ["exit: expected success, observed failure"] if status == "fail" else [],
+        "reason": "",
+        "expected": {},
+        "observed": None,
+        **extra,
+    }
+
+
+def test_every_named_configuration_is_a_column() -> None:
+    specs = tool.installer_specs("23.2.1", None, None)
+    assert specs[:2] == ["pip==23.2.1", "pip==23.2.1:only-binary"]
+    assert {"pip", "pip:only-binary", "uv", "uv:variants", "wheelnext"} <= set(specs)
+    assert {"uv:first-index", "uv:unsafe-first-match", "uv:unsafe-best-match"} <= set(specs)
+    assert tool.installer_specs("23.2.1", "26.3", "0.9.1")[2] == "pip==26.3"
+
+
+def test_merge_replaces_the_runners_run_now_and_keeps_the_others(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    old = [rec("a", "pip", "pass", "venv"), rec("a", "pip", "fail", "docker")]
+    out.write_text(json.dumps({"results": old, "runners": {"venv": {}, "docker": {"x": 1}}}))
+    long = {"output": "y" * 10_000}
+    run = {"results": [rec("a", "uv", "pass", "venv", observed=long)], "scenario_set": "abc"}
+    document = tool.merge(out, {"venv": run}, "python tools/matrix.py", {"venv": 3.0})
+    cells = {(r["installer"], r["runner"]): r["status"] for r in document["results"]}
+    assert cells == {("pip", "docker"): "fail", ("uv", "venv"): "pass"}
+    assert document["runners"]["docker"] == {"x": 1}
+    assert document["runners"]["venv"]["seconds"] == 3
+    kept = next(r for r in document["results"] if r["installer"] == "uv")
+    assert len(kept["observed"]["output"]) <= tool.OUTPUT_TAIL + 1
+
+
+def test_page_links_each_cell_to_the_reports_detail() -> None:
+    from wheelnext.conformance.report import html
+
+    records = [
+        rec("pep766-a", "pip", "fail"),
+        rec("pep766-a", "uv", "pass"),
+        rec("baseline-b", "uv", "unsupported"),
+    ]
+    data = {"results": records, "runners": {"venv": {"command": "python tools/matrix.py"}}}
+    lines = page.render(data, link="../conformance/matrix.html")
+    text = "\n".join(lines)
+    report = html.render(records)
+    anchors = re.findall(r"<\.\./conformance/matrix\.html#([^>]+)>", text)
+    assert len(anchors) == 3
+    for anchor in anchors:
+        assert f'id="{anchor}"' in report
+    assert text.index("**baseline**") < text.index("**PEP 766**")
+    assert "``pep766-a``: ``exit: expected success, observed failure``" in text
+    assert page.render({"results": []})[0].startswith("The matrix has not been run yet")
