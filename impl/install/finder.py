@@ -142,6 +142,26 @@ def parse_json_page(data: dict[str, Any], page_url: str, index: Index) -> list[I
     return files
 
 
+class _LazyTransport(httpx.BaseTransport):
+    """An HTTPS transport created on first use: building its certificate-verifying SSL
+    context costs tens of milliseconds that a run against plain-HTTP indexes never needs."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._real: httpx.HTTPTransport | None = None
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            if self._real is None:
+                self._real = httpx.HTTPTransport(limits=self._limits)
+        return self._real.handle_request(request)
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+
+
 def index_key(url: str) -> str:
     """The cache folder of an index: PEP 766 keys caches by index."""
     return hashlib.sha256(url.encode()).hexdigest()[:20]
@@ -163,10 +183,20 @@ class Finder:
         #: None: a throw-away cache, removed by :meth:`close`.
         self._temporary = cache_dir is None
         self.cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="wheelnext-cache-"))
-        self.client = client or httpx.Client(
-            timeout=timeout, follow_redirects=True,
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
-        )
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        proxied = any(key.lower().endswith("_proxy") for key in os.environ)
+        if client is not None:
+            self.client = client
+        elif proxied:
+            # httpx's own transports, so the environment's proxies apply as configured.
+            self.client = httpx.Client(timeout=timeout, follow_redirects=True, limits=limits)
+        else:
+            self.client = httpx.Client(
+                timeout=timeout, follow_redirects=True,
+                # Plain HTTP never negotiates TLS: no certificate store to load (~40 ms).
+                transport=httpx.HTTPTransport(verify=False, limits=limits),
+                mounts={"https://": _LazyTransport(limits)},
+            )
         self._pages: dict[tuple[str, str], Future[list[IndexFile] | None]] = {}
         self._json: dict[str, Any] = {}
         self._metadata: dict[str, Future[bytes]] = {}
