@@ -264,15 +264,29 @@ _ordering_options = [
         help="Ask the providers (built-in detection, or user-provided properties) which"
         " properties this machine supports, instead of -p.",
     ),
+    click.option(
+        "--enable-optional",
+        "enable_optional",
+        multiple=True,
+        metavar="NAMESPACE",
+        help="With --detect: also run this optional provider (PEP 817 providers are off by"
+        " default when 'optional = true'); 'all' enables every optional provider.",
+    ),
     click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
 ]
 
 
-def _detected(doc: Any, properties_file: Path | None) -> SupportedProperties:
-    """Supported properties from the providers helper's query (imported only when asked)."""
+def _detected(
+    doc: Any, properties_file: Path | None, enable_optional: Sequence[str] = ()
+) -> SupportedProperties:
+    """Supported properties from the providers' query (imported only when asked)."""
     from wheelnext.variants.providers.query import QueryOptions, query_metadata
 
-    return query_metadata(doc, QueryOptions.from_user(properties_file)).properties
+    enabled: bool | frozenset[str] = (
+        True if "all" in enable_optional else frozenset(enable_optional)
+    )
+    options = QueryOptions.from_user(properties_file, enable_optional=enabled)
+    return query_metadata(doc, options).properties
 
 
 def _with_ordering_options(func: Any) -> Any:
@@ -327,6 +341,7 @@ def order(
     only_labels: Sequence[str],
     exclude_labels: Sequence[str],
     detect: bool,
+    enable_optional: Sequence[str],
     as_json: bool,
 ) -> None:
     """Order the labels of variant metadata FILE for the given supported properties.
@@ -336,7 +351,9 @@ def order(
     doc = _metadata_of(file)
     result = order_variants(
         doc,
-        _detected(doc, properties_file) if detect else _supported(properties, properties_file),
+        _detected(doc, properties_file, enable_optional)
+        if detect
+        else _supported(properties, properties_file),
         _options(prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels),
     )
     if as_json:
@@ -403,6 +420,7 @@ def explain(
     only_labels: Sequence[str],
     exclude_labels: Sequence[str],
     detect: bool,
+    enable_optional: Sequence[str],
     as_json: bool,
 ) -> None:
     """Explain the order of TARGET's labels: a wheel, or a directory holding one release.
@@ -415,7 +433,7 @@ def explain(
     )
     wheels, doc = _release_metadata(target) if target.is_dir() else ([], _metadata_of(target))
     if detect:
-        supported = _detected(doc, properties_file) if doc else {}
+        supported = _detected(doc, properties_file, enable_optional) if doc else {}
     else:
         supported = _supported(properties, properties_file)
     if target.is_dir():

@@ -168,3 +168,30 @@ def test_detect_flag_uses_the_providers_with_user_properties(
     data = json.loads(out)
     assert [item["label"] for item in data["order"]] == ["v3"]
     assert "x86_64 :: level :: v4" in data["rejected"]["v4"]
+
+
+def test_optional_providers_are_off_until_enabled(tmp_path: Path) -> None:
+    """PEP 817: an ``optional`` provider runs only when the user enables it."""
+    from test_variants_support import PEP817_VARIANTS_JSON
+
+    doc = json.loads(json.dumps(PEP817_VARIANTS_JSON))
+    doc["providers"]["x86_64"] = {"requires": ["provider-variant-x86-64"], "optional": True}
+    metadata = tmp_path / "foo-1.0-variants.json"
+    metadata.write_text(json.dumps(doc))
+    supported = tmp_path / "props.txt"
+    supported.write_text("x86_64 :: level :: v4\nx86_64 :: level :: v3\n")
+    base = ["order", str(metadata), "--detect", "--properties-file", str(supported), "--json"]
+
+    code, output = run(*base)
+    assert code == 0, output
+    assert json.loads(output)["order"] == []
+
+    code, output = run(*base, "--enable-optional", "x86_64")
+    assert code == 0, output
+    # default-priorities.property ranks x86_64 :: level :: v3 first (PEP 817).
+    assert [item["label"] for item in json.loads(output)["order"]] == [
+        "x8664v3_openblas",
+        "x8664v4_mkl",
+    ]
+    code, again = run(*base, "--enable-optional", "all")
+    assert again == output
