@@ -3,17 +3,23 @@
 A :class:`Layout` decides member order and per-member compression; the writer
 turns that into the same bytes every time: fixed timestamps, fixed
 permissions, Unix as the creating system. The Wheel 2.0 layout is our
-prototype (PEP 777 leaves the content of Wheel 2.0 to a future PEP); the
-Wheel 2.0 work may add layouts here (a solid ``.tar.zst`` payload, say).
+prototype (PEP 777 leaves the content of Wheel 2.0 to a future PEP): the
+builder follows the payload layout the Wheel 2.0 work chose
+(``wheelnext.wheel2.layout.DEFAULT_LAYOUT``) and writes it through
+``wheelnext.wheel2.writer``.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
+
+from wheelnext.wheel2.layout import DEFAULT_LAYOUT
+from wheelnext.wheel2.layout import Layout as PayloadLayout
 
 if TYPE_CHECKING:
     from wheelnext.build.spec import FileSpec
@@ -102,8 +108,45 @@ class Wheel2ZstdLayout:
         return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
 
 
+@dataclass(frozen=True)
+class Wheel2PayloadLayout:
+    """Prototype Wheel 2.0 in the chosen payload layout (``Payload-Layout`` in ``WHEEL``).
+
+    The payload goes into ``.tar.zst`` chunks under ``{name}-{version}.payload/`` (or, for the
+    ``member`` layout, into Zstandard members); ``.dist-info`` stays stored at the root, in
+    order, ``RECORD`` last, exactly as planned (the unsafe builder's ``RECORD`` included).
+    Built wheels are small, so zstd's tables and window follow the pledged input size and
+    level 19 costs little; no worker threads, so the bytes never depend on the machine.
+    """
+
+    name: str = "wheel-2.0"
+    payload_layout: str = "chunked"
+
+    def order(self, members: Sequence[FileSpec], dist_info: str) -> list[FileSpec]:
+        return dist_info_last(members, dist_info)
+
+    def compression(self, member: FileSpec, dist_info: str) -> int:
+        return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
+
+    def write(self, target: IO[bytes], members: Sequence[FileSpec], dist_info: str) -> None:
+        from wheelnext.wheel2.writer import Compression, PayloadFile, write_archive
+
+        def opener(member: FileSpec) -> Callable[[], BinaryIO]:
+            return lambda: io.BytesIO(member.read())
+
+        ordered = self.order(members, dist_info)
+        payload = [
+            PayloadFile(m.path, "", m.length, m.executable, opener(m))
+            for m in ordered if not _in_dist_info(m.path, dist_info)
+        ]
+        metadata = [(m.path, m.read()) for m in ordered if _in_dist_info(m.path, dist_info)]
+        write_archive(target, dist_info_dir=dist_info, payload=payload, metadata=metadata,
+                      layout=PayloadLayout(self.payload_layout), compression=Compression())
+
+
 WHEEL1 = Wheel1Layout()
-WHEEL2 = Wheel2ZstdLayout()
+#: What the builder writes for Wheel-Version 2 and later: the chosen default layout.
+WHEEL2 = Wheel2PayloadLayout(payload_layout=DEFAULT_LAYOUT.value)
 
 
 def zip_member_info(
@@ -122,6 +165,9 @@ def write_zip(
     target: IO[bytes], members: Sequence[FileSpec], layout: Layout, dist_info: str
 ) -> None:
     """Write *members* into a ZIP on *target* as *layout* orders and compresses them."""
+    if isinstance(layout, Wheel2PayloadLayout):
+        layout.write(target, members, dist_info)
+        return
     with zstd_zipfile.ZipFile(target, "w") as archive:
         for member in layout.order(members, dist_info):
             info = zip_member_info(

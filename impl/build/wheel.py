@@ -31,6 +31,7 @@ from wheelnext.metadata import (
     format_metadata_json,
     metadata_version_for,
 )
+from wheelnext.wheel2.layout import LAYOUT_FIELD
 
 GENERATOR = f"wheelnext {__version__}"
 
@@ -106,6 +107,9 @@ def wheel_file(spec: DistSpec, *, wheel_version: str | None = None) -> bytes:
     ]
     if spec.build_tag:
         lines.append(f"Build: {spec.build_tag}")
+    if spec.is_wheel2:
+        # Extension (our Wheel 2.0 prototype): the payload layout the archive is written in.
+        lines.append(f"{LAYOUT_FIELD}: {WHEEL2.payload_layout}")
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -1,8 +1,8 @@
 """Write ``.whlx`` archives in any of the prototype payload layouts.
 
-The builder's ``wheelnext.build.archive`` writes the ``member`` layout for new builds; this
-module writes all three for the converter and the layout measurements. Metadata goes at the
-root, stored (PEP 777: "without any compression"), after the payload, ``RECORD`` last.
+The converter, the layout measurements and the builder (``wheelnext.build.archive``, which
+follows ``DEFAULT_LAYOUT``) all write through this module. Metadata goes at the root,
+stored (PEP 777: "without any compression"), after the payload, ``RECORD`` last.
 Output is deterministic: fixed timestamps, sorted names, normalized modes.
 """
 
@@ -17,7 +17,7 @@ import tarfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from wheelnext.wheel2.layout import (
     DEFAULT_CHUNK_BYTES,
@@ -106,20 +106,58 @@ def _chunks(files: Sequence[PayloadFile], chunk_bytes: int | None) -> list[list[
     return chunks
 
 
-def _compress_tar(
-    target: Any, files: Sequence[PayloadFile], options: dict[int, int]
-) -> None:
-    with (
-        zstd.ZstdFile(target, "wb", options=options) as compressed,
-        tarfile.open(fileobj=compressed, mode="w|", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for item in files:
-            info = tarfile.TarInfo(item.path)
-            info.size = item.size
-            info.mode = 0o755 if item.executable else 0o644
-            info.mtime = 0
-            with item.open() as stream:
-                tar.addfile(info, stream)
+def _tar_header(item: PayloadFile) -> bytes:
+    """The POSIX (pax) header block(s) ``tarfile`` would write for *item*."""
+    info = tarfile.TarInfo(item.path)
+    info.size = item.size
+    info.mode = 0o755 if item.executable else 0o644
+    info.mtime = 0
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+
+
+def _padding(size: int) -> int:
+    return -size % tarfile.BLOCKSIZE
+
+
+def _compress_tar(target: Any, files: Sequence[PayloadFile], options: dict[int, int]) -> None:
+    """One ``.tar.zst`` frame whose size is pledged up front.
+
+    The tar stream is laid out by hand (headers from ``tarfile.TarInfo.tobuf``, the blocks and
+    end-of-archive padding ``tarfile`` writes) because its length must be known before the
+    first byte: with a pledged size zstd sizes its tables and window to the input, so a
+    10 KiB wheel costs microseconds instead of allocating level 19's 100+ MiB of tables, and
+    the frame header records the content size.
+    """
+    headers = [_tar_header(item) for item in files]
+    pairs = list(zip(headers, files, strict=True))
+    total = sum(len(header) + item.size + _padding(item.size) for header, item in pairs)
+    total += 2 * tarfile.BLOCKSIZE
+    end = 2 * tarfile.BLOCKSIZE + (-total % tarfile.RECORDSIZE)
+    total += -total % tarfile.RECORDSIZE
+    compressor = zstd.ZstdCompressor(options=options)
+    compressor.set_pledged_input_size(total)
+    pending = bytearray()
+
+    def feed(data: bytes | bytearray | memoryview) -> None:
+        # Small pieces are gathered: each compress() call has a fixed cost.
+        pending.extend(data)
+        if len(pending) >= _BUFSIZE:
+            target.write(compressor.compress(pending))
+            pending.clear()
+
+    for header, item in pairs:
+        feed(header)
+        left = item.size
+        with item.open() as stream:
+            while left and (block := stream.read(min(left, _BUFSIZE))):
+                feed(block)
+                left -= len(block)
+            if left or stream.read(1):
+                raise ValueError(f"{item.path}: size changed while writing the payload")
+        feed(bytes(_padding(item.size)))
+    feed(bytes(end))
+    target.write(compressor.compress(pending))
+    target.write(compressor.flush())
 
 
 def _write_chunks(
@@ -137,6 +175,42 @@ def _write_chunks(
         info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
         with archive.open(info, "w", force_zip64=True) as member:
             _compress_tar(member, chunk, compression.options())
+
+
+def write_archive(
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    dist_info_dir: str,
+    payload: Sequence[PayloadFile],
+    metadata: Sequence[tuple[str, bytes]],
+    layout: Layout,
+    compression: Compression,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+) -> None:
+    """The ZIP itself: *payload* in *layout*, then *metadata* (full paths, ``RECORD`` last)
+    stored as given. The builder calls this with its own (possibly deliberately wrong)
+    ``RECORD``; :func:`write_whlx` with a generated one."""
+    files = sorted(payload, key=lambda f: f.path)
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        if layout is Layout.MEMBER:
+            for item in files:
+                info = _zipinfo(item.path, item.executable, zipfile.ZIP_ZSTANDARD)
+                info.compress_level = compression.level
+                with item.open() as src, archive.open(info, "w", force_zip64=True) as dst:
+                    while block := src.read(_BUFSIZE):
+                        dst.write(block)
+        else:
+            chunks = _chunks(files, chunk_bytes if layout is Layout.CHUNKED else None)
+            _write_chunks(archive, dist_info_dir, chunks, compression)
+            index = io.StringIO()
+            for number, chunk in enumerate(chunks):
+                for item in chunk:
+                    index.write(f"{number} {item.path}\n")
+            index_info = _zipinfo(f"{payload_dir(dist_info_dir)}/INDEX", False,
+                                  zipfile.ZIP_ZSTANDARD)
+            archive.writestr(index_info, index.getvalue().encode("utf-8"))
+        for path, data in metadata:
+            archive.writestr(_zipinfo(path, False, zipfile.ZIP_STORED), data)
 
 
 def write_whlx(
@@ -158,37 +232,18 @@ def write_whlx(
     files = sorted(payload, key=lambda f: f.path)
     dist_info = dict(dist_info)
     dist_info["WHEEL"] = set_wheel_field(dist_info["WHEEL"], LAYOUT_FIELD, layout.value)
+    rows = [(item.path, item.hash, str(item.size)) for item in files]
+    metadata: list[tuple[str, bytes]] = []
+    for name in sorted(dist_info):
+        path = f"{dist_info_dir}/{name}"
+        metadata.append((path, dist_info[name]))
+        rows.append((path, record_hash(dist_info[name]), str(len(dist_info[name]))))
+    rows.append((f"{dist_info_dir}/RECORD", "", ""))
+    metadata.append((f"{dist_info_dir}/RECORD", format_record(rows).encode("utf-8")))
     tmp = out.with_name(f".{out.name}.part")
     try:
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
-            if layout is Layout.MEMBER:
-                for item in files:
-                    info = _zipinfo(item.path, item.executable, zipfile.ZIP_ZSTANDARD)
-                    info.compress_level = compression.level
-                    with item.open() as src, archive.open(info, "w", force_zip64=True) as dst:
-                        while block := src.read(_BUFSIZE):
-                            dst.write(block)
-            else:
-                chunks = _chunks(files, chunk_bytes if layout is Layout.CHUNKED else None)
-                _write_chunks(archive, dist_info_dir, chunks, compression)
-                index = io.StringIO()
-                for number, chunk in enumerate(chunks):
-                    for item in chunk:
-                        index.write(f"{number} {item.path}\n")
-                index_info = _zipinfo(f"{payload_dir(dist_info_dir)}/INDEX", False,
-                                      zipfile.ZIP_ZSTANDARD)
-                archive.writestr(index_info, index.getvalue().encode("utf-8"))
-            rows = [(item.path, item.hash, str(item.size)) for item in files]
-            for name in sorted(dist_info):
-                data = dist_info[name]
-                path = f"{dist_info_dir}/{name}"
-                archive.writestr(_zipinfo(path, False, zipfile.ZIP_STORED), data)
-                rows.append((path, record_hash(data), str(len(data))))
-            rows.append((f"{dist_info_dir}/RECORD", "", ""))
-            archive.writestr(
-                _zipinfo(f"{dist_info_dir}/RECORD", False, zipfile.ZIP_STORED),
-                format_record(rows).encode("utf-8"),
-            )
+        write_archive(tmp, dist_info_dir=dist_info_dir, payload=files, metadata=metadata,
+                      layout=layout, compression=compression, chunk_bytes=chunk_bytes)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

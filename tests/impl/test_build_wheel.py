@@ -29,6 +29,8 @@ from wheelnext.filenames import parse_wheel_name
 from wheelnext.links import InvalidLinks, parse_links
 from wheelnext.metadata import parse_metadata
 from wheelnext.variants.schema import validate_variant_json
+from wheelnext.wheel2.layout import DEFAULT_LAYOUT
+from wheelnext.wheel2.source import WheelArchive
 
 
 def make(**table: Any) -> DistSpec:
@@ -36,8 +38,15 @@ def make(**table: Any) -> DistSpec:
 
 
 def members(path: Path) -> dict[str, bytes]:
+    """The wheel's files by path; a ``.whlx``'s payload files are read out of its chunks."""
     with zstd_zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
+        content = {name: archive.read(name) for name in archive.namelist()
+                   if not name.split("/", 1)[0].endswith(".payload")}
+    if path.suffix == ".whlx":
+        with WheelArchive.open(path) as source:
+            for name in source.payload_paths:
+                content.setdefault(name, source.read_file(name))
+    return content
 
 
 def install_into(wheel: Path, root: Path) -> Path:
@@ -51,15 +60,25 @@ def install_into(wheel: Path, root: Path) -> Path:
 
 
 def check_record(path: Path) -> None:
-    """Every member is in RECORD with its sha256 and size; RECORD is the last member."""
-    with zstd_zipfile.ZipFile(path) as archive:
+    """Every file is in RECORD with its sha256 and size; RECORD is the last member.
+
+    A ``.whlx`` keeps its payload in ``.payload/`` chunks: those members are not files of the
+    wheel, the files inside them are (read through the Wheel 2.0 source).
+    """
+    with WheelArchive.open(path) as source, zstd_zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         record_name = next(n for n in names if n.endswith(".dist-info/RECORD"))
         assert names[-1] == record_name
         rows = list(csv.reader(io.StringIO(archive.read(record_name).decode())))
-        assert [row[0] for row in rows] == names
+        chunked = [n for n in names if n.split("/", 1)[0].endswith(".payload")]
+        files = [n for n in names if n not in chunked]
+        if chunked:
+            files = sorted(set(files) | set(source.payload_paths) | {record_name})
+            assert sorted(row[0] for row in rows) == files
+        else:
+            assert [row[0] for row in rows] == names
         for name, digest, size in rows[:-1]:
-            data = archive.read(name)
+            data = source.read_file(name)
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
             assert digest == "sha256=" + expected.decode() and int(size) == len(data)
         assert rows[-1] == [record_name, "", ""]
@@ -204,8 +223,14 @@ def test_wheel2_prototype_layout(tmp_path: Path) -> None:
     with zstd_zipfile.ZipFile(wheel) as archive:
         methods = {i.filename: i.compress_type for i in archive.infolist()}
         meta_json = json.loads(archive.read("demo_pkg-1.0.dist-info/METADATA.json"))
-        assert archive.read("demo_pkg/__init__.py") == b"A" * 4096
-    assert methods.pop("demo_pkg/__init__.py") == ZIP_ZSTANDARD
+        wheel_text = archive.read("demo_pkg-1.0.dist-info/WHEEL").decode()
+    with WheelArchive.open(wheel) as source:
+        assert source.layout is DEFAULT_LAYOUT
+        assert source.read_file("demo_pkg/__init__.py") == b"A" * 4096
+    # The builder follows the layout the Wheel 2.0 work chose (Payload-Layout in WHEEL).
+    assert f"Payload-Layout: {DEFAULT_LAYOUT.value}\n" in wheel_text
+    assert methods.pop("demo_pkg-1.0.payload/000.tar.zst") == zstd_zipfile.ZIP_STORED
+    assert methods.pop("demo_pkg-1.0.payload/INDEX") == ZIP_ZSTANDARD
     assert set(methods.values()) == {zstd_zipfile.ZIP_STORED}
     assert all(name.startswith("demo_pkg-1.0.dist-info/") for name in methods)
     assert meta_json == {"metadata_version": "2.4", "name": "demo-pkg", "version": "1.0",
@@ -216,6 +241,30 @@ def test_wheel2_prototype_layout(tmp_path: Path) -> None:
     renamed.write_bytes(wheel.read_bytes())
     with pytest.raises(InvalidWheelSource, match=r"Wheel-Version 2\.0"):
         install_into(renamed, tmp_path / "env")
+
+
+NUMBERS = " ".join(str(n * n) for n in range(50_000))
+
+
+def test_wheel2_same_spec_same_bytes_and_installs(tmp_path: Path) -> None:
+    """The chunked payload is deterministic: same spec, same bytes; it installs file by file."""
+    from wheelnext.install.scheme import scheme_for_target
+    from wheelnext.install.wheelfile import install_wheel
+
+    spec = make(**{"wheel-version": "2.0", "files": [
+        {"path": "demo_pkg/__init__.py", "text": "x = 1\n"},
+        {"path": "demo_pkg/run.py", "text": "print(2)\n", "executable": True},
+        {"path": "demo_pkg/numbers.txt", "text": NUMBERS},
+    ]})
+    first = build_dist(spec, tmp_path / "a")
+    second = build_dist(spec, tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    check_record(first)
+    scheme = scheme_for_target(tmp_path / "env")
+    install_wheel(first, scheme, compile_bytecode=False)
+    installed = tmp_path / "env" / "demo_pkg"
+    assert (installed / "numbers.txt").read_text() == NUMBERS
+    assert (installed / "run.py").stat().st_mode & 0o111
 
 
 def test_links_written_and_read_back(tmp_path: Path) -> None:
