@@ -450,7 +450,10 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         specifier = SpecifierSet()
         for req in reqs:
             specifier &= req.specifier
-        exact = {str(s.version) for s in specifier if s.operator in ("==", "===")}
+        # PEP 592: only "an exact pinned version via == (without any modifiers that make it a
+        # range, such as .*)" or === selects a yanked file.
+        pins = [s for s in specifier if s.operator == "==="
+                or (s.operator == "==" and not s.version.endswith(".*"))]
         by_version: dict[Version, list[tuple[IndexFile, WheelFilename | None]]] = {}
         for file in files.values():
             parsed = _version_of(file.filename)
@@ -466,7 +469,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         for version in sorted(allowed, reverse=True):
             kept: list[tuple[IndexFile, WheelFilename | None]] = []
             for file, wheel in by_version[version]:
-                if file.yanked is not None and str(version) not in exact:
+                if file.yanked is not None and not (
+                        pins and all(pin.contains(version, prereleases=True) for pin in pins)):
                     # PEP 592: a yanked file is only used when pinned with == or ===.
                     self.note(name, f"{file.filename} (index {file.index}): yanked"
                               + (f" ({file.yanked})" if file.yanked else ""))
