@@ -7,6 +7,9 @@ in its ``.dist-info`` (listed in ``RECORD``): PEP 766, "Cache keys": "caching an
 should now include the index from which distributions were downloaded". ``direct_url.json``
 is not used: PEP 610 reserves it for installs from a direct URL, not from an index.
 Bytecode is compiled for all new distributions at once by the target interpreter.
+PEP 777's "installers **MUST** warn on installation of a wheel with a minor version greater
+than supported" is the driver's (``wheel_version.check_compatible``, older majors included),
+so it is given exactly once per wheel and not repeated here.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import hashlib
 import json
 import os
 import threading
-import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +35,6 @@ from wheelnext.install.symlinks import LinkMode
 from wheelnext.install.target import TargetPython
 from wheelnext.install.transaction import Transaction, record_paths
 from wheelnext.install.wheelfile import install_wheel
-from wheelnext.wheel_version import NewerWheelVersionWarning
 
 ORIGIN_FILE = "wheelnext-origin.json"
 
@@ -127,25 +128,6 @@ def download_all(
         return dict(pool.map(one, plans))
 
 
-#: The newest minor version this installer knows for each older major wheel version
-#: (PEP 427 defines 1.0); the current major's is ``SUPPORTED_WHEEL_VERSION``.
-KNOWN_MINOR = {1: 0}
-
-
-def warn_newer_minor(version: str, filename: str) -> None:
-    """PEP 777: "installers **MUST** warn on installation of a wheel with a minor version
-    greater than supported", for older major versions too (a ``1.9`` wheel installed by an
-    installer that knows 1.0 and 2.0). The current major is warned about by the driver."""
-    major, _, minor = version.partition(".")
-    if not (major.isdigit() and minor.isdigit()):
-        return
-    known = KNOWN_MINOR.get(int(major))
-    if known is not None and int(minor) > known:
-        warnings.warn(f"{filename}: Wheel-Version {version} is newer than the supported "
-                      f"{major}.{known}; installing anyway", NewerWheelVersionWarning,
-                      stacklevel=2)
-
-
 def _compile_all(target: TargetPython, dist_infos: Sequence[Path]) -> int:
     pairs: list[tuple[Path, Path]] = []
     owners: dict[Path, Path] = {}
@@ -188,7 +170,6 @@ def install_planned(
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
                                compile_bytecode=False, requested=plan.requested, workers=1)
-        warn_newer_minor(result.wheel_version, plan.filename)
         with lock:
             transaction.installed.append(result.dist_info)
         write_origin(result.dist_info, plan)

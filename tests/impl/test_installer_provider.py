@@ -3,6 +3,7 @@ selection, PEP 777 ``Wheel-Version`` filtering with a warning, PEP 771 default n
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -116,17 +117,24 @@ def test_expand_distinguishes_bare_and_empty_brackets() -> None:
     assert all(r.specifier == SpecifierSet(">=1") for r in expand("pkg>=1", None))
 
 
-def test_newer_minor_of_an_older_major_warns() -> None:
-    from wheelnext.install.apply import warn_newer_minor
+def test_newer_minor_of_an_older_major_warns_exactly_once(tmp_path: Any,
+                                                         target: TargetPython) -> None:
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+    from wheelnext.install.apply import Planned, install_planned
+    from wheelnext.install.scheme import scheme_for_target
     from wheelnext.wheel_version import NewerWheelVersionWarning
 
+    spec = {"name": "alpha", "version": "1.0", "wheel-version": "1.9"}
+    wheel = build_dist(spec_from_mapping(spec, source="t"), tmp_path / "dist")
+    plan = Planned(canonicalize_name("alpha"), "1.0", wheel.name, None, wheel, True)
+    local = dataclasses.replace(target, scheme=scheme_for_target(tmp_path / "env"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warn_newer_minor("1.9", "alpha.whl")
-        warn_newer_minor("1.0", "alpha.whl")
-        warn_newer_minor("2.0", "alpha.whl")
-    assert [w.category for w in caught] == [NewerWheelVersionWarning]
-    assert "Wheel-Version 1.9" in str(caught[0].message)
+        install_planned([plan], {wheel.name: wheel}, local, compile_bytecode=False)
+    newer = [w for w in caught if issubclass(w.category, NewerWheelVersionWarning)]
+    assert len(newer) == 1
+    assert "Wheel-Version 1.9" in str(newer[0].message)
 
 
 def test_sdist_with_wheel_version_is_an_error(tmp_path: Any) -> None:
