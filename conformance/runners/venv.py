@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import shutil
@@ -152,11 +153,17 @@ class VenvRunner:
             for name, status in job.index_errors.items():
                 failures[f"j{job.key}-{name}"] = status
         session = VenvSession(self, workdir)
+        # Scenarios serve invalid variant wheels on purpose; the index logs each one as an
+        # error, which Python's last-resort handler would print over the progress bar.
+        # A handler here silences only that fallback: a host's own logging still gets them.
+        index_log, quiet = logging.getLogger("wheelnext.index"), logging.NullHandler()
+        index_log.addHandler(quiet)
         try:
             with serve(self.index_target, roots, failures) as server:
                 session.server = server
                 yield session
         finally:
+            index_log.removeHandler(quiet)
             session.close()
 
 
