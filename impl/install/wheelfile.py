@@ -188,8 +188,13 @@ def install_wheel(
     direct_url: str | None = None,
     workers: int | None = None,
     limits: dict[str, int] | None = None,
+    stage: Stage | None = None,
 ) -> InstallResult:
-    """Install *wheel* into *scheme*; on any error the environment is left unchanged."""
+    """Install *wheel* into *scheme*; on any error the environment is left unchanged.
+
+    With *stage* (shared by several wheels of one transaction), the wheel is only written
+    into it: the caller commits or discards the stage once for all of them.
+    """
     workers = workers or min(4, os.cpu_count() or 1)
     with WheelArchive.open(wheel, **(limits or {})) as archive:
         version = archive.check_wheel_version()
@@ -197,14 +202,18 @@ def install_wheel(
         archive.check_record()
         root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
         paths = scheme.for_distribution(archive.distribution)
-        stage = Stage.near(paths[root])
+        if stage is not None:
+            return _install_staged(archive, scheme, paths, root, stage, link_rows, links,
+                                   compile_bytecode, requested, direct_url, workers,
+                                   str(version))
+        own = Stage.near(paths[root])
         try:
-            result = _install_staged(archive, scheme, paths, root, stage, link_rows, links,
+            result = _install_staged(archive, scheme, paths, root, own, link_rows, links,
                                      compile_bytecode, requested, direct_url, workers,
                                      str(version))
-            stage.commit()
+            own.commit()
         except BaseException:
-            stage.discard()
+            own.discard()
             raise
     return result
 
