@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Exit status of the wrapper when a mount fails (the installer did not start).
@@ -54,10 +54,12 @@ def _unshare_argv(user: bool) -> list[str]:
     return ["unshare", "--mount", "--propagation", "private"]
 
 
-def _then(user: bool) -> str:
+def _then(user: bool, uid: int | None = None, gid: int | None = None) -> str:
     """How the wrapper starts the installer: as itself, or back under the caller's uid."""
     if user:
-        return f'exec unshare --user --map-user={os.getuid()} --map-group={os.getgid()} -- "$@"'
+        uid = os.getuid() if uid is None else uid
+        gid = os.getgid() if gid is None else gid
+        return f'exec unshare --user --map-user={uid} --map-group={gid} -- "$@"'
     return 'exec "$@"'
 
 
@@ -117,6 +119,9 @@ class PrivateMounts:
     areas: tuple[tuple[Path, Path], ...]
     #: (path the installer needs, mount point inside a private folder).
     visible: tuple[tuple[Path, Path], ...]
+    #: The ids the installer runs under in user-namespace mode (the caller's by default).
+    uid: int = field(default_factory=os.getuid)
+    gid: int = field(default_factory=os.getgid)
 
     @classmethod
     def plan(
@@ -157,7 +162,7 @@ class PrivateMounts:
             lines.append(f"mount --bind {q(str(path))} {q(str(point))} || fail {q(str(path))}")
         for area, private in self.areas:
             lines.append(f"mount --rbind {q(str(private))} {q(str(area))} || fail {q(str(area))}")
-        lines.append(_then(self.mode == "user"))
+        lines.append(_then(self.mode == "user", self.uid, self.gid))
         return [*_unshare_argv(self.mode == "user"), "sh", "-c", "\n".join(lines), "sh", *argv]
 
     def written(self) -> list[str]:

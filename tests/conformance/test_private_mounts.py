@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -164,3 +168,31 @@ def test_a_concurrent_writer_in_tmp_is_not_blamed(
     assert isolated.observation.written_outside == ()
     # The control: comparing listings blames the installer for the writer's files.
     assert any("wheelnext-concurrent-" in p for p in blamed.observation.written_outside)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root (to become an unprivileged user with setpriv)",
+)
+def test_an_unprivileged_user_gets_the_same_privacy_under_its_own_uid() -> None:
+    """The user-namespace path, as a desktop user takes it: mounts work, the uid is kept."""
+    nobody = 65534
+    probe = ["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups", "--"]
+    tried = subprocess.run([*probe, "unshare", "--user", "--map-root-user", "true"], check=False)
+    if tried.returncode != 0:
+        pytest.skip("unprivileged user namespaces are disabled here")
+    root = Path(tempfile.mkdtemp(prefix="wheelnext-userns-", dir="/tmp"))
+    try:
+        name = f"wheelnext-userns-{uuid.uuid4().hex}"
+        planned, _ = PrivateMounts.plan("user", root / "private", [], areas=[Path("/tmp")])
+        mounts = dataclasses.replace(planned, uid=nobody, gid=nobody)
+        for folder in (root, root / "private", *(p for _, p in mounts.areas)):
+            folder.chmod(0o777)
+        argv = mounts.wrap(["sh", "-c", f"id -u; touch /tmp/{name}"])
+        done = subprocess.run([*probe, *argv], capture_output=True, text=True, check=False, cwd="/")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == [str(nobody)]
+        assert mounts.written() == [f"/tmp/{name}"]
+        assert not Path("/tmp", name).exists()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
