@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import threading
-import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from packaging.utils import NormalizedName
 
 from wheelnext.install.bytecode import compile_staged
 from wheelnext.install.finder import Finder, IndexFile
+from wheelnext.install.staging import Stage
 from wheelnext.install.symlinks import LinkMode
 from wheelnext.install.target import TargetPython
 from wheelnext.install.transaction import Transaction, record_paths
@@ -162,35 +162,45 @@ def install_planned(
     links: LinkMode = LinkMode.SYMLINK,
     on_installed: Callable[[Planned], None] | None = None,
 ) -> list[Done]:
-    """Install *plans* (their wheels already in *files*) as one transaction."""
+    """Install *plans* (their wheels already in *files*) as one transaction.
+
+    Every wheel is written into ONE stage beside the environment, which moves into place once
+    at the end: staging per wheel made and removed a mirror of the environment's absolute path
+    for each of them. Wheels are written in parallel: each file is created exclusively in the
+    stage, so two wheels that ship the same file fail the whole run instead of racing, and the
+    final move refuses to overwrite anything already in the environment.
+    """
     transaction = Transaction(target.scheme)
     done: dict[str, Done] = {}
     lock = threading.Lock()
+    stage = Stage.near(target.scheme.paths["purelib"])
+    staged: list[Path] = []
 
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
-                               compile_bytecode=False, requested=plan.requested, workers=1)
+                               compile_bytecode=False, requested=plan.requested, workers=1,
+                               stage=stage)
+        write_origin(stage.staged(result.dist_info), plan)
         with lock:
-            transaction.installed.append(result.dist_info)
-        write_origin(result.dist_info, plan)
-        with lock:
+            staged.append(result.dist_info)
             done[plan.name] = Done(plan.name, plan.version, plan.filename,
                                    plan.file.index if plan.file else None,
                                    plan.replaces_version, plan.variant_label)
             if on_installed is not None:
                 on_installed(plan)
 
-    parallel, serial = _independent(plans, files)
     try:
-        for plan in plans:
-            if plan.replaces is not None:
-                transaction.stash(plan.replaces)
-        if parallel:
-            with ThreadPoolExecutor(min(4, len(parallel))) as pool:
-                for future in [pool.submit(one, plan) for plan in parallel]:
+        try:
+            for plan in plans:
+                if plan.replaces is not None:
+                    transaction.stash(plan.replaces)
+            with ThreadPoolExecutor(max(1, min(4, len(plans)))) as pool:
+                for future in [pool.submit(one, plan) for plan in plans]:
                     future.result()
-        for plan in serial:
-            one(plan)
+            stage.commit()
+        finally:
+            stage.discard()
+        transaction.installed.extend(staged)
         if compile_bytecode:
             _compile_all(target, transaction.installed)
     except BaseException:
@@ -198,39 +208,6 @@ def install_planned(
         raise
     transaction.commit()
     return [done[plan.name] for plan in plans]
-
-
-def _independent(plans: Sequence[Planned],
-                 files: dict[str, Path]) -> tuple[list[Planned], list[Planned]]:
-    """Split wheels into those that may install at the same time and the rest.
-
-    Two wheels whose top-level folders overlap (namespace packages) or that carry ``.data``
-    (scripts, headers) are installed one after the other, so the stage moves never race.
-    """
-    tops: dict[str, set[str]] = {}
-    for plan in plans:
-        try:
-            with zipfile.ZipFile(files[plan.filename]) as archive:
-                names = archive.namelist()
-        except (OSError, zipfile.BadZipFile):
-            tops[plan.filename] = {"*"}
-            continue
-        first = {name.split("/", 1)[0] for name in names}
-        if any(top.endswith(".data") for top in first):
-            first.add("*")
-        tops[plan.filename] = {top for top in first if not top.endswith(".dist-info")}
-    counts: dict[str, int] = {}
-    for found in tops.values():
-        for name in found:
-            counts[name] = counts.get(name, 0) + 1
-    parallel: list[Planned] = []
-    serial: list[Planned] = []
-    for plan in plans:
-        if "*" in tops[plan.filename] or any(counts[n] > 1 for n in tops[plan.filename]):
-            serial.append(plan)
-        else:
-            parallel.append(plan)
-    return parallel, serial
 
 
 def uninstall_dists(target: TargetPython, dist_infos: Sequence[Path]) -> None:

@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from wheelnext.errors import WheelnextError
 from wheelnext.index_priority import (
@@ -42,7 +41,37 @@ from wheelnext.install.resolver import Resolution, resolve
 from wheelnext.install.symlinks import LinkMode
 from wheelnext.install.target import TargetPython, probe
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Messages:
+    """Messages on stderr: plain lines, or a rich console when stderr is a terminal.
+
+    rich is imported only then (importing it costs tens of milliseconds of every run that
+    prints nothing or prints to a pipe, as under ``-q`` or inside another tool).
+    """
+
+    def __init__(self) -> None:
+        self.is_terminal = sys.stderr.isatty()
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return self._console
+
+    def print(self, text: str) -> None:
+        if self.is_terminal:
+            self.console.print(text, markup=False, highlight=False)
+        else:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
 
 
 def _default_cache() -> Path:
@@ -109,23 +138,23 @@ class Session:
     options: ResolveOptions
     target: TargetPython
     finder: Finder
-    console: Console
+    console: Messages
     quiet: bool
 
 
 class _Handler(logging.Handler):
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Messages) -> None:
         super().__init__()
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
         level = record.levelname.lower()
         prefix = "" if level == "info" else f"{level}: "
-        self.console.print(prefix + record.getMessage(), markup=False, highlight=False)
+        self.console.print(prefix + record.getMessage())
 
 
 @contextmanager
-def _output(console: Console, verbose: int, quiet: bool) -> Iterator[None]:
+def _output(console: Messages, verbose: int, quiet: bool) -> Iterator[None]:
     handler = _Handler(console)
     LOG.addHandler(handler)
     previous = LOG.level
@@ -138,7 +167,7 @@ def _output(console: Console, verbose: int, quiet: bool) -> Iterator[None]:
         text = str(message)
         if text not in shown:
             shown.add(text)
-            console.print(f"warning: {text}", markup=False, highlight=False)
+            console.print(f"warning: {text}")
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")
@@ -219,7 +248,7 @@ def _resolve_options(kwargs: dict[str, Any]) -> ResolveOptions:
     )
 
 
-def _session(kwargs: dict[str, Any], console: Console, *, needs_index: bool = True) -> Session:
+def _session(kwargs: dict[str, Any], console: Messages, *, needs_index: bool = True) -> Session:
     plan = _plan(kwargs) if needs_index or kwargs["indexes"] or kwargs["config_file"] else \
         IndexPlan(())
     options = _resolve_options(kwargs)
@@ -289,7 +318,7 @@ def install(**kwargs: Any) -> None:
     """
     from wheelnext.install.installing import run_install
 
-    console = Console(stderr=True, highlight=False)
+    console = Messages()
     with _output(console, kwargs["verbose"], kwargs["quiet"]):
         lock_files = [p for p in kwargs["requirement_files"] if p.name.endswith(".toml")]
         other = [p for p in kwargs["requirement_files"] if not p.name.endswith(".toml")]
@@ -322,7 +351,7 @@ def lock(**kwargs: Any) -> None:
     """Resolve REQUIREMENTS for the --python environment and write pylock.toml (PEP 751)."""
     from wheelnext.install.lock import format_lock
 
-    console = Console(stderr=True, highlight=False)
+    console = Messages()
     with _output(console, kwargs["verbose"], kwargs["quiet"]):
         requirements = list(kwargs["requirements"]) + _requirements_from_files(
             [p for p in kwargs["requirement_files"] if not p.name.endswith(".toml")])

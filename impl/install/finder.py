@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import zipfile
@@ -28,11 +29,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-import httpx
-from packaging.utils import canonicalize_name
+# httpx's __init__ imports its own command-line tool (click, rich, pygments: about 25 ms)
+# whenever those are installed; the installer never runs it. A None entry in sys.modules
+# makes that optional import fail as it does where they are absent (httpx then defines a
+# stub ``httpx.main``); the entry is removed again right after.
+_SKIP_HTTPX_CLI = "httpx" not in sys.modules and "httpx._main" not in sys.modules
+if _SKIP_HTTPX_CLI:
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+import httpx  # noqa: E402
 
-from wheelnext.errors import UnsafeArtifact, WheelnextError
-from wheelnext.index_priority import LOG, Index, IndexUnavailable
+if _SKIP_HTTPX_CLI:
+    del sys.modules["httpx._main"]
+from packaging.utils import canonicalize_name  # noqa: E402
+
+from wheelnext.errors import UnsafeArtifact, WheelnextError  # noqa: E402
+from wheelnext.index_priority import LOG, Index, IndexUnavailable  # noqa: E402
 
 #: PEP 691: JSON preferred, HTML as fallback (the ``q`` values order them).
 ACCEPT = (

@@ -11,10 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
-
 from wheelnext.index_priority import LOG
-from wheelnext.install.apply import Planned, download_all, install_planned
+from wheelnext.install.apply import Done, Planned, download_all, install_planned
 from wheelnext.install.symlinks import LinkMode
 
 if TYPE_CHECKING:
@@ -103,9 +101,29 @@ def run_install(
             LOG.info("nothing to install")
         return summary
     console = session.console
+    if not console.is_terminal or session.quiet:
+        files = download_all(session.finder, plans)
+        done = install_planned(plans, files, session.target, compile_bytecode=compile_bytecode,
+                               links=links)
+    else:
+        done = _install_with_progress(session, plans, compile_bytecode, links)
+    for item in done:
+        replaced = f" (replacing {item.replaced})" if item.replaced else ""
+        where = f" from index {item.index}" if item.index else ""
+        label = f" [variant {item.variant_label}]" if item.variant_label else ""
+        if not session.quiet:
+            LOG.info(f"installed {item.name} {item.version}{label}{where}{replaced}")
+    summary["installed"] = [_describe(plan) for plan in plans]
+    return summary
+
+
+def _install_with_progress(session: Session, plans: Sequence[Planned], compile_bytecode: bool,
+                           links: LinkMode) -> list[Done]:
+    """Download and install under a rich progress display (imported only for a terminal)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                  console=console, transient=True,
-                  disable=not console.is_terminal or session.quiet) as progress:
+                  console=session.console.console, transient=True) as progress:
         tasks: dict[str, TaskID] = {}
 
         def on_progress(filename: str, done: int, total: int | None) -> None:
@@ -115,18 +133,10 @@ def run_install(
 
         files = download_all(session.finder, plans, on_progress)
         install_task = progress.add_task("installing", total=len(plans))
-        done = install_planned(
+        return install_planned(
             plans, files, session.target, compile_bytecode=compile_bytecode, links=links,
             on_installed=lambda plan: progress.advance(install_task),
         )
-    for item in done:
-        replaced = f" (replacing {item.replaced})" if item.replaced else ""
-        where = f" from index {item.index}" if item.index else ""
-        label = f" [variant {item.variant_label}]" if item.variant_label else ""
-        if not session.quiet:
-            LOG.info(f"installed {item.name} {item.version}{label}{where}{replaced}")
-    summary["installed"] = [_describe(plan) for plan in plans]
-    return summary
 
 
 def _describe(plan: Planned) -> dict[str, Any]:
