@@ -51,6 +51,12 @@ def installer_specs(pip_old: str, pip_new: str | None, uv: str | None) -> list[s
     return specs
 
 
+def column(spec: str) -> str:
+    """The matrix column an ``--installer`` spec fills: the name and configuration, no version."""
+    name, _, config = spec.partition(":")
+    return name.partition("==")[0] + (f":{config}" if config else "")
+
+
 def usable(specs: list[str], runner: str) -> tuple[list[str], list[str]]:
     """The specs whose installers can be provisioned here (and baked for docker), and why not."""
     from wheelnext.conformance.adapters import make_installer
@@ -104,16 +110,42 @@ def cpu_model() -> str:
 
 
 def merge(
-    out: Path, runs: dict[str, dict[str, Any]], command: str, seconds: dict[str, float]
+    out: Path,
+    runs: dict[str, dict[str, Any]],
+    command: str,
+    seconds: dict[str, float],
+    only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The committed document: earlier records of other runners kept, this run's added."""
+    """The committed document: earlier records of other runners kept, this run's added.
+
+    With *only*, just those columns of the runners run now are replaced, so a
+    single installer can be re-run without re-running the whole matrix.
+    """
     previous: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {}
-    kept = [r for r in previous.get("results", []) if r["runner"] not in runs]
-    meta_runners = {k: v for k, v in previous.get("runners", {}).items() if k not in runs}
+
+    def replaced(record: dict[str, Any]) -> bool:
+        return record["runner"] in runs and (not only or record["installer"] in only)
+
+    kept = [r for r in previous.get("results", []) if not replaced(r)]
+    meta_runners = {
+        k: v for k, v in previous.get("runners", {}).items() if k not in runs or only
+    }
     records = list(kept)
     scenario_set = previous.get("scenario_set")
     for name, doc in runs.items():
         records += [trim(r) for r in doc["results"]]
+        if only:
+            earlier = meta_runners.get(name, {})
+            meta_runners[name] = {
+                **earlier,
+                "installers": sorted(
+                    {i for i in earlier.get("installers", []) if i.split()[0] not in only}
+                    | {f"{r['installer']} {r['installer_version']}" for r in doc["results"]}
+                ),
+                "partial_reruns": [*earlier.get("partial_reruns", []), command],
+            }
+            scenario_set = doc.get("scenario_set")
+            continue
         meta_runners[name] = {
             "command": command,
             "seconds": round(seconds[name]),
@@ -149,11 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uv", help="uv version [this environment's uv]")
     parser.add_argument("--select", action="append", default=[], help="scenario pattern")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"[{RESULTS.relative_to(ROOT)}]")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="re-run only this column (e.g. wheelnext, uv:variants, pip); repeatable",
+    )
     args = parser.parse_args(argv)
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")
     specs = installer_specs(args.pip_old, args.pip_new, args.uv)
+    only = frozenset(args.only)
+    if only:
+        unknown = only - {column(spec) for spec in specs}
+        if unknown:
+            parser.error(f"--only {', '.join(sorted(unknown))}: not a column of the matrix")
+        specs = [spec for spec in specs if column(spec) in only]
     command = "python tools/matrix.py " + " ".join(argv if argv is not None else sys.argv[1:])
     runs: dict[str, dict[str, Any]] = {}
     seconds: dict[str, float] = {}
@@ -176,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if runs:
         from wheelnext.conformance.report import write_atomic
 
-        document = merge(args.out, runs, command.strip(), seconds)
+        document = merge(args.out, runs, command.strip(), seconds, only)
         write_atomic(args.out, json.dumps(document, indent=1, sort_keys=True) + "\n")
         print(f"wrote {args.out} ({len(document['results'])} records)", file=sys.stderr)
     return worst

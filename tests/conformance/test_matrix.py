@@ -70,6 +70,25 @@ def test_merge_replaces_the_runners_run_now_and_keeps_the_others(tmp_path: Path)
     assert len(kept["observed"]["output"]) <= tool.OUTPUT_TAIL + 1
 
 
+def test_only_replaces_just_the_named_columns(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    old = [rec("a", "pip", "pass", "venv"), rec("a", "wheelnext", "fail", "venv")]
+    meta = {"venv": {"seconds": 9, "installers": ["pip 1.0", "wheelnext 1.0"]}}
+    out.write_text(json.dumps({"results": old, "runners": meta}))
+    run = {"results": [rec("a", "wheelnext", "pass", "venv")], "scenario_set": "abc"}
+    document = tool.merge(
+        out, {"venv": run}, "python tools/matrix.py --only wheelnext", {"venv": 1.0},
+        frozenset({"wheelnext"}),
+    )
+    cells = {(r["installer"], r["runner"]): r["status"] for r in document["results"]}
+    assert cells == {("pip", "venv"): "pass", ("wheelnext", "venv"): "pass"}
+    assert document["runners"]["venv"]["seconds"] == 9
+    reruns = document["runners"]["venv"]["partial_reruns"]
+    assert reruns == ["python tools/matrix.py --only wheelnext"]
+    assert tool.column("pip==23.2.1:only-binary") == "pip:only-binary"
+    assert tool.column("uv==0.13.9") == "uv"
+
+
 def test_page_links_each_cell_to_the_reports_detail() -> None:
     from wheelnext.conformance.report import html
 
