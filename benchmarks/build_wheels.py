@@ -27,17 +27,9 @@ import zipfile
 from importlib.metadata import version as dist_version
 from pathlib import Path
 
+from _machine import cpu_model
+
 from wheelnext.isolation import scrubbed_environ
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def module_text(index: int) -> str:

@@ -17,20 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 import starvote
+from _machine import cpu_model
 
 from wheelnext.governance.ballots import ballots_from_marks
 from wheelnext.governance.tally import TallyOptions, count_ballots
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make_ballots(n: int, candidates: int, seed: int = 772) -> list[dict[str, int]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _machine import cpu_model
 
 from wheelnext.build import build_dist, spec_from_mapping
 
@@ -37,14 +38,6 @@ JSON = "application/vnd.pypi.simple.v1+json"
 HTML = "text/html"
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make_directory(directory: Path, projects: int) -> list[str]:

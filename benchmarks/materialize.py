@@ -27,18 +27,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _machine import cpu_model
+
 PACKSE_REFERENCE_S = 85.0
 PACKSE_REFERENCE_SCENARIOS = 150
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def wheelnext_pass(dirs: list[Path], cache: Path) -> dict[str, Any]:

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _machine import cpu_model
+
 from wheelnext.variants.ordering import order_variants
 
 S825 = "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json"
@@ -57,15 +59,6 @@ def best_of(func: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

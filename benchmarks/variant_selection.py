@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _machine import cpu_model
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 REGULAR, RUNNING = "regular install", "running (editable) install"
@@ -110,16 +112,6 @@ class Plugin:
             found.append(level)
         return [Config("level", found[::-1])]
 '''
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def regular_install(directory: Path) -> str:
