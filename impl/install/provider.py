@@ -338,6 +338,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
 
         by_name = {file.filename: file for file, _ in wheels}
         labels = {wheel.variant_label for _, wheel in wheels if wheel.variant_label is not None}
+        if not labels:
+            return self._order_by_tags(name, version, wheels)
         doc = self._variants_json(files, name, version) if labels else None
         supported = self._supported_for(doc) if doc is not None else {}
         options = OrderingOptions(
@@ -371,6 +373,25 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             return twin, 0 if wheel.is_wheel2 else 1
 
         return sorted(artifacts, key=same_choice)
+
+    def _order_by_tags(self, name: NormalizedName, version: Version,
+                       wheels: list[tuple[IndexFile, WheelFilename]]) -> list[Artifact]:
+        """Without variant wheels, selection is tag order alone: ``select_wheels``'s order
+        (best tag, highest build tag, listing order) with the Wheel 2.0 twin first, using the
+        tag ranks this provider computed once instead of once per call."""
+        keyed: list[tuple[tuple[int, int, int, int], Artifact]] = []
+        for position, (file, wheel) in enumerate(wheels):
+            ranks = [self.tag_rank[tag] for tag in wheel.tags if tag in self.tag_rank]
+            if not ranks:
+                self.note(name, f"{file.filename} (index {file.index}): no supported platform "
+                          "compatibility tag")
+                continue
+            build = -wheel.build[0] if wheel.build else 0
+            # PEP 777: the newest wheel format first "with all other factors held constant".
+            key = (min(ranks), 0 if wheel.is_wheel2 else 1, build, position)
+            keyed.append((key, Artifact(name, version, file.filename, file)))
+        keyed.sort(key=lambda item: item[0])
+        return [artifact for _, artifact in keyed]
 
     def _version_entries(self, name: NormalizedName, reqs: Sequence[Req],
                          group: IndexGroup) -> list[list[Artifact]]:
