@@ -8,11 +8,14 @@
   the wheel is downloaded and its ``METADATA`` read.
 * Cache: PEP 766, "Cache keys": "caching and lockfiles should now include the index from which
   distributions were downloaded", so every cached file lives under a folder named after the
-  hash of its index URL, and is re-checked against the page's ``sha256`` on use.
+  hash of its index URL, and is re-checked against the page's ``sha256`` on use. Project pages
+  are cached there too, with their ``ETag`` / ``Last-Modified``, and revalidated on every run
+  (a ``304 Not Modified`` reuses the cached page).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -268,28 +271,65 @@ class Finder:
         future.set_result(files)
         return files
 
+    def _page_cache(self, index: Index, name: str) -> Path:
+        return self.cache_dir / index_key(index.url) / "pages" / f"{name}.json"
+
     def _read_page(self, index: Index, name: str) -> list[IndexFile] | None:
+        """One project page; revalidated with the validators of the copy cached for this
+        index (``ETag`` / ``Last-Modified``), so a warm run downloads only changed pages."""
         url = index.url.rstrip("/") + "/" + name + "/"
         LOG.debug("%s: GET %s (index %s)", name, url, index.name)
         self.asked.append((index.name, name))
-        response = self._get(url, index.name, ACCEPT)
+        cache = self._page_cache(index, name)
+        cached: dict[str, Any] | None = None
+        headers = {"Accept": ACCEPT}
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None
+        if isinstance(cached, dict) and isinstance(cached.get("body"), str):
+            if cached.get("etag"):
+                headers["If-None-Match"] = str(cached["etag"])
+            if cached.get("last_modified"):
+                headers["If-Modified-Since"] = str(cached["last_modified"])
+        else:
+            cached = None
+        try:
+            response = self.client.get(url, headers=headers)
+        except httpx.HTTPError as exc:
+            raise IndexUnavailable(index.name,
+                                   f"index {index.name}: cannot reach {url} ({exc})") from None
+        if response.status_code == 304 and cached is not None:
+            LOG.debug("%s: page unchanged on index %s (cached copy)", name, index.name)
+            return self._parse_page(index, url, str(cached.get("url") or url),
+                                    str(cached.get("content_type") or ""), cached["body"])
         if response.status_code in (404, 410):
-            files: list[IndexFile] | None = None
-        elif response.status_code != 200:
+            return None
+        if response.status_code != 200:
             raise IndexUnavailable(
                 index.name, f"index {index.name}: {url} answered HTTP {response.status_code}")
-        else:
-            page_url = str(response.url)
-            content_type = response.headers.get("content-type", "").split(";")[0].strip()
-            try:
-                if content_type == JSON_TYPE or content_type == "application/json":
-                    files = parse_json_page(response.json(), page_url, index)
-                else:
-                    files = parse_html_page(response.text, page_url, index)
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IndexUnavailable(
-                    index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
+        page_url = str(response.url)
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        body = response.text
+        files = self._parse_page(index, url, page_url, content_type, body)
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if etag or modified:
+            record = {"url": page_url, "content_type": content_type, "etag": etag,
+                      "last_modified": modified, "body": body}
+            with contextlib.suppress(OSError):
+                self._write(cache, json.dumps(record).encode("utf-8"))
         return files
+
+    @staticmethod
+    def _parse_page(index: Index, url: str, page_url: str, content_type: str,
+                    body: str) -> list[IndexFile]:
+        try:
+            if content_type == JSON_TYPE or content_type == "application/json":
+                return parse_json_page(json.loads(body), page_url, index)
+            return parse_html_page(body, page_url, index)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexUnavailable(
+                index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
 
     def _cache_path(self, file: IndexFile, kind: str) -> Path:
         return self.cache_dir / index_key(file.index_url) / kind / file.filename

@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from packaging import tags
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wheelnext.install.scheme import InstallScheme, InvalidTarget, scheme_for_python
+from wheelnext.install.scheme import InstallScheme, InvalidTarget
 
 #: Mirrors packaging.markers.default_environment, computed inside the target (which may not
 #: have packaging installed).
@@ -35,6 +34,7 @@ def fmt(info):
     if info.releaselevel != "final":
         version += info.releaselevel[0] + str(info.serial)
     return version
+paths = sysconfig.get_paths()
 markers = {
     "implementation_name": sys.implementation.name,
     "implementation_version": fmt(sys.implementation.version),
@@ -54,6 +54,9 @@ print(json.dumps({
     "soabi": sysconfig.get_config_var("SOABI"),
     "abiflags": getattr(sys, "abiflags", ""),
     "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "paths": {key: paths[key] for key in ("purelib", "platlib", "scripts", "include", "data")},
+    "cache_tag": sys.implementation.cache_tag,
+    "executable": sys.executable,
 }))
 """
 
@@ -181,16 +184,18 @@ def probe(python: str | os.PathLike[str] | None = None,
 
 
 def _probe(executable: str) -> tuple[TargetPython, dict[str, Any]]:
-    with ThreadPoolExecutor(1) as pool:
-        scheme_future = pool.submit(scheme_for_python, executable)
-        try:
-            done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True,
-                                  text=True, timeout=60, check=True)
-            answer = json.loads(done.stdout)
-        except (OSError, subprocess.SubprocessError, ValueError) as exc:
-            raise InvalidTarget(
-                f"--python {executable}: cannot ask it about itself ({exc})") from None
-        scheme = scheme_future.result()
+    """One child process answers both questions: markers and tags, and the install scheme
+    (the same ``sysconfig`` paths ``scheme_for_python`` asks for, in the same shape)."""
+    try:
+        done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True,
+                              text=True, timeout=60, check=True)
+        answer = json.loads(done.stdout)
+        paths = dict(answer.pop("paths"))
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        raise InvalidTarget(
+            f"--python {executable}: cannot ask it about itself ({exc})") from None
+    paths["headers"] = paths.pop("include")
+    scheme = InstallScheme(paths, str(answer.pop("executable")), answer.pop("cache_tag"))
     return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme), answer
 
 

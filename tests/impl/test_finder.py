@@ -123,3 +123,33 @@ def test_html_and_json_pages_agree(entries: list[tuple[str, str | None, bool, st
     assert key == [(f.filename, f.url, f.sha256, f.requires_python, f.yanked, f.core_metadata)
                    for f in from_json]
     assert [f.filename for f in from_html] == [name for name, *_ in entries]
+
+
+def test_page_cache_revalidates_with_etag(tmp_path: Path) -> None:
+    """PEP 766 "Cache keys": pages are cached per index and reused on ``304 Not Modified``."""
+    import httpx
+
+    body = json.dumps({"files": [{"filename": "a-1.0-py3-none-any.whl", "url": "a.whl",
+                                  "hashes": {"sha256": "x"}}]})
+    seen: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("if-none-match"))
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304, headers={"ETag": '"v1"'})
+        return httpx.Response(200, text=body, headers={
+            "ETag": '"v1"', "Content-Type": "application/vnd.pypi.simple.v1+json"})
+
+    pages = []
+    for index_url in ("http://one.test/simple/", "http://one.test/simple/",
+                      "http://two.test/simple/"):
+        finder = Finder(tmp_path / "cache", client=httpx.Client(
+            transport=httpx.MockTransport(answer)))
+        pages.append(finder.project_files(Index("pypi", index_url), "a"))
+        finder.close()
+    # The second run revalidated and reused its copy; another index has its own cache.
+    assert seen == [None, '"v1"', None]
+    assert pages[0] is not None and pages[1] is not None
+    assert [f.filename for f in pages[1]] == ["a-1.0-py3-none-any.whl"]
+    assert pages[1][0].url == "http://one.test/simple/a/a.whl"
+    assert pages[2] is not None and pages[2][0].url == "http://two.test/simple/a/a.whl"
