@@ -162,6 +162,11 @@ def scenario_options(f: Any) -> Any:
     help="An expected-failure list (TOML); repeatable.",
 )
 @click.option(
+    "--xfail-shipped",
+    is_flag=True,
+    help="Also apply the shipped expected-failure list of each installer configuration.",
+)
+@click.option(
     "--installer-arg",
     "extra_args",
     multiple=True,
@@ -182,6 +187,7 @@ def run(
     html: Path | None,
     certificate: Path | None,
     xfail: tuple[Path, ...],
+    xfail_shipped: bool,
     extra_args: tuple[str, ...],
     quiet: bool,
 ) -> None:
@@ -191,7 +197,7 @@ def run(
     2 a usage error, 3 the harness itself erred.
     """
     from wheelnext.conformance import report
-    from wheelnext.conformance.xfail import annotate, exit_status, load_xfail
+    from wheelnext.conformance.xfail import annotate, exit_status, load_shipped, load_xfail
 
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
@@ -208,6 +214,8 @@ def run(
         extra_args=extra_args,
         index_target=index_target,
     )
+    if xfail_shipped:
+        lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
@@ -245,6 +253,81 @@ def _outputs(
         report.write_atomic(html, html_report.render(records))
     if not quiet:
         terminal.render(records, Console())
+
+
+@conformance.command("xfail")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved run (run --json, or docs/conformance/results.json).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder of lists to write (its lists' reasons are kept where still failing).",
+)
+@click.option("--runner", "runner_name", default="venv", show_default=True, help="Whose records.")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the summary.")
+def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
+    """Write one expected-failure list per installer configuration from a saved run.
+
+    A scenario is listed when it fails with every version of the configuration
+    in the run; an entry already in OUT keeps its (reviewed) reason, a new one
+    gets the observed failures as its reason, to be reviewed.
+    """
+    from wheelnext.conformance.report import load_runs, write_atomic
+    from wheelnext.conformance.xfail import derive, load_xfail, render
+
+    records = load_runs([source])
+    previous = {}
+    for path in sorted(out.glob("*.toml")) if out.is_dir() else []:
+        listed = load_xfail(path)
+        previous[listed.installer or path.stem] = listed
+    derived = derive(records, runner=runner_name, previous=previous)
+    _warn_if_stale(source)
+    if not derived:
+        raise click.UsageError(f"--from {source}: no records of the {runner_name} runner")
+    summary: list[dict[str, Any]] = []
+    for d in derived:
+        path = out / f"{d.installer.replace(':', '-')}.toml"
+        write_atomic(path, render(d, source=source.name, runner=runner_name))
+        summary.append(
+            {
+                "installer": d.installer,
+                "path": str(path),
+                "versions": list(d.versions),
+                "listed": len(d.reasons),
+                "kept": list(d.kept),
+                "added": list(d.added),
+                "dropped": list(d.dropped),
+                "version_dependent": list(d.mixed),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(summary, indent=1))
+        return
+    for row in summary:
+        click.echo(
+            f"{row['path']}: {row['listed']} listed ({len(row['added'])} added, "
+            f"{len(row['dropped'])} dropped, {len(row['version_dependent'])} version-dependent)"
+        )
+
+
+def _warn_if_stale(source: Path) -> None:
+    """A saved run of another scenario set may list scenarios that have changed since."""
+    from wheelnext.conformance.scenario import load_scenarios, suite_digest
+
+    recorded = json.loads(source.read_text()).get("scenario_set")
+    current = suite_digest(load_scenarios([]))
+    if recorded and recorded != current:
+        click.echo(
+            f"warning: {source} was made from scenario set {recorded[:12]}, the shipped set is "
+            f"{current[:12]}: review the entries of changed scenarios, or run again",
+            err=True,
+        )
 
 
 @conformance.command("list")

@@ -82,3 +82,129 @@ def exit_status(results: Iterable[Result]) -> int:
         if r.annotation == UNEXPECTED_PASS:
             return 1
     return 0
+
+
+# -- the shipped lists -----------------------------------------------------------------------
+
+#: The folder of the shipped lists, one ``<column>.toml`` per adapter configuration.
+SHIPPED = Path(__file__).parent / "xfail_lists"
+
+
+def shipped_path(installer: str) -> Path:
+    """The shipped list of one column (``uv:first-index`` -> ``uv-first-index.toml``)."""
+    return SHIPPED / f"{installer.replace(':', '-')}.toml"
+
+
+def shipped_installers() -> list[str]:
+    """The columns that have a shipped list."""
+    return sorted(load_xfail(p).installer or p.stem for p in SHIPPED.glob("*.toml"))
+
+
+def load_shipped(installers: Iterable[str]) -> list[XfailList]:
+    """The shipped lists of *installers* (columns without one have none)."""
+    paths = [shipped_path(i) for i in sorted(set(installers))]
+    return [load_xfail(p) for p in paths if p.is_file()]
+
+
+# -- deriving lists from a saved run --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One column's expected failures as derived from a saved run."""
+
+    installer: str
+    versions: tuple[str, ...]
+    reasons: Mapping[str, str]
+    #: Scenarios that fail with some of the run's versions and pass with others: not listed,
+    #: since a strict list would then report an unexpected pass for the other versions.
+    mixed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+def observed_reason(record: Mapping[str, object]) -> str:
+    """A first reason for a new entry: the failed expectations, as the run reported them."""
+    failures = record.get("failures") or []
+    assert isinstance(failures, list)
+    return "observed: " + ("; ".join(str(f) for f in failures) or str(record.get("reason", "")))
+
+
+def derive(
+    records: Iterable[Mapping[str, object]],
+    *,
+    runner: str = "venv",
+    previous: Mapping[str, XfailList] | None = None,
+) -> list[Derived]:
+    """Each column's expected failures in *records* of *runner*.
+
+    A scenario is listed when it fails with every version of the column in the
+    run. An entry of *previous* (the lists as reviewed) that still fails keeps its
+    reason; a new one gets :func:`observed_reason` to be reviewed.
+    """
+    by_column: dict[str, dict[str, dict[str, Mapping[str, object]]]] = {}
+    for r in records:
+        if r.get("runner") != runner:
+            continue
+        column = str(r["installer"])
+        version = str(r.get("installer_version", ""))
+        by_column.setdefault(column, {}).setdefault(version, {})[str(r["scenario"])] = r
+    previous = previous or {}
+    derived = []
+    for column, versions in sorted(by_column.items()):
+        failing = [
+            {s for s, r in v.items() if r.get("status") == "fail"} for v in versions.values()
+        ]
+        always = set.intersection(*failing)
+        sometimes = set.union(*failing) - always
+        old = previous.get(column)
+        old_reasons = dict(old.reasons) if old else {}
+        reasons = {}
+        for scenario in sorted(always):
+            first = next(v[scenario] for v in versions.values() if scenario in v)
+            reasons[scenario] = old_reasons.get(scenario) or observed_reason(first)
+        derived.append(
+            Derived(
+                installer=column,
+                versions=tuple(sorted(versions)),
+                reasons=reasons,
+                mixed=tuple(sorted(sometimes)),
+                kept=tuple(sorted(always & set(old_reasons))),
+                added=tuple(sorted(always - set(old_reasons))),
+                dropped=tuple(sorted(set(old_reasons) - always)),
+            )
+        )
+    return derived
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML (not JSON) forbids raw."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def render(derived: Derived, *, source: str, runner: str) -> str:
+    """The TOML text of one list (no TOML writer among the dependencies: written by hand)."""
+
+    def plain(text: str) -> str:
+        """Text for a comment, which allows no control character."""
+        return toml_string(text)[1:-1]
+
+    lines = [
+        f"# Expected failures of {plain(derived.installer)} ({plain(runner)} runner), strict: a",
+        "# listed scenario that passes is an unexpected pass. Derived from the published run",
+        f"# {plain(source)} (versions {plain(', '.join(derived.versions))}) with",
+        "#   wheelnext conformance xfail --from docs/conformance/results.json \\",
+        "#       --out conformance/xfail_lists",
+        "# which keeps the reviewed reasons below; each says what the installer does instead.",
+    ]
+    if derived.mixed:
+        lines.append(f"# Not listed, version-dependent: {plain(', '.join(derived.mixed))}")
+    lines += [f"installer = {toml_string(derived.installer)}", "", "[expected-failures]"]
+    for scenario, reason in derived.reasons.items():
+        bare = scenario.replace("-", "").replace("_", "").isalnum() and scenario.isascii()
+        key = scenario if bare else toml_string(scenario)
+        lines.append(f"{key} = {toml_string(reason)}")
+    return "\n".join(lines) + "\n"
