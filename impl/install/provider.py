@@ -53,7 +53,6 @@ from wheelnext.variants.markers import (
     requirement_applies,
     variant_environment,
 )
-from wheelnext.variants.ordering import OrderingOptions
 from wheelnext.wheel_version import (
     WheelVersion,
     filter_compatible,
@@ -334,12 +333,13 @@ class Provider(AbstractProvider[Req, Candidate, str]):
     def _select_wheels(self, name: NormalizedName, version: Version,
                        wheels: list[tuple[IndexFile, WheelFilename]],
                        files: Sequence[IndexFile]) -> list[Artifact]:
-        from wheelnext.variants.select import select_wheels
-
         by_name = {file.filename: file for file, _ in wheels}
         labels = {wheel.variant_label for _, wheel in wheels if wheel.variant_label is not None}
         if not labels:
             return self._order_by_tags(name, version, wheels)
+        from wheelnext.variants.ordering import OrderingOptions
+        from wheelnext.variants.select import select_wheels
+
         doc = self._variants_json(files, name, version) if labels else None
         supported = self._supported_for(doc) if doc is not None else {}
         options = OrderingOptions(
