@@ -28,7 +28,7 @@ from typing import Any
 
 from packaging.utils import NormalizedName
 
-from wheelnext.install.bytecode import compile_staged
+from wheelnext.install.bytecode import BytecodeCompiler
 from wheelnext.install.finder import Finder, IndexFile
 from wheelnext.install.staging import Stage
 from wheelnext.install.symlinks import LinkMode
@@ -128,29 +128,49 @@ def download_all(
         return dict(pool.map(one, plans))
 
 
-def _compile_all(target: TargetPython, dist_infos: Sequence[Path]) -> int:
-    pairs: list[tuple[Path, Path]] = []
-    owners: dict[Path, Path] = {}
-    allowed = [Path(os.path.abspath(p)) for p in target.scheme.paths.values()]
-    for dist_info in dist_infos:
-        for path in record_paths(dist_info, allowed):
-            if path.suffix == ".py" and not path.is_symlink() and path.is_file():
-                pairs.append((path, path))
-                owners[path] = dist_info
-    if not pairs:
-        return 0
-    written = compile_staged(target.executable, pairs)
-    rows: dict[Path, list[tuple[str, str, str]]] = {}
-    for pyc in written:
-        source = pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")
-        owner = owners.get(source)
-        if owner is None:
-            continue
-        relative = os.path.relpath(pyc, owner.parent)
-        rows.setdefault(owner, []).append((Path(relative).as_posix(), "", ""))
-    for dist_info, entries in rows.items():
-        append_record(dist_info, entries)
-    return len(written)
+class _StagedCompiler:
+    """Bytecode for the new files, compiled in the stage while the other wheels are written.
+
+    One compiler child for the whole transaction, started before the first wheel (its start-up
+    overlaps the installs); each wheel's ``.py`` files are queued as soon as it is staged,
+    compiled as if at their final paths, and the ``.pyc`` files move into place with the stage.
+    """
+
+    def __init__(self, target: TargetPython, stage: Stage) -> None:
+        self.stage = stage
+        self.allowed = [Path(os.path.abspath(p)) for p in target.scheme.paths.values()]
+        self.compiler = BytecodeCompiler(target.executable)
+        self.owners: dict[Path, Path] = {}
+        self.lock = threading.Lock()
+
+    def add(self, dist_info: Path) -> None:
+        """Queue the sources of the distribution whose final ``.dist-info`` is *dist_info*."""
+        staged_info = self.stage.staged(dist_info)
+        for final in record_paths(staged_info, self.allowed, root=dist_info.parent):
+            staged = self.stage.staged(final)
+            if final.suffix == ".py" and not staged.is_symlink() and staged.is_file():
+                with self.lock:
+                    self.owners[final] = dist_info
+                self.compiler.add(staged, final)
+
+    def finish(self) -> int:
+        """Wait for the child; list each ``.pyc`` in its distribution's staged ``RECORD``."""
+        written = self.compiler.finish()
+        rows: dict[Path, list[tuple[str, str, str]]] = {}
+        for staged_pyc in written:
+            pyc = Path("/") / staged_pyc.relative_to(self.stage.root)
+            source = pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")
+            owner = self.owners.get(source)
+            if owner is None:
+                continue
+            relative = os.path.relpath(pyc, owner.parent)
+            rows.setdefault(owner, []).append((Path(relative).as_posix(), "", ""))
+        for dist_info, entries in rows.items():
+            append_record(self.stage.staged(dist_info), entries)
+        return len(written)
+
+    def close(self) -> None:
+        self.compiler.__exit__(None, None, None)
 
 
 def install_planned(
@@ -175,12 +195,15 @@ def install_planned(
     lock = threading.Lock()
     stage = Stage.near(target.scheme.paths["purelib"])
     staged: list[Path] = []
+    compiler = _StagedCompiler(target, stage) if compile_bytecode else None
 
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
                                compile_bytecode=False, requested=plan.requested, workers=1,
                                stage=stage)
         write_origin(stage.staged(result.dist_info), plan)
+        if compiler is not None:
+            compiler.add(result.dist_info)
         with lock:
             staged.append(result.dist_info)
             done[plan.name] = Done(plan.name, plan.version, plan.filename,
@@ -197,12 +220,14 @@ def install_planned(
             with ThreadPoolExecutor(max(1, min(4, len(plans)))) as pool:
                 for future in [pool.submit(one, plan) for plan in plans]:
                     future.result()
+            if compiler is not None:
+                compiler.finish()
             stage.commit()
         finally:
+            if compiler is not None:
+                compiler.close()
             stage.discard()
         transaction.installed.extend(staged)
-        if compile_bytecode:
-            _compile_all(target, transaction.installed)
     except BaseException:
         transaction.rollback()
         raise

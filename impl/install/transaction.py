@@ -30,9 +30,13 @@ def _move(src: Path, dst: Path) -> None:
         shutil.move(src, dst)
 
 
-def record_paths(dist_info: Path, allowed: list[Path]) -> list[Path]:
-    """Absolute paths ``RECORD`` lists, refusing any outside the environment's folders."""
-    root = Path(os.path.abspath(dist_info.parent))
+def record_paths(dist_info: Path, allowed: list[Path], *, root: Path | None = None) -> list[Path]:
+    """Absolute paths ``RECORD`` lists, refusing any outside the environment's folders.
+
+    Entries are relative to *root* (default: the folder holding *dist_info*; for a staged
+    ``.dist-info``, the final folder it will move to).
+    """
+    root = Path(os.path.abspath(root if root is not None else dist_info.parent))
     roots = [root, *allowed]
     with open(dist_info / "RECORD", newline="", encoding="utf-8") as handle:
         entries = [row[0] for row in csv.reader(handle) if row]

@@ -378,3 +378,28 @@ def test_properties_from_the_environment_variable(tmp_path: Path,
         plain = install(tmp_path / "b", server, ["pypi"], "alpha", "--json")
     assert json.loads(chosen.stdout)["installed"][0]["variant"] == "fast"
     assert json.loads(plain.stdout)["installed"][0]["variant"] is None
+
+
+def test_one_stage_with_bytecode_and_variant_markers(tmp_path: Path) -> None:
+    """The whole run is staged once (nothing left beside the environment); bytecode is made
+    in the stage, for the final paths, and listed in RECORD; a dependency with a PEP 825
+    variant marker is evaluated after selection (a non-variant wheel has label "")."""
+    packages = {"pypi": [
+        {"name": "alpha", "version": "1.0",
+         "requires-dist": ["beta; variant_label == 'x86_64_v3'", "gamma; variant_label == ''"],
+         "files": [{"path": "alpha/__init__.py", "text": "X = 1\n"}]},
+        {"name": "beta", "version": "1.0"},
+        {"name": "gamma", "version": "1.0",
+         "files": [{"path": "gamma/__init__.py", "text": "Y = 2\n"}]},
+    ]}
+    with served(tmp_path, packages) as server:
+        result = install(tmp_path, server, ["pypi"], "alpha", "--compile")
+    assert result.exit_code == 0, result.output
+    python = make_env(tmp_path)
+    site = site_packages(python)
+    assert installed(python) == {"alpha": "1.0", "gamma": "1.0"}
+    assert not [p for p in site.parent.rglob(".wheelnext-*")]
+    pycs = list((site / "gamma" / "__pycache__").glob("__init__.*.pyc"))
+    assert len(pycs) == 1
+    record = (site / "gamma-1.0.dist-info" / "RECORD").read_text()
+    assert f"gamma/__pycache__/{pycs[0].name},," in record
