@@ -219,6 +219,7 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
         self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
+        self._checked: dict[str, bool] = {}
         self._lock = threading.Lock()
 
     # -- notes and warnings -------------------------------------------------------------
@@ -269,12 +270,15 @@ class Provider(AbstractProvider[Req, Candidate, str]):
 
     def _metadata_ok(self, artifact: Artifact) -> bool:
         """The checks that need the file's metadata: PEP 777 ``Wheel-Version``, then the
-        metadata's own ``Requires-Python`` (an index may not list it on the page)."""
-        if not self._wheel_version_ok(artifact):
-            return False
-        if artifact.is_sdist:
-            return True
-        return self._requires_python_ok(artifact, self.metadata(artifact).requires_python)
+        metadata's own ``Requires-Python`` (an index may not list it on the page).
+        Memoized per file: resolvelib asks again for every requirement added."""
+        known = self._checked.get(artifact.key)
+        if known is None:
+            known = self._wheel_version_ok(artifact) and (
+                artifact.is_sdist
+                or self._requires_python_ok(artifact, self.metadata(artifact).requires_python))
+            self._checked[artifact.key] = known
+        return known
 
     def _wheel_version_ok(self, artifact: Artifact) -> bool:
         with warnings.catch_warnings(record=True) as caught:
@@ -563,6 +567,24 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         pinned = any(info.requirement.exact for info in infos)
         from_user = any(info.parent is None for info in infos)
         return (not pinned, "[" in identifier, not from_user, identifier)
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]],
+    ) -> Iterable[str]:
+        """An extra or default node pinned to its distribution's file has one possible
+        candidate: pin it next without ranking every open identifier. ``get_preference``
+        ranks pinned nodes first too, and the order of forced choices changes nothing."""
+        names = list(identifiers)
+        for identifier in names:
+            if "[" in identifier and any(info.requirement.exact
+                                         for info in information[identifier]):
+                return [identifier]
+        return names
 
     def find_matches(
         self,
