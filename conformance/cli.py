@@ -39,6 +39,8 @@ def _execute(
     quiet: bool,
     extra_args: Sequence[str] = (),
     index_target: str = "reference",
+    index_url: str | None = None,
+    upload_command: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
@@ -49,7 +51,14 @@ def _execute(
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
     adapters = [make_installer(spec, cache=cache) for spec in installers]
-    runner = make_runner(runner_name, index_target=index_target)
+    options: dict[str, Any] = {"index_target": index_target}
+    if index_target == "url" or index_url or upload_command:
+        from wheelnext.conformance.remote_index import RemoteIndex
+
+        if index_target != "url":
+            raise click.UsageError("--index-url and --upload-command go with --index-target url")
+        options["remote"] = RemoteIndex(index_url or "", upload_command or "")
+    runner = make_runner(runner_name, **options)
     python_list: list[str | None] = list(pythons) or [None]
     total = len(scenarios) * len(adapters) * len(python_list)
     console = Console(stderr=True)
@@ -91,6 +100,7 @@ def _execute(
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
         "index_target": index_target,
+        **({"index_url": index_url} if index_url else {}),
         "select": list(select),
     }
     return [record(r, runner=runner.name) for r in results], meta, results
@@ -134,7 +144,18 @@ def scenario_options(f: Any) -> Any:
     "--index-target",
     default="reference",
     show_default=True,
-    help="The index serving the packages: reference (wheelnext's) or pypiserver.",
+    help="The index serving the packages: reference (wheelnext's), pypiserver, or url.",
+)
+@click.option(
+    "--index-url",
+    metavar="URL",
+    help="--index-target url: the index's simple URL ({scenario}, {index} placeholders).",
+)
+@click.option(
+    "--upload-command",
+    metavar="TEMPLATE",
+    help="--index-target url: uploads the packages ({files} or {file}, {url}, {dir}, "
+    "{scenario}, {index}).",
 )
 @scenario_options
 @click.option(
@@ -177,6 +198,8 @@ def run(
     installers: tuple[str, ...],
     runner_name: str,
     index_target: str,
+    index_url: str | None,
+    upload_command: str | None,
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
     jobs: int,
@@ -213,6 +236,8 @@ def run(
         quiet=quiet,
         extra_args=extra_args,
         index_target=index_target,
+        index_url=index_url,
+        upload_command=upload_command,
     )
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)

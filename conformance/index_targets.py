@@ -6,6 +6,8 @@ pypiserver application per index mounted under ``/NAME/``), so the installer
 scenarios also show where an existing index falls short of the PEPs (no
 ``*-variants.json``, no PEP 691 JSON, no PEP 658 metadata...). Both log every
 request (index, path, status) and can make a named index answer an error.
+``url`` is any index the harness does not run, filled by the user's upload
+command (:mod:`~wheelnext.conformance.remote_index`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.errors import WheelnextError
 
-TARGETS = ("reference", "pypiserver")
+if TYPE_CHECKING:
+    from wheelnext.conformance.remote_index import RemoteIndex
+
+TARGETS = ("reference", "pypiserver", "url")
 
 
 class IndexTargetError(WheelnextError):
@@ -53,9 +58,23 @@ class ServedIndexes(Protocol):
 
 
 def serve(
-    target: str, roots: Mapping[str, Path], failures: Mapping[str | None, int]
+    target: str,
+    roots: Mapping[str, Path],
+    failures: Mapping[str | None, int],
+    *,
+    remote: RemoteIndex | None = None,
+    labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
-    """Serve *roots* (name -> folder) with *target* on 127.0.0.1."""
+    """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.
+
+    For ``url``, *labels* maps each root's name to its scenario id and index name.
+    """
+    if target == "url":
+        from wheelnext.conformance.remote_index import serve_remote
+
+        if remote is None:
+            raise IndexTargetError("--index-target url needs --index-url and --upload-command")
+        return serve_remote(remote, roots, labels or {})
     if target == "reference":
         from wheelnext.index import serve_in_process
 

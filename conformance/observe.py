@@ -128,9 +128,12 @@ class Observation:
     duration: float = 0.0
     #: None: this runner does not probe indexes (scenarios with [[fetch]] are not applicable).
     fetched: tuple[Fetched, ...] | None = None
+    #: ``--index-target url``: what the user's upload command did for this job's indexes.
+    uploads: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        extra = {"uploads": self.uploads} if self.uploads else {}
+        return extra | {
             "argv": list(self.argv),
             "exit_code": self.exit_code,
             "timed_out": self.timed_out,

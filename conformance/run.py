@@ -17,7 +17,7 @@ from packaging.version import Version
 
 from wheelnext.conformance.adapters import Installer
 from wheelnext.conformance.check import Result, Status, check
-from wheelnext.conformance.materialize import materialize_all
+from wheelnext.conformance.materialize import Materialized, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
@@ -73,6 +73,8 @@ def run_suite(
                         base,
                         reason=f"the {runner.name} runner cannot do {', '.join(sorted(missing))}",
                     )
+                elif reason := _not_applicable(runner, scenario, built[scenario.id]):
+                    results[si, ii, pi] = _replace(base, reason=reason)
                 else:
                     key += 1
                     job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
@@ -121,6 +123,12 @@ def needed_features(scenario: Scenario) -> frozenset[str]:
     if scenario.request.preinstall:
         needed.add("preinstall")
     return frozenset(needed)
+
+
+def _not_applicable(runner: Runner, scenario: Scenario, built: Materialized) -> str | None:
+    """A runner's own reason why *scenario* cannot run there (``Runner.not_applicable``)."""
+    check = getattr(runner, "not_applicable", None)
+    return check(scenario, built) if check is not None else None
 
 
 def _replace(result: Result, **changes: object) -> Result:

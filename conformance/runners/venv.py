@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.index_targets import ServedIndexes
@@ -41,6 +42,11 @@ from wheelnext.conformance.observe import (
     snapshot,
 )
 from wheelnext.conformance.runners import Job, RunnerError, private_mounts
+
+if TYPE_CHECKING:
+    from wheelnext.conformance.materialize import Materialized
+    from wheelnext.conformance.remote_index import RemoteIndex
+    from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
 _BASE_PATHS = (
@@ -77,11 +83,13 @@ class VenvRunner:
         keep: bool = False,
         index_target: str = "reference",
         namespaces: bool | None = None,
+        remote: RemoteIndex | None = None,
     ) -> None:
         """*watch* replaces the default HOME and temp root watched for stray writes (their
         listings compared); *index_target* names the index that serves the packages
         (``index_targets``); *namespaces* False compares listings even where private
-        mount namespaces are available (None: use them where available)."""
+        mount namespaces are available (None: use them where available); *remote* is the
+        index of ``index_target="url"``."""
         from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
 
         if index_target not in TARGETS:
@@ -90,7 +98,10 @@ class VenvRunner:
             )
         self.watch = list(watch) if watch is not None else None
         self.keep = keep
+        if (index_target == "url") != (remote is not None):
+            raise IndexTargetError("--index-url and --upload-command go with --index-target url")
         self.index_target = index_target
+        self.remote = remote
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
         self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
         self._info: dict[str | None, dict[str, object] | None] = {}
@@ -111,6 +122,10 @@ class VenvRunner:
     def python_version(self, python: str | None) -> str | None:
         info = self._interpreter(python)
         return None if info is None else str(info["version"])
+
+    def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
+        """Why *scenario* cannot run against this runner's index target (None: it can)."""
+        return self.remote.not_applicable(scenario, built) if self.remote else None
 
     @property
     def write_detection(self) -> str:
@@ -146,10 +161,12 @@ class VenvRunner:
         from wheelnext.conformance.index_targets import serve
 
         roots = {}
+        labels = {}
         failures: dict[str | None, int] = {}
         for job in jobs:
             for name, root in job.roots.roots.items():
                 roots[f"j{job.key}-{name}"] = root
+                labels[f"j{job.key}-{name}"] = (job.scenario.id, name)
             for name, status in job.index_errors.items():
                 failures[f"j{job.key}-{name}"] = status
         session = VenvSession(self, workdir)
@@ -159,7 +176,9 @@ class VenvRunner:
         index_log, quiet = logging.getLogger("wheelnext.index"), logging.NullHandler()
         index_log.addHandler(quiet)
         try:
-            with serve(self.index_target, roots, failures) as server:
+            with serve(
+                self.index_target, roots, failures, remote=self.remote, labels=labels
+            ) as server:
                 session.server = server
                 yield session
         finally:
@@ -303,6 +322,10 @@ class VenvSession:
             if r.index is not None and r.index.startswith(prefix)
         )[earlier:]
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
+        upload_log = getattr(server, "upload_log", None)
+        uploads = (
+            "".join(upload_log(f"{prefix}{name}") for name in job.roots.roots) if upload_log else ""
+        )
         # The environment is on this machine: inspect it in-process (saves an interpreter
         # start per job); the scheme's folders were read once from the template's interpreter.
         scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}
@@ -326,6 +349,7 @@ class VenvSession:
             written_outside=tuple(written),
             fetched=fetched,
             duration=duration,
+            uploads=stable(uploads),
         )
 
     def _needed(self, job: Job, invocation: Invocation, root: Path) -> list[Path]:

@@ -1,0 +1,256 @@
+"""``--index-target url``: any index URL, filled by an upload command.
+
+The real test starts pypiserver with uploads allowed (``pypi-server run -a .
+-P .``, loopback only) and uploads with twine and with ``upload_multipart.py``
+(the legacy upload form by the standard library, which leaves every judgement
+to the index).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wheelnext.cli import cli, main
+from wheelnext.conformance.materialize import materialize
+from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexError
+from wheelnext.conformance.scenario import load_scenario
+
+UPLOADER = Path(__file__).with_name("upload_multipart.py")
+
+TWO_INDEXES = """
+[[packages.internal]]
+name = "alpha"
+version = "1.0"
+
+[[packages.public]]
+name = "alpha"
+version = "9.0"
+
+[request]
+requirements = ["alpha"]
+indexes = ["internal", "public"]
+
+[expect]
+installed = { alpha = "1.0" }
+"""
+
+REQUEST_LOG = """
+[[packages.primary]]
+name = "solo"
+version = "1.0"
+
+[request]
+requirements = ["solo"]
+
+[expect]
+installed = { solo = "1.0" }
+
+[expect.requests]
+order = ["primary"]
+"""
+
+ERRORING = """
+[indexes.primary]
+error = 503
+
+[[packages.primary]]
+name = "solo"
+version = "1.0"
+
+[request]
+requirements = ["solo"]
+
+[expect]
+exit = "failure"
+"""
+
+
+def project(name: str, version: str = "1.0") -> str:
+    return f"""
+[[packages.primary]]
+name = "{name}"
+version = "{version}"
+
+[request]
+requirements = ["{name}"]
+
+[expect]
+exit = "success"
+installed = {{ {name} = "{version}" }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "command", "message"),
+    [
+        ("", "up {files}", "needs --index-url"),
+        ("http://127.0.0.1:1/simple/", "", "needs --upload-command"),
+        ("ftp://127.0.0.1/simple/", "up {files}", r"expected an http\(s\) URL"),
+        ("http://127.0.0.1:1/simple/", "up {dir}", "name the files with {file}"),
+        ("http://127.0.0.1:1/simple/", "up 'unclosed", "--upload-command: No closing quotation"),
+    ],
+)
+def test_bad_options_are_one_line_errors(url: str, command: str, message: str) -> None:
+    with pytest.raises(RemoteIndexError, match=message):
+        RemoteIndex(url, command)
+
+
+def test_url_options_without_the_url_target_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conformance", "run", "--index-url", "http://127.0.0.1:1/simple/"])
+    assert exit_info.value.code == 2
+    assert "--index-target url" in capsys.readouterr().err
+
+
+def test_what_a_remote_index_cannot_do_is_not_applicable(
+    write_scenario: Callable[..., Path], tmp_path: Path
+) -> None:
+    def verdict(remote: RemoteIndex, body: str, id: str) -> str | None:
+        scenario = load_scenario(write_scenario(body, id=id))
+        return remote.not_applicable(scenario, materialize(scenario, tmp_path / "built"))
+
+    shared = RemoteIndex("http://127.0.0.1:1/simple/", "up {files}")
+    assert "request log" in (verdict(shared, REQUEST_LOG, "t-log") or "")
+    assert "answer an error" in (verdict(shared, ERRORING, "t-error") or "")
+    assert "{index} placeholder" in (verdict(shared, TWO_INDEXES, "t-two") or "")
+    assert verdict(shared, project("alpha"), "t-first") is None
+    assert verdict(shared, project("alpha"), "t-same-files") is None  # the same folder
+    later = verdict(shared, project("alpha", "2.0"), "t-later") or ""
+    assert "project alpha is already on" in later and "t-first" in later
+    assert verdict(shared, project("beta"), "t-beta") is None
+
+    per_scenario = RemoteIndex("http://127.0.0.1:1/{scenario}/{index}/simple/", "up {file}")
+    assert verdict(per_scenario, TWO_INDEXES, "t-two") is None
+    assert verdict(per_scenario, project("alpha", "2.0"), "t-later") is None
+    assert per_scenario.fill_url("s", "i") == "http://127.0.0.1:1/s/i/simple/"
+
+
+def test_upload_fills_the_placeholders_and_keeps_a_refusal_as_evidence(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("a-1.0-py3-none-any.whl", "a-1.0.tar.gz", "a-1.0.tar.gz.yanked"):
+        (root / name).write_text("x")
+    echo = f"{sys.executable} -c 'import sys; print(sys.argv[1:]); sys.exit(len(sys.argv) > 3)'"
+    many = RemoteIndex("http://h/{scenario}/", f"{echo} {{url}} {{index}} {{files}}")
+    log = many.upload("s1", "primary", root)
+    assert log.count("$ ") == 1 and "[exit status 1]" in log
+    assert "'http://h/s1/', 'primary'" in log and ".yanked" not in log
+    each = RemoteIndex("http://h/", f"{echo} {{dir}}/{{file}}")
+    log = each.upload("s1", "primary", root)
+    assert log.count("$ ") == 2 and log.count("[exit status 0]") == 2
+    with pytest.raises(RemoteIndexError, match="no such program"):
+        RemoteIndex("http://h/", "/nonexistent/uploader {files}").upload("s", "i", root)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def pypiserver(tmp_path: Path) -> Iterator[str]:
+    """A pypiserver accepting unauthenticated uploads on 127.0.0.1; its base URL."""
+    folder = tmp_path / "pypiserver"
+    folder.mkdir()
+    port = free_port()
+    exe = Path(sys.executable).with_name("pypi-server")
+    proc = subprocess.Popen(
+        [str(exe), "run", "-i", "127.0.0.1", "-p", str(port), "-a", ".", "-P", ".",
+         "--disable-fallback", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/simple/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("pypiserver did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run_url(url: str, command: str, out: Path, *select: str) -> tuple[int, list[dict[str, object]]]:
+    args = ["conformance", "run", "-q", "--installer", "pip", "--index-target", "url"]
+    args += ["--index-url", f"{url}/simple/", "--upload-command", command, "--json", str(out)]
+    for pattern in select:
+        args += ["--select", pattern]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(out.read_text())
+    assert data["runner"] == "venv+url" and data["index_url"] == f"{url}/simple/"
+    return result.exit_code, data["results"]
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+def test_against_pypiserver_filled_by_an_upload_command(
+    pypiserver: str, tmp_path: Path, private_host: Path
+) -> None:
+    command = f"{sys.executable} {UPLOADER} {pypiserver}/ {{files}}"
+    code, records = run_url(
+        pypiserver, command, tmp_path / "run.json",
+        "baseline-index-project-page", "baseline-newest-version", "pep766-no-surprise-update",
+        "pep766-fall-through-name-absent",
+    )  # fmt: skip
+    by_id = {r["scenario"]: r for r in records}
+    page = by_id["baseline-index-project-page"]
+    assert page["status"] == "pass", page["failures"]
+    observed = page["observed"]
+    assert isinstance(observed, dict)
+    assert "alpha-1.0-py3-none-any.whl: HTTP 200" in observed["uploads"]
+    assert "{server}" in observed["uploads"] and observed["requests"] == []
+    assert (tmp_path / "pypiserver" / "alpha-1.0-py3-none-any.whl").is_file()
+    reasons = {k: str(r["reason"]) for k, r in by_id.items() if r["status"] == "not applicable"}
+    assert "already on" in reasons["baseline-newest-version"]
+    assert "{index} placeholder" in reasons["pep766-no-surprise-update"]
+    assert "request log" in reasons["pep766-fall-through-name-absent"]
+    assert code == 0
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+def test_twine_as_the_upload_command(
+    pypiserver: str, tmp_path: Path, private_host: Path, write_scenario: Callable[..., Path]
+) -> None:
+    write_scenario(project("twined"), id="t-twine")
+    twine = Path(sys.executable).with_name("twine")
+    if not twine.exists():
+        pytest.skip("twine is not installed (the test extra has it)")
+    command = (
+        f"{twine} upload --non-interactive --disable-progress-bar -u any -p any "
+        f"--repository-url {pypiserver}/ {{files}}"
+    )
+    args = ["--scenarios", str(tmp_path / "scenarios")]
+    out = tmp_path / "run.json"
+    cli_args = ["conformance", "run", "-q", "--installer", "pip", "--index-target", "url"]
+    cli_args += ["--index-url", f"{pypiserver}/simple/", "--upload-command", command]
+    result = CliRunner().invoke(cli, [*cli_args, *args, "--json", str(out)])
+    (record,) = json.loads(out.read_text())["results"]
+    uploads = record["observed"]["uploads"]
+    assert "twine upload" in uploads and "Uploading distributions to {server}/" in uploads
+    uploaded = (tmp_path / "pypiserver" / "twined-1.0-py3-none-any.whl").is_file()
+    # twine 7 checks the metadata first, and refuses PEP 777's Wheel-Version field
+    # (the builder writes it into METADATA): the index then has nothing to install.
+    if uploaded:
+        assert record["status"] == "pass" and result.exit_code == 0
+    else:
+        assert "wheel-version" in uploads.lower()
+        assert record["status"] == "fail" and result.exit_code == 1
