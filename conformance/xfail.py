@@ -56,17 +56,19 @@ def load_xfail(path: Path) -> XfailList:
 
 
 def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Result]:
-    """Mark expected failures and unexpected passes."""
+    """Mark expected failures and unexpected passes; the list's reason becomes the result's."""
     annotated = []
     for result in results:
-        listed = any(
-            result.scenario.id in x.reasons and x.installer in (None, result.installer)
+        reasons = [
+            x.reasons[result.scenario.id]
             for x in lists
-        )
-        if listed and result.status is Status.FAIL:
-            result = replace(result, annotation=EXPECTED_FAILURE)
-        elif listed and result.status is Status.PASS:
-            result = replace(result, annotation=UNEXPECTED_PASS)
+            if result.scenario.id in x.reasons and x.installer in (None, result.installer)
+        ]
+        if reasons and result.status is Status.FAIL:
+            result = replace(result, annotation=EXPECTED_FAILURE, reason=reasons[0])
+        elif reasons and result.status is Status.PASS:
+            reason = f"listed as an expected failure: {reasons[0]}"
+            result = replace(result, annotation=UNEXPECTED_PASS, reason=reason)
         annotated.append(result)
     return annotated
 

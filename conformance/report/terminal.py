@@ -55,4 +55,7 @@ def render(records: Sequence[Record], console: Console) -> None:
             why = "; ".join(r["failures"]) or r["reason"]
             where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
             console.print(f"[red]{r['status']}[/] {where}: {escape(why)}")
+        elif r["annotation"] == "unexpected pass":
+            where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
+            console.print(f"[red]unexpected pass[/] {where}: {escape(r['reason'])}")
     console.print(", ".join(f"{k}: {v}" for k, v in totals(records).items()))

@@ -71,10 +71,11 @@ def test_an_unexpected_fail_exits_1_and_an_xfail_list_turns_it_to_0(
     assert code == 0
     uv_list = tmp_path / "uv.toml"
     uv_list.write_text('[expected-failures]\nt-version-priority = "stale entry"\n')
-    code, _ = invoke(
-        "run", "-q", "--installer", "uv", "--scenarios", str(folder), "--xfail", str(uv_list)
+    code, output = invoke(
+        "run", "--installer", "uv", "--scenarios", str(folder), "--xfail", str(uv_list)
     )
     assert code == 1
+    assert "unexpected pass" in output and "stale entry" in output
 
 
 def test_certificate_verify_and_rerun(

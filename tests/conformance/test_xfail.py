@@ -134,3 +134,5 @@ def test_xfail_shipped_turns_a_listed_failure_into_an_expected_one(
     assert result.exit_code == 0, result.output
     (record,) = json.loads(out.read_text())["results"]
     assert (record["status"], record["annotation"]) == ("fail", "expected failure")
+    listed = load_xfail(shipped_path("pip")).reasons["pep771-default-installed"]
+    assert record["reason"] == listed
