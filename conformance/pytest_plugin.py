@@ -3,7 +3,10 @@
 Tool authors run the conformance suite inside their own test suites: each
 scenario and installer configuration is one item; ``fail`` fails it,
 ``unsupported`` and ``not applicable`` skip it with the reason, ``error``
-errors it. Without ``--wheelnext-installer`` the plugin adds nothing.
+errors it. A scenario on an expected-failure list (``--wheelnext-xfail FILE``,
+``--wheelnext-xfail-shipped``) is a strict ``xfail`` item: it must fail the
+scenario, and passing it fails the item (XPASS strict), as in ``conformance
+run``. Without ``--wheelnext-installer`` the plugin adds nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--wheelnext-select", action="append", default=[], metavar="PATTERN", help="fnmatch filter"
+    )
+    group.addoption(
+        "--wheelnext-xfail",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="expected-failure list (TOML): its scenarios are strict xfail items (repeatable)",
+    )
+    group.addoption(
+        "--wheelnext-xfail-shipped",
+        action="store_true",
+        help="apply the shipped expected-failure list of each installer configuration",
     )
     group.addoption("--wheelnext-runner", default="venv", help="venv or docker")
     group.addoption("--wheelnext-timeout", type=float, default=None, help="seconds per scenario")
@@ -90,20 +105,34 @@ class ScenarioCollector(pytest.Collector):
         from wheelnext.conformance.adapters import make_installer
         from wheelnext.conformance.run import default_cache
         from wheelnext.conformance.scenario import load_scenarios
+        from wheelnext.conformance.xfail import load_shipped, load_xfail
 
         options = self.config.option
         scenarios = load_scenarios(
             [Path(d) for d in options.wheelnext_scenarios], select=options.wheelnext_select
         )
+        own_lists = [load_xfail(Path(p)) for p in options.wheelnext_xfail]
         for spec in options.wheelnext_installer:
             installer = make_installer(spec, cache=default_cache())
+            lists = own_lists + (
+                load_shipped([installer.name]) if options.wheelnext_xfail_shipped else []
+            )
             for scenario in scenarios:
-                yield ScenarioItem.from_parent(
+                item = ScenarioItem.from_parent(
                     self,
                     name=f"{scenario.id}[{installer.name}]",
                     scenario=scenario,
                     installer=installer,
                 )
+                reasons = [
+                    x.reasons[scenario.id]
+                    for x in lists
+                    if scenario.id in x.reasons and x.installer in (None, installer.name)
+                ]
+                if reasons:
+                    mark = pytest.mark.xfail(reason=reasons[0], strict=True, raises=ScenarioFailed)
+                    item.add_marker(mark)
+                yield item
 
 
 def pytest_collection_modifyitems(

@@ -26,6 +26,28 @@ def test_items_pass_fail_and_skip(
     result.stdout.fnmatch_lines(["*alpha: expected 2.0, observed 1.0*", "*unsupported*index*"])
 
 
+def test_expected_failure_lists_make_strict_xfail_items(
+    pytester: pytest.Pytester, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    write_scenario(ONE_PACKAGE, id="t-passes")
+    folder = write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-fails")
+    listed = folder.parent.parent / "pip.toml"
+    listed.write_text(
+        'installer = "pip"\n[expected-failures]\nt-fails = "known"\nt-passes = "stale"\n'
+    )
+    result = pytester.runpytest_subprocess(
+        "--wheelnext-installer", "pip", "--wheelnext-scenarios", str(folder.parent),
+        "--wheelnext-xfail", str(listed), "-rxX",
+    )  # fmt: skip
+    result.assert_outcomes(xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(["*XPASS(strict)*stale*", "*XFAIL*t-fails*known*"])
+    shipped = pytester.runpytest_subprocess(
+        "--wheelnext-installer", "pip", "--wheelnext-select", "pep771-default-installed",
+        "--wheelnext-xfail-shipped",
+    )  # fmt: skip
+    shipped.assert_outcomes(xfailed=1)
+
+
 def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest_subprocess("--help")
