@@ -140,7 +140,7 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
     observed = r.get("observed")
     shown = None
     if observed:
-        shown = {k: v for k, v in observed.items() if k != "output"}
+        shown = {k: v for k, v in observed.items() if k not in ("output", "uploads")}
     parts.append(
         '<div class="cols"><div><h4>Expected</h4><pre class="expected">'
         + escape(json.dumps(r["expected"], indent=1))
@@ -152,6 +152,12 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
         parts.append(
             "<details><summary>installer output</summary><pre>"
             + escape(observed["output"][-6000:])
+            + "</pre></details>"
+        )
+    if observed and observed.get("uploads"):
+        parts.append(
+            "<details><summary>upload command output (--index-target url)</summary><pre>"
+            + escape(observed["uploads"][-6000:])
             + "</pre></details>"
         )
     parts.append('<p><a href="#matrix">back to the matrix</a></p></section>')
