@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -132,6 +133,7 @@ def main() -> None:
     old_pip = f"pip-{wheel.name.split('-')[1]}" if wheel else None
     tools = ("wheelnext", "pip", "uv", *([old_pip] if old_pip else []))
     times: dict[str, dict[str, list[float]]] = {t: {"cold": [], "warm": []} for t in tools}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="wheelnext-bench-install-") as temp:
         root = Path(temp)
         make_tree(root / "index")
@@ -150,7 +152,8 @@ def main() -> None:
         "rounds": rounds,
         "compile_bytecode": args.compile,
         "cpu": cpu_model(),
-        "cores": len(__import__("os").sched_getaffinity(0)),
+        "cores": len(os.sched_getaffinity(0)),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "versions": {"pip": dist_version("pip"), "uv": dist_version("uv"),
                      "wheelnext": dist_version("wheelnext"),
                      "bundled pip": str(wheel.name) if wheel else None},
@@ -164,8 +167,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
+    load = result["load_average"]
     print(f"{PACKAGES}-package tree, {rounds} round(s), bytecode "
-          f"{'compiled' if args.compile else 'not compiled'}; {result['cpu']}")
+          f"{'compiled' if args.compile else 'not compiled'}; {result['cpu']}; load average "
+          f"{load['before'][0]:.1f} before, {load['after'][0]:.1f} after")
     for kind in ("cold", "warm"):
         row = "  ".join(f"{t} {median[t][kind]:.3f}s" for t in tools)
         ratios = "  ".join(f"{name} {values[kind]:.2f}x"

@@ -19,6 +19,8 @@ import csv
 import hashlib
 import json
 import os
+import py_compile
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -131,31 +133,51 @@ def download_all(
 class _StagedCompiler:
     """Bytecode for the new files, compiled in the stage while the other wheels are written.
 
-    One compiler child for the whole transaction, started before the first wheel (its start-up
-    overlaps the installs); each wheel's ``.py`` files are queued as soon as it is staged,
-    compiled as if at their final paths, and the ``.pyc`` files move into place with the stage.
+    Each wheel's ``.py`` files are compiled as soon as it is staged, as if at their final
+    paths, and the ``.pyc`` files move into place with the stage. When the target interpreter
+    writes the same bytecode as ours (same ``cache_tag``, so the same magic number) they are
+    compiled in this process, as pip does; otherwise one compiler child of the target, started
+    before the first wheel so its start-up overlaps the installs, compiles them.
     """
 
     def __init__(self, target: TargetPython, stage: Stage) -> None:
         self.stage = stage
         self.allowed = [Path(os.path.abspath(p)) for p in target.scheme.paths.values()]
-        self.compiler = BytecodeCompiler(target.executable)
+        same = target.scheme.cache_tag == sys.implementation.cache_tag
+        self.compiler = None if same else BytecodeCompiler(target.executable)
         self.owners: dict[Path, Path] = {}
+        self.written: list[Path] = []
         self.lock = threading.Lock()
 
     def add(self, dist_info: Path) -> None:
-        """Queue the sources of the distribution whose final ``.dist-info`` is *dist_info*."""
+        """Compile (or queue) the sources of the distribution whose final ``.dist-info`` is
+        *dist_info*."""
         staged_info = self.stage.staged(dist_info)
+        written: list[Path] = []
         for final in record_paths(staged_info, self.allowed, root=dist_info.parent):
             staged = self.stage.staged(final)
-            if final.suffix == ".py" and not staged.is_symlink() and staged.is_file():
-                with self.lock:
-                    self.owners[final] = dist_info
+            if final.suffix != ".py" or staged.is_symlink() or not staged.is_file():
+                continue
+            with self.lock:
+                self.owners[final] = dist_info
+            if self.compiler is not None:
                 self.compiler.add(staged, final)
+                continue
+            try:
+                # Files that do not compile are skipped, as pip and compileall skip them.
+                pyc = py_compile.compile(str(staged), dfile=str(final), doraise=True,
+                                         optimize=0, quiet=2)
+            except (py_compile.PyCompileError, SyntaxError, ValueError, OSError):
+                continue
+            if pyc:
+                written.append(Path(pyc))
+        with self.lock:
+            self.written.extend(written)
 
     def finish(self) -> int:
-        """Wait for the child; list each ``.pyc`` in its distribution's staged ``RECORD``."""
-        written = self.compiler.finish()
+        """Wait for the child, if any; list each ``.pyc`` in its distribution's staged
+        ``RECORD``."""
+        written = self.written + (self.compiler.finish() if self.compiler is not None else [])
         rows: dict[Path, list[tuple[str, str, str]]] = {}
         for staged_pyc in written:
             pyc = Path("/") / staged_pyc.relative_to(self.stage.root)
@@ -170,7 +192,8 @@ class _StagedCompiler:
         return len(written)
 
     def close(self) -> None:
-        self.compiler.__exit__(None, None, None)
+        if self.compiler is not None:
+            self.compiler.__exit__(None, None, None)
 
 
 def install_planned(

@@ -150,3 +150,28 @@ def test_sdist_with_wheel_version_is_an_error(tmp_path: Any) -> None:
                                        source="t"), tmp_path / "bad", allow_unsafe=True)
     with pytest.raises(WheelVersionError, match="Wheel-Version must not appear"):
         check_pkg_info(bad)
+
+
+@pytest.mark.parametrize("other_tag", [False, True])
+def test_bytecode_in_process_or_in_the_target(tmp_path: Any, target: TargetPython,
+                                              other_tag: bool) -> None:
+    """Same cache_tag: compiled in this process; another: by a child of the target. Either
+    way the .pyc lands beside the installed source and is listed in RECORD."""
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+    from wheelnext.install.apply import Planned, install_planned
+    from wheelnext.install.scheme import scheme_for_target
+
+    spec = {"name": "alpha", "version": "1.0",
+            "files": [{"path": "alpha/__init__.py", "text": "X = 1\n"},
+                      {"path": "alpha/broken.py", "text": "def (:\n"}]}
+    wheel = build_dist(spec_from_mapping(spec, source="t"), tmp_path / "dist")
+    scheme = scheme_for_target(tmp_path / "env")
+    if other_tag:
+        scheme = dataclasses.replace(scheme, cache_tag="other-999")
+    plan = Planned(canonicalize_name("alpha"), "1.0", wheel.name, None, wheel, True)
+    install_planned([plan], {wheel.name: wheel}, dataclasses.replace(target, scheme=scheme))
+    pycache = tmp_path / "env" / "alpha" / "__pycache__"
+    assert [p.name.split(".")[0] for p in pycache.iterdir()] == ["__init__"]
+    record = (tmp_path / "env" / "alpha-1.0.dist-info" / "RECORD").read_text()
+    assert "alpha/__pycache__/__init__." in record
