@@ -8,6 +8,10 @@ so host pip/uv configuration cannot change it. Prints seconds and the ratios
 
     python benchmarks/wheel_install.py --quick         # the bundled setuptools wheel
     python benchmarks/wheel_install.py --torch --json  # the torch CPU wheel (converts it once)
+
+``--baseline DIR`` adds ``wheelnext-whlx-baseline``: the same ``.whlx`` installed by another
+copy of wheelnext (DIR holds its ``wheelnext`` package, e.g. from ``git archive``), interleaved
+with the rest, for before/after numbers in one run.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path) -> float:
+def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path,
+            baseline: Path | None = None) -> float:
     """Fresh venv (pip 23.2.1 only for pip), then time the install command alone."""
     venv = root / f"venv-{tool}-{compile_}"
     with_pip = [] if tool == "pip" else ["--without-pip"]
@@ -74,7 +79,8 @@ def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path) -> f
         subprocess.run([python, "-m", "pip", "uninstall", "-q", "-y", "setuptools"],
                        check=False, capture_output=True)
     home = root / f"home-{tool}-{compile_}"
-    env = scrubbed_environ(home)
+    extra = {"PYTHONPATH": str(baseline)} if tool.endswith("-baseline") and baseline else None
+    env = scrubbed_environ(home, extra=extra)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if tool == "pip":
         flag = "--compile" if compile_ else "--no-compile"
@@ -83,7 +89,7 @@ def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path) -> f
         command = [uv_binary(), "pip", "install", "--no-deps", "--offline", "--python", python,
                    str(wheel)] + (["--compile-bytecode"] if compile_ else [])
     else:
-        target = whlx if tool == "wheelnext-whlx" else wheel
+        target = whlx if tool.startswith("wheelnext-whlx") else wheel
         flag = "--compile" if compile_ else "--no-compile"
         command = [sys.executable, "-m", "wheelnext", "wheel", "install", str(target),
                    "--python", python, flag]
@@ -102,8 +108,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per tool and setting, interleaved; the minimum is reported")
+    parser.add_argument("--baseline", type=Path,
+                        help="a folder holding another wheelnext package to compare against")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     args = parser.parse_args()
+    tools = ["wheelnext-whlx", "wheelnext-whl", "uv", "pip"]
+    if args.baseline:
+        tools.insert(1, "wheelnext-whlx-baseline")
     bundled = Path(ensurepip.__file__).parent / "_bundled"
     wheel = args.wheel or (TORCH if args.torch else next(bundled.glob("setuptools-*.whl")))
     whlx, convert_s = whlx_for(wheel, args.workers)
@@ -123,8 +134,8 @@ def main() -> int:
         for _ in range(args.repeat):  # interleaved, so load changes hit every tool alike
             for compile_ in (False, True):
                 key = "compile" if compile_ else "no-compile"
-                for tool in ("wheelnext-whlx", "wheelnext-whl", "uv", "pip"):
-                    seconds = one_run(tool, wheel, whlx, compile_, Path(tmp))
+                for tool in tools:
+                    seconds = one_run(tool, wheel, whlx, compile_, Path(tmp), args.baseline)
                     samples.setdefault(key, {}).setdefault(tool, []).append(round(seconds, 2))
                     print(key, tool, round(seconds, 2), file=sys.stderr, flush=True)
     for key, tools in samples.items():
@@ -132,6 +143,9 @@ def main() -> int:
         ours = runs[key]["wheelnext-whlx"]
         runs[key]["uv/wheelnext-whlx"] = round(runs[key]["uv"] / ours, 2)
         runs[key]["pip/wheelnext-whlx"] = round(runs[key]["pip"] / ours, 2)
+        if args.baseline:
+            runs[key]["baseline/wheelnext-whlx"] = round(
+                runs[key]["wheelnext-whlx-baseline"] / ours, 2)
     results["samples"] = samples
     results["runs"] = runs
     if args.json:

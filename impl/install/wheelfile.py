@@ -152,6 +152,9 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
 #: Files at least this large are hashed and written on a second thread while the next block
 #: is decompressed (zstd, hashlib and os.write all release the GIL).
 _PIPELINE_BYTES = 8 * _BLOCK
+#: Blocks handed to the helper thread: few handoffs, so a busy machine's scheduling delays
+#: do not add up.
+_PIPELINE_BLOCK = 4 * _BLOCK
 
 
 def _write_all(descriptor: int, data: bytes) -> None:
@@ -184,7 +187,7 @@ def _copy_with_hashing(stream: BinaryIO, descriptor: int, algorithm: str) -> tup
         with ThreadPoolExecutor(max_workers=1) as helper:
             pending = helper.submit(consume, block)
             size += len(block)
-            while block := stream.read(_BLOCK):
+            while block := stream.read(_PIPELINE_BLOCK):
                 pending.result()
                 pending = helper.submit(consume, block)
                 size += len(block)

@@ -395,11 +395,16 @@ class WheelArchive(WheelSource):
         return set(names)
 
     def _each_chunk(self, handle: FileHandler, workers: int) -> set[str]:
-        # Largest first: the thread that gets the biggest chunk (torch: one 434 MB library)
-        # must start at once, or it alone finishes long after the others.
+        # Chunks holding .py files first (the bytecode compiler starts on them while the rest
+        # unpacks), then the largest: the thread that gets the biggest chunk (torch: one
+        # 434 MB library) must start at once, or it alone finishes long after the others.
+        python_chunks = {
+            chunk_name(self.dist_info_dir, number)
+            for path, number in self._chunk_index().items() if path.endswith(".py")
+        }
         chunks = sorted(
             (name for name in self._payload_member_names() if name.endswith(".tar.zst")),
-            key=lambda name: (-self._infos[name].compress_size, name),
+            key=lambda name: (name not in python_chunks, -self._infos[name].compress_size, name),
         )
         seen: set[str] = set()
         seen_lock = threading.Lock()
