@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import threading
 from pathlib import Path
@@ -63,17 +64,32 @@ class BytecodeCompiler:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        self._lock = threading.Lock()
+        # The pipe holds ~64 KiB (a few hundred paths): writing to it from the unpacking
+        # threads would stall them behind the compiler. A feeder thread writes instead.
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._feeder = threading.Thread(target=self._feed, name="bytecode-feeder", daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            while (line := self._queue.get()) is not None:
+                stdin.write(line)
+            stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
 
     def add(self, staged: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
-        line = json.dumps([os.fspath(staged), os.fspath(final)]) + "\n"
-        assert self._process.stdin is not None
-        with self._lock:
-            self._process.stdin.write(line)
+        self._queue.put(json.dumps([os.fspath(staged), os.fspath(final)]) + "\n")
 
     def finish(self) -> list[Path]:
         """Wait for the child; return the staged ``.pyc`` paths it wrote."""
-        out, _ = self._process.communicate()
+        self._queue.put(None)
+        self._feeder.join()
+        assert self._process.stdout is not None
+        out = self._process.stdout.read()
+        self._process.wait()
         if self._process.returncode != 0:
             return []
         return [Path(path) for path in json.loads(out or "[]")]
@@ -87,6 +103,7 @@ class BytecodeCompiler:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._queue.put(None)
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
