@@ -2,7 +2,7 @@
 
 Sub-commands live beside the code they drive and are imported only when
 invoked, so ``wheelnext variants ...`` never pays for the index server's
-imports. Every :class:`~wheelnext.errors.WheelnextError` (and a missing or
+imports; the version is looked up only for ``--version``. Every :class:`~wheelnext.errors.WheelnextError` (and a missing or
 unreadable file) becomes one ``error:`` line and exit status 2.
 """
 
@@ -14,7 +14,6 @@ import sys
 
 import click
 
-from wheelnext import __version__
 from wheelnext.errors import WheelnextError
 
 #: command name -> "module:attribute" of a click command or group.
@@ -55,7 +54,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wheelnext")
+@click.version_option(package_name="wheelnext", prog_name="wheelnext")
 def cli() -> None:
     """Build, serve, install and certify the new kinds of Python wheels.
 
