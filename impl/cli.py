@@ -2,8 +2,9 @@
 
 Sub-commands live beside the code they drive and are imported only when
 invoked, so ``wheelnext variants ...`` never pays for the index server's
-imports; the version is looked up only for ``--version``. Every :class:`~wheelnext.errors.WheelnextError` (and a missing or
-unreadable file) becomes one ``error:`` line and exit status 2.
+imports; the version is looked up only for ``--version``. Every
+:class:`~wheelnext.errors.WheelnextError` (and a missing or unreadable file)
+becomes one ``error:`` line and exit status 2.
 """
 
 from __future__ import annotations
