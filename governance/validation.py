@@ -85,34 +85,71 @@ def _mark(value: object, maximum: int) -> int | None:
     return number if 0 <= number <= maximum else None
 
 
+#: Spelled-out marks beyond this are left to ``_mark`` (the fast path's table stays small).
+SPELLING_LIMIT = 1000
+
+
+def spellings(maximum: int) -> dict[str, int]:
+    """Every text mark ``_mark`` reads, without stripping or case folding, to its value.
+
+    The table holds only strings ``_mark`` maps to the same value: ``str(i)`` for
+    ``0 <= i <= maximum``, the empty marks, and the approval marks when ``maximum`` is 1.
+    """
+    table = {str(i): i for i in range(min(maximum, SPELLING_LIMIT) + 1)}
+    table.update(dict.fromkeys(EMPTY_MARKS, 0))
+    if maximum == 1:
+        table.update(dict.fromkeys(APPROVAL_MARKS, 1))
+    return table
+
+
 def _fast_row(
     marks: Mapping[str, str | int],
     names: Sequence[str],
     known: KeysView[str],
     getter: Callable[[Mapping[str, str | int]], Any] | None,
     maximum: int,
+    spelled: Mapping[str, int] | None = None,
 ) -> tuple[tuple[int, ...], int, int] | None:
     """The row of a ballot whose marks are all in-range integers for known candidates.
 
-    Written by hand for speed (the rules are the slow path's): C-level lookups, and
-    ``type(sum(row)) is int`` rejects floats and other non-integers in one step; any
-    other ballot returns None and takes the slow path, which names the problem.
+    Written by hand for speed (the rules are the slow path's): C-level lookups; text
+    marks are read through the ``spelled`` table (see ``spellings``), which only has
+    ``str`` keys, so an int, float or odd spelling misses it; ``type(sum(row)) is int``
+    rejects floats and other non-integers in one step; any other ballot returns None
+    and takes the slow path, which names the problem.
     """
     if getter is not None and len(marks) == len(names):
         try:
-            row = getter(marks)
+            raw = getter(marks)
         except KeyError:
             return None
     elif marks.keys() <= known:
-        row = tuple(marks.get(n, 0) for n in names)
+        raw = tuple(marks.get(n, "" if spelled is not None else 0) for n in names)
+        if spelled is not None and "" in raw:
+            try:
+                return _checked(tuple(map(spelled.__getitem__, raw)), maximum)
+            except (KeyError, TypeError):
+                raw = tuple(marks.get(n, 0) for n in names)
     else:
         return None
+    if not raw:
+        return None
+    if spelled is not None:
+        try:
+            return _checked(tuple(map(spelled.__getitem__, raw)), maximum)
+        except (KeyError, TypeError):
+            pass
+    return _checked(raw, maximum)
+
+
+def _checked(row: Sequence[Any], maximum: int) -> tuple[tuple[int, ...], int, int] | None:
+    """``row`` with its lowest and highest mark, if every mark is an integer 0..maximum."""
     if not row:
         return None
     try:
         lo, hi = min(row), max(row)
         if lo >= 0 and hi <= maximum and type(sum(row)) is int:
-            return cast("tuple[int, ...]", row), lo, hi
+            return cast("tuple[int, ...]", tuple(row)), lo, hi
     except TypeError:
         return None
     return None
@@ -132,15 +169,22 @@ def validate(
     maximum: int,
     candidates: Sequence[str] | None = None,
     roll: Iterable[str] | None = None,
+    *,
+    fast: bool = True,
 ) -> ValidBallots:
-    """Apply every rule above; the result lists each finding, counted or not."""
+    """Apply every rule above; the result lists each finding, counted or not.
+
+    ``fast=False`` reads every mark through ``_mark`` (the reference the fast paths are
+    tested against).
+    """
     names = tuple(candidates) if candidates is not None else ballot_file.candidates
     index = {name: i for i, name in enumerate(names)}
     roll_set = set(roll) if roll is not None else None
     findings: list[Finding] = []
     by_id: dict[str, list[RawBallot]] = {}
-    for ballot in ballot_file.ballots:
-        by_id.setdefault(ballot.ballot_id, []).append(ballot)
+    if len({b.ballot_id for b in ballot_file.ballots}) != len(ballot_file.ballots):
+        for ballot in ballot_file.ballots:
+            by_id.setdefault(ballot.ballot_id, []).append(ballot)
     dropped: set[int] = set()
     for ballot_id, copies in by_id.items():
         if len(copies) == 1:
@@ -162,6 +206,9 @@ def validate(
     getter: Callable[[Mapping[str, str | int]], Any] | None = (
         itemgetter(*names) if len(names) > 1 else None
     )
+    spelled = spellings(maximum)
+    spelled_at = spelled.__getitem__
+    width = len(names)
     rows: list[tuple[int, ...]] = []
     electors_seen: set[str] = set()
     for ballot in ballot_file.ballots:
@@ -181,10 +228,24 @@ def validate(
                 )
                 continue
             electors_seen.add(ballot.elector)
-        fast = _fast_row(ballot.marks, names, known, getter, maximum)
-        if fast is not None:
-            _note_shape(fast[1], fast[2], len(names), bid, findings)
-            rows.append(fast[0])
+        marks = ballot.marks
+        if fast and getter is not None and len(marks) == width:
+            # The common ballot, inlined for speed: every candidate written in a known spelling.
+            try:
+                row_ = tuple(map(spelled_at, getter(marks)))
+            except (KeyError, TypeError):
+                pass
+            else:
+                lo, hi = min(row_), max(row_)
+                if lo >= 0 and hi <= maximum:
+                    if hi == 0 or lo == hi:
+                        _note_shape(lo, hi, width, bid, findings)
+                    rows.append(row_)
+                    continue
+        quick = _fast_row(marks, names, known, getter, maximum, spelled) if fast else None
+        if quick is not None:
+            _note_shape(quick[1], quick[2], width, bid, findings)
+            rows.append(quick[0])
             continue
         row = [0] * len(names)
         problem: Finding | None = None
