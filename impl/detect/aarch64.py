@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from wheelnext.detect.cpuinfo import read_cpuinfo
+from wheelnext.detect.cpuinfo import cumulative_levels, read_cpuinfo
 from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 NAMESPACE = "aarch64"
@@ -91,26 +91,18 @@ def cpu_features(
 
 def versions(features: frozenset[str]) -> list[str]:
     """Architecture versions whose mandatory features are all present, newest first."""
-    supported: list[str] = []
-    for version, required in ARCH_VERSIONS.items():
-        if not features.issuperset(required):
-            break
-        supported.append(version)
-    return supported[::-1]
+    return list(cumulative_levels(ARCH_VERSIONS, features))
 
 
 def detect(features: frozenset[str]) -> Detection:
     """Supported ``aarch64`` configs for a CPU with *features*, with evidence."""
     configs: list[VariantFeatureConfig] = []
     evidence: dict[str, list[str]] = {}
-    found = versions(features)
+    found = cumulative_levels(ARCH_VERSIONS, features)
     if found:
-        configs.append(VariantFeatureConfig("version", found))
-        for version in found:
-            rows = list(ARCH_VERSIONS)[: list(ARCH_VERSIONS).index(version) + 1]
-            evidence[evidence_key("version", version)] = [
-                name for row in rows for name in ARCH_VERSIONS[row]
-            ]
+        configs.append(VariantFeatureConfig("version", list(found)))
+        for version, needed in found.items():
+            evidence[evidence_key("version", version)] = needed
     for feature in reversed(FEATURES):
         if feature in features:
             configs.append(VariantFeatureConfig(feature, ["on"]))

@@ -47,3 +47,22 @@ def read_cpuinfo(path: Path | None = None) -> dict[str, str]:
     except OSError:
         return {}
     return parse_cpuinfo(text)
+
+
+def cumulative_levels(
+    table: dict[str, tuple[str, ...]], present: frozenset[str]
+) -> dict[str, list[str]]:
+    """The levels of a cumulative feature table that *present* meets, newest first.
+
+    Both the x86-64 psABI levels and the Arm architecture versions are defined
+    this way: a level needs its own features and every lower level's. Each
+    level maps to those features, in table order: the evidence for it.
+    """
+    met: dict[str, list[str]] = {}
+    needed: list[str] = []
+    for level, required in table.items():
+        if not present.issuperset(required):
+            break
+        needed = [*needed, *required]
+        met[level] = needed
+    return dict(reversed(met.items()))

@@ -9,7 +9,7 @@ preferred to the least preferred", so the best level comes first.
 
 from __future__ import annotations
 
-from wheelnext.detect.cpuinfo import read_cpuinfo
+from wheelnext.detect.cpuinfo import cumulative_levels, read_cpuinfo
 from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 TYPE_CHECKING = False
@@ -58,26 +58,18 @@ def cpu_flags(path: Path | None = None) -> frozenset[str]:
 
 def levels(flags: frozenset[str]) -> list[str]:
     """Supported psABI levels, best first; a level needs its own and all lower levels' flags."""
-    supported: list[str] = []
-    for level, required in PSABI_LEVELS.items():
-        if not flags.issuperset(required):
-            break
-        supported.append(level)
-    return supported[::-1]
+    return list(cumulative_levels(PSABI_LEVELS, flags))
 
 
 def detect(flags: frozenset[str]) -> Detection:
     """Supported ``x86_64`` configs for a CPU with *flags*, with the flags behind each value."""
     configs: list[VariantFeatureConfig] = []
     evidence: dict[str, list[str]] = {}
-    found = levels(flags)
+    found = cumulative_levels(PSABI_LEVELS, flags)
     if found:
-        configs.append(VariantFeatureConfig("level", found))
-        for level in found:
-            names = list(PSABI_LEVELS)[: int(level[1:])]
-            evidence[evidence_key("level", level)] = [
-                flag for name in names for flag in PSABI_LEVELS[name]
-            ]
+        configs.append(VariantFeatureConfig("level", list(found)))
+        for level, needed in found.items():
+            evidence[evidence_key("level", level)] = needed
     offered = {FLAG_ALIASES.get(flag, flag): flag for flag in flags}
     for feature in reversed(FEATURES):
         if feature in offered:
