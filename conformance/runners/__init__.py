@@ -9,13 +9,14 @@ invocation with a timeout, and returns an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from wheelnext.conformance.adapters import Installer
+from wheelnext.conformance.adapters import Installer, InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.scenario import Scenario
@@ -93,3 +94,24 @@ def make_runner(name: str, **options: Any) -> Runner:
         runner: Runner = DockerRunner(**options)
         return runner
     raise RunnerError(f"--runner {name!r}: expected venv or docker")
+
+
+def plan_steps(
+    installer: Installer, install: InstallRequest, preinstall: Sequence[str]
+) -> tuple[Invocation | None, Invocation] | str:
+    """The preinstall step (if the scenario has one) and the install step for *installer*.
+
+    Both runners run the same two steps; a string is the reason the adapter
+    cannot express one of them (the scenario is then unsupported).
+    """
+    invocation = installer.invocation(install)
+    if isinstance(invocation, Unsupported):
+        return invocation.reason
+    if not preinstall:
+        return None, invocation
+    first = installer.invocation(
+        dataclasses.replace(install, requirements=tuple(preinstall), wheel=None, no_deps=False)
+    )
+    if isinstance(first, Unsupported):
+        return f"preinstall: {first.reason}"
+    return first, invocation

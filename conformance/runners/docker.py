@@ -16,7 +16,6 @@ removed after each job, and all of them on :meth:`DockerSession.close`
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import re
 import shutil
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelnext.conformance import image as images
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation, Unsupported
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
 from wheelnext.conformance.observe import (
     PROBE,
     Fetched,
@@ -37,7 +36,7 @@ from wheelnext.conformance.observe import (
     parse_probe,
     probe_paths,
 )
-from wheelnext.conformance.runners import Job, RunnerError
+from wheelnext.conformance.runners import Job, RunnerError, plan_steps
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -258,21 +257,11 @@ class DockerSession:
             wheel=wheel,
             extra_args=job.extra_args,
         )
-        invocation = job.installer.invocation(install)
-        if isinstance(invocation, Unsupported):
+        steps = plan_steps(job.installer, install, request.preinstall)
+        if isinstance(steps, str):
             self._cleanup(root)
-            return invocation.reason
-        first: Invocation | None = None
-        if request.preinstall:
-            answer = job.installer.invocation(
-                dataclasses.replace(
-                    install, requirements=request.preinstall, wheel=None, no_deps=False
-                )
-            )
-            if isinstance(answer, Unsupported):
-                self._cleanup(root)
-                return f"preinstall: {answer.reason}"
-            first = answer
+            return steps
+        first, invocation = steps
         for step in (first, invocation):
             for path, text in (step.files if step else {}).items():
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ killed whole at the timeout. The indexes are served in-process on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation, Unsupported
+from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
 from wheelnext.conformance.index_targets import ServedIndexes
 from wheelnext.conformance.observe import (
     Fetched,
@@ -41,7 +40,7 @@ from wheelnext.conformance.observe import (
     probe_paths,
     snapshot,
 )
-from wheelnext.conformance.runners import Job, RunnerError, private_mounts
+from wheelnext.conformance.runners import Job, RunnerError, plan_steps, private_mounts
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
@@ -258,21 +257,11 @@ class VenvSession:
             wheel=wheel,
             extra_args=job.extra_args,
         )
-        invocation = job.installer.invocation(install)
-        if isinstance(invocation, Unsupported):
+        steps = plan_steps(job.installer, install, request.preinstall)
+        if isinstance(steps, str):
             self._cleanup(root)
-            return invocation.reason
-        first: Invocation | None = None
-        if request.preinstall:
-            answer = job.installer.invocation(
-                dataclasses.replace(
-                    install, requirements=request.preinstall, wheel=None, no_deps=False
-                )
-            )
-            if isinstance(answer, Unsupported):
-                self._cleanup(root)
-                return f"preinstall: {answer.reason}"
-            first = answer
+            return steps
+        first, invocation = steps
         prefix = f"j{job.key}-"
         earlier = 0
         preinstall_output = ""
