@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,6 +197,8 @@ class ConfigFile:
 
 def load_config(path: Path) -> ConfigFile:
     """Read the installer's TOML configuration; every error names the file and key."""
+    import tomllib  # only runs with a config file read TOML
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

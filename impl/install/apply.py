@@ -19,7 +19,6 @@ import csv
 import hashlib
 import json
 import os
-import py_compile
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -152,6 +151,8 @@ class _StagedCompiler:
     def add(self, dist_info: Path) -> None:
         """Compile (or queue) the sources of the distribution whose final ``.dist-info`` is
         *dist_info*."""
+        import py_compile  # only runs that compile bytecode need it
+
         staged_info = self.stage.staged(dist_info)
         written: list[Path] = []
         for final in record_paths(staged_info, self.allowed, root=dist_info.parent):

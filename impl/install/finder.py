@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -27,9 +28,8 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin
 
 # httpx's __init__ imports its own command-line tool (click, rich, pygments: about 25 ms)
@@ -81,27 +81,41 @@ class IndexFile:
         return self.hashes.get("sha256")
 
 
-class _Anchors(HTMLParser):
-    """PEP 503: each ``<a>`` of a project page with its attributes (written by hand: tiny)."""
+class _AnchorParser(Protocol):
+    anchors: list[tuple[dict[str, str | None], str]]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
-        self._current: dict[str, str | None] | None = None
-        self._text: list[str] = []
+    def feed(self, data: str) -> None: ...
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._current, self._text = dict(attrs), []
 
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._text.append(data)
+@functools.cache
+def _anchors_type() -> type[_AnchorParser]:
+    """The PEP 503 anchor parser class, defined on the first HTML page: ``html.parser`` is
+    not imported by runs that read only PEP 691 JSON pages (the common case, a few ms)."""
+    from html.parser import HTMLParser
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._current is not None:
-            self.anchors.append((self._current, "".join(self._text).strip()))
-            self._current = None
+    class _Anchors(HTMLParser):
+        """PEP 503: each ``<a>`` of a project page with its attributes (by hand: tiny)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.anchors: list[tuple[dict[str, str | None], str]] = []
+            self._current: dict[str, str | None] | None = None
+            self._text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self._current, self._text = dict(attrs), []
+
+        def handle_data(self, data: str) -> None:
+            if self._current is not None:
+                self._text.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self._current is not None:
+                self.anchors.append((self._current, "".join(self._text).strip()))
+                self._current = None
+
+    return _Anchors
 
 
 def _hash_dict(text: str | None) -> dict[str, str] | None:
@@ -115,7 +129,7 @@ def _hash_dict(text: str | None) -> dict[str, str] | None:
 
 def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
     """Files of a PEP 503 project page (hash in the fragment, PEP 592 / 658 / 714 attributes)."""
-    parser = _Anchors()
+    parser = _anchors_type()()
     parser.feed(body)
     files = []
     for attrs, text in parser.anchors:
