@@ -16,6 +16,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,8 +257,16 @@ def _session(kwargs: dict[str, Any], console: Messages, *, needs_index: bool = T
         cache: Path | None = None
     else:
         cache = kwargs["cache_dir"] or _default_cache()
-    target = probe(kwargs["python"], cache)
-    finder = Finder(cache)
+    # The HTTP client (its transport imports httpcore, ~15 ms) is built while the target
+    # interpreter answers the probe in its child process, instead of after it.
+    with ThreadPoolExecutor(1, thread_name_prefix="wheelnext-probe") as pool:
+        probed = pool.submit(probe, kwargs["python"], cache)
+        finder = Finder(cache)
+        try:
+            target = probed.result()
+        except BaseException:
+            finder.close()
+            raise
     if len(plan.indexes) > 1 and not kwargs["quiet"]:
         # PEP 766: "Installers should also ideally provide optional debugging output that
         # provides insight into which index is being considered."
