@@ -219,6 +219,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
         self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
+        #: (id of a requirement, artifact key) -> (the requirement, whether it is satisfied).
+        self._satisfied: dict[tuple[int, str], tuple[Req, bool]] = {}
         self._checked: dict[str, bool] = {}
         self._lock = threading.Lock()
 
@@ -626,9 +628,16 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         return matches
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        """Memoized: resolvelib checks every pin against every requirement in each round."""
         if requirement.exact is not None:
             return candidate.artifact.key == requirement.exact
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        key = (id(requirement), candidate.artifact.key)
+        known = self._satisfied.get(key)
+        if known is None or known[0] is not requirement:
+            known = (requirement,
+                     requirement.specifier.contains(candidate.version, prereleases=True))
+            self._satisfied[key] = known
+        return known[1]
 
     def _applies(self, text: str, artifact: Artifact, extra: str) -> bool:
         return requirement_applies(text, artifact.variant, self.target.environment(extra))
