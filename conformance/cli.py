@@ -131,6 +131,23 @@ def scenario_options(f: Any) -> Any:
     return f
 
 
+#: Options that ``run``, ``diff`` and ``verify`` share, declared once.
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Scenarios run in parallel (the output order stays the same).",
+)
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=0.1), help="Seconds per scenario [120]."
+)
+python_option = click.option(
+    "--python", "pythons", multiple=True, help="Python version to test on (repeatable)."
+)
+
+
 @conformance.command()
 @click.option(
     "--installer",
@@ -158,16 +175,9 @@ def scenario_options(f: Any) -> Any:
     "{scenario}, {index}).",
 )
 @scenario_options
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Scenarios run in parallel (the output order stays the same).",
-)
-@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per scenario [120].")
-@click.option("--python", "pythons", multiple=True, help="Python version to test on (repeatable).")
+@jobs_option
+@timeout_option
+@python_option
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write JSON records.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write JUnit XML.")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML matrix page.")
@@ -411,14 +421,7 @@ def report_(
 @click.argument("cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @scenario_options
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Scenarios run in parallel (the output order stays the same).",
-)
+@jobs_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of text.")
 def verify(
     cert: Path,
@@ -498,16 +501,9 @@ def verify(
 @click.option("--installer", "installers", multiple=True, required=True, help="Repeat 2+ times.")
 @click.option("--runner", "runner_name", default="venv", show_default=True)
 @scenario_options
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Scenarios run in parallel (the output order stays the same).",
-)
-@click.option("--timeout", type=click.FloatRange(min=0.1))
-@click.option("--python", "pythons", multiple=True)
+@jobs_option
+@timeout_option
+@python_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
 def diff(
     installers: tuple[str, ...],
