@@ -33,6 +33,7 @@ from wheelnext.conformance.observe import (
     Fetched,
     Observation,
     Request,
+    cap_output,
     parse_probe,
     probe_paths,
 )
@@ -115,6 +116,9 @@ class DockerRunner:
             base = self.base or images.base_image(self.engine, log=images._stderr)
             self._harness = images.harness_image(self.engine, base, log=images._stderr)
         return self._harness
+
+    #: How the processes an installer starts are contained (for the run's metadata).
+    process_containment = "a container per job, removed after it (survivors not listed)"
 
     @property
     def image_digest(self) -> str | None:
@@ -303,10 +307,11 @@ class DockerSession:
         prefix = f"j{job.key}-"
         earlier = 0
         preinstall_output = ""
+        truncated = False
         if first is not None:
             environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=first.env)
             before_argv = images.in_image_argv(job.installer, first.argv)
-            code, timed_out, text, _ = self._execute(
+            code, timed_out, text, _, truncated = self._execute(
                 container, before_argv, environ, work, job.timeout
             )
             preinstall = " ".join(job.scenario.request.preinstall)
@@ -325,9 +330,10 @@ class DockerSession:
             environ = scrubbed_environ(
                 home, base={"PATH": images.CONTAINER_PATH}, extra=invocation.env
             )
-            exit_code, timed_out, text, duration = self._execute(
+            exit_code, timed_out, text, duration, cut = self._execute(
                 container, argv, environ, work, job.timeout
             )
+            truncated = truncated or cut
         text = preinstall_output + text
         requests = tuple(
             Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
@@ -370,6 +376,7 @@ class DockerSession:
             written_outside=written,
             duration=duration,
             fetched=fetched,
+            output_truncated=truncated,
         )
 
     def _fetch(self, job: Job, container: Container) -> tuple[Fetched, ...]:
@@ -398,8 +405,12 @@ class DockerSession:
         environ: Mapping[str, str],
         cwd: Path,
         timeout: float,
-    ) -> tuple[int | None, bool, str, float]:
-        """``docker exec`` with a timeout: past it the container is killed, whole."""
+    ) -> tuple[int | None, bool, str, float, bool]:
+        """``docker exec`` with a timeout: past it the container is killed, whole.
+
+        The output is capped (:func:`~wheelnext.conformance.observe.cap_output`); the
+        last value says whether it was cut.
+        """
         api = self.engine.api
         exec_id = api.exec_create(container.id, argv, environment=dict(environ), workdir=str(cwd))
         result: dict[str, Any] = {}
@@ -417,11 +428,11 @@ class DockerSession:
                 container.kill()
             thread.join(30)
         duration = time.perf_counter() - start
-        text = bytes(result.get("output") or b"").decode("utf-8", errors="replace")
+        text, cut = cap_output(bytes(result.get("output") or b""))
         if timed_out:
-            return None, True, text, duration
+            return None, True, text, duration, cut
         code = api.exec_inspect(exec_id).get("ExitCode")
-        return (int(code) if code is not None else None), False, text, duration
+        return (int(code) if code is not None else None), False, text, duration, cut
 
     def _cleanup(self, root: Path) -> None:
         if not self.runner.keep:

@@ -10,9 +10,14 @@ installer wrote, and nothing else can write there. The paths the installer
 needs to see under a hidden folder (its job folder, the files on its command
 line, its interpreter) are mounted back at their own place first.
 
-``unshare`` without ``--fork`` and the shell's ``exec`` keep one process id
-from the runner's ``Popen`` to the installer, so killing the process group at
-the timeout still reaches the installer and its children.
+The base interpreter's folders (its prefix, ``sys.base_prefix``, and its
+scheme's ``purelib``, ``platlib`` and ``scripts``) are bind-mounted read-only
+over themselves, so an installer that tries to write there gets ``EROFS``
+instead of a report after the fact.
+
+The same ``unshare`` can also give the installer a PID namespace
+(:data:`~wheelnext.conformance.containment.PID_FLAGS`): the shell's ``exec``
+then makes the containment init the namespace's first process.
 
 No library sets up such mounts from Python 3.11 (``os.unshare`` arrived in
 3.12, and mounting needs the ``mount`` program anyway), so the small shell
@@ -48,10 +53,16 @@ def hidden_areas() -> list[Path]:
     return sorted(p for p in found if not any(p != q and p.is_relative_to(q) for q in found))
 
 
-def _unshare_argv(user: bool) -> list[str]:
+def _unshare_argv(user: bool, extra: Sequence[str] = ()) -> list[str]:
     if user:
-        return ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private"]
-    return ["unshare", "--mount", "--propagation", "private"]
+        return ["unshare", "--user", "--map-root-user", *_unshare_argv(False, extra)[1:]]
+    return ["unshare", "--mount", "--propagation", "private", *extra]
+
+
+def _read_only(path: str) -> str:
+    """Shell lines that make *path* read-only where it is (a bind mount over itself)."""
+    q = shlex.quote(path)
+    return f"mount --bind {q} {q} && mount -o remount,bind,ro {q}"
 
 
 def _then(user: bool, uid: int | None = None, gid: int | None = None) -> str:
@@ -68,7 +79,7 @@ def namespace_mode() -> str | None:
     """``root`` or ``user`` when this machine lets us mount privately; None otherwise.
 
     Tried once per process, with the very mounts a job makes (a folder over
-    ``/tmp`` and a folder mounted back inside it).
+    ``/tmp``, a folder mounted back inside it and made read-only there).
     """
     if os.uname().sysname != "Linux" or not (shutil.which("unshare") and shutil.which("mount")):
         return None
@@ -83,14 +94,16 @@ def namespace_mode() -> str | None:
             user = mode == "user"
             script = (
                 f"mount --bind {shlex.quote(str(kept))} {shlex.quote(str(area / 'inner'))}"
-                f" && mount --rbind {shlex.quote(str(area))} /tmp && {_then(user)}"
+                f" && mount --rbind {shlex.quote(str(area))} /tmp"
+                f" && {_read_only('/tmp/inner')} && {_then(user)}"
             )
-            argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "ls", "/tmp/inner"]
+            check = "ls /tmp/inner; touch /tmp/inner/new 2>/dev/null || echo read-only"
+            argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "sh", "-c", check]
             try:
                 done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
             except (OSError, subprocess.SubprocessError):
                 continue
-            if done.returncode == 0 and done.stdout.split() == ["seen"]:
+            if done.returncode == 0 and done.stdout.split() == ["seen", "read-only"]:
                 return mode
     return None
 
@@ -122,15 +135,24 @@ class PrivateMounts:
     #: The ids the installer runs under in user-namespace mode (the caller's by default).
     uid: int = field(default_factory=os.getuid)
     gid: int = field(default_factory=os.getgid)
+    #: Folders mounted read-only over themselves (the base interpreter's), after the areas.
+    read_only: tuple[Path, ...] = ()
 
     @classmethod
     def plan(
-        cls, mode: str, root: Path, needed: Iterable[Path], areas: Sequence[Path] | None = None
+        cls,
+        mode: str,
+        root: Path,
+        needed: Iterable[Path],
+        areas: Sequence[Path] | None = None,
+        read_only: Iterable[Path] = (),
+        writable: Iterable[Path] = (),
     ) -> tuple[PrivateMounts, list[Path]]:
         """Make the private folders under *root*; also return the areas left unhidden.
 
         An area that a needed path contains (or equals) cannot be hidden; the
-        caller falls back to comparing listings there.
+        caller falls back to comparing listings there. A *read_only* folder that
+        holds a *writable* one (the job's folder) or *root* stays writable.
         """
         needed_roots = _visible_roots(needed)
         hidden, unhidden = [], []
@@ -152,18 +174,31 @@ class PrivateMounts:
         # The area holding the private folders themselves is hidden last, so every
         # mount source is still reachable when it is mounted.
         pairs.sort(key=lambda pair: root.is_relative_to(pair[0]))
-        return cls(mode, root, tuple(pairs), tuple(visible)), unhidden
+        keep = [Path(os.path.realpath(p)) for p in [root, *writable]]
+        frozen = tuple(
+            p
+            for p in _visible_roots(p for p in read_only if os.path.isdir(p))
+            if not any(k.is_relative_to(p) for k in keep)
+        )
+        return cls(mode, root, tuple(pairs), tuple(visible), read_only=frozen), unhidden
 
-    def wrap(self, argv: Sequence[str]) -> list[str]:
-        """*argv* run inside the private namespace (same process id, see the module doc)."""
+    def wrap(self, argv: Sequence[str], *, unshare: Sequence[str] = ()) -> list[str]:
+        """*argv* run inside the private namespace (the shell executes it in place).
+
+        *unshare* adds options to the ``unshare`` that makes the namespace
+        (:data:`~wheelnext.conformance.containment.PID_FLAGS`).
+        """
         q = shlex.quote
         lines = [f'fail() {{ echo "{SETUP_MESSAGE}: $1" >&2; exit {SETUP_FAILED}; }}']
         for path, point in self.visible:
             lines.append(f"mount --bind {q(str(path))} {q(str(point))} || fail {q(str(path))}")
         for area, private in self.areas:
             lines.append(f"mount --rbind {q(str(private))} {q(str(area))} || fail {q(str(area))}")
+        for path in self.read_only:
+            lines.append(f"{{ {_read_only(str(path))}; }} || fail {q(str(path))}")
         lines.append(_then(self.mode == "user", self.uid, self.gid))
-        return [*_unshare_argv(self.mode == "user"), "sh", "-c", "\n".join(lines), "sh", *argv]
+        script = "\n".join(lines)
+        return [*_unshare_argv(self.mode == "user", unshare), "sh", "-c", script, "sh", *argv]
 
     def written(self) -> list[str]:
         """What the installer created in the hidden areas, by the path it wrote to.
