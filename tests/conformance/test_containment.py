@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from wheelnext.conformance import containment
+from wheelnext.conformance import containment, report
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.report import terminal
 from wheelnext.conformance.run import run_suite
 from wheelnext.conformance.runners.venv import VenvRunner
 from wheelnext.conformance.scenario import load_scenario
@@ -144,7 +146,11 @@ def test_a_daemon_holding_stdout_is_killed_and_reported(
     assert not processes_with(canary)
     (survivor,) = result.observation.survivors
     assert canary in survivor
-    assert result.observation.to_json()["survivors"] == [survivor]
+    record = report.record(result)
+    assert record["observed"]["survivors"] == [survivor]
+    console = Console(record=True, width=400)
+    terminal.render([record], console)
+    assert f"left running, killed t-one [fake py{result.python}]" in console.export_text()
 
 
 @needs_pid_namespace
