@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -180,3 +181,73 @@ def test_at_the_timeout_the_installers_children_are_reported_with_it(
 def test_without_pid_namespaces_the_run_says_process_group() -> None:
     assert containment.describe(None) == containment.PROCESS_GROUP
     assert "PID namespace" in containment.describe("root")
+
+
+# -- the docker runner: a container per job ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base_image() -> tuple[Any, str]:
+    """The engine and a local ``wheelnext-base`` image (any one: it only needs a Python)."""
+    from wheelnext.conformance import image as images
+    from wheelnext.conformance.runners import RunnerError
+
+    try:
+        engine = images.client()
+    except RunnerError as exc:
+        if os.environ.get("WHEELNEXT_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"WHEELNEXT_REQUIRE_DOCKER=1 but {exc}")
+        pytest.skip(str(exc))
+    tags = [t for i in engine.images.list(name="wheelnext-base") for t in i.tags]
+    if not tags:
+        pytest.skip("no wheelnext-base image here (wheelnext conformance image build)")
+    return engine, tags[0]
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_docker_a_daemon_holding_stdout_is_reported_and_killed(
+    base_image: tuple[Any, str], tmp_path: Path, canary: str
+) -> None:
+    from wheelnext.conformance import image as images
+    from wheelnext.conformance.runners.docker import DockerRunner, DockerSession
+
+    engine, tag = base_image
+    session = DockerSession(DockerRunner(), tmp_path)
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execv(sys.executable, [sys.executable, "-c",
+                         "import time; time.sleep(600)", {canary!r}])
+            os._exit(0)
+        os.wait()
+        print("left a daemon", flush=True)
+        """
+    )
+    try:
+        container = engine.containers.run(
+            tag, ["sleep", "infinity"], detach=True, network_mode="none", labels=session.labels
+        )
+        box: list[Any] = []
+        thread = threading.Thread(
+            target=lambda: box.append(
+                session._execute(container, [images.PYTHON, "-c", script], {}, Path("/"), GUARD)
+            ),
+            daemon=True,
+        )
+        thread.start()
+        thread.join(GUARD + 60)
+        assert box, "docker exec was still waiting on the daemon's stdout"
+        (ran,) = box
+        assert not ran.timed_out and ran.exit_code == 0
+        assert "left a daemon" in ran.output
+        assert [s for s in ran.survivors if canary in s]
+        left = container.top(ps_args="-o pid,args")["Processes"]
+        assert [p[1] for p in left] == ["sleep infinity"]
+    finally:
+        session.close()
+    ours = {"label": f"{images.LABEL}={session.session}"}
+    assert not engine.containers.list(all=True, filters=ours)
