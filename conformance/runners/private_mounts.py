@@ -13,7 +13,8 @@ line, its interpreter) are mounted back at their own place first.
 The base interpreter's folders (its prefix, ``sys.base_prefix``, and its
 scheme's ``purelib``, ``platlib`` and ``scripts``) are bind-mounted read-only
 over themselves, so an installer that tries to write there gets ``EROFS``
-instead of a report after the fact.
+instead of a report after the fact (where the remount is refused, the folder
+stays writable and is compared before and after, as without namespaces).
 
 The same ``unshare`` can also give the installer a PID namespace
 (:data:`~wheelnext.conformance.containment.PID_FLAGS`): the shell's ``exec``
@@ -60,9 +61,14 @@ def _unshare_argv(user: bool, extra: Sequence[str] = ()) -> list[str]:
 
 
 def _read_only(path: str) -> str:
-    """Shell lines that make *path* read-only where it is (a bind mount over itself)."""
+    """Shell lines that make *path* read-only where it is (a bind mount over itself).
+
+    In a user namespace the source mount's ``nosuid`` and ``nodev`` are locked
+    and must be repeated, so the remount is tried again with them.
+    """
     q = shlex.quote(path)
-    return f"mount --bind {q} {q} && mount -o remount,bind,ro {q}"
+    again = f"mount -o remount,bind,ro,nosuid,nodev {q}"
+    return f"mount --bind {q} {q} && {{ mount -o remount,bind,ro {q} 2>/dev/null || {again}; }}"
 
 
 def _then(user: bool, uid: int | None = None, gid: int | None = None) -> str:
@@ -79,7 +85,7 @@ def namespace_mode() -> str | None:
     """``root`` or ``user`` when this machine lets us mount privately; None otherwise.
 
     Tried once per process, with the very mounts a job makes (a folder over
-    ``/tmp``, a folder mounted back inside it and made read-only there).
+    ``/tmp`` and a folder mounted back inside it).
     """
     if os.uname().sysname != "Linux" or not (shutil.which("unshare") and shutil.which("mount")):
         return None
@@ -94,18 +100,37 @@ def namespace_mode() -> str | None:
             user = mode == "user"
             script = (
                 f"mount --bind {shlex.quote(str(kept))} {shlex.quote(str(area / 'inner'))}"
-                f" && mount --rbind {shlex.quote(str(area))} /tmp"
-                f" && {_read_only('/tmp/inner')} && {_then(user)}"
+                f" && mount --rbind {shlex.quote(str(area))} /tmp && {_then(user)}"
             )
-            check = "ls /tmp/inner; touch /tmp/inner/new 2>/dev/null || echo read-only"
-            argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "sh", "-c", check]
+            argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "ls", "/tmp/inner"]
             try:
                 done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
             except (OSError, subprocess.SubprocessError):
                 continue
-            if done.returncode == 0 and done.stdout.split() == ["seen", "read-only"]:
+            if done.returncode == 0 and done.stdout.split() == ["seen"]:
                 return mode
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def read_only_works(mode: str, path: Path) -> bool:
+    """Whether *path* can be made read-only in a private namespace of *mode*.
+
+    A bind mount's flags that a user namespace inherited locked (``nosuid``,
+    ``nodev`` and the like on the source mount) can make the remount fail;
+    the folder then stays writable, and the snapshot of it reports a write.
+    Tried without writing anything: ``test -w`` answers ``EROFS`` itself.
+    """
+    user = mode == "user"
+    quoted = shlex.quote(str(path))
+    script = f"{_read_only(str(path))} && {_then(user)}"
+    check = f"test -w {quoted} || echo read-only"
+    argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "sh", "-c", check]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.split() == ["read-only"]
 
 
 def describe(mode: str | None) -> str:
@@ -152,7 +177,8 @@ class PrivateMounts:
 
         An area that a needed path contains (or equals) cannot be hidden; the
         caller falls back to comparing listings there. A *read_only* folder that
-        holds a *writable* one (the job's folder) or *root* stays writable.
+        holds a *writable* one (the job's folder) or *root*, or that cannot be made
+        read-only here (:func:`read_only_works`), stays writable.
         """
         needed_roots = _visible_roots(needed)
         hidden, unhidden = [], []
@@ -178,7 +204,7 @@ class PrivateMounts:
         frozen = tuple(
             p
             for p in _visible_roots(p for p in read_only if os.path.isdir(p))
-            if not any(k.is_relative_to(p) for k in keep)
+            if not any(k.is_relative_to(p) for k in keep) and read_only_works(mode, p)
         )
         return cls(mode, root, tuple(pairs), tuple(visible), read_only=frozen), unhidden
 

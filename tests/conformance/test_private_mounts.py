@@ -260,14 +260,21 @@ def test_an_unprivileged_user_gets_the_same_privacy_under_its_own_uid() -> None:
     root = Path(tempfile.mkdtemp(prefix="wheelnext-userns-", dir="/tmp"))
     try:
         name = f"wheelnext-userns-{uuid.uuid4().hex}"
-        planned, _ = PrivateMounts.plan("user", root / "private", [], areas=[Path("/tmp")])
+        frozen = root / "frozen"
+        frozen.mkdir()
+        planned, _ = PrivateMounts.plan(
+            "user", root / "private", [frozen], areas=[Path("/tmp")], read_only=[frozen]
+        )
+        assert planned.read_only == (frozen,)
         mounts = dataclasses.replace(planned, uid=nobody, gid=nobody)
-        for folder in (root, root / "private", *(p for _, p in mounts.areas)):
+        for folder in (root, frozen, root / "private", *(p for _, p in mounts.areas)):
             folder.chmod(0o777)
-        argv = mounts.wrap(["sh", "-c", f"id -u; touch /tmp/{name}"])
+        script = f"id -u; touch /tmp/{name}; touch {frozen}/x 2>/dev/null || echo refused"
+        argv = mounts.wrap(["sh", "-c", script])
         done = subprocess.run([*probe, *argv], capture_output=True, text=True, check=False, cwd="/")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == [str(nobody)]
+        assert done.stdout.split() == [str(nobody), "refused"]
+        assert not (frozen / "x").exists()
         assert mounts.written() == [f"/tmp/{name}"]
         assert not Path("/tmp", name).exists()
     finally:
