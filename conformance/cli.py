@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +99,7 @@ def _execute(
         "runner": runner.name,
         "image_digest": runner.image_digest,
         "write_detection": getattr(runner, "write_detection", None),
+        "process_containment": getattr(runner, "process_containment", None),
         "installer_specs": list(installers),
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
@@ -106,7 +110,43 @@ def _execute(
     return [record(r, runner=runner.name) for r in results], meta, results
 
 
-@click.group()
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the main thread is, so that Ctrl-C's cleanup runs for it too."""
+
+
+@contextlib.contextmanager
+def cancel_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM (what CI systems send on cancel) as Ctrl-C, then exit 128 + 15.
+
+    Every cleanup path the harness has for Ctrl-C (killing the installers,
+    removing containers and the temporary folder) runs on the way out. A
+    second SIGTERM during that cleanup is ignored rather than cutting it short.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Cancellable(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        with cancel_on_sigterm():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Cancellable)
 def conformance() -> None:
     """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario."""
 

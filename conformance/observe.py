@@ -130,6 +130,10 @@ class Observation:
     fetched: tuple[Fetched, ...] | None = None
     #: ``--index-target url``: what the user's upload command did for this job's indexes.
     uploads: str = ""
+    #: Processes the installer left running when it ended (command lines); all were killed.
+    survivors: tuple[str, ...] = ()
+    #: The output's middle was cut (:data:`OUTPUT_HEAD` and :data:`OUTPUT_TAIL` bytes kept).
+    output_truncated: bool = False
 
     def to_json(self) -> dict[str, Any]:
         extra = {"uploads": self.uploads} if self.uploads else {}
@@ -138,6 +142,8 @@ class Observation:
             "exit_code": self.exit_code,
             "timed_out": self.timed_out,
             "output": self.output,
+            "output_truncated": self.output_truncated,
+            "survivors": list(self.survivors),
             "installed": {
                 k: {"version": v.version, "variant": v.variant}
                 for k, v in sorted(self.installed.items())
@@ -161,6 +167,45 @@ class Observation:
                 for f in self.fetched
             ],
         }
+
+
+#: Bytes of an installer's output kept from its start and from its end; the middle is cut.
+OUTPUT_HEAD = OUTPUT_TAIL = 64 * 1024
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB"
+    if count >= 1_000:
+        return f"{count / 1_000:.1f} kB"
+    return f"{count} bytes"
+
+
+def capped(head: bytes, tail: bytes, total: int) -> tuple[str, bool]:
+    """Output text from its first bytes and its last (not overlapping); *total* is its length.
+
+    Reports keep at most :data:`OUTPUT_HEAD` + :data:`OUTPUT_TAIL` bytes of
+    an installer's output, with a ``[... 9.8 MB cut ...]`` line where the
+    middle was; the flag says whether anything was cut.
+    """
+    cut = total - len(head) - len(tail)
+    middle = f"\n[... {_size(cut)} cut ...]\n".encode() if cut > 0 else b""
+    return (head + middle + tail).decode("utf-8", errors="replace"), cut > 0
+
+
+def cap_output(data: bytes) -> tuple[str, bool]:
+    """:func:`capped` for output held in memory."""
+    return capped(data[:OUTPUT_HEAD], data[OUTPUT_HEAD:][-OUTPUT_TAIL:], len(data))
+
+
+def read_output(path: Path) -> tuple[str, bool]:
+    """:func:`capped` for output in a file, reading only the bytes kept."""
+    with open(path, "rb") as handle:
+        total = os.fstat(handle.fileno()).st_size
+        head = handle.read(OUTPUT_HEAD)
+        handle.seek(max(len(head), total - OUTPUT_TAIL))
+        tail = handle.read(OUTPUT_TAIL)
+    return capped(head, tail, max(total, len(head) + len(tail)))
 
 
 def probe_paths(scenario: Scenario) -> list[str]:

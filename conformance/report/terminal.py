@@ -58,4 +58,10 @@ def render(records: Sequence[Record], console: Console) -> None:
         elif r["annotation"] == "unexpected pass":
             where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
             console.print(f"[red]unexpected pass[/] {where}: {escape(r['reason'])}")
+    for r in records:
+        survivors = (r.get("observed") or {}).get("survivors") or []
+        if survivors:
+            where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
+            left = "; ".join(survivors)
+            console.print(f"[yellow]left running, killed[/] {where}: {escape(left)}")
     console.print(", ".join(f"{k}: {v}" for k, v in totals(records).items()))

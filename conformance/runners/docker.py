@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from wheelnext.conformance.observe import (
     Fetched,
     Observation,
     Request,
+    cap_output,
     parse_probe,
     probe_paths,
 )
@@ -115,6 +117,9 @@ class DockerRunner:
             base = self.base or images.base_image(self.engine, log=images._stderr)
             self._harness = images.harness_image(self.engine, base, log=images._stderr)
         return self._harness
+
+    #: How the processes an installer starts are contained (for the run's metadata).
+    process_containment = "a container per job: survivors reported, killed and removed with it"
 
     @property
     def image_digest(self) -> str | None:
@@ -303,16 +308,16 @@ class DockerSession:
         prefix = f"j{job.key}-"
         earlier = 0
         preinstall_output = ""
+        truncated = False
+        survivors: tuple[str, ...] = ()
         if first is not None:
             environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=first.env)
             before_argv = images.in_image_argv(job.installer, first.argv)
-            code, timed_out, text, _ = self._execute(
-                container, before_argv, environ, work, job.timeout
-            )
+            before = self._execute(container, before_argv, environ, work, job.timeout)
+            code, timed_out, truncated = before.exit_code, before.timed_out, before.truncated
+            survivors = before.survivors
             preinstall = " ".join(job.scenario.request.preinstall)
-            preinstall_output = f"[preinstall: {preinstall}]\n{text}\n"
-            if timed_out:
-                container.start()
+            preinstall_output = f"[preinstall: {preinstall}]\n{before.output}\n"
             earlier = sum(1 for r in self.requests() if (r[0] or "").startswith(prefix))
             if code != 0 or timed_out:
                 preinstall_output += "[preinstall failed: the request was not run]\n"
@@ -325,17 +330,21 @@ class DockerSession:
             environ = scrubbed_environ(
                 home, base={"PATH": images.CONTAINER_PATH}, extra=invocation.env
             )
-            exit_code, timed_out, text, duration = self._execute(
-                container, argv, environ, work, job.timeout
+            ran = self._execute(container, argv, environ, work, job.timeout)
+            exit_code, timed_out, text, duration = (
+                ran.exit_code,
+                ran.timed_out,
+                ran.output,
+                ran.duration,
             )
+            truncated = truncated or ran.truncated
+            survivors += ran.survivors
         text = preinstall_output + text
         requests = tuple(
             Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
             for index, path, status in self.requests()
             if index is not None and index.startswith(prefix)
         )[earlier:]
-        if timed_out:
-            container.start()  # killed at the timeout: bring it back to observe
         code, probe = container.exec_run(
             [
                 str(env_dir / "bin" / "python"),
@@ -370,6 +379,8 @@ class DockerSession:
             written_outside=written,
             duration=duration,
             fetched=fetched,
+            output_truncated=truncated,
+            survivors=tuple(stable(s) for s in survivors),
         )
 
     def _fetch(self, job: Job, container: Container) -> tuple[Fetched, ...]:
@@ -398,8 +409,16 @@ class DockerSession:
         environ: Mapping[str, str],
         cwd: Path,
         timeout: float,
-    ) -> tuple[int | None, bool, str, float]:
-        """``docker exec`` with a timeout: past it the container is killed, whole."""
+    ) -> Executed:
+        """``docker exec`` with a timeout; the container is running again when this returns.
+
+        The command's end is read from the engine (``exec_inspect``), not from its
+        output stream, which a process it left behind may hold open. Processes
+        still running in the container besides its ``sleep`` are survivors: they
+        are listed, and the container is killed whole and started again, as at
+        the timeout. The output is capped
+        (:func:`~wheelnext.conformance.observe.cap_output`).
+        """
         api = self.engine.api
         exec_id = api.exec_create(container.id, argv, environment=dict(environ), workdir=str(cwd))
         result: dict[str, Any] = {}
@@ -408,20 +427,45 @@ class DockerSession:
             result["output"] = api.exec_start(exec_id)
 
         start = time.perf_counter()
+        deadline = start + timeout
         thread = threading.Thread(target=target, daemon=True)
         thread.start()
-        thread.join(timeout)
-        timed_out = thread.is_alive()
-        if timed_out:
+        pause = threading.Event()
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                break
+            if thread.is_alive():
+                thread.join(min(1.0, remaining))
+            else:
+                pause.wait(min(0.2, remaining))
+            info = api.exec_inspect(exec_id)
+            if not info.get("Running"):
+                break
+        info = api.exec_inspect(exec_id)
+        timed_out = bool(info.get("Running"))
+        duration = time.perf_counter() - start
+        survivors = self._survivors(container, {str(info.get("Pid"))} if timed_out else set())
+        if timed_out or survivors or thread.is_alive():
             with contextlib.suppress(Exception):
                 container.kill()
+                container.wait(timeout=30)
             thread.join(30)
-        duration = time.perf_counter() - start
-        text = bytes(result.get("output") or b"").decode("utf-8", errors="replace")
-        if timed_out:
-            return None, True, text, duration
-        code = api.exec_inspect(exec_id).get("ExitCode")
-        return (int(code) if code is not None else None), False, text, duration
+            container.start()
+        text, cut = cap_output(bytes(result.get("output") or b""))
+        code = None if timed_out else info.get("ExitCode")
+        return Executed(
+            int(code) if code is not None else None, timed_out, text, duration, cut, survivors
+        )
+
+    def _survivors(self, container: Container, ignore: set[str]) -> tuple[str, ...]:
+        """Command lines of the container's processes besides its init (and *ignore*)."""
+        init = str(self.engine.api.inspect_container(container.id)["State"]["Pid"])
+        try:
+            listed = container.top(ps_args="-o pid,args").get("Processes") or []
+        except Exception:  # a stopped container lists nothing
+            return ()
+        return tuple(sorted(str(p[1]) for p in listed if str(p[0]) not in {init, *ignore}))
 
     def _cleanup(self, root: Path) -> None:
         if not self.runner.keep:
@@ -437,6 +481,19 @@ class DockerSession:
                     container.remove(force=True)
         if not self.runner.keep:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Executed:
+    """One ``docker exec``'s end."""
+
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    duration: float
+    truncated: bool
+    #: Processes the command left running in the container (killed with it since).
+    survivors: tuple[str, ...]
 
 
 def _bind(source: Path, target: str, *, read_only: bool = True) -> Any:

@@ -10,9 +10,15 @@ installer wrote, and nothing else can write there. The paths the installer
 needs to see under a hidden folder (its job folder, the files on its command
 line, its interpreter) are mounted back at their own place first.
 
-``unshare`` without ``--fork`` and the shell's ``exec`` keep one process id
-from the runner's ``Popen`` to the installer, so killing the process group at
-the timeout still reaches the installer and its children.
+The base interpreter's folders (its prefix, ``sys.base_prefix``, and its
+scheme's ``purelib``, ``platlib`` and ``scripts``) are bind-mounted read-only
+over themselves, so an installer that tries to write there gets ``EROFS``
+instead of a report after the fact (where the remount is refused, the folder
+stays writable and is compared before and after, as without namespaces).
+
+The same ``unshare`` can also give the installer a PID namespace
+(:data:`~wheelnext.conformance.containment.PID_FLAGS`): the shell's ``exec``
+then makes the containment init the namespace's first process.
 
 No library sets up such mounts from Python 3.11 (``os.unshare`` arrived in
 3.12, and mounting needs the ``mount`` program anyway), so the small shell
@@ -48,10 +54,21 @@ def hidden_areas() -> list[Path]:
     return sorted(p for p in found if not any(p != q and p.is_relative_to(q) for q in found))
 
 
-def _unshare_argv(user: bool) -> list[str]:
+def _unshare_argv(user: bool, extra: Sequence[str] = ()) -> list[str]:
     if user:
-        return ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private"]
-    return ["unshare", "--mount", "--propagation", "private"]
+        return ["unshare", "--user", "--map-root-user", *_unshare_argv(False, extra)[1:]]
+    return ["unshare", "--mount", "--propagation", "private", *extra]
+
+
+def _read_only(path: str) -> str:
+    """Shell lines that make *path* read-only where it is (a bind mount over itself).
+
+    In a user namespace the source mount's ``nosuid`` and ``nodev`` are locked
+    and must be repeated, so the remount is tried again with them.
+    """
+    q = shlex.quote(path)
+    again = f"mount -o remount,bind,ro,nosuid,nodev {q}"
+    return f"mount --bind {q} {q} && {{ mount -o remount,bind,ro {q} 2>/dev/null || {again}; }}"
 
 
 def _then(user: bool, uid: int | None = None, gid: int | None = None) -> str:
@@ -95,6 +112,27 @@ def namespace_mode() -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16)
+def read_only_works(mode: str, path: Path) -> bool:
+    """Whether *path* can be made read-only in a private namespace of *mode*.
+
+    A bind mount's flags that a user namespace inherited locked (``nosuid``,
+    ``nodev`` and the like on the source mount) can make the remount fail;
+    the folder then stays writable, and the snapshot of it reports a write.
+    Tried without writing anything: ``test -w`` answers ``EROFS`` itself.
+    """
+    user = mode == "user"
+    quoted = shlex.quote(str(path))
+    script = f"{_read_only(str(path))} && {_then(user)}"
+    check = f"test -w {quoted} || echo read-only"
+    argv = [*_unshare_argv(user), "sh", "-c", script, "sh", "sh", "-c", check]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.split() == ["read-only"]
+
+
 def describe(mode: str | None) -> str:
     """The run's ``write detection`` line for reports."""
     if mode is None:
@@ -122,15 +160,25 @@ class PrivateMounts:
     #: The ids the installer runs under in user-namespace mode (the caller's by default).
     uid: int = field(default_factory=os.getuid)
     gid: int = field(default_factory=os.getgid)
+    #: Folders mounted read-only over themselves (the base interpreter's), after the areas.
+    read_only: tuple[Path, ...] = ()
 
     @classmethod
     def plan(
-        cls, mode: str, root: Path, needed: Iterable[Path], areas: Sequence[Path] | None = None
+        cls,
+        mode: str,
+        root: Path,
+        needed: Iterable[Path],
+        areas: Sequence[Path] | None = None,
+        read_only: Iterable[Path] = (),
+        writable: Iterable[Path] = (),
     ) -> tuple[PrivateMounts, list[Path]]:
         """Make the private folders under *root*; also return the areas left unhidden.
 
         An area that a needed path contains (or equals) cannot be hidden; the
-        caller falls back to comparing listings there.
+        caller falls back to comparing listings there. A *read_only* folder that
+        holds a *writable* one (the job's folder) or *root*, or that cannot be made
+        read-only here (:func:`read_only_works`), stays writable.
         """
         needed_roots = _visible_roots(needed)
         hidden, unhidden = [], []
@@ -152,18 +200,31 @@ class PrivateMounts:
         # The area holding the private folders themselves is hidden last, so every
         # mount source is still reachable when it is mounted.
         pairs.sort(key=lambda pair: root.is_relative_to(pair[0]))
-        return cls(mode, root, tuple(pairs), tuple(visible)), unhidden
+        keep = [Path(os.path.realpath(p)) for p in [root, *writable]]
+        frozen = tuple(
+            p
+            for p in _visible_roots(p for p in read_only if os.path.isdir(p))
+            if not any(k.is_relative_to(p) for k in keep) and read_only_works(mode, p)
+        )
+        return cls(mode, root, tuple(pairs), tuple(visible), read_only=frozen), unhidden
 
-    def wrap(self, argv: Sequence[str]) -> list[str]:
-        """*argv* run inside the private namespace (same process id, see the module doc)."""
+    def wrap(self, argv: Sequence[str], *, unshare: Sequence[str] = ()) -> list[str]:
+        """*argv* run inside the private namespace (the shell executes it in place).
+
+        *unshare* adds options to the ``unshare`` that makes the namespace
+        (:data:`~wheelnext.conformance.containment.PID_FLAGS`).
+        """
         q = shlex.quote
         lines = [f'fail() {{ echo "{SETUP_MESSAGE}: $1" >&2; exit {SETUP_FAILED}; }}']
         for path, point in self.visible:
             lines.append(f"mount --bind {q(str(path))} {q(str(point))} || fail {q(str(path))}")
         for area, private in self.areas:
             lines.append(f"mount --rbind {q(str(private))} {q(str(area))} || fail {q(str(area))}")
+        for path in self.read_only:
+            lines.append(f"{{ {_read_only(str(path))}; }} || fail {q(str(path))}")
         lines.append(_then(self.mode == "user", self.uid, self.gid))
-        return [*_unshare_argv(self.mode == "user"), "sh", "-c", "\n".join(lines), "sh", *argv]
+        script = "\n".join(lines)
+        return [*_unshare_argv(self.mode == "user", unshare), "sh", "-c", script, "sh", *argv]
 
     def written(self) -> list[str]:
         """What the installer created in the hidden areas, by the path it wrote to.

@@ -5,8 +5,12 @@ per interpreter, and each job gets a copy of it (a handful of files and
 symlinks, about a millisecond), since the installers under test install into
 an environment from outside (``pip --python``, ``uv pip install --python``).
 The installer runs with :func:`wheelnext.isolation.scrubbed_environ` (its own
-HOME, XDG directories, caches and TMPDIR), in its own process group that is
-killed whole at the timeout. The indexes are served in-process on 127.0.0.1.
+HOME, XDG directories, caches and TMPDIR), contained
+(:mod:`~wheelnext.conformance.containment`: a PID namespace per run where
+available, else its own process group) so that everything it starts is
+killed at its end or its timeout, and what survived it is reported. Its
+output goes to a file, of which reports keep the head and the tail. The
+indexes are served in-process on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wheelnext.conformance import containment
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
 from wheelnext.conformance.index_targets import ServedIndexes
 from wheelnext.conformance.observe import (
@@ -38,6 +43,7 @@ from wheelnext.conformance.observe import (
     inspect_environment,
     parse_probe,
     probe_paths,
+    read_output,
     snapshot,
 )
 from wheelnext.conformance.runners import Job, RunnerError, plan_steps, private_mounts
@@ -103,6 +109,7 @@ class VenvRunner:
         self.remote = remote
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
         self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
+        self.pid_mode = containment.namespace_mode()
         self._info: dict[str | None, dict[str, object] | None] = {}
 
     def _interpreter(self, python: str | None) -> dict[str, object] | None:
@@ -130,6 +137,11 @@ class VenvRunner:
     def write_detection(self) -> str:
         """How writes outside the environment are seen (for the run's metadata)."""
         return private_mounts.describe(self.mount_mode)
+
+    @property
+    def process_containment(self) -> str:
+        """How the processes an installer starts are contained (for the run's metadata)."""
+        return containment.describe(self.pid_mode)
 
     def watched(self, python: str | None) -> tuple[list[Path], list[Path]]:
         """The base interpreter's folders, and HOME and the temp root, compared around each run.
@@ -265,11 +277,30 @@ class VenvSession:
         prefix = f"j{job.key}-"
         earlier = 0
         preinstall_output = ""
+        survivors: tuple[str, ...] = ()
+        truncated = False
         if first is not None:
             self._write_files(first)
-            code, timed_out, text, _ = self._execute(
-                list(first.argv), scrubbed_environ(home, extra=first.env), work, job.timeout
+            frozen = None
+            if self.runner.mount_mode is not None:
+                # The preinstall step's writes are not observed, but the base stays read-only.
+                frozen, _ = private_mounts.PrivateMounts.plan(
+                    self.runner.mount_mode,
+                    self.workdir / "private" / f"{slug}-preinstall",
+                    [],
+                    areas=[],
+                    read_only=self._read_only(job),
+                    writable=[root, self.workdir],
+                )
+            ran = self._execute(
+                list(first.argv),
+                scrubbed_environ(home, extra=first.env),
+                work,
+                job.timeout,
+                frozen,
             )
+            code, timed_out, text = ran.exit_code, ran.timed_out, ran.output
+            survivors, truncated = ran.survivors, ran.truncated
             preinstall_output = f"[preinstall: {' '.join(request.preinstall)}]\n{text}\n"
             if code != 0 or timed_out:
                 preinstall_output += "[preinstall failed: the request was not run]\n"
@@ -282,6 +313,8 @@ class VenvSession:
                 self.runner.mount_mode,
                 self.workdir / "private" / slug,
                 self._needed(job, invocation, root),
+                read_only=self._read_only(job),
+                writable=[root, self.workdir],
             )
             if self.runner.watch is None:
                 shared = [*shared, *unhidden]
@@ -292,10 +325,15 @@ class VenvSession:
         else:
             self._write_files(invocation)
             environ = scrubbed_environ(home, extra=invocation.env)
-            argv = list(invocation.argv)
-            exit_code, timed_out, output, duration = self._execute(
-                mounts.wrap(argv) if mounts else argv, environ, work, job.timeout
+            ran = self._execute(list(invocation.argv), environ, work, job.timeout, mounts)
+            exit_code, timed_out, output, duration = (
+                ran.exit_code,
+                ran.timed_out,
+                ran.output,
+                ran.duration,
             )
+            survivors += ran.survivors
+            truncated = truncated or ran.truncated
             if exit_code == private_mounts.SETUP_FAILED and private_mounts.SETUP_MESSAGE in output:
                 self._cleanup(root)
                 raise RunnerError(output.strip().splitlines()[-1])
@@ -339,6 +377,8 @@ class VenvSession:
             fetched=fetched,
             duration=duration,
             uploads=stable(uploads),
+            survivors=tuple(stable(s) for s in survivors),
+            output_truncated=truncated,
         )
 
     def _needed(self, job: Job, invocation: Invocation, root: Path) -> list[Path]:
@@ -356,6 +396,13 @@ class VenvSession:
                 needed.append(folder.parent if folder.name == "bin" else folder)
         return needed
 
+    def _read_only(self, job: Job) -> list[Path]:
+        """The base interpreter's folders (the job's and the harness's): read-only for
+        the installer under private mounts."""
+        info = self.runner._interpreter(job.python) or {}
+        watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        return [*watched, Path(sys.base_prefix)]
+
     @staticmethod
     def _write_files(invocation: Invocation) -> None:
         for path, text in invocation.files.items():
@@ -363,37 +410,47 @@ class VenvSession:
             path.write_text(text)
 
     def _execute(
-        self, argv: list[str], environ: dict[str, str], cwd: Path, timeout: float
-    ) -> tuple[int | None, bool, str, float]:
-        start = time.perf_counter()
+        self,
+        argv: list[str],
+        environ: dict[str, str],
+        cwd: Path,
+        timeout: float,
+        mounts: private_mounts.PrivateMounts | None = None,
+    ) -> Ran:
+        """Run one installer command, contained; its output goes to a file, never a pipe."""
+        mode = self.runner.pid_mode
+        wrap = None
+        if mounts is not None:
+            flags = containment.PID_FLAGS if mode is not None else ()
+
+            def wrap(command: list[str]) -> list[str]:
+                return mounts.wrap(command, unshare=flags)
+
+        logs = self.workdir / "output"
+        logs.mkdir(exist_ok=True)
+        fd, log = tempfile.mkstemp(dir=logs, suffix=".log")
         try:
-            proc = subprocess.Popen(
-                argv,
-                env=environ,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            return 127, False, f"cannot start {argv[0]}: {exc.strerror}", 0.0
-        with self._lock:
-            self._groups.add(proc.pid)
-        timed_out = False
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            out, _ = proc.communicate()
-        finally:
-            _kill_group(proc.pid)
+            try:
+                run = containment.Contained(
+                    argv, mode=mode, env=environ, cwd=cwd, output=fd, wrap=wrap
+                )
+            except OSError as exc:
+                return Ran(127, False, f"cannot start {argv[0]}: {exc.strerror}", 0.0)
+            finally:
+                os.close(fd)
             with self._lock:
-                self._groups.discard(proc.pid)
-        duration = time.perf_counter() - start
-        text = out.decode("utf-8", errors="replace")
-        return (None if timed_out else proc.returncode), timed_out, text, duration
+                self._groups.add(run.pgid)
+            try:
+                ended = run.wait(timeout)
+            finally:
+                with self._lock:
+                    self._groups.discard(run.pgid)
+            output, truncated = read_output(Path(log))
+        finally:
+            os.unlink(log)
+        return Ran(
+            ended.exit_code, ended.timed_out, output, ended.duration, ended.survivors, truncated
+        )
 
     def _cleanup(self, root: Path) -> None:
         """Remove a job's folder in the background: an installer's cache is thousands of files."""
@@ -411,6 +468,19 @@ class VenvSession:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
             shutil.rmtree(self.workdir / "templates", ignore_errors=True)
             shutil.rmtree(self.workdir / "private", ignore_errors=True)
+        shutil.rmtree(self.workdir / "output", ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One installer command's end, as the runner reports it."""
+
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    duration: float
+    survivors: tuple[str, ...] = ()
+    truncated: bool = False
 
 
 def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:

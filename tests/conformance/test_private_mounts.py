@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from wheelnext.conformance import containment
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.run import run_suite
@@ -111,7 +112,7 @@ def test_writes_to_tmp_and_the_real_home_are_reported_and_kept_private(
         import os, pathlib, sys
         pathlib.Path("/tmp", {name!r}).write_text("x")
         pathlib.Path({str(home)!r}, {name!r}).write_text("x")
-        ids = (os.getpid(), os.getpgid(0), os.getsid(0))
+        ids = (os.getpid(), os.getpgid(0), os.getsid(0), os.getppid())
         print("ids", *ids)
         sys.exit(1)
         """,
@@ -122,11 +123,16 @@ def test_writes_to_tmp_and_the_real_home_are_reported_and_kept_private(
     assert f"/tmp/{name}" in written or str(tmp / name) in written
     assert str(home / name) in written
     assert not (home / name).exists() and not Path("/tmp", name).exists()
-    # Popen's child (a session leader) is the installer itself: no fork on the way,
-    # so killing the process group at the timeout reaches it.
     line = next(x for x in result.observation.output.splitlines() if x.startswith("ids"))
-    pid, pgid, sid = line.split()[1:]
-    assert pid == pgid == sid
+    pid, pgid, sid, parent = line.split()[1:]
+    if containment.namespace_mode() is not None:
+        # The installer runs under the containment init, the first process of its own
+        # PID namespace; the group the harness kills (the init's) lies outside it.
+        assert parent == "1" and pid != "1" and pgid == sid == "0"
+    else:
+        # Popen's child (a session leader) is the installer itself: no fork on the way,
+        # so killing the process group at the timeout reaches it.
+        assert pid == pgid == sid
 
 
 @needs_namespaces
@@ -170,6 +176,76 @@ def test_a_concurrent_writer_in_tmp_is_not_blamed(
     assert any("wheelnext-concurrent-" in p for p in blamed.observation.written_outside)
 
 
+@needs_namespaces
+@pytest.mark.slow
+def test_the_base_interpreter_is_read_only_for_the_installer(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    import sysconfig
+
+    base = os.path.realpath(sys.base_prefix)
+    purelib = sysconfig.get_paths(vars={"base": base, "platbase": base})["purelib"]
+    target = Path(purelib, f"wnxcanary-base-{uuid.uuid4().hex[:10]}.txt")
+    try:
+        result = run_one(
+            tmp_path,
+            write_scenario(FAILING_REQUEST),
+            f"""
+            import errno, sys
+            try:
+                open({str(target)!r}, "w").write("planted")
+            except OSError as exc:
+                print("refused", errno.errorcode[exc.errno])
+            else:
+                print("written")
+            sys.exit(1)
+            """,
+            VenvRunner(),
+        )
+        assert result.observation is not None
+        assert "refused EROFS" in result.observation.output, result.observation.output
+        assert not target.exists()
+        assert str(target) not in result.observation.written_outside
+    finally:
+        target.unlink(missing_ok=True)
+
+
+@needs_namespaces
+@pytest.mark.slow
+def test_the_preinstall_step_cannot_write_the_base_interpreter_either(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    import sysconfig
+
+    base = os.path.realpath(sys.base_prefix)
+    purelib = sysconfig.get_paths(vars={"base": base, "platbase": base})["purelib"]
+    target = Path(purelib, f"wnxcanary-base-{uuid.uuid4().hex[:10]}.txt")
+    body = FAILING_REQUEST.replace("\n[expect]", '\npreinstall = ["a"]\n[expect]')
+    try:
+        result = run_one(
+            tmp_path,
+            write_scenario(body),
+            f"""
+            import errno, pathlib, sys
+            step = pathlib.Path(sys.argv[2], "preinstalled")
+            try:
+                open({str(target)!r}, "w").write("planted")
+            except OSError as exc:
+                print("refused", errno.errorcode[exc.errno])
+            if step.exists():
+                sys.exit(1)
+            step.write_text("x")
+            """,
+            VenvRunner(),
+        )
+        assert result.observation is not None
+        assert "[preinstall: a]" in result.observation.output
+        assert result.observation.output.count("refused EROFS") == 2, result.observation.output
+        assert not target.exists()
+    finally:
+        target.unlink(missing_ok=True)
+
+
 @pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,
     reason="needs root (to become an unprivileged user with setpriv)",
@@ -184,14 +260,21 @@ def test_an_unprivileged_user_gets_the_same_privacy_under_its_own_uid() -> None:
     root = Path(tempfile.mkdtemp(prefix="wheelnext-userns-", dir="/tmp"))
     try:
         name = f"wheelnext-userns-{uuid.uuid4().hex}"
-        planned, _ = PrivateMounts.plan("user", root / "private", [], areas=[Path("/tmp")])
+        frozen = root / "frozen"
+        frozen.mkdir()
+        planned, _ = PrivateMounts.plan(
+            "user", root / "private", [frozen], areas=[Path("/tmp")], read_only=[frozen]
+        )
+        assert planned.read_only == (frozen,)
         mounts = dataclasses.replace(planned, uid=nobody, gid=nobody)
-        for folder in (root, root / "private", *(p for _, p in mounts.areas)):
+        for folder in (root, frozen, root / "private", *(p for _, p in mounts.areas)):
             folder.chmod(0o777)
-        argv = mounts.wrap(["sh", "-c", f"id -u; touch /tmp/{name}"])
+        script = f"id -u; touch /tmp/{name}; touch {frozen}/x 2>/dev/null || echo refused"
+        argv = mounts.wrap(["sh", "-c", script])
         done = subprocess.run([*probe, *argv], capture_output=True, text=True, check=False, cwd="/")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == [str(nobody)]
+        assert done.stdout.split() == [str(nobody), "refused"]
+        assert not (frozen / "x").exists()
         assert mounts.written() == [f"/tmp/{name}"]
         assert not Path("/tmp", name).exists()
     finally:

@@ -106,7 +106,9 @@ def test_a_hanging_installer_is_killed_with_its_children(
         f"""
         import os, subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-        open({str(pids)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
+        me = os.readlink("/proc/self")  # this machine's process ids, even in a PID namespace
+        kids = open(f"/proc/{{me}}/task/{{me}}/children").read()
+        open({str(pids)!r}, "w").write(f"{{me}} {{kids}}")
         print("still resolving...", flush=True)
         time.sleep(600)
         """,
@@ -197,7 +199,7 @@ def test_ctrl_c_stops_cleanly(
         tmp_path,
         f"""
         import os, time
-        open({str(pids)!r}, "w").write(str(os.getpid()))
+        open({str(pids)!r}, "w").write(os.readlink("/proc/self"))
         time.sleep(600)
         """,
     )
@@ -230,6 +232,115 @@ def test_ctrl_c_stops_cleanly(
         pytest.fail("the installer survived Ctrl-C")
     leftovers = list((private_host / "tmp").glob("wheelnext-conformance-*"))
     assert not leftovers
+
+
+def test_sigterm_cleans_up_like_ctrl_c(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    """What a CI system sends on cancel: no temporary folder, installer or child is left."""
+    import signal
+    import subprocess
+    import uuid
+
+    canary = f"wnxcanary-sigterm-{uuid.uuid4().hex[:10]}"
+    pids = tmp_path / "pids"
+    adapter = adapter_file(
+        tmp_path,
+        f"""
+        import os, subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {canary!r}])
+        open({str(pids)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
+        time.sleep(600)
+        """,
+    )
+    folder = write_scenario().parent
+    tmp = private_host / "tmp"
+    before = sorted(os.listdir(tmp))
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "wheelnext", "conformance", "run", "-q",
+         "--installer", str(adapter), "--scenarios", str(folder)],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(1200):
+            if pids.exists() and len(pids.read_text().split()) == 2:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the installer never started")
+        cli.send_signal(signal.SIGTERM)
+        _, err = cli.communicate(timeout=120)
+    finally:
+        cli.kill()
+    for _ in range(200):
+        if not _processes_with(canary):
+            break
+        time.sleep(0.05)
+    else:
+        left = _processes_with(canary)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"processes of the cancelled run survived SIGTERM: {left}")
+    assert sorted(os.listdir(tmp)) == before
+    assert cli.returncode == 128 + signal.SIGTERM, err
+
+
+def _processes_with(canary: str) -> list[int]:
+    """Running processes whose command line holds *canary* (zombies excluded)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                hit = entry.isdigit() and canary.encode() in handle.read()
+            with open(f"/proc/{entry}/stat") as handle:
+                running = handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            continue
+        if hit and running:
+            found.append(int(entry))
+    return found
+
+
+def test_ten_megabytes_of_output_are_capped_in_the_report(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    import json
+
+    from wheelnext.conformance import report
+
+    adapter = adapter_file(
+        tmp_path,
+        """
+        import sys
+        sys.stdout.write("FIRST LINE\\n")
+        for _ in range(10 * 1024):
+            sys.stdout.write("x" * 1023 + "\\n")
+        sys.stdout.write("LAST LINE\\n")
+        sys.exit(1)
+        """,
+        name="noisy",
+    )
+    scenario = load_scenario(
+        write_scenario(
+            '[[packages.primary]]\nname = "a"\nversion = "1"\n'
+            '[request]\nrequirements = ["a"]\n'
+            '[expect]\nexit = "failure"\n'
+        )
+    )
+    (result,) = run_suite(
+        [scenario], [make_installer(str(adapter), cache=tmp_path)], VenvRunner(), cache=tmp_path
+    )
+    assert result.status is Status.PASS, result.failures
+    out = tmp_path / "run.json"
+    report.write_json(out, [report.record(result)], {})
+    assert out.stat().st_size < 1024 * 1024
+    observed = json.loads(out.read_text())["results"][0]["observed"]
+    assert observed["output_truncated"] is True, observed["output"][-300:]
+    text = observed["output"]
+    assert text.startswith("FIRST LINE\n") and text.endswith("LAST LINE\n")
+    assert "MB cut ...]" in text
 
 
 def test_pypiserver_as_index_target(
