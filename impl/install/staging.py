@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,38 @@ from wheelnext.errors import WheelnextError
 
 class InstallConflict(WheelnextError):
     """A file of the wheel already exists in the environment."""
+
+
+class UnsafeLayout(WheelnextError):
+    """A staged path would go through a link, or a file stands where a folder must be."""
+
+
+def real_folder(base: str, relative: str, *, create: bool = True, label: str = "") -> str:
+    """``base/relative`` as a chain of real folders (made if *create*); never follows a link.
+
+    Each part is made with ``mkdir`` (or found) and then checked with ``lstat``: a symlink or
+    a file anywhere in the chain is refused, so nothing is ever written through a link made
+    by a wheel (links are made last, and a real folder is never replaced while staging).
+    """
+    path = base
+    for part in relative.split("/") if relative else ():
+        path = os.path.join(path, part)
+        if create:
+            try:
+                os.mkdir(path)
+                continue
+            except FileExistsError:
+                pass
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            raise UnsafeLayout(f"{label}{relative}: folder {part!r} is missing") from None
+        if stat.S_ISLNK(mode):
+            raise UnsafeLayout(f"{label}{relative}: {part!r} is a link; refusing to write "
+                               "through it")
+        if not stat.S_ISDIR(mode):
+            raise UnsafeLayout(f"{label}{relative}: {part!r} is a file and a folder")
+    return path
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -49,9 +49,11 @@ from installer.utils import (
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.install.bytecode import BytecodeCompiler
 from wheelnext.install.scheme import InstallScheme
-from wheelnext.install.staging import Stage
+from wheelnext.install.staging import Stage, real_folder
+from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.symlinks import LinkMode, create_links
-from wheelnext.links import Link, parse_links, validate_links
+from wheelnext.links import Link, PlacedLink, parse_links, validate_links
+from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.source import WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
@@ -133,13 +135,19 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         target = self._fs_path(scheme, path)
         parent = os.path.dirname(target)
         if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
+            if self.destdir is None:
+                os.makedirs(parent, exist_ok=True)
+            else:
+                relative = os.path.relpath(parent, self.destdir).replace(os.sep, "/")
+                real_folder(self.destdir, relative, label=f"{path}: ")
             self._made.add(parent)
         try:
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                                 | getattr(os, "O_NOFOLLOW", 0),
                                  0o777 if is_executable else 0o666)
         except FileExistsError:
-            raise UnsafeArtifact(f"{path}: written twice (duplicate in the wheel)") from None
+            raise UnsafeArtifact(f"{path}: written twice (a duplicate in the wheel, a folder "
+                                 "of the same name, or another wheel's file)") from None
         try:
             digest, size = _copy_with_hashing(stream, descriptor, self.hash_algorithm)
         finally:
@@ -221,6 +229,16 @@ def _read_links(archive: WheelArchive, major: int) -> tuple[Link, ...]:
     return parse_links(archive.read_dist_info("LINKS"), source=f"{archive.label}: LINKS")
 
 
+def _plan_links(archive: WheelArchive, links: Sequence[Link]) -> tuple[PlacedLink, ...]:
+    """PEP 778 checks on the resolved layout of the root scheme's files, before anything is
+    written (``.data`` files go to other folders and are no link targets)."""
+    if not links:
+        return ()
+    data_prefix = archive.data_dir + "/"
+    files = [path for path in archive.payload_paths if not path.startswith(data_prefix)]
+    return validate_links(links, files, source=f"{archive.label}: LINKS")
+
+
 def _hash_algorithm(archive: WheelArchive) -> str:
     algorithms = {row.hash.partition("=")[0] for row in archive.record.values() if row.hash}
     for algorithm in algorithms:
@@ -248,19 +266,20 @@ def install_wheel(
     into it: the caller commits or discards the stage once for all of them.
     """
     workers = workers or min(4, os.cpu_count() or 1)
-    with WheelArchive.open(wheel, **(limits or {})) as archive:
+    with damaged_archive(Path(wheel).name), WheelArchive.open(wheel, **(limits or {})) as archive:
         version = archive.check_wheel_version()
         link_rows = _read_links(archive, version.major)
         archive.check_record()
+        placed = _plan_links(archive, link_rows)
         root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
         paths = scheme.for_distribution(archive.distribution)
         if stage is not None:
-            return _install_staged(archive, scheme, paths, root, stage, link_rows, links,
+            return _install_staged(archive, scheme, paths, root, stage, placed, links,
                                    compile_bytecode, requested, direct_url, workers,
                                    str(version))
         own = Stage.near(paths[root])
         try:
-            result = _install_staged(archive, scheme, paths, root, own, link_rows, links,
+            result = _install_staged(archive, scheme, paths, root, own, placed, links,
                                      compile_bytecode, requested, direct_url, workers,
                                      str(version))
             own.commit()
@@ -276,7 +295,7 @@ def _install_staged(
     paths: dict[str, str],
     root: Scheme,
     stage: Stage,
-    link_rows: Sequence[Link],
+    link_rows: Sequence[PlacedLink],
     link_mode: LinkMode,
     compile_bytecode: bool,
     requested: bool,
@@ -386,7 +405,7 @@ def _finish(
     written: list[tuple[Scheme, RecordEntry]],
     root: Scheme,
     root_files: list[str],
-    link_rows: Sequence[Link],
+    link_rows: Sequence[PlacedLink],
     link_mode: LinkMode,
     extra: dict[str, bytes],
     record_path: str,
@@ -396,25 +415,28 @@ def _finish(
     """Links, entry-point scripts and the installer's own metadata files, in the stage."""
     label = archive.label
 
-    root_dir = stage.staged(paths[root])
-    if link_rows:
-        validate_links(link_rows, root_files, source=f"{label}: LINKS")
-        for link_path in create_links(link_rows, root_dir, mode=link_mode,
-                                      label=f"{label}: LINKS"):
-            written.append((root, RecordEntry(link_path, None, None)))
-
     if "entry_points.txt" in archive.dist_info_filenames:
-        for name, module, attr, section in parse_entrypoints(
-            archive.read_dist_info("entry_points.txt")
+        for name, module, attr, section in scripts_of(
+            archive.read_dist_info("entry_points.txt"), source=f"{label}: entry_points.txt"
         ):
-            written.append((Scheme("scripts"),
-                            destination.write_script(name, module, attr, section)))
+            try:
+                entry = destination.write_script(name, module, attr, section)
+            except ValueError as exc:
+                raise UnsafeArtifact(f"{label}: entry_points.txt: script {name!r}: {exc}"
+                                     ) from None
+            written.append((Scheme("scripts"), entry))
 
     for name, data in extra.items():
         path = posixpath.join(archive.dist_info_dir, name)
         if path in archive.record:
             continue
         written.append((root, destination.write_file(root, path, BytesIO(data), False)))
+
+    if link_rows:
+        # Last, so that no file of this wheel is ever written through one of its links.
+        for link_path in create_links(link_rows, stage.staged(paths[root]), mode=link_mode,
+                                      label=f"{label}: LINKS"):
+            written.append((root, RecordEntry(link_path, None, None)))
 
 
 __all__ = ["INSTALLER_NAME", "InstallResult", "install_wheel"]
