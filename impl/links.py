@@ -28,6 +28,8 @@ from wheelnext.errors import WheelnextError
 
 #: PEP 778: "Installers MAY error if a long chain of symlinks ... exceeds a limit".
 DEFAULT_MAX_DEPTH = 16
+#: The longest file name (in bytes) of ext4, APFS, NTFS and most other file systems.
+NAME_MAX = 255
 
 
 class InvalidLinks(WheelnextError):
@@ -70,6 +72,9 @@ def _check_inside(path: str, packages: set[str], what: str, source: str) -> None
         raise InvalidLinks(f"{source}: {what} {path!r} is absolute; it must be wheel-relative")
     if any(part in ("", ".", "..") for part in parts):
         raise InvalidLinks(f"{source}: {what} {path!r} escapes: '.', '..' or empty part")
+    if any(len(part.encode("utf-8")) > NAME_MAX for part in parts):
+        raise InvalidLinks(f"{source}: {what} {path[:60]!r}...: a name longer than {NAME_MAX} "
+                           "bytes, which no common file system can hold")
     if len(parts) < 2 or parts[0] not in packages:
         raise InvalidLinks(
             f"{source}: {what} {path!r} is outside every package or namespace of the wheel"

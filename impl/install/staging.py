@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,9 @@ class Stage:
     root: Path
     anchor: Path
     created: list[Path] = field(default_factory=list)
+    #: Scheme folders of the environment: links on the way to them are the user's and are
+    #: followed; below them, an existing link is never merged into.
+    trusted: set[Path] = field(default_factory=set)
 
     @classmethod
     def near(cls, path: str | os.PathLike[str]) -> Stage:
@@ -80,6 +84,13 @@ class Stage:
         final = Path(os.path.abspath(final))
         return self.root / final.relative_to(final.anchor)
 
+    def trust(self, folders: Iterable[str | os.PathLike[str]]) -> None:
+        """Mark the environment's scheme *folders*, where the commit may follow links."""
+        self.trusted.update(Path(os.path.abspath(folder)) for folder in folders)
+
+    def _may_follow(self, dst: Path) -> bool:
+        return any(folder.is_relative_to(dst) for folder in self.trusted | {self.anchor})
+
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -88,8 +99,12 @@ class Stage:
             src, dst = staged / entry, final / entry
             if not os.path.lexists(dst):
                 moves.append((src, dst))
-            elif src.is_dir() and not src.is_symlink() and dst.is_dir():
+            elif src.is_dir() and not src.is_symlink() and dst.is_dir() and (
+                    not dst.is_symlink() or self._may_follow(dst)):
                 self._plan(src, dst, moves)
+            elif dst.is_symlink():
+                raise InstallConflict(f"{dst}: is a link in the environment; refusing to "
+                                      "install through it")
             else:
                 raise InstallConflict(f"{dst}: already exists; refusing to overwrite")
 

@@ -274,10 +274,12 @@ def install_wheel(
         root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
         paths = scheme.for_distribution(archive.distribution)
         if stage is not None:
+            stage.trust(scheme.paths.values())
             return _install_staged(archive, scheme, paths, root, stage, placed, links,
                                    compile_bytecode, requested, direct_url, workers,
                                    str(version))
         own = Stage.near(paths[root])
+        own.trust(scheme.paths.values())
         try:
             result = _install_staged(archive, scheme, paths, root, own, placed, links,
                                      compile_bytecode, requested, direct_url, workers,

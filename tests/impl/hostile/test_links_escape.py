@@ -1,0 +1,234 @@
+"""Hostile corpus, PEP 778 LINKS: links declared through directory links, links racing with
+another wheel's files, names that land on the same place, symlinked folders in the target.
+
+PEP 778, "Security Implications": installers "MUST resolve the paths of any link contained in
+the LINKS file before deciding if any source_path or target_path are valid". Each case plants
+names carrying its canary token; the witness proves that nothing landed anywhere, the command
+says one line and exits 2, and ``wheel check`` calls the same wheel bad.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _support.hostile_wheels import (
+    PKG,
+    assert_one_line_error,
+    check_cli,
+    deep,
+    forge,
+    install_cli,
+    install_together,
+    v1,
+    v2,
+)
+from _support.witness import Witness
+
+from wheelnext.errors import WheelnextError
+from wheelnext.wheel2.forge import WheelRecipe
+
+DEPTH = 40
+Case = Callable[[str, Path], WheelRecipe]
+
+
+def _climb(sandbox: Path) -> str:
+    """A path from the file system root down to *sandbox*, as wheel-relative parts."""
+    return str(sandbox.resolve()).strip("/")
+
+
+def _keep(depth: int = DEPTH) -> dict[str, bytes]:
+    return {**PKG, f"{deep(depth)}/keep.txt": b"k\n", "demo/etc/passwd": b"root:x:0:0\n"}
+
+
+def etc_passwd_through_dir_link(token: str, sandbox: Path) -> WheelRecipe:
+    """The issue's case: ``d -> demo`` then a link declared through ``d``; its text is
+    computed from the deep folder as written, so from ``demo/`` it climbs to ``/etc/passwd``."""
+    return v2(files=_keep(), links=[(f"{deep(DEPTH)}/d", "demo"),
+                                    (f"{deep(DEPTH)}/d/{token}", "demo/etc/passwd")])
+
+
+def _up_links(depth: int = DEPTH) -> list[tuple[str, str]]:
+    # "up" is declared through d (-> demo): written text climbs 2*depth levels from a folder
+    # that really is depth + 1 deep, so it points at the file system root.
+    return [(f"{deep(depth)}/d", "demo"), (f"{deep(depth)}/d/{deep(depth)[5:]}/up", "demo/p1")]
+
+
+def folder_outside_through_escaped_link(token: str, sandbox: Path) -> WheelRecipe:
+    """A third link declared through ``up`` makes its folder (``mkdir -p``) beside the target."""
+    return v2(files=_keep(), links=[*_up_links(), (
+        f"{deep(DEPTH)}/up/{_climb(sandbox)}/{token}/x", "demo/__init__.py")])
+
+
+def pth_link_outside(token: str, sandbox: Path) -> WheelRecipe:
+    """A ``.pth``-named symlink beside the target, made before any check."""
+    return v2(files=_keep(), links=[*_up_links(), (
+        f"{deep(DEPTH)}/up/{_climb(sandbox)}/{token}.pth", "demo/__init__.py")])
+
+
+def same_place_twice(token: str, sandbox: Path) -> WheelRecipe:
+    """Two spellings of one place: ``demo/lib/T`` and ``demo/d/T`` with ``d -> demo/lib``."""
+    return v2(links=[(f"demo/lib/{token}", "demo/__init__.py"), ("demo/d", "demo/lib"),
+                     (f"demo/d/{token}", "demo/lib/libfoo.so")])
+
+
+def link_over_file_through_dir_link(token: str, sandbox: Path) -> WheelRecipe:
+    """``d/libfoo.so`` really is the wheel's ``demo/lib/libfoo.so``: a link over a file."""
+    return v2(files={**PKG, f"demo/{token}.py": b""},
+              links=[("demo/d", "demo/lib"), ("demo/d/libfoo.so", f"demo/{token}.py")])
+
+
+def link_to_own_ancestor(token: str, sandbox: Path) -> WheelRecipe:
+    """A folder link to a folder holding it: a copy never ends (``RecursionError``)."""
+    return v2(links=[(f"demo/lib/{token}", "demo")])
+
+
+def folder_ring(token: str, sandbox: Path) -> WheelRecipe:
+    """Two folder links, each inside the other's target: an endless tree."""
+    return v2(files={**PKG, "demo/q/keep.txt": b""},
+              links=[(f"demo/lib/{token}", "demo/q"), (f"demo/q/{token}b", "demo/lib")])
+
+
+def link_makes_a_folder(token: str, sandbox: Path) -> WheelRecipe:
+    """Links never make folders: ``demo/T/x`` has no folder ``demo/T`` in the wheel."""
+    return v2(links=[(f"demo/{token}/x", "demo/__init__.py")])
+
+
+def deep_chain_of_self_links(token: str, sandbox: Path) -> WheelRecipe:
+    """Hundreds of folders through one ``d -> demo`` link: a very deep written path."""
+    return v2(links=[("demo/d", "demo/lib"), ("demo/lib/e", "demo"),
+                     ("demo/" + "d/e/" * 150 + token, "demo/__init__.py")])
+
+
+def target_through_escaping_folder(token: str, sandbox: Path) -> WheelRecipe:
+    """The target, not the link, is spelled through a folder link that climbs out."""
+    return v2(files=_keep(), links=[*_up_links(), (
+        f"demo/{token}", f"{deep(DEPTH)}/up/{_climb(sandbox)}/outside/secret.txt")])
+
+
+def very_long_link_name(token: str, sandbox: Path) -> WheelRecipe:
+    return v2(links=[(f"demo/{token}" + "x" * 300, "demo/__init__.py")])
+
+
+CASES: dict[str, tuple[Case, tuple[str, ...]]] = {
+    "etc-passwd-through-dir-link": (etc_passwd_through_dir_link, ()),
+    "folder-outside-through-escaped-link": (folder_outside_through_escaped_link, ()),
+    "pth-link-outside": (pth_link_outside, ()),
+    "same-place-twice": (same_place_twice, ()),
+    "link-over-file-through-dir-link": (link_over_file_through_dir_link, ()),
+    "link-to-own-ancestor-copy": (link_to_own_ancestor, ("--links", "copy")),
+    "link-to-own-ancestor": (link_to_own_ancestor, ()),
+    "folder-ring-copy": (folder_ring, ("--links", "copy")),
+    "link-makes-a-folder": (link_makes_a_folder, ()),
+    "deep-chain-of-self-links": (deep_chain_of_self_links, ()),
+    "target-through-escaping-folder": (target_through_escaping_folder, ()),
+    "very-long-link-name": (very_long_link_name, ()),
+}
+
+
+def _sandbox(tmp_path: Path) -> Path:
+    sandbox = tmp_path / "sandbox"
+    (sandbox / "outside").mkdir(parents=True)
+    (sandbox / "outside" / "secret.txt").write_text("secret\n")
+    return sandbox
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_links_are_refused_and_nothing_lands(
+        case: str, tmp_path: Path, witness: Callable[..., Witness],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sandbox = _sandbox(tmp_path)
+    make, options = CASES[case]
+    seen = witness(case, sandbox)
+    wheel = forge(tmp_path / "wheels", make(seen.token, sandbox))
+    with seen:
+        code, err = install_cli(wheel, sandbox / "env", capsys, *options)
+    assert_one_line_error(code, err)
+    seen.assert_untouched()
+    status, out = check_cli(wheel, capsys)
+    assert status == 1, f"wheel check called {case} ok: {out}"
+
+
+def _filler(count: int) -> dict[str, bytes]:
+    return {f"other/f{i}.py": b"" for i in range(count)}
+
+
+def test_second_wheel_writes_through_the_first_wheels_escaping_link(
+        tmp_path: Path, witness: Callable[..., Witness]) -> None:
+    """Issue part 2: one stage, parallel threads; wheel B's file goes through wheel A's link."""
+    sandbox = _sandbox(tmp_path)
+    seen = witness("cross-wheel-escape", sandbox)
+    first = forge(tmp_path / "a", v2(files=_keep(), links=_up_links()))
+    evil = f"{deep(DEPTH)}/up/{_climb(sandbox)}/{seen.token}.pth"
+    second = forge(tmp_path / "b", v1(name="other", files={**_filler(300),
+                                                           evil: b"import os\n"}))
+    with seen, pytest.raises(WheelnextError) as caught:
+        install_together([first, second], sandbox / "env")
+    assert "\n" not in str(caught.value)
+    seen.assert_untouched()
+
+
+def test_second_wheel_writes_through_the_first_wheels_folder_link(
+        tmp_path: Path, witness: Callable[..., Witness]) -> None:
+    """Even inside the target, no wheel writes through another wheel's link."""
+    sandbox = _sandbox(tmp_path)
+    seen = witness("cross-wheel-inside", sandbox)
+    first = forge(tmp_path / "a", v2(links=[("demo/shared", "demo/lib")]))
+    second = forge(tmp_path / "b", v1(name="other", files={
+        **_filler(300), f"demo/shared/{seen.token}.py": b"import os\n"}))
+    with seen, pytest.raises(WheelnextError) as caught:
+        install_together([first, second], sandbox / "env")
+    assert "\n" not in str(caught.value)
+    seen.assert_untouched()
+
+
+def test_file_and_folder_of_the_same_name_in_two_wheels(
+        tmp_path: Path, witness: Callable[..., Witness]) -> None:
+    sandbox = _sandbox(tmp_path)
+    seen = witness("cross-wheel-file-folder", sandbox)
+    first = forge(tmp_path / "a", v1(files={**PKG, "demo/thing": b"x"}))
+    second = forge(tmp_path / "b", v1(name="other", files={
+        **_filler(50), f"demo/thing/{seen.token}.py": b""}))
+    with seen, pytest.raises(WheelnextError) as caught:
+        install_together([first, second], sandbox / "env")
+    assert "\n" not in str(caught.value)
+    seen.assert_untouched()
+
+
+def test_commit_never_merges_into_a_link_inside_the_target(
+        tmp_path: Path, witness: Callable[..., Witness],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder link already in the environment (an earlier install) is not followed."""
+    sandbox = _sandbox(tmp_path)
+    env = sandbox / "env"
+    env.mkdir()
+    (env / "demo").symlink_to(sandbox / "outside", target_is_directory=True)
+    seen = witness("merge-into-link", sandbox)
+    wheel = forge(tmp_path / "w", v1(files={f"demo/{seen.token}.py": b"import os\n"}))
+    with seen:
+        code, err = install_cli(wheel, env, capsys)
+    assert_one_line_error(code, err)
+    seen.assert_untouched()
+
+
+def test_a_target_under_a_symlinked_folder_still_installs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Control: symlinks above the target are the user's choice and are followed."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+    wheel = forge(tmp_path / "w", v2(links=[("demo/lib/libfoo.so.1", "demo/lib/libfoo.so"),
+                                            ("demo/alias", "demo/lib"),
+                                            ("demo/alias/libfoo.so.2", "demo/lib/libfoo.so.1")]))
+    code, err = install_cli(wheel, tmp_path / "alias" / "env", capsys)
+    assert code == 0, err
+    link = real / "env" / "demo" / "lib" / "libfoo.so.2"
+    assert os.readlink(link) == "libfoo.so.1"
+    assert link.read_bytes() == PKG["demo/lib/libfoo.so"]
+    assert check_cli(wheel, capsys)[0] == 0
+
+
+def test_corpus_size() -> None:
+    assert len(CASES) + 4 >= 14
