@@ -10,6 +10,7 @@ says one line and exits 2, and ``wheel check`` calls the same wheel bad.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,9 +26,14 @@ from _support.hostile_wheels import (
     v1,
     v2,
 )
-from _support.witness import Witness
+from _support.witness import Witness, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wheelnext.errors import WheelnextError
+from wheelnext.install.scheme import scheme_for_target
+from wheelnext.install.wheelfile import install_wheel
+from wheelnext.wheel2.check import check_wheel
 from wheelnext.wheel2.forge import WheelRecipe
 
 DEPTH = 40
@@ -257,3 +263,43 @@ def test_a_target_under_a_symlinked_folder_still_installs(
 
 def test_corpus_size() -> None:
     assert len(CASES) + 4 >= 14
+
+
+FIXTURE = HealthCheck.function_scoped_fixture
+_FOLDERS = ["demo", "demo/a", "demo/b", "demo/a/c", "demo/x", "demo/y", "demo/x/c", "demo/y/x"]
+_NAMES = ["x", "y", "c", "f.txt"]
+_TARGETS = ["demo/a", "demo/b", "demo/a/c", "demo/x", "demo/y", "demo/x/c", "demo/__init__.py",
+            "demo/a/f.txt", "demo/x/f.txt", "demo/y/c/h.txt", "demo/x/y", "demo/b/g.txt"]
+_GRAPH_FILES = {**PKG, "demo/a/f.txt": b"f", "demo/b/g.txt": b"g", "demo/a/c/h.txt": b"h"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[FIXTURE])
+@given(st.lists(st.tuples(st.sampled_from(_FOLDERS), st.sampled_from(_NAMES),
+                          st.sampled_from(_TARGETS)), min_size=1, max_size=6))
+def test_random_link_graphs_never_leave_the_target(
+        tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Random LINKS over a few folders, many declared through other folder links: whatever
+    the installer accepts lands inside the target on a real file system, whatever it refuses
+    leaves no trace, and ``wheel check`` gives the same verdict."""
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    wheel = forge(root / "w", v2(files=_GRAPH_FILES,
+                                 links=[(f"{folder}/{name}", target)
+                                        for folder, name, target in rows]))
+    sandbox = root / "sandbox"
+    sandbox.mkdir()
+    before = snapshot(root)
+    env = sandbox / "env"
+    try:
+        install_wheel(wheel, scheme_for_target(env), compile_bytecode=False)
+    except WheelnextError as exc:
+        assert "\n" not in str(exc)
+        assert snapshot(root) == before
+        assert check_wheel(wheel), "install refused what wheel check accepts"
+        return
+    real_env = env.resolve()
+    for folder, dirs, files in os.walk(env):
+        for name in dirs + files:
+            path = Path(folder) / name
+            assert path.resolve().is_relative_to(real_env), path
+            assert path.exists(), f"{path} dangles"
+    assert check_wheel(wheel) == [], "wheel check refused what install accepts"
