@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wheelnext.errors import WheelnextError
+from wheelnext.errors import UnsafeArtifact, WheelnextError
 
 
 class InstallConflict(WheelnextError):
     """A file of the wheel already exists in the environment."""
 
 
-class UnsafeLayout(WheelnextError):
+class UnsafeLayout(UnsafeArtifact):
     """A staged path would go through a link, or a file stands where a folder must be."""
 
 
@@ -43,10 +43,14 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
                 continue
             except FileExistsError:
                 pass
+            except OSError as exc:  # a name too long, a file where a folder must be
+                raise UnsafeLayout(f"{label}{relative[:200]}: cannot make folder {part[:80]!r} "
+                                   f"({exc.strerror})") from None
         try:
             mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            raise UnsafeLayout(f"{label}{relative}: folder {part!r} is missing") from None
+        except OSError as exc:
+            raise UnsafeLayout(f"{label}{relative[:200]}: folder {part[:80]!r} cannot be used "
+                               f"({exc.strerror})") from None
         if stat.S_ISLNK(mode):
             raise UnsafeLayout(f"{label}{relative}: {part!r} is a link; refusing to write "
                                "through it")

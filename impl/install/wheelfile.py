@@ -43,14 +43,13 @@ from installer.utils import (
     Scheme,
     get_launcher_kind,
     make_file_executable,
-    parse_entrypoints,
 )
 
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.install.bytecode import BytecodeCompiler
+from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.scheme import InstallScheme
 from wheelnext.install.staging import Stage, real_folder
-from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.symlinks import LinkMode, create_links
 from wheelnext.links import Link, PlacedLink, parse_links, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
@@ -148,6 +147,8 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         except FileExistsError:
             raise UnsafeArtifact(f"{path}: written twice (a duplicate in the wheel, a folder "
                                  "of the same name, or another wheel's file)") from None
+        except OSError as exc:  # a name too long, a file where a folder must be
+            raise UnsafeArtifact(f"{path[:200]}: cannot be written ({exc.strerror})") from None
         try:
             digest, size = _copy_with_hashing(stream, descriptor, self.hash_algorithm)
         finally:
