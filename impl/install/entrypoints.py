@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import configparser
 import re
+from typing import Literal
 
 from wheelnext.errors import InvalidMetadata
 
 _REFERENCE = re.compile(
     r"^(?P<module>[\w.]+)\s*:\s*(?P<attrs>[\w.]+)\s*(?:\[[^\]]*\])?\s*$", re.ASCII)
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$", re.ASCII)
-_SECTIONS = {"console_scripts": "console", "gui_scripts": "gui"}
+Kind = Literal["console", "gui"]
+_SECTIONS: dict[str, Kind] = {"console_scripts": "console", "gui_scripts": "gui"}
 
 
 def _check_name(name: str, source: str) -> None:
@@ -34,7 +36,7 @@ def _check_dotted(value: str, what: str, name: str, source: str) -> None:
                               "identifiers")
 
 
-def scripts_of(text: str, *, source: str) -> list[tuple[str, str, str, str]]:
+def scripts_of(text: str, *, source: str) -> list[tuple[str, str, str, Kind]]:
     """``(name, module, attr, "console" | "gui")`` for every script entry point in *text*."""
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=True)
     parser.optionxform = str  # type: ignore[assignment, method-assign]

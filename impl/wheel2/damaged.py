@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from wheelnext.errors import UnsafeArtifact
 
 if sys.version_info >= (3, 14):
-    from compression.zstd import ZstdError
     from zipfile import BadZipFile as ZstdBadZipFile
+
+    from compression.zstd import ZstdError
 else:
     from backports.zstd import ZstdError
     from backports.zstd.zipfile import BadZipFile as ZstdBadZipFile
