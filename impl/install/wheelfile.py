@@ -60,6 +60,10 @@ INSTALLER_NAME = "wheelnext"
 #: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
 WEAK_HASHES = frozenset({"md5", "sha1"})
 _BLOCK = 1024 * 1024
+#: The most folders a payload path may have; real wheels use a few dozen at most.
+MAX_PATH_PARTS = 128
+#: Linux's PATH_MAX: a longer path cannot be opened or removed by name.
+_PATH_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -138,17 +142,19 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
                 os.makedirs(parent, exist_ok=True)
             else:
                 relative = os.path.relpath(parent, self.destdir).replace(os.sep, "/")
-                real_folder(self.destdir, relative, label=f"{path}: ")
+                if len(target) >= _PATH_MAX:
+                    raise UnsafeArtifact(f"{shorten(path)}: the path is too long to install")
+                real_folder(self.destdir, relative, label=f"{shorten(path)}: ")
             self._made.add(parent)
         try:
             descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
                                  | getattr(os, "O_NOFOLLOW", 0),
                                  0o777 if is_executable else 0o666)
         except FileExistsError:
-            raise UnsafeArtifact(f"{path}: written twice (a duplicate in the wheel, a folder "
+            raise UnsafeArtifact(f"{shorten(path)}: written twice (a duplicate in the wheel, a folder "
                                  "of the same name, or another wheel's file)") from None
         except OSError as exc:  # a name too long, a file where a folder must be
-            raise UnsafeArtifact(f"{path[:200]}: cannot be written ({exc.strerror})") from None
+            raise UnsafeArtifact(f"{shorten(path)}: cannot be written ({exc.strerror})") from None
         try:
             digest, size = _copy_with_hashing(stream, descriptor, self.hash_algorithm)
         finally:
@@ -230,6 +236,20 @@ def _read_links(archive: WheelArchive, major: int) -> tuple[Link, ...]:
     return parse_links(archive.read_dist_info("LINKS"), source=f"{archive.label}: LINKS")
 
 
+def shorten(path: str, keep: int = 120) -> str:
+    """*path* cut to *keep* characters, so an error about a hostile name stays one line."""
+    return path if len(path) <= keep else f"{path[:keep // 2]}...{path[-keep // 2:]}"
+
+
+def _check_depth(archive: WheelArchive) -> None:
+    """Refuse paths deeper than :data:`MAX_PATH_PARTS` before anything is written: a tree that
+    deep cannot be removed again by path (``PATH_MAX``) nor by a recursive walk."""
+    for path in archive.payload_paths:
+        if path.count("/") >= MAX_PATH_PARTS:
+            raise UnsafeArtifact(f"{archive.label}: {shorten(path)!r} is deeper than "
+                                 f"{MAX_PATH_PARTS} folders")
+
+
 def _plan_links(archive: WheelArchive, links: Sequence[Link]) -> tuple[PlacedLink, ...]:
     """PEP 778 checks on the resolved layout of the root scheme's files, before anything is
     written (``.data`` files go to other folders and are no link targets)."""
@@ -271,6 +291,7 @@ def install_wheel(
         version = archive.check_wheel_version()
         link_rows = _read_links(archive, version.major)
         archive.check_record()
+        _check_depth(archive)
         placed = _plan_links(archive, link_rows)
         root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
         paths = scheme.for_distribution(archive.distribution)
@@ -343,7 +364,7 @@ def _install_staged(
         try:
             entry = destination.write_file(file_scheme, relative, source, executable)
         except ValueError as exc:  # installer: "Attempting to write ... outside"
-            raise UnsafeArtifact(f"{label}: {path!r}: {exc}") from None
+            raise UnsafeArtifact(f"{label}: {shorten(path)!r}: {exc}") from None
         if isinstance(source, _HashingReader):
             got, size = source.digest(), entry.size
         elif file_scheme != "scripts":

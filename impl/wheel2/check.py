@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from wheelnext.errors import WheelnextError
 from wheelnext.install.entrypoints import scripts_of
+from wheelnext.install.wheelfile import MAX_PATH_PARTS
 from wheelnext.links import NAME_MAX, parse_links, validate_links
 from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
 from wheelnext.wheel2.source import WheelArchive
@@ -112,6 +113,8 @@ def _layout_problems(archive: WheelArchive, label: str) -> list[str]:
         clash = next((folder for folder in folders if folder in placed), None)
         if clash is not None:
             problems.append(f"{label}: {clash!r} is both a file and the folder of {path!r}")
+        if len(parts) > MAX_PATH_PARTS:
+            problems.append(f"{label}: {path[:80]!r}...: deeper than {MAX_PATH_PARTS} folders")
         if any(len(part.encode("utf-8")) > NAME_MAX for part in parts):
             problems.append(f"{label}: {path[:80]!r}...: a name longer than {NAME_MAX} bytes")
     return problems

@@ -94,3 +94,61 @@ def forge(out: Path, recipe: WheelRecipe) -> Path:
 
 __all__ = ["PKG", "assert_one_line_error", "check_cli", "deep", "forge", "install_cli",
            "install_together", "run_cli", "target_python", "v1", "v2"]
+
+
+def restored(wheel: Path) -> Path:
+    """Rewrite *wheel* with every member stored (uncompressed), so bytes can be patched."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_STORED) as out:
+        for info, data in members:
+            info.compress_type = zipfile.ZIP_STORED
+            out.writestr(info, data)
+    return wheel
+
+
+def patch_bytes(wheel: Path, old: bytes, new: bytes, *, occurrence: int = 0) -> Path:
+    """Replace the *occurrence*-th *old* in the file's bytes by *new* (same length)."""
+    assert len(old) == len(new)
+    data = bytearray(wheel.read_bytes())
+    at = -1
+    for _ in range(occurrence + 1):
+        at = data.index(old, at + 1)
+    data[at:at + len(old)] = new
+    wheel.write_bytes(bytes(data))
+    return wheel
+
+
+def central_entries(wheel: Path) -> dict[str, int]:
+    """Offset of each member's central directory record, by name."""
+    import struct
+
+    data = wheel.read_bytes()
+    found: dict[str, int] = {}
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[at + 28:at + 34])
+        found[data[at + 46:at + 46 + name_len].decode()] = at
+        at = data.find(b"PK\x01\x02", at + 46 + name_len + extra_len + comment_len)
+    return found
+
+
+def set_central(wheel: Path, name: str, *, offset: int | None = None,
+                header_offset_of: str | None = None) -> Path:
+    """Patch the central directory record of *name*: a field at *offset* ... or its local
+    header offset set to the one of *header_offset_of* (two entries over one header)."""
+    import struct
+
+    entries = central_entries(wheel)
+    data = bytearray(wheel.read_bytes())
+    if header_offset_of is not None:
+        other = entries[header_offset_of]
+        data[entries[name] + 42:entries[name] + 46] = data[other + 42:other + 46]
+    if offset is not None:
+        size = struct.unpack("<I", data[entries[name] + 20:entries[name] + 24])[0]
+        data[entries[name] + 20:entries[name] + 28] = struct.pack("<II", size + offset,
+                                                                 size + offset)
+    wheel.write_bytes(bytes(data))
+    return wheel
