@@ -137,8 +137,8 @@ def central_entries(wheel: Path) -> dict[str, int]:
 
 def set_central(wheel: Path, name: str, *, offset: int | None = None,
                 header_offset_of: str | None = None) -> Path:
-    """Patch the central directory record of *name*: a field at *offset* ... or its local
-    header offset set to the one of *header_offset_of* (two entries over one header)."""
+    """Patch the central directory record of *name*: its compressed size grown by *offset*,
+    or its local header offset set to the one of *header_offset_of* (two entries, one header)."""
     import struct
 
     entries = central_entries(wheel)
@@ -146,9 +146,8 @@ def set_central(wheel: Path, name: str, *, offset: int | None = None,
     if header_offset_of is not None:
         other = entries[header_offset_of]
         data[entries[name] + 42:entries[name] + 46] = data[other + 42:other + 46]
-    if offset is not None:
+    if offset is not None:  # the compressed size only: its data then runs into the next entry
         size = struct.unpack("<I", data[entries[name] + 20:entries[name] + 24])[0]
-        data[entries[name] + 20:entries[name] + 28] = struct.pack("<II", size + offset,
-                                                                 size + offset)
+        data[entries[name] + 20:entries[name] + 24] = struct.pack("<I", size + offset)
     wheel.write_bytes(bytes(data))
     return wheel

@@ -80,7 +80,7 @@ def _name_mismatch(wheel: Path, token: str) -> None:
 
 
 def _overlap(wheel: Path, token: str) -> None:
-    set_central(restored(wheel), f"demo/{token}.py", offset=40)
+    set_central(wheel, f"demo/{token}.py", offset=40)
 
 
 def _shared_header(wheel: Path, token: str) -> None:
