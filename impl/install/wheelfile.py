@@ -151,8 +151,8 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
                                  | getattr(os, "O_NOFOLLOW", 0),
                                  0o777 if is_executable else 0o666)
         except FileExistsError:
-            raise UnsafeArtifact(f"{shorten(path)}: written twice (a duplicate in the wheel, a folder "
-                                 "of the same name, or another wheel's file)") from None
+            raise UnsafeArtifact(f"{shorten(path)}: written twice (a duplicate in the wheel, "
+                                 "a folder of the same name, or another wheel's file)") from None
         except OSError as exc:  # a name too long, a file where a folder must be
             raise UnsafeArtifact(f"{shorten(path)}: cannot be written ({exc.strerror})") from None
         try:
