@@ -33,6 +33,7 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
     Each part is made with ``mkdir`` (or found) and then checked with ``lstat``: a symlink or
     a file anywhere in the chain is refused, so nothing is ever written through a link made
     by a wheel (links are made last, and a real folder is never replaced while staging).
+    Messages start with *label* (the wheel's own path) and never show the staging folder.
     """
     path = base
     for part in relative.split("/") if relative else ():
@@ -44,18 +45,18 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
             except FileExistsError:
                 pass
             except OSError as exc:  # a name too long, a file where a folder must be
-                raise UnsafeLayout(f"{label}{relative[:200]}: cannot make folder {part[:80]!r} "
+                raise UnsafeLayout(f"{label}cannot make folder {part[:80]!r} "
                                    f"({exc.strerror})") from None
         try:
             mode = os.lstat(path).st_mode
         except OSError as exc:
-            raise UnsafeLayout(f"{label}{relative[:200]}: folder {part[:80]!r} cannot be used "
+            raise UnsafeLayout(f"{label}folder {part[:80]!r} cannot be used "
                                f"({exc.strerror})") from None
         if stat.S_ISLNK(mode):
-            raise UnsafeLayout(f"{label}{relative}: {part!r} is a link; refusing to write "
+            raise UnsafeLayout(f"{label}{part[:80]!r} is a link; refusing to write "
                                "through it")
         if not stat.S_ISDIR(mode):
-            raise UnsafeLayout(f"{label}{relative}: {part!r} is a file and a folder")
+            raise UnsafeLayout(f"{label}{part[:80]!r} is both a file and a folder")
     return path
 
 

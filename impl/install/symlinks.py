@@ -44,6 +44,21 @@ def _check_landed(path: Path, root: Path, label: str) -> None:
         raise UnsafeArtifact(f"{label}: link {path.name!r} is dangling after install")
 
 
+def _copy_file(source: str, destination: str) -> None:
+    """Copy a file to a new name, created exclusively and never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with open(source, "rb") as reader, os.fdopen(
+            os.open(destination, flags, os.stat(source).st_mode & 0o777), "wb") as writer:
+        shutil.copyfileobj(reader, writer)
+
+
+def _copy(final: str, where: str, is_dir: bool) -> None:
+    if is_dir:
+        shutil.copytree(final, where, symlinks=True, copy_function=_copy_file)
+    else:
+        _copy_file(final, where)
+
+
 def create_links(
     links: Sequence[PlacedLink],
     root: Path,
@@ -71,11 +86,11 @@ def create_links(
             raise UnsafeArtifact(f"{label}: link {link.declared!r}: {link.place!r} already "
                                  "exists")
         if mode is LinkMode.COPY:
-            final = os.path.join(base, link.final)
-            if link.is_dir:
-                shutil.copytree(final, where, symlinks=True)
-            else:
-                shutil.copy2(final, where, follow_symlinks=False)
+            try:
+                _copy(os.path.join(base, link.final), where, link.is_dir)
+            except OSError as exc:
+                raise UnsafeArtifact(f"{label}: cannot copy {link.final!r} to "
+                                     f"{link.declared!r} ({exc.strerror or exc})") from None
             continue
         try:
             os.symlink(link.text, where, target_is_directory=link.is_dir)
