@@ -152,12 +152,30 @@ def _relative(target: str, folder: str) -> str:
     return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
+def root_layout(paths: Iterable[str], data_dir: str) -> tuple[list[str], set[str]]:
+    """The wheel's root files, and the root paths its ``.data/purelib`` and ``.data/platlib``
+    files also occupy (binary distribution format: those go to the scheme of the same name,
+    which is often the root folder itself)."""
+    prefix = data_dir + "/"
+    paths = list(paths)
+    root = [path for path in paths if not path.startswith(prefix)]
+    occupied: set[str] = set()
+    for path in paths:
+        for scheme in ("purelib/", "platlib/"):
+            if path.startswith(prefix + scheme):
+                rest = path[len(prefix + scheme):]
+                parts = rest.split("/")
+                occupied.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return root, occupied
+
+
 def plan_links(
     links: Sequence[Link],
     files: Iterable[str],
     *,
     max_depth: int = DEFAULT_MAX_DEPTH,
     source: str = "LINKS",
+    occupied: Iterable[str] = (),
 ) -> tuple[PlacedLink, ...]:
     """Check *links* on the fully resolved layout of the wheel's *files*; say where each lands.
 
@@ -172,6 +190,7 @@ def plan_links(
     files = set(files)
     directories = {"/".join(p.split("/")[:i]) for p in files for i in range(1, p.count("/") + 1)}
     packages = packages_of(files)
+    taken = set(occupied)
     places: dict[str, str] = {}
     declared: list[tuple[Link, str]] = []
     for link in links:
@@ -186,7 +205,7 @@ def plan_links(
         place = f"{folder}/{link.path.rpartition('/')[2]}"
         if place in places:
             raise InvalidLinks(f"{source}: link {link.path!r} listed twice (lands at {place!r})")
-        if place in files or place in directories:
+        if place in files or place in directories or place in taken:
             raise InvalidLinks(f"{source}: link {link.path!r} is also a file or directory"
                                + ("" if place == link.path else f" (lands at {place!r})"))
         places[place] = link.target
@@ -246,10 +265,11 @@ def validate_links(
     *,
     max_depth: int = DEFAULT_MAX_DEPTH,
     source: str = "LINKS",
+    occupied: Iterable[str] = (),
 ) -> tuple[PlacedLink, ...]:
     """Refuse escaping, dangling, cyclic or over-long links against the wheel's *files*.
 
     The same checks as :func:`plan_links` (installing, ``wheel check``, building and
     converting all see one answer), whose plan it returns.
     """
-    return plan_links(links, files, max_depth=max_depth, source=source)
+    return plan_links(links, files, max_depth=max_depth, source=source, occupied=occupied)

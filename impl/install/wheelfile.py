@@ -51,7 +51,7 @@ from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.scheme import InstallScheme
 from wheelnext.install.staging import Stage, real_folder
 from wheelnext.install.symlinks import LinkMode, create_links
-from wheelnext.links import Link, PlacedLink, parse_links, validate_links
+from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.source import WheelArchive
 
@@ -255,9 +255,8 @@ def _plan_links(archive: WheelArchive, links: Sequence[Link]) -> tuple[PlacedLin
     written (``.data`` files go to other folders and are no link targets)."""
     if not links:
         return ()
-    data_prefix = archive.data_dir + "/"
-    files = [path for path in archive.payload_paths if not path.startswith(data_prefix)]
-    return validate_links(links, files, source=f"{archive.label}: LINKS")
+    files, occupied = root_layout(archive.payload_paths, archive.data_dir)
+    return validate_links(links, files, source=f"{archive.label}: LINKS", occupied=occupied)
 
 
 def _hash_algorithm(archive: WheelArchive) -> str:

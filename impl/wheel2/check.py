@@ -19,7 +19,7 @@ from typing import BinaryIO
 from wheelnext.errors import WheelnextError
 from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.wheelfile import MAX_PATH_PARTS
-from wheelnext.links import NAME_MAX, parse_links, validate_links
+from wheelnext.links import NAME_MAX, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
 from wheelnext.wheel2.source import WheelArchive
 
@@ -76,9 +76,8 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
                 if major < 2:
                     problems.append(f"{label}: LINKS needs Wheel-Version 2.0 or higher (PEP 778)")
                 links = parse_links(archive.read_dist_info("LINKS"), source=f"{label}: LINKS")
-                data_prefix = archive.data_dir + "/"
-                root_files = [f for f in archive.payload_paths if not f.startswith(data_prefix)]
-                validate_links(links, root_files, source=f"{label}: LINKS")
+                root_files, occupied = root_layout(archive.payload_paths, archive.data_dir)
+                validate_links(links, root_files, source=f"{label}: LINKS", occupied=occupied)
             except WheelnextError as exc:
                 problems.append(str(exc))
         if "entry_points.txt" in names:

@@ -131,6 +131,23 @@ def very_long_link_name(token: str, sandbox: Path) -> WheelRecipe:
     return v2(links=[(f"demo/{token}" + "x" * 300, "demo/__init__.py")])
 
 
+def link_through_file_link(token: str, sandbox: Path) -> WheelRecipe:
+    """A link whose folder is, once resolved, a file: ``f -> __init__.py`` then ``f/T``."""
+    return v2(links=[("demo/f", "demo/__init__.py"), (f"demo/f/{token}", "demo/lib/libfoo.so")])
+
+
+def link_over_data_purelib_file(token: str, sandbox: Path) -> WheelRecipe:
+    """``.data/purelib`` files land in the root too: a link may not take their place."""
+    return v2(files={**PKG, f"demo-1.0.data/purelib/demo/lib/{token}": b"x"},
+              links=[(f"demo/lib/{token}", "demo/__init__.py")])
+
+
+def link_over_data_purelib_folder(token: str, sandbox: Path) -> WheelRecipe:
+    return v2(files={**PKG, f"demo-1.0.data/purelib/demo/{token}/x.py": b"x"},
+              links=[(f"demo/{token}", "demo/lib")])
+
+
+
 #: Cases whose links, placed where they really land, are harmless: the fixed installer makes
 #: them inside the target, and ``wheel check`` agrees. The old one wrote or checked them by
 #: their text.
@@ -149,6 +166,9 @@ CASES: dict[str, tuple[Case, tuple[str, ...]]] = {
     "deep-chain-of-self-links": (deep_chain_of_self_links, ()),
     "target-through-escaping-folder": (target_through_escaping_folder, ()),
     "very-long-link-name": (very_long_link_name, ()),
+    "link-through-file-link": (link_through_file_link, ()),
+    "link-over-data-purelib-file": (link_over_data_purelib_file, ()),
+    "link-over-data-purelib-folder": (link_over_data_purelib_folder, ()),
 }
 
 
@@ -303,3 +323,32 @@ def test_random_link_graphs_never_leave_the_target(
             assert path.resolve().is_relative_to(real_env), path
             assert path.exists(), f"{path} dangles"
     assert check_wheel(wheel) == [], "wheel check refused what install accepts"
+
+
+def test_two_wheels_link_the_same_place(tmp_path: Path, witness: Callable[..., Witness]) -> None:
+    sandbox = _sandbox(tmp_path)
+    seen = witness("cross-wheel-same-link", sandbox)
+    first = forge(tmp_path / "a", v2(links=[(f"demo/lib/{seen.token}", "demo/__init__.py")]))
+    second = forge(tmp_path / "b", v2(name="other", files={**PKG, "other/x.py": b""},
+                                      links=[(f"demo/lib/{seen.token}", "demo/lib/libfoo.so")]))
+    with seen, pytest.raises(WheelnextError) as caught:
+        install_together([first, second], sandbox / "env")
+    assert "\n" not in str(caught.value)
+    seen.assert_untouched()
+
+
+def test_a_link_never_replaces_a_folder_already_installed(
+        tmp_path: Path, witness: Callable[..., Witness],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sandbox = _sandbox(tmp_path)
+    env = sandbox / "env"
+    (env / "demo" / "plugins").mkdir(parents=True)
+    (env / "demo" / "plugins" / "mine.py").write_text("kept\n")
+    seen = witness("link-over-installed-folder", sandbox)
+    wheel = forge(tmp_path / "w", v2(files={"demo/lib/libfoo.so": b"x",
+                                            f"demo/lib/{seen.token}.py": b""},
+                                     links=[("demo/plugins", "demo/lib")]))
+    with seen:
+        code, err = install_cli(wheel, env, capsys)
+    assert_one_line_error(code, err)
+    seen.assert_untouched()
