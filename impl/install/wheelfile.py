@@ -11,13 +11,15 @@ Order of work, each step before anything reaches the environment:
 1. member names, ``.dist-info``, compression ratios (opening the archive);
 2. PEP 777 "When installing a wheel, installers **MUST**": ``Wheel-Version`` agreement and
    compatibility (``wheelnext.wheel_version``);
-3. ``RECORD``: every file listed with hash and size; each file's bytes are checked against it
-   while written to the stage;
-4. PEP 778 ``LINKS``: static checks, then links made in the stage and checked on disk;
-5. scripts, ``INSTALLER``, ``REQUESTED``, ``direct_url.json``, bytecode, ``RECORD``
-   (recording-installed-packages);
-6. one move of the stage into the environment. A failure at any step leaves the environment as
-   it was.
+3. ``RECORD``: every file listed with hash and size, no path deeper than
+   :data:`MAX_PATH_PARTS`; PEP 778 ``LINKS`` checked on the resolved layout
+   (``wheelnext.links.plan_links``), all before anything is written;
+4. each file's bytes are checked against ``RECORD`` while written to the stage, into real
+   folders only (``staging.real_folder``: never through a link, ``O_EXCL | O_NOFOLLOW``);
+5. scripts, ``INSTALLER``, ``REQUESTED``, ``direct_url.json``; then, last, the links, so no
+   file is ever written through one; bytecode, ``RECORD`` (recording-installed-packages);
+6. one move of the stage into the environment, never into a link below its scheme folders.
+   A failure at any step leaves the environment as it was; a damaged ZIP is one line too.
 """
 
 from __future__ import annotations
