@@ -13,7 +13,12 @@ RECORD", so lines are CSV rows.
 
 The checks are the ones PEP 778 asks of installers ("Security Implications")
 and of build backends ("MUST verify that there are no dangling symlinks"):
-no escaping, no dangling, no cyclic link, and a bounded chain length.
+no escaping, no dangling, no cyclic link, and a bounded chain length. They run
+on the layout as the file system will have it (PEP 778: "Installers MUST resolve
+the paths of any link contained in the LINKS file before deciding if any
+source_path or target_path are valid"): links are made in ``LINKS`` order, so a
+link declared through an earlier folder link lands in that link's target, and is
+judged (and its symlink text computed) there. Links never make folders.
 """
 
 from __future__ import annotations
