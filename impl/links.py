@@ -201,6 +201,9 @@ def plan_links(
     for link in links:
         _check_inside(link.path, packages, "link", source)
         _check_inside(link.target, packages, "target", source)
+        if "__pycache__" in link.path.split("/"):
+            # As installers treat files there: bytecode would be written through the link.
+            raise InvalidLinks(f"{source}: link {link.path!r} is in or is a __pycache__ folder")
         folder = resolve(_parent(link.path), places, max_depth=max_depth, source=source)
         _check_inside(f"{folder}/x", packages, f"folder of link {link.path!r} resolves to",
                       source)

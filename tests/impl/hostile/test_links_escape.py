@@ -148,6 +148,11 @@ def link_over_data_purelib_folder(token: str, sandbox: Path) -> WheelRecipe:
 
 
 
+def link_named_pycache(token: str, sandbox: Path) -> WheelRecipe:
+    """Bytecode of ``demo`` would be written through a ``__pycache__`` link."""
+    return v2(files={**PKG, f"demo/lib/{token}.txt": b""}, links=[("demo/__pycache__", "demo/lib")])
+
+
 #: Cases whose links, placed where they really land, are harmless: the fixed installer makes
 #: them inside the target, and ``wheel check`` agrees. The old one wrote or checked them by
 #: their text.
@@ -169,6 +174,7 @@ CASES: dict[str, tuple[Case, tuple[str, ...]]] = {
     "link-through-file-link": (link_through_file_link, ()),
     "link-over-data-purelib-file": (link_over_data_purelib_file, ()),
     "link-over-data-purelib-folder": (link_over_data_purelib_folder, ()),
+    "link-named-pycache": (link_named_pycache, ()),
 }
 
 
