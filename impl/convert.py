@@ -28,6 +28,7 @@ from typing import BinaryIO
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.links import Link, format_links, validate_links
+from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
 from wheelnext.wheel2.source import WheelArchive
 from wheelnext.wheel2.writer import Compression, PayloadFile, set_wheel_field, write_whlx
@@ -106,7 +107,7 @@ def convert_wheel(
     """
     source = Path(wheel)
     out = Path(out_dir)
-    with WheelArchive.open(source) as archive:
+    with damaged_archive(source.name), WheelArchive.open(source) as archive:
         version = archive.check_wheel_version()
         if version.major >= 2 or archive.filename.is_wheel2:
             raise ConversionError(f"{archive.label}: already Wheel-Version {version}")
@@ -139,6 +140,9 @@ def _convert(
     def spool_file(path: str, stream: BinaryIO, executable: bool) -> None:
         row = archive.record[path]
         algorithm, _, expected = row.hash.partition("=")
+        if algorithm in ("md5", "sha1") or algorithm not in hashlib.algorithms_guaranteed:
+            raise UnsafeArtifact(f"{archive.label}: {path!r}: RECORD hash {algorithm!r} is "
+                                 "not allowed (sha256 or stronger)")
         hasher = hashlib.new(algorithm)
         target = spool / f"{next(counter)}"
         size = 0
@@ -152,6 +156,11 @@ def _convert(
         got = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
         if got != expected:
             raise UnsafeArtifact(f"{archive.label}: {path!r} does not match its RECORD hash")
+        if size != row.size:
+            # Binary distribution format: RECORD gives each file's "size"; a copy that keeps
+            # a wrong size would pass on a defect that ``wheel check`` reports.
+            raise UnsafeArtifact(f"{archive.label}: {path!r} is {size} bytes, RECORD says "
+                                 f"{row.size}")
         spooled[path] = (target, executable, size, row.hash)
         hashes[path] = row.hash
         if progress is not None:

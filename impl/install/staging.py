@@ -10,15 +10,54 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wheelnext.errors import WheelnextError
+from wheelnext.errors import UnsafeArtifact, WheelnextError
 
 
 class InstallConflict(WheelnextError):
     """A file of the wheel already exists in the environment."""
+
+
+class UnsafeLayout(UnsafeArtifact):
+    """A staged path would go through a link, or a file stands where a folder must be."""
+
+
+def real_folder(base: str, relative: str, *, create: bool = True, label: str = "") -> str:
+    """``base/relative`` as a chain of real folders (made if *create*); never follows a link.
+
+    Each part is made with ``mkdir`` (or found) and then checked with ``lstat``: a symlink or
+    a file anywhere in the chain is refused, so nothing is ever written through a link made
+    by a wheel (links are made last, and a real folder is never replaced while staging).
+    Messages start with *label* (the wheel's own path) and never show the staging folder.
+    """
+    path = base
+    for part in relative.split("/") if relative else ():
+        path = os.path.join(path, part)
+        if create:
+            try:
+                os.mkdir(path)
+                continue
+            except FileExistsError:
+                pass
+            except OSError as exc:  # a name too long, a file where a folder must be
+                raise UnsafeLayout(f"{label}cannot make folder {part[:80]!r} "
+                                   f"({exc.strerror})") from None
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as exc:
+            raise UnsafeLayout(f"{label}folder {part[:80]!r} cannot be used "
+                               f"({exc.strerror})") from None
+        if stat.S_ISLNK(mode):
+            raise UnsafeLayout(f"{label}{part[:80]!r} is a link; refusing to write "
+                               "through it")
+        if not stat.S_ISDIR(mode):
+            raise UnsafeLayout(f"{label}{part[:80]!r} is both a file and a folder")
+    return path
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -34,6 +73,9 @@ class Stage:
     root: Path
     anchor: Path
     created: list[Path] = field(default_factory=list)
+    #: Scheme folders of the environment: links on the way to them are the user's and are
+    #: followed; below them, an existing link is never merged into.
+    trusted: set[Path] = field(default_factory=set)
 
     @classmethod
     def near(cls, path: str | os.PathLike[str]) -> Stage:
@@ -47,6 +89,13 @@ class Stage:
         final = Path(os.path.abspath(final))
         return self.root / final.relative_to(final.anchor)
 
+    def trust(self, folders: Iterable[str | os.PathLike[str]]) -> None:
+        """Mark the environment's scheme *folders*, where the commit may follow links."""
+        self.trusted.update(Path(os.path.abspath(folder)) for folder in folders)
+
+    def _may_follow(self, dst: Path) -> bool:
+        return any(folder.is_relative_to(dst) for folder in self.trusted | {self.anchor})
+
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -55,8 +104,12 @@ class Stage:
             src, dst = staged / entry, final / entry
             if not os.path.lexists(dst):
                 moves.append((src, dst))
-            elif src.is_dir() and not src.is_symlink() and dst.is_dir():
+            elif src.is_dir() and not src.is_symlink() and dst.is_dir() and (
+                    not dst.is_symlink() or self._may_follow(dst)):
                 self._plan(src, dst, moves)
+            elif dst.is_symlink():
+                raise InstallConflict(f"{dst}: is a link in the environment; refusing to "
+                                      "install through it")
             else:
                 raise InstallConflict(f"{dst}: already exists; refusing to overwrite")
 

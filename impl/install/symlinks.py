@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import enum
 import os
-import posixpath
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from wheelnext.errors import UnsafeArtifact, WheelnextError
-from wheelnext.links import Link, resolve
+from wheelnext.install.staging import real_folder
+from wheelnext.links import PlacedLink
 
 
 class LinkMode(enum.StrEnum):
@@ -44,44 +44,61 @@ def _check_landed(path: Path, root: Path, label: str) -> None:
         raise UnsafeArtifact(f"{label}: link {path.name!r} is dangling after install")
 
 
+def _copy_file(source: str, destination: str) -> None:
+    """Copy a file to a new name, created exclusively and never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with open(source, "rb") as reader, os.fdopen(
+            os.open(destination, flags, os.stat(source).st_mode & 0o777), "wb") as writer:
+        shutil.copyfileobj(reader, writer)
+
+
+def _copy(final: str, where: str, is_dir: bool) -> None:
+    if is_dir:
+        shutil.copytree(final, where, symlinks=True, copy_function=_copy_file)
+    else:
+        _copy_file(final, where)
+
+
 def create_links(
-    links: Sequence[Link],
+    links: Sequence[PlacedLink],
     root: Path,
     *,
     mode: LinkMode = LinkMode.SYMLINK,
     label: str = "LINKS",
 ) -> list[str]:
-    """Make every link of *links* under the staged scheme *root*; return their paths.
+    """Make every planned link (``wheelnext.links.plan_links``) under the staged scheme
+    *root*; return the paths where they landed, for ``RECORD``.
 
-    Symlinks are relative (``os.path.relpath`` of the target from the link's folder), so the
-    install can be moved into place by ``rename``. In ``copy`` mode the chain is resolved
-    first and the final file or folder copied.
+    Links land at their resolved place, inside folders that already exist as real folders
+    (checked with ``lstat``; nothing is made or followed on the way). Symlinks are relative
+    (the plan's text, computed from the real folder), so the install can be moved into place
+    by ``rename``. In ``copy`` mode the final file or folder is copied (symlinks inside it
+    are not followed: copies come first, so a folder holds none).
     """
-    table = {link.path: link.target for link in links}
-    if mode is LinkMode.COPY:
-        for link in links:
-            final = root / resolve(link.path, table, source=label)
-            where = root / link.path
-            where.parent.mkdir(parents=True, exist_ok=True)
-            if final.is_dir():
-                shutil.copytree(final, where, symlinks=False)
-            else:
-                shutil.copy2(final, where)
-        return [link.path for link in links]
-    if not hasattr(os, "symlink"):
+    if mode is LinkMode.SYMLINK and not hasattr(os, "symlink"):
         raise LinksUnsupported(f"{label}: this platform cannot create symlinks; "
                                "use --links=copy to copy the targets instead")
+    base = os.fspath(root)
     for link in links:
-        where = root / link.path
-        where.parent.mkdir(parents=True, exist_ok=True)
-        relative = posixpath.relpath(link.target, posixpath.dirname(link.path) or ".")
+        folder, _, name = link.place.rpartition("/")
+        where = os.path.join(real_folder(base, folder, create=False, label=f"{label}: "), name)
+        if os.path.lexists(where):
+            raise UnsafeArtifact(f"{label}: link {link.declared!r}: {link.place!r} already "
+                                 "exists")
+        if mode is LinkMode.COPY:
+            try:
+                _copy(os.path.join(base, link.final), where, link.is_dir)
+            except OSError as exc:
+                raise UnsafeArtifact(f"{label}: cannot copy {link.final!r} to "
+                                     f"{link.declared!r} ({exc.strerror or exc})") from None
+            continue
         try:
-            os.symlink(relative, where, target_is_directory=(root / link.target).is_dir())
+            os.symlink(link.text, where, target_is_directory=link.is_dir)
         except (OSError, NotImplementedError) as exc:
             raise LinksUnsupported(
-                f"{label}: cannot create symlink {link.path!r} here ({exc}); "
+                f"{label}: cannot create symlink {link.declared!r} here ({exc}); "
                 "use --links=copy to copy the targets instead"
             ) from None
     for link in links:
-        _check_landed(root / link.path, root, label)
-    return [link.path for link in links]
+        _check_landed(root / link.place, root, label)
+    return [link.place for link in links]

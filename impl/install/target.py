@@ -23,7 +23,7 @@ from packaging import tags
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wheelnext.install.scheme import InstallScheme, InvalidTarget
+from wheelnext.install.scheme import InstallScheme, InvalidTarget, scheme_from_probe
 
 #: Mirrors packaging.markers.default_environment, computed inside the target (which may not
 #: have packaging installed).
@@ -57,8 +57,13 @@ print(json.dumps({
     "paths": {key: paths[key] for key in ("purelib", "platlib", "scripts", "include", "data")},
     "cache_tag": sys.implementation.cache_tag,
     "executable": sys.executable,
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
 }))
 """
+#: Bumped when the probe's answer changes shape, so cached answers of older probes are not
+#: used (``headers`` inside a virtual environment came with version 2).
+_PROBE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ def _probe_key(executable: str) -> str | None:
         info = os.stat(real)
     except OSError:
         return None
-    parts = [os.path.abspath(executable), f"{real}:{info.st_mtime_ns}:{info.st_size}"]
+    parts = [_PROBE_VERSION, os.path.abspath(executable),
+             f"{real}:{info.st_mtime_ns}:{info.st_size}"]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -166,7 +172,7 @@ def probe(python: str | os.PathLike[str] | None = None,
         try:
             data = json.loads(cached.read_text(encoding="utf-8"))
             scheme = InstallScheme(data["scheme"]["paths"], data["scheme"]["interpreter"],
-                                   data["scheme"]["cache_tag"])
+                                   data["scheme"]["cache_tag"], data["scheme"].get("prefix"))
             return TargetPython(executable, dict(data["answer"]["markers"]),
                                 _target_tags(data["answer"]), scheme)
         except (OSError, ValueError, KeyError, TypeError):
@@ -175,7 +181,8 @@ def probe(python: str | os.PathLike[str] | None = None,
     if cached is not None:
         document = {"answer": answer, "scheme": {"paths": target.scheme.paths,
                                                  "interpreter": target.scheme.interpreter,
-                                                 "cache_tag": target.scheme.cache_tag}}
+                                                 "cache_tag": target.scheme.cache_tag,
+                                                 "prefix": target.scheme.prefix}}
         cached.parent.mkdir(parents=True, exist_ok=True)
         temp = cached.with_suffix(f".{os.getpid()}.tmp")
         temp.write_text(json.dumps(document), encoding="utf-8")
@@ -190,12 +197,15 @@ def _probe(executable: str) -> tuple[TargetPython, dict[str, Any]]:
         done = subprocess.run([executable, "-I", "-c", _PROBE], capture_output=True,
                               text=True, timeout=60, check=True)
         answer = json.loads(done.stdout)
-        paths = dict(answer.pop("paths"))
-    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        scheme = scheme_from_probe(answer, executable)
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError,
+            AttributeError) as exc:
+        if isinstance(exc, InvalidTarget):
+            raise
         raise InvalidTarget(
             f"--python {executable}: cannot ask it about itself ({exc})") from None
-    paths["headers"] = paths.pop("include")
-    scheme = InstallScheme(paths, str(answer.pop("executable")), answer.pop("cache_tag"))
+    for key in ("paths", "executable", "cache_tag", "prefix", "base_prefix"):
+        answer.pop(key, None)
     return TargetPython(executable, dict(answer["markers"]), _target_tags(answer), scheme), answer
 
 

@@ -11,13 +11,15 @@ Order of work, each step before anything reaches the environment:
 1. member names, ``.dist-info``, compression ratios (opening the archive);
 2. PEP 777 "When installing a wheel, installers **MUST**": ``Wheel-Version`` agreement and
    compatibility (``wheelnext.wheel_version``);
-3. ``RECORD``: every file listed with hash and size; each file's bytes are checked against it
-   while written to the stage;
-4. PEP 778 ``LINKS``: static checks, then links made in the stage and checked on disk;
-5. scripts, ``INSTALLER``, ``REQUESTED``, ``direct_url.json``, bytecode, ``RECORD``
-   (recording-installed-packages);
-6. one move of the stage into the environment. A failure at any step leaves the environment as
-   it was.
+3. ``RECORD``: every file listed with hash and size, no path deeper than
+   :data:`MAX_PATH_PARTS`; PEP 778 ``LINKS`` checked on the resolved layout
+   (``wheelnext.links.plan_links``), all before anything is written;
+4. each file's bytes are checked against ``RECORD`` while written to the stage, into real
+   folders only (``staging.real_folder``: never through a link, ``O_EXCL | O_NOFOLLOW``);
+5. scripts, ``INSTALLER``, ``REQUESTED``, ``direct_url.json``; then, last, the links, so no
+   file is ever written through one; bytecode, ``RECORD`` (recording-installed-packages);
+6. one move of the stage into the environment, never into a link below its scheme folders.
+   A failure at any step leaves the environment as it was; a damaged ZIP is one line too.
 """
 
 from __future__ import annotations
@@ -43,15 +45,16 @@ from installer.utils import (
     Scheme,
     get_launcher_kind,
     make_file_executable,
-    parse_entrypoints,
 )
 
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.install.bytecode import BytecodeCompiler
+from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.scheme import InstallScheme
-from wheelnext.install.staging import Stage
+from wheelnext.install.staging import Stage, real_folder
 from wheelnext.install.symlinks import LinkMode, create_links
-from wheelnext.links import Link, parse_links, validate_links
+from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
+from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.source import WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
@@ -59,6 +62,10 @@ INSTALLER_NAME = "wheelnext"
 #: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
 WEAK_HASHES = frozenset({"md5", "sha1"})
 _BLOCK = 1024 * 1024
+#: The most folders a payload path may have; real wheels use a few dozen at most.
+MAX_PATH_PARTS = 128
+#: Linux's PATH_MAX: a longer path cannot be opened or removed by name.
+_PATH_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -133,13 +140,23 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         target = self._fs_path(scheme, path)
         parent = os.path.dirname(target)
         if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
+            if self.destdir is None:
+                os.makedirs(parent, exist_ok=True)
+            else:
+                relative = os.path.relpath(parent, self.destdir).replace(os.sep, "/")
+                if len(target) >= _PATH_MAX:
+                    raise UnsafeArtifact(f"{shorten(path)}: the path is too long to install")
+                real_folder(self.destdir, relative, label=f"{shorten(path)}: ")
             self._made.add(parent)
         try:
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                                 | getattr(os, "O_NOFOLLOW", 0),
                                  0o777 if is_executable else 0o666)
         except FileExistsError:
-            raise UnsafeArtifact(f"{path}: written twice (duplicate in the wheel)") from None
+            raise UnsafeArtifact(f"{shorten(path)}: written twice (a duplicate in the wheel, "
+                                 "a folder of the same name, or another wheel's file)") from None
+        except OSError as exc:  # a name too long, a file where a folder must be
+            raise UnsafeArtifact(f"{shorten(path)}: cannot be written ({exc.strerror})") from None
         try:
             digest, size = _copy_with_hashing(stream, descriptor, self.hash_algorithm)
         finally:
@@ -221,6 +238,29 @@ def _read_links(archive: WheelArchive, major: int) -> tuple[Link, ...]:
     return parse_links(archive.read_dist_info("LINKS"), source=f"{archive.label}: LINKS")
 
 
+def shorten(path: str, keep: int = 120) -> str:
+    """*path* cut to *keep* characters, so an error about a hostile name stays one line."""
+    return path if len(path) <= keep else f"{path[:keep // 2]}...{path[-keep // 2:]}"
+
+
+def _check_depth(archive: WheelArchive) -> None:
+    """Refuse paths deeper than :data:`MAX_PATH_PARTS` before anything is written: a tree that
+    deep cannot be removed again by path (``PATH_MAX``) nor by a recursive walk."""
+    for path in archive.payload_paths:
+        if path.count("/") >= MAX_PATH_PARTS:
+            raise UnsafeArtifact(f"{archive.label}: {shorten(path)!r} is deeper than "
+                                 f"{MAX_PATH_PARTS} folders")
+
+
+def _plan_links(archive: WheelArchive, links: Sequence[Link]) -> tuple[PlacedLink, ...]:
+    """PEP 778 checks on the resolved layout of the root scheme's files, before anything is
+    written (``.data`` files go to other folders and are no link targets)."""
+    if not links:
+        return ()
+    files, occupied = root_layout(archive.payload_paths, archive.data_dir)
+    return validate_links(links, files, source=f"{archive.label}: LINKS", occupied=occupied)
+
+
 def _hash_algorithm(archive: WheelArchive) -> str:
     algorithms = {row.hash.partition("=")[0] for row in archive.record.values() if row.hash}
     for algorithm in algorithms:
@@ -248,19 +288,23 @@ def install_wheel(
     into it: the caller commits or discards the stage once for all of them.
     """
     workers = workers or min(4, os.cpu_count() or 1)
-    with WheelArchive.open(wheel, **(limits or {})) as archive:
+    with damaged_archive(Path(wheel).name), WheelArchive.open(wheel, **(limits or {})) as archive:
         version = archive.check_wheel_version()
         link_rows = _read_links(archive, version.major)
         archive.check_record()
+        _check_depth(archive)
+        placed = _plan_links(archive, link_rows)
         root: Scheme = cast(Scheme, "purelib" if archive.root_is_purelib else "platlib")
         paths = scheme.for_distribution(archive.distribution)
         if stage is not None:
-            return _install_staged(archive, scheme, paths, root, stage, link_rows, links,
+            stage.trust(scheme.paths.values())
+            return _install_staged(archive, scheme, paths, root, stage, placed, links,
                                    compile_bytecode, requested, direct_url, workers,
                                    str(version))
         own = Stage.near(paths[root])
+        own.trust(scheme.paths.values())
         try:
-            result = _install_staged(archive, scheme, paths, root, own, link_rows, links,
+            result = _install_staged(archive, scheme, paths, root, own, placed, links,
                                      compile_bytecode, requested, direct_url, workers,
                                      str(version))
             own.commit()
@@ -276,7 +320,7 @@ def _install_staged(
     paths: dict[str, str],
     root: Scheme,
     stage: Stage,
-    link_rows: Sequence[Link],
+    link_rows: Sequence[PlacedLink],
     link_mode: LinkMode,
     compile_bytecode: bool,
     requested: bool,
@@ -321,7 +365,7 @@ def _install_staged(
         try:
             entry = destination.write_file(file_scheme, relative, source, executable)
         except ValueError as exc:  # installer: "Attempting to write ... outside"
-            raise UnsafeArtifact(f"{label}: {path!r}: {exc}") from None
+            raise UnsafeArtifact(f"{label}: {shorten(path)!r}: {exc}") from None
         if isinstance(source, _HashingReader):
             got, size = source.digest(), entry.size
         elif file_scheme != "scripts":
@@ -386,7 +430,7 @@ def _finish(
     written: list[tuple[Scheme, RecordEntry]],
     root: Scheme,
     root_files: list[str],
-    link_rows: Sequence[Link],
+    link_rows: Sequence[PlacedLink],
     link_mode: LinkMode,
     extra: dict[str, bytes],
     record_path: str,
@@ -396,25 +440,28 @@ def _finish(
     """Links, entry-point scripts and the installer's own metadata files, in the stage."""
     label = archive.label
 
-    root_dir = stage.staged(paths[root])
-    if link_rows:
-        validate_links(link_rows, root_files, source=f"{label}: LINKS")
-        for link_path in create_links(link_rows, root_dir, mode=link_mode,
-                                      label=f"{label}: LINKS"):
-            written.append((root, RecordEntry(link_path, None, None)))
-
     if "entry_points.txt" in archive.dist_info_filenames:
-        for name, module, attr, section in parse_entrypoints(
-            archive.read_dist_info("entry_points.txt")
+        for name, module, attr, section in scripts_of(
+            archive.read_dist_info("entry_points.txt"), source=f"{label}: entry_points.txt"
         ):
-            written.append((Scheme("scripts"),
-                            destination.write_script(name, module, attr, section)))
+            try:
+                entry = destination.write_script(name, module, attr, section)
+            except ValueError as exc:
+                raise UnsafeArtifact(f"{label}: entry_points.txt: script {name!r}: {exc}"
+                                     ) from None
+            written.append((Scheme("scripts"), entry))
 
     for name, data in extra.items():
         path = posixpath.join(archive.dist_info_dir, name)
         if path in archive.record:
             continue
         written.append((root, destination.write_file(root, path, BytesIO(data), False)))
+
+    if link_rows:
+        # Last, so that no file of this wheel is ever written through one of its links.
+        for link_path in create_links(link_rows, stage.staged(paths[root]), mode=link_mode,
+                                      label=f"{label}: LINKS"):
+            written.append((root, RecordEntry(link_path, None, None)))
 
 
 __all__ = ["INSTALLER_NAME", "InstallResult", "install_wheel"]

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wheelnext.errors import WheelnextError
-from wheelnext.links import parse_links, validate_links
+from wheelnext.install.entrypoints import scripts_of
+from wheelnext.install.wheelfile import MAX_PATH_PARTS
+from wheelnext.links import NAME_MAX, parse_links, root_layout, validate_links
+from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
 from wheelnext.wheel2.source import WheelArchive
 
 
@@ -37,6 +40,8 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
         archive = WheelArchive(path)
     except (WheelnextError, OSError) as exc:
         return [str(exc) if isinstance(exc, WheelnextError) else f"{label}: {exc}"]
+    except ARCHIVE_DAMAGE as exc:
+        return [damage_message(label, exc)]
     problems: list[str] = []
     try:
         major = 1
@@ -62,21 +67,55 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
             archive.for_each_file(verify)
         except WheelnextError as exc:
             problems.append(str(exc))
+        except ARCHIVE_DAMAGE as exc:
+            problems.append(damage_message(label, exc))
+        problems.extend(_layout_problems(archive, label))
         names = archive.dist_info_filenames
         if "LINKS" in names:
             try:
                 if major < 2:
                     problems.append(f"{label}: LINKS needs Wheel-Version 2.0 or higher (PEP 778)")
                 links = parse_links(archive.read_dist_info("LINKS"), source=f"{label}: LINKS")
-                data_prefix = archive.data_dir + "/"
-                root_files = [f for f in archive.payload_paths if not f.startswith(data_prefix)]
-                validate_links(links, root_files, source=f"{label}: LINKS")
+                root_files, occupied = root_layout(archive.payload_paths, archive.data_dir)
+                validate_links(links, root_files, source=f"{label}: LINKS", occupied=occupied)
+            except WheelnextError as exc:
+                problems.append(str(exc))
+        if "entry_points.txt" in names:
+            try:
+                scripts_of(archive.read_dist_info("entry_points.txt"),
+                           source=f"{label}: entry_points.txt")
             except WheelnextError as exc:
                 problems.append(str(exc))
         if "variant.json" in names:
             problems.extend(_variant_problems(archive, label))
+    except ARCHIVE_DAMAGE as exc:
+        problems.append(damage_message(label, exc))
     finally:
         archive.close()
+    return problems
+
+
+def _layout_problems(archive: WheelArchive, label: str) -> list[str]:
+    """Paths no file system can hold as given: one name both a file and a folder (after
+    ``.data/purelib`` and ``.data/platlib`` join the root), or a name over 255 bytes."""
+    data_prefix = archive.data_dir + "/"
+    placed = set()
+    for path in archive.payload_paths:
+        for scheme in ("purelib/", "platlib/"):
+            if path.startswith(data_prefix + scheme):
+                path = path[len(data_prefix + scheme):]
+        placed.add(path)
+    problems = []
+    for path in sorted(placed):
+        parts = path.split("/")
+        folders = ("/".join(parts[:end]) for end in range(1, len(parts)))
+        clash = next((folder for folder in folders if folder in placed), None)
+        if clash is not None:
+            problems.append(f"{label}: {clash!r} is both a file and the folder of {path!r}")
+        if len(parts) > MAX_PATH_PARTS:
+            problems.append(f"{label}: {path[:80]!r}...: deeper than {MAX_PATH_PARTS} folders")
+        if any(len(part.encode("utf-8")) > NAME_MAX for part in parts):
+            problems.append(f"{label}: {path[:80]!r}...: a name longer than {NAME_MAX} bytes")
     return problems
 
 

@@ -124,3 +124,50 @@ def test_validation_never_accepts_what_does_not_resolve_to_a_file(
     table = {link.path: link.target for link in links}
     for link in links:
         assert resolve(link.path, table) in {"pkg/f", "pkg/d/g", "pkg/d"}
+
+
+def test_a_link_through_a_folder_link_lands_in_its_target_and_its_text_is_from_there() -> None:
+    """PEP 778: paths are resolved before they are judged; here, before the text is made."""
+    from wheelnext.links import plan_links
+
+    placed = plan_links([Link("other/pkg_sub", "pkg/sub"),
+                         Link("other/pkg_sub/lib.so", "pkg/libfoo.so.3.1.4")], FILES)
+    assert placed[1].place == "pkg/sub/lib.so"
+    assert placed[1].text == "../libfoo.so.3.1.4"
+    assert placed[0].is_dir and placed[0].text == "../pkg/sub"
+
+
+@pytest.mark.parametrize(
+    ("links", "reason"),
+    [
+        ([Link("pkg/sub/up", "pkg")], "outside every package"),
+        ([Link("pkg/sub/up", "pkg/sub")], "cyclic"),
+        ([Link("other/s", "pkg/sub"), Link("pkg/sub/o", "other")], "outside every package"),
+        ([Link("other/s", "pkg/sub"), Link("pkg/sub/back", "other/s")], "cyclic"),
+        ([Link("other/s", "pkg/sub"), Link("other/s/mod.py", "other/x.py")], "also a file"),
+        ([Link("pkg/new/x", "pkg/sub/mod.py")], "not a folder of the wheel"),
+        ([Link("pkg/f", "pkg/sub/mod.py"), Link("pkg/f/x", "pkg/sub/mod.py")],
+         "not a folder of the wheel"),
+        ([Link("other/s", "pkg/sub"), Link("pkg/sub/x", "pkg/sub/mod.py"),
+          Link("other/s/x", "pkg/sub/mod.py")], "listed twice"),
+        ([Link("pkg/" + "x" * 300, "pkg/sub/mod.py")], "longer than 255"),
+    ],
+)
+def test_refused_on_the_resolved_layout(links: list[Link], reason: str) -> None:
+    with pytest.raises(InvalidLinks, match=reason):
+        validate_links(links, FILES)
+
+
+def test_folder_links_in_a_ring_are_cyclic() -> None:
+    files = [*FILES, "pkg/q/keep.txt"]
+    with pytest.raises(InvalidLinks, match="cyclic"):
+        validate_links([Link("pkg/sub/a", "pkg/q"), Link("pkg/q/b", "pkg/sub")], files)
+
+
+def test_data_files_of_the_root_scheme_occupy_their_place() -> None:
+    from wheelnext.links import root_layout
+
+    files, occupied = root_layout([*FILES, "pkg-1.0.data/purelib/pkg/extra.py"], "pkg-1.0.data")
+    assert "pkg/extra.py" in occupied and "pkg-1.0.data/scripts/tool" not in files
+    with pytest.raises(InvalidLinks, match="also a file"):
+        validate_links([Link("pkg/extra.py", "pkg/sub/mod.py")], files, occupied=occupied)
