@@ -66,7 +66,7 @@ def test_json_preferred_and_metadata_from_pep658(tmp_path: Path) -> None:
         assert paths[-1].endswith(".whl.metadata")
         assert server.requests[0].content_type == "application/vnd.pypi.simple.v1+json"
         path = finder.download(files[0])
-        assert path.parent.parent.name == index_key(index.url)
+        assert path.parent.parent.parent.name == index_key(index.url)
         count = len(server.requests)
         assert finder.download(files[0]) == path
         assert len(server.requests) == count  # served from the per-index cache
