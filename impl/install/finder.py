@@ -69,6 +69,8 @@ MAX_PAGE_BYTES = 64 * 1024 * 1024
 PAGE_LIMIT_VARIABLE = "WHEELNEXT_MAX_PAGE_BYTES"
 #: The largest PEP 658 metadata file or index-level JSON file read.
 MAX_METADATA_BYTES = 16 * 1024 * 1024
+#: The longest file URL accepted from a page (it is repeated in error lines).
+MAX_URL_LENGTH = 8192
 
 
 class DownloadError(WheelnextError):
@@ -159,6 +161,8 @@ def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
         href = attrs.get("href")
         if not href:
             continue
+        if len(href) > MAX_URL_LENGTH:
+            raise PageError(f"<a href={short(href)!r}>: longer than {MAX_URL_LENGTH} characters")
         url, fragment = urldefrag(urljoin(page_url, href))
         filename = _listed_name(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or text,
                                 f"<a href={short(href)!r}>")
@@ -229,6 +233,8 @@ def parse_json_page(data: Any, page_url: str, index: Index) -> list[IndexFile]:
             raise PageError(f"{where}: expected an object")
         raw_name = _typed(entry, "filename", (str,), where, "a string")
         url = _typed(entry, "url", (str,), where, "a string")
+        if len(url) > MAX_URL_LENGTH:
+            raise PageError(f"{where}.url: longer than {MAX_URL_LENGTH} characters")
         hashes = _hashes(entry.get("hashes", {}), f"{where}.hashes")
         requires_python = _typed(entry, "requires-python", (str, type(None)), where,
                                  "a string")

@@ -375,6 +375,51 @@ def test_download_streamed_past_the_listed_size_is_refused(
     seen.assert_untouched()
 
 
+def test_download_whose_content_length_lies_is_refused(
+        index: HostileIndex, env: Path, tmp_path: Path, wheel_bytes: bytes,
+        witness: Callable[..., Witness], capsys: pytest.CaptureFixture[str]) -> None:
+    """Content-Length promises far more than comes: the short answer is never kept."""
+    seen = watched(witness, "length-lie", env, tmp_path / "cache")
+
+    def short_body() -> Iterator[bytes]:
+        yield wheel_bytes
+
+    index.answers["/simple/demo/"] = json_page(entry(wheel_bytes, hashes={}))
+    index.answers[f"/files/{WHEEL}"] = (200, {"Content-Length": str(10**12)}, short_body)
+    with seen:
+        outcome = install(index, env, tmp_path / "cache", capsys=capsys)
+    refused(outcome, WHEEL)
+    seen.assert_untouched()
+
+
+def test_page_declaring_a_length_above_the_cap_is_refused_unread(
+        index: HostileIndex, env: Path, tmp_path: Path,
+        witness: Callable[..., Witness], capsys: pytest.CaptureFixture[str]) -> None:
+    seen = watched(witness, "page-length", env, tmp_path / "cache")
+
+    def never() -> Iterator[bytes]:
+        yield b"{}"
+
+    index.answers["/simple/demo/"] = (200, {"Content-Type": JSON_TYPE,
+                                            "Content-Length": str(10**12)}, never)
+    with seen:
+        outcome = install(index, env, tmp_path / "cache", capsys=capsys)
+    refused(outcome, f"answer of {10**12} bytes is above the limit")
+    seen.assert_untouched()
+
+
+def test_very_long_url_is_refused_in_one_short_line(
+        index: HostileIndex, env: Path, tmp_path: Path, wheel_bytes: bytes,
+        witness: Callable[..., Witness], capsys: pytest.CaptureFixture[str]) -> None:
+    seen = watched(witness, "long-url", env, tmp_path / "cache")
+    index.answers["/simple/demo/"] = json_page(entry(wheel_bytes,
+                                                     url="/files/" + "a" * 1_000_000))
+    with seen:
+        outcome = install(index, env, tmp_path / "cache", capsys=capsys)
+    refused(outcome, "files[0].url: longer than")
+    seen.assert_untouched()
+
+
 # -- metadata ----------------------------------------------------------------------------------
 
 def test_pep658_metadata_hiding_a_dependency_is_refused(
