@@ -217,9 +217,10 @@ def _hashes(value: Any, where: str) -> dict[str, str]:
 def parse_json_page(data: Any, page_url: str, index: Index) -> list[IndexFile]:
     """Files of a PEP 691 project page, each field type-checked before use.
 
-    PEP 691, "Project Detail": ``filename`` and ``url`` are strings, ``hashes`` a
-    dictionary, ``requires-python`` a string, ``yanked`` a boolean or a string, and
-    ``core-metadata`` (PEP 714; ``dist-info-metadata`` before it) a boolean or a dictionary.
+    Simple repository API (``../shared/specs/pypa/simple-repository-api.rst``), JSON project
+    detail: ``filename`` and ``url`` are strings, ``hashes`` a dictionary, ``yanked`` "either
+    a boolean ... or a non empty, but otherwise arbitrary, string", ``core-metadata``
+    "either a boolean ... or a dictionary", and ``size`` "MUST contain an integer".
     """
     if not isinstance(data, dict):
         raise PageError("page: expected a JSON object")
@@ -599,9 +600,10 @@ class Finder:
     def _verify_metadata(self, file: IndexFile, path: Path) -> None:
         """Refuse a wheel whose own ``METADATA`` differs from the PEP 658 file read for it.
 
-        PEP 658: the metadata file "MUST be identical to the distribution's core metadata
-        file"; dependencies were resolved from that file, so a difference means the resolution
-        used metadata the wheel does not have (a ``Requires-Dist`` missing, say).
+        PEP 658 (``../shared/specs/peps/pep-0658.rst``): the metadata "must be identical to
+        the distribution's canonical metadata file, such as a wheel's ``METADATA`` file";
+        dependencies were resolved from that file, so a difference means the resolution used
+        metadata the wheel does not have (a ``Requires-Dist`` missing, say).
         """
         if file.core_metadata is None or not file.filename.endswith((".whl", ".whlx")):
             return

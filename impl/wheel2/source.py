@@ -202,6 +202,9 @@ class WheelArchive(WheelSource):
         infos = self._zip.infolist()
         names = [info.filename for info in infos]
         for name in names:
+            if len(name) > MAX_NAME_LENGTH:
+                raise UnsafeArtifact(f"{self.label}: member name {short(name)!r} is longer "
+                                     f"than {MAX_NAME_LENGTH} characters")
             check_member_name(name, archive=self.label)
         check_unique([name.rstrip("/") for name in names], archive=self.label)
         for info in infos:

@@ -157,3 +157,18 @@ def test_control_the_unmodified_chunk_installs(tmp_path: Path) -> None:
     install_wheel(wheel, scheme_for_target(tmp_path / "env"), compile_bytecode=False)
     assert (tmp_path / "env" / "demo" / "__init__.py").read_bytes() == FILES["demo/__init__.py"]
     assert check_wheel(wheel) == []
+
+
+def test_long_zip_member_name_gives_a_short_line(
+        tmp_path: Path, witness: Callable[..., Witness]) -> None:
+    """A ZIP name may be 64 KiB: the refusal names it in a line of sane length."""
+    good = forge_wheel(tmp_path, WheelRecipe(files=dict(FILES), wheel_version="2.0"))
+    with zipfile.ZipFile(good, "a") as archive:
+        archive.writestr("demo/" + "a" * 60000 + "/x.py", b"")
+    target = tmp_path / "sandbox" / "env"
+    target.mkdir(parents=True)
+    seen = witness("zip-long-name", target.parent)
+    with seen, pytest.raises(WheelnextError) as caught:
+        install_wheel(good, scheme_for_target(target), compile_bytecode=False)
+    assert len(str(caught.value)) < 600
+    seen.assert_untouched()
