@@ -33,6 +33,14 @@ WHEEL = "demo-1.0-py3-none-any.whl"
 Answer = tuple[int, dict[str, str], bytes | Callable[[], Iterator[bytes]]]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Prints nothing when a client hangs up early (the installer refusing an answer):
+    ``socketserver`` would write a traceback to the stderr the cases read."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        return None
+
+
 @dataclass
 class HostileIndex:
     """A loopback HTTP server answering each path from :attr:`answers`."""
@@ -54,7 +62,10 @@ class HostileIndex:
                     if "Content-Length" not in headers:
                         self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    try:
+                        self.wfile.write(body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True  # the client stopped reading: refused
                     return
                 self.send_header("Connection", "close")
                 self.end_headers()
@@ -68,7 +79,7 @@ class HostileIndex:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
