@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.witness import Witness
+from _support.witness import Witness, canary
 
 from wheelnext.cli import main
 from wheelnext.index_priority import Index
@@ -177,7 +177,7 @@ def _escape_names(token: str) -> dict[str, str]:
         "build-tag-traversal": f"demo-1.0-1/{up}/{token}-py3-none-any.whl",
         "backslash-traversal": f"demo-1.0-1\\..\\..\\{token}-py3-none-any.whl",
         "nul-byte": f"demo-1.0-py3-none-any.whl\x00{token}",
-        "very-long-name": f"demo-1.0-{'1' * 300}{token.replace('-', '_')}-py3-none-any.whl",
+        "very-long-name": f"demo-1.0-{'1' * 300}{token}-py3-none-any.whl",
         "dot-dot-only": "..",
         "hidden-name": f".{token}-1.0-py3-none-any.whl",
     }
@@ -189,7 +189,9 @@ def test_unsafe_listed_filename_is_refused(
         case: str, cached: bool, index: HostileIndex, env: Path, tmp_path: Path,
         wheel_bytes: bytes, witness: Callable[..., Witness],
         capsys: pytest.CaptureFixture[str]) -> None:
-    seen = watched(witness, f"name-{case}", env, tmp_path / "cache")
+    # No '-' in the token: the name must otherwise be a well-formed wheel name.
+    token = canary(f"name_{case}").replace("-", "_")
+    seen = watched(witness, f"name-{case}", env, tmp_path / "cache", token=token)
     name = _escape_names(seen.token)[case]
     index.answers["/simple/demo/"] = json_page(entry(wheel_bytes, filename=name))
     index.answers[f"/files/{WHEEL}"] = (200, {}, wheel_bytes)
