@@ -40,6 +40,14 @@ NULL_LABEL = "null"
 PEP817_MAX_LABEL_LENGTH = 16
 
 WHEEL_EXTENSIONS = (".whl", ".whlx")
+#: Binary distribution format, "File name convention": the build tag "Must start with a digit"
+#: and, like every other part, is escaped to ``[A-Za-z0-9_.]`` (PEP 491 build tags never hold
+#: ``-``); ``packaging`` accepts any text after the digits, ``/`` included.
+BUILD_TAG_RE = re.compile(r"^[0-9]+[A-Za-z0-9_.]*$")
+#: Filesystem-unsafe in a name that came from an index: separators, NUL, controls.
+_UNSAFE_NAME_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
+#: The longest distribution filename accepted (one path component on common filesystems).
+MAX_FILENAME_LENGTH = 255
 
 
 def validate_variant_label(label: str, *, max_length: int | None = None) -> str:
@@ -94,6 +102,10 @@ def parse_wheel_name(filename: str) -> WheelFilename:
         label = validate_variant_label(parts.pop())
     elif len(parts) not in (5, 6):
         raise InvalidFilename(f"{filename}: wrong number of '-'-separated parts")
+    if len(parts) == 6 and not BUILD_TAG_RE.match(parts[2]):
+        raise InvalidFilename(
+            f"{filename}: build tag {parts[2]!r} must be digits followed by [A-Za-z0-9_.]"
+        )
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
@@ -148,6 +160,34 @@ def sdist_name(name: str, version: str | Version) -> str:
     from packaging.version import Version
 
     return f"{escape_name(name)}-{Version(str(version))}.tar.gz"
+
+
+def short(text: str, limit: int = 80) -> str:
+    """*text* cut to *limit* characters for an error line (names from archives or indexes
+    can be megabytes long)."""
+    return text if len(text) <= limit else text[:limit] + f"...({len(text)} characters)"
+
+
+def check_file_component(filename: str) -> str:
+    """Return *filename* if it can name one file inside a folder: no separators, NUL or
+    control characters, not hidden (so never ``.`` or ``..``), at most 255 characters."""
+    if (not filename or len(filename) > MAX_FILENAME_LENGTH or _UNSAFE_NAME_RE.search(filename)
+            or filename.startswith(".")):
+        raise InvalidFilename(f"{short(filename)!r}: not a safe file name")
+    return filename
+
+
+def check_index_filename(filename: str) -> str:
+    """Return *filename* if it is a safe file name (:func:`check_file_component`) and a valid
+    wheel or sdist name: a name from an index is untrusted input that later names a file."""
+    check_file_component(filename)
+    if not is_distribution_filename(filename):
+        raise InvalidFilename(f"{short(filename)!r}: not a wheel or sdist filename")
+    try:
+        project_of(filename)
+    except ValueError as exc:
+        raise InvalidFilename(f"{short(filename)!r}: {short(str(exc), 200)}") from None
+    return filename
 
 
 def is_distribution_filename(filename: str) -> bool:

@@ -13,9 +13,11 @@ import email.parser
 import hashlib
 import json
 import logging
+import lzma
 import os
 import sys
 import threading
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +29,10 @@ from wheelnext.variants.schema import validate_variant_json
 
 if sys.version_info >= (3, 14):  # Wheel 2.0 prototypes compress members with Zstandard.
     import zipfile
+
+    from compression import zstd
 else:
+    from backports import zstd
     from backports.zstd import zipfile
 
 logger = logging.getLogger("wheelnext.index")
@@ -53,6 +58,8 @@ class FileDetails:
     variant_metadata: dict[str, Any] | None
     #: Why the wheel's variant metadata could not be used, if it could not.
     variant_error: str | None = None
+    #: Why the wheel cannot be listed at all (its metadata members cannot be read).
+    error: str | None = None
 
     @property
     def core_metadata_sha256(self) -> str | None:
@@ -114,6 +121,7 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
     variant: dict[str, Any] | None = None
     variant_error: str | None = None
     requires_python: str | None = None
+    error: str | None = None
     wheel = None
     if filename.endswith((".whl", ".whlx")):
         wheel = parse_wheel_name(filename)
@@ -126,11 +134,16 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
                     if raw is None:
                         variant_error = "no *.dist-info/variant.json"
                     else:
-                        variant = json.loads(raw)
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+                        try:
+                            variant = json.loads(raw)
+                        except ValueError as exc:
+                            variant_error = f"unreadable variant.json: {exc}"
+        except (zipfile.BadZipFile, zlib.error, zstd.ZstdError, lzma.LZMAError, OSError,
+                ValueError, RuntimeError, EOFError, NotImplementedError) as exc:
+            # A member that cannot be inflated makes the wheel unlistable, not the page:
+            # the simple API must keep answering for the project's other files.
             logger.warning("%s: cannot read wheel metadata: %s", path, exc)
-            if wheel.is_variant and variant_error is None:
-                variant_error = f"unreadable variant.json: {exc}"
+            error = f"cannot read wheel metadata ({exc})"
     if wheel is not None and wheel.is_variant and variant is not None:
         variant_error = _check_variant_json(variant, filename, wheel.variant_label)
         if variant_error is not None:
@@ -148,6 +161,7 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
         core_metadata=core,
         variant_metadata=variant,
         variant_error=variant_error,
+        error=error,
     )
 
 

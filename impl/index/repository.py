@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ logger = logging.getLogger("wheelnext.index")
 #: Yanking (PEP 592) sidecar: ``<file>.yanked`` beside the file; its stripped
 #: text is the reason, an empty file yanks without one.
 YANKED_SUFFIX = ".yanked"
+#: The longest yank reason read from a sidecar (a reason is a sentence, not a file).
+MAX_YANKED_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -172,15 +175,48 @@ class Repository:
         return None
 
     def details(self, filename: str) -> FileDetails | None:
+        """Facts about a listed file; None for unlisted files and unreadable wheels."""
         path = self.path_of(filename)
-        return None if path is None else self._details.get(path)
+        details = None if path is None else self._details.get(path)
+        return None if details is None or details.error is not None else details
 
     def yanked(self, filename: str) -> str | None:
-        """PEP 592 reason from the ``<file>.yanked`` sidecar ("" = no reason), or None."""
+        """PEP 592 reason from the ``<file>.yanked`` sidecar ("" = no reason), or None.
+
+        The sidecar gets the distribution files' containment rule: a regular file whose real
+        path is directly inside the root. It is opened without following a final link and
+        without blocking (a FIFO would stall every page), and read up to
+        :data:`MAX_YANKED_BYTES`; anything else is logged and the file is served as yanked
+        without a reason rather than publishing what the sidecar points at.
+        """
+        sidecar = self.root / (filename + YANKED_SUFFIX)
         try:
-            raw = (self.root / (filename + YANKED_SUFFIX)).read_bytes()
+            os.lstat(sidecar)
         except OSError:
             return None
+        real = Path(os.path.realpath(sidecar))
+        if real.parent != self._real_root:
+            self._error(f"{sidecar}: points outside the index root; yanked without a reason")
+            return ""
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(real, flags)
+        except OSError as exc:
+            self._error(f"{sidecar}: unreadable ({exc.strerror}); yanked without a reason")
+            return ""
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                self._error(f"{sidecar}: not a regular file; yanked without a reason")
+                return ""
+            raw = os.read(fd, MAX_YANKED_BYTES + 1)
+        except OSError as exc:
+            self._error(f"{sidecar}: unreadable ({exc.strerror}); yanked without a reason")
+            return ""
+        finally:
+            os.close(fd)
+        if len(raw) > MAX_YANKED_BYTES:
+            self._error(f"{sidecar}: longer than {MAX_YANKED_BYTES} bytes; reason cut")
+            raw = raw[:MAX_YANKED_BYTES]
         return raw.decode("utf-8", "replace").strip()
 
     def project(self, name: NormalizedName) -> Project | None:
@@ -196,6 +232,9 @@ class Repository:
         for filename in filenames:
             details = self._details.get(self.root / filename)
             if details is None:
+                continue
+            if details.error is not None:
+                self._error(f"{self.root / filename}: not listed: {details.error}")
                 continue
             version = _version_of(filename)
             listed = ListedFile(

@@ -11,6 +11,10 @@
   hash of its index URL, and is re-checked against the page's ``sha256`` on use. Project pages
   are cached there too, with their ``ETag`` / ``Last-Modified``, and revalidated on every run
   (a ``304 Not Modified`` reuses the cached page).
+* Untrusted answers: every field of a page is type-checked, a listed file name must be one
+  safe path component (else the page is refused) and a wheel or sdist name (else the entry is
+  skipped); cached files live under a digest of their URL, never under a name alone. Pages,
+  metadata files and downloads are read with size caps (pages: ``WHEELNEXT_MAX_PAGE_BYTES``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 # httpx's __init__ imports its own command-line tool (click, rich, pygments: about 25 ms)
 # whenever those are installed; the installer never runs it. A None entry in sys.modules
@@ -45,7 +49,12 @@ if _SKIP_HTTPX_CLI:
     del sys.modules["httpx._main"]
 from packaging.utils import canonicalize_name  # noqa: E402
 
-from wheelnext.errors import UnsafeArtifact, WheelnextError  # noqa: E402
+from wheelnext.errors import InvalidFilename, UnsafeArtifact, WheelnextError  # noqa: E402
+from wheelnext.filenames import (  # noqa: E402
+    check_file_component,
+    check_index_filename,
+    short,
+)
 from wheelnext.index_priority import LOG, Index, IndexUnavailable  # noqa: E402
 
 #: PEP 691: JSON preferred, HTML as fallback (the ``q`` values order them).
@@ -54,10 +63,26 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+#: The largest project page read (bytes after any Content-Encoding is undone); overridden by
+#: the ``WHEELNEXT_MAX_PAGE_BYTES`` environment variable. PyPI's largest pages are a few MB.
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+PAGE_LIMIT_VARIABLE = "WHEELNEXT_MAX_PAGE_BYTES"
+#: The largest PEP 658 metadata file or index-level JSON file read.
+MAX_METADATA_BYTES = 16 * 1024 * 1024
+#: The longest file URL accepted from a page (it is repeated in error lines).
+MAX_URL_LENGTH = 8192
 
 
 class DownloadError(WheelnextError):
     """A file could not be downloaded, or its bytes do not match the index's hash."""
+
+
+class PageError(WheelnextError):
+    """A project page field has the wrong type or an unsafe value (message names the field)."""
+
+
+class TooLarge(WheelnextError):
+    """An answer is longer than the cap for its kind."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +161,13 @@ def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
         href = attrs.get("href")
         if not href:
             continue
+        if len(href) > MAX_URL_LENGTH:
+            raise PageError(f"<a href={short(href)!r}>: longer than {MAX_URL_LENGTH} characters")
         url, fragment = urldefrag(urljoin(page_url, href))
-        filename = url.rsplit("/", 1)[-1] or text
+        filename = _listed_name(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or text,
+                                f"<a href={short(href)!r}>")
+        if filename is None:
+            continue
         hashes = _hash_dict(fragment) or {}
         metadata = _hash_dict(attrs["data-core-metadata"]) if "data-core-metadata" in attrs else (
             _hash_dict(attrs["data-dist-info-metadata"])
@@ -149,23 +179,88 @@ def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
     return files
 
 
-def parse_json_page(data: dict[str, Any], page_url: str, index: Index) -> list[IndexFile]:
-    """Files of a PEP 691 project page."""
+def _listed_name(filename: str, where: str) -> str | None:
+    """*filename* if it names a wheel, sdist or ``-variants.json`` file; None (skipped) for
+    other names; :class:`PageError` for a name that is not one safe path component."""
+    from wheelnext.index.variants_file import parse_variants_filename
+
+    try:
+        check_file_component(filename)
+    except InvalidFilename as exc:
+        raise PageError(f"{where}: {exc}") from None
+    if parse_variants_filename(filename) is not None:
+        return filename
+    try:
+        return check_index_filename(filename)
+    except InvalidFilename as exc:
+        LOG.debug("%s: skipped: %s", where, exc)
+        return None
+
+
+def _typed(entry: dict[str, Any], key: str, kinds: tuple[type, ...], where: str,
+           what: str) -> Any:
+    value = entry.get(key)
+    if value is None and type(None) in kinds:
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise PageError(f"{where}.{key}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+def _hashes(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise PageError(f"{where}: expected an object of strings")
+    return dict(value)
+
+
+def parse_json_page(data: Any, page_url: str, index: Index) -> list[IndexFile]:
+    """Files of a PEP 691 project page, each field type-checked before use.
+
+    Simple repository API (``../shared/specs/pypa/simple-repository-api.rst``), JSON project
+    detail: ``filename`` and ``url`` are strings, ``hashes`` a dictionary, ``yanked`` "either
+    a boolean ... or a non empty, but otherwise arbitrary, string", ``core-metadata``
+    "either a boolean ... or a dictionary", and ``size`` "MUST contain an integer".
+    """
+    if not isinstance(data, dict):
+        raise PageError("page: expected a JSON object")
+    entries = data.get("files", [])
+    if not isinstance(entries, list):
+        raise PageError("files: expected a list")
     files = []
-    for entry in data.get("files", []):
-        metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        yanked = entry.get("yanked", False)
+    for number, entry in enumerate(entries):
+        where = f"files[{number}]"
+        if not isinstance(entry, dict):
+            raise PageError(f"{where}: expected an object")
+        raw_name = _typed(entry, "filename", (str,), where, "a string")
+        url = _typed(entry, "url", (str,), where, "a string")
+        if len(url) > MAX_URL_LENGTH:
+            raise PageError(f"{where}.url: longer than {MAX_URL_LENGTH} characters")
+        hashes = _hashes(entry.get("hashes", {}), f"{where}.hashes")
+        requires_python = _typed(entry, "requires-python", (str, type(None)), where,
+                                 "a string")
+        yanked = _typed(entry, "yanked", (bool, str, type(None)), where,
+                        "a boolean or a string")
+        key = "core-metadata" if "core-metadata" in entry else "dist-info-metadata"
+        metadata = _typed(entry, key, (bool, dict, type(None)), where,
+                          "a boolean or an object")
+        size = _typed(entry, "size", (int, type(None)), where, "an integer")
+        if isinstance(size, int) and size < 0:
+            raise PageError(f"{where}.size: expected a non-negative integer")
+        filename = _listed_name(raw_name, f"{where}.filename")
+        if filename is None:
+            continue
         files.append(IndexFile(
-            filename=entry["filename"],
-            url=urljoin(page_url, entry["url"]),
+            filename=filename,
+            url=urljoin(page_url, url),
             index=index.name,
             index_url=index.url,
-            hashes=dict(entry.get("hashes", {})),
-            requires_python=entry.get("requires-python"),
-            yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
-            core_metadata=(dict(metadata) if isinstance(metadata, dict)
+            hashes=hashes,
+            requires_python=requires_python,
+            yanked=None if yanked in (False, None) else ("" if yanked is True else yanked),
+            core_metadata=(_hashes(metadata, f"{where}.{key}") if isinstance(metadata, dict)
                            else ({} if metadata else None)),
-            size=entry.get("size"),
+            size=size,
         ))
     return files
 
@@ -195,6 +290,43 @@ def index_key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
+def url_key(url: str) -> str:
+    """The cache folder of one file: a digest of its URL, so no listed name picks a path."""
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+def page_limit() -> int:
+    """:data:`MAX_PAGE_BYTES`, or the ``WHEELNEXT_MAX_PAGE_BYTES`` environment variable."""
+    text = os.environ.get(PAGE_LIMIT_VARIABLE)
+    if not text:
+        return MAX_PAGE_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise WheelnextError(f"{PAGE_LIMIT_VARIABLE}={short(text)!r}: expected a positive "
+                             "number of bytes")
+    return value
+
+
+def read_capped(response: httpx.Response, limit: int, what: str, hint: str = "") -> bytes:
+    """The body of a streamed *response*, refused once it passes *limit* bytes (decoded:
+    a compressed answer counts at its inflated size)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+        raise TooLarge(f"{what}: answer of {declared} bytes is above the limit of {limit} "
+                       f"bytes{hint}")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            raise TooLarge(f"{what}: answer is above the limit of {limit} bytes{hint}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -207,7 +339,10 @@ class Finder:
     """Reads pages, metadata and files of several indexes through one HTTP client."""
 
     def __init__(self, cache_dir: Path | None = None, *, timeout: float = 30.0,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, max_page_bytes: int | None = None,
+                 max_metadata_bytes: int = MAX_METADATA_BYTES) -> None:
+        self.max_page_bytes = max_page_bytes or page_limit()
+        self.max_metadata_bytes = max_metadata_bytes
         #: None: a throw-away cache, removed by :meth:`close`.
         self._temporary = cache_dir is None
         self.cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="wheelnext-cache-"))
@@ -229,6 +364,8 @@ class Finder:
         self._json: dict[str, Any] = {}
         self._metadata: dict[str, Future[bytes]] = {}
         self._downloads: dict[str, Future[Path]] = {}
+        #: URLs of wheels whose own METADATA matched the PEP 658 file read for them.
+        self._verified: set[str] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(8, thread_name_prefix="wheelnext-finder")
         #: every (index, project) page asked for, in order (debug output, tests).
@@ -253,13 +390,6 @@ class Finder:
                 return
 
         self._pool.submit(job)
-
-    def _get(self, url: str, index: str, accept: str = "*/*") -> httpx.Response:
-        try:
-            response = self.client.get(url, headers={"Accept": accept})
-        except httpx.HTTPError as exc:
-            raise IndexUnavailable(index, f"index {index}: cannot reach {url} ({exc})") from None
-        return response
 
     def project_files(self, index: Index, project: str) -> list[IndexFile] | None:
         """The files of *project* on *index*, or None when the index does not have it (404).
@@ -309,22 +439,27 @@ class Finder:
         else:
             cached = None
         try:
-            response = self.client.get(url, headers=headers)
+            with self.client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status == 200:
+                    hint = f" (raise it with {PAGE_LIMIT_VARIABLE})"
+                    raw = read_capped(response, self.max_page_bytes,
+                                      f"index {index.name}: {url}", hint)
         except httpx.HTTPError as exc:
             raise IndexUnavailable(index.name,
                                    f"index {index.name}: cannot reach {url} ({exc})") from None
-        if response.status_code == 304 and cached is not None:
+        if status == 304 and cached is not None:
             LOG.debug("%s: page unchanged on index %s (cached copy)", name, index.name)
             return self._parse_page(index, url, str(cached.get("url") or url),
                                     str(cached.get("content_type") or ""), cached["body"])
-        if response.status_code in (404, 410):
+        if status in (404, 410):
             return None
-        if response.status_code != 200:
+        if status != 200:
             raise IndexUnavailable(
-                index.name, f"index {index.name}: {url} answered HTTP {response.status_code}")
+                index.name, f"index {index.name}: {url} answered HTTP {status}")
         page_url = str(response.url)
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
-        body = response.text
+        body = raw.decode(response.charset_encoding or "utf-8", "replace")
         files = self._parse_page(index, url, page_url, content_type, body)
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if etag or modified:
@@ -341,19 +476,28 @@ class Finder:
             if content_type == JSON_TYPE or content_type == "application/json":
                 return parse_json_page(json.loads(body), page_url, index)
             return parse_html_page(body, page_url, index)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except PageError as exc:
+            raise PageError(f"index {index.name}: {url}: {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise IndexUnavailable(
-                index.name, f"index {index.name}: {url}: unreadable page ({exc})") from None
+                index.name,
+                f"index {index.name}: {url}: unreadable page ({short(str(exc), 200)})") from None
 
     def _cache_path(self, file: IndexFile, kind: str) -> Path:
-        return self.cache_dir / index_key(file.index_url) / kind / file.filename
+        """``<index digest>/<kind>/<URL digest>/<file name>``: the folder comes from digests
+        alone; the name (re-checked here) is one safe component inside it."""
+        return (self.cache_dir / index_key(file.index_url) / kind / url_key(file.url)
+                / check_file_component(file.filename))
 
-    def _fetch_bytes(self, url: str, index: str) -> bytes:
-        response = self._get(url, index)
-        if response.status_code != 200:
-            raise IndexUnavailable(index, f"index {index}: {url} answered HTTP "
-                                   f"{response.status_code}")
-        return response.content
+    def _fetch_bytes(self, url: str, index: str, limit: int) -> bytes:
+        try:
+            with self.client.stream("GET", url, headers={"Accept": "*/*"}) as response:
+                if response.status_code != 200:
+                    raise IndexUnavailable(index, f"index {index}: {url} answered HTTP "
+                                           f"{response.status_code}")
+                return read_capped(response, limit, f"index {index}: {url}")
+        except httpx.HTTPError as exc:
+            raise IndexUnavailable(index, f"index {index}: cannot reach {url} ({exc})") from None
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
@@ -387,7 +531,8 @@ class Finder:
         if cached.exists():
             return cached.read_bytes()
         if file.core_metadata is not None:
-            data = self._fetch_bytes(file.url + ".metadata", file.index)
+            data = self._fetch_bytes(file.url + ".metadata", file.index,
+                                     self.max_metadata_bytes)
             expected = file.core_metadata.get("sha256")
             if expected and hashlib.sha256(data).hexdigest() != expected:
                 raise UnsafeArtifact(f"{file.filename}.metadata: does not match the index's "
@@ -403,6 +548,17 @@ class Finder:
 
         with WheelArchive.open(path) as archive:
             return archive.read_dist_info("METADATA").encode("utf-8")
+
+    def _discard(self, file: IndexFile) -> None:
+        """Remove *file*'s cached copies and the folders they leave empty: the run is about
+        to fail, and a refused artifact leaves nothing behind."""
+        for kind in ("metadata", "files"):
+            cached = self._cache_path(file, kind)
+            with contextlib.suppress(OSError):
+                cached.unlink()
+            for folder in (cached.parent, cached.parent.parent, cached.parent.parent.parent):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
     def prefetch_download(self, file: IndexFile) -> None:
         """Start downloading a file the resolver has just chosen (errors surface later)."""
@@ -428,6 +584,7 @@ class Finder:
             if progress is not None:
                 size = path.stat().st_size
                 progress(size, size)
+            self._verify_metadata(file, path)
             return path
         try:
             path = self._download(file, progress)
@@ -437,7 +594,31 @@ class Finder:
                 del self._downloads[file.url]
             raise
         future.set_result(path)
+        self._verify_metadata(file, path)
         return path
+
+    def _verify_metadata(self, file: IndexFile, path: Path) -> None:
+        """Refuse a wheel whose own ``METADATA`` differs from the PEP 658 file read for it.
+
+        PEP 658 (``../shared/specs/peps/pep-0658.rst``): the metadata "must be identical to
+        the distribution's canonical metadata file, such as a wheel's ``METADATA`` file";
+        dependencies were resolved from that file, so a difference means the resolution used
+        metadata the wheel does not have (a ``Requires-Dist`` missing, say).
+        """
+        if file.core_metadata is None or not file.filename.endswith((".whl", ".whlx")):
+            return
+        with self._lock:
+            if file.url in self._verified:
+                return
+            future = self._metadata.get(file.url)
+        if future is None or not future.done() or future.exception() is not None:
+            return
+        if self._metadata_from_wheel(path) != future.result():
+            self._discard(file)
+            raise UnsafeArtifact(f"{file.filename}.metadata (index {file.index}): differs "
+                                 "from the wheel's own METADATA; PEP 658 requires them identical")
+        with self._lock:
+            self._verified.add(file.url)
 
     def _download(self, file: IndexFile,
                   progress: Callable[[int, int | None], None] | None) -> Path:
@@ -447,17 +628,27 @@ class Finder:
                 progress(target.stat().st_size, target.stat().st_size)
             return target
         LOG.debug("downloading %s from index %s", file.filename, file.index)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # Downloaded into a private folder at the cache's top and moved into place only once
+        # every check passed: a refused file leaves the cache as it was.
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        part = Path(tempfile.mkdtemp(dir=self.cache_dir, prefix=".part-"))
+        temp = part / target.name
         digest = hashlib.sha256()
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
-            with os.fdopen(fd, "wb") as handle, self.client.stream("GET", file.url) as response:
+            with open(temp, "xb") as handle, self.client.stream("GET", file.url) as response:
                 if response.status_code != 200:
                     raise IndexUnavailable(file.index, f"index {file.index}: {file.url} "
                                            f"answered HTTP {response.status_code}")
-                total = int(response.headers.get("content-length", 0)) or None
+                declared = response.headers.get("content-length", "")
+                total = int(declared) if declared.isdigit() and int(declared) else None
+                if file.size is not None and total is not None and total > file.size:
+                    raise DownloadError(f"{file.filename}: index {file.index} answers "
+                                        f"{total} bytes, its page lists {file.size}")
                 done = 0
                 for chunk in response.iter_bytes(1 << 16):
+                    if file.size is not None and done + len(chunk) > file.size:
+                        raise DownloadError(f"{file.filename}: longer than the {file.size} "
+                                            f"bytes index {file.index} lists")
                     handle.write(chunk)
                     digest.update(chunk)
                     done += len(chunk)
@@ -466,13 +657,14 @@ class Finder:
             if file.sha256 and digest.hexdigest() != file.sha256:
                 raise DownloadError(f"{file.filename}: downloaded bytes do not match the sha256 "
                                     f"listed by index {file.index}")
+            self._verify_metadata(file, temp)
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)
         except httpx.HTTPError as exc:
             raise IndexUnavailable(file.index, f"index {file.index}: cannot download "
                                    f"{file.url} ({exc})") from None
         finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+            shutil.rmtree(part, ignore_errors=True)
         return target
 
     def json_file(self, file: IndexFile) -> dict[str, Any]:
@@ -480,7 +672,7 @@ class Finder:
         with self._lock:
             if file.url in self._json:
                 return dict(self._json[file.url])
-        data = json.loads(self._fetch_bytes(file.url, file.index))
+        data = json.loads(self._fetch_bytes(file.url, file.index, self.max_metadata_bytes))
         if not isinstance(data, dict):
             raise WheelnextError(f"{file.filename}: expected a JSON object")
         with self._lock:

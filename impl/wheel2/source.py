@@ -17,6 +17,7 @@ import posixpath
 import stat
 import sys
 import tarfile
+import tarfile as tarfile_module
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ from installer.utils import SCHEME_NAMES, parse_metadata_file
 from packaging.utils import canonicalize_name
 
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
-from wheelnext.filenames import WheelFilename, parse_wheel_name
+from wheelnext.filenames import WheelFilename, parse_wheel_name, short
 from wheelnext.wheel2.layout import (
     LAYOUT_FIELD,
     Layout,
@@ -59,6 +60,13 @@ MAX_TOTAL_BYTES = 32 * 1024**3
 #: Files with these names in ``.dist-info`` need no hash in ``RECORD``.
 UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _BUFSIZE = 1024 * 1024
+#: The longest tar extended header (PAX record block or GNU long name/link) read into memory:
+#: tarfile allocates whatever size the header declares before looking at it.
+MAX_TAR_HEADER = 64 * 1024
+#: The longest member path accepted (Linux's ``PATH_MAX``).
+MAX_NAME_LENGTH = 4096
+#: The largest ``.dist-info`` file (``METADATA``, ``RECORD``, ...) or payload ``INDEX`` read.
+MAX_DIST_INFO_BYTES = 64 * 1024 * 1024
 
 #: Called once per payload file: (path in the wheel, stream, executable bit).
 FileHandler = Callable[[str, BinaryIO, bool], None]
@@ -97,6 +105,34 @@ class BoundedReader(io.RawIOBase):
         self._left -= len(data)
         view[: len(data)] = data
         return len(data)
+
+
+class HeaderTooLarge(tarfile.TarError):
+    """A tar extended header longer than :data:`MAX_TAR_HEADER`, or a sparse member."""
+
+
+class CappedTarInfo(tarfile.TarInfo):
+    """A ``TarInfo`` that refuses extended headers above :data:`MAX_TAR_HEADER` before
+    ``tarfile`` reads them, and sparse members (their maps are read from the data with no
+    bound, and a payload file is never sparse)."""
+
+    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        extended = (tarfile_module.GNUTYPE_LONGNAME, tarfile_module.GNUTYPE_LONGLINK,
+                    tarfile_module.XHDTYPE, tarfile_module.XGLTYPE,
+                    tarfile_module.SOLARIS_XHDTYPE)
+        if self.type == tarfile_module.GNUTYPE_SPARSE:
+            raise HeaderTooLarge("sparse member")
+        if self.type in extended and self.size > MAX_TAR_HEADER:
+            raise HeaderTooLarge(f"extended header of {self.size} bytes (limit {MAX_TAR_HEADER})")
+        member: tarfile_module.TarInfo = super()._proc_member(tarfile)  # type: ignore[misc]
+        if any(key.startswith("GNU.sparse.") for key in member.pax_headers):
+            raise HeaderTooLarge("sparse member")
+        return member
+
+    def _refuse_sparse(self, *args: object) -> None:
+        raise HeaderTooLarge("sparse member")
+
+    _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _refuse_sparse
 
 
 @dataclass(frozen=True)
@@ -166,6 +202,9 @@ class WheelArchive(WheelSource):
         infos = self._zip.infolist()
         names = [info.filename for info in infos]
         for name in names:
+            if len(name) > MAX_NAME_LENGTH:
+                raise UnsafeArtifact(f"{self.label}: member name {short(name)!r} is longer "
+                                     f"than {MAX_NAME_LENGTH} characters")
             check_member_name(name, archive=self.label)
         check_unique([name.rstrip("/") for name in names], archive=self.label)
         for info in infos:
@@ -209,6 +248,9 @@ class WheelArchive(WheelSource):
         info = self._infos.get(name)
         if info is None:
             raise InvalidMetadata(f"{self.label}: no {name}")
+        if info.file_size > MAX_DIST_INFO_BYTES:
+            raise UnsafeArtifact(f"{self.label}: {name} declares {info.file_size} bytes, above "
+                                 f"the limit of {MAX_DIST_INFO_BYTES}")
         data = self._read_member(info, info.file_size)
         try:
             return data.decode("utf-8")
@@ -443,8 +485,11 @@ class WheelArchive(WheelSource):
             # Not stream mode ("r|"): its 10 KiB reads (and the copy of its whole buffer on
             # every read with a larger one) cost more than zstd itself. "r:" reads straight
             # from ZstdFile; every seek it makes here is forward, within the next block.
-            with tarfile.open(fileobj=decompressed, mode="r:") as tar:
+            with tarfile.open(fileobj=decompressed, mode="r:", tarinfo=CappedTarInfo) as tar:
                 for member in tar:
+                    if len(member.name) > MAX_NAME_LENGTH:
+                        raise UnsafeArtifact(f"{where}: member name {short(member.name)!r} is "
+                                             f"longer than {MAX_NAME_LENGTH} characters")
                     path = check_member_name(member.name, archive=where)
                     if not member.isreg():
                         raise UnsafeArtifact(f"{where}: {path!r} is not a regular file")
@@ -462,7 +507,7 @@ class WheelArchive(WheelSource):
                     bounded = BoundedReader(stream, member.size, f"{where}: {path}")
                     yield path, bounded, bool(member.mode & 0o111)  # type: ignore[misc]
         except (tarfile.TarError, zstd.ZstdError, EOFError) as exc:
-            raise UnsafeArtifact(f"{where}: corrupt payload ({exc})") from None
+            raise UnsafeArtifact(f"{where}: corrupt payload ({short(str(exc), 200)})") from None
 
     def get_contents(self) -> Iterator[tuple[tuple[str, str, str], BinaryIO, bool]]:
         """``installer``'s protocol: (RECORD elements, stream, executable), in one thread.
@@ -506,7 +551,10 @@ class WheelArchive(WheelSource):
         info = self._infos.get(name)
         if info is None:
             return {}
-        text = self._read_member(info, info.file_size).decode("utf-8")
+        if info.file_size > MAX_DIST_INFO_BYTES:
+            raise UnsafeArtifact(f"{self.label}: {name} declares {info.file_size} bytes, above "
+                                 f"the limit of {MAX_DIST_INFO_BYTES}")
+        text = self._read_member(info, info.file_size).decode("utf-8", "replace")
         index: dict[str, int] = {}
         for line in text.splitlines():
             number, _, path = line.partition(" ")

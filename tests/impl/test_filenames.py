@@ -10,6 +10,8 @@ from packaging.version import Version
 
 from wheelnext.errors import InvalidFilename
 from wheelnext.filenames import (
+    check_file_component,
+    check_index_filename,
     is_distribution_filename,
     parse_sdist_name,
     parse_wheel_name,
@@ -149,3 +151,48 @@ def test_distribution_filenames() -> None:
     assert is_distribution_filename("a-1.tar.gz")
     assert not is_distribution_filename("a-1-py3-none-any.whl.metadata")
     assert not is_distribution_filename("yanked.toml")
+
+
+@pytest.mark.parametrize("build", ["1/../../x", "1\\x", "1 x", "1%2f", "1\x00", "1+x"])
+def test_build_tag_is_digits_then_word_characters(build: str) -> None:
+    """Binary distribution format: the build tag "Must start with a digit"; ``packaging``
+    accepts anything after the digits, ``/`` included."""
+    with pytest.raises(InvalidFilename):
+        parse_wheel_name(f"demo-1.0-{build}-py3-none-any.whl")
+
+
+@pytest.mark.parametrize(("build", "parsed"), [("1", (1, "")), ("12a", (12, "a")),
+                                               ("1_b.c", (1, "_b.c"))])
+def test_valid_build_tags_still_parse(build: str, parsed: tuple[int, str]) -> None:
+    assert parse_wheel_name(f"demo-1.0-{build}-py3-none-any.whl").build == parsed
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b.whl", "a\\b.whl", "a\x00.whl",
+                                  "a\nb.whl", ".hidden-1.0.tar.gz", "x" * 256])
+def test_unsafe_file_components_are_refused(name: str) -> None:
+    with pytest.raises(InvalidFilename) as caught:
+        check_file_component(name)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("name", ["demo-1.0-py3-none-any.whl", "demo-1.0.tar.gz",
+                                  "demo-1.0-1-py3-none-any.whlx", "demo-1.0.zip"])
+def test_index_filenames_accept_distribution_names(name: str) -> None:
+    assert check_index_filename(name) == name
+
+
+@pytest.mark.parametrize("name", ["demo-1.0.egg", "demo-1.0-py3-none-any.whl.metadata",
+                                  "demo-1.0-1%2e%2e-py3-none-any.whl", "demo.tar.gz"])
+def test_index_filenames_refuse_other_names(name: str) -> None:
+    with pytest.raises(InvalidFilename):
+        check_index_filename(name)
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_accepted_index_filenames_are_one_plain_component(name: str) -> None:
+    try:
+        check_index_filename(name)
+    except InvalidFilename:
+        return
+    assert "/" not in name and "\\" not in name and "\x00" not in name
+    assert name not in (".", "..") and not name.startswith(".")

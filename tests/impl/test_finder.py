@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from wheelnext.install.finder import (
     DownloadError,
     Finder,
     IndexFile,
+    PageError,
     index_key,
     parse_html_page,
     parse_json_page,
@@ -66,7 +68,7 @@ def test_json_preferred_and_metadata_from_pep658(tmp_path: Path) -> None:
         assert paths[-1].endswith(".whl.metadata")
         assert server.requests[0].content_type == "application/vnd.pypi.simple.v1+json"
         path = finder.download(files[0])
-        assert path.parent.parent.name == index_key(index.url)
+        assert path.parent.parent.parent.name == index_key(index.url)
         count = len(server.requests)
         assert finder.download(files[0]) == path
         assert len(server.requests) == count  # served from the per-index cache
@@ -153,3 +155,48 @@ def test_page_cache_revalidates_with_etag(tmp_path: Path) -> None:
     assert [f.filename for f in pages[1]] == ["a-1.0-py3-none-any.whl"]
     assert pages[1][0].url == "http://one.test/simple/a/a.whl"
     assert pages[2] is not None and pages[2][0].url == "http://two.test/simple/a/a.whl"
+
+
+@pytest.mark.parametrize(("entry", "field"), [
+    ({"filename": 5, "url": "a"}, "files[0].filename"),
+    ({"filename": "a-1.0.tar.gz", "url": None}, "files[0].url"),
+    ({"filename": "a-1.0.tar.gz", "url": "a", "hashes": []}, "files[0].hashes"),
+    ({"filename": "a-1.0.tar.gz", "url": "a", "yanked": {}}, "files[0].yanked"),
+    ({"filename": "a-1.0.tar.gz", "url": "a", "requires-python": 3.8},
+     "files[0].requires-python"),
+    ({"filename": "a-1.0.tar.gz", "url": "a", "core-metadata": {"sha256": 1}},
+     "files[0].core-metadata"),
+    ({"filename": "a-1.0.tar.gz", "url": "a", "size": -1}, "files[0].size"),
+])
+def test_json_page_fields_are_type_checked(entry: dict[str, object], field: str) -> None:
+    with pytest.raises(PageError, match=re.escape(field)):
+        parse_json_page({"files": [entry]}, "http://example.test/simple/a/", INDEX)
+
+
+def test_json_page_skips_names_that_are_no_distribution() -> None:
+    data = {"files": [{"filename": "a-1.0.egg", "url": "a-1.0.egg"},
+                      {"filename": "a-1.0-variants.json", "url": "v.json"},
+                      {"filename": "a-1.0.tar.gz", "url": "a-1.0.tar.gz"}]}
+    names = [f.filename for f in parse_json_page(data, "http://example.test/simple/a/", INDEX)]
+    assert names == ["a-1.0-variants.json", "a-1.0.tar.gz"]
+
+
+def test_html_filenames_are_percent_decoded_before_checking() -> None:
+    body = ('<a href="/f/a-1.0%2Blocal-py3-none-any.whl">x</a>'
+            '<a href="/f/a-1.0-1%2f..%2fx-py3-none-any.whl">y</a>')
+    with pytest.raises(PageError, match="not a safe file name"):
+        parse_html_page(body, "http://example.test/simple/a/", INDEX)
+    files = parse_html_page(body[: body.index("<a", 2)], "http://example.test/simple/a/", INDEX)
+    assert files[0].filename == "a-1.0+local-py3-none-any.whl"
+
+
+def test_cache_paths_come_from_digests(tmp_path: Path) -> None:
+    finder = Finder(tmp_path / "cache")
+    try:
+        one = IndexFile("a-1.0.tar.gz", "http://x/1/a-1.0.tar.gz", "i", "http://x/")
+        two = IndexFile("a-1.0.tar.gz", "http://x/2/a-1.0.tar.gz", "i", "http://x/")
+        first, second = finder._cache_path(one, "files"), finder._cache_path(two, "files")
+        assert first != second and first.name == second.name == "a-1.0.tar.gz"
+        assert first.parent.parent == tmp_path / "cache" / index_key("http://x/") / "files"
+    finally:
+        finder.close()
