@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.hostile_wheels import assert_one_line_error, install_cli
+from _support.witness import Witness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,6 +179,28 @@ def test_hostile_wheel_is_refused_and_nothing_is_written(case: str, tmp_path: Pa
     assert snapshot(tmp_path) == before
     assert not OUTSIDE_MARKER.exists()
     assert check_wheel(wheel), f"wheel check found nothing wrong with {case}"
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS))
+def test_hostile_wheel_through_the_cli_writes_nothing_anywhere(
+        case: str, tmp_path: Path, witness: Callable[..., Witness],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The same corpus through ``wheelnext wheel install --target``: one line, exit 2, and the
+    witness (target's parent, HOME and cache, base interpreter, a search for the names the
+    wheels try to plant) sees nothing written."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = CORPUS[case](wheels)
+    target = tmp_path / "sandbox" / "env"
+    target.mkdir(parents=True)
+    (target / "existing.txt").write_text("keep me\n")
+    seen = witness(case, target.parent, token="evil")
+    with seen:
+        code, err = install_cli(wheel, target, capsys)
+    assert_one_line_error(code, err)
+    seen.assert_untouched()
+    assert not OUTSIDE_MARKER.exists()
+    assert not Path("/tmp/wheelnext-evil.py").exists()
 
 
 def test_the_same_wheels_without_defects_install(tmp_path: Path) -> None:
