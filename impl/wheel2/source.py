@@ -314,7 +314,12 @@ class WheelArchive(WheelSource):
 
     @cached_property
     def record(self) -> dict[str, RecordRow]:
-        """``RECORD`` rows by path; malformed or duplicate rows raise."""
+        """``RECORD`` rows by path; malformed or duplicate rows raise.
+
+        Recording installed projects: "The *size* is either the empty string, or file's size
+        in bytes, as a base 10 integer" -- digits only, so ``+6``, `` 6`` or ``٦`` (which
+        ``int`` takes) are refused by ``check``, ``convert`` and every installer alike.
+        """
         rows: dict[str, RecordRow] = {}
         text = self.read_dist_info("RECORD")
         for number, row in enumerate(csv.reader(text.splitlines()), start=1):
@@ -326,10 +331,10 @@ class WheelArchive(WheelSource):
             check_member_name(path, archive=f"{self.label}: RECORD")
             if path in rows:
                 raise UnsafeArtifact(f"{self.label}: RECORD lists {path!r} twice")
-            try:
-                size_value = int(size) if size else None
-            except ValueError:
-                raise UnsafeArtifact(f"{self.label}: RECORD size of {path!r} is {size!r}") from None
+            if size and not (size.isascii() and size.isdigit()):
+                raise UnsafeArtifact(f"{self.label}: RECORD size of {path!r} is {size!r}, "
+                                     "not a base 10 integer")
+            size_value = int(size) if size else None
             if hash_ and "=" not in hash_:
                 raise UnsafeArtifact(f"{self.label}: RECORD hash of {path!r} is {hash_!r}")
             rows[path] = RecordRow(path, hash_, size_value)

@@ -1,7 +1,7 @@
 """Hostile corpus, defects other than LINKS: entry-point names, damaged ZIPs, a file that is
 also a folder, names too long or too deep, RECORD sizes, headers of a virtual environment.
 
-Design rule (``../shared/DESIGN.md``): bad input gets one line naming the file, exit 2, never
+Bad input gets one line naming the file, exit 2, never
 a traceback, nothing half-written. Each case names what it plants with its canary token.
 """
 
@@ -163,11 +163,12 @@ def test_impossible_layouts_are_one_line(case: str, tmp_path: Path,
     assert check_cli(wheel, capsys)[0] == 1
 
 
-def _record(files: dict[str, bytes], recipe: WheelRecipe, lie: str) -> str:
+def _record(files: dict[str, bytes], recipe: WheelRecipe, lie: str,
+            spell: Callable[[int], str] = lambda size: str(size + 7)) -> str:
     rows = []
     for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        rows.append(f"{path},sha256={digest},{len(data) + (7 if path == lie else 0)}")
+        rows.append(f"{path},sha256={digest},{spell(len(data)) if path == lie else len(data)}")
     for name, data in (("METADATA", _metadata(recipe)), ("WHEEL", _wheel(recipe))):
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         rows.append(f"{recipe.dist_info}/{name},sha256={digest},{len(data)}")
@@ -175,16 +176,31 @@ def _record(files: dict[str, bytes], recipe: WheelRecipe, lie: str) -> str:
     return "\n".join(rows) + "\n"
 
 
+#: RECORD size spellings that are no "base 10 integer" though ``int()`` reads them.
+SIZE_SPELLINGS: dict[str, Callable[[int], str]] = {
+    "size-lie": lambda size: str(size + 7),
+    "size-plus-sign": lambda size: f"+{size}",
+    "size-space": lambda size: f" {size}",
+    "size-underscore": lambda size: f"{size // 10}_{size % 10}",
+    "size-arabic-digits": lambda size: str(size).translate(str.maketrans("0123456789",
+                                                                         "٠١٢٣٤٥٦٧٨٩")),
+    "size-negative": lambda size: f"-{size}",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIZE_SPELLINGS))
 def test_convert_refuses_record_sizes_that_check_flags(
-        tmp_path: Path, witness: Callable[..., Witness],
+        case: str, tmp_path: Path, witness: Callable[..., Witness],
         capsys: pytest.CaptureFixture[str]) -> None:
     sandbox = _sandbox(tmp_path)
-    seen = witness("convert-size-lie", sandbox)
+    seen = witness(f"convert-{case}", sandbox)
     files = {**PKG, f"demo/{seen.token}.py": b"X = 1\n"}
     wheel = forge(tmp_path / "w", v1(files=files, record=_record(
-        files, v1(files=files), f"demo/{seen.token}.py")))
-    assert check_cli(wheel, capsys)[0] == 1
+        files, v1(files=files), f"demo/{seen.token}.py", SIZE_SPELLINGS[case])))
+    assert check_cli(wheel, capsys)[0] != 0
     with seen:
+        code, err = install_cli(wheel, sandbox / "env", capsys)
+        assert_one_line_error(code, err)
         code, err = run_cli(["wheel", "convert", str(wheel), "-o", str(sandbox / "out")],
                             capsys)
     assert_one_line_error(code, err)
