@@ -314,7 +314,7 @@ def test_bloc_star_recount_then_requalification() -> None:
                                   {"A": 4, "B": 5, "C": 3, "D": 1, "E": 2},
                                   {"A": 5, "B": 3, "C": 4, "D": 2, "E": 0}])
     r = count_ballots(ballots, roster, TallyOptions(
-        method="bloc-star", seats=4, star_disqualified="recount")).result
+        method="bloc-star", seats=4, star_disqualified="recount", partial_cap="requalify")).result
     assert [d["name"] for d in r["disqualified"]] == ["C", "D"]
     assert r["rules"][2] == "count re-run from round 1 without disqualified C, D"
     assert {n for rnd in r["rounds"] for n, _ in rnd["scoring"]} == {"A", "B", "E"}
@@ -322,6 +322,7 @@ def test_bloc_star_recount_then_requalification() -> None:
     assert r["elected"] == ["A", "B", "E", "C"]
     assert any("C: re-qualified in vote rank order" in rule for rule in r["rules"])
     # Skipping reaches the same council here, but its rounds still hold C and D.
-    skip = count_ballots(ballots, roster, TallyOptions(method="bloc-star", seats=4)).result
+    skip = count_ballots(ballots, roster, TallyOptions(
+        method="bloc-star", seats=4, partial_cap="requalify")).result
     assert skip["elected"] == r["elected"] and skip["requalified"] == r["requalified"]
     assert {n for rnd in skip["rounds"] for n, _ in rnd["scoring"]} >= {"C", "D"}
