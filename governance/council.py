@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wheelnext.governance.errors import GovernanceError
-from wheelnext.governance.files import parse_json, read_text
+from wheelnext.governance.files import parse_json, read_lines, read_text
 from wheelnext.governance.ties import TieBreaker
 
 COUNCIL_SEATS = 5  # "The Packaging Council will be composed of five individuals."
@@ -109,9 +109,8 @@ def _person(item: Any, source: str) -> Person:
 def load_roster(path: Path) -> Roster:
     """A JSON candidates file (``candidates``, ``sitting`` and ``outgoing`` lists) or one
     name per line."""
-    text = read_text(path)
     if path.suffix.lower() == ".json":
-        data = parse_json(text, str(path))
+        data = parse_json(read_text(path), str(path))
         if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
             raise GovernanceError(f"{path}: expected an object with a 'candidates' list")
         cands = tuple(_person(i, str(path)) for i in data["candidates"])
@@ -123,7 +122,7 @@ def load_roster(path: Path) -> Roster:
             lists[key] = tuple(_person(i, str(path)) for i in items)
         sitting, outgoing = lists["sitting"], lists["outgoing"]
     else:
-        cands = tuple(Person(line.strip()) for line in text.splitlines() if line.strip())
+        cands = tuple(Person(line) for line in read_lines(path))
         sitting = outgoing = ()
     names = [c.name for c in cands]
     if len(set(names)) != len(names):

@@ -17,6 +17,8 @@ from typing import Any
 from wheelnext.governance.errors import GovernanceError
 
 _CHUNK = 1 << 20
+#: Longest line of a list file (an elector id or a candidate name).
+MAX_LINE = 1024
 
 
 def _regular(path: Path) -> None:
@@ -42,11 +44,27 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_text(path: Path) -> str:
-    """A governance input file as UTF-8 text (a byte-order mark is dropped)."""
+    """A governance input file as UTF-8 text (a byte-order mark is dropped); NUL bytes mean
+    a binary file, not text."""
     try:
-        return read_bytes(path).decode("utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise GovernanceError(f"{path}: not UTF-8 text") from None
+    if "\x00" in text:
+        raise GovernanceError(f"{path}: contains NUL bytes, not a text file")
+    return text
+
+
+def read_lines(path: Path) -> list[str]:
+    """The non-blank lines of a list file (one elector id or candidate name a line),
+    stripped; a line longer than :data:`MAX_LINE` is not a name but a wrong file."""
+    lines = [line.strip() for line in read_text(path).splitlines() if line.strip()]
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE:
+            raise GovernanceError(
+                f"{path}: entry {number} is longer than {MAX_LINE} characters"
+            )
+    return lines
 
 
 def parse_json(text: str, source: str) -> Any:

@@ -24,7 +24,7 @@ from wheelnext.governance.council import (
     seat,
 )
 from wheelnext.governance.errors import GovernanceError, InvalidBallots
-from wheelnext.governance.files import parse_json, read_text, sha256_file
+from wheelnext.governance.files import parse_json, read_lines, read_text
 from wheelnext.governance.progress import ReadProgress
 from wheelnext.governance.star import SCORING_TIES, BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
@@ -91,7 +91,7 @@ class TallyInputs:
 
 
 def _read_roll(path: Path) -> list[str]:
-    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+    return read_lines(path)
 
 
 def _read_agreements(path: Path) -> list[dict[str, list[str]]]:

@@ -102,7 +102,7 @@ def test_no_counted_ballot_is_an_error_even_with_a_seed(
     path = tmp_path / "none.csv"
     path.write_text(text)
     err = _fails(capsys, ["tally", str(path), "--seed", "s", "--seats", "1"], "none.csv")
-    assert "no ballot" in err
+    assert ("NUL bytes" if "\x00" in text else "no ballot") in err
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
@@ -225,3 +225,38 @@ def test_report_wording_for_one_winner_entities_and_turnout(tmp_path: Path) -> N
 
 def test_governance_error_is_importable() -> None:
     assert issubclass(GovernanceError, Exception)
+
+
+# -- Bloc STAR: three-way scoring-round ties -------------------------------------------------
+
+#: A, B and C all score 14. Match-ups form a cycle (one loss each), so the official rule
+#: falls to five-star ratings (A 2, C 2, B 1): finalists A, C; A wins. BetterVoting's
+#: ballot-weighted losses are A 5, B 4, C 5: B advances, then A (2 losses to C's 3); B beats
+#: A 3-1. starvote's summed wins are A 4, B 5, C 5: finalists B, C; C wins 3-2.
+THREE_WAY = [{"A": 5, "B": 5, "C": 1}, {"A": 2, "B": 3, "C": 5}, {"A": 5, "B": 1, "C": 2},
+             {"A": 0, "B": 2, "C": 5}, {"A": 2, "B": 3, "C": 1}]
+
+
+def test_three_way_scoring_tie_rules_elect_different_people() -> None:
+    import starvote
+
+    won = {rule: count_ballots(ballots_from_marks(THREE_WAY), None, TallyOptions(
+        method="bloc-star", seats=1, star_scoring_ties=rule)).result
+        for rule in ("matchups", "bettervoting")}
+    assert won["matchups"]["elected"] == ["A"] and won["matchups"]["ties"] == []
+    assert won["bettervoting"]["elected"] == ["B"] and won["bettervoting"]["ties"] == []
+    steps = won["bettervoting"]["rounds"][0]["scoring_tiebreak"]
+    assert steps[0]["losses"] == {"A": 5, "B": 4, "C": 5}
+    assert starvote.election(starvote.star, THREE_WAY, seats=1, tiebreaker=None) == ["C"]
+
+
+def test_star_scoring_ties_option_reaches_the_audit(tmp_path: Path) -> None:
+    ballots, audit = tmp_path / "b.csv", tmp_path / "a.json"
+    ballots.write_text("A,B,C\n" + "".join(f"{b['A']},{b['B']},{b['C']}\n" for b in THREE_WAY))
+    res = CliRunner().invoke(cli, ["governance", "tally", str(ballots), "--method", "bloc-star",
+                                   "--seats", "1", "--star-scoring-ties", "bettervoting",
+                                   "--json", "--audit", str(audit)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["elected"] == ["B"]
+    assert json.loads(audit.read_text())["options"]["star_scoring_ties"] == "bettervoting"
+    assert CliRunner().invoke(cli, ["governance", "verify", str(audit)]).exit_code == 0
