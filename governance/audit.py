@@ -90,14 +90,38 @@ def vote_audit_record(kind: str, arguments: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
+def check_target(path: Path) -> None:
+    """Refuse, before anything is written, an output ``path`` that ``write_atomic`` could not
+    write: an existing special file or directory, or a parent that is a file."""
+    if path.exists() and not path.is_file():
+        raise GovernanceError(f"{path}: not a regular file, refusing to replace it")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise GovernanceError(f"{path}: cannot write ({parent} is not a directory)")
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write ``text`` to a temp file beside ``path`` and rename it into place.
+
+    Only a regular file (or nothing) is ever replaced: renaming over ``/dev/null``, a FIFO or
+    any other special file would replace the device itself. Errors are one line naming
+    ``path``; the temp file never stays behind.
+    """
+    check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise GovernanceError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise GovernanceError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -10,6 +10,7 @@ import click
 
 from wheelnext.governance.audit import (
     audit_record,
+    check_target,
     motion_arguments,
     no_confidence_arguments,
     verify_audit,
@@ -120,13 +121,17 @@ def tally(
         partial_cap=partial_cap, star_scoring_ties=star_scoring_ties,
     )
     inputs = TallyInputs(ballots, candidates, roll, agreements)
+    for target in (report_md, audit):
+        if target is not None:
+            check_target(target)
     with RichReadProgress(f"reading {ballots.name}") as progress:
         result = run_tally(inputs, options, progress)
     report = markdown(result.result)
+    record = audit_record(inputs, options, result) if audit is not None else None
     if report_md is not None:
         write_atomic(report_md, report + "\n")
-    if audit is not None:
-        _write_json(audit, audit_record(inputs, options, result))
+    if audit is not None and record is not None:
+        _write_json(audit, record)
     _emit(result.result, as_json, report.splitlines())
 
 

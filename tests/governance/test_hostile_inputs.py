@@ -98,3 +98,52 @@ def test_hostile_file_in_every_slot(
     assert captured.out == ""
     assert list(out.iterdir()) == []
     case.assert_untouched()
+
+
+OUTPUT_KINDS = ("fifo", "directory", "under-a-file")
+OUTPUT_SLOTS = ("tally --audit", "tally --report-md", "no-confidence --audit", "motion --audit")
+
+
+def _output_target(kind: str, out: Path) -> Path:
+    if kind == "fifo":  # beside ``out``: the witness would block reading a FIFO it watches
+        special = out.parent / "special"
+        special.mkdir()
+        os.mkfifo(special / "fifo")
+        return special / "fifo"
+    if kind == "directory":
+        (out / "folder").mkdir()
+        return out / "folder"
+    (out / "plain").write_text("keep\n")
+    return out / "plain" / "a.json"
+
+
+@pytest.mark.parametrize(("slot", "kind"),
+                         [(s, k) for s in OUTPUT_SLOTS for k in OUTPUT_KINDS])
+def test_hostile_output_targets_are_refused_and_left_alone(
+    slot: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    witness: Callable[..., Witness],
+) -> None:
+    """An output that is not a regular file is never replaced (renaming over a device such
+    as /dev/null would replace the device), and nothing else is written."""
+    ballots = tmp_path / "b.csv"
+    ballots.write_text("A,B\nx,\nx,x\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = _output_target(kind, out)
+    command, option = slot.split()
+    args = {
+        "tally": ["tally", str(ballots), "--seats", "1"],
+        "no-confidence": ["no-confidence", "--target", "Amy", "--electors", "3", "--against",
+                          "2"],
+        "motion": ["motion", "--vote", "a=yes", "--vote", "b=yes", "--vote", "c=no"],
+    }[command]
+    case = witness(f"{command}-{kind}", out)
+    with case, pytest.raises(SystemExit) as info:
+        main(["governance", *args, option, str(target)])
+    captured = capsys.readouterr()
+    assert info.value.code == 2, captured
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    assert target.name in captured.err and captured.out == ""
+    case.assert_untouched()
+    if kind == "fifo":
+        assert target.is_fifo() and os.listdir(target.parent) == ["fifo"]
