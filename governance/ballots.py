@@ -94,7 +94,8 @@ def column_key(header_cell: str) -> str:
 def _delimiter(text: str) -> str:
     """The delimiter of a CSV ballot file: whichever of ``DELIMITERS`` its header row uses
     most (a comma when none appears, as in a one-candidate file)."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     counts = {d: first.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -166,6 +167,12 @@ def _read_csv(
     if not cand_cols:
         raise InvalidBallots(f"{source}: header names no candidate columns")
     names = [header[i] for i in cand_cols]
+    for name in names:
+        if ";" in name or "\t" in name:
+            raise InvalidBallots(
+                f"{source}: header cell {name!r} looks like several columns; use one "
+                "delimiter (comma, semicolon or tab) throughout"
+            )
     if any(not n for n in names):
         raise InvalidBallots(f"{source}: a candidate column has an empty header")
     if len(set(names)) != len(names):

@@ -260,3 +260,8 @@ def test_star_scoring_ties_option_reaches_the_audit(tmp_path: Path) -> None:
     assert json.loads(res.output)["elected"] == ["B"]
     assert json.loads(audit.read_text())["options"]["star_scoring_ties"] == "bettervoting"
     assert CliRunner().invoke(cli, ["governance", "verify", str(audit)]).exit_code == 0
+
+
+def test_header_with_mixed_delimiters_is_refused() -> None:
+    with pytest.raises(GovernanceError, match="several columns"):
+        read_csv("A;B,C\n1,0\n", "b.csv")
