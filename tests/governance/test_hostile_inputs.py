@@ -62,6 +62,26 @@ def _audit_naming(good: dict[str, Path], path: Path, out: Path) -> Path:
     return forged
 
 
+def _deny(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
+    """Make reading ``denied`` fail as it does for a user without read permission."""
+    read_bytes, open_ = Path.read_bytes, Path.open
+
+    def guard(path: Path) -> None:
+        if path == denied:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def denied_read_bytes(path: Path) -> bytes:
+        guard(path)
+        return read_bytes(path)
+
+    def denied_open(path: Path, *args: object, **kwargs: object) -> object:
+        guard(path)
+        return open_(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "read_bytes", denied_read_bytes)
+    monkeypatch.setattr(Path, "open", denied_open)
+
+
 CASES = [(slot, kind) for slot in (
     "tally BALLOTS", "tally --candidates", "tally --roll", "tally --agreements",
     "verify AUDIT", "verify --ballots", "verify recorded ballots") for kind in KINDS]
@@ -70,10 +90,8 @@ CASES = [(slot, kind) for slot in (
 @pytest.mark.parametrize(("slot", "kind"), CASES)
 def test_hostile_file_in_every_slot(
     slot: str, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    witness: Callable[..., Witness],
+    witness: Callable[..., Witness], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if kind == "unreadable" and os.geteuid() == 0:
-        pytest.skip("root reads files whatever their mode")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     good = {"ballots": inputs / "b.csv", "audit": inputs / "good-audit.json"}
@@ -88,6 +106,8 @@ def test_hostile_file_in_every_slot(
     case = witness(f"{slot.replace(' ', '_')}-{kind}", out)
     hostile = _hostile(kind, inputs)
     args = _slots(good, out)[slot](hostile)
+    if kind == "unreadable" and os.geteuid() == 0:
+        _deny(monkeypatch, hostile)  # root reads files whatever their mode
     with case, pytest.raises(SystemExit) as info:
         main(["governance", *args])
     captured = capsys.readouterr()
