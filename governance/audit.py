@@ -142,10 +142,19 @@ class Verified:
     result: dict[str, Any]
 
 
+#: Result fields added after format 1 was first written, with the value every earlier log
+#: implied: a log without the field is compared as if it held that value.
+ADDED_RESULT_FIELDS: dict[str, object] = {"vacancies": 0}
+#: Tally options added later, with the behaviour earlier logs were computed with (partial
+#: elections re-qualified before ``--partial-cap`` existed).
+ADDED_OPTIONS: dict[str, object] = {"partial_cap": "requalify", "star_scoring_ties": "matchups"}
+
+
 def _compare(audit_path: Path, again: Mapping[str, Any], record: Mapping[str, Any]) -> None:
     recorded = record.get("result")
     if not isinstance(recorded, dict):
         raise AuditMismatch(f"{audit_path}: the audit log records no result")
+    recorded = {**{k: v for k, v in ADDED_RESULT_FIELDS.items() if k in again}, **recorded}
     for key in sorted(set(again) | set(recorded)):
         if again.get(key) != recorded.get(key):
             raise AuditMismatch(f"{audit_path}: recomputed {key!r} differs from the audit log")
@@ -195,6 +204,8 @@ def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[s
 def _options(audit_path: Path, recorded: object) -> TallyOptions:
     """The recorded tally options, each of the type its default has (electors and
     max_score may also be null)."""
+    if isinstance(recorded, dict):
+        recorded = {**ADDED_OPTIONS, **recorded}
     try:
         options = TallyOptions(**recorded)  # type: ignore[arg-type]
     except TypeError as exc:

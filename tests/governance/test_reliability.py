@@ -265,3 +265,22 @@ def test_star_scoring_ties_option_reaches_the_audit(tmp_path: Path) -> None:
 def test_header_with_mixed_delimiters_is_refused() -> None:
     with pytest.raises(GovernanceError, match="several columns"):
         read_csv("A;B,C\n1,0\n", "b.csv")
+
+
+def test_logs_written_before_vacancies_and_partial_cap_still_verify(tmp_path: Path) -> None:
+    """A partial-election log from before ``--partial-cap`` re-qualified and had no
+    ``vacancies``: it still verifies, recomputed with the behaviour it was written with."""
+    ballots, cands, audit = tmp_path / "b.csv", tmp_path / "c.json", tmp_path / "a.json"
+    ballots.write_text("A,B,C\nx,x,x\nx,x,\n")
+    cands.write_text(json.dumps({"candidates": [{"name": n, "entities": ["acme"]}
+                                                for n in "ABC"]}))
+    res = CliRunner().invoke(cli, ["governance", "tally", str(ballots), "--seats", "3",
+                                   "--candidates", str(cands), "--partial-cap", "requalify",
+                                   "--audit", str(audit)])
+    assert res.exit_code == 0, res.output
+    record = json.loads(audit.read_text())
+    del record["options"]["partial_cap"], record["options"]["star_scoring_ties"]
+    del record["result"]["vacancies"]
+    audit.write_text(json.dumps(record))
+    res = CliRunner().invoke(cli, ["governance", "verify", str(audit)])
+    assert res.exit_code == 0, res.output
