@@ -317,28 +317,11 @@ def seat(
         if len(out.elected) >= seats:
             break
     whole = seats == COUNCIL_SEATS
-    if len(out.elected) < seats and disqualified and not whole and partial_cap == "guarantee":
-        out.rules.append(
-            f"partial election: {', '.join(disqualified)} not re-qualified, which would break "
-            "the guarantee 'that no more than two members of the entire Packaging Council "
-            "work for the same employer'"
-        )
-    elif len(out.elected) < seats:
-        for name in disqualified:
-            if len(out.elected) >= seats:
-                break
-            person = roster.person(name)
-            broken = [labels(e) for e in _blocked(person, entity_counts)]
-            out.elected.append(name)
-            if name not in out.rank:
-                out.rank.append(name)
-            out.requalified.append({"name": name, "entities": broken})
-            for e in person.entities:
-                entity_counts[e] = entity_counts.get(e, 0) + 1
-            out.rules.append(
-                f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
-                f" breaking the entity limit of {', '.join(broken)}"
-            )
+    if len(out.elected) < seats and disqualified:
+        if whole or partial_cap == "requalify":
+            _requalify(out, disqualified, roster, entity_counts, seats)
+        else:
+            _keep_the_guarantee(out, disqualified)
     if len(out.elected) < seats:
         vacant = seats - len(out.elected)
         out.rules.append(
@@ -349,6 +332,40 @@ def seat(
     if whole and not roster.sitting:
         out.cohorts = _cohorts(count, out, ties, cohort_by)
     return out
+
+
+def _requalify(
+    out: Seating, disqualified: Sequence[str], roster: Roster, entity_counts: dict[str, int],
+    seats: int,
+) -> None:
+    """Whole-council election: "disqualified vote-getters are re-qualified in the rank order
+    of their vote tally until a full Council can be formed" (each breaks the limit)."""
+    for name in disqualified:
+        if len(out.elected) >= seats:
+            break
+        person = roster.person(name)
+        broken = [roster.label(e) for e in _blocked(person, entity_counts)]
+        out.elected.append(name)
+        if name not in out.rank:
+            out.rank.append(name)  # re-qualified after a recount they took no part in
+        out.requalified.append({"name": name, "entities": broken})
+        for e in person.entities:
+            entity_counts[e] = entity_counts.get(e, 0) + 1
+        out.rules.append(
+            f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
+            f" breaking the entity limit of {', '.join(broken)}"
+        )
+
+
+def _keep_the_guarantee(out: Seating, disqualified: Sequence[str]) -> None:
+    """Partial election: "an analogous procedure is applied in order to guarantee that no
+    more than two members of the entire Packaging Council work for the same employer";
+    re-qualifying would break that guarantee, so the seat stays vacant."""
+    out.rules.append(
+        f"partial election: {', '.join(disqualified)} not re-qualified, which would break "
+        "the guarantee 'that no more than two members of the entire Packaging Council "
+        "work for the same employer'"
+    )
 
 
 def _cohorts(count: Count, out: Seating, ties: TieBreaker, by: str) -> dict[str, list[str]]:
