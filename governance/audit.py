@@ -13,13 +13,14 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from wheelnext.governance.errors import AuditMismatch, GovernanceError
+from wheelnext.governance.files import parse_json, read_text, sha256_file
 from wheelnext.governance.progress import ReadProgress
-from wheelnext.governance.tally import Tally, TallyInputs, TallyOptions, run_tally, sha256_file
+from wheelnext.governance.tally import Tally, TallyInputs, TallyOptions, run_tally
 from wheelnext.governance.votes import Motion, NoConfidence
 
 FORMAT = "wheelnext-governance-audit/1"
@@ -89,14 +90,38 @@ def vote_audit_record(kind: str, arguments: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
+def check_target(path: Path) -> None:
+    """Refuse, before anything is written, an output ``path`` that ``write_atomic`` could not
+    write: an existing special file or directory, or a parent that is a file."""
+    if path.exists() and not path.is_file():
+        raise GovernanceError(f"{path}: not a regular file, refusing to replace it")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise GovernanceError(f"{path}: cannot write ({parent} is not a directory)")
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write ``text`` to a temp file beside ``path`` and rename it into place.
+
+    Only a regular file (or nothing) is ever replaced: renaming over ``/dev/null``, a FIFO or
+    any other special file would replace the device itself. Errors are one line naming
+    ``path``; the temp file never stays behind.
+    """
+    check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise GovernanceError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise GovernanceError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -117,15 +142,25 @@ class Verified:
     result: dict[str, Any]
 
 
+#: Result fields added after format 1 was first written, with the value every earlier log
+#: implied: a log without the field is compared as if it held that value.
+ADDED_RESULT_FIELDS: dict[str, object] = {"vacancies": 0}
+#: Tally options added later, with the behaviour earlier logs were computed with (partial
+#: elections re-qualified before ``--partial-cap`` existed).
+ADDED_OPTIONS: dict[str, object] = {"partial_cap": "requalify", "star_scoring_ties": "matchups"}
+
+
 def _compare(audit_path: Path, again: Mapping[str, Any], record: Mapping[str, Any]) -> None:
     recorded = record.get("result")
     if not isinstance(recorded, dict):
         raise AuditMismatch(f"{audit_path}: the audit log records no result")
+    recorded = {**{k: v for k, v in ADDED_RESULT_FIELDS.items() if k in again}, **recorded}
     for key in sorted(set(again) | set(recorded)):
         if again.get(key) != recorded.get(key):
             raise AuditMismatch(f"{audit_path}: recomputed {key!r} differs from the audit log")
-    if record.get("rules") != again.get("rules"):
-        raise AuditMismatch(f"{audit_path}: recomputed 'rules' differs from the audit log")
+    for key in ("rules", "ties"):
+        if key in again and record.get(key) != again.get(key):
+            raise AuditMismatch(f"{audit_path}: recomputed {key!r} differs from the audit log")
 
 
 def _verify_vote(audit_path: Path, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,12 +185,7 @@ def verify_audit(
     progress: ReadProgress | None = None,
 ) -> Verified:
     """Recompute any audit log (its ``kind`` says which); raise :class:`AuditMismatch`."""
-    try:
-        record = json.loads(audit_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise GovernanceError(f"{audit_path}: invalid JSON ({exc.msg})") from None
-    except UnicodeDecodeError:
-        raise GovernanceError(f"{audit_path}: not UTF-8 text") from None
+    record = parse_json(read_text(audit_path), str(audit_path))
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise GovernanceError(f"{audit_path}: not a {FORMAT} audit log")
     kind = record.get("kind", "tally")  # logs written before kinds existed are tallies
@@ -169,6 +199,26 @@ def verify_audit(
 def verify(audit_path: Path, overrides: dict[str, Path] | None = None) -> dict[str, Any]:
     """Recompute the audited result; raise :class:`AuditMismatch` on any difference."""
     return verify_audit(audit_path, overrides).result
+
+
+def _options(audit_path: Path, recorded: object) -> TallyOptions:
+    """The recorded tally options, each of the type its default has (electors and
+    max_score may also be null)."""
+    if isinstance(recorded, dict):
+        recorded = {**ADDED_OPTIONS, **recorded}
+    try:
+        options = TallyOptions(**recorded)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise GovernanceError(f"{audit_path}: malformed tally options ({exc})") from None
+    for f in fields(TallyOptions):
+        value = getattr(options, f.name)
+        if f.default is None:
+            ok = value is None or type(value) is int
+        else:
+            ok = type(value) is type(f.default)
+        if not ok:
+            raise GovernanceError(f"{audit_path}: tally option {f.name!r} is {value!r}")
+    return options
 
 
 def _verify_tally(
@@ -185,19 +235,16 @@ def _verify_tally(
         if not isinstance(entry, dict) or not {"path", "sha256"} <= set(entry):
             raise GovernanceError(f"{audit_path}: input {role} needs 'path' and 'sha256'")
         path = overrides.get(role) or _resolve(str(entry["path"]), audit_path)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise AuditMismatch(f"{audit_path}: input {role} {path} is missing")
         digest = sha256_file(path)
         if digest != entry["sha256"]:
             raise AuditMismatch(
                 f"{audit_path}: {role} {path} has sha256 {digest[:12]}..., "
-                f"the audit recorded {entry['sha256'][:12]}..."
+                f"the audit recorded {str(entry['sha256'])[:12]}..."
             )
         paths[role] = path
-    try:
-        options = TallyOptions(**record.get("options", {}))
-    except TypeError as exc:
-        raise GovernanceError(f"{audit_path}: malformed tally options ({exc})") from None
+    options = _options(audit_path, record.get("options", {}))
     inputs = TallyInputs(
         paths["ballots"], paths.get("candidates"), paths.get("roll"), paths.get("agreements")
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -17,20 +16,27 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from wheelnext.governance.errors import InvalidBallots
+from wheelnext.governance.errors import GovernanceError, InvalidBallots
+from wheelnext.governance.files import parse_json, read_text
 from wheelnext.governance.progress import STEP, ReadProgress
 
 #: CSV cells that mean "approved" in an approval ballot.
 APPROVAL_MARKS = frozenset({"1", "x", "yes", "y", "true", "approve", "approved", "✓"})
 #: CSV cells that mean "not approved".
 EMPTY_MARKS = frozenset({"", "0", "no", "n", "false", "-"})
+#: Spellings of the ballot id column (compared after ``column_key``), preferred first.
+ID_COLUMNS = ("ballot_id", "ballot", "ballotid", "ballot_number", "ballot_no", "id")
+#: Spellings of the elector column, preferred first.
+ELECTOR_COLUMNS = ("elector", "voter", "voter_id", "elector_id")
 #: Columns of ballot exports that are metadata, never candidates.
 METADATA_COLUMNS = frozenset(
     {
-        "ballot_id", "id", "elector", "voter", "voter_id", "date_submitted", "date", "precinct",
+        *ID_COLUMNS, *ELECTOR_COLUMNS, "date_submitted", "date", "precinct",
         "status", "timestamp", "ip_hash", "election_id", "user_id", "submitted",
     }
 )
+#: Delimiters a ballot CSV may use; the header row says which (the most frequent one).
+DELIMITERS = (",", ";", "\t")
 
 
 #: Refuse ballot files that expand to more ballots than any election has electors.
@@ -60,6 +66,10 @@ class BallotFile:
     counts: Mapping[str, int] | None = None
     cast: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Where the ballots came from (a path), for error messages.
+    source: str = ""
+    #: For CSV exports, the candidate columns of the header as written.
+    header: tuple[str, ...] | None = None
 
 
 #: Cells the CSV fast path keeps as they are: non-empty, nothing to strip. Any other cell
@@ -76,6 +86,21 @@ def _cell(value: str) -> str:
     return value.strip()
 
 
+def column_key(header_cell: str) -> str:
+    """A header cell as a metadata column name: case, spaces and hyphens do not matter."""
+    return "_".join(header_cell.strip().lower().replace("-", " ").split())
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV ballot file: whichever of ``DELIMITERS`` its header row uses
+    most (a comma when none appears, as in a one-candidate file)."""
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def _precise_row(
     row: list[str],
     row_number: int,
@@ -86,8 +111,13 @@ def _precise_row(
     id_col: int | None,
     elector_col: int | None,
 ) -> RawBallot | None:
-    """One CSV row as a ballot, cell by cell; None for a blank row."""
-    if not any(c.strip() for c in row):
+    """One CSV row as a ballot, cell by cell; None for an empty line.
+
+    A row of empty cells (``,,``) is a blank ballot: "blank ... counted as cast"
+    (``docs/spec-notes/pep772-ballot-validation.rst``); only a line with no cells at all, or
+    only spaces, is skipped.
+    """
+    if len(row) != width and not any(c.strip() for c in row):
         return None
     if len(row) != width:
         raise InvalidBallots(f"{source}: row {row_number} has {len(row)} cells, header has {width}")
@@ -109,29 +139,40 @@ def read_csv(
     *,
     fast: bool = True,
 ) -> BallotFile:
-    """One row per ballot; a column per candidate; optional ``ballot_id`` and ``elector``.
+    """One row per ballot; a column per candidate; optional ballot id and elector columns.
 
+    The delimiter is a comma, semicolon or tab, whichever the header row uses most; the id
+    column may be spelled as in ``ID_COLUMNS`` (``ballot_id``, ``ballot``, ``Ballot ID``...).
     ``fast=False`` reads every row cell by cell (the reference the fast path is tested against).
     """
+    try:
+        return _read_csv(text, source, fmt, progress, fast)
+    except csv.Error as exc:
+        raise InvalidBallots(f"{source}: not a readable CSV file ({exc})") from None
+
+
+def _read_csv(
+    text: str, source: str, fmt: str, progress: ReadProgress | None, fast: bool
+) -> BallotFile:
     expected = max(text.count("\n") - 1, 0)  # rows, for progress: a cell may hold a newline
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         header = [_cell(h) for h in next(reader)]
     except StopIteration:
         raise InvalidBallots(f"{source}: empty CSV, expected a header row") from None
-    lowered = [h.lower() for h in header]
-    id_col = lowered.index("ballot_id") if "ballot_id" in lowered else None
-    if id_col is None and "id" in lowered:
-        id_col = lowered.index("id")
-    elector_col = None
-    for name in ("elector", "voter", "voter_id"):
-        if name in lowered:
-            elector_col = lowered.index(name)
-            break
+    lowered = [column_key(h) for h in header]
+    id_col = next((lowered.index(n) for n in ID_COLUMNS if n in lowered), None)
+    elector_col = next((lowered.index(n) for n in ELECTOR_COLUMNS if n in lowered), None)
     cand_cols = [i for i, h in enumerate(lowered) if h not in METADATA_COLUMNS]
     if not cand_cols:
         raise InvalidBallots(f"{source}: header names no candidate columns")
     names = [header[i] for i in cand_cols]
+    for name in names:
+        if ";" in name or "\t" in name:
+            raise InvalidBallots(
+                f"{source}: header cell {name!r} looks like several columns; use one "
+                "delimiter (comma, semicolon or tab) throughout"
+            )
     if any(not n for n in names):
         raise InvalidBallots(f"{source}: a candidate column has an empty header")
     if len(set(names)) != len(names):
@@ -164,7 +205,7 @@ def read_csv(
             progress.update(len(ballots), max(expected, len(ballots)))
     if progress is not None:
         progress.update(len(ballots), len(ballots))
-    return BallotFile(fmt, tuple(names), tuple(ballots))
+    return BallotFile(fmt, tuple(names), tuple(ballots), source=source, header=tuple(names))
 
 
 def read_json(data: Any, source: str, progress: ReadProgress | None = None) -> BallotFile:
@@ -186,7 +227,7 @@ def read_json(data: Any, source: str, progress: ReadProgress | None = None) -> B
             if not isinstance(scores, dict):
                 raise InvalidBallots(f"{source}: ballots[{n - 1}].scores is not an object")
             for name, value in scores.items():
-                marks[str(name)] = value if isinstance(value, int) else str(value)
+                marks[str(name)] = _json_mark(value)
         elif "approved" in item:
             approved = item["approved"]
             if not isinstance(approved, list):
@@ -203,7 +244,17 @@ def read_json(data: Any, source: str, progress: ReadProgress | None = None) -> B
     seen = list(candidates)
     for b in ballots:
         seen.extend(c for c in b.marks if c not in seen)
-    return BallotFile("json", tuple(dict.fromkeys(seen)), tuple(ballots))
+    return BallotFile("json", tuple(dict.fromkeys(seen)), tuple(ballots), source=source)
+
+
+def _json_mark(value: object) -> str | int:
+    """A JSON score as a mark: an integer stays one; ``true``/``false`` are the documented
+    spellings ``"true"``/``"false"``; anything else is its text (validated later)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return value
+    return str(value)
 
 
 def read_helios(data: Mapping[str, Any], source: str) -> BallotFile:
@@ -214,20 +265,35 @@ def read_helios(data: Mapping[str, Any], source: str) -> BallotFile:
     """
     try:
         answers = [str(a) for a in data["questions"][0]["answers"]]
-        result = [int(c) for c in data["result"][0]]
+        result = list(data["result"][0])
     except (KeyError, IndexError, TypeError, ValueError):
         raise InvalidBallots(
             f"{source}: Helios export needs questions[0].answers and result[0]"
         ) from None
     if len(answers) != len(result):
         raise InvalidBallots(f"{source}: Helios answers and result[0] differ in length")
+    for answer, count in zip(answers, result, strict=True):
+        if type(count) is not int or count < 0:
+            raise InvalidBallots(
+                f"{source}: Helios result[0] count {count!r} for {answer!r} is not a whole "
+                "number of votes"
+            )
     cast = data.get("num_cast_votes", data.get("cast"))
+    if cast is not None and (type(cast) is not int or cast < 0):
+        raise InvalidBallots(f"{source}: Helios num_cast_votes {cast!r} is not a whole number")
+    if cast is not None:
+        above = [a for a, c in zip(answers, result, strict=True) if c > cast]
+        if above:
+            raise InvalidBallots(
+                f"{source}: Helios count for {above[0]!r} is above the {cast} ballots cast"
+            )
     return BallotFile(
         "helios",
         tuple(answers),
         counts=dict(zip(answers, result, strict=True)),
-        cast=int(cast) if isinstance(cast, int) else None,
+        cast=cast,
         notes=("Helios publishes totals only: ballots could not be validated one by one.",),
+        source=source,
     )
 
 
@@ -286,7 +352,7 @@ def read_blt(text: str, source: str, progress: ReadProgress | None = None) -> Ba
                 progress.update(counter, total)
     if progress is not None:
         progress.update(counter, total)
-    return BallotFile("opavote", tuple(names), tuple(ballots))
+    return BallotFile("opavote", tuple(names), tuple(ballots), source=source)
 
 
 def load_ballots(
@@ -296,9 +362,9 @@ def load_ballots(
     ``progress`` hears how many ballots are read (a bar for large files in the CLI)."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidBallots(f"{source}: not UTF-8 text") from None
+        text = read_text(path)
+    except GovernanceError as exc:
+        raise InvalidBallots(str(exc)) from None
     if fmt == "auto":
         suffix = path.suffix.lower()
         if suffix == ".blt":
@@ -313,9 +379,9 @@ def load_ballots(
         return read_blt(text, source, progress)
     if fmt in ("json", "helios"):
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidBallots(f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+            data = parse_json(text, source)
+        except GovernanceError as exc:
+            raise InvalidBallots(str(exc)) from None
         if fmt == "helios" or (isinstance(data, dict) and "questions" in data and "result" in data):
             return read_helios(data, source)
         return read_json(data, source, progress)

@@ -10,6 +10,7 @@ import click
 
 from wheelnext.governance.audit import (
     audit_record,
+    check_target,
     motion_arguments,
     no_confidence_arguments,
     verify_audit,
@@ -86,6 +87,14 @@ def governance() -> None:
               show_default=True,
               help="Partial elections: count the members who continue ('sitting' list), or "
               "the whole council as it sits before the election ('sitting' + 'outgoing').")
+@click.option("--partial-cap", type=click.Choice(["guarantee", "requalify"]),
+              default="guarantee", show_default=True,
+              help="Partial elections: leave a seat vacant rather than seat a third member of "
+              "an entity on the whole council, or re-qualify as in a whole-council election.")
+@click.option("--star-scoring-ties", type=click.Choice(["matchups", "bettervoting"]),
+              default="matchups", show_default=True,
+              help="Bloc STAR, three or more tied in a scoring round: eliminate the most "
+              "match-ups lost, or BetterVoting's most ballot-weighted losses.")
 @click.option("--ties-before-exclusions/--ties-after-exclusions", "ties_before",
               default=False, show_default=True,
               help="Break equal-vote ties with PSF staff and Steering Council members still "
@@ -99,7 +108,8 @@ def tally(
     ballots: Path, method: str, seats: int, candidates: Path | None, electors: int | None,
     roll: Path | None, ballot_format: str, max_score: int | None, seed: str, draw: str,
     agreements: Path | None, quorum: str, cohort_by: str, star_disqualified: str,
-    sitting_count: str, ties_before: bool, title: str, as_json: bool,
+    sitting_count: str, partial_cap: str, star_scoring_ties: str, ties_before: bool,
+    title: str, as_json: bool,
     report_md: Path | None, audit: Path | None,
 ) -> None:
     """Count BALLOTS and apply the PEP 772 council rules."""
@@ -108,15 +118,20 @@ def tally(
         cohort_by=cohort_by, star_disqualified=star_disqualified, max_score=max_score,
         ballot_format=ballot_format, title=title, sitting_count=sitting_count,
         tie_order="before-exclusions" if ties_before else "after-exclusions",
+        partial_cap=partial_cap, star_scoring_ties=star_scoring_ties,
     )
     inputs = TallyInputs(ballots, candidates, roll, agreements)
+    for target in (report_md, audit):
+        if target is not None:
+            check_target(target)
     with RichReadProgress(f"reading {ballots.name}") as progress:
         result = run_tally(inputs, options, progress)
     report = markdown(result.result)
+    record = audit_record(inputs, options, result) if audit is not None else None
     if report_md is not None:
         write_atomic(report_md, report + "\n")
-    if audit is not None:
-        _write_json(audit, audit_record(inputs, options, result))
+    if audit is not None and record is not None:
+        _write_json(audit, record)
     _emit(result.result, as_json, report.splitlines())
 
 

@@ -6,13 +6,13 @@ Each open reading is an option whose default is argued in ``docs/spec-notes/pep7
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from wheelnext.governance.errors import GovernanceError, read_text
+from wheelnext.governance.errors import GovernanceError
+from wheelnext.governance.files import parse_json, read_lines, read_text
 from wheelnext.governance.ties import TieBreaker
 
 COUNCIL_SEATS = 5  # "The Packaging Council will be composed of five individuals."
@@ -25,6 +25,10 @@ SITTING_COUNTS = ("continuing", "all")
 #: Whether equal-vote ties are broken before or after ineligible candidates are excluded
 #: (``docs/spec-notes/pep772-ties.rst``).
 TIE_ORDERS = ("after-exclusions", "before-exclusions")
+#: Partial elections: keep the whole-council guarantee (a seat that cannot be filled without
+#: breaking it stays vacant) or re-qualify as in a whole-council election
+#: (``docs/spec-notes/pep772-entity-limit.rst``).
+PARTIAL_CAPS = ("guarantee", "requalify")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class Person:
     entities: frozenset[str] = frozenset()
     psf_staff: bool = False
     steering_council: bool = False
+    #: The entities as the candidates file spells them (``entities`` holds them case-folded,
+    #: for comparison); reports show these.
+    entity_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,14 @@ class Roster:
             f"--sitting-count: unknown value {sitting_count!r} (use {' or '.join(SITTING_COUNTS)})"
         )
 
+    def label(self, entity: str) -> str:
+        """How the candidates file first spells a case-folded ``entity``."""
+        for p in (*self.candidates, *self.sitting, *self.outgoing):
+            for written in p.entity_names:
+                if written.casefold() == entity:
+                    return written
+        return entity
+
     def person(self, name: str) -> Person:
         for p in self.candidates:
             if p.name == name:
@@ -87,18 +102,15 @@ def _person(item: Any, source: str) -> Person:
         frozenset(e.strip().casefold() for e in entities if e.strip()),
         bool(item.get("psf_staff", False)),
         bool(item.get("steering_council", False)),
+        tuple(e.strip() for e in entities if e.strip()),
     )
 
 
 def load_roster(path: Path) -> Roster:
     """A JSON candidates file (``candidates``, ``sitting`` and ``outgoing`` lists) or one
     name per line."""
-    text = read_text(path)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GovernanceError(f"{path}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = parse_json(read_text(path), str(path))
         if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
             raise GovernanceError(f"{path}: expected an object with a 'candidates' list")
         cands = tuple(_person(i, str(path)) for i in data["candidates"])
@@ -110,7 +122,7 @@ def load_roster(path: Path) -> Roster:
             lists[key] = tuple(_person(i, str(path)) for i in items)
         sitting, outgoing = lists["sitting"], lists["outgoing"]
     else:
-        cands = tuple(Person(line.strip()) for line in text.splitlines() if line.strip())
+        cands = tuple(Person(line) for line in read_lines(path))
         sitting = outgoing = ()
     names = [c.name for c in cands]
     if len(set(names)) != len(names):
@@ -179,17 +191,29 @@ def seat(
     recounted_without: Sequence[Mapping[str, object]] = (),
     sitting_count: str = "continuing",
     tie_order: str = "after-exclusions",
+    partial_cap: str = "guarantee",
 ) -> Seating:
     """Apply eligibility, the entity limit (with re-qualification) and cohorts.
 
-    The PEP's iterative procedure ("only the top two such vote-getters are elected and
-    the others are disqualified, with the remaining vote-getters elevated in the vote
-    rank. This process is repeated until a valid Packaging Council is formed.") equals
-    one walk down the rank order that skips any candidate whose seating would make a
-    third member of an entity; sitting members count first (the partial-election
-    analogue: "an analogous procedure is applied in order to guarantee that no more than
-    two members of the entire Packaging Council work for the same employer"), which ones
-    is ``sitting_count``.
+    The entity limit is one walk down the rank order that seats a candidate unless one of
+    their entities already has two members, and disqualifies them otherwise. For candidates
+    who each name at most one entity this is the PEP's repeated procedure ("only the top two
+    such vote-getters are elected and the others are disqualified, with the remaining
+    vote-getters elevated in the vote rank. This process is repeated until a valid
+    Packaging Council is formed."); where a candidate names several, the walk settles in
+    rank order what the repeated procedure leaves contradictory (a candidate among "the top
+    two" of one entity yet disqualified by another): see ``pep772-entity-limit``.
+
+    Whole-council election (``seats`` is five): "If after this process a full Council
+    cannot be formed, disqualified vote-getters are re-qualified in the rank order of their
+    vote tally until a full Council can be formed."
+
+    Partial election (fewer seats): "an analogous procedure is applied in order to
+    guarantee that no more than two members of the entire Packaging Council work for the
+    same employer". Sitting members count first (which ones is ``sitting_count``). With
+    ``partial_cap="guarantee"`` (default) nobody is re-qualified, since that would break the
+    guarantee: a seat left over stays vacant, to be filled as normal (PEP 772, Vacancies);
+    ``"requalify"`` re-qualifies as in a whole-council election.
 
     ``recounted_without`` lists candidates disqualified in an earlier count that this
     count was re-run without (Bloc STAR ``--star-disqualified recount``); they stay
@@ -202,8 +226,11 @@ def seat(
     """
     if tie_order not in TIE_ORDERS:
         raise GovernanceError(f"--ties-before-exclusions: unknown tie order {tie_order!r}")
+    if partial_cap not in PARTIAL_CAPS:
+        raise GovernanceError(f"--partial-cap: unknown value {partial_cap!r}")
     before = tie_order == "before-exclusions"
     out = Seating()
+    labels = roster.label
     if seats < 1:
         raise GovernanceError(f"--seats: must be at least 1, got {seats}")
     if len(roster.sitting) + seats > COUNCIL_SEATS:
@@ -276,7 +303,7 @@ def seat(
             person = roster.person(name)
             if len(out.elected) >= seats:
                 continue
-            blocked = _blocked(person, entity_counts)
+            blocked = [labels(e) for e in _blocked(person, entity_counts)]
             if blocked:
                 disqualified.append(name)
                 out.disqualified.append({"name": name, "entities": blocked})
@@ -289,28 +316,56 @@ def seat(
                 entity_counts[e] = entity_counts.get(e, 0) + 1
         if len(out.elected) >= seats:
             break
+    whole = seats == COUNCIL_SEATS
+    if len(out.elected) < seats and disqualified:
+        if whole or partial_cap == "requalify":
+            _requalify(out, disqualified, roster, entity_counts, seats)
+        else:
+            _keep_the_guarantee(out, disqualified)
     if len(out.elected) < seats:
-        for name in disqualified:
-            if len(out.elected) >= seats:
-                break
-            person = roster.person(name)
-            broken = _blocked(person, entity_counts)
-            out.elected.append(name)
-            out.requalified.append({"name": name, "entities": broken})
-            for e in person.entities:
-                entity_counts[e] = entity_counts.get(e, 0) + 1
-            out.rules.append(
-                f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
-                f" breaking the entity limit of {', '.join(broken)}"
-            )
-        if len(out.elected) < seats:
-            out.rules.append(
-                f"only {len(out.elected)} of {seats} seats could be filled "
-                "(PEP 772 Vacancies: the PSF Board may appoint or call new elections)"
-            )
-    if seats == COUNCIL_SEATS and not roster.sitting:
+        vacant = seats - len(out.elected)
+        out.rules.append(
+            f"only {len(out.elected)} of {seats} seats could be filled; {vacant} left vacant, "
+            "to be filled as normal (PEP 772 Vacancies: the Council may appoint a replacement; "
+            "the PSF Board may appoint or call new elections)"
+        )
+    if whole and not roster.sitting:
         out.cohorts = _cohorts(count, out, ties, cohort_by)
     return out
+
+
+def _requalify(
+    out: Seating, disqualified: Sequence[str], roster: Roster, entity_counts: dict[str, int],
+    seats: int,
+) -> None:
+    """Whole-council election: "disqualified vote-getters are re-qualified in the rank order
+    of their vote tally until a full Council can be formed" (each breaks the limit)."""
+    for name in disqualified:
+        if len(out.elected) >= seats:
+            break
+        person = roster.person(name)
+        broken = [roster.label(e) for e in _blocked(person, entity_counts)]
+        out.elected.append(name)
+        if name not in out.rank:
+            out.rank.append(name)  # re-qualified after a recount they took no part in
+        out.requalified.append({"name": name, "entities": broken})
+        for e in person.entities:
+            entity_counts[e] = entity_counts.get(e, 0) + 1
+        out.rules.append(
+            f"{name}: re-qualified in vote rank order ('until a full Council can be formed'),"
+            f" breaking the entity limit of {', '.join(broken)}"
+        )
+
+
+def _keep_the_guarantee(out: Seating, disqualified: Sequence[str]) -> None:
+    """Partial election: "an analogous procedure is applied in order to guarantee that no
+    more than two members of the entire Packaging Council work for the same employer";
+    re-qualifying would break that guarantee, so the seat stays vacant."""
+    out.rules.append(
+        f"partial election: {', '.join(disqualified)} not re-qualified, which would break "
+        "the guarantee 'that no more than two members of the entire Packaging Council "
+        "work for the same employer'"
+    )
 
 
 def _cohorts(count: Count, out: Seating, ties: TieBreaker, by: str) -> dict[str, list[str]]:

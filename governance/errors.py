@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from wheelnext.errors import WheelnextError
 
 
@@ -17,11 +15,3 @@ class InvalidBallots(GovernanceError):
 
 class AuditMismatch(GovernanceError):
     """An audit log does not match its inputs or its recomputed result."""
-
-
-def read_text(path: Path) -> str:
-    """A governance input file as UTF-8 text, or a one-line error naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise GovernanceError(f"{path}: not UTF-8 text") from None

@@ -5,7 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _ballots(n: int) -> str:
+    return f"{n} ballot was" if n == 1 else f"{n} ballots were"
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage with one decimal, rounded half up, in integer
+    arithmetic (no floating point appears in a tally or its report)."""
+    tenths = (2000 * part + whole) // (2 * whole)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _winners_line(method: str, n: int) -> str:
+    approval = method == "approval"
+    if n == 1:
+        return "The top vote-getter is:" if approval else "The winner is:"
+    count = _WORDS.get(n, str(n))
+    return f"The top {count} vote-getters are:" if approval else f"The {count} winners are:"
 
 
 def _table(rows: list[tuple[str, str]], head: tuple[str, str]) -> list[str]:
@@ -19,7 +38,9 @@ def markdown(result: Mapping[str, Any]) -> str:
     lines = [f"# {result['title']}", "", "## Results", ""]
     q = result["quorum"]
     if q["electors"] is not None:
-        lines.append(f"Of {q['electors']} eligible voters, {result['ballots_cast']} cast ballots.")
+        lines.append(f"Of {q['electors']} eligible voters, {result['ballots_cast']} cast ballots."
+                     + (f" Turnout: {percent(result['ballots_cast'], q['electors'])}."
+                        if q["electors"] else ""))
         lines.append("")
         lines.append("Quorum (50% of Electors, rule " + q["rule"] + ") was "
                      + ("met." if q["met"] else "**not** met: no one is elected."))
@@ -28,16 +49,20 @@ def markdown(result: Mapping[str, Any]) -> str:
                      "(number of eligible voters not given: quorum not checked).")
     lines.append("")
     if result["ballots_rejected"]:
-        lines.append(f"{result['ballots_rejected']} ballots were rejected "
+        lines.append(f"{_ballots(result['ballots_rejected'])} rejected "
                      "(see the rejection report).")
         lines.append("")
     elected = result["elected"]
-    count = _WORDS.get(len(elected), str(len(elected)))
-    lines.append(f"The {'top ' if result['method'] == 'approval' else ''}{count} "
-                 f"{'vote-getters' if result['method'] == 'approval' else 'winners'} are:")
-    lines.append("")
-    lines.extend(f"* {n}" for n in elected)
-    lines.append("")
+    if elected:
+        lines.append(_winners_line(result["method"], len(elected)))
+        lines.append("")
+        lines.extend(f"* {n}" for n in elected)
+        lines.append("")
+    vacancies = result.get("vacancies", 0)
+    if vacancies:
+        lines.append(f"{vacancies} seat{' was' if vacancies == 1 else 's were'} left vacant, "
+                     "to be filled as normal (PEP 772, Vacancies).")
+        lines.append("")
     if result["cohorts"]:
         lines.append("Cohort A (two-year term): " + ", ".join(result["cohorts"]["A"]) + ".")
         lines.append("Cohort B (one-year term): " + ", ".join(result["cohorts"]["B"]) + ".")

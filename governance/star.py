@@ -16,6 +16,12 @@ Ties follow starvoting.org's Official Tiebreaker Protocol (see
 - runoff: an equal preference count goes to the higher total score, then the most
   maximum-score ratings, then the draw.
 
+``scoring_ties="bettervoting"`` replaces the scoring-round rule by BetterVoting's (the
+software the PSF uses for STAR): finalists are chosen one at a time; among the tied, the
+candidate(s) with the most *ballot-weighted* head-to-head losses (the number of ballots
+scoring another tied candidate above them, summed over the others) are eliminated,
+repeatedly; then the most maximum-score ratings; then the draw.
+
 Written by hand (no library tabulates with this protocol and exact integers): each
 candidate's column of marks is built once; totals and maximum-score counts are sums over
 it, and a head-to-head count is ``sum(map(gt, a, b))``, computed once per pair and only
@@ -27,8 +33,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from operator import gt
 
+from wheelnext.governance.errors import GovernanceError
 from wheelnext.governance.ties import TieBreaker
 from wheelnext.governance.validation import ValidBallots
+
+#: Scoring-round rules for three or more tied candidates (``pep772-star-ties``):
+#: ``matchups`` eliminates the most head-to-head match-ups lost (starvoting.org's Official
+#: Tiebreaker Protocol as we read it); ``bettervoting`` the most ballot-weighted losses.
+SCORING_TIES = ("matchups", "bettervoting")
 
 
 class BlocStarCount:
@@ -36,7 +48,12 @@ class BlocStarCount:
 
     method = "bloc-star"
 
-    def __init__(self, ballots: ValidBallots, ties: TieBreaker) -> None:
+    def __init__(
+        self, ballots: ValidBallots, ties: TieBreaker, scoring_ties: str = "matchups"
+    ) -> None:
+        if scoring_ties not in SCORING_TIES:
+            raise GovernanceError(f"--star-scoring-ties: unknown value {scoring_ties!r}")
+        self.scoring_ties = scoring_ties
         self.candidates = ballots.candidates
         self.maximum = ballots.maximum
         rows = ballots.rows
@@ -68,6 +85,48 @@ class BlocStarCount:
             for c in group
         }
 
+    def _weighted_losses(self, group: Sequence[str]) -> dict[str, int]:
+        return {c: sum(self.preferred(d, c) for d in group if d != c) for c in group}
+
+    def _select_bettervoting(
+        self, tied: list[str], k: int, steps: list[dict[str, object]], stage: str
+    ) -> list[str]:
+        """BetterVoting's scoring-round rule: one finalist at a time, eliminating the most
+        ballot-weighted losses, then the most maximum-score ratings, then the draw."""
+        chosen: list[str] = []
+        while len(chosen) < k:
+            need = k - len(chosen)
+            group = [c for c in sorted(tied) if c not in chosen]
+            if len(group) <= need:
+                return chosen + group
+            while len(group) > 1:
+                losses = self._weighted_losses(group)
+                steps.append({"step": "ballot-weighted head-to-head losses", "among": group,
+                              "losses": losses})
+                worst = max(losses.values())
+                if worst != min(losses.values()):
+                    group = [c for c in group if losses[c] < worst]
+                    continue
+                if need == 2 and len(group) == 2:
+                    return chosen + group
+                top = {c: self.top_marks[c] for c in group}
+                steps.append({"step": f"most ratings of {self.maximum}", "among": group,
+                              "counts": top})
+                ranked = sorted(group, key=lambda c: -top[c])
+                if need == 2 and top[ranked[1]] > top[ranked[2]]:
+                    return chosen + ranked[:2]
+                best = top[ranked[0]]
+                leaders = [c for c in group if top[c] == best]
+                if len(leaders) == 1:
+                    group = leaders
+                else:
+                    drawn = self.ties.settle(stage, leaders, 1)
+                    steps.append({"step": "tie settled", "among": leaders,
+                                  "chosen": list(drawn)})
+                    group = list(drawn)
+            chosen.append(group[0])
+        return chosen
+
     def _by_key(
         self, group: list[str], k: int, key: dict[str, int]
     ) -> tuple[list[str], list[str], int]:
@@ -88,6 +147,8 @@ class BlocStarCount:
         self, tied: list[str], k: int, steps: list[dict[str, object]], stage: str
     ) -> list[str]:
         """Choose ``k`` finalists among ``tied`` (equal scores) by the official protocol."""
+        if self.scoring_ties == "bettervoting" and len(tied) > 2:
+            return self._select_bettervoting(tied, k, steps, stage)
         group = sorted(tied)
         chosen: list[str] = []
         while len(group) > k:

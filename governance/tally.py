@@ -6,8 +6,6 @@ audit log and compare it field by field.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 from wheelnext.governance.approval import ApprovalCount
 from wheelnext.governance.ballots import BallotFile, load_ballots
 from wheelnext.governance.council import (
+    PARTIAL_CAPS,
     SITTING_COUNTS,
     TIE_ORDERS,
     Count,
@@ -24,9 +23,10 @@ from wheelnext.governance.council import (
     load_roster,
     seat,
 )
-from wheelnext.governance.errors import GovernanceError, read_text
+from wheelnext.governance.errors import GovernanceError, InvalidBallots
+from wheelnext.governance.files import parse_json, read_lines, read_text
 from wheelnext.governance.progress import ReadProgress
-from wheelnext.governance.star import BlocStarCount
+from wheelnext.governance.star import SCORING_TIES, BlocStarCount
 from wheelnext.governance.ties import DRAWS, TieBreaker
 from wheelnext.governance.validation import ValidBallots, validate
 
@@ -50,6 +50,8 @@ class TallyOptions:
     title: str = "Packaging Council election"
     sitting_count: str = "continuing"
     tie_order: str = "after-exclusions"
+    partial_cap: str = "guarantee"
+    star_scoring_ties: str = "matchups"
 
     def check(self) -> None:
         if self.method not in METHODS:
@@ -68,6 +70,12 @@ class TallyOptions:
             raise GovernanceError(f"--sitting-count: unknown value {self.sitting_count!r}")
         if self.tie_order not in TIE_ORDERS:
             raise GovernanceError(f"--ties-before-exclusions: unknown order {self.tie_order!r}")
+        if self.partial_cap not in PARTIAL_CAPS:
+            raise GovernanceError(f"--partial-cap: unknown value {self.partial_cap!r}")
+        if self.star_scoring_ties not in SCORING_TIES:
+            raise GovernanceError(
+                f"--star-scoring-ties: unknown value {self.star_scoring_ties!r}"
+            )
         if self.seats < 1:
             raise GovernanceError(f"--seats: must be at least 1, got {self.seats}")
         if self.electors is not None and self.electors < 0:
@@ -82,19 +90,12 @@ class TallyInputs:
     agreements: Path | None = None
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _read_roll(path: Path) -> list[str]:
-    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+    return read_lines(path)
 
 
 def _read_agreements(path: Path) -> list[dict[str, list[str]]]:
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise GovernanceError(f"{path}: invalid JSON ({exc.msg})") from None
+    data = parse_json(read_text(path), str(path))
     if not isinstance(data, list) or not all(
         isinstance(a, dict)
         and isinstance(a.get("tied"), list)
@@ -126,6 +127,13 @@ def count_ballots(
     maximum = options.max_score or (1 if options.method == "approval" else 5)
     names = [p.name for p in roster.candidates] if roster and roster.candidates else None
     roster = roster or Roster(tuple())
+    source = ballot_file.source or "ballots"
+    if names is not None and ballot_file.header is not None:
+        strangers = [c for c in ballot_file.header if c not in names]
+        if strangers:
+            raise InvalidBallots(
+                f"{source}: header column {strangers[0]!r} is not on the candidate list"
+            )
     ties = TieBreaker(options.seed, options.draw, agreements or [])
     counts_only = ballot_file.counts is not None
     if counts_only:
@@ -143,8 +151,15 @@ def count_ballots(
                 approval.totals[name] = ballot_file.counts.get(name, 0)
         count = approval
     else:
-        count = BlocStarCount(valid, ties)
+        count = BlocStarCount(valid, ties, options.star_scoring_ties)
     cast = ballot_file.cast if counts_only and ballot_file.cast is not None else valid.cast
+    nothing = (cast == 0 and not any((ballot_file.counts or {}).values())
+               if counts_only else valid.cast == 0)
+    if nothing:
+        raise InvalidBallots(
+            f"{source}: no ballot could be counted ({valid.read} read, {valid.rejected} "
+            "rejected); an election needs at least one counted ballot"
+        )
     if options.electors is not None and cast > options.electors:
         raise GovernanceError(
             f"--electors: {cast} ballots counted but only {options.electors} electors"
@@ -154,7 +169,8 @@ def count_ballots(
         seating = Seating()  # "Quorum ... is 50% of Electors": nothing to seat, nothing to draw
     else:
         seating = seat(count, roster, options.seats, ties, options.cohort_by,
-                       sitting_count=options.sitting_count, tie_order=options.tie_order)
+                       sitting_count=options.sitting_count, tie_order=options.tie_order,
+                       partial_cap=options.partial_cap)
     recounts = 0
     while (
         options.method == "bloc-star"
@@ -165,9 +181,9 @@ def count_ballots(
         # Re-run every round without the disqualified (see pep772-votes-under-star).
         without = list(seating.disqualified)
         recounts = len(without)
-        count = BlocStarCount(valid, ties)
+        count = BlocStarCount(valid, ties, options.star_scoring_ties)
         seating = seat(count, roster, options.seats, ties, options.cohort_by, without,
-                       options.sitting_count, options.tie_order)
+                       options.sitting_count, options.tie_order, options.partial_cap)
         seating.rules.insert(0, "count re-run from round 1 without disqualified "
                              + ", ".join(str(d["name"]) for d in without))
     result: dict[str, Any] = {
@@ -187,6 +203,7 @@ def count_ballots(
         "disqualified": seating.disqualified,
         "requalified": seating.requalified,
         "elected": seating.elected if quorum.met is not False else [],
+        "vacancies": options.seats - len(seating.elected) if quorum.met is not False else 0,
         "cohorts": seating.cohorts if quorum.met is not False else None,
         "ties": [t.to_json() for t in ties.ties],
         "rules": seating.rules,
@@ -195,7 +212,9 @@ def count_ballots(
     }
     result["rules"][:0] = [
         ("method: approval, top N by count (PSF Board procedure)" if options.method == "approval"
-         else "method: Multi-winner Bloc STAR, official STAR tie-breaking protocol"),
+         else "method: Multi-winner Bloc STAR, official STAR tie-breaking protocol"
+         + ("" if options.star_scoring_ties == "matchups"
+            else f" (scoring-round ties: {options.star_scoring_ties})")),
         f"validation: {valid.cast} ballots counted, {valid.rejected} rejected",
     ]
     if quorum.met is True:

@@ -67,8 +67,12 @@ class ValidBallots:
 
 
 def _mark(value: object, maximum: int) -> int | None:
+    """A mark's value, or None if it is not one of the documented spellings: an integer,
+    ASCII digits (``int()`` would also take ``+1``, ``0_5`` and other scripts' digits such
+    as ``٥``), an empty mark, or with ``maximum`` 1 an approval mark; case and surrounding
+    spaces do not matter. A boolean reads as its spelling ``true``/``false``."""
     if isinstance(value, bool):
-        return int(value)
+        value = "true" if value else "false"
     if isinstance(value, int):
         return value if 0 <= value <= maximum else None
     if not isinstance(value, str):
@@ -78,11 +82,10 @@ def _mark(value: object, maximum: int) -> int | None:
         return 0
     if maximum == 1 and text in APPROVAL_MARKS:
         return 1
-    try:
-        number = int(text)
-    except ValueError:
+    if not (text.isascii() and text.isdigit()):
         return None
-    return number if 0 <= number <= maximum else None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 #: Spelled-out marks beyond this are left to ``_mark`` (the fast path's table stays small).
@@ -148,7 +151,7 @@ def _checked(row: Sequence[Any], maximum: int) -> tuple[tuple[int, ...], int, in
         return None
     try:
         lo, hi = min(row), max(row)
-        if lo >= 0 and hi <= maximum and type(sum(row)) is int:
+        if lo >= 0 and hi <= maximum and type(sum(row)) is int and bool not in map(type, row):
             return cast("tuple[int, ...]", tuple(row)), lo, hi
     except TypeError:
         return None
@@ -194,14 +197,16 @@ def validate(
         doomed = copies[1:] if identical else copies
         for c in doomed:
             dropped.add(id(c))
-        findings.append(
-            Finding(
-                ballot_id, "duplicate-ballot-id", identical,
-                f"{len(copies)} copies, "
-                + ("identical: first counted, the rest rejected" if identical
-                   else "different: all rejected"),
+        # One finding per rejected copy, so that read == counted + rejected.
+        for number, _copy in enumerate(doomed, start=2 if identical else 1):
+            findings.append(
+                Finding(
+                    ballot_id, "duplicate-ballot-id", False,
+                    f"copy {number} of {len(copies)}, "
+                    + ("identical to the first, which is counted" if identical
+                       else "copies differ: all rejected"),
+                )
             )
-        )
     known = index.keys()
     getter: Callable[[Mapping[str, str | int]], Any] | None = (
         itemgetter(*names) if len(names) > 1 else None

@@ -107,7 +107,8 @@ motion_args = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(no_confidence_args)
 def test_no_confidence_audit_always_verifies(tmp_path: Path, args: dict[str, object]) -> None:
     audit = tmp_path / "nc.json"
@@ -117,7 +118,8 @@ def test_no_confidence_audit_always_verifies(tmp_path: Path, args: dict[str, obj
     assert verified.result["rules"] and record["rules"] == verified.result["rules"]
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(motion_args)
 def test_motion_audit_always_verifies(tmp_path: Path, args: dict[str, object]) -> None:
     audit = tmp_path / "m.json"

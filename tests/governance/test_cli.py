@@ -86,7 +86,7 @@ def test_tally_with_candidates_file_and_roll(fixtures: Path) -> None:
     assert res.exit_code == 0, res.output
     r = json.loads(res.output)
     assert r["elected"] == ["Amy", "Bob", "Flo", "Gus", "Hal"]
-    assert r["disqualified"] == [{"name": "Cy", "entities": ["acme corp"]}]
+    assert r["disqualified"] == [{"name": "Cy", "entities": ["Acme Corp"]}]
     assert {e["name"]: e["rule"] for e in r["excluded"]} == {
         "Di": "psf-staff", "Ed": "steering-council"}
     assert r["totals"]["Di"] == 4

@@ -89,22 +89,44 @@ def test_quorum_at_least_half_and_more_than_half() -> None:
     assert r["quorum"]["met"] is False and r["elected"] == []
 
 
-entities = st.sampled_from(["acme", "globex", "initech", ""])
+entity_sets = st.frozensets(st.sampled_from(["acme", "globex", "initech"]), max_size=2)
+
+
+def literal_procedure(rank: Sequence[Person], sitting: Sequence[Person], seats: int) -> list[str]:
+    """PEP 772's repeated procedure, read literally, for candidates naming at most one
+    entity: take the top ``seats``; where more than two of one entity (sitting members
+    first) appear, keep the top two and disqualify the rest; elevate; repeat."""
+    out: set[str] = set()
+    while True:
+        top = [p for p in rank if p.name not in out][:seats]
+        newly: set[str] = set()
+        for e in {e for p in top for e in p.entities}:
+            room = 2 - sum(e in m.entities for m in sitting)
+            members = [p.name for p in top if e in p.entities]
+            newly.update(members[max(room, 0):])
+        if not newly:
+            return [p.name for p in top]
+        out |= newly
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(st.tuples(st.lists(st.integers(0, 5), min_size=6, max_size=6), entities),
+    st.lists(st.tuples(st.lists(st.integers(0, 5), min_size=6, max_size=6), entity_sets),
              min_size=5, max_size=9),
-    st.lists(entities, max_size=2),
+    st.lists(entity_sets, max_size=2),
     st.sampled_from(["approval", "bloc-star"]),
 )
-def test_never_three_of_one_entity_when_a_valid_council_exists(
-    spec: list[tuple[list[int], str]], sitting_entities: list[str], method: str,
+def test_entity_limit_with_several_employers(
+    spec: list[tuple[list[int], frozenset[str]]], sitting_entities: list[frozenset[str]],
+    method: str,
 ) -> None:
-    ps = [Person(f"C{i}", frozenset([e]) if e else frozenset()) for i, (_, e) in enumerate(spec)]
-    sitting = [Person(f"S{i}", frozenset([e]) if e else frozenset())
-               for i, e in enumerate(sitting_entities)]
+    """Candidates and sitting members may name several entities. Whole council: five seats,
+    re-qualified members are the only way past two of an entity, and each names an entity it
+    breaks. Partial election: never past two on the entire council; a seat that cannot be
+    filled stays vacant. Where nobody names more than one entity, the walk seats the council
+    of the PEP's literal repeated procedure."""
+    ps = [Person(f"C{i}", e) for i, (_, e) in enumerate(spec)]
+    sitting = [Person(f"S{i}", e) for i, e in enumerate(sitting_entities)]
     seats = 5 - len(sitting)
     maximum = 1 if method == "approval" else 5
     ballots = [{p.name: min(marks[j], maximum) for p, (marks, _) in zip(ps, spec, strict=True)}
@@ -112,26 +134,33 @@ def test_never_three_of_one_entity_when_a_valid_council_exists(
     roster = Roster(tuple(ps), tuple(sitting))
     r = count_ballots(ballots_from_marks(ballots), roster,
                       TallyOptions(method=method, seats=seats, seed="s")).result
-    sit: dict[str, int] = {}
-    for m in sitting:
+    council: dict[str, int] = {}
+    for m in [*sitting, *(next(p for p in ps if p.name == n) for n in r["elected"])]:
         for e in m.entities:
-            sit[e] = sit.get(e, 0) + 1
-    standing: dict[str, int] = {}
-    for p in ps:
-        for e in p.entities:
-            standing[e] = standing.get(e, 0) + 1
-    room = sum(min(max(0, 2 - sit.get(e, 0)), n) for e, n in standing.items())
-    valid_exists = room + sum(1 for p in ps if not p.entities) >= seats
-    council = dict(sit)
-    for name in r["elected"]:
-        for e in next(p for p in ps if p.name == name).entities:
             council[e] = council.get(e, 0) + 1
-    assert len(r["elected"]) == seats
-    if valid_exists:
-        assert max(council.values(), default=0) <= 2
-        assert r["requalified"] == []
+    over = {e for e, n in council.items() if n > 2}
+    assert len(r["elected"]) + r["vacancies"] == seats
+    if seats == 5:
+        assert r["vacancies"] == 0
+        assert not over or r["requalified"]
+        assert all(d["entities"] for d in r["requalified"])
     else:
-        assert r["requalified"]
+        assert not over and r["requalified"] == []
+    eligible_rank = [next(p for p in ps if p.name == n) for n in r["rank"]]
+    if all(len(p.entities) <= 1 for p in [*ps, *sitting]) and not r["requalified"]:
+        assert sorted(r["elected"]) == sorted(literal_procedure(eligible_rank, sitting, seats))
+
+
+def test_walk_and_literal_procedure_differ_when_a_candidate_names_two_entities() -> None:
+    """C names x and y. Literally, C is among "the top two" of y and also disqualified by x,
+    so E (third of y) is disqualified in the same pass: A, B, D, F, G. The walk settles C
+    first (disqualified by x), so y has only D and E: A, B, D, E, F (pep772-entity-limit)."""
+    spec = {"A": {"x"}, "B": {"x"}, "C": {"x", "y"}, "D": {"y"}, "E": {"y"}, "F": set(),
+            "G": set()}
+    r = approval({"A": 10, "B": 9, "C": 8, "D": 7, "E": 6, "F": 5, "G": 4},
+                 [Person(n, frozenset(e)) for n, e in spec.items()])
+    assert r["elected"] == ["A", "B", "D", "E", "F"]
+    assert r["disqualified"] == [{"name": "C", "entities": ["x"]}]
 
 
 SKIP_VS_RECOUNT = [
@@ -314,7 +343,7 @@ def test_bloc_star_recount_then_requalification() -> None:
                                   {"A": 4, "B": 5, "C": 3, "D": 1, "E": 2},
                                   {"A": 5, "B": 3, "C": 4, "D": 2, "E": 0}])
     r = count_ballots(ballots, roster, TallyOptions(
-        method="bloc-star", seats=4, star_disqualified="recount")).result
+        method="bloc-star", seats=4, star_disqualified="recount", partial_cap="requalify")).result
     assert [d["name"] for d in r["disqualified"]] == ["C", "D"]
     assert r["rules"][2] == "count re-run from round 1 without disqualified C, D"
     assert {n for rnd in r["rounds"] for n, _ in rnd["scoring"]} == {"A", "B", "E"}
@@ -322,6 +351,7 @@ def test_bloc_star_recount_then_requalification() -> None:
     assert r["elected"] == ["A", "B", "E", "C"]
     assert any("C: re-qualified in vote rank order" in rule for rule in r["rules"])
     # Skipping reaches the same council here, but its rounds still hold C and D.
-    skip = count_ballots(ballots, roster, TallyOptions(method="bloc-star", seats=4)).result
+    skip = count_ballots(ballots, roster, TallyOptions(
+        method="bloc-star", seats=4, partial_cap="requalify")).result
     assert skip["elected"] == r["elected"] and skip["requalified"] == r["requalified"]
     assert {n for rnd in skip["rounds"] for n, _ in rnd["scoring"]} >= {"C", "D"}

@@ -65,6 +65,8 @@ def test_fast_and_precise_paths_read_and_validate_the_same(text: str, maximum: i
             for f in (True, False) for r in (True, False)
         }
         assert len(set(results.values())) == 1
+        v = validate(fast, maximum)  # type: ignore[arg-type]
+        assert v.read == v.cast + v.rejected  # every ballot read is counted or rejected
 
 
 @settings(max_examples=200, deadline=None)

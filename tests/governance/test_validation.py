@@ -31,7 +31,10 @@ def test_duplicate_ids_identical_keep_first_different_reject_all() -> None:
     v = validate(_file(RawBallot("1", {"A": 1}), RawBallot("1", {"A": 1}),
                        RawBallot("2", {"A": 1}), RawBallot("2", {"B": 1})), 1)
     assert v.rows == ((1, 0),)
-    assert rules(v) == {"1": ("duplicate-ballot-id", True), "2": ("duplicate-ballot-id", False)}
+    assert [(f.ballot_id, f.rule, f.counted) for f in v.findings] == [
+        ("1", "duplicate-ballot-id", False), ("2", "duplicate-ballot-id", False),
+        ("2", "duplicate-ballot-id", False)]
+    assert v.read == v.cast + v.rejected == 4
 
 
 def test_roll_and_duplicate_elector() -> None:
@@ -56,8 +59,10 @@ def test_candidate_list_overrides_file_header() -> None:
 def test_float_and_bool_marks() -> None:
     floats = RawBallot("1", {"A": 2.0, "B": 1})  # type: ignore[dict-item]
     v = validate(_file(floats, RawBallot("2", {"A": True, "B": 0})), 5)
-    assert rules(v) == {"1": ("out-of-range", False)}
-    assert v.rows == ((1, 0),)
+    assert rules(v) == {"1": ("out-of-range", False), "2": ("out-of-range", False)}
+    # A JSON true is the spelling "true": an approval, never a score.
+    v = validate(_file(RawBallot("3", {"A": True, "B": False})), 1)  # type: ignore[dict-item]
+    assert v.rows == ((1, 0),) and v.findings == ()
 
 
 def test_fast_and_slow_paths_agree() -> None:
