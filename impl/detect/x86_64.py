@@ -88,7 +88,8 @@ def detect(flags: frozenset[str]) -> Detection:
         if feature in offered:
             configs.append(VariantFeatureConfig(feature, ["on"]))
             evidence[evidence_key(feature, "on")] = [offered[feature]]
-    return Detection(configs, evidence)
+    reason = "" if configs else "no x86-64 CPU flags in cpuinfo (not an x86-64 CPU)"
+    return Detection(configs, evidence, reason)
 
 
 class X86_64Plugin:
