@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from wheelnext.errors import WheelnextError
-from wheelnext.filenames import parse_wheel_name
+from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.variants.combine import combine_variant_metadata
 from wheelnext.variants.errors import InvalidVariantMetadata
 from wheelnext.variants.jsonio import (
@@ -76,12 +76,18 @@ def _member_bytes(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
     return data
 
 
+def _wheel_name(path: Path) -> WheelFilename:
+    """The parsed name of the wheel at *path*; an error names the path."""
+    try:
+        return parse_wheel_name(path.name)
+    except WheelnextError as exc:
+        message = str(exc).removeprefix(f"{path.name}: ")
+        raise InvalidVariantMetadata(f"{path}: {message}") from None
+
+
 def read_wheel_variant_json(path: Path) -> dict[str, Any]:
     """The ``*.dist-info/variant.json`` document of a wheel, validated against its filename."""
-    try:
-        wheel = parse_wheel_name(path.name)
-    except WheelnextError as exc:
-        raise InvalidVariantMetadata(f"{path}: {exc}") from None
+    wheel = _wheel_name(path)
     if wheel.variant_label is None:
         raise InvalidVariantMetadata(f"{path}: not a variant wheel (no variant label)")
     require_regular_file(path, what="wheel")
@@ -464,13 +470,12 @@ def _release_metadata(directory: Path) -> tuple[list[Path], dict[str, Any]]:
     wheels = sorted(p for p in directory.iterdir() if p.suffix in (".whl", ".whlx") and p.is_file())
     if not wheels:
         raise InvalidVariantMetadata(f"{directory}: no wheels in this directory")
-    releases = {
-        (parse_wheel_name(p.name).name, str(parse_wheel_name(p.name).version)) for p in wheels
-    }
+    parsed = {path: _wheel_name(path) for path in wheels}
+    releases = {(name.name, str(name.version)) for name in parsed.values()}
     if len(releases) > 1:
         raise InvalidVariantMetadata(f"{directory}: wheels of several releases; give one release")
     index_files = sorted(directory.glob("*-variants.json"))
-    variant_wheels = [p for p in wheels if parse_wheel_name(p.name).variant_label is not None]
+    variant_wheels = [p for p in wheels if parsed[p].variant_label is not None]
     if index_files:
         doc = _metadata_of(index_files[0])
     elif variant_wheels:
