@@ -269,7 +269,7 @@ def test_user_property_for_an_ahead_of_time_namespace_is_reported(
     from wheelnext.variants.providers.overrides import ENV_VAR
 
     monkeypatch.setenv(ENV_VAR, "blas_lapack :: provider :: mkl; x86_64 :: level :: v1")
-    code, out, err = main_result(["variants", "detect", "--namespace", "blas_lapack"], capsys)
+    code, _, err = main_result(["variants", "detect", "--namespace", "blas_lapack"], capsys)
     assert code == 0
     assert "blas_lapack :: provider :: mkl" in err and "ignored" in err
     assert "ahead-of-time" in err and len(err.strip().splitlines()) == 1
