@@ -176,3 +176,23 @@ def test_variant_json_bomb_in_a_wheel(tmp_path: Path, capsys: pytest.CaptureFixt
         archive.writestr("foo-1.0.dist-info/variant.json", b" " * (64 << 20))
     code, _, err = run_main(["variants", "show", str(wheel)], capsys)
     assert_one_line_error(code, err, wheel.name)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_unreadable_input_is_one_line(command: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "input-unreadable.json"
+    path.write_text(VALID)
+    path.chmod(0)
+    code, _, err = run_main(COMMANDS[command](tmp_path, path), capsys)
+    assert_one_line_error(code, err, str(path))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_missing_input_is_one_line(command: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "input-missing.json"
+    code, _, err = run_main(COMMANDS[command](tmp_path, path), capsys)
+    assert_one_line_error(code, err, str(path))
