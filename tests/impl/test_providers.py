@@ -411,6 +411,33 @@ def test_trusted_plugin_is_installed_in_isolation_and_queried(
     assert TrustedDistribution("flavour-provider", "1.0", sha).requirement_line().endswith(sha)
 
 
+@pytest.mark.slow
+@pytest.mark.network_installer
+def test_trusted_plugin_is_installed_from_the_users_index(
+    tmp_path: Path, isolated_cache: Path
+) -> None:
+    """A configured index (here a file:// simple index) is where the provider comes from."""
+    simple = tmp_path / "simple" / "flavour-provider"
+    simple.mkdir(parents=True)
+    source = PLUGIN_SOURCE.format(namespace="flavour_ns", body="pass")
+    wheel = _build_wheel(simple, "flavour_provider", "1.0", "flavour_provider", source)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (simple / "index.html").write_text(
+        f'<html><body><a href="{wheel.name}#sha256={sha}">{wheel.name}</a></body></html>')
+    providers = {"flavour_ns": {"requires": ["flavour-provider>=1"],
+                                "plugin-api": "flavour_provider:Plugin"}}
+    allow = tmp_path / "trusted.toml"
+    allow.write_text(f'[[provider]]\nname = "flavour-provider"\nversion = "1.0"\n'
+                     f'sha256 = "{sha}"\n')
+    nowhere = query_providers(providers, options=QueryOptions(allow_list_path=allow))
+    assert nowhere.results[0].source == FAILED
+    assert "no index to install it from" in nowhere.results[0].reason
+    index = (tmp_path / "simple").as_uri()
+    options = QueryOptions(allow_list_path=allow, index_urls=(index,))
+    result = query_providers(providers, options=options).results[0]
+    assert result.source == PLUGIN and result.features == {"flavour": ["sour", "sweet"]}
+
+
 def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> None:
     code = textwrap.dedent("""
         import sys
