@@ -176,9 +176,7 @@ def show(wheel: Path, as_json: bool) -> None:
 
 
 @variants.command()
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(path_type=Path)
-)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -329,6 +327,14 @@ _ordering_options = [
         " default when 'optional = true'); 'all' enables every optional provider.",
     ),
     click.option(
+        "--provider-index",
+        "provider_indexes",
+        multiple=True,
+        metavar="URL",
+        help="With --detect: a simple-API index to install trusted provider packages from"
+        " (repeat, highest priority first; still hash-pinned by the allow-list).",
+    ),
+    click.option(
         "--refresh", is_flag=True, help="With --detect: run plugins again instead of the cache."
     ),
     click.option(
@@ -345,6 +351,7 @@ def _detected(
     *,
     refresh: bool = False,
     no_cache: bool = False,
+    provider_indexes: Sequence[str] = (),
 ) -> SupportedProperties:
     """Supported properties from the providers' query (imported only when asked).
 
@@ -357,7 +364,11 @@ def _detected(
         True if "all" in enable_optional else frozenset(enable_optional)
     )
     options = QueryOptions.from_user(
-        properties_file, enable_optional=enabled, refresh=refresh, use_cache=not no_cache
+        properties_file,
+        enable_optional=enabled,
+        refresh=refresh,
+        use_cache=not no_cache,
+        index_urls=tuple(provider_indexes),
     )
     result = query_metadata(doc, options)
     for item in result.results:
@@ -419,6 +430,7 @@ def order(
     exclude_labels: Sequence[str],
     detect: bool,
     enable_optional: Sequence[str],
+    provider_indexes: Sequence[str],
     refresh: bool,
     no_cache: bool,
     as_json: bool,
@@ -430,7 +442,14 @@ def order(
     doc = _metadata_of(file)
     result = order_variants(
         doc,
-        _detected(doc, properties_file, enable_optional, refresh=refresh, no_cache=no_cache)
+        _detected(
+            doc,
+            properties_file,
+            enable_optional,
+            refresh=refresh,
+            no_cache=no_cache,
+            provider_indexes=provider_indexes,
+        )
         if detect
         else _supported(properties, properties_file),
         _options(prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels),
@@ -499,6 +518,7 @@ def explain(
     exclude_labels: Sequence[str],
     detect: bool,
     enable_optional: Sequence[str],
+    provider_indexes: Sequence[str],
     refresh: bool,
     no_cache: bool,
     as_json: bool,
@@ -514,7 +534,14 @@ def explain(
     wheels, doc = _release_metadata(target) if target.is_dir() else ([], _metadata_of(target))
     if detect:
         supported = (
-            _detected(doc, properties_file, enable_optional, refresh=refresh, no_cache=no_cache)
+            _detected(
+                doc,
+                properties_file,
+                enable_optional,
+                refresh=refresh,
+                no_cache=no_cache,
+                provider_indexes=provider_indexes,
+            )
             if doc
             else {}
         )
