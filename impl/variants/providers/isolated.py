@@ -142,8 +142,8 @@ def ensure_environment(
         ]
         if not index_urls and not find_links:
             raise ProviderError(
-                f"provider {label}: no index to install it from (configure an index:"
-                " install --index / --config, or QueryOptions(index_urls=...))"
+                f"provider {label}: no index to install it from (install --index or"
+                " --config; variants order/explain --provider-index)"
             )
         if index_urls:
             command += ["--index-url", index_urls[0]]
