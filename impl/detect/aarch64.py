@@ -129,7 +129,7 @@ class AArch64Plugin:
     def detection(cls) -> Detection:
         """Configs and evidence for this machine (nothing on other architectures)."""
         if cls.cpuinfo_path is None and platform.machine() != "aarch64":
-            return Detection([])
+            return Detection([], reason=f"this CPU is {platform.machine()}, not aarch64")
         return detect(cpu_features(cls.cpuinfo_path, use_auxv=cls.cpuinfo_path is None))
 
     @classmethod

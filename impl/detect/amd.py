@@ -94,7 +94,8 @@ def detect(targets: list[tuple[str, str]], rocm: str | None) -> Detection:
         )
     if archs:
         configs.append(VariantFeatureConfig("gfx_arch", archs, multi_value=True))
-    return Detection(configs, evidence)
+    reason = "" if configs else "no AMD GPU in the kfd topology and no ROCm installation found"
+    return Detection(configs, evidence, reason)
 
 
 class AmdPlugin:

@@ -135,7 +135,8 @@ def _version_key(version: str) -> tuple[int, ...]:
 def detect(report: GpuReport | None) -> Detection:
     """Supported ``nvidia`` configs from a driver report, newest first, with evidence."""
     if report is None:
-        return Detection([])
+        return Detection([], reason="no NVIDIA driver: neither libnvidia-ml.so.1 nor"
+                         " libcuda.so.1 loads and answers")
     configs: list[VariantFeatureConfig] = []
     evidence: dict[str, list[str]] = {}
     driver = cuda_version(report.driver_version)
@@ -165,7 +166,8 @@ def detect(report: GpuReport | None) -> Detection:
                     f"{newest // 10}.{newest % 10} by JIT"
                 ]
         configs.append(VariantFeatureConfig("sm_arch", arch, multi_value=True))
-    return Detection(configs, evidence)
+    reason = "" if configs else f"{report.source}: driver present but reports no GPU"
+    return Detection(configs, evidence, reason)
 
 
 class NvidiaPlugin:

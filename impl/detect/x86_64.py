@@ -45,10 +45,23 @@ FEATURES: tuple[str, ...] = (
     "avx512_bf16", "avx512_vp2intersect", "avx512_fp16", "avx_vnni", "avx_vnni_int8",
     "avx_ifma", "avx_ne_convert", "amx_tile", "amx_int8", "amx_bf16", "amx_fp16",
     "cmpccxadd", "sha512", "sm3", "sm4",
+    # Flags a compiler can target (``gcc --help=target`` lists the ``-m`` option),
+    # named as the option where Linux spells them differently (FLAG_ALIASES).
+    "xsave", "xsavec", "sahf", "prfchw", "cldemote", "rtm", "hle", "tsxldtrk",
+    "waitpkg", "tbm", "clzero", "wbnoinvd",
 )
 
-#: Linux flag -> the feature name offered for it, where they differ.
-FLAG_ALIASES = {"pni": "sse3", "abm": "lzcnt"}
+#: Linux flag -> the feature name offered for it, where they differ: the name of
+#: the compiler's ``-m`` option (``-msahf`` for LAHF/SAHF in 64-bit mode,
+#: ``-mprfchw`` for PREFETCHW).
+FLAG_ALIASES = {"pni": "sse3", "abm": "lzcnt", "lahf_lm": "sahf", "3dnowprefetch": "prfchw"}
+
+#: ISA flags Linux prints that are never offered, and why: no compiler option
+#: targets them, so no build can depend on them.
+NOT_OFFERED: dict[str, str] = {
+    "rdtscp": "no -m option: RDTSCP is used through an intrinsic on any x86-64 target",
+    "clflush": "no -m option: CLFLUSH is part of the SSE2 baseline every x86-64 CPU has",
+}
 
 
 def cpu_flags(path: Path | None = None) -> frozenset[str]:
@@ -75,7 +88,8 @@ def detect(flags: frozenset[str]) -> Detection:
         if feature in offered:
             configs.append(VariantFeatureConfig(feature, ["on"]))
             evidence[evidence_key(feature, "on")] = [offered[feature]]
-    return Detection(configs, evidence)
+    reason = "" if configs else "no x86-64 CPU flags in cpuinfo (not an x86-64 CPU)"
+    return Detection(configs, evidence, reason)
 
 
 class X86_64Plugin:

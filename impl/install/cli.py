@@ -120,7 +120,8 @@ def _shared_options(func: F) -> F:
                      path_type=Path), help="Supported properties file (replaces detection)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Cache folder (files keyed by index)."),
-        click.option("--no-cache", is_flag=True, help="Use a throw-away cache."),
+        click.option("--no-cache", is_flag=True,
+                     help="Use a throw-away cache; variant provider plugins run afresh."),
         click.option("-v", "--verbose", count=True, help="Debug output: each index considered."),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
         click.option("--json", "as_json", is_flag=True, help="JSON summary on stdout."),
@@ -246,13 +247,15 @@ def _resolve_options(kwargs: dict[str, Any]) -> ResolveOptions:
         no_variants=kwargs["no_variants"],
         variant_labels=parse_project_pairs("--variant", kwargs["variant_choices"]),
         supported=supported,
+        detection_cache=not kwargs["no_cache"],
     )
 
 
 def _session(kwargs: dict[str, Any], console: Messages, *, needs_index: bool = True) -> Session:
     plan = _plan(kwargs) if needs_index or kwargs["indexes"] or kwargs["config_file"] else \
         IndexPlan(())
-    options = _resolve_options(kwargs)
+    options = dataclasses.replace(_resolve_options(kwargs),
+                                  provider_indexes=tuple(index.url for index in plan.indexes))
     if kwargs["no_cache"]:
         cache: Path | None = None
     else:
@@ -349,6 +352,20 @@ def install(**kwargs: Any) -> None:
             session.finder.close()
     if kwargs["as_json"]:
         click.echo(json.dumps(summary, indent=2))
+    elif kwargs["dry_run"]:
+        _echo_dry_run(summary)
+
+
+def _echo_dry_run(summary: dict[str, Any]) -> None:
+    """What ``install --dry-run`` would do, one line per distribution, on stdout."""
+    for item in summary["installed"]:
+        label = f" [variant {item['variant']}]" if item["variant"] else ""
+        where = f" from index {item['index']}" if item["index"] else ""
+        replaced = f" (replacing {item['replaced']})" if item["replaced"] else ""
+        click.echo(f"would install {item['name']} {item['version']}{label}{where}: "
+                   f"{item['file']}{replaced}")
+    if not summary["installed"]:
+        click.echo("would install nothing")
 
 
 @click.command()

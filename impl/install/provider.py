@@ -152,6 +152,10 @@ class ResolveOptions:
     supported: Mapping[str, Mapping[str, list[str]]] | None = None
     #: Start downloading each chosen wheel while resolving (off for ``lock``, ``--dry-run``).
     download_ahead: bool = True
+    #: Read and write cached provider-plugin answers (off under ``--no-cache``).
+    detection_cache: bool = True
+    #: The user's index URLs, highest priority first: where trusted provider packages come from.
+    provider_indexes: tuple[str, ...] = ()
 
 
 def expand(text: str, parent: str | None) -> list[Req]:
@@ -317,10 +321,17 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         if key not in self._supported:
             from wheelnext.variants.providers.query import QueryOptions, query_metadata
 
-            result = query_metadata(doc, QueryOptions.from_user())
+            result = query_metadata(doc, QueryOptions.from_user(
+                use_cache=self.options.detection_cache,
+                index_urls=self.options.provider_indexes))
             for provider in result.results:
                 LOG.debug("variant provider %s: %s (%s)", provider.namespace, provider.source,
                           provider.detail)
+                notice = provider.notice
+                if notice is not None:
+                    # Why a provider was not used is said once per provider, without -v.
+                    self._warn_once(f"provider {provider.namespace}",
+                                    lambda text=notice: LOG.warning(text))  # type: ignore[misc]
             self._supported[key] = result.properties
         return self._supported[key]
 

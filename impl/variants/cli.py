@@ -14,9 +14,18 @@ from typing import Any
 
 import click
 
-from wheelnext.filenames import parse_wheel_name
+from wheelnext.errors import WheelnextError
+from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.variants.combine import combine_variant_metadata
 from wheelnext.variants.errors import InvalidVariantMetadata
+from wheelnext.variants.jsonio import (
+    MAX_BYTES,
+    loads_strict,
+    loads_toml,
+    read_json_object,
+    read_text,
+    require_regular_file,
+)
 from wheelnext.variants.models import VARIANT_JSON, dumps
 from wheelnext.variants.ordering import OrderingOptions, VariantOrder, order_variants
 from wheelnext.variants.properties import (
@@ -55,11 +64,33 @@ def variants() -> None:
     """Wheel variants (PEP 825 format and ordering; PEP 817 providers)."""
 
 
+def _member_bytes(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
+    """One archive member, refused before reading when it claims or turns out too large."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_BYTES:
+        raise InvalidVariantMetadata(f"{source}: larger than {MAX_BYTES} bytes")
+    with archive.open(info) as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InvalidVariantMetadata(f"{source}: larger than {MAX_BYTES} bytes")
+    return data
+
+
+def _wheel_name(path: Path) -> WheelFilename:
+    """The parsed name of the wheel at *path*; an error names the path."""
+    try:
+        return parse_wheel_name(path.name)
+    except WheelnextError as exc:
+        message = str(exc).removeprefix(f"{path.name}: ")
+        raise InvalidVariantMetadata(f"{path}: {message}") from None
+
+
 def read_wheel_variant_json(path: Path) -> dict[str, Any]:
     """The ``*.dist-info/variant.json`` document of a wheel, validated against its filename."""
-    wheel = parse_wheel_name(path.name)
+    wheel = _wheel_name(path)
     if wheel.variant_label is None:
         raise InvalidVariantMetadata(f"{path}: not a variant wheel (no variant label)")
+    require_regular_file(path, what="wheel")
     try:
         with zipfile.ZipFile(path) as archive:
             names = [
@@ -69,9 +100,15 @@ def read_wheel_variant_json(path: Path) -> dict[str, Any]:
             ]
             if len(names) != 1:
                 raise InvalidVariantMetadata(f"{path}: expected one *.dist-info/{VARIANT_JSON}")
-            doc = json.loads(archive.read(names[0]))
-    except (OSError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            source = f"{path}: {names[0]}"
+            data = _member_bytes(archive, names[0], source)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+        if isinstance(exc, InvalidVariantMetadata):
+            raise
         raise InvalidVariantMetadata(f"{path}: cannot read {VARIANT_JSON}: {exc}") from None
+    doc = loads_strict(data, source)
+    if not isinstance(doc, dict):
+        raise InvalidVariantMetadata(f"{source}: must be a JSON object")
     _, problems = variant_json_problems(doc, source=str(path), kind="wheel")
     if problems:
         raise InvalidVariantMetadata(f"{path}: {VARIANT_JSON}: {problems[0]}")
@@ -84,13 +121,7 @@ def read_wheel_variant_json(path: Path) -> dict[str, Any]:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidVariantMetadata(f"{path}: cannot read JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise InvalidVariantMetadata(f"{path}: must be a JSON object")
-    return doc
+    return read_json_object(path)
 
 
 def _metadata_of(path: Path) -> dict[str, Any]:
@@ -104,6 +135,8 @@ def _metadata_of(path: Path) -> dict[str, Any]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    if path.is_dir():
+        raise InvalidVariantMetadata(f"{path}: is a directory; -o names the file to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -124,7 +157,7 @@ def _props_lines(props: dict[str, dict[str, list[str]]]) -> list[str]:
 
 
 @variants.command()
-@click.argument("wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("wheel", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the variant.json document.")
 def show(wheel: Path, as_json: bool) -> None:
     """Show the variant label and properties of WHEEL."""
@@ -143,14 +176,12 @@ def show(wheel: Path, as_json: bool) -> None:
 
 
 @variants.command()
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Where to write the combined {name}-{version}-variants.json.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Also print the combined document.")
@@ -171,14 +202,29 @@ def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
 
 
 @variants.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print {valid, format, version, problems}.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Also print {file, valid, format, version, problems} as JSON on stdout.",
+)
 def validate(file: Path, as_json: bool) -> None:
     """Validate variant metadata: a JSON file, a wheel, a pyproject.toml or a pylock.toml.
 
     JSON files are variant.json or {name}-{version}-variants.json documents.
+    Exit 0 when valid; any problem, including a file that cannot be read, is
+    one error line on stderr and exit 2, with or without --json (which adds
+    the JSON report on stdout).
     """
-    fmt, version, problems = _validate_any(file)
+    try:
+        fmt, version, problems = _validate_any(file)
+    except WheelnextError as exc:
+        fmt, version, problems = None, None, [str(exc)]
+        first = str(exc)
+    else:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        first = f"{file}: {problems[0]}{more}" if problems else ""
     if as_json:
         _echo_json(
             {
@@ -189,39 +235,47 @@ def validate(file: Path, as_json: bool) -> None:
                 "problems": problems,
             }
         )
-        if problems:
-            raise SystemExit(1)
-        return
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InvalidVariantMetadata(f"{file}: {problems[0]}{more}")
-    click.echo(f"{file}: valid ({fmt} variant metadata {version})")
+        raise InvalidVariantMetadata(first)
+    if not as_json:
+        click.echo(f"{file}: valid ({fmt} variant metadata {version})")
+
+
+def _pylock_problems(data: dict[str, Any], file: Path) -> list[str]:
+    from wheelnext.variants.pylock import read_variants_json
+
+    packages = data.get("packages", [])
+    if not isinstance(packages, list):
+        return [f"packages: must be an array of tables, not {type(packages).__name__}"]
+    problems = []
+    for position, package in enumerate(packages):
+        if not isinstance(package, dict):
+            problems.append(f"packages[{position}]: must be a table")
+            continue
+        try:
+            read_variants_json(package, source=str(file))
+        except InvalidVariantMetadata as exc:
+            problems.append(str(exc).removeprefix(f"{file}: "))
+    return problems
 
 
 def _validate_any(file: Path) -> tuple[str | None, str | None, list[str]]:
-    import tomllib
-
     if file.suffix in (".whl", ".whlx"):
         doc = read_wheel_variant_json(file)
         choice, problems = variant_json_problems(doc, source=str(file), kind="wheel")
         return choice.format, choice.version_text, problems
     if file.suffix == ".toml":
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidVariantMetadata(f"{file}: cannot read TOML: {exc}") from None
+        data = loads_toml(read_text(file, what="TOML file"), str(file))
         if "variant" in data:
             from wheelnext.variants.pyproject import variant_table_problems
 
             return "pep817", "pyproject.toml [variant]", variant_table_problems(data["variant"])
-        problems = []
-        for package in data.get("packages", []):
-            table = package.get("variants-json")
-            if isinstance(table, dict) and "$schema" in table:
-                where = f"packages[{package.get('name', '?')}].variants-json"
-                _, found = variant_json_problems(table, source=where, kind="lock")
-                problems += [f"{where}: {p}" for p in found]
-        return "pylock", "packages.variants-json", problems
+        if "packages" not in data:
+            raise InvalidVariantMetadata(
+                f"{file}: neither a pyproject.toml with [variant] nor a pylock.toml with"
+                " [[packages]]"
+            )
+        return "pylock", "packages.variants-json", _pylock_problems(data, file)
     doc = _read_json(file)
     choice, problems = variant_json_problems(
         doc, source=str(file), kind="wheel" if file.name == VARIANT_JSON else "index"
@@ -250,7 +304,7 @@ _ordering_options = [
     ),
     click.option(
         "--properties-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         help="Supported properties: one per line, or JSON {namespace: {feature: [values]}}.",
     ),
     click.option("--prefer-namespace", multiple=True, help="Rank this namespace first."),
@@ -272,21 +326,55 @@ _ordering_options = [
         help="With --detect: also run this optional provider (PEP 817 providers are off by"
         " default when 'optional = true'); 'all' enables every optional provider.",
     ),
+    click.option(
+        "--provider-index",
+        "provider_indexes",
+        multiple=True,
+        metavar="URL",
+        help="With --detect: a simple-API index to install trusted provider packages from"
+        " (repeat, highest priority first; still hash-pinned by the allow-list).",
+    ),
+    click.option(
+        "--refresh", is_flag=True, help="With --detect: run plugins again instead of the cache."
+    ),
+    click.option(
+        "--no-cache", is_flag=True, help="With --detect: neither read nor write the cache."
+    ),
     click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
 ]
 
 
 def _detected(
-    doc: Any, properties_file: Path | None, enable_optional: Sequence[str] = ()
+    doc: Any,
+    properties_file: Path | None,
+    enable_optional: Sequence[str] = (),
+    *,
+    refresh: bool = False,
+    no_cache: bool = False,
+    provider_indexes: Sequence[str] = (),
 ) -> SupportedProperties:
-    """Supported properties from the providers' query (imported only when asked)."""
+    """Supported properties from the providers' query (imported only when asked).
+
+    Why a provider was not used, or what was ignored, goes to stderr once per
+    provider, without needing ``-v``.
+    """
     from wheelnext.variants.providers.query import QueryOptions, query_metadata
 
     enabled: bool | frozenset[str] = (
         True if "all" in enable_optional else frozenset(enable_optional)
     )
-    options = QueryOptions.from_user(properties_file, enable_optional=enabled)
-    return query_metadata(doc, options).properties
+    options = QueryOptions.from_user(
+        properties_file,
+        enable_optional=enabled,
+        refresh=refresh,
+        use_cache=not no_cache,
+        index_urls=tuple(provider_indexes),
+    )
+    result = query_metadata(doc, options)
+    for item in result.results:
+        if item.notice:
+            click.echo(f"warning: {item.notice}", err=True)
+    return result.properties
 
 
 def _with_ordering_options(func: Any) -> Any:
@@ -329,7 +417,7 @@ def _order_json(order: VariantOrder) -> dict[str, Any]:
 
 
 @variants.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @_with_ordering_options
 def order(
     file: Path,
@@ -342,6 +430,9 @@ def order(
     exclude_labels: Sequence[str],
     detect: bool,
     enable_optional: Sequence[str],
+    provider_indexes: Sequence[str],
+    refresh: bool,
+    no_cache: bool,
     as_json: bool,
 ) -> None:
     """Order the labels of variant metadata FILE for the given supported properties.
@@ -351,7 +442,14 @@ def order(
     doc = _metadata_of(file)
     result = order_variants(
         doc,
-        _detected(doc, properties_file, enable_optional)
+        _detected(
+            doc,
+            properties_file,
+            enable_optional,
+            refresh=refresh,
+            no_cache=no_cache,
+            provider_indexes=provider_indexes,
+        )
         if detect
         else _supported(properties, properties_file),
         _options(prefer_namespace, prefer_feature, prefer_property, only_labels, exclude_labels),
@@ -391,13 +489,12 @@ def _release_metadata(directory: Path) -> tuple[list[Path], dict[str, Any]]:
     wheels = sorted(p for p in directory.iterdir() if p.suffix in (".whl", ".whlx") and p.is_file())
     if not wheels:
         raise InvalidVariantMetadata(f"{directory}: no wheels in this directory")
-    releases = {
-        (parse_wheel_name(p.name).name, str(parse_wheel_name(p.name).version)) for p in wheels
-    }
+    parsed = {path: _wheel_name(path) for path in wheels}
+    releases = {(name.name, str(name.version)) for name in parsed.values()}
     if len(releases) > 1:
         raise InvalidVariantMetadata(f"{directory}: wheels of several releases; give one release")
     index_files = sorted(directory.glob("*-variants.json"))
-    variant_wheels = [p for p in wheels if parse_wheel_name(p.name).variant_label is not None]
+    variant_wheels = [p for p in wheels if parsed[p].variant_label is not None]
     if index_files:
         doc = _metadata_of(index_files[0])
     elif variant_wheels:
@@ -408,7 +505,7 @@ def _release_metadata(directory: Path) -> tuple[list[Path], dict[str, Any]]:
 
 
 @variants.command()
-@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
 @_with_ordering_options
 def explain(
     target: Path,
@@ -421,6 +518,9 @@ def explain(
     exclude_labels: Sequence[str],
     detect: bool,
     enable_optional: Sequence[str],
+    provider_indexes: Sequence[str],
+    refresh: bool,
+    no_cache: bool,
     as_json: bool,
 ) -> None:
     """Explain the order of TARGET's labels: a wheel, or a directory holding one release.
@@ -433,7 +533,18 @@ def explain(
     )
     wheels, doc = _release_metadata(target) if target.is_dir() else ([], _metadata_of(target))
     if detect:
-        supported = _detected(doc, properties_file, enable_optional) if doc else {}
+        supported = (
+            _detected(
+                doc,
+                properties_file,
+                enable_optional,
+                refresh=refresh,
+                no_cache=no_cache,
+                provider_indexes=provider_indexes,
+            )
+            if doc
+            else {}
+        )
     else:
         supported = _supported(properties, properties_file)
     if target.is_dir():

@@ -22,9 +22,14 @@ from wheelnext.variants.providers.query import (
     installed_plugins,
 )
 
+#: Version of the ``detect --json`` document; its JSON schema ships as
+#: ``wheelnext/variants/schemas/detect-output-<version>.json``. A new key is a
+#: new minor version; a removed or changed key a new major version.
+DETECT_JSON_VERSION = "1.0"
+
 
 def result_as_json(result: SupportedResult) -> dict[str, Any]:
-    """The JSON document ``detect --json`` prints."""
+    """The JSON document ``detect --json`` prints (see :data:`DETECT_JSON_VERSION`)."""
     namespaces = []
     for item in result.results:
         properties = [
@@ -43,10 +48,15 @@ def result_as_json(result: SupportedResult) -> dict[str, Any]:
                 "source": item.source,
                 "detail": item.detail,
                 "cached": item.cached,
+                "reason": item.reason or None,
                 "properties": properties,
             }
         )
-    return {"supported": result.properties, "namespaces": namespaces}
+    return {
+        "version": DETECT_JSON_VERSION,
+        "supported": result.properties,
+        "namespaces": namespaces,
+    }
 
 
 def _echo_table(document: dict[str, Any]) -> None:
@@ -54,7 +64,10 @@ def _echo_table(document: dict[str, Any]) -> None:
         cached = ", cached" if entry["cached"] else ""
         click.echo(f"{entry['namespace']}  [{entry['source']}{cached}] {entry['detail']}")
         if not entry["properties"]:
-            click.echo("    (nothing supported)")
+            why = f": {entry['reason']}" if entry["reason"] else ""
+            click.echo(f"    (nothing supported{why})")
+        elif entry["reason"]:
+            click.echo(f"    note: {entry['reason']}")
         for prop in entry["properties"]:
             because = " ".join(prop["evidence"])
             click.echo(f"    {prop['property']}" + (f"    <- {because}" if because else ""))
@@ -62,10 +75,17 @@ def _echo_table(document: dict[str, Any]) -> None:
 
 @click.command("detect")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
-@click.option("--refresh", is_flag=True, help="Detect again instead of reading the cache.")
+@click.option(
+    "--refresh", is_flag=True, help="Run plugins again instead of reading their cached answers."
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write cached plugin answers (built-in detection is never cached).",
+)
 @click.option(
     "--properties-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="User-provided properties that replace detection (text or JSON).",
 )
 @click.option(
@@ -79,6 +99,7 @@ def _echo_table(document: dict[str, Any]) -> None:
 def detect(
     as_json: bool,
     refresh: bool,
+    no_cache: bool,
     properties_file: Path | None,
     namespaces: tuple[str, ...],
     entry_points: bool,
@@ -96,12 +117,15 @@ def detect(
         raise ProviderError(
             f"--namespace {unknown[0]!r}: no built-in provider (known: {', '.join(BUILTINS)})"
         )
-    options = QueryOptions.from_user(properties_file, refresh=refresh)
+    options = QueryOptions.from_user(properties_file, refresh=refresh, use_cache=not no_cache)
     result = detect_builtins(options, list(namespaces) or None)
     if entry_points and options.overrides is None:
         taken = [item.namespace for item in result.results]
         result = SupportedResult(result.results + tuple(installed_plugins(options, taken)))
     document = result_as_json(result)
+    for item in result.results:
+        if item.notice:
+            click.echo(f"warning: {item.notice}", err=True)
     if as_json:
         click.echo(json.dumps(document, indent=2))
     else:

@@ -50,11 +50,28 @@ def read_variants_json(
     if not isinstance(table, Mapping):
         raise InvalidVariantMetadata(f"{where}: must be a table")
     if "$schema" not in table and ({"url", "path"} & set(table)):
-        return VariantsJsonReference(
-            table.get("url"), table.get("path"), dict(table.get("hashes", {}))
-        )
+        return _reference(table, where)
     validate_variant_json(table, source=where, kind="lock")
     return dict(table)
+
+
+def _reference(table: Mapping[str, Any], where: str) -> VariantsJsonReference:
+    """PEP 817's reference form, with every field of the type PEP 751 gives its
+    ``url`` / ``path`` (strings) and ``hashes`` (a table of strings)."""
+    for key in ("url", "path"):
+        if key in table and not isinstance(table[key], str):
+            raise InvalidVariantMetadata(
+                f"{where}.{key}: must be a string, not {type(table[key]).__name__}"
+            )
+    hashes = table.get("hashes", {})
+    if not isinstance(hashes, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()
+    ):
+        raise InvalidVariantMetadata(f"{where}.hashes: must be a table of strings")
+    unknown = sorted(set(table) - {"url", "path", "hashes"})
+    if unknown:
+        raise InvalidVariantMetadata(f"{where}: unknown key {unknown[0]!r}")
+    return VariantsJsonReference(table.get("url"), table.get("path"), dict(hashes))
 
 
 def variants_json_for_lock(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import platform
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +330,41 @@ def test_nvidia_failing_libraries_give_nothing(monkeypatch: pytest.MonkeyPatch) 
     report = nvidia.query_driver(fakes.get)
     assert report is not None and report.source == "CUDA driver API"
     assert report.devices == [(8, 6)]
+
+
+#: Flags of the recorded fixtures that gcc can target (``gcc --help=target``: the -m option).
+COMPILER_TARGETED = {
+    "xsave": "xsave", "xsavec": "xsavec", "lahf_lm": "sahf", "3dnowprefetch": "prfchw",
+    "cldemote": "cldemote", "rtm": "rtm", "hle": "hle", "tsxldtrk": "tsxldtrk",
+    "waitpkg": "waitpkg", "tbm": "tbm", "clzero": "clzero", "wbnoinvd": "wbnoinvd",
+}
+
+
+@pytest.mark.parametrize("path", sorted(CPUINFO.glob("*.txt")), ids=lambda p: p.stem)
+def test_x86_64_offers_every_compiler_targeted_flag_of_the_fixtures(path: Path) -> None:
+    flags = own_flags(path)
+    found = features(x86_64.detect(frozenset(flags)))
+    for flag, feature in COMPILER_TARGETED.items():
+        if flag in flags:
+            assert found.get(feature) == ["on"], (path.name, flag)
+    for flag in ("rdtscp", "clflush"):
+        assert flag not in found and flag in x86_64.NOT_OFFERED
+
+
+def test_x86_64_new_flags_without_fixture() -> None:
+    found = features(x86_64.detect(frozenset({"waitpkg", "tbm", "clzero", "wbnoinvd"})))
+    assert {"waitpkg", "tbm", "clzero", "wbnoinvd"} <= set(found)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None or platform.machine() != "x86_64",
+                    reason="needs gcc for x86-64")
+def test_x86_64_offered_names_of_the_new_flags_are_gcc_options() -> None:
+    import subprocess
+
+    text = subprocess.run(["gcc", "--help=target"], capture_output=True, text=True,
+                          check=False).stdout
+    options = {word for word in text.split() if word.startswith("-m")}
+    for feature in COMPILER_TARGETED.values():
+        assert f"-m{feature}" in options, feature
+    for flag in x86_64.NOT_OFFERED:
+        assert f"-m{flag}" not in options, flag

@@ -60,14 +60,12 @@ def test_environment_variable_and_table(monkeypatch: pytest.MonkeyPatch) -> None
     assert "x86_64  [user-provided]" in result.output
 
 
-def test_cache_then_refresh() -> None:
+def test_builtin_detection_runs_every_time() -> None:
     runner = CliRunner()
-    runner.invoke(detect, ["--json", "--namespace", "x86_64"])
-    cached = json.loads(runner.invoke(detect, ["--json", "--namespace", "x86_64"]).output)
-    assert cached["namespaces"][0]["cached"] is True
-    args = ["--json", "--refresh", "--namespace", "x86_64"]
-    fresh = json.loads(runner.invoke(detect, args).output)
-    assert fresh["namespaces"][0]["cached"] is False
+    for args in ([], [], ["--refresh"], ["--no-cache"]):
+        result = runner.invoke(detect, ["--json", "--namespace", "x86_64", *args])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["namespaces"][0]["cached"] is False
 
 
 def test_through_the_root_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,3 +129,21 @@ def test_unknown_namespace_is_a_one_line_error(capsys: pytest.CaptureFixture[str
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [err[0]] and "--namespace 'quantum'" in err[0]
+
+
+def test_json_has_a_version_a_schema_and_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema
+
+    from wheelnext.detect.nvidia import NvidiaPlugin
+
+    monkeypatch.setattr(NvidiaPlugin, "loader", staticmethod(lambda name: None))
+    result = CliRunner().invoke(detect, ["--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    schema_file = Path(__file__).parents[2] / "impl/variants/schemas/detect-output-1.0.json"
+    jsonschema.validate(document, json.loads(schema_file.read_text()))
+    assert document["version"] == "1.0"
+    nvidia = next(e for e in document["namespaces"] if e["namespace"] == "nvidia")
+    assert nvidia["properties"] == [] and "no NVIDIA driver" in nvidia["reason"]
+    table = CliRunner().invoke(detect, ["--namespace", "nvidia"])
+    assert "nothing supported: no NVIDIA driver" in table.output

@@ -35,6 +35,7 @@ from wheelnext.variants.providers.metadata import ProviderInfo
 from wheelnext.variants.providers.query import (
     BUILTIN,
     DISABLED,
+    FAILED,
     PLUGIN,
     STATIC,
     UNTRUSTED,
@@ -230,14 +231,42 @@ def test_runner_reports_plugin_errors_and_timeouts(tmp_path: Path) -> None:
 # --- cache --------------------------------------------------------------------
 
 
-def test_builtin_answers_are_cached_and_refreshable(isolated_cache: Path) -> None:
+def test_builtin_answers_are_never_cached(isolated_cache: Path) -> None:
     first = detect_builtins(namespaces=["x86_64"]).results[0]
     assert not first.cached and first.source == BUILTIN
-    assert list(isolated_cache.glob("x86_64-*.json"))
     second = detect_builtins(namespaces=["x86_64"]).results[0]
-    assert second.cached and second.features == first.features
-    refreshed = detect_builtins(QueryOptions(refresh=True), ["x86_64"]).results[0]
-    assert not refreshed.cached
+    assert not second.cached and second.features == first.features
+    assert not list(isolated_cache.glob("*.json"))
+
+
+def test_a_gpu_gone_without_reboot_is_seen(
+    isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stale answer (cu128 from before the GPU left) must not outlive the GPU."""
+    from wheelnext.detect.nvidia import NvidiaPlugin
+
+    stale = {"features": {"cuda_version_lower_bound": ["12.8"]}, "evidence": {}}
+    monkeypatch.setattr(cache, "read", lambda directory, key: stale)
+    monkeypatch.setattr(NvidiaPlugin, "loader", staticmethod(lambda name: None))
+    result = detect_builtins(QueryOptions(), ["nvidia"]).results[0]
+    assert result.features == {} and not result.cached
+    assert "no NVIDIA driver" in result.reason
+
+
+def test_plugin_cache_key_follows_the_hardware(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = tmp_path / "nvidia0"
+    version = tmp_path / "version"
+    globs, versions = [str(tmp_path / "nvidia*")], [str(version)]
+    absent = cache.machine_stamp(globs, versions)
+    device.write_text("")
+    present = cache.machine_stamp(globs, versions)
+    assert present != absent
+    version.write_text("NVRM version: 570.1\n")
+    upgraded = cache.machine_stamp(globs, versions)
+    version.write_text("NVRM version: 580.2\n")
+    assert upgraded not in (present, cache.machine_stamp(globs, versions))
 
 
 def test_cache_key_depends_on_interpreter_provider_and_version() -> None:
@@ -368,14 +397,45 @@ def test_trusted_plugin_is_installed_in_isolation_and_queried(
     entry = '[[provider]]\nname = "flavour-provider"\nversion = "1.0"\nsha256 = "{}"\n'
     allow.write_text(entry.format("0" * 64))
     options = QueryOptions(allow_list_path=allow, find_links=(str(wheels),))
+    failed = query_providers(providers, options=options).results[0]  # pip refuses the hash
+    assert failed.source == FAILED and "install failed" in failed.reason
+    assert failed.notice is not None and "not used (failed)" in failed.notice
     with pytest.raises(ProviderError, match="install failed"):
-        query_providers(providers, options=options)  # a wrong hash is refused by pip
+        query_providers(providers, options=QueryOptions(
+            allow_list_path=allow, find_links=(str(wheels),), strict_trust=True))
     allow.write_text(entry.format(sha))
     result = query_providers(providers, options=options).results[0]
     assert result.source == PLUGIN and result.features == {"flavour": ["sour", "sweet"]}
     again = query_providers(providers, options=options).results[0]
     assert again.cached and again.features == result.features
     assert TrustedDistribution("flavour-provider", "1.0", sha).requirement_line().endswith(sha)
+
+
+@pytest.mark.slow
+@pytest.mark.network_installer
+def test_trusted_plugin_is_installed_from_the_users_index(
+    tmp_path: Path, isolated_cache: Path
+) -> None:
+    """A configured index (here a file:// simple index) is where the provider comes from."""
+    simple = tmp_path / "simple" / "flavour-provider"
+    simple.mkdir(parents=True)
+    source = PLUGIN_SOURCE.format(namespace="flavour_ns", body="pass")
+    wheel = _build_wheel(simple, "flavour_provider", "1.0", "flavour_provider", source)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (simple / "index.html").write_text(
+        f'<html><body><a href="{wheel.name}#sha256={sha}">{wheel.name}</a></body></html>')
+    providers = {"flavour_ns": {"requires": ["flavour-provider>=1"],
+                                "plugin-api": "flavour_provider:Plugin"}}
+    allow = tmp_path / "trusted.toml"
+    allow.write_text(f'[[provider]]\nname = "flavour-provider"\nversion = "1.0"\n'
+                     f'sha256 = "{sha}"\n')
+    nowhere = query_providers(providers, options=QueryOptions(allow_list_path=allow))
+    assert nowhere.results[0].source == FAILED
+    assert "no index to install it from" in nowhere.results[0].reason
+    index = (tmp_path / "simple").as_uri()
+    options = QueryOptions(allow_list_path=allow, index_urls=(index,))
+    result = query_providers(providers, options=options).results[0]
+    assert result.source == PLUGIN and result.features == {"flavour": ["sour", "sweet"]}
 
 
 def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> None:
@@ -434,28 +494,7 @@ def test_selection_imports_nothing_heavy(tmp_path: Path, cold: bool) -> None:
     for _ in range(runs):
         out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     best, cached, heavy = json.loads(out.stdout)
-    assert best.startswith("p-1.0-py3-none-any") and heavy == [] and cached is not cold
-
-
-def test_builtin_cache_key_follows_the_provider_module_file(tmp_path: Path) -> None:
-    from wheelnext.detect.x86_64 import X86_64Plugin
-    from wheelnext.variants.providers.query import builtin_version
-
-    stamp = builtin_version(X86_64Plugin)
-    assert "x86_64.py" in stamp and stamp == builtin_version(X86_64Plugin)
-    module = tmp_path / "stamped_plugin.py"
-    module.write_text("class P:\n    pass\n")
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import stamped_plugin
-
-        before = builtin_version(stamped_plugin.P)
-        module.write_text("class P:\n    pass  # changed\n")
-        assert builtin_version(stamped_plugin.P) != before
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("stamped_plugin", None)
-    assert builtin_version(object()) == "unknown"
+    assert best.startswith("p-1.0-py3-none-any") and heavy == [] and cached is False
 
 
 def test_records_behave_like_frozen_dataclasses() -> None:

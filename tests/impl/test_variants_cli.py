@@ -195,3 +195,81 @@ def test_optional_providers_are_off_until_enabled(tmp_path: Path) -> None:
     ]
     code, again = run(*base, "--enable-optional", "all")
     assert again == output
+
+
+DUPLICATE_NAMESPACE = (
+    '{"$schema": "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json",'
+    ' "default-priorities": {"namespace": ["x86_64"]},'
+    ' "variants": {"x86_64_v3": {"x86_64": {"level": ["v3"]}, "x86_64": {"level": ["v2"]}}}}'
+)
+
+
+def main_result(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert isinstance(exit_info.value.code, int)
+    return exit_info.value.code, captured.out, captured.err
+
+
+def test_validate_refuses_a_namespace_twice_in_a_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "foo-1.0-variants.json"
+    path.write_text(DUPLICATE_NAMESPACE)
+    code, _, err = main_result(["variants", "validate", str(path)], capsys)
+    assert code == 2 and f"{path}: duplicate JSON key 'x86_64'" in err
+
+
+def test_loads_strict_refuses_duplicates_at_every_depth() -> None:
+    from wheelnext.variants.jsonio import DuplicateKey, loads_strict
+
+    assert loads_strict('{"a": {"b": 1}, "c": [{"d": 2}]}', "x") == {"a": {"b": 1}, "c": [{"d": 2}]}
+    for text in ('{"a": 1, "a": 1}', '{"a": {"b": 1, "b": 2}}', '[{"d": 1, "d": 2}]'):
+        with pytest.raises(DuplicateKey, match="x: duplicate JSON key"):
+            loads_strict(text, "x")
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"$schema": 3}', DUPLICATE_NAMESPACE])
+def test_validate_json_has_one_convention(
+    content: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "foo-1.0-variants.json"
+    path.write_text(content)
+    code, out, err = main_result(["variants", "validate", "--json", str(path)], capsys)
+    report = json.loads(out)
+    assert code == 2 and report["valid"] is False and report["problems"]
+    assert len(err.strip().splitlines()) == 1 and str(path) in err
+
+
+def test_explain_of_a_folder_names_the_wheel_with_a_bad_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release(tmp_path)
+    bad = make_wheel(tmp_path, "foo-1.2.3-py3-none-any-Bad-Label.whl", None)
+    code, _, err = main_result(["variants", "explain", str(tmp_path)], capsys)
+    assert code == 2 and str(bad) in err
+
+
+@pytest.mark.parametrize("entry", ["url = 3", 'path = ["a"]', 'url = "x"\nhashes = 5',
+                                   'url = "x"\nhashes = {sha256 = 1}'])
+def test_pylock_variants_json_reference_fields_are_typed(
+    entry: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(f'lock-version = "1.0"\n[[packages]]\nname = "foo"\n'
+                    f"[packages.variants-json]\n{entry}\n")
+    code, _, err = main_result(["variants", "validate", str(lock)], capsys)
+    assert code == 2 and "packages[foo].variants-json" in err and str(lock) in err
+
+
+def test_user_property_for_an_ahead_of_time_namespace_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wheelnext.variants.providers.overrides import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, "blas_lapack :: provider :: mkl; x86_64 :: level :: v1")
+    code, _, err = main_result(["variants", "detect", "--namespace", "blas_lapack"], capsys)
+    assert code == 0
+    assert "blas_lapack :: provider :: mkl" in err and "ignored" in err
+    assert "ahead-of-time" in err and len(err.strip().splitlines()) == 1

@@ -1,12 +1,15 @@
-"""Supported configs cached across runs (extension: PEP 817 only says the result
+"""Plugin answers cached across runs (extension: PEP 817 only says the result
 "MAY be cached throughout multiple packages in a single install session").
 
-The key holds the interpreter, the provider's namespace, endpoint and version
-(for a built-in provider, its module file's stamp: see
-:func:`wheelnext.variants.providers.query.builtin_version`), and the kernel's
-boot id, so a new driver, GPU or CPU after a reboot, or a container image moved
-to another host, is detected afresh. ``--refresh`` skips
-reading. Files live in ``$XDG_CACHE_HOME/wheelnext/providers/``.
+Only slow answers are cached: a third-party plugin's run in its isolated
+environment. Built-in detection runs every time. The key holds the interpreter,
+the provider's namespace, endpoint and pinned distribution, and
+:func:`machine_stamp`: the identity (path, size, modification time) of the
+device nodes and driver files a GPU or accelerator provider reads, and the
+driver versions, so a GPU that appears or disappears without a reboot, or a
+cache volume shared by containers on different hosts, gives another key.
+``--refresh`` skips reading, ``--no-cache`` skips reading and writing. Files
+live in ``$XDG_CACHE_HOME/wheelnext/providers/``.
 """
 
 from __future__ import annotations
@@ -17,22 +20,44 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
     from typing import Any
 
-    BOOT_ID: Path
-else:
+#: Device nodes and driver files whose identity (path, size, modification time)
+#: enters the key: present, absent, replaced or upgraded, the key changes.
+HARDWARE_GLOBS: tuple[str, ...] = (
+    "/dev/nvidia*", "/dev/kfd", "/dev/dri/renderD*", "/dev/accel/*", "/dev/neuron*",
+    "/proc/driver/nvidia/gpus/*", "/sys/module/nvidia", "/sys/module/amdgpu",
+)
+#: Small files whose text is the driver's version.
+DRIVER_VERSIONS: tuple[str, ...] = (
+    "/proc/driver/nvidia/version", "/sys/module/nvidia/version", "/sys/module/amdgpu/version",
+)
 
-    def __getattr__(name: str) -> object:
-        # pathlib is not imported on the warm path; the constant is built on demand.
-        if name == "BOOT_ID":
-            from pathlib import Path
 
-            return Path(_BOOT_ID)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _identity(path: str) -> str:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_rdev}"
 
-_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+def machine_stamp(
+    globs: Iterable[str] = HARDWARE_GLOBS, versions: Iterable[str] = DRIVER_VERSIONS
+) -> str:
+    """What a cached plugin answer depends on, read in well under a millisecond."""
+    import glob
+
+    parts = [_identity(path) for pattern in globs for path in sorted(glob.glob(pattern))]
+    for path in versions:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                parts.append(f"{path}={handle.read(4096).strip()}")
+        except OSError:
+            parts.append(f"{path}=")
+    return "\n".join(parts)
 
 
 def cache_dir_name(environ: Mapping[str, str] | None = None) -> str:
@@ -49,14 +74,6 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(cache_dir_name(environ))
 
 
-def _boot_id() -> str:
-    try:
-        with open(_BOOT_ID, encoding="ascii") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
-
-
 def _machine() -> str:
     """``platform.machine()``, read from ``os.uname()`` where it exists (as platform does)."""
     if hasattr(os, "uname"):
@@ -67,7 +84,11 @@ def _machine() -> str:
 
 
 def cache_key(namespace: str, endpoint: str, version: str, interpreter: str | None = None) -> str:
-    """A file-name-safe key for one provider's answer on this interpreter and boot."""
+    """A file-name-safe key for one provider's answer on this interpreter.
+
+    *version* carries what else the answer depends on (for plugins, the pinned
+    distribution and :func:`machine_stamp`).
+    """
     parts = [
         interpreter or sys.executable,
         sys.implementation.cache_tag or "",
@@ -75,7 +96,6 @@ def cache_key(namespace: str, endpoint: str, version: str, interpreter: str | No
         namespace,
         endpoint,
         version,
-        _boot_id(),
     ]
     # Two 32-bit checksums (zlib is built in; hashlib would load OpenSSL, about as
     # long as a detection): a file name, not a security boundary, since whoever

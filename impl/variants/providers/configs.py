@@ -23,16 +23,21 @@ class VariantFeatureConfig(Record):
 
 
 class Detection(Record):
-    """What a built-in provider found: ordered configs plus the evidence for each value."""
+    """What a built-in provider found: ordered configs, the evidence for each value, and,
+    when it found nothing, the reason (no driver, no device, another architecture)."""
 
-    _fields = __match_args__ = ("configs", "evidence")
+    _fields = __match_args__ = ("configs", "evidence", "reason")
     configs: list[VariantFeatureConfig]
     evidence: dict[str, list[str]]
+    reason: str
 
     def __init__(
-        self, configs: list[VariantFeatureConfig], evidence: dict[str, list[str]] | None = None
+        self,
+        configs: list[VariantFeatureConfig],
+        evidence: dict[str, list[str]] | None = None,
+        reason: str = "",
     ) -> None:
-        self._init(configs=configs, evidence={} if evidence is None else evidence)
+        self._init(configs=configs, evidence={} if evidence is None else evidence, reason=reason)
 
 
 def evidence_key(feature: str, value: str) -> str:

@@ -110,10 +110,17 @@ def ensure_environment(
     base: Path,
     *,
     find_links: Sequence[str] = (),
-    index_url: str | None = None,
+    index_urls: Sequence[str] = (),
     timeout: float = 300.0,
 ) -> Path:
-    """Create (once) a virtualenv holding exactly *dists*, hash-checked; return its python."""
+    """Create (once) a virtualenv holding exactly *dists*, hash-checked; return its python.
+
+    The wheels come from the user's configured indexes (*index_urls*, the first
+    as pip's ``--index-url``, the others as ``--extra-index-url``) and
+    *find_links*; with neither, nothing can be installed and the error says so.
+    Hash checking (``--require-hashes``, every line pinned by the allow-list)
+    makes the index order irrelevant to what gets installed.
+    """
     target = environment_dir(base, dists)
     label = f"{dists[0].name} {dists[0].version}"
     if (target / ".wheelnext-installed").exists():
@@ -133,7 +140,17 @@ def ensure_environment(
             str(env_python(staging / "env")), "-m", "pip", "install", "--no-deps",
             "--require-hashes", "--only-binary", ":all:", "-q", "-r", str(requirements),
         ]
-        command += ["--no-index"] if index_url is None else ["--index-url", index_url]
+        if not index_urls and not find_links:
+            raise ProviderError(
+                f"provider {label}: no index to install it from (install --index or"
+                " --config; variants order/explain --provider-index)"
+            )
+        if index_urls:
+            command += ["--index-url", index_urls[0]]
+            for extra in index_urls[1:]:
+                command += ["--extra-index-url", extra]
+        else:
+            command += ["--no-index"]
         for link in find_links:
             command += ["--find-links", link]
         done = subprocess.run(

@@ -15,7 +15,6 @@ not named is unsupported, so one machine can install or build images for another
 
 from __future__ import annotations
 
-import json
 import os
 
 from wheelnext.variants.errors import InvalidVariantProperty
@@ -47,10 +46,13 @@ def parse_text(text: str, source: str) -> Supported:
 
 def parse_json(text: str, source: str) -> Supported:
     """A ``{namespace: {feature: [values]}}`` object; values most preferred first."""
+    from wheelnext.variants.errors import InvalidVariantMetadata
+    from wheelnext.variants.jsonio import loads_strict
+
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidOverrides(f"{source}: not valid JSON: {exc}") from None
+        data = loads_strict(text, source)
+    except InvalidVariantMetadata as exc:
+        raise InvalidOverrides(str(exc)) from None
     if not isinstance(data, dict):
         raise InvalidOverrides(f"{source}: expected an object of namespaces")
     lines = []
@@ -65,14 +67,23 @@ def parse_json(text: str, source: str) -> Supported:
 
 
 def read_file(path: Path) -> Supported:
-    """Read a properties file in either format."""
+    """Read a properties file in either format (a regular UTF-8 file of bounded size)."""
+    from wheelnext.variants.errors import InvalidVariantMetadata
+    from wheelnext.variants.jsonio import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidOverrides(f"{path}: cannot read properties file: {exc}") from None
-    if text.lstrip().startswith("{"):
+        text = read_text(path, what="properties file")
+    except InvalidVariantMetadata as exc:
+        raise InvalidOverrides(str(exc)) from None
+    if text.lstrip().startswith(("{", "[", '"')):
         return parse_json(text, str(path))
-    return parse_text(text, str(path))
+    found = parse_text(text, str(path))
+    if not found:
+        raise InvalidOverrides(
+            f"{path}: no properties in this properties file (an empty or truncated file is"
+            " refused; write {{}} as JSON to say that nothing is supported)"
+        )
+    return found
 
 
 def user_properties(

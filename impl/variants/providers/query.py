@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from wheelnext.variants.providers.errors import ProviderError, UntrustedProvider
+from wheelnext.variants.providers.errors import (
+    PluginConflict,
+    ProviderError,
+    ProviderTimeout,
+    UntrustedProvider,
+)
 from wheelnext.variants.providers.loading import (
     builtin_endpoint,
     check_namespace,
@@ -32,19 +37,28 @@ Features = dict[str, list[str]]
 
 #: How a namespace got its answer (``source`` of :class:`ProviderResult`).
 BUILTIN, USER, STATIC, PLUGIN = "built-in", "user-provided", "static", "plugin"
-DISABLED, UNTRUSTED, FAILED = "disabled", "untrusted", "failed"
+DISABLED, UNTRUSTED, FAILED, TIMED_OUT = "disabled", "untrusted", "failed", "timed out"
+#: Sources whose provider was not used: the user is told why, once per provider.
+NOT_USED = frozenset({UNTRUSTED, FAILED, TIMED_OUT})
 
 
 class ProviderResult(Record):
-    """One namespace's supported features (values most preferred first) and why."""
+    """One namespace's supported features (values most preferred first) and why.
 
-    _fields = __match_args__ = ("namespace", "source", "detail", "features", "evidence", "cached")
+    *reason* says, for the user, why the namespace has no properties (no driver,
+    provider untrusted, failed or timed out) or what was ignored.
+    """
+
+    _fields = __match_args__ = (
+        "namespace", "source", "detail", "features", "evidence", "cached", "reason",
+    )
     namespace: str
     source: str
     detail: str
     features: Features
     evidence: dict[str, list[str]]
     cached: bool
+    reason: str
 
     def __init__(
         self,
@@ -54,12 +68,23 @@ class ProviderResult(Record):
         features: Features | None = None,
         evidence: dict[str, list[str]] | None = None,
         cached: bool = False,
+        reason: str = "",
     ) -> None:
         self._init(
             namespace=namespace, source=source, detail=detail,
             features={} if features is None else features,
-            evidence={} if evidence is None else evidence, cached=cached,
+            evidence={} if evidence is None else evidence, cached=cached, reason=reason,
         )
+
+    @property
+    def notice(self) -> str | None:
+        """The line a user must see without ``-v``: why a provider was not used, or what
+        was ignored; ``None`` when there is nothing to say."""
+        if self.source in NOT_USED:
+            return f"variant provider {self.namespace}: not used ({self.source}): {self.reason}"
+        if self.source == STATIC and self.reason:
+            return f"variant provider {self.namespace}: {self.reason}"
+        return None
 
 
 class SupportedResult(Record):
@@ -83,7 +108,7 @@ class QueryOptions(Record):
     _fields = __match_args__ = (
         "enable_optional", "overrides", "overrides_source", "environment", "allow_list_path",
         "strict_trust", "use_cache", "refresh", "cache_directory", "environments_directory",
-        "find_links", "index_url", "timeout",
+        "find_links", "index_urls", "timeout",
     )
     enable_optional: bool | frozenset[str]
     overrides: Mapping[str, Mapping[str, Sequence[str]]] | None
@@ -96,7 +121,7 @@ class QueryOptions(Record):
     cache_directory: Path | None
     environments_directory: Path | None
     find_links: tuple[str, ...]
-    index_url: str | None
+    index_urls: tuple[str, ...]
     timeout: float
 
     def __init__(
@@ -112,7 +137,7 @@ class QueryOptions(Record):
         cache_directory: Path | None = None,
         environments_directory: Path | None = None,
         find_links: tuple[str, ...] = (),
-        index_url: str | None = None,
+        index_urls: tuple[str, ...] = (),
         timeout: float = 30.0,
     ) -> None:
         self._init(
@@ -121,7 +146,7 @@ class QueryOptions(Record):
             allow_list_path=allow_list_path, strict_trust=strict_trust, use_cache=use_cache,
             refresh=refresh, cache_directory=cache_directory,
             environments_directory=environments_directory, find_links=find_links,
-            index_url=index_url, timeout=timeout,
+            index_urls=index_urls, timeout=timeout,
         )
 
     @classmethod
@@ -150,54 +175,29 @@ def _marker_true(expression: str, options: QueryOptions, namespace: str) -> bool
     return bool(marker.evaluate(environment))
 
 
-def builtin_version(plugin: Any) -> str:
-    """What stands for a built-in provider's version in its cache key: its module file's stamp.
-
-    The size and modification time of the module's file change with every
-    upgrade, reinstall or edit of that provider, and reading them is cheap,
-    unlike wheelnext's distribution version (``importlib.metadata`` costs more
-    than a whole selection).
-    """
-    import os
-    import sys
-
-    module = sys.modules.get(getattr(plugin, "__module__", "") or "")
-    path = getattr(module, "__file__", None)
-    try:
-        stat = os.stat(path) if path else None
-    except OSError:
-        stat = None
-    if stat is None:
-        return "unknown"
-    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
 def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> ProviderResult:
-    """Query a built-in plugin in this process, through the cache."""
-    plugin = load_endpoint(endpoint)
-    if options.use_cache:
-        from wheelnext.variants.providers import cache
+    """Query a built-in plugin in this process, afresh every time.
 
-        directory: str | Path = options.cache_directory or cache.cache_dir_name()
-        key = cache.cache_key(namespace, endpoint, builtin_version(plugin))
-    if options.use_cache and not options.refresh:
-        entry = cache.read(directory, key)
-        if entry is not None and isinstance(entry.get("features"), dict):
-            return ProviderResult(
-                namespace, BUILTIN, endpoint, entry["features"], entry.get("evidence", {}), True
-            )
+    Built-in detection reads ``/proc``, ``/sys`` and a driver library in
+    milliseconds, so it is never cached: a GPU that appears without a reboot,
+    or a cache volume shared by containers on different hosts, cannot answer
+    for this machine (PEP 817 only allows caching "throughout multiple packages
+    in a single install session"; see ``docs/spec-notes/pep817-caching.rst``).
+    """
+    plugin = load_endpoint(endpoint)
     check_namespace(plugin, namespace, endpoint)
     detection = getattr(plugin, "detection", None)
     if detection is not None:
         found = detection()
         features = configs_to_mapping(found.configs, namespace)
         evidence = {k: list(v) for k, v in found.evidence.items()}
+        reason = str(getattr(found, "reason", "") or "")
     else:
         features = configs_to_mapping(plugin.get_supported_configs(), namespace)
-        evidence = {}
-    if options.use_cache:
-        cache.write(directory, key, {"features": features, "evidence": evidence})
-    return ProviderResult(namespace, BUILTIN, endpoint, features, evidence)
+        evidence, reason = {}, ""
+    if not features and not reason:
+        reason = "the provider found nothing supported on this machine"
+    return ProviderResult(namespace, BUILTIN, endpoint, features, evidence, reason=reason)
 
 
 def _active_requirements(info: ProviderInfo) -> list[str]:
@@ -226,7 +226,7 @@ def run_third_party(
         raise ProviderError(f"providers.{info.namespace}.requires: no requirement applies here")
     version = " ".join(d.requirement_line() for d in dists)
     directory = options.cache_directory or cache.cache_dir()
-    key = cache.cache_key(info.namespace, endpoint, version)
+    key = cache.cache_key(info.namespace, endpoint, f"{version}\0{cache.machine_stamp()}")
     if options.use_cache and not options.refresh and not require_aot:
         entry = cache.read(directory, key)
         if entry is not None and isinstance(entry.get("features"), dict):
@@ -235,12 +235,10 @@ def run_third_party(
             return ProviderResult(info.namespace, PLUGIN, endpoint, features, evidence, True)
     base = options.environments_directory or directory.parent / "provider-envs"
     python = ensure_environment(
-        dists, base, find_links=options.find_links, index_url=options.index_url
+        dists, base, find_links=options.find_links, index_urls=options.index_urls
     )
     answer = run_plugins(python, [endpoint], timeout=options.timeout)[endpoint]
     if answer.get("namespace") != info.namespace:
-        from wheelnext.variants.providers.errors import PluginConflict
-
         raise PluginConflict(
             f"plugin-api {endpoint!r}: serves namespace {answer.get('namespace')!r}, "
             f"but metadata declares it for {info.namespace!r}"
@@ -284,21 +282,20 @@ def query_provider(
     """The answer for one namespace, following step 7 of the suggested logic."""
     ns = info.namespace
     if info.optional and not _optional_enabled(options, ns):
-        return ProviderResult(ns, DISABLED, "optional provider not enabled")
+        why = "optional provider not enabled"
+        return ProviderResult(ns, DISABLED, why, reason=why)
     if info.enable_if is not None and not _marker_true(info.enable_if, options, ns):
-        return ProviderResult(ns, DISABLED, f"enable-if {info.enable_if!r} is false here")
+        why = f"enable-if {info.enable_if!r} is false here"
+        return ProviderResult(ns, DISABLED, why, reason=why)
     if not info.install_time:
-        static = static_properties.get(ns)
-        if not static:
-            return ProviderResult(ns, FAILED, "AoT provider without static-properties")
-        features = {f: list(v) for f, v in static.items()}
-        return ProviderResult(ns, STATIC, "static-properties", features)
+        return _ahead_of_time(ns, static_properties, options)
     if options.overrides is not None:
         given = options.overrides.get(ns, {})
         reason = [f"given in {options.overrides_source}"]
         return ProviderResult(
             ns, USER, options.overrides_source, {f: list(v) for f, v in given.items()},
             {f"{f} :: {v}": reason for f, vs in given.items() for v in vs},
+            reason="" if given else f"not named in {options.overrides_source}",
         )
     endpoint = builtin_endpoint(info)
     if endpoint is not None:
@@ -308,7 +305,39 @@ def query_provider(
     except UntrustedProvider as exc:
         if options.strict_trust:
             raise
-        return ProviderResult(ns, UNTRUSTED, str(exc))
+        return ProviderResult(ns, UNTRUSTED, info.endpoint(), reason=str(exc))
+    except ProviderTimeout as exc:
+        if options.strict_trust:
+            raise
+        return ProviderResult(ns, TIMED_OUT, info.endpoint(), reason=str(exc))
+    except PluginConflict:
+        raise
+    except ProviderError as exc:
+        if options.strict_trust:
+            raise
+        return ProviderResult(ns, FAILED, info.endpoint(), reason=str(exc))
+
+
+def _ahead_of_time(
+    ns: str, static_properties: Mapping[str, Mapping[str, Sequence[str]]], options: QueryOptions
+) -> ProviderResult:
+    """PEP 817 "Providers": "For ahead-of-time providers, they MUST use the static
+    metadata embedded in the wheel instead", so user-provided properties for an AoT
+    namespace are ignored, and the result says so."""
+    static = static_properties.get(ns)
+    if not static:
+        why = "AoT provider without static-properties"
+        return ProviderResult(ns, FAILED, why, reason=why)
+    features = {f: list(v) for f, v in static.items()}
+    ignored = (options.overrides or {}).get(ns)
+    reason = ""
+    if ignored:
+        given = "; ".join(f"{ns} :: {f} :: {v}" for f, vs in ignored.items() for v in vs)
+        reason = (
+            f"user-provided {given} (from {options.overrides_source}) ignored: {ns} is an"
+            " ahead-of-time provider, whose properties come from static-properties (PEP 817)"
+        )
+    return ProviderResult(ns, STATIC, "static-properties", features, reason=reason)
 
 
 def query_providers(
@@ -380,7 +409,8 @@ def query_metadata(
                 continue
             results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
         else:
-            results.append(ProviderResult(ns, FAILED, "no provider known for this namespace"))
+            why = "no provider known for this namespace"
+            results.append(ProviderResult(ns, FAILED, why, reason=why))
     return SupportedResult(tuple(results))
 
 
