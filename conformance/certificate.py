@@ -19,7 +19,15 @@ from wheelnext.conformance.report import Record, write_atomic
 from wheelnext.errors import WheelnextError
 
 #: The order in which a requirement takes the worst status of its scenarios.
-SEVERITY = ("error", "fail", "unsupported", "not applicable", "pass")
+SEVERITY = ("error", "fail", "warn", "unsupported", "not applicable", "pass")
+
+#: What a certificate says was reached (``level``), strongest first.
+ALL_MET = "all MUSTs and SHOULDs met"
+MUSTS_MET = "all MUSTs met"
+MUSTS_NOT_MET = "not all MUSTs met"
+#: Levels that count as a MUST: the RFC 2119 keywords and the plain-word rules of PEPs 766, 771.
+MUST_LEVELS = frozenset({"MUST", "MUST NOT", "rule"})
+WEAK_LEVELS = frozenset({"SHOULD", "SHOULD NOT", "MAY"})
 
 
 class CertificateError(WheelnextError):
@@ -27,9 +35,38 @@ class CertificateError(WheelnextError):
 
 
 def _effective(r: Record) -> str:
-    if r["annotation"] == "expected failure":
-        return "fail"
+    """The observed status: an expected-failure list annotates it, never changes it."""
     return str(r["status"])
+
+
+def level_reached(records: Iterable[Record]) -> dict[str, Any]:
+    """The strongest level whose every applicable scenario passed, and what stands in the way.
+
+    A requirement that is unsupported (the installer has no way to express
+    it), failed, warned or erred is not met; a scenario that does not apply
+    counts for nothing, and an ``extension`` is not conformance.
+    """
+    open_: dict[str, list[str]] = {"MUST": [], "SHOULD": []}
+    for r in records:
+        level, status = r["spec"]["level"], str(r["status"])
+        if status in ("pass", "not applicable"):
+            continue
+        key = f"{r['scenario']}@py{r['python']}: {status}"
+        if level in MUST_LEVELS:
+            open_["MUST"].append(key)
+        elif level in WEAK_LEVELS:
+            open_["SHOULD"].append(key)
+    if open_["MUST"]:
+        reached = MUSTS_NOT_MET
+    elif open_["SHOULD"]:
+        reached = MUSTS_MET
+    else:
+        reached = ALL_MET
+    return {
+        "level": reached,
+        "musts_not_met": sorted(open_["MUST"]),
+        "shoulds_not_met": sorted(open_["SHOULD"]),
+    }
 
 
 def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,6 +105,7 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "results": dict(sorted(per_scenario.items())),
         "requirements": dict(sorted(per_requirement.items())),
         "totals": dict(sorted(counts.items())),
+        **level_reached(records),
     }
 
 

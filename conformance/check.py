@@ -1,8 +1,10 @@
 """Check: compare an observation with a scenario's expected outcomes.
 
-Results are DESIGN.md's five categories. A scenario with several acceptable
-outcomes (``[[expect.one-of]]``, for a SHOULD or a MAY) passes when one holds
-in full, and the result names the one observed.
+Results are DESIGN.md's five categories, plus ``warn``: "A SHOULD, SHOULD
+NOT or MAY not met is reported apart, never as a fail" (DESIGN.md, "Results").
+A rule a PEP states in plain words counts as a MUST. A scenario with several
+acceptable outcomes (``[[expect.one-of]]``) passes when one holds in full, and
+the result names the one observed.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from wheelnext.filenames import project_of
 
 
 class Status(enum.StrEnum):
-    """The five result categories (DESIGN.md, "Results")."""
+    """The result categories (DESIGN.md, "Results"); ``warn`` is a weaker rule not met."""
 
     PASS = "pass"
+    WARN = "warn"
     FAIL = "fail"
     UNSUPPORTED = "unsupported"
     NOT_APPLICABLE = "not applicable"
@@ -219,16 +222,34 @@ def outcome_failures(outcome: Outcome, observation: Observation) -> list[str]:
     return failures
 
 
+#: Levels whose sentence, not met, is a ``warn`` rather than a ``fail``.
+WEAK_LEVELS = frozenset({"SHOULD", "SHOULD NOT", "MAY"})
+
+
+def not_met(scenario: Scenario, observation: Observation) -> Status:
+    """``warn`` for a SHOULD, SHOULD NOT or MAY not met, ``fail`` for anything stronger.
+
+    A hang or a write outside the environment is a fail whatever the level:
+    neither is a behaviour the weaker sentence leaves open.
+    """
+    if scenario.spec.level not in WEAK_LEVELS or observation.timed_out:
+        return Status.FAIL
+    if observation.written_outside and not any(o.writes_outside for o in scenario.outcomes):
+        return Status.FAIL
+    return Status.WARN
+
+
 def check(scenario: Scenario, observation: Observation) -> tuple[Status, str, tuple[str, ...]]:
-    """Pass with the name of the outcome that held, or fail with what did not hold."""
+    """Pass with the name of the outcome that held, or fail (or warn) with what did not hold."""
     fetches = fetch_failures(scenario, observation) if scenario.fetches else []
     per_outcome = [(o.name, fetches + outcome_failures(o, observation)) for o in scenario.outcomes]
     for name, failures in per_outcome:
         if not failures:
             return Status.PASS, name, ()
+    status = not_met(scenario, observation)
     if len(per_outcome) == 1:
-        return Status.FAIL, "", tuple(per_outcome[0][1])
-    return Status.FAIL, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
+        return status, "", tuple(per_outcome[0][1])
+    return status, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
 
 
 def describe_expected(scenario: Scenario) -> list[dict[str, Any]]:
