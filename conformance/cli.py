@@ -17,8 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wheelnext.conformance.check import Result
 
-#: Exit statuses of ``conformance run`` (DESIGN.md, "Results").
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+#: Exit statuses of ``conformance run`` (DESIGN.md, "Results"), and 4: too few results applied.
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
 
 
 def _scenarios(dirs: Sequence[Path], select: Sequence[str]) -> list[Any]:
@@ -63,7 +63,6 @@ def _execute(
         options["remote"] = RemoteIndex(index_url or "", upload_command or "")
     runner = make_runner(runner_name, **options)
     python_list: list[str | None] = list(pythons) or [None]
-    total = len(scenarios) * len(adapters) * len(python_list)
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]conformance"),
@@ -75,7 +74,10 @@ def _execute(
         disable=quiet,
         transient=True,
     ) as progress:
-        task = progress.add_task("", total=total)
+        task = progress.add_task("", total=None)
+
+        def planned(count: int) -> None:
+            progress.update(task, total=count)
 
         def advance(result: Result) -> None:
             progress.update(
@@ -92,6 +94,7 @@ def _execute(
             cache=cache,
             progress=advance,
             extra_args=extra_args,
+            planned=planned,
         )
     meta = {
         "scenario_set": suite_digest(scenarios),
@@ -243,6 +246,14 @@ python_option = click.option(
     multiple=True,
     help="An argument appended to every installer command (repeatable).",
 )
+@click.option(
+    "--min-applicable",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Exit 4 when fewer than N results applied (not 'not applicable').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 def run(
     installers: tuple[str, ...],
@@ -262,14 +273,18 @@ def run(
     xfail: tuple[Path, ...],
     xfail_shipped: bool,
     extra_args: tuple[str, ...],
+    min_applicable: int,
     quiet: bool,
 ) -> None:
     """Run the scenarios against installers and report per requirement.
 
-    Exit status: 0 nothing failed unexpectedly, 1 an unexpected fail or pass,
-    2 a usage error, 3 the harness itself erred.
+    Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
+    not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
+    itself erred, 4 none of the selected scenarios applied (or fewer than
+    --min-applicable).
     """
     from wheelnext.conformance import report
+    from wheelnext.conformance.run import too_few_applied
     from wheelnext.conformance.xfail import annotate, exit_status, load_shipped, load_xfail
 
     if certificate is not None and len(installers) > 1:
@@ -304,7 +319,11 @@ def run(
         badge = write_certificate(certificate, make(records, meta))
         if not quiet:
             click.echo(f"certificate: {certificate} (badge {badge})", err=True)
-    sys.exit(exit_status(results))
+    status = exit_status(results)
+    if status == EXIT_OK and (why := too_few_applied(results, min_applicable)):
+        click.echo(f"conformance run: {why}", err=True)
+        status = EXIT_NONE_APPLIED
+    sys.exit(status)
 
 
 def _outputs(
