@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shlex
 import signal
 import sys
 import threading
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wheelnext.conformance.check import Result
+from wheelnext.conformance.redact import Redactor
 
 #: Exit statuses of ``conformance run`` (DESIGN.md, "Results"), and 4: too few results applied.
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
@@ -44,7 +47,8 @@ def _execute(
     index_target: str = "reference",
     index_url: str | None = None,
     upload_command: str | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result], Redactor]:
+    """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
     from wheelnext.conformance.run import default_cache, run_suite
@@ -54,13 +58,18 @@ def _execute(
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
     adapters = [make_installer(spec, cache=cache) for spec in installers]
+    redactor = Redactor.from_inputs(
+        texts=[index_url or "", *extra_args],
+        commands=[upload_command or ""],
+        environ=os.environ,
+    )
     options: dict[str, Any] = {"index_target": index_target}
     if index_target == "url" or index_url or upload_command:
         from wheelnext.conformance.remote_index import RemoteIndex
 
         if index_target != "url":
             raise click.UsageError("--index-url and --upload-command go with --index-target url")
-        options["remote"] = RemoteIndex(index_url or "", upload_command or "")
+        options["remote"] = RemoteIndex(index_url or "", upload_command or "", redactor=redactor)
     runner = make_runner(runner_name, **options)
     python_list: list[str | None] = list(pythons) or [None]
     console = Console(stderr=True)
@@ -108,9 +117,15 @@ def _execute(
         "installer_args": list(extra_args),
         "index_target": index_target,
         **({"index_url": index_url} if index_url else {}),
+        **({"upload_command": redactor.command(shlex.split(upload_command))} if upload_command else {}),
         "select": list(select),
     }
-    return [record(r, runner=runner.name) for r in results], meta, results
+    return (
+        [redactor.data(record(r, runner=runner.name)) for r in results],
+        redactor.data(meta),
+        results,
+        redactor,
+    )
 
 
 class Terminated(KeyboardInterrupt):
@@ -290,7 +305,7 @@ def run(
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
     lists = [load_xfail(p) for p in xfail]
-    records, meta, results = _execute(
+    records, meta, results, redactor = _execute(
         installers=installers or ("pip",),
         runner_name=runner_name,
         dirs=dirs,
@@ -307,7 +322,7 @@ def run(
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
-    records = [report.record(r, runner=meta["runner"]) for r in results]
+    records = [redactor.data(report.record(r, runner=meta["runner"])) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
     if not quiet and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
@@ -520,7 +535,7 @@ def verify(
         )
     if rerun and report["scenario_set_matches"]:
         runner_name, _, target = str(data["runner"]).partition("+")
-        records, meta, _ = _execute(
+        records, meta, _, _ = _execute(
             installers=[data["installer"]["spec"]],
             runner_name=runner_name,
             dirs=dirs,
@@ -581,7 +596,7 @@ def diff(
 
     if len(installers) < 2:
         raise click.UsageError("diff needs --installer at least twice")
-    records, _, _ = _execute(
+    records, _, _, _ = _execute(
         installers=installers,
         runner_name=runner_name,
         dirs=dirs,
