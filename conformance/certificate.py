@@ -3,11 +3,14 @@
 The trust model is reproducibility, not signatures: the certificate names the
 suite version, the hash of the scenario set, the installer and the runner, and
 ``wheelnext conformance verify CERT --rerun`` runs it again and compares every
-result.
+result. Its ``digest`` (SHA-256 of the rest) detects accidental edits only:
+anyone who edits a result can recompute it, so only a rerun shows that the
+results are real.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
@@ -90,7 +93,7 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
     for status in per_scenario.values():
         counts[status] = counts.get(status, 0) + 1
     name, version = installers[0]
-    return {
+    cert = {
         "certificate": 1,
         "suite_version": __version__,
         "scenario_set": meta["scenario_set"],
@@ -107,6 +110,34 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "totals": dict(sorted(counts.items())),
         **level_reached(records),
     }
+    return {**cert, "digest": digest(cert)}
+
+
+def digest(cert: Mapping[str, Any]) -> str:
+    """SHA-256 of the certificate's canonical JSON, its own ``digest`` left out."""
+    body = {k: v for k, v in cert.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def inconsistencies(cert: Mapping[str, Any]) -> list[str]:
+    """What in *cert* contradicts the rest of it (empty: it is self-consistent)."""
+    found = []
+    if "digest" not in cert:
+        found.append("no digest")
+    elif cert["digest"] != digest(cert):
+        found.append("digest does not match the content (the file was edited)")
+    results = cert.get("results")
+    if not isinstance(results, dict):
+        return [*found, "no results"]
+    counts: dict[str, int] = {}
+    for status in results.values():
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    if counts != cert.get("totals"):
+        found.append(f"totals {cert.get('totals')} do not count the results {counts}")
+    unknown = sorted({str(v) for v in results.values()} - set(SEVERITY))
+    if unknown:
+        found.append(f"unknown result {unknown[0]!r}")
+    return found
 
 
 def badge(cert: Mapping[str, Any]) -> str:

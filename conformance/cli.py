@@ -505,11 +505,21 @@ def verify(
     jobs: int,
     as_json: bool,
 ) -> None:
-    """Check that a certificate matches this suite (and, with --rerun, this installer).
+    """Check a certificate: its own consistency and its scenario set; with --rerun, its results.
 
-    Exit status 0 when everything matches, 1 when the scenario set or a result differs.
+    Without --rerun nothing shows that the results are real: the digest detects
+    accidental edits only, since anyone can recompute it. Only --rerun runs the
+    installer again and may say the results were reproduced.
+
+    Exit status 0 when every check made passed (with --rerun: the results were
+    reproduced), 1 when one did not.
     """
-    from wheelnext.conformance.certificate import certificate, compare, load_certificate
+    from wheelnext.conformance.certificate import (
+        certificate,
+        compare,
+        inconsistencies,
+        load_certificate,
+    )
     from wheelnext.conformance.scenario import suite_digest
 
     data = load_certificate(cert)
@@ -517,23 +527,41 @@ def verify(
     select = select or tuple(data.get("select", []))
     scenarios = _scenarios(dirs, select)
     digest = suite_digest(scenarios)
+    problems = inconsistencies(data)
     report: dict[str, Any] = {
         "certificate": str(cert),
+        "consistent": not problems,
+        "inconsistencies": problems,
         "scenario_set": digest,
-        "scenario_set_matches": digest == data["scenario_set"],
+        "scenario_set_matches": digest == data.get("scenario_set"),
         "scenarios": len(scenarios),
+        "checked": [
+            "the certificate's own consistency (its digest, its totals against its results)",
+            "the scenario-set hash against this suite",
+        ],
+        "not_checked": [] if rerun else [NOT_SHOWN_WITHOUT_RERUN],
+        "reproduced": None,
     }
-    lines = []
+    lines = [f"{cert}: checked the certificate's own consistency and its scenario-set hash"]
+    if problems:
+        lines.append(f"inconsistent: {'; '.join(problems)}")
+    else:
+        lines.append("consistent: the digest and the totals match its results")
     if report["scenario_set_matches"]:
         lines.append(
-            f"{cert}: scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
+            f"scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
         )
     else:
         lines.append(
-            f"{cert}: scenario set differs (certificate {data['scenario_set'][:12]}, "
+            f"scenario set differs (certificate {str(data.get('scenario_set'))[:12]}, "
             f"this suite {digest[:12]})"
         )
-    if rerun and report["scenario_set_matches"]:
+    if not rerun:
+        lines.append(f"not checked: {NOT_SHOWN_WITHOUT_RERUN}")
+    elif not report["scenario_set_matches"]:
+        report["reproduced"] = False
+        lines.append("not reproduced: the scenario set differs, so the suite was not run again")
+    else:
         runner_name, _, target = str(data["runner"]).partition("+")
         records, meta, _, _ = _execute(
             installers=[data["installer"]["spec"]],
@@ -553,22 +581,34 @@ def verify(
         report["installer_version_matches"] = (
             fresh["installer"]["version"] == data["installer"]["version"]
         )
+        report["differences"] = compare(data["results"], fresh["results"])
         if not report["installer_version_matches"]:
             lines.append(
                 f"installer version differs: certified {data['installer']['version']}, "
                 f"now {fresh['installer']['version']}"
             )
-        report["differences"] = compare(data["results"], fresh["results"])
         lines += report["differences"]
-        if not report["differences"]:
-            lines.append(f"rerun: all {len(fresh['results'])} results match")
+        report["reproduced"] = (
+            report["installer_version_matches"] and not report["differences"]
+        )
+        if report["reproduced"]:
+            lines.append(f"reproduced: the rerun gave all {len(fresh['results'])} results again")
+        else:
+            lines.append(f"not reproduced: {len(report['differences'])} results differ")
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
         for line in lines:
             click.echo(line)
-    if not report["scenario_set_matches"] or report.get("differences"):
+    if problems or not report["scenario_set_matches"] or report["reproduced"] is False:
         sys.exit(1)
+
+
+#: What ``verify`` without ``--rerun`` cannot show, said every time.
+NOT_SHOWN_WITHOUT_RERUN = (
+    "that the results are real: the digest detects accidental edits only, since anyone can "
+    "recompute it; verify --rerun runs the installer again"
+)
 
 
 @conformance.command()
