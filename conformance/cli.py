@@ -117,7 +117,11 @@ def _execute(
         "installer_args": list(extra_args),
         "index_target": index_target,
         **({"index_url": index_url} if index_url else {}),
-        **({"upload_command": redactor.command(shlex.split(upload_command))} if upload_command else {}),
+        **(
+            {"upload_command": redactor.command(shlex.split(upload_command))}
+            if upload_command
+            else {}
+        ),
         "select": list(select),
     }
     return (

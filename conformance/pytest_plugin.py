@@ -92,9 +92,9 @@ class ScenarioItem(pytest.Item):
         if result.status is Status.WARN:
             if self.get_closest_marker("xfail") is not None:  # listed: an expected failure
                 raise ScenarioFailed("\n".join(result.failures))
+            why = "; ".join(result.failures)
             warnings.warn(
-                ScenarioWarning(f"{self.scenario.spec.level} not met: {'; '.join(result.failures)}"),
-                stacklevel=1,
+                ScenarioWarning(f"{self.scenario.spec.level} not met: {why}"), stacklevel=1
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

@@ -86,7 +86,8 @@ def test_a_run_where_nothing_applied_exits_4(
 ) -> None:
     folder = write_scenario().parent
     args = ["conformance", "run", "-q", "--installer", "uv", "--scenarios", str(folder)]
-    result = CliRunner().invoke(cli, [*args, "--python", "3.99", "--json", str(tmp_path / "r.json")])
+    args += ["--python", "3.99", "--json", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 4, result.output
     assert "none of 1 results applied" in result.output
     assert "Python 3.99 is not installed (1)" in result.output

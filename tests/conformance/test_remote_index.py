@@ -268,7 +268,8 @@ password = args.index("--password")
 del args[password:password + 2]
 target, files = args[0], args[1:]
 plain = target.split("@", 1)[0].split("//")[0] + "//" + target.split("@", 1)[1]
-subprocess.run([sys.executable, sys.argv[0].replace("leaky.py", "upload_multipart.py"), plain, *files])
+uploader = sys.argv[0].replace("leaky.py", "upload_multipart.py")
+subprocess.run([sys.executable, uploader, plain, *files])
 """
 
 
