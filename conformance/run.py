@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from wheelnext.conformance.adapters import Installer
-from wheelnext.conformance.check import Result, Status, check
+from wheelnext.conformance.check import Result, Status, check, evidence
 from wheelnext.conformance.materialize import Materialized, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners import DEFAULT_TIMEOUT, Job, Runner
@@ -152,9 +152,17 @@ def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)
         status, outcome, failures = check(job.scenario, observed)
+        decided = evidence(job.scenario, status, outcome, failures, observed)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
-    return _replace(base, status=status, outcome=outcome, failures=failures, observation=observed)
+    return _replace(
+        base,
+        status=status,
+        outcome=outcome,
+        failures=failures,
+        observation=observed,
+        evidence=decided,
+    )
 
 
 def too_few_applied(results: Sequence[Result], minimum: int = 1) -> str | None:
@@ -179,4 +187,3 @@ def too_few_applied(results: Sequence[Result], minimum: int = 1) -> str | None:
         f"{need} of {len(results)} results applied{wanted}; "
         f"{len(results) - applied} not applicable: {shown}{more}"
     )
-

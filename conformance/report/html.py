@@ -138,6 +138,12 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
         parts.append(f"<p>Reason: {escape(r['reason'])}</p>")
     if r["failures"]:
         parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in r["failures"]) + "</ul>")
+    if r.get("evidence") and r["status"] == "pass":
+        parts.append(
+            '<p>Decided by:</p><ul class="evidence">'
+            + "".join(f"<li>{escape(e)}</li>" for e in r["evidence"])
+            + "</ul>"
+        )
     observed = r.get("observed")
     shown = None
     if observed:

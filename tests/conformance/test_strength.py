@@ -125,3 +125,94 @@ def test_certificates_state_the_level_reached(write_scenario: Callable[..., Path
     assert certificate(passed, meta)["level"] == ALL_MET
     failed = [record(replace(r, status=Status.FAIL)) for r in rs]
     assert certificate(failed, meta)["level"] == MUSTS_NOT_MET
+
+
+# -- each scenario's level against its sentence --------------------------------------------
+
+
+def shipped(sid: str) -> Scenario:
+    from wheelnext.conformance.scenario import load_scenarios
+
+    (found,) = load_scenarios(select=[sid])
+    return found
+
+
+def test_levels_follow_the_sentences() -> None:
+    """The levels the issue found wrong, each against the sentence it now cites."""
+    combined = shipped("pep825-combined-priorities")
+    assert (
+        combined.spec.level == "MUST" and "MUST result in the longer list" in combined.spec.sentence
+    )
+    page, digest = shipped("baseline-index-project-page"), shipped("baseline-index-file-hash")
+    assert page.spec.level == "MUST" and "anchor tag MUST match" in page.spec.sentence
+    assert digest.spec.level == "SHOULD" and "SHOULD include a hash" in digest.spec.sentence
+    assert not any("#sha256=" in c for f in page.fetches for c in f.contains)
+    newest = shipped("baseline-newest-version")
+    assert (newest.spec.section, newest.spec.level) == ("Handling of pre-releases", "SHOULD")
+    assert "exclude all other pre-releases" in newest.spec.sentence
+    missing = shipped("pep825-label-missing-from-index-file")
+    assert missing.spec.level == "SHOULD" and "(non-normative)" not in missing.spec.section
+    assert {o.name for o in missing.outcomes} == {
+        "missing-label-incompatible",
+        "metadata-from-the-wheels",
+    }
+
+
+@pytest.mark.parametrize(
+    "sid",
+    ["pep777-sdist-with-wheel-version", "baseline-index-file-hash", "pep825-index-rejects-invalid"],
+)
+def test_a_should_not_met_is_a_warn_not_a_fail(sid: str) -> None:
+    s = shipped(sid)
+    nothing = Observation(("x",), 0, False, "", {}, fetched=())
+    assert check(s, nothing)[0] is Status.WARN
+
+
+def test_the_label_missing_from_the_index_file_allows_both_readings() -> None:
+    s = shipped("pep825-label-missing-from-index-file")
+    for label, name in (
+        ("null", "missing-label-incompatible"),
+        ("lbl", "metadata-from-the-wheels"),
+    ):
+        seen = Observation(("x",), 0, False, "", {"alpha": InstalledDist("1.0", label)})
+        assert check(s, seen)[:2] == (Status.PASS, name)
+    assert check(s, Observation(("x",), 1, False, "error", {}))[0] is Status.WARN
+
+
+# -- which evidence decided a record ---------------------------------------------------------
+
+
+def test_the_whlx_record_says_how_the_wheel_was_skipped() -> None:
+    from wheelnext.conformance.check import evidence
+    from wheelnext.conformance.observe import Request
+
+    s = shipped("pep777-major-newer-skipped")
+    simple = Request("primary", "/simple/alpha/", 200)
+    by_name = Observation(("x",), 0, False, "", {"alpha": InstalledDist("1.0")}, requests=(simple,))
+    status, outcome, failures = check(s, by_name)
+    assert (status, outcome) == (Status.PASS, "skipped-by-extension")
+    decided = evidence(s, status, outcome, failures, by_name)
+    assert "request log: alpha-2.0-py3-none-any.whlx never requested, nor its metadata" in decided
+    assert "alpha: 1.0 installed" in decided and "exit: success (status 0)" in decided
+    meta = Request("primary", "/files/alpha-2.0-py3-none-any.whlx.metadata", 200)
+    read = replace(by_name, requests=(simple, meta))
+    status, outcome, failures = check(s, read)
+    assert (status, outcome) == (Status.PASS, "wheel-version-read")
+    assert (
+        "request log: alpha-2.0-py3-none-any.whlx read "
+        "(primary:/files/alpha-2.0-py3-none-any.whlx.metadata)"
+    ) in evidence(s, status, outcome, failures, read)
+    wrong = replace(read, installed={"alpha": InstalledDist("2.0")})
+    status, outcome, failures = check(s, wrong)
+    assert status is Status.FAIL
+    assert evidence(s, status, outcome, failures, wrong) == failures
+
+
+def test_records_carry_their_evidence(write_scenario: Callable[..., Path]) -> None:
+    s = at_level(write_scenario, "MUST")
+    decided = ("the expected outcome held", "exit: success (status 0)", "alpha: 1.0 installed")
+    r = Result(s, "pip", "1", "3.11.7", Status.PASS, observation=RIGHT, evidence=decided)
+    assert record(r)["evidence"] == list(decided)
+    assert "Decided by:" in html.render([record(r)]) and "alpha: 1.0 installed" in html.render(
+        [record(r)]
+    )
