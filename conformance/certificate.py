@@ -3,11 +3,14 @@
 The trust model is reproducibility, not signatures: the certificate names the
 suite version, the hash of the scenario set, the installer and the runner, and
 ``wheelnext conformance verify CERT --rerun`` runs it again and compares every
-result.
+result. Its ``digest`` (SHA-256 of the rest) detects accidental edits only:
+anyone who edits a result can recompute it, so only a rerun shows that the
+results are real.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
@@ -19,7 +22,15 @@ from wheelnext.conformance.report import Record, write_atomic
 from wheelnext.errors import WheelnextError
 
 #: The order in which a requirement takes the worst status of its scenarios.
-SEVERITY = ("error", "fail", "unsupported", "not applicable", "pass")
+SEVERITY = ("error", "fail", "warn", "unsupported", "not applicable", "pass")
+
+#: What a certificate says was reached (``level``), strongest first.
+ALL_MET = "all MUSTs and SHOULDs met"
+MUSTS_MET = "all MUSTs met"
+MUSTS_NOT_MET = "not all MUSTs met"
+#: Levels that count as a MUST: the RFC 2119 keywords and the plain-word rules of PEPs 766, 771.
+MUST_LEVELS = frozenset({"MUST", "MUST NOT", "rule"})
+WEAK_LEVELS = frozenset({"SHOULD", "SHOULD NOT", "MAY"})
 
 
 class CertificateError(WheelnextError):
@@ -27,9 +38,38 @@ class CertificateError(WheelnextError):
 
 
 def _effective(r: Record) -> str:
-    if r["annotation"] == "expected failure":
-        return "fail"
+    """The observed status: an expected-failure list annotates it, never changes it."""
     return str(r["status"])
+
+
+def level_reached(records: Iterable[Record]) -> dict[str, Any]:
+    """The strongest level whose every applicable scenario passed, and what stands in the way.
+
+    A requirement that is unsupported (the installer has no way to express
+    it), failed, warned or erred is not met; a scenario that does not apply
+    counts for nothing, and an ``extension`` is not conformance.
+    """
+    open_: dict[str, list[str]] = {"MUST": [], "SHOULD": []}
+    for r in records:
+        level, status = r["spec"]["level"], str(r["status"])
+        if status in ("pass", "not applicable"):
+            continue
+        key = f"{r['scenario']}@py{r['python']}: {status}"
+        if level in MUST_LEVELS:
+            open_["MUST"].append(key)
+        elif level in WEAK_LEVELS:
+            open_["SHOULD"].append(key)
+    if open_["MUST"]:
+        reached = MUSTS_NOT_MET
+    elif open_["SHOULD"]:
+        reached = MUSTS_MET
+    else:
+        reached = ALL_MET
+    return {
+        "level": reached,
+        "musts_not_met": sorted(open_["MUST"]),
+        "shoulds_not_met": sorted(open_["SHOULD"]),
+    }
 
 
 def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,7 +93,7 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
     for status in per_scenario.values():
         counts[status] = counts.get(status, 0) + 1
     name, version = installers[0]
-    return {
+    cert = {
         "certificate": 1,
         "suite_version": __version__,
         "scenario_set": meta["scenario_set"],
@@ -68,7 +108,36 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "results": dict(sorted(per_scenario.items())),
         "requirements": dict(sorted(per_requirement.items())),
         "totals": dict(sorted(counts.items())),
+        **level_reached(records),
     }
+    return {**cert, "digest": digest(cert)}
+
+
+def digest(cert: Mapping[str, Any]) -> str:
+    """SHA-256 of the certificate's canonical JSON, its own ``digest`` left out."""
+    body = {k: v for k, v in cert.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def inconsistencies(cert: Mapping[str, Any]) -> list[str]:
+    """What in *cert* contradicts the rest of it (empty: it is self-consistent)."""
+    found = []
+    if "digest" not in cert:
+        found.append("no digest")
+    elif cert["digest"] != digest(cert):
+        found.append("digest does not match the content (the file was edited)")
+    results = cert.get("results")
+    if not isinstance(results, dict):
+        return [*found, "no results"]
+    counts: dict[str, int] = {}
+    for status in results.values():
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    if counts != cert.get("totals"):
+        found.append(f"totals {cert.get('totals')} do not count the results {counts}")
+    unknown = sorted({str(v) for v in results.values()} - set(SEVERITY))
+    if unknown:
+        found.append(f"unknown result {unknown[0]!r}")
+    return found
 
 
 def badge(cert: Mapping[str, Any]) -> str:

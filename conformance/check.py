@@ -1,13 +1,16 @@
 """Check: compare an observation with a scenario's expected outcomes.
 
-Results are DESIGN.md's five categories. A scenario with several acceptable
-outcomes (``[[expect.one-of]]``, for a SHOULD or a MAY) passes when one holds
-in full, and the result names the one observed.
+Results are DESIGN.md's five categories, plus ``warn``: "A SHOULD, SHOULD
+NOT or MAY not met is reported apart, never as a fail" (DESIGN.md, "Results").
+A rule a PEP states in plain words counts as a MUST. A scenario with several
+acceptable outcomes (``[[expect.one-of]]``) passes when one holds in full, and
+the result names the one observed.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +18,21 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from wheelnext.conformance.observe import Observation
-from wheelnext.conformance.scenario import ABSENT, Installed, Outcome, Scenario
+from wheelnext.conformance.scenario import (
+    ABSENT,
+    Installed,
+    Outcome,
+    RequestsExpectation,
+    Scenario,
+)
 from wheelnext.filenames import project_of
 
 
 class Status(enum.StrEnum):
-    """The five result categories (DESIGN.md, "Results")."""
+    """The result categories (DESIGN.md, "Results"); ``warn`` is a weaker rule not met."""
 
     PASS = "pass"
+    WARN = "warn"
     FAIL = "fail"
     UNSUPPORTED = "unsupported"
     NOT_APPLICABLE = "not applicable"
@@ -43,6 +53,8 @@ class Result:
     reason: str = ""
     observation: Observation | None = None
     annotation: str = ""
+    #: What decided the result (:func:`evidence`).
+    evidence: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,6 +149,14 @@ def _request_failures(outcome: Outcome, observation: Observation) -> list[str]:
                 f"first requests: expected order {', '.join(want.order)}, "
                 f"observed {', '.join(seen) or 'none'}"
             )
+    for name in want.fetched:
+        if not file_reads(observation, name):
+            failures.append(
+                f"{name}: expected to be read, observed no request for it or its metadata"
+            )
+    for name in want.not_fetched:
+        if reads := file_reads(observation, name):
+            failures.append(f"{name}: expected not to be read, observed {', '.join(reads)}")
     for index, projects in sorted(want.not_asked_for.items()):
         for request in observation.requests:
             if request.index != index:
@@ -147,6 +167,15 @@ def _request_failures(outcome: Outcome, observation: Observation) -> list[str]:
                     f"index {index}: expected no request for {project}, observed {request.path}"
                 )
     return failures
+
+
+def file_reads(observation: Observation, name: str) -> list[str]:
+    """The logged requests for file *name* or its PEP 658 ``.metadata``, as ``index:path``."""
+    return [
+        f"{r.index}:{r.path}"
+        for r in observation.requests
+        if r.path.rstrip("/").rsplit("/", 1)[-1] in (name, f"{name}.metadata")
+    ]
 
 
 def _project_of_path(path: str) -> str | None:
@@ -219,16 +248,92 @@ def outcome_failures(outcome: Outcome, observation: Observation) -> list[str]:
     return failures
 
 
+#: Levels whose sentence, not met, is a ``warn`` rather than a ``fail``.
+WEAK_LEVELS = frozenset({"SHOULD", "SHOULD NOT", "MAY"})
+
+
+def not_met(scenario: Scenario, observation: Observation) -> Status:
+    """``warn`` for a SHOULD, SHOULD NOT or MAY not met, ``fail`` for anything stronger.
+
+    A hang or a write outside the environment is a fail whatever the level:
+    neither is a behaviour the weaker sentence leaves open.
+    """
+    if scenario.spec.level not in WEAK_LEVELS or observation.timed_out:
+        return Status.FAIL
+    if observation.written_outside and not any(o.writes_outside for o in scenario.outcomes):
+        return Status.FAIL
+    return Status.WARN
+
+
 def check(scenario: Scenario, observation: Observation) -> tuple[Status, str, tuple[str, ...]]:
-    """Pass with the name of the outcome that held, or fail with what did not hold."""
+    """Pass with the name of the outcome that held, or fail (or warn) with what did not hold."""
     fetches = fetch_failures(scenario, observation) if scenario.fetches else []
     per_outcome = [(o.name, fetches + outcome_failures(o, observation)) for o in scenario.outcomes]
     for name, failures in per_outcome:
         if not failures:
             return Status.PASS, name, ()
+    status = not_met(scenario, observation)
     if len(per_outcome) == 1:
-        return Status.FAIL, "", tuple(per_outcome[0][1])
-    return Status.FAIL, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
+        return status, "", tuple(per_outcome[0][1])
+    return status, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
+
+
+def evidence(
+    scenario: Scenario,
+    status: Status,
+    outcome: str,
+    failures: Sequence[str],
+    observation: Observation,
+) -> tuple[str, ...]:
+    """What decided a result, one observation a line, so that a reader sees why.
+
+    A fail or a warn is decided by the expectations that did not hold (its
+    failures); a pass by every expectation of the outcome that held, each with
+    the observed value that met it.
+    """
+    if status is not Status.PASS:
+        return tuple(failures)
+    held = next(o for o in scenario.outcomes if o.name == outcome)
+    lines = [f"outcome {outcome!r} held" if outcome else "the expected outcome held"]
+    if held.exit is not None:
+        observed = "success" if observation.exit_code == 0 else "failure"
+        lines.append(f"exit: {observed} (status {observation.exit_code})")
+    for project, want in sorted((held.installed or {}).items()):
+        got = observation.installed.get(project)
+        if got is None:
+            lines.append(f"{project}: not installed")
+        else:
+            label = "" if want.variants is None else f" (variant {got.variant or 'non-variant'})"
+            lines.append(f"{project}: {got.version} installed{label}")
+    lines += [f"{p}: present" for p in held.files_present]
+    lines += [f"{p}: absent" for p in held.files_absent]
+    lines += [f"{p}: a symlink to {t}" for p, t in sorted(held.symlinks.items())]
+    lines += [f"{p}: not a symlink" for p in held.not_symlinks]
+    lines += [f"output contains {n!r}" for n in held.output_contains]
+    lines += [f"output does not contain {n!r}" for n in held.output_excludes]
+    if held.requests is not None:
+        lines += _request_evidence(held.requests, observation)
+    for fetch in scenario.fetches:
+        shown = ", ".join(repr(n) for n in fetch.contains) or "its status"
+        lines.append(f"fetch {fetch.index}:{fetch.path}: served as expected ({shown})")
+    return tuple(lines)
+
+
+def _request_evidence(want: RequestsExpectation, observation: Observation) -> list[str]:
+    counts: dict[str, int] = {}
+    for request in observation.requests:
+        counts[request.index] = counts.get(request.index, 0) + 1
+    lines = [f"request log: index {i} asked ({counts.get(i, 0)} requests)" for i in want.asked]
+    lines += [f"request log: no request to index {i}" for i in want.not_asked]
+    if want.order:
+        lines.append(f"request log: indexes first asked in order {', '.join(want.order)}")
+    for index, projects in sorted(want.not_asked_for.items()):
+        lines.append(f"request log: index {index} not asked for {', '.join(projects)}")
+    for name in want.fetched:
+        lines.append(f"request log: {name} read ({', '.join(file_reads(observation, name))})")
+    for name in want.not_fetched:
+        lines.append(f"request log: {name} never requested, nor its metadata")
+    return lines
 
 
 def describe_expected(scenario: Scenario) -> list[dict[str, Any]]:
@@ -265,6 +370,8 @@ def describe_expected(scenario: Scenario) -> list[dict[str, Any]]:
                     "not-asked": list(r.not_asked),
                     "order": list(r.order),
                     "not-asked-for": {k: list(v) for k, v in r.not_asked_for.items()},
+                    "fetched": list(r.fetched),
+                    "not-fetched": list(r.not_fetched),
                 }.items()
                 if v
             }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shlex
 import signal
 import sys
 import threading
@@ -16,9 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wheelnext.conformance.check import Result
+from wheelnext.conformance.redact import Redactor
 
-#: Exit statuses of ``conformance run`` (DESIGN.md, "Results").
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+#: Exit statuses of ``conformance run`` (DESIGN.md, "Results"), and 4: too few results applied.
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
 
 
 def _scenarios(dirs: Sequence[Path], select: Sequence[str]) -> list[Any]:
@@ -44,7 +47,8 @@ def _execute(
     index_target: str = "reference",
     index_url: str | None = None,
     upload_command: str | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result], Redactor]:
+    """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
     from wheelnext.conformance.run import default_cache, run_suite
@@ -54,16 +58,20 @@ def _execute(
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
     adapters = [make_installer(spec, cache=cache) for spec in installers]
+    redactor = Redactor.from_inputs(
+        texts=[index_url or "", *extra_args],
+        commands=[upload_command or ""],
+        environ=os.environ,
+    )
     options: dict[str, Any] = {"index_target": index_target}
     if index_target == "url" or index_url or upload_command:
         from wheelnext.conformance.remote_index import RemoteIndex
 
         if index_target != "url":
             raise click.UsageError("--index-url and --upload-command go with --index-target url")
-        options["remote"] = RemoteIndex(index_url or "", upload_command or "")
+        options["remote"] = RemoteIndex(index_url or "", upload_command or "", redactor=redactor)
     runner = make_runner(runner_name, **options)
     python_list: list[str | None] = list(pythons) or [None]
-    total = len(scenarios) * len(adapters) * len(python_list)
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]conformance"),
@@ -75,7 +83,10 @@ def _execute(
         disable=quiet,
         transient=True,
     ) as progress:
-        task = progress.add_task("", total=total)
+        task = progress.add_task("", total=None)
+
+        def planned(count: int) -> None:
+            progress.update(task, total=count)
 
         def advance(result: Result) -> None:
             progress.update(
@@ -92,6 +103,7 @@ def _execute(
             cache=cache,
             progress=advance,
             extra_args=extra_args,
+            planned=planned,
         )
     meta = {
         "scenario_set": suite_digest(scenarios),
@@ -105,9 +117,19 @@ def _execute(
         "installer_args": list(extra_args),
         "index_target": index_target,
         **({"index_url": index_url} if index_url else {}),
+        **(
+            {"upload_command": redactor.command(shlex.split(upload_command))}
+            if upload_command
+            else {}
+        ),
         "select": list(select),
     }
-    return [record(r, runner=runner.name) for r in results], meta, results
+    return (
+        [redactor.data(record(r, runner=runner.name)) for r in results],
+        redactor.data(meta),
+        results,
+        redactor,
+    )
 
 
 class Terminated(KeyboardInterrupt):
@@ -243,6 +265,14 @@ python_option = click.option(
     multiple=True,
     help="An argument appended to every installer command (repeatable).",
 )
+@click.option(
+    "--min-applicable",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Exit 4 when fewer than N results applied (not 'not applicable').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 def run(
     installers: tuple[str, ...],
@@ -262,20 +292,24 @@ def run(
     xfail: tuple[Path, ...],
     xfail_shipped: bool,
     extra_args: tuple[str, ...],
+    min_applicable: int,
     quiet: bool,
 ) -> None:
     """Run the scenarios against installers and report per requirement.
 
-    Exit status: 0 nothing failed unexpectedly, 1 an unexpected fail or pass,
-    2 a usage error, 3 the harness itself erred.
+    Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
+    not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
+    itself erred, 4 none of the selected scenarios applied (or fewer than
+    --min-applicable).
     """
     from wheelnext.conformance import report
+    from wheelnext.conformance.run import too_few_applied
     from wheelnext.conformance.xfail import annotate, exit_status, load_shipped, load_xfail
 
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
     lists = [load_xfail(p) for p in xfail]
-    records, meta, results = _execute(
+    records, meta, results, redactor = _execute(
         installers=installers or ("pip",),
         runner_name=runner_name,
         dirs=dirs,
@@ -292,7 +326,7 @@ def run(
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
-    records = [report.record(r, runner=meta["runner"]) for r in results]
+    records = [redactor.data(report.record(r, runner=meta["runner"])) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
     if not quiet and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
@@ -304,7 +338,11 @@ def run(
         badge = write_certificate(certificate, make(records, meta))
         if not quiet:
             click.echo(f"certificate: {certificate} (badge {badge})", err=True)
-    sys.exit(exit_status(results))
+    status = exit_status(results)
+    if status == EXIT_OK and (why := too_few_applied(results, min_applicable)):
+        click.echo(f"conformance run: {why}", err=True)
+        status = EXIT_NONE_APPLIED
+    sys.exit(status)
 
 
 def _outputs(
@@ -471,11 +509,21 @@ def verify(
     jobs: int,
     as_json: bool,
 ) -> None:
-    """Check that a certificate matches this suite (and, with --rerun, this installer).
+    """Check a certificate: its own consistency and its scenario set; with --rerun, its results.
 
-    Exit status 0 when everything matches, 1 when the scenario set or a result differs.
+    Without --rerun nothing shows that the results are real: the digest detects
+    accidental edits only, since anyone can recompute it. Only --rerun runs the
+    installer again and may say the results were reproduced.
+
+    Exit status 0 when every check made passed (with --rerun: the results were
+    reproduced), 1 when one did not.
     """
-    from wheelnext.conformance.certificate import certificate, compare, load_certificate
+    from wheelnext.conformance.certificate import (
+        certificate,
+        compare,
+        inconsistencies,
+        load_certificate,
+    )
     from wheelnext.conformance.scenario import suite_digest
 
     data = load_certificate(cert)
@@ -483,25 +531,43 @@ def verify(
     select = select or tuple(data.get("select", []))
     scenarios = _scenarios(dirs, select)
     digest = suite_digest(scenarios)
+    problems = inconsistencies(data)
     report: dict[str, Any] = {
         "certificate": str(cert),
+        "consistent": not problems,
+        "inconsistencies": problems,
         "scenario_set": digest,
-        "scenario_set_matches": digest == data["scenario_set"],
+        "scenario_set_matches": digest == data.get("scenario_set"),
         "scenarios": len(scenarios),
+        "checked": [
+            "the certificate's own consistency (its digest, its totals against its results)",
+            "the scenario-set hash against this suite",
+        ],
+        "not_checked": [] if rerun else [NOT_SHOWN_WITHOUT_RERUN],
+        "reproduced": None,
     }
-    lines = []
+    lines = [f"{cert}: checked the certificate's own consistency and its scenario-set hash"]
+    if problems:
+        lines.append(f"inconsistent: {'; '.join(problems)}")
+    else:
+        lines.append("consistent: the digest and the totals match its results")
     if report["scenario_set_matches"]:
         lines.append(
-            f"{cert}: scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
+            f"scenario set {digest[:12]} matches this suite ({len(scenarios)} scenarios)"
         )
     else:
         lines.append(
-            f"{cert}: scenario set differs (certificate {data['scenario_set'][:12]}, "
+            f"scenario set differs (certificate {str(data.get('scenario_set'))[:12]}, "
             f"this suite {digest[:12]})"
         )
-    if rerun and report["scenario_set_matches"]:
+    if not rerun:
+        lines.append(f"not checked: {NOT_SHOWN_WITHOUT_RERUN}")
+    elif not report["scenario_set_matches"]:
+        report["reproduced"] = False
+        lines.append("not reproduced: the scenario set differs, so the suite was not run again")
+    else:
         runner_name, _, target = str(data["runner"]).partition("+")
-        records, meta, _ = _execute(
+        records, meta, _, _ = _execute(
             installers=[data["installer"]["spec"]],
             runner_name=runner_name,
             dirs=dirs,
@@ -519,22 +585,34 @@ def verify(
         report["installer_version_matches"] = (
             fresh["installer"]["version"] == data["installer"]["version"]
         )
+        report["differences"] = compare(data["results"], fresh["results"])
         if not report["installer_version_matches"]:
             lines.append(
                 f"installer version differs: certified {data['installer']['version']}, "
                 f"now {fresh['installer']['version']}"
             )
-        report["differences"] = compare(data["results"], fresh["results"])
         lines += report["differences"]
-        if not report["differences"]:
-            lines.append(f"rerun: all {len(fresh['results'])} results match")
+        report["reproduced"] = (
+            report["installer_version_matches"] and not report["differences"]
+        )
+        if report["reproduced"]:
+            lines.append(f"reproduced: the rerun gave all {len(fresh['results'])} results again")
+        else:
+            lines.append(f"not reproduced: {len(report['differences'])} results differ")
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
         for line in lines:
             click.echo(line)
-    if not report["scenario_set_matches"] or report.get("differences"):
+    if problems or not report["scenario_set_matches"] or report["reproduced"] is False:
         sys.exit(1)
+
+
+#: What ``verify`` without ``--rerun`` cannot show, said every time.
+NOT_SHOWN_WITHOUT_RERUN = (
+    "that the results are real: the digest detects accidental edits only, since anyone can "
+    "recompute it; verify --rerun runs the installer again"
+)
 
 
 @conformance.command()
@@ -562,7 +640,7 @@ def diff(
 
     if len(installers) < 2:
         raise click.UsageError("diff needs --installer at least twice")
-    records, _, _ = _execute(
+    records, _, _, _ = _execute(
         installers=installers,
         runner_name=runner_name,
         dirs=dirs,

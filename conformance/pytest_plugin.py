@@ -2,7 +2,8 @@
 
 Tool authors run the conformance suite inside their own test suites: each
 scenario and installer configuration is one item; ``fail`` fails it,
-``unsupported`` and ``not applicable`` skip it with the reason, ``error``
+``warn`` (a SHOULD, SHOULD NOT or MAY not met) passes it with a
+:class:`ScenarioWarning`, ``unsupported`` and ``not applicable`` skip it with the reason, ``error``
 errors it. A scenario on an expected-failure list (``--wheelnext-xfail FILE``,
 ``--wheelnext-xfail-shipped``) is a strict ``xfail`` item: it must fail the
 scenario, and passing it fails the item (XPASS strict), as in ``conformance
@@ -11,6 +12,7 @@ run``. Without ``--wheelnext-installer`` the plugin adds nothing.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,10 @@ class ScenarioFailed(Exception):
     """An installer did not do what a scenario expects."""
 
 
+class ScenarioWarning(UserWarning):
+    """An installer did not meet a SHOULD, SHOULD NOT or MAY: the test passes, with this warning."""
+
+
 class ScenarioItem(pytest.Item):
     """One scenario against one installer configuration."""
 
@@ -83,6 +89,13 @@ class ScenarioItem(pytest.Item):
             raise RuntimeError(f"harness error: {result.reason}")
         if result.status is Status.FAIL:
             raise ScenarioFailed("\n".join(result.failures))
+        if result.status is Status.WARN:
+            if self.get_closest_marker("xfail") is not None:  # listed: an expected failure
+                raise ScenarioFailed("\n".join(result.failures))
+            why = "; ".join(result.failures)
+            warnings.warn(
+                ScenarioWarning(f"{self.scenario.spec.level} not met: {why}"), stacklevel=1
+            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):

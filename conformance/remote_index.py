@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from wheelnext.conformance.index_targets import Record
 from wheelnext.conformance.materialize import Materialized
+from wheelnext.conformance.redact import Redactor, mask_userinfo
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import is_distribution_filename, project_of
@@ -53,6 +54,8 @@ class RemoteIndex:
     #: (index URL, project) -> the scenario whose files hold that project there, and their folder.
     owners: dict[tuple[str, str], tuple[str, Path]] = field(default_factory=dict)
     verdicts: dict[str, str | None] = field(default_factory=dict)
+    #: Masks the credentials of the URL and the command in the upload log.
+    redactor: Redactor = field(default_factory=Redactor)
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -60,7 +63,8 @@ class RemoteIndex:
         if not self.upload_command:
             raise RemoteIndexError("--index-target url needs --upload-command TEMPLATE")
         if urlsplit(self.fill_url("s", "i")).scheme not in ("http", "https"):
-            raise RemoteIndexError(f"--index-url {self.url!r}: expected an http(s) URL")
+            shown = mask_userinfo(self.url)
+            raise RemoteIndexError(f"--index-url {shown!r}: expected an http(s) URL")
         try:
             words = shlex.split(self.upload_command)
         except ValueError as exc:
@@ -132,7 +136,7 @@ class RemoteIndex:
                 for key, value in {**values, "{file}": batch[0] if batch else ""}.items():
                     word = word.replace(key, value)
                 argv.append(word)
-            log.append(f"$ {shlex.join(argv)}")
+            log.append(f"$ {self.redactor.command(argv)}")
             try:
                 done = subprocess.run(
                     argv,
@@ -144,11 +148,12 @@ class RemoteIndex:
                     check=False,
                 )
             except FileNotFoundError:
-                raise RemoteIndexError(f"--upload-command: {argv[0]}: no such program") from None
+                program = self.redactor.text(argv[0])
+                raise RemoteIndexError(f"--upload-command: {program}: no such program") from None
             except subprocess.TimeoutExpired:
                 log.append(f"[timed out after {UPLOAD_TIMEOUT:.0f} s]")
                 continue
-            log.append(_ANSI.sub("", done.stdout + done.stderr).rstrip())
+            log.append(self.redactor.text(_ANSI.sub("", done.stdout + done.stderr)).rstrip())
             log.append(f"[exit status {done.returncode}]")
         return "\n".join(line for line in log if line) + "\n"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from wheelnext.conformance.adapters import Installer
-from wheelnext.conformance.check import Result, Status, check
+from wheelnext.conformance.check import Result, Status, check, evidence
 from wheelnext.conformance.materialize import Materialized, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners import DEFAULT_TIMEOUT, Job, Runner
@@ -40,8 +40,15 @@ def run_suite(
     cache: Path | None = None,
     progress: Callable[[Result], None] | None = None,
     extra_args: Sequence[str] = (),
+    planned: Callable[[int], None] | None = None,
 ) -> list[Result]:
-    """Run every scenario with every installer on every Python; one :class:`Result` each."""
+    """Run every scenario with every installer on every Python; one :class:`Result` each.
+
+    Once every scenario's applicability is known, *planned* gets the number
+    of installer runs that will happen; *progress* then gets each of their
+    results as it comes (a result that does not apply never runs, so it is
+    neither planned nor reported as progress).
+    """
     cache = cache or default_cache()
     built = materialize_all(scenarios, cache / "packages")
     results: dict[tuple[int, int, int], Result] = {}
@@ -89,9 +96,8 @@ def run_suite(
                     )
                     work.append(((si, ii, pi), job))
                     results[si, ii, pi] = base
-    for position in sorted(results):
-        if results[position].status is Status.NOT_APPLICABLE and progress:
-            progress(results[position])
+    if planned:
+        planned(len(work))
     if work:
         workdir = Path(tempfile.mkdtemp(prefix="wheelnext-conformance-"))
         try:
@@ -146,6 +152,38 @@ def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)
         status, outcome, failures = check(job.scenario, observed)
+        decided = evidence(job.scenario, status, outcome, failures, observed)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
-    return _replace(base, status=status, outcome=outcome, failures=failures, observation=observed)
+    return _replace(
+        base,
+        status=status,
+        outcome=outcome,
+        failures=failures,
+        observation=observed,
+        evidence=decided,
+    )
+
+
+def too_few_applied(results: Sequence[Result], minimum: int = 1) -> str | None:
+    """Why a run proves too little: fewer than *minimum* results applied (None: enough did).
+
+    A run in which nothing applied exits 0 on every other count, yet shows
+    nothing about the installer; the message names the commonest reasons.
+    """
+    applied = sum(r.status is not Status.NOT_APPLICABLE for r in results)
+    if applied >= max(1, minimum):
+        return None
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.status is Status.NOT_APPLICABLE:
+            reasons[r.reason] = reasons.get(r.reason, 0) + 1
+    common = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = "; ".join(f"{reason} ({count})" for reason, count in common[:3])
+    more = f"; {len(common) - 3} other reasons" if len(common) > 3 else ""
+    need = "none" if applied == 0 else f"only {applied}"
+    wanted = f" (--min-applicable {minimum})" if minimum > 1 else ""
+    return (
+        f"{need} of {len(results)} results applied{wanted}; "
+        f"{len(results) - applied} not applicable: {shown}{more}"
+    )

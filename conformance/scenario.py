@@ -144,6 +144,10 @@ class RequestsExpectation:
     not_asked: tuple[str, ...] = ()
     order: tuple[str, ...] = ()
     not_asked_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: File names the installer read, whole or as their PEP 658 ``.metadata``, from any index.
+    fetched: tuple[str, ...] = ()
+    #: File names the installer read neither whole nor as their ``.metadata``.
+    not_fetched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -699,7 +703,9 @@ def _check_path(reader: _Reader, path: str, where: KeyPath) -> None:
 def _requests(
     reader: _Reader, value: Any, where: KeyPath, index_names: set[str]
 ) -> RequestsExpectation:
-    table = reader.table(value, where, ("asked", "not-asked", "order", "not-asked-for"))
+    table = reader.table(
+        value, where, ("asked", "not-asked", "order", "not-asked-for", "fetched", "not-fetched")
+    )
     lists = {
         key: reader.strings(table.get(key, []), (*where, key))
         for key in ("asked", "not-asked", "order")
@@ -713,11 +719,20 @@ def _requests(
         for name in names:
             if name not in index_names:
                 raise reader.fail((*where, key), f"unknown index {name!r}")
+    files = {
+        key: reader.strings(table.get(key, []), (*where, key)) for key in ("fetched", "not-fetched")
+    }
+    for key, names in files.items():
+        for name in names:
+            if "/" in name or not name:
+                raise reader.fail((*where, key), f"{name!r}: a plain file name")
     return RequestsExpectation(
         asked=lists["asked"],
         not_asked=lists["not-asked"],
         order=lists["order"],
         not_asked_for=not_asked_for,
+        fetched=files["fetched"],
+        not_fetched=files["not-fetched"],
     )
 
 

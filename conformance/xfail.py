@@ -6,9 +6,10 @@
    [expected-failures]
    pep766-no-surprise-update = "pip merges indexes (version priority)"
 
-A listed scenario that fails is an *expected failure*; one that passes is an
-*unexpected pass*, reported and counted like an unexpected failure, so the
-lists never rot. Annotations never change what was observed.
+A listed scenario that fails (or warns: a SHOULD, SHOULD NOT or MAY not met)
+is an *expected failure*; one that passes is an *unexpected pass*, reported
+and counted like an unexpected failure, so the lists never rot. Annotations
+never change what was observed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from wheelnext.conformance.check import Result, Status
 from wheelnext.errors import WheelnextError
 
 EXPECTED_FAILURE = "expected failure"
+#: The statuses a listed scenario is expected to have.
+NOT_MET = (Status.FAIL, Status.WARN)
 UNEXPECTED_PASS = "unexpected pass"
 
 
@@ -64,7 +67,7 @@ def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Resu
             for x in lists
             if result.scenario.id in x.reasons and x.installer in (None, result.installer)
         ]
-        if reasons and result.status is Status.FAIL:
+        if reasons and result.status in NOT_MET:
             result = replace(result, annotation=EXPECTED_FAILURE, reason=reasons[0])
         elif reasons and result.status is Status.PASS:
             reason = f"listed as an expected failure: {reasons[0]}"
@@ -74,7 +77,10 @@ def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Resu
 
 
 def exit_status(results: Iterable[Result]) -> int:
-    """DESIGN.md: 0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error."""
+    """DESIGN.md: 0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error.
+
+    A ``warn`` never makes the status non-zero by itself.
+    """
     results = list(results)
     if any(r.status is Status.ERROR for r in results):
         return 3
@@ -156,7 +162,7 @@ def derive(
     derived = []
     for column, versions in sorted(by_column.items()):
         failing = [
-            {s for s, r in v.items() if r.get("status") == "fail"} for v in versions.values()
+            {s for s, r in v.items() if r.get("status") in NOT_MET} for v in versions.values()
         ]
         always = set.intersection(*failing)
         sometimes = set.union(*failing) - always

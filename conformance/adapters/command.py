@@ -30,8 +30,9 @@ zero or more arguments; ``{python}``, ``{prefix}``, ``{work}`` and
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
+import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from wheelnext.conformance.adapters import (
     Unsupported,
     check_capabilities,
 )
+from wheelnext.conformance.containment import Contained, namespace_mode
 
 KEYS = (
     "name",
@@ -66,6 +68,44 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise AdapterError(f"{where} must be a list of strings")
     return tuple(value)
+
+
+#: Seconds a ``version-command`` may take.
+VERSION_TIMEOUT = 60.0
+#: Bytes of its output read: the version is on the first line.
+VERSION_OUTPUT = 1 << 16
+
+
+def version_of(argv: Sequence[str], where: str) -> str:
+    """The first line a ``version-command`` prints (``unknown`` if none).
+
+    It runs contained as an installer run is (:mod:`~wheelnext.conformance.containment`):
+    its output goes to a file, not a pipe, so a daemon it starts cannot hold
+    the harness; it is stopped after :data:`VERSION_TIMEOUT` seconds, and what
+    it left running is killed. Its standard error shares the file.
+    """
+    with tempfile.TemporaryFile() as output:
+        try:
+            run = Contained(
+                argv,
+                mode=namespace_mode(),
+                env=dict(os.environ),
+                cwd=os.getcwd(),
+                output=output.fileno(),
+            )
+        except OSError as exc:
+            raise AdapterError(f"{where}: cannot start {argv[0]}: {exc.strerror}") from None
+        ended = run.wait(VERSION_TIMEOUT)
+        if ended.timed_out:
+            raise AdapterError(f"{where}: no answer within {VERSION_TIMEOUT:g} s")
+        output.seek(0)
+        text = output.read(VERSION_OUTPUT).decode("utf-8", errors="replace")
+    if ended.exit_code != 0:
+        first = text.strip().splitlines()[:1]
+        raise AdapterError(
+            f"{where}: exit status {ended.exit_code}" + (f": {first[0]}" if first else "")
+        )
+    return (text.strip().splitlines() or ["unknown"])[0].strip()
 
 
 @dataclass(frozen=True)
@@ -108,8 +148,7 @@ class CommandInstaller:
             version = str(data["version"])
         elif "version-command" in data:
             argv = _strings(data["version-command"], f"{path}: version-command")
-            done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
-            version = (done.stdout.strip().splitlines() or ["unknown"])[0]
+            version = version_of(argv, f"{path}: version-command")
         else:
             version = "unknown"
         strategy = {

@@ -48,6 +48,7 @@ def record(result: Result, *, runner: str = "venv") -> Record:
         "annotation": result.annotation,
         "outcome": result.outcome,
         "failures": list(result.failures),
+        "evidence": list(result.evidence),
         "reason": result.reason,
         "expected": describe_expected(s),
         "observed": result.observation.to_json() if result.observation else None,

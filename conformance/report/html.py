@@ -29,7 +29,8 @@ table.matrix{border-collapse:collapse;font-size:.85rem}
 .matrix tr.totals th{font-weight:normal;font-size:.75rem;background:#f9fafb}
 .matrix td.cell{text-align:center;white-space:nowrap}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
-.pass{background:#c6f6d5} .fail{background:#fecaca} .unsupported{background:#e5e7eb}
+.pass{background:#c6f6d5} .warn{background:#d9f99d}
+.fail{background:#fecaca} .unsupported{background:#e5e7eb}
 .not-applicable{background:#f5f5f4;color:#6b7280} .error{background:#fde68a}
 .xfail{background:#fed7aa} .xpass{background:#f9a8d4}
 .level{color:#6b7280;font-size:.75rem}
@@ -137,6 +138,12 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
         parts.append(f"<p>Reason: {escape(r['reason'])}</p>")
     if r["failures"]:
         parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in r["failures"]) + "</ul>")
+    if r.get("evidence") and r["status"] == "pass":
+        parts.append(
+            '<p>Decided by:</p><ul class="evidence">'
+            + "".join(f"<li>{escape(e)}</li>" for e in r["evidence"])
+            + "</ul>"
+        )
     observed = r.get("observed")
     shown = None
     if observed:

@@ -12,6 +12,7 @@ from wheelnext.conformance.report import Record, column, group_key, totals
 
 STYLES = {
     "pass": "green",
+    "warn": "dark_orange",
     "fail": "bold red",
     "unsupported": "dim",
     "not applicable": "dim",
@@ -26,6 +27,10 @@ def _text(r: Record) -> str:
         return "[bold magenta]XPASS[/]"
     style = STYLES.get(r["status"])
     return f"[{style}]{r['status']}[/]" if style else escape(str(r["status"]))
+
+
+def why_of(r: Record) -> str:
+    return "; ".join(r["failures"]) or str(r["reason"])
 
 
 def render(records: Sequence[Record], console: Console) -> None:
@@ -52,9 +57,13 @@ def render(records: Sequence[Record], console: Console) -> None:
     console.print(table)
     for r in records:
         if r["status"] in ("fail", "error") and r["annotation"] != "expected failure":
-            why = "; ".join(r["failures"]) or r["reason"]
+            why = why_of(r)
             where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
             console.print(f"[red]{r['status']}[/] {where}: {escape(why)}")
+        elif r["status"] == "warn" and r["annotation"] != "expected failure":
+            level = r["spec"]["level"]
+            where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
+            console.print(f"[dark_orange]warn[/] {where}: {level} not met: {escape(why_of(r))}")
         elif r["annotation"] == "unexpected pass":
             where = escape(f"{r['scenario']} [{r['installer']} py{r['python']}]")
             console.print(f"[red]unexpected pass[/] {where}: {escape(r['reason'])}")

@@ -21,9 +21,15 @@ _ROOT = Path(__file__).resolve().parents[2]
 RESULTS = _ROOT / "docs" / "conformance" / "results.json"
 #: Where the full HTML report lands in the output, relative to the output root.
 REPORT = "conformance/matrix.html"
-SHORT = {"pass": "pass", "fail": "fail", "unsupported": "unsup.", "not applicable": "n/a"}
+SHORT = {
+    "pass": "pass",
+    "warn": "warn",
+    "fail": "fail",
+    "unsupported": "unsup.",
+    "not applicable": "n/a",
+}
 GROUP_ORDER = ("baseline", "PEP 766", "PEP 771", "PEP 777", "PEP 778", "PEP 825", "security")
-STATUSES = ("pass", "fail", "unsupported", "not applicable", "error")
+STATUSES = ("pass", "warn", "fail", "unsupported", "not applicable", "error")
 
 
 def load(path: Path = RESULTS) -> dict[str, Any]:

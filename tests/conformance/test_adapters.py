@@ -189,3 +189,61 @@ def test_uv_pins_through_a_pyproject_with_an_explicit_index() -> None:
     assert data["project"]["dependencies"] == ["alpha"]
     assert data["tool"]["uv"]["index"] == [{"name": "b", "url": B.url, "explicit": True}]
     assert data["tool"]["uv"]["sources"] == {"alpha": {"index": "b"}}
+
+
+DAEMON_VERSION = """\
+import os, sys, time
+stop = sys.argv[1]
+if os.fork():
+    print("mytool 1.2", flush=True)
+    sys.exit(0)
+os.setsid()
+# A daemon that keeps the inherited stdout open until the test lets it go.
+deadline = time.monotonic() + 600
+while not os.path.exists(stop) and time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
+def _adapter_with_version_command(tmp_path: Path, script: str) -> Path:
+    code = tmp_path / "version.py"
+    code.write_text(script)
+    path = tmp_path / "mytool.toml"
+    stop = tmp_path / "stop"
+    path.write_text(
+        f'name = "mytool"\nversion-command = ["{sys.executable}", "{code}", "{stop}"]\n'
+        'capabilities = []\nargv = ["mytool"]\n'
+    )
+    return path
+
+
+def test_a_version_command_that_leaves_a_daemon_does_not_hang(tmp_path: Path) -> None:
+    import threading
+
+    path = _adapter_with_version_command(tmp_path, DAEMON_VERSION)
+    found: list[CommandInstaller] = []
+    thread = threading.Thread(target=lambda: found.append(CommandInstaller.from_file(path)))
+    thread.daemon = True
+    try:
+        thread.start()
+        thread.join(120)  # generous: a pipe held by the daemon would block for its lifetime
+        assert not thread.is_alive(), "version-command waited for the daemon's stdout"
+        assert found[0].version == "mytool 1.2"
+    finally:
+        (tmp_path / "stop").touch()
+
+
+def test_a_version_command_past_its_timeout_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelnext.conformance.adapters import command
+
+    monkeypatch.setattr(command, "VERSION_TIMEOUT", 0.5)
+    path = _adapter_with_version_command(
+        tmp_path, "import os, sys, time\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.05)\n"
+    )
+    try:
+        with pytest.raises(AdapterError, match=r"mytool.toml: version-command: no answer within"):
+            CommandInstaller.from_file(path)
+    finally:
+        (tmp_path / "stop").touch()

@@ -90,16 +90,33 @@ def test_certificate_verify_and_rerun(
     data = json.loads(cert.read_text())
     assert data["installer"]["name"] == "uv" and data["totals"] == {"pass": 1}
     assert cert.with_suffix(".svg").read_text().startswith("<svg")
+    assert data["level"] == "all MUSTs and SHOULDs met"
     code, output = invoke("verify", str(cert), "--rerun")
     assert code == 0, output
-    assert "matches this suite" in output and "all 1 results match" in output
+    assert "matches this suite" in output
+    assert "reproduced: the rerun gave all 1 results again" in output
+    # Without --rerun: it says what it checked and what it cannot, and never "reproduced".
+    code, output = invoke("verify", str(cert))
+    assert code == 0, output
+    assert "checked the certificate's own consistency and its scenario-set hash" in output
+    assert "not checked: that the results are real" in output and "reproduced" not in output
     code, output = invoke("verify", str(cert), "--json")
-    assert code == 0 and json.loads(output)["scenario_set_matches"] is True
-    # Tampering with the certified results is caught by a rerun.
-    data["results"] = {key: "fail" for key in data["results"]}
-    cert.write_text(json.dumps(data))
+    shown = json.loads(output)
+    assert code == 0 and shown["scenario_set_matches"] is True and shown["reproduced"] is None
+    # An edit the digest was not recomputed for: caught without a rerun.
+    edited = {**data, "results": {key: "fail" for key in data["results"]}}
+    cert.write_text(json.dumps(edited))
+    code, output = invoke("verify", str(cert))
+    assert code == 1 and "inconsistent: digest does not match" in output
+    # A deliberate edit (digest and totals recomputed) passes that check: only a rerun tells.
+    from wheelnext.conformance.certificate import digest
+
+    edited["totals"] = {"fail": 1}
+    edited["digest"] = digest(edited)
+    cert.write_text(json.dumps(edited))
+    assert invoke("verify", str(cert))[0] == 0
     code, output = invoke("verify", str(cert), "--rerun", "--json")
-    assert code == 1
+    assert code == 1 and json.loads(output)["reproduced"] is False
     assert json.loads(output)["differences"] == [
         "t-cert@py" + data["pythons"][0] + ": certified fail, now pass"
     ]

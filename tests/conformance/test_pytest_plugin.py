@@ -53,3 +53,19 @@ def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--help")
     result.stdout.fnmatch_lines(["*--wheelnext-installer*"])
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+def test_a_should_not_met_passes_with_a_warning_or_is_an_expected_failure(
+    pytester: pytest.Pytester, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    path = write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-should")
+    path.write_text(path.read_text().replace('level = "rule"', 'level = "SHOULD"'))
+    args = ["--wheelnext-installer", "pip", "--wheelnext-scenarios", str(path.parent)]
+    result = pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*ScenarioWarning: SHOULD not met: alpha: expected 2.0*"])
+    listed = path.parent.parent / "pip.toml"
+    listed.write_text('installer = "pip"\n[expected-failures]\nt-should = "known"\n')
+    pytester.runpytest_subprocess(*args, "--wheelnext-xfail", str(listed)).assert_outcomes(
+        xfailed=1
+    )

@@ -257,3 +257,53 @@ def test_twine_as_the_upload_command(
     else:
         assert "wheel-version" in uploads.lower()
         assert record["status"] == "fail" and result.exit_code == 1
+
+
+LEAKY_UPLOADER = """\
+import os, subprocess, sys
+# An upload command that prints everything it was given, secrets included.
+print("argv:", sys.argv[1:], "token:", os.environ["WHEELNEXT_TEST_TOKEN"])
+args = sys.argv[1:]
+password = args.index("--password")
+del args[password:password + 2]
+target, files = args[0], args[1:]
+plain = target.split("@", 1)[0].split("//")[0] + "//" + target.split("@", 1)[1]
+uploader = sys.argv[0].replace("leaky.py", "upload_multipart.py")
+subprocess.run([sys.executable, uploader, plain, *files])
+"""
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+def test_planted_secrets_reach_no_output(
+    pypiserver: str, tmp_path: Path, private_host: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret in the index URL, the upload command and the environment: in no output file."""
+    secrets = ("urlpw-c4n4ry-1", "optpw-c4n4ry-2", "envtok-c4n4ry-3")
+    monkeypatch.setenv("WHEELNEXT_TEST_TOKEN", secrets[2])
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "leaky.py").write_text(LEAKY_UPLOADER)
+    (tools / "upload_multipart.py").write_text(UPLOADER.read_text())
+    authed = pypiserver.replace("http://", f"http://user:{secrets[0]}@")
+    command = f"{sys.executable} {tools / 'leaky.py'} {authed}/ --password {secrets[1]} {{files}}"
+    out = tmp_path / "out"
+    args = ["conformance", "run", "--installer", "pip", "--index-target", "url"]
+    args += ["--index-url", f"{authed}/simple/", "--upload-command", command]
+    args += ["--select", "baseline-index-project-page", "--json", str(out / "r.json")]
+    args += ["--junit-xml", str(out / "r.xml"), "--html", str(out / "r.html")]
+    args += ["--certificate", str(out / "cert.json")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads((out / "r.json").read_text())["results"]
+    assert record["status"] == "pass", record["failures"]
+    uploads = record["observed"]["uploads"]
+    assert "argv:" in uploads and "--password *** " in uploads  # the upload did run, masked
+    assert "user:" not in json.dumps(record["observed"]["argv"])
+    written = {p.name: p.read_text() for p in out.iterdir()}
+    assert {"r.json", "r.xml", "r.html", "cert.json", "cert.svg"} <= set(written)
+    run_meta = json.loads(written["r.json"])
+    assert run_meta["upload_command"].endswith("--password *** {files}")
+    for name, text in [*written.items(), ("terminal", result.output)]:
+        for secret in secrets:
+            assert secret not in text, (name, secret)
