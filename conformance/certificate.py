@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from wheelnext import __version__
+from wheelnext import __version__, inputs
 from wheelnext.conformance.report import Record, write_atomic
 from wheelnext.errors import WheelnextError
 
@@ -169,10 +169,7 @@ def write_certificate(path: Path, cert: Mapping[str, Any]) -> Path:
 
 
 def load_certificate(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except ValueError as exc:
-        raise CertificateError(f"{path}: not a certificate: {exc}") from None
+    data = inputs.read_json(Path(path), what="certificate", error=CertificateError)
     if not isinstance(data, dict) or data.get("certificate") != 1:
         raise CertificateError(f"{path}: not a wheelnext conformance certificate")
     return data

@@ -431,9 +431,12 @@ def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
 
 def _warn_if_stale(source: Path) -> None:
     """A saved run of another scenario set may list scenarios that have changed since."""
+    from wheelnext import inputs
+    from wheelnext.conformance.report import ReportError
     from wheelnext.conformance.scenario import load_scenarios, suite_digest
 
-    recorded = json.loads(source.read_text()).get("scenario_set")
+    saved = inputs.read_json(source, what="conformance run (--json output)", error=ReportError)
+    recorded = saved.get("scenario_set") if isinstance(saved, dict) else None
     current = suite_digest(load_scenarios([]))
     if recorded and recorded != current:
         click.echo(

@@ -14,11 +14,11 @@ never change what was observed.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
 from wheelnext.errors import WheelnextError
 
@@ -42,10 +42,7 @@ class XfailList:
 
 
 def load_xfail(path: Path) -> XfailList:
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise XfailError(f"{path}: invalid TOML: {exc}") from None
+    data = inputs.read_toml(path, what="expected-failure list", error=XfailError)
     unknown = sorted(set(data) - {"installer", "expected-failures"})
     if unknown:
         raise XfailError(f"{path}: unknown key {unknown[0]!r}")

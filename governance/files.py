@@ -9,14 +9,16 @@ refused here with a :class:`GovernanceError` naming the path.
 from __future__ import annotations
 
 import hashlib
-import json
 import stat
 from pathlib import Path
 from typing import Any
 
+from wheelnext import inputs
 from wheelnext.governance.errors import GovernanceError
 
 _CHUNK = 1 << 20
+#: The largest input file: a ballot file of a million ballots is far smaller.
+MAX_BYTES = 1024 * 1024 * 1024
 #: Longest line of a list file (an elector id or a candidate name).
 MAX_LINE = 1024
 
@@ -36,23 +38,13 @@ def _regular(path: Path) -> None:
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of a regular file, or a one-line error naming it."""
-    _regular(path)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise GovernanceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return inputs.read_bytes(path, what="file", limit=MAX_BYTES, error=GovernanceError)
 
 
 def read_text(path: Path) -> str:
     """A governance input file as UTF-8 text (a byte-order mark is dropped); NUL bytes mean
     a binary file, not text."""
-    try:
-        text = read_bytes(path).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GovernanceError(f"{path}: not UTF-8 text") from None
-    if "\x00" in text:
-        raise GovernanceError(f"{path}: contains NUL bytes, not a text file")
-    return text
+    return inputs.read_text(path, what="file", limit=MAX_BYTES, error=GovernanceError)
 
 
 def read_lines(path: Path) -> list[str]:
@@ -68,14 +60,8 @@ def read_lines(path: Path) -> list[str]:
 
 
 def parse_json(text: str, source: str) -> Any:
-    """``text`` as JSON, or a one-line error naming ``source`` (nesting deeper than the
-    parser's recursion limit included)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GovernanceError(f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})") from None
-    except RecursionError:
-        raise GovernanceError(f"{source}: JSON nested too deeply") from None
+    """``text`` as JSON, or a one-line error naming ``source`` (nesting too deep included)."""
+    return inputs.loads_json(text, source, error=GovernanceError)
 
 
 def sha256_file(path: Path) -> str:

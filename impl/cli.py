@@ -71,12 +71,20 @@ def fail(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script; turns user errors into one line."""
+    """Entry point of the console script; turns user errors into one line.
+
+    A usage error (an unknown option, a missing argument, a file that click's own checks
+    refuse) is one ``error:`` line too, naming the argument and the command's ``--help``,
+    rather than click's three-line usage block: bad input gets one line, whoever finds it.
+    """
     try:
         status = cli.main(args=argv, prog_name="wheelnext", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        fail(exc.format_message().rstrip(".") + where)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

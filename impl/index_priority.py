@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 
 T = TypeVar("T")
@@ -197,12 +198,10 @@ class ConfigFile:
 
 def load_config(path: Path) -> ConfigFile:
     """Read the installer's TOML configuration; every error names the file and key."""
-    import tomllib  # only runs with a config file read TOML
-
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise IndexConfigError(f"{path}: cannot read config: {exc}") from None
+        data = inputs.read_toml(path, what="config file")
+    except inputs.InvalidInput as exc:
+        raise IndexConfigError(f"cannot read config: {exc}") from None
     known = {"index", "index-strategy", "index-for", "mirrors", "allow-fallthrough-on-error"}
     unknown = sorted(set(data) - known)
     if unknown:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wheelnext import __version__
+from wheelnext import __version__, inputs
 from wheelnext.conformance.check import Result, describe_expected
 from wheelnext.errors import WheelnextError
 
@@ -85,14 +85,28 @@ def load_runs(paths: Iterable[Path]) -> list[Record]:
     """Records of several saved runs, in order; a later run replaces the same cell."""
     merged: dict[tuple[str, ...], Record] = {}
     for path in paths:
-        try:
-            data = json.loads(Path(path).read_text())
-            records = data["results"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ReportError(f"{path}: not a conformance run (--json output): {exc}") from None
-        for r in records:
+        data = inputs.read_json_object(Path(path), what="conformance run (--json output)",
+                                       error=ReportError)
+        records = data.get("results")
+        if not isinstance(records, list):
+            raise ReportError(f"{path}: not a conformance run (--json output): no 'results' list")
+        for number, r in enumerate(records):
+            _check_record(r, f"{path}: results[{number}]")
             merged[(r["scenario"], *column(r))] = r
     return list(merged.values())
+
+
+#: The fields every saved record carries as strings; the matrix is keyed by them.
+RECORD_KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
+
+
+def _check_record(r: object, where: str) -> None:
+    """Refuse a record that is not an object with the string fields :func:`column` reads."""
+    if not isinstance(r, dict):
+        raise ReportError(f"{where}: a record must be a JSON object")
+    for key in RECORD_KEYS:
+        if not isinstance(r.get(key), str):
+            raise ReportError(f"{where}.{key}: missing or not a string")
 
 
 def column(r: Record) -> tuple[str, str, str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from packaging.tags import parse_tag
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import NULL_LABEL, validate_variant_label
 
@@ -591,12 +591,7 @@ def _check_kind(r: _Reader, spec: DistSpec) -> None:
 
 def load_spec(path: Path) -> list[DistSpec]:
     """Read a spec file: a TOML document with one ``[[dist]]`` table per distribution."""
-    try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    document = inputs.read_toml(Path(path), what="spec file", error=SpecError)
     unknown = sorted(set(document) - {"dist"})
     if unknown:
         raise SpecError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[dist]])")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.parser
 import hashlib
-import json
 import logging
 import lzma
 import os
@@ -25,6 +24,7 @@ from typing import Any
 
 from wheelnext.filenames import escape_name, parse_wheel_name
 from wheelnext.variants.errors import InvalidVariantMetadata
+from wheelnext.variants.jsonio import loads_strict
 from wheelnext.variants.schema import validate_variant_json
 
 if sys.version_info >= (3, 14):  # Wheel 2.0 prototypes compress members with Zstandard.
@@ -135,9 +135,9 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
                         variant_error = "no *.dist-info/variant.json"
                     else:
                         try:
-                            variant = json.loads(raw)
-                        except ValueError as exc:
-                            variant_error = f"unreadable variant.json: {exc}"
+                            variant = loads_strict(raw, "variant.json")
+                        except InvalidVariantMetadata as exc:
+                            variant_error = f"unreadable {exc}"
         except (zipfile.BadZipFile, zlib.error, zstd.ZstdError, lzma.LZMAError, OSError,
                 ValueError, RuntimeError, EOFError, NotImplementedError) as exc:
             # A member that cannot be inflated makes the wheel unlistable, not the page:

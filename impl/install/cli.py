@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 from wheelnext.index_priority import (
     LOG,
@@ -184,7 +185,8 @@ def _output(console: Messages, verbose: int, quiet: bool) -> Iterator[None]:
 def _requirements_from_files(files: Sequence[Path]) -> list[str]:
     texts: list[str] = []
     for path in files:
-        for raw in path.read_text(encoding="utf-8").splitlines():
+        text = inputs.read_text(path, what="requirements file", error=IndexConfigError)
+        for raw in text.splitlines():
             line = raw.split(" #", 1)[0].strip()
             if line and not line.startswith("#"):
                 if line.startswith("-"):
@@ -379,8 +381,12 @@ def lock(**kwargs: Any) -> None:
 
     console = Messages()
     with _output(console, kwargs["verbose"], kwargs["quiet"]):
+        locks = [p for p in kwargs["requirement_files"] if p.name.endswith(".toml")]
+        if locks:
+            raise IndexConfigError(f"-r {locks[0]}: a .toml file is a lock to install with "
+                                   "'install -r', not requirements to lock")
         requirements = list(kwargs["requirements"]) + _requirements_from_files(
-            [p for p in kwargs["requirement_files"] if not p.name.endswith(".toml")])
+            kwargs["requirement_files"])
         if not requirements:
             raise IndexConfigError("lock: no requirements given")
         session = _session(kwargs, console)

@@ -77,6 +77,10 @@ class DownloadError(WheelnextError):
     """A file could not be downloaded, or its bytes do not match the index's hash."""
 
 
+class InvalidIndexJson(WheelnextError):
+    """A JSON file an index lists (``*-variants.json``) does not meet its format."""
+
+
 class PageError(WheelnextError):
     """A project page field has the wrong type or an unsafe value (message names the field)."""
 
@@ -668,13 +672,27 @@ class Finder:
         return target
 
     def json_file(self, file: IndexFile) -> dict[str, Any]:
-        """A JSON file listed on a page (``*-variants.json``), read once per run."""
+        """A JSON file listed on a page (``*-variants.json``), read once per run.
+
+        Parsed strictly (a repeated key, deep nesting or bad UTF-8 is an error): PEP 825 "A
+        tool SHOULD NOT rely on data that the tool has established does not meet the
+        specification format", so such a file raises :class:`InvalidIndexJson`, which the
+        caller turns into ignoring the variant wheels ("degrade gracefully").
+        """
         with self._lock:
             if file.url in self._json:
                 return dict(self._json[file.url])
-        data = json.loads(self._fetch_bytes(file.url, file.index, self.max_metadata_bytes))
+        from wheelnext.variants.errors import InvalidVariantMetadata
+        from wheelnext.variants.jsonio import loads_strict
+
+        raw = self._fetch_bytes(file.url, file.index, self.max_metadata_bytes)
+        try:
+            data = loads_strict(raw, f"{file.filename} (index {file.index})")
+        except InvalidVariantMetadata as exc:
+            raise InvalidIndexJson(str(exc)) from None
         if not isinstance(data, dict):
-            raise WheelnextError(f"{file.filename}: expected a JSON object")
+            raise InvalidIndexJson(f"{file.filename} (index {file.index}): expected a JSON "
+                                   "object")
         with self._lock:
             self._json[file.url] = data
         return dict(data)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
+from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import parse_wheel_name
 from wheelnext.install.finder import IndexFile
@@ -173,10 +173,7 @@ def read_lock(
 ) -> list[LockedFile]:
     """The files to install from *path*, following the specification's installation steps."""
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidLock(f"{source}: cannot read lock file: {exc}") from None
+    data = inputs.read_toml(path, what="lock file", error=InvalidLock)
     _check_top(data, source, target)
     chosen: dict[NormalizedName, LockedFile] = {}
     for position, package in enumerate(data.get("packages", [])):

@@ -17,11 +17,10 @@ same rule.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
+from wheelnext import inputs
 from wheelnext.variants.errors import InvalidVariantMetadata
 
 #: The largest input read (variant metadata of thousands of labels is far smaller).
@@ -47,19 +46,8 @@ def _no_duplicates(source: str) -> Any:
 
 
 def check_depth(value: Any, source: str, limit: int = MAX_DEPTH) -> None:
-    """Raise when *value* nests lists or mappings deeper than *limit* (iteratively)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth >= limit:
-            raise InvalidVariantMetadata(f"{source}: nested deeper than {limit} levels")
-        stack.extend((child, depth + 1) for child in children)
+    """Raise when *value* nests lists or mappings deeper than *limit*."""
+    inputs.check_depth(value, source, limit=limit, error=InvalidVariantMetadata)
 
 
 def loads_strict(text: str | bytes, source: str) -> Any:
@@ -84,48 +72,17 @@ def loads_strict(text: str | bytes, source: str) -> Any:
 
 def require_regular_file(path: Path, *, what: str = "file") -> None:
     """Raise unless *path* is a regular file (not a directory, FIFO or device)."""
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise InvalidVariantMetadata(f"{path}: cannot read {what}: {exc.strerror}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InvalidVariantMetadata(f"{path}: is a directory, not a {what}")
-    if not stat.S_ISREG(info.st_mode):
-        raise InvalidVariantMetadata(f"{path}: not a regular file")
+    inputs.require_regular_file(path, what=what, error=InvalidVariantMetadata)
 
 
 def read_bytes(path: Path, *, what: str = "file", limit: int = MAX_BYTES) -> bytes:
     """The bytes of the regular file *path*, at most *limit* of them, or a one-line error."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except IsADirectoryError:
-        raise InvalidVariantMetadata(f"{path}: is a directory, not a {what}") from None
-    except OSError as exc:
-        raise InvalidVariantMetadata(f"{path}: cannot read {what}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InvalidVariantMetadata(f"{path}: is a directory, not a {what}")
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidVariantMetadata(f"{path}: not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InvalidVariantMetadata(f"{path}: cannot read {what}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise InvalidVariantMetadata(f"{path}: larger than {limit} bytes")
-    return data
+    return inputs.read_bytes(path, what=what, limit=limit, error=InvalidVariantMetadata)
 
 
 def read_text(path: Path, *, what: str = "file", limit: int = MAX_BYTES) -> str:
-    """:func:`read_bytes` decoded as UTF-8 (a BOM-less, strict decode)."""
-    data = read_bytes(path, what=what, limit=limit)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidVariantMetadata(f"{path}: not UTF-8 text ({exc.reason})") from None
+    """:func:`read_bytes` decoded as UTF-8."""
+    return inputs.read_text(path, what=what, limit=limit, error=InvalidVariantMetadata)
 
 
 def read_json(path: Path, *, what: str = "JSON file") -> Any:
@@ -143,13 +100,4 @@ def read_json_object(path: Path, *, what: str = "JSON file") -> dict[str, Any]:
 
 def loads_toml(text: str, source: str) -> dict[str, Any]:
     """TOML (which forbids duplicate keys itself), with deep nesting as a one-line error."""
-    import tomllib
-
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidVariantMetadata(f"{source}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise InvalidVariantMetadata(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
-    check_depth(doc, source)
-    return doc
+    return inputs.loads_toml(text, source, limit=MAX_DEPTH, error=InvalidVariantMetadata)

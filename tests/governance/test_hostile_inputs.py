@@ -78,8 +78,15 @@ def _deny(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
         guard(path)
         return open_(path, *args, **kwargs)  # type: ignore[call-overload]
 
+    os_open = os.open
+
+    def denied_os_open(path: str | os.PathLike[str], *args: int, **kwargs: int) -> int:
+        guard(Path(path))
+        return os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", denied_read_bytes)
     monkeypatch.setattr(Path, "open", denied_open)
+    monkeypatch.setattr(os, "open", denied_os_open)
 
 
 CASES = [(slot, kind) for slot in (

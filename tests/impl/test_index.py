@@ -605,3 +605,22 @@ def test_arbitrary_paths_never_break_the_server(tail: str, prefix: str) -> None:
         app = create_app({"": Path(tmp), "x": Path(tmp)})
         response = get(app, prefix + quote(tail, safe=""), follow_redirects=False)
         assert response.status_code in (200, 301, 404), (tail, response.status_code)
+
+
+def test_a_variant_json_with_a_repeated_key_is_left_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """JSON's parsers keep the last of two equal keys; PEP 825 data with one is invalid, and
+    an index "SHOULD" reject invalid data: the wheel is left off, the reason logged."""
+    make_wheel(tmp_path, "foo", "1.0")
+    wheel = make_wheel(tmp_path, "foo", "1.0", label="a", with_variant_json=False)
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr("foo-1.0.dist-info/variant.json", (
+            '{"$schema": "%s", "default-priorities": {"namespace": ["x86_64"]}, '
+            '"variants": {"a": {"x86_64": {"level": ["v3"]}, "x86_64": {"level": ["v1"]}}}}'
+            % SCHEMA))
+    app = create_app(tmp_path)
+    with caplog.at_level(logging.ERROR, logger="wheelnext.index"):
+        files = [f["filename"] for f in get(app, "/simple/foo/").json()["files"]]
+    assert files == ["foo-1.0-py3-none-any.whl"]
+    assert "duplicate JSON key 'x86_64'" in caplog.text
