@@ -616,9 +616,9 @@ def test_a_variant_json_with_a_repeated_key_is_left_out(
     wheel = make_wheel(tmp_path, "foo", "1.0", label="a", with_variant_json=False)
     with zipfile.ZipFile(wheel, "a") as archive:
         archive.writestr("foo-1.0.dist-info/variant.json", (
-            '{"$schema": "%s", "default-priorities": {"namespace": ["x86_64"]}, '
-            '"variants": {"a": {"x86_64": {"level": ["v3"]}, "x86_64": {"level": ["v1"]}}}}'
-            % SCHEMA))
+            '{"$schema": ' + json.dumps(SCHEMA) + ', "default-priorities": {"namespace": '
+            '["x86_64"]}, "variants": {"a": {"x86_64": {"level": ["v3"]}, '
+            '"x86_64": {"level": ["v1"]}}}}'))
     app = create_app(tmp_path)
     with caplog.at_level(logging.ERROR, logger="wheelnext.index"):
         files = [f["filename"] for f in get(app, "/simple/foo/").json()["files"]]
