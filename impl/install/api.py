@@ -14,6 +14,7 @@ messages; messages go to the ``wheelnext.install`` logger.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -47,7 +48,8 @@ def _plan(indexes: Sequence[str], needs_index: bool) -> IndexPlan:
 
 @contextmanager
 def _context(context: InstallContext | None, indexes: Sequence[str], needs_index: bool,
-             python: Path | None, cache_dir: Path | None, no_cache: bool,
+             python: str | os.PathLike[str] | None,
+             cache_dir: str | os.PathLike[str] | None, no_cache: bool,
              options: ResolveOptions | None,
              rules: Sequence[Rule]) -> Iterator[InstallContext]:
     if context is not None:
@@ -64,8 +66,8 @@ def install(
     *,
     context: InstallContext | None = None,
     indexes: Sequence[str] = (),
-    python: Path | None = None,
-    cache_dir: Path | None = None,
+    python: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     no_cache: bool = False,
     options: ResolveOptions | None = None,
     rules: Sequence[Rule] = DEFAULT_RULES,
@@ -92,12 +94,12 @@ def install(
 
 def lock(
     requirements: Sequence[str],
-    output: Path | None = None,
+    output: str | os.PathLike[str] | None = None,
     *,
     context: InstallContext | None = None,
     indexes: Sequence[str] = (),
-    python: Path | None = None,
-    cache_dir: Path | None = None,
+    python: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     no_cache: bool = False,
     options: ResolveOptions | None = None,
     rules: Sequence[Rule] = DEFAULT_RULES,
@@ -112,6 +114,7 @@ def lock(
         resolution = ctx.resolve(requirements)
         text = format_lock(resolution, ctx.target)
     if output is not None:
+        output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=output.parent, prefix=".pylock-",
                                          delete=False, encoding="utf-8") as handle:

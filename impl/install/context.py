@@ -72,8 +72,8 @@ def open_context(
     plan: IndexPlan,
     options: ResolveOptions | None = None,
     *,
-    python: Path | None = None,
-    cache_dir: Path | None = None,
+    python: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     no_cache: bool = False,
     rules: tuple[Rule, ...] = DEFAULT_RULES,
     console: Messages | None = None,
@@ -83,7 +83,7 @@ def open_context(
 
     *cache_dir* defaults to :func:`default_cache`; *no_cache* uses a throw-away cache.
     """
-    cache = None if no_cache else cache_dir or default_cache()
+    cache = None if no_cache else Path(cache_dir) if cache_dir is not None else default_cache()
     # The HTTP client (its transport imports httpcore, ~15 ms) is built while the target
     # interpreter answers the probe in its child process, instead of after it.
     with ThreadPoolExecutor(1, thread_name_prefix="wheelnext-probe") as pool:
