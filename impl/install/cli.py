@@ -144,6 +144,8 @@ def _guard(func: F) -> F:
     """Turn the network and OS errors that escape into one-line ``WheelnextError``\\ s."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Not at module level: wheelnext.install.finder imports httpx first, keeping its
+        # command-line module (and what that imports) out of the installer's start-up.
         import httpx
 
         try:

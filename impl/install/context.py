@@ -48,6 +48,7 @@ class InstallContext:
 
     def build(self, artifact: Artifact) -> Path:
         """Build the wheel of an sdist found while resolving (PEP 517, isolated)."""
+        # Only a resolution that meets an sdist builds: 2.5 ms of start-up (-X importtime).
         from wheelnext.install.sdist import build_wheel
 
         assert artifact.file is not None

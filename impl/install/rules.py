@@ -187,6 +187,7 @@ def select_variants(ctx: RuleContext, name: NormalizedName, version: Version, wh
     labels = {wheel.variant_label for _, wheel in wheels if wheel.variant_label is not None}
     if not labels:
         return None
+    # Only versions with variant wheels select: 1.3 ms of start-up otherwise (-X importtime).
     from wheelnext.variants.ordering import OrderingOptions
     from wheelnext.variants.select import select_wheels
 
