@@ -56,7 +56,8 @@ from wheelnext.filenames import (  # noqa: E402
     parse_variants_filename,
     short,
 )
-from wheelnext.index_priority import LOG, Index, IndexUnavailable  # noqa: E402
+from wheelnext.index_priority import Index, IndexUnavailable  # noqa: E402
+from wheelnext.install.log import LOG  # noqa: E402
 
 #: PEP 691: JSON preferred, HTML as fallback (the ``q`` values order them).
 ACCEPT = (
