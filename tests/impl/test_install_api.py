@@ -55,7 +55,8 @@ def test_one_context_serves_several_calls_and_is_closed_once(tmp_path: Path) -> 
                           cache_dir=tmp_path / "cache") as context:
             first = lock(["alpha"], context=context)
             second = lock(["beta<2"], context=context)
-            assert not context.finder.client.is_closed
+            open_inside = not context.finder.client.is_closed
+        assert open_inside
         assert context.finder.client.is_closed
     assert [d.name for d in first.resolution.dists] == ["alpha"]
     assert [(d.name, d.version) for d in second.resolution.dists] == [("beta", "1.0")]
@@ -128,3 +129,27 @@ def test_installer_modules_have_no_import_cycle() -> None:
 
     cycles = [cycle for name in sorted(graph) if (cycle := cycle_from(name, name, (name,)))]
     assert not cycles, " -> ".join(cycles[0])
+
+
+def test_a_requirement_text_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``expand`` runs for every candidate version that lists the same ``Requires-Dist``: the
+    text is parsed into a ``ParsedRequirement`` once, not again for its extras."""
+    import wheelnext.default_extras
+    import wheelnext.install.provider as provider
+
+    calls: list[str] = []
+    real = wheelnext.default_extras.parse_requirement
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(wheelnext.default_extras, "parse_requirement", counting)
+    monkeypatch.setattr(provider, "parse_requirement", counting)
+    provider.parse_dependency.cache_clear()
+    text = "parsed-once[b,a]>=1; python_version > '3'"
+    expanded = [provider.expand(text, "parent 1.0") for _ in range(3)]
+    assert calls == ["parsed-once[b,a]>=1"]
+    assert [(r.kind, r.extra, r.text) for r in expanded[2]] == [
+        ("base", None, "parsed-once[a,b]>=1"), ("extra", "a", "parsed-once[a,b]>=1"),
+        ("extra", "b", "parsed-once[a,b]>=1")]
