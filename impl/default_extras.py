@@ -43,13 +43,15 @@ def parse_requirement(text: str) -> Requirement:
         raise InvalidRequirementText(f"requirement {text!r}: {exc}") from None
 
 
-def requested_extras(text: str) -> frozenset[NormalizedName] | None:
+def requested_extras(text: str,
+                     parsed: Requirement | None = None) -> frozenset[NormalizedName] | None:
     """The extras *text* names, ``frozenset()`` for ``pkg[]``, ``None`` when none are given.
 
     PEP 771: "An empty set of extras, such as ``package[]`` should be interpreted as meaning
-    that the package should be installed *without* any default extras".
+    that the package should be installed *without* any default extras". *parsed* is *text*
+    already parsed (so a caller that has it does not parse it again).
     """
-    requirement = parse_requirement(text)
+    requirement = parsed if parsed is not None else parse_requirement(text)
     match = _NAME_AND_BRACKETS.match(text)
     if match is None or match.group(1) is None:
         return None

@@ -130,6 +130,32 @@ def escape_name(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
+#: PEP 825 "Index-level metadata": the ``{name}-{version}-variants.json`` file's suffix.
+VARIANTS_JSON_SUFFIX = "-variants.json"
+
+
+def variants_filename(name: str, version: str | Version) -> str:
+    """PEP 825 "Index-level metadata": "The ``{name}`` and ``{version}`` placeholders
+    correspond to the package name and version, normalized according to the same rules as
+    wheel files".
+
+    Here, not in the index server, so the installer reads the name without importing the
+    server (starlette, uvicorn: about 350 ms)."""
+    from packaging.version import Version
+
+    return f"{escape_name(name)}-{Version(str(version))}{VARIANTS_JSON_SUFFIX}"
+
+
+def parse_variants_filename(filename: str) -> tuple[str, str] | None:
+    """(escaped name, version) of a ``-variants.json`` filename, or None."""
+    if not filename.endswith(VARIANTS_JSON_SUFFIX):
+        return None
+    name, sep, version = filename[: -len(VARIANTS_JSON_SUFFIX)].partition("-")
+    if not sep or not name or not version or "-" in version:
+        return None
+    return name, version
+
+
 def wheel_name(
     name: str,
     version: str | Version,

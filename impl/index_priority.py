@@ -27,23 +27,23 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 
 T = TypeVar("T")
 
-LOG = logging.getLogger("wheelnext.install")
+#: A child of the installer's logger (``wheelnext.install``), so messages reach its handler.
+LOG = logging.getLogger("wheelnext.install.index_priority")
 
 
 class IndexConfigError(WheelnextError):
-    """An ``--index``, ``--index-for``, mirror, deny or config-file entry is malformed."""
+    """An index plan is inconsistent (unknown index names, an index in two mirror groups), or
+    an ``--index``, ``--index-for``, mirror, deny or config-file entry is malformed."""
 
 
 class IndexUnavailable(WheelnextError):
@@ -147,105 +147,6 @@ class IndexPlan:
         return f"index strategy: {self.strategy} (PEP 766); indexes in priority order: {order}"
 
 
-def parse_index_option(text: str) -> Index:
-    """``NAME=URL`` (``--index``); a bare URL gets the name ``index<N>`` from the caller."""
-    name, sep, url = text.partition("=")
-    if not sep or not name.strip() or "://" not in url or "://" in name:
-        raise IndexConfigError(f"--index {text!r}: expected NAME=URL")
-    return Index(name.strip(), url.strip())
-
-
-def parse_project_pairs(option: str, values: Iterable[str]) -> dict[str, str]:
-    """``PROJECT=VALUE`` pairs (``--index-for``, ``--variant``), keyed by normalized project."""
-    pairs: dict[str, str] = {}
-    for text in values:
-        project, sep, value = text.partition("=")
-        if not sep or not project.strip() or not value.strip():
-            raise IndexConfigError(f"{option} {text!r}: expected PROJECT=VALUE")
-        pairs[canonicalize_name(project.strip())] = value.strip()
-    return pairs
-
-
-def parse_deny(values: Iterable[str]) -> dict[str, frozenset[NormalizedName]]:
-    """``--index-deny INDEX=PROJECT[,PROJECT...]`` into index name -> denied projects."""
-    deny: dict[str, set[NormalizedName]] = {}
-    for text in values:
-        index, sep, projects = text.partition("=")
-        names = [p.strip() for p in projects.split(",") if p.strip()]
-        if not sep or not index.strip() or not names:
-            raise IndexConfigError(f"--index-deny {text!r}: expected INDEX=PROJECT[,PROJECT...]")
-        deny.setdefault(index.strip(), set()).update(canonicalize_name(n) for n in names)
-    return {name: frozenset(projects) for name, projects in deny.items()}
-
-
-def _str_list(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise IndexConfigError(f"{where}: expected a list of strings")
-    return list(value)
-
-
-@dataclass
-class ConfigFile:
-    """What a ``--config`` TOML file sets (see docs/components/installer.rst)."""
-
-    indexes: list[Index] = field(default_factory=list)
-    strategy: Strategy | None = None
-    pins: dict[str, str] = field(default_factory=dict)
-    mirrors: list[tuple[str, ...]] = field(default_factory=list)
-    deny: dict[str, frozenset[NormalizedName]] = field(default_factory=dict)
-    allow_fallthrough_on_error: bool | None = None
-
-
-def load_config(path: Path) -> ConfigFile:
-    """Read the installer's TOML configuration; every error names the file and key."""
-    try:
-        data = inputs.read_toml(path, what="config file")
-    except inputs.InvalidInput as exc:
-        raise IndexConfigError(f"cannot read config: {exc}") from None
-    known = {"index", "index-strategy", "index-for", "mirrors", "allow-fallthrough-on-error"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise IndexConfigError(f"{path}: unknown key {unknown[0]!r}")
-    config = ConfigFile()
-    entries = data.get("index", [])
-    if not isinstance(entries, list):
-        raise IndexConfigError(f"{path}: [[index]] must be an array of tables")
-    for position, entry in enumerate(entries):
-        where = f"{path}: index[{position}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(
-            entry.get("url"), str
-        ):
-            raise IndexConfigError(f"{where}: needs string keys 'name' and 'url'")
-        extra = sorted(set(entry) - {"name", "url", "deny"})
-        if extra:
-            raise IndexConfigError(f"{where}: unknown key {extra[0]!r}")
-        config.indexes.append(Index(entry["name"], entry["url"]))
-        if "deny" in entry:
-            denied = _str_list(entry["deny"], f"{where}.deny")
-            config.deny[entry["name"]] = frozenset(canonicalize_name(n) for n in denied)
-    if "index-strategy" in data:
-        try:
-            config.strategy = Strategy(data["index-strategy"])
-        except ValueError:
-            raise IndexConfigError(
-                f"{path}: index-strategy {data['index-strategy']!r}: expected "
-                "index-priority or version-priority"
-            ) from None
-    pins = data.get("index-for", {})
-    if not isinstance(pins, dict) or not all(isinstance(v, str) for v in pins.values()):
-        raise IndexConfigError(f"{path}: [index-for] must map project names to index names")
-    config.pins = {canonicalize_name(k): v for k, v in pins.items()}
-    mirrors = data.get("mirrors", [])
-    if not isinstance(mirrors, list):
-        raise IndexConfigError(f"{path}: mirrors must be a list of lists of index names")
-    config.mirrors = [tuple(_str_list(group, f"{path}: mirrors")) for group in mirrors]
-    fallthrough = data.get("allow-fallthrough-on-error")
-    if fallthrough is not None and not isinstance(fallthrough, bool):
-        raise IndexConfigError(f"{path}: allow-fallthrough-on-error must be true or false")
-    config.allow_fallthrough_on_error = fallthrough
-    return config
-
-
 def search(
     project: str,
     groups: Sequence[IndexGroup],
@@ -286,16 +187,11 @@ def search(
 
 
 __all__ = [
-    "ConfigFile",
     "Index",
     "IndexConfigError",
     "IndexGroup",
     "IndexPlan",
     "IndexUnavailable",
     "Strategy",
-    "load_config",
-    "parse_deny",
-    "parse_index_option",
-    "parse_project_pairs",
     "search",
 ]

@@ -15,27 +15,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from packaging.version import Version
-
-from wheelnext.filenames import escape_name
+from wheelnext.filenames import (  # the naming rule lives with the other file names
+    VARIANTS_JSON_SUFFIX,
+    parse_variants_filename,
+    variants_filename,
+)
 from wheelnext.variants.combine import combine_variant_metadata
 
-SUFFIX = "-variants.json"
-
-
-def variants_filename(name: str, version: str | Version) -> str:
-    """``{name}-{version}-variants.json``, "normalized ... as wheel files"."""
-    return f"{escape_name(name)}-{Version(str(version))}{SUFFIX}"
-
-
-def parse_variants_filename(filename: str) -> tuple[str, str] | None:
-    """(escaped name, version) of a ``-variants.json`` filename, or None."""
-    if not filename.endswith(SUFFIX):
-        return None
-    name, sep, version = filename[: -len(SUFFIX)].partition("-")
-    if not sep or not name or not version or "-" in version:
-        return None
-    return name, version
+SUFFIX = VARIANTS_JSON_SUFFIX
 
 
 def combine(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
@@ -50,3 +37,6 @@ def combine(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any
 def render(document: Mapping[str, Any]) -> bytes:
     """Deterministic bytes of the index-level file (the hash must not vary per request)."""
     return (json.dumps(document, indent=2) + "\n").encode()
+
+
+__all__ = ["SUFFIX", "combine", "parse_variants_filename", "render", "variants_filename"]

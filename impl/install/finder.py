@@ -53,9 +53,11 @@ from wheelnext.errors import InvalidFilename, UnsafeArtifact, WheelnextError  # 
 from wheelnext.filenames import (  # noqa: E402
     check_file_component,
     check_index_filename,
+    parse_variants_filename,
     short,
 )
-from wheelnext.index_priority import LOG, Index, IndexUnavailable  # noqa: E402
+from wheelnext.index_priority import Index, IndexUnavailable  # noqa: E402
+from wheelnext.install.log import LOG  # noqa: E402
 
 #: PEP 691: JSON preferred, HTML as fallback (the ``q`` values order them).
 ACCEPT = (
@@ -186,8 +188,6 @@ def parse_html_page(body: str, page_url: str, index: Index) -> list[IndexFile]:
 def _listed_name(filename: str, where: str) -> str | None:
     """*filename* if it names a wheel, sdist or ``-variants.json`` file; None (skipped) for
     other names; :class:`PageError` for a name that is not one safe path component."""
-    from wheelnext.index.variants_file import parse_variants_filename
-
     try:
         check_file_component(filename)
     except InvalidFilename as exc:

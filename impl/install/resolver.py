@@ -18,16 +18,11 @@ from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Re
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import parse_wheel_name
 from wheelnext.index_priority import IndexPlan
+from wheelnext.install.artifact import Artifact
 from wheelnext.install.finder import Finder
-from wheelnext.install.provider import (
-    BASE,
-    Artifact,
-    Candidate,
-    Provider,
-    Req,
-    ResolveOptions,
-    expand,
-)
+from wheelnext.install.options import ResolveOptions
+from wheelnext.install.provider import BASE, Candidate, Provider, Req, expand
+from wheelnext.install.rules import DEFAULT_RULES, Rule
 from wheelnext.install.target import TargetPython
 from wheelnext.variants.markers import NON_VARIANT, requirement_applies
 
@@ -115,16 +110,15 @@ def resolve(
     target: TargetPython,
     options: ResolveOptions | None = None,
     *,
+    rules: Sequence[Rule] = DEFAULT_RULES,
     build: Callable[[Artifact], Path] | None = None,
     reporter: BaseReporter[Req, Candidate, str] | None = None,
 ) -> Resolution:
-    """Resolve *requirements* (strings or local wheel paths) against *plan*'s indexes."""
+    """Resolve *requirements* (strings or local wheel paths) against *plan*'s indexes,
+    choosing files under *rules* (:data:`~wheelnext.install.rules.DEFAULT_RULES`)."""
     reqs, local = user_requirements(requirements, target.environment())
-    provider = Provider(finder, plan, target, options, local=local, build=build)
-    for name in dict.fromkeys(req.name for req in reqs):
-        if name not in local:
-            provider._prefetched.add(name)
-            provider.prefetch(name)
+    provider = Provider(finder, plan, target, options, rules=rules, local=local, build=build)
+    provider.candidates.start([req.name for req in reqs])
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, reporter or BaseReporter())
     try:
         result = resolver.resolve(reqs, max_rounds=2000)

@@ -16,11 +16,9 @@ from wheelnext.index_priority import (
     IndexPlan,
     IndexUnavailable,
     Strategy,
-    load_config,
-    parse_deny,
-    parse_index_option,
     search,
 )
+from wheelnext.install.options import load_config, parse_deny, parse_index_option
 
 A, B, C = Index("a", "http://a/"), Index("b", "http://b/"), Index("c", "http://c/")
 
