@@ -163,7 +163,7 @@ class Candidates:
                     # fail outright, for example by ignoring the variant wheels".
                     message = f"{exc}; its variant wheels are ignored"
                     self.note(canonicalize_name(name), message)
-                    self.warn_once(message, lambda: LOG.warning(message))
+                    self.warn_once(message, lambda text=message: LOG.warning(text))  # type: ignore[misc]
                     return None
         return None
 

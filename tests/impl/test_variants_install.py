@@ -63,3 +63,24 @@ def test_detection_gets_no_cache_and_the_users_indexes(
     assert result.exit_code == 0, result.output
     assert seen and seen[0].use_cache is not no_cache
     assert seen[0].index_urls == (url,)
+
+
+def test_a_variants_json_with_a_repeated_key_makes_variant_wheels_ignored(tmp_path: Path) -> None:
+    """PEP 825: an installer "SHOULD prefer to degrade gracefully rather than fail outright,
+    for example by ignoring the variant wheels"; a repeated key (which json.loads would
+    silently resolve to the last value) makes the document invalid."""
+    with served(tmp_path, VARIANT_ALPHA) as server:
+        chosen = install(tmp_path / "a", server, ["pypi"], "alpha", "--dry-run",
+                         "--variant-property", "ns :: level :: v3")
+        (tmp_path / "indexes" / "pypi" / "alpha-1.0-variants.json").write_text(
+            '{"default-priorities": {"namespace": ["ns"]}, "variants": {'
+            '"fast": {"ns": {"level": ["v3"]}, "ns": {"level": ["v1"]}}}}')
+        degraded = install(tmp_path / "b", server, ["pypi"], "alpha", "--dry-run",
+                           "--variant-property", "ns :: level :: v3")
+    assert chosen.exit_code == 0, chosen.output
+    assert "[variant fast]" in chosen.stdout
+    assert degraded.exit_code == 0, degraded.output
+    assert "would install alpha 1.0 from index pypi: alpha-1.0-py3-none-any.whl" in \
+        degraded.stdout
+    assert "duplicate JSON key 'ns'" in degraded.stderr
+    assert "its variant wheels are ignored" in degraded.stderr
