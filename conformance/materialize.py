@@ -21,6 +21,7 @@ from typing import Any
 from wheelnext.conformance._lines import LineMap
 from wheelnext.conformance.scenario import IndexDef, Scenario, package_source
 from wheelnext.errors import WheelnextError
+from wheelnext.xdg import cache_home
 
 
 class MaterializeError(WheelnextError):
@@ -39,6 +40,11 @@ class Materialized:
             if (root / filename).is_file():
                 return root / filename
         return None
+
+
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/wheelnext/conformance`` (built packages, provisioned installers)."""
+    return cache_home() / "wheelnext" / "conformance"
 
 
 @cache

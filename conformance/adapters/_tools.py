@@ -14,7 +14,7 @@ import sys
 import venv
 from pathlib import Path
 
-from wheelnext.conformance.adapters import AdapterError
+from wheelnext.conformance.adapters.protocol import AdapterError
 
 
 def tool_env(cache: Path, package: str, version: str) -> Path:

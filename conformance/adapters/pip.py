@@ -19,7 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters import (
+from wheelnext.conformance.adapters._tools import run_version, tool_env
+from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
     InstallRequest,
@@ -27,7 +28,6 @@ from wheelnext.conformance.adapters import (
     Unsupported,
     check_capabilities,
 )
-from wheelnext.conformance.adapters._tools import run_version, tool_env
 
 #: pip has no variant support: it ignores labelled wheels (PEP 825's legacy behaviour).
 CAPABILITIES = frozenset(

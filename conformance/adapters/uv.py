@@ -22,11 +22,13 @@ uv version accepts it).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters import (
+from wheelnext.conformance.adapters._tools import run_version, tool_env
+from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
     InstallRequest,
@@ -34,7 +36,6 @@ from wheelnext.conformance.adapters import (
     Unsupported,
     check_capabilities,
 )
-from wheelnext.conformance.adapters._tools import run_version, tool_env
 
 STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
 FIXED = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -58,8 +59,6 @@ def _find_uv() -> Path:
 
         return Path(uv.find_uv_bin())
     except (ImportError, FileNotFoundError):
-        import shutil
-
         found = shutil.which("uv")
         if not found:
             raise AdapterError(

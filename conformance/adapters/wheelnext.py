@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 
 from wheelnext import __version__
-from wheelnext.conformance.adapters import (
+from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
     InstallRequest,

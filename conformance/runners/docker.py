@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
+from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.observe import (
     PROBE,
     Fetched,
@@ -38,7 +39,7 @@ from wheelnext.conformance.observe import (
     parse_probe,
     probe_paths,
 )
-from wheelnext.conformance.runners import Job, RunnerError, plan_steps
+from wheelnext.conformance.runners.protocol import Job, plan_steps
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:

@@ -32,9 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+
+import wheelnext
 from wheelnext.conformance import containment
 from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
-from wheelnext.conformance.index_targets import ServedIndexes
+from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
     Fetched,
     Observation,
@@ -46,7 +50,8 @@ from wheelnext.conformance.observe import (
     read_output,
     snapshot,
 )
-from wheelnext.conformance.runners import Job, RunnerError, plan_steps, private_mounts
+from wheelnext.conformance.runners import private_mounts
+from wheelnext.conformance.runners.protocol import Job, plan_steps
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
@@ -95,8 +100,6 @@ class VenvRunner:
         (``index_targets``); *namespaces* False compares listings even where private
         mount namespaces are available (None: use them where available); *remote* is the
         index of ``index_target="url"``."""
-        from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
-
         if index_target not in TARGETS:
             raise IndexTargetError(
                 f"--index-target {index_target!r}: expected one of {', '.join(TARGETS)}"
@@ -169,8 +172,6 @@ class VenvRunner:
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
-        from wheelnext.conformance.index_targets import serve
-
         roots = {}
         labels = {}
         failures: dict[str | None, int] = {}
@@ -487,8 +488,6 @@ def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
     """Make the scenario's ``[[fetch]]`` requests (after the installer, off its request log)."""
     if not job.scenario.fetches:
         return ()
-    import httpx
-
     results = []
     with httpx.Client(timeout=30, follow_redirects=True) as client:
         for fetch in job.scenario.fetches:
@@ -508,8 +507,6 @@ def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
 
 def _harness_root() -> Path:
     """The folder wheelnext is imported from (a checkout for an editable install)."""
-    import wheelnext
-
     return Path(wheelnext.__file__).resolve().parent.parent
 
 

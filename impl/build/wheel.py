@@ -15,11 +15,13 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from installer.records import Hash, RecordEntry
 
 from wheelnext import __version__
-from wheelnext.build.archive import WHEEL1, WHEEL2, Layout, dist_info_last
+from wheelnext.atomic import write_atomically
+from wheelnext.build.archive import WHEEL1, WHEEL2, Layout, dist_info_last, write_zip
 from wheelnext.build.spec import DistSpec, FileSpec, SpecError, check_rules
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import escape_name, wheel_name
@@ -251,3 +253,13 @@ def plan_wheel(spec: DistSpec) -> Plan:
 
 def with_members(plan: Plan, members: Sequence[FileSpec]) -> Plan:
     return replace(plan, members=tuple(members))
+
+
+def write_plan(plan: Plan, outdir: Path) -> Path:
+    """Write a planned wheel into *outdir*, whole or not at all."""
+    return write_atomically(
+        Path(outdir) / plan.filename,
+        lambda target: write_zip(target, plan.members, plan.layout, plan.dist_info),
+        mode=0o644,
+        suffix=".part",
+    )
