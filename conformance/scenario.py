@@ -20,6 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from wheelnext.build import spec_from_mapping
 from wheelnext.conformance._lines import KeyPath, LineMap
 from wheelnext.errors import InvalidFilename, WheelnextError
 from wheelnext.filenames import parse_wheel_name
@@ -386,10 +387,6 @@ def _check_package(reader: _Reader, table: Any, where: KeyPath) -> Mapping[str, 
     for key in ("name", "version"):
         if key not in table:
             raise reader.fail(where, f"package table needs {key}")
-    try:
-        from wheelnext.build import spec_from_mapping
-    except ImportError:  # the builder has not landed: the materializer reports it instead
-        return table
     try:
         spec_from_mapping(table, source=package_source(reader.path, reader.lines, where))
     except WheelnextError as exc:

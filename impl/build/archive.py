@@ -90,25 +90,6 @@ class Wheel1Layout:
 
 
 @dataclass(frozen=True)
-class Wheel2ZstdLayout:
-    """Prototype Wheel 2.0: payload Zstandard per member, ``.dist-info`` stored, last.
-
-    PEP 777, "Limitations on Future Wheel Revisions": "the .dist-info metadata
-    directory MUST be placed at the root of the archive without any
-    compression"; "Future wheel revisions MAY modify the layout, compression,
-    and other attributes about non-metadata components".
-    """
-
-    name: str = "wheel-2.0-zstd"
-
-    def order(self, members: Sequence[FileSpec], dist_info: str) -> list[FileSpec]:
-        return dist_info_last(members, dist_info)
-
-    def compression(self, member: FileSpec, dist_info: str) -> int:
-        return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
-
-
-@dataclass(frozen=True)
 class Wheel2PayloadLayout:
     """Prototype Wheel 2.0 in the chosen payload layout (``Payload-Layout`` in ``WHEEL``).
 
