@@ -74,7 +74,10 @@ def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Resu
 
 
 def exit_status(results: Iterable[Result]) -> int:
-    """DESIGN.md: 0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error."""
+    """0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error.
+
+    docs/design.rst, "Results".
+    """
     results = list(results)
     if any(r.status is Status.ERROR for r in results):
         return 3

@@ -1,6 +1,6 @@
 """Installer adapters: abstract install requests in, an installer's command line out.
 
-An adapter never knows which scenario it runs (DESIGN.md, "Data flow"). It
+An adapter never knows which scenario it runs (docs/design.rst, "Data flow"). It
 turns an :class:`InstallRequest` into an :class:`Invocation` (argv, extra
 environment, configuration files) or answers :class:`Unsupported` with the
 reason, for a request key the installer has no way to express.
