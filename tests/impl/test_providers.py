@@ -437,7 +437,9 @@ def test_selection_imports_nothing_heavy(tmp_path: Path, cold: bool) -> None:
     assert best.startswith("p-1.0-py3-none-any") and heavy == [] and cached is not cold
 
 
-def test_builtin_cache_key_follows_the_provider_module_file(tmp_path: Path) -> None:
+def test_builtin_cache_key_follows_the_provider_module_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wheelnext.detect.x86_64 import X86_64Plugin
     from wheelnext.variants.providers.query import builtin_version
 
@@ -445,7 +447,7 @@ def test_builtin_cache_key_follows_the_provider_module_file(tmp_path: Path) -> N
     assert "x86_64.py" in stamp and stamp == builtin_version(X86_64Plugin)
     module = tmp_path / "stamped_plugin.py"
     module.write_text("class P:\n    pass\n")
-    sys.path.insert(0, str(tmp_path))
+    monkeypatch.syspath_prepend(tmp_path)
     try:
         import stamped_plugin
 
@@ -453,7 +455,6 @@ def test_builtin_cache_key_follows_the_provider_module_file(tmp_path: Path) -> N
         module.write_text("class P:\n    pass  # changed\n")
         assert builtin_version(stamped_plugin.P) != before
     finally:
-        sys.path.remove(str(tmp_path))
         sys.modules.pop("stamped_plugin", None)
     assert builtin_version(object()) == "unknown"
 
