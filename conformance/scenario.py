@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -102,24 +102,56 @@ class Request:
 
     def capabilities(self) -> frozenset[str]:
         """Request keys an adapter must be able to express."""
-        needed = set()
-        if len(self.indexes) > 1:
-            needed.add("indexes")
-        if self.index_strategy:
-            needed.add(f"index-strategy:{self.index_strategy}")
-        if self.pin:
-            needed.add("pin")
-        if self.mirrors:
-            needed.add("mirrors")
-        if self.variant_properties is not None and not self.legacy:
-            needed.add("variant-properties")
-        if self.wheel:
-            needed.add("wheel")
-        if self.no_deps:
-            needed.add("no-deps")
-        if self.deny:
-            needed.add("deny")
-        return frozenset(needed)
+        return request_keys(self)
+
+
+class RequestKeys(Protocol):
+    """The keys of an install request, as the scenario or an adapter's request holds them."""
+
+    @property
+    def indexes(self) -> Sized: ...
+    @property
+    def index_strategy(self) -> str | None: ...
+    @property
+    def pin(self) -> Mapping[str, str]: ...
+    @property
+    def mirrors(self) -> tuple[tuple[str, ...], ...]: ...
+    @property
+    def variant_properties(self) -> tuple[str, ...] | None: ...
+    @property
+    def wheel(self) -> object: ...
+    @property
+    def no_deps(self) -> bool: ...
+    @property
+    def legacy(self) -> bool: ...
+    @property
+    def deny(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+def request_keys(request: RequestKeys) -> frozenset[str]:
+    """The request keys (adapter capabilities) *request* uses.
+
+    Variant properties of a ``legacy`` request are not needed: PEP 825's legacy
+    behaviour may be observed instead (an adapter with ``variant-unaware``).
+    """
+    needed = set()
+    if len(request.indexes) > 1:
+        needed.add("indexes")
+    if request.index_strategy:
+        needed.add(f"index-strategy:{request.index_strategy}")
+    if request.pin:
+        needed.add("pin")
+    if request.mirrors:
+        needed.add("mirrors")
+    if request.variant_properties is not None and not request.legacy:
+        needed.add("variant-properties")
+    if request.wheel:
+        needed.add("wheel")
+    if request.no_deps:
+        needed.add("no-deps")
+    if request.deny:
+        needed.add("deny")
+    return frozenset(needed)
 
 
 @dataclass(frozen=True)

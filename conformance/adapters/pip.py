@@ -21,12 +21,14 @@ from pathlib import Path
 
 from wheelnext.conformance.adapters._tools import run_version, tool_env
 from wheelnext.conformance.adapters.protocol import (
-    AdapterError,
     InstallerSpec,
     InstallRequest,
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
+    configured_name,
+    tail_argv,
 )
 
 #: pip has no variant support: it ignores labelled wheels (PEP 825's legacy behaviour).
@@ -46,15 +48,11 @@ class PipInstaller:
 
     @property
     def name(self) -> str:
-        return "pip" + (f":{self.config}" if self.config else "")
+        return configured_name("pip", self.config)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PipInstaller:
-        if spec.config not in CONFIGS:
-            raise AdapterError(
-                f"--installer {spec}: pip has no configuration {spec.config!r} "
-                f"(known: {', '.join(c for c in CONFIGS if c)})"
-            )
+        check_config(spec, "pip", CONFIGS)
         if spec.path is not None:
             python = spec.path
         elif spec.version:
@@ -76,11 +74,5 @@ class PipInstaller:
                 argv += ["--extra-index-url", index.url]
         else:
             argv.append("--no-index")
-        if request.no_deps:
-            argv.append("--no-deps")
-        argv += CONFIGS[self.config]
-        argv += list(request.extra_args)
-        argv += list(request.requirements)
-        if request.wheel is not None:
-            argv.append(str(request.wheel))
+        argv += tail_argv(request, CONFIGS[self.config])
         return Invocation(argv=tuple(argv))

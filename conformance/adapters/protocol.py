@@ -7,15 +7,13 @@ module; the package imports them to make one by name (:func:`make_installer`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from wheelnext.conformance.scenario import Request, request_keys
 from wheelnext.errors import WheelnextError
-
-if TYPE_CHECKING:
-    from wheelnext.conformance.scenario import Request
 
 
 class AdapterError(WheelnextError):
@@ -161,27 +159,43 @@ class InstallerSpec:
 def check_capabilities(
     request: InstallRequest, supported: frozenset[str], installer: str
 ) -> Unsupported | None:
-    """The first request key the installer cannot express, as an :class:`Unsupported`."""
-    needed = set()
-    if len(request.indexes) > 1:
-        needed.add("indexes")
-    if request.index_strategy:
-        needed.add(f"index-strategy:{request.index_strategy}")
-    if request.pin:
-        needed.add("pin")
-    if request.mirrors:
-        needed.add("mirrors")
-    if request.variant_properties is not None:
-        legacy_run = request.legacy and "variant-unaware" in supported
-        if not legacy_run:
-            needed.add("variant-properties")
-    if request.wheel is not None:
-        needed.add("wheel")
-    if request.no_deps:
-        needed.add("no-deps")
-    if request.deny:
-        needed.add("deny")
+    """The first request key the installer cannot express, as an :class:`Unsupported`.
+
+    A ``legacy`` request's variant properties are needed only from an installer that
+    cannot show PEP 825's legacy behaviour (no ``variant-unaware`` capability).
+    """
+    needed = set(request_keys(request))
+    legacy = request.legacy and request.variant_properties is not None
+    if legacy and "variant-unaware" not in supported:
+        needed.add("variant-properties")
     missing = sorted(needed - supported)
     if missing:
         return Unsupported(f"{installer} cannot express request key {missing[0]!r}")
     return None
+
+
+def check_config(spec: InstallerSpec, installer: str, known: Iterable[str | None]) -> None:
+    """Refuse a configuration the adapter does not know, naming those it knows."""
+    if spec.config not in known:
+        raise AdapterError(
+            f"--installer {spec}: {installer} has no configuration {spec.config!r} "
+            f"(known: {', '.join(c for c in known if c)})"
+        )
+
+
+def configured_name(installer: str, config: str | None) -> str:
+    """A matrix column's name: the installer, then ``:CONFIG`` when it has one."""
+    return installer + (f":{config}" if config else "")
+
+
+def tail_argv(request: InstallRequest, config_args: Sequence[str]) -> list[str]:
+    """The arguments every adapter ends its command with, in this order.
+
+    ``--no-deps``, the configuration's own options, the user's ``--installer-arg``
+    values, the requirements, then the wheel given by path.
+    """
+    argv = ["--no-deps"] if request.no_deps else []
+    argv += [*config_args, *request.extra_args, *request.requirements]
+    if request.wheel is not None:
+        argv.append(str(request.wheel))
+    return argv

@@ -35,6 +35,8 @@ from wheelnext.conformance.adapters.protocol import (
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
+    configured_name,
 )
 
 STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
@@ -113,15 +115,11 @@ class UvInstaller:
 
     @property
     def name(self) -> str:
-        return "uv" + (f":{self.config}" if self.config else "")
+        return configured_name("uv", self.config)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
-        if spec.config not in (None, "variants", *FIXED):
-            raise AdapterError(
-                f"--installer {spec}: uv has no configuration {spec.config!r} "
-                f"(known: variants, {', '.join(FIXED)})"
-            )
+        check_config(spec, "uv", (None, "variants", *FIXED))
         if spec.path is not None:
             binary = spec.path
         elif spec.version:
