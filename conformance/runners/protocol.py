@@ -7,15 +7,23 @@ the package imports them, so neither needs the package that names them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from wheelnext.conformance.adapters import Installer, InstallRequest, Invocation, Unsupported
+from wheelnext.conformance.adapters import (
+    IndexURL,
+    Installer,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+)
+from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import Materialized
-from wheelnext.conformance.observe import Observation
+from wheelnext.conformance.observe import Observation, Request
 from wheelnext.conformance.scenario import Scenario
 
 DEFAULT_TIMEOUT = 120.0
@@ -89,3 +97,52 @@ def plan_steps(
     if isinstance(first, Unsupported):
         return f"preinstall: {first.reason}"
     return first, invocation
+
+
+def job_slug(job: Job) -> str:
+    """The job's folder name: its key, scenario and installer, safe in a path."""
+    return re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
+
+
+def install_request(
+    job: Job, index_url: Callable[[str], str], env_dir: Path, work: Path
+) -> InstallRequest:
+    """The scenario's request placed in the job's environment; *index_url* maps a served name."""
+    request = job.scenario.request
+    wheel = None
+    if request.wheel:
+        wheel = job.roots.find(request.wheel)
+        if wheel is None:
+            raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
+    return InstallRequest.from_scenario(
+        request,
+        indexes=tuple(IndexURL(name, index_url(f"j{job.key}-{name}")) for name in request.indexes),
+        python=env_dir / "bin" / "python",
+        prefix=env_dir,
+        work=work,
+        wheel=wheel,
+        extra_args=job.extra_args,
+    )
+
+
+def write_files(invocation: Invocation | None) -> None:
+    """Write the configuration files an invocation needs before it runs."""
+    for path, text in (invocation.files if invocation else {}).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def job_requests(
+    log: Iterable[tuple[str | None, str, int]], job: Job, *, after: int = 0
+) -> tuple[Request, ...]:
+    """The job's requests in a server's log (index, path, status), by the scenario's names.
+
+    Every job's indexes are served as ``j{key}-{name}``; *after* skips the job's first
+    requests (the preinstall step's).
+    """
+    prefix = f"j{job.key}-"
+    return tuple(
+        Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
+        for index, path, status in log
+        if index is not None and index.startswith(prefix)
+    )[after:]

@@ -36,13 +36,12 @@ import httpx
 
 import wheelnext
 from wheelnext.conformance import containment
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
+from wheelnext.conformance.adapters import Invocation
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
     Fetched,
     Observation,
-    Request,
     changed,
     inspect_environment,
     parse_probe,
@@ -51,7 +50,14 @@ from wheelnext.conformance.observe import (
     snapshot,
 )
 from wheelnext.conformance.runners import private_mounts
-from wheelnext.conformance.runners.protocol import Job, plan_steps
+from wheelnext.conformance.runners.protocol import (
+    Job,
+    install_request,
+    job_requests,
+    job_slug,
+    plan_steps,
+    write_files,
+)
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
@@ -247,29 +253,13 @@ class VenvSession:
     def run(self, job: Job) -> Observation | str:
         server = self.server
         assert server is not None
-        slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
+        slug = job_slug(job)
         root = self.workdir / "jobs" / slug
         env_dir, home, work = root / "env", root / "home", root / "work"
         work.mkdir(parents=True)
         shutil.copytree(self.template(job.python), env_dir, symlinks=True)
         request = job.scenario.request
-        wheel = None
-        if request.wheel:
-            wheel = job.roots.find(request.wheel)
-            if wheel is None:
-                raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
-        python = env_dir / "bin" / "python"
-        install = InstallRequest.from_scenario(
-            request,
-            indexes=tuple(
-                IndexURL(name, server.index_url(f"j{job.key}-{name}")) for name in request.indexes
-            ),
-            python=python,
-            prefix=env_dir,
-            work=work,
-            wheel=wheel,
-            extra_args=job.extra_args,
-        )
+        install = install_request(job, server.index_url, env_dir, work)
         steps = plan_steps(job.installer, install, request.preinstall)
         if isinstance(steps, str):
             self._cleanup(root)
@@ -281,7 +271,7 @@ class VenvSession:
         survivors: tuple[str, ...] = ()
         truncated = False
         if first is not None:
-            self._write_files(first)
+            write_files(first)
             frozen = None
             if self.runner.mount_mode is not None:
                 # The preinstall step's writes are not observed, but the base stays read-only.
@@ -306,7 +296,7 @@ class VenvSession:
             if code != 0 or timed_out:
                 preinstall_output += "[preinstall failed: the request was not run]\n"
                 invocation = first
-            earlier = sum(1 for r in server.requests if (r.index or "").startswith(prefix))
+            earlier = len(job_requests(_log(server), job))
         base, shared = self.runner.watched(job.python)
         mounts = None
         if self.runner.mount_mode is not None and invocation is not first:
@@ -324,7 +314,7 @@ class VenvSession:
         if invocation is first:
             exit_code, output, duration = code, "", 0.0
         else:
-            self._write_files(invocation)
+            write_files(invocation)
             environ = scrubbed_environ(home, extra=invocation.env)
             ran = self._execute(list(invocation.argv), environ, work, job.timeout, mounts)
             exit_code, timed_out, output, duration = (
@@ -344,11 +334,7 @@ class VenvSession:
         if mounts is not None:
             written = sorted({*written, *mounts.written()})
             self._cleanup(mounts.root)
-        requests = tuple(
-            Request(r.index[len(prefix) :], r.path.removeprefix(f"/{r.index}"), r.status)
-            for r in server.requests
-            if r.index is not None and r.index.startswith(prefix)
-        )[earlier:]
+        requests = job_requests(_log(server), job, after=earlier)
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
         upload_log = getattr(server, "upload_log", None)
         uploads = (
@@ -403,12 +389,6 @@ class VenvSession:
         info = self.runner._interpreter(job.python) or {}
         watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
         return [*watched, Path(sys.base_prefix)]
-
-    @staticmethod
-    def _write_files(invocation: Invocation) -> None:
-        for path, text in invocation.files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
 
     def _execute(
         self,
@@ -513,3 +493,7 @@ def _harness_root() -> Path:
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _log(server: ServedIndexes) -> list[tuple[str | None, str, int]]:
+    return [(r.index, r.path, r.status) for r in server.requests]
