@@ -55,15 +55,20 @@ def load_xfail(path: Path) -> XfailList:
     return XfailList(installer, dict(reasons), path)
 
 
+def reasons_for(lists: Sequence[XfailList], scenario: str, installer: str) -> list[str]:
+    """Why *scenario* is expected to fail in column *installer*, one reason per list naming it."""
+    return [
+        x.reasons[scenario]
+        for x in lists
+        if scenario in x.reasons and x.installer in (None, installer)
+    ]
+
+
 def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Result]:
     """Mark expected failures and unexpected passes; the list's reason becomes the result's."""
     annotated = []
     for result in results:
-        reasons = [
-            x.reasons[result.scenario.id]
-            for x in lists
-            if result.scenario.id in x.reasons and x.installer in (None, result.installer)
-        ]
+        reasons = reasons_for(lists, result.scenario.id, result.installer)
         if reasons and result.status is Status.FAIL:
             result = replace(result, annotation=EXPECTED_FAILURE, reason=reasons[0])
         elif reasons and result.status is Status.PASS:
