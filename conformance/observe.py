@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from wheelnext.conformance.scenario import Scenario
 
 
@@ -221,8 +223,6 @@ def parse_probe(
     text: str | dict[str, Any],
 ) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
     """Read the probe's JSON output (or :func:`inspect_environment`'s result)."""
-    from packaging.utils import canonicalize_name
-
     data = json.loads(text) if isinstance(text, str) else text
     installed = {
         str(canonicalize_name(name)): InstalledDist(d["version"], d["variant"])

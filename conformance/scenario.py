@@ -7,6 +7,7 @@ message is ``path:line: what is wrong``.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 import tomllib
@@ -20,6 +21,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+import wheelnext.scenarios
 from wheelnext.build import spec_from_mapping
 from wheelnext.conformance._lines import KeyPath, LineMap
 from wheelnext.errors import InvalidFilename, WheelnextError
@@ -752,8 +754,6 @@ def _requests(
 
 def shipped_dir() -> Path:
     """The folder of scenarios shipped with wheelnext."""
-    import wheelnext.scenarios
-
     return Path(next(iter(wheelnext.scenarios.__path__)))
 
 
@@ -763,8 +763,6 @@ def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> 
     *select* keeps scenarios whose id, group or a tag matches one of the
     ``fnmatch`` patterns.
     """
-    import fnmatch
-
     roots = list(dirs) or [shipped_dir()]
     seen: dict[str, Path] = {}
     result = []

@@ -13,6 +13,7 @@ lists never rot. Annotations never change what was observed.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -190,8 +191,6 @@ def derive(
 
 def toml_string(text: str) -> str:
     """A TOML basic string: JSON's escapes, plus DEL, which TOML (not JSON) forbids raw."""
-    import json
-
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 

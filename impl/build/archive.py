@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 
 from wheelnext.wheel2.layout import DEFAULT_LAYOUT
 from wheelnext.wheel2.layout import Layout as PayloadLayout
+from wheelnext.wheel2.writer import Compression, PayloadFile, write_archive
 
 if TYPE_CHECKING:
     from wheelnext.build.spec import FileSpec
@@ -110,8 +111,6 @@ class Wheel2PayloadLayout:
         return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
 
     def write(self, target: IO[bytes], members: Sequence[FileSpec], dist_info: str) -> None:
-        from wheelnext.wheel2.writer import Compression, PayloadFile, write_archive
-
         def opener(member: FileSpec) -> Callable[[], BinaryIO]:
             return lambda: io.BytesIO(member.read())
 

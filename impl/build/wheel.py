@@ -33,6 +33,7 @@ from wheelnext.metadata import (
     format_metadata_json,
     metadata_version_for,
 )
+from wheelnext.variants.schema import PEP825_SCHEMA_URL, validate_variant_json
 from wheelnext.wheel2.layout import LAYOUT_FIELD
 
 GENERATOR = f"wheelnext {__version__}"
@@ -146,8 +147,6 @@ def entry_points_file(spec: DistSpec) -> bytes:
 
 def variant_document(spec: DistSpec) -> dict[str, object]:
     """``variant.json`` (PEP 825 "Variant metadata", format 0.1.1)."""
-    from wheelnext.variants.schema import PEP825_SCHEMA_URL
-
     assert spec.variant is not None
     return {
         "$schema": PEP825_SCHEMA_URL,
@@ -158,8 +157,6 @@ def variant_document(spec: DistSpec) -> dict[str, object]:
 
 def variant_file(spec: DistSpec) -> bytes:
     """``variant.json`` bytes, validated against the PEP 825 schema before it is written."""
-    from wheelnext.variants.schema import validate_variant_json
-
     document = variant_document(spec)
     try:
         validate_variant_json(document, source=f"{spec.source}: variant.json", kind="wheel")
