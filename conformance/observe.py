@@ -96,8 +96,12 @@ class PathState:
 
 
 @dataclass(frozen=True)
-class Request:
-    """One request in an index server's log, by the scenario's index name."""
+class LoggedRequest:
+    """One request in an index server's log, by the scenario's index name.
+
+    The server's own entry (:class:`wheelnext.index.RequestRecord`) names the index as
+    served (``j{key}-{name}``) and holds more; this is what a scenario's checks read.
+    """
 
     index: str
     path: str
@@ -125,7 +129,7 @@ class Observation:
     output: str
     installed: Mapping[str, InstalledDist] = field(default_factory=dict)
     paths: Mapping[str, PathState] = field(default_factory=dict)
-    requests: tuple[Request, ...] = ()
+    requests: tuple[LoggedRequest, ...] = ()
     written_outside: tuple[str, ...] = ()
     duration: float = 0.0
     #: None: this runner does not probe indexes (scenarios with [[fetch]] are not applicable).

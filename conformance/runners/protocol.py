@@ -23,7 +23,7 @@ from wheelnext.conformance.adapters import (
 )
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import Materialized
-from wheelnext.conformance.observe import Observation, Request
+from wheelnext.conformance.observe import LoggedRequest, Observation
 from wheelnext.conformance.scenario import Scenario
 
 DEFAULT_TIMEOUT = 120.0
@@ -134,7 +134,7 @@ def write_files(invocation: Invocation | None) -> None:
 
 def job_requests(
     log: Iterable[tuple[str | None, str, int]], job: Job, *, after: int = 0
-) -> tuple[Request, ...]:
+) -> tuple[LoggedRequest, ...]:
     """The job's requests in a server's log (index, path, status), by the scenario's names.
 
     Every job's indexes are served as ``j{key}-{name}``; *after* skips the job's first
@@ -142,7 +142,7 @@ def job_requests(
     """
     prefix = f"j{job.key}-"
     return tuple(
-        Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
+        LoggedRequest(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
         for index, path, status in log
         if index is not None and index.startswith(prefix)
     )[after:]
