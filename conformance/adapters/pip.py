@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters._tools import run_version, tool_env
+from wheelnext.conformance.adapters._tools import installer_executable, run_version
 from wheelnext.conformance.adapters.protocol import (
     InstallerSpec,
     InstallRequest,
@@ -53,12 +53,7 @@ class PipInstaller:
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PipInstaller:
         check_config(spec, "pip", CONFIGS)
-        if spec.path is not None:
-            python = spec.path
-        elif spec.version:
-            python = tool_env(cache, "pip", spec.version) / "bin" / "python"
-        else:
-            python = Path(sys.executable)
+        python = installer_executable(spec, cache, "python", lambda: Path(sys.executable))
         version = run_version([str(python), "-m", "pip", "--version"])
         return cls(python=python, version=version, config=spec.config)
 

@@ -27,7 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters._tools import run_version, tool_env
+from wheelnext.conformance.adapters._tools import installer_executable, run_version
 from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
@@ -120,12 +120,7 @@ class UvInstaller:
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
         check_config(spec, "uv", (None, "variants", *FIXED))
-        if spec.path is not None:
-            binary = spec.path
-        elif spec.version:
-            binary = tool_env(cache, "uv", spec.version) / "bin" / "uv"
-        else:
-            binary = _find_uv()
+        binary = installer_executable(spec, cache, "uv", _find_uv)
         version = run_version([str(binary), "--version"])
         if spec.config == "variants" and not accepts_variants(binary):
             raise AdapterError(f"--installer {spec}: uv {version} has no wheel-variants preview")
