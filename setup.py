@@ -1,4 +1,4 @@
-"""Package discovery for the folder-to-import mapping in DESIGN.md.
+"""Package discovery for the folder-to-import mapping (docs/design.rst, "Layout").
 
 ``pyproject.toml`` holds all static metadata; this file only computes the
 package list, because ``find_packages`` cannot follow three source roots that

@@ -1,1 +1,1 @@
-"""The conformance harness: scenarios in, certified results out (DESIGN.md, "Data flow")."""
+"""The conformance harness: scenarios in, certified results out (docs/design.rst, "Data flow")."""

@@ -1,7 +1,7 @@
 """Check: compare an observation with a scenario's expected outcomes.
 
-Results are DESIGN.md's five categories, plus ``warn``: "A SHOULD, SHOULD
-NOT or MAY not met is reported apart, never as a fail" (DESIGN.md, "Results").
+Results are the five categories of docs/design.rst, plus ``warn``: "A SHOULD, SHOULD
+NOT or MAY not met is reported apart, never as a fail" (docs/design.rst, "Results").
 A rule a PEP states in plain words counts as a MUST. A scenario with several
 acceptable outcomes (``[[expect.one-of]]``) passes when one holds in full, and
 the result names the one observed.
@@ -29,7 +29,7 @@ from wheelnext.filenames import project_of
 
 
 class Status(enum.StrEnum):
-    """The result categories (DESIGN.md, "Results"); ``warn`` is a weaker rule not met."""
+    """The result categories (docs/design.rst, "Results"); ``warn`` is a weaker rule not met."""
 
     PASS = "pass"
     WARN = "warn"

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from wheelnext.conformance.check import Result
 from wheelnext.conformance.redact import Redactor
 
-#: Exit statuses of ``conformance run`` (DESIGN.md, "Results"), and 4: too few results applied.
+#: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
 
 

@@ -30,7 +30,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wheelnext.conformance.runners import RunnerError
+import wheelnext
+from wheelnext.conformance.adapters import make_installer
+from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.materialize import default_cache
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -107,8 +110,6 @@ def base_image(engine: docker.DockerClient, *, log: Any = print) -> str:
 
 def project_root() -> Path:
     """The checkout wheelnext runs from (its wheel is built from it)."""
-    import wheelnext
-
     root = Path(wheelnext.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
         raise RunnerError(
@@ -280,9 +281,6 @@ def in_image_argv(installer: object, argv: Sequence[str]) -> list[str]:
 
 def build_cli(*, base: str | None, installers: Sequence[str]) -> None:
     """``wheelnext conformance image build``: make (or reuse) every layer and print the tags."""
-    from wheelnext.conformance.adapters import make_installer
-    from wheelnext.conformance.run import default_cache
-
     engine = client()
     log = _stderr
     base_tag = base or base_image(engine, log=log)

@@ -14,35 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
 from wheelnext.errors import WheelnextError
-
-if TYPE_CHECKING:
-    from wheelnext.conformance.remote_index import RemoteIndex
+from wheelnext.index import RequestRecord, serve_in_process
 
 TARGETS = ("reference", "pypiserver", "url")
 
 
 class IndexTargetError(WheelnextError):
     """An index target is unknown or cannot start."""
-
-
-class LoggedRequest(Protocol):
-    """One request as a server saw it."""
-
-    @property
-    def index(self) -> str | None: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def status(self) -> int: ...
 
 
 class ServedIndexes(Protocol):
@@ -54,7 +43,7 @@ class ServedIndexes(Protocol):
     def index_url(self, name: str | None = None) -> str: ...
 
     @property
-    def requests(self) -> Iterable[LoggedRequest]: ...
+    def requests(self) -> Iterable[RequestRecord]: ...
 
 
 def serve(
@@ -70,25 +59,14 @@ def serve(
     For ``url``, *labels* maps each root's name to its scenario id and index name.
     """
     if target == "url":
-        from wheelnext.conformance.remote_index import serve_remote
-
         if remote is None:
             raise IndexTargetError("--index-target url needs --index-url and --upload-command")
         return serve_remote(remote, roots, labels or {})
     if target == "reference":
-        from wheelnext.index import serve_in_process
-
         return serve_in_process(roots, failures=failures)
     if target == "pypiserver":
         return serve_pypiserver(roots, failures)
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
-
-
-@dataclass(frozen=True)
-class Record:
-    index: str | None
-    path: str
-    status: int
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -106,7 +84,7 @@ class PypiserverIndexes:
 
     host: str
     port: int
-    records: list[Record] = field(default_factory=list)
+    records: list[RequestRecord] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -116,7 +94,7 @@ class PypiserverIndexes:
         return f"{self.url}/{name}/simple/"
 
     @property
-    def requests(self) -> list[Record]:
+    def requests(self) -> list[RequestRecord]:
         return list(self.records)
 
 
@@ -163,7 +141,13 @@ def serve_pypiserver(
             body = [b"no such index\n"]
         with lock:
             server_holder[0].records.append(
-                Record(name or None, path, status_seen[0] if status_seen else 500)
+                RequestRecord(
+                    index=name or None,
+                    path=path,
+                    method=environ.get("REQUEST_METHOD", "GET"),
+                    status=status_seen[0] if status_seen else 500,
+                    time=time.monotonic(),
+                )
             )
         return body
 

@@ -12,15 +12,22 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import wheelnext.build
+from wheelnext.build import build_dist, spec_from_mapping
+from wheelnext.build.builder import check_consistency
 from wheelnext.conformance._lines import LineMap
 from wheelnext.conformance.scenario import IndexDef, Scenario, package_source
 from wheelnext.errors import WheelnextError
+from wheelnext.filenames import parse_wheel_name
+from wheelnext.index import variants_file
+from wheelnext.xdg import cache_home
 
 
 class MaterializeError(WheelnextError):
@@ -41,11 +48,14 @@ class Materialized:
         return None
 
 
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/wheelnext/conformance`` (built packages, provisioned installers)."""
+    return cache_home() / "wheelnext" / "conformance"
+
+
 @cache
 def builder_digest() -> str:
     """A hash of the builder's source: a changed builder rebuilds everything."""
-    import wheelnext.build
-
     h = hashlib.sha256()
     for folder in wheelnext.build.__path__:
         for path in sorted(Path(folder).glob("*.py")):
@@ -61,9 +71,6 @@ def index_key(tables: Iterable[Mapping[str, Any]], extras: Mapping[str, Any] | N
 
 def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
     """Build (or find in *cache_dir*) every index root of *scenario*."""
-    from wheelnext.build import build_dist, spec_from_mapping
-    from wheelnext.build.builder import check_consistency
-
     roots = {}
     for index in scenario.indexes:
         target = cache_dir / index_key(index.packages, index.extras_key())
@@ -116,11 +123,6 @@ def write_trimmed_variants(folder: Path, omit: set[str]) -> None:
     own (PEP 825 "Index-level metadata"), so a scenario can show an installer an
     index file that lacks a label its wheels carry.
     """
-    import zipfile
-
-    from wheelnext.filenames import parse_wheel_name
-    from wheelnext.index import variants_file
-
     releases: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
     for path in sorted(folder.iterdir()):
         if not path.name.endswith((".whl", ".whlx")):

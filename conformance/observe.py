@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from wheelnext.conformance.scenario import Scenario
 
 
@@ -94,8 +96,12 @@ class PathState:
 
 
 @dataclass(frozen=True)
-class Request:
-    """One request in an index server's log, by the scenario's index name."""
+class LoggedRequest:
+    """One request in an index server's log, by the scenario's index name.
+
+    The server's own entry (:class:`wheelnext.index.RequestRecord`) names the index as
+    served (``j{key}-{name}``) and holds more; this is what a scenario's checks read.
+    """
 
     index: str
     path: str
@@ -123,7 +129,7 @@ class Observation:
     output: str
     installed: Mapping[str, InstalledDist] = field(default_factory=dict)
     paths: Mapping[str, PathState] = field(default_factory=dict)
-    requests: tuple[Request, ...] = ()
+    requests: tuple[LoggedRequest, ...] = ()
     written_outside: tuple[str, ...] = ()
     duration: float = 0.0
     #: None: this runner does not probe indexes (scenarios with [[fetch]] are not applicable).
@@ -221,8 +227,6 @@ def parse_probe(
     text: str | dict[str, Any],
 ) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
     """Read the probe's JSON output (or :func:`inspect_environment`'s result)."""
-    from packaging.utils import canonicalize_name
-
     data = json.loads(text) if isinstance(text, str) else text
     installed = {
         str(canonicalize_name(name)): InstalledDist(d["version"], d["variant"])

@@ -6,7 +6,7 @@ in the order given) whatever ``-j`` is, so two runs produce identical reports.
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -17,16 +17,12 @@ from packaging.version import Version
 
 from wheelnext.conformance.adapters import Installer
 from wheelnext.conformance.check import Result, Status, check, evidence
-from wheelnext.conformance.materialize import Materialized, materialize_all
+from wheelnext.conformance.materialize import Materialized, default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
-from wheelnext.conformance.runners import DEFAULT_TIMEOUT, Job, Runner
+from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
 
-
-def default_cache() -> Path:
-    """``$XDG_CACHE_HOME/wheelnext/conformance`` (built packages, provisioned installers)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wheelnext" / "conformance"
+__all__ = ["default_cache", "needed_features", "run_suite"]
 
 
 def run_suite(
@@ -138,9 +134,7 @@ def _not_applicable(runner: Runner, scenario: Scenario, built: Materialized) -> 
 
 
 def _replace(result: Result, **changes: object) -> Result:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(result, **changes)  # type: ignore[arg-type]
 
 
 def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result:

@@ -7,19 +7,22 @@ message is ``path:line: what is wrong``.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+import wheelnext.scenarios
+from wheelnext.build import spec_from_mapping
 from wheelnext.conformance._lines import KeyPath, LineMap
 from wheelnext.errors import InvalidFilename, WheelnextError
 from wheelnext.filenames import parse_wheel_name
@@ -101,24 +104,56 @@ class Request:
 
     def capabilities(self) -> frozenset[str]:
         """Request keys an adapter must be able to express."""
-        needed = set()
-        if len(self.indexes) > 1:
-            needed.add("indexes")
-        if self.index_strategy:
-            needed.add(f"index-strategy:{self.index_strategy}")
-        if self.pin:
-            needed.add("pin")
-        if self.mirrors:
-            needed.add("mirrors")
-        if self.variant_properties is not None and not self.legacy:
-            needed.add("variant-properties")
-        if self.wheel:
-            needed.add("wheel")
-        if self.no_deps:
-            needed.add("no-deps")
-        if self.deny:
-            needed.add("deny")
-        return frozenset(needed)
+        return request_keys(self)
+
+
+class RequestKeys(Protocol):
+    """The keys of an install request, as the scenario or an adapter's request holds them."""
+
+    @property
+    def indexes(self) -> Sized: ...
+    @property
+    def index_strategy(self) -> str | None: ...
+    @property
+    def pin(self) -> Mapping[str, str]: ...
+    @property
+    def mirrors(self) -> tuple[tuple[str, ...], ...]: ...
+    @property
+    def variant_properties(self) -> tuple[str, ...] | None: ...
+    @property
+    def wheel(self) -> object: ...
+    @property
+    def no_deps(self) -> bool: ...
+    @property
+    def legacy(self) -> bool: ...
+    @property
+    def deny(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+def request_keys(request: RequestKeys) -> frozenset[str]:
+    """The request keys (adapter capabilities) *request* uses.
+
+    Variant properties of a ``legacy`` request are not needed: PEP 825's legacy
+    behaviour may be observed instead (an adapter with ``variant-unaware``).
+    """
+    needed = set()
+    if len(request.indexes) > 1:
+        needed.add("indexes")
+    if request.index_strategy:
+        needed.add(f"index-strategy:{request.index_strategy}")
+    if request.pin:
+        needed.add("pin")
+    if request.mirrors:
+        needed.add("mirrors")
+    if request.variant_properties is not None and not request.legacy:
+        needed.add("variant-properties")
+    if request.wheel:
+        needed.add("wheel")
+    if request.no_deps:
+        needed.add("no-deps")
+    if request.deny:
+        needed.add("deny")
+    return frozenset(needed)
 
 
 @dataclass(frozen=True)
@@ -390,10 +425,6 @@ def _check_package(reader: _Reader, table: Any, where: KeyPath) -> Mapping[str, 
     for key in ("name", "version"):
         if key not in table:
             raise reader.fail(where, f"package table needs {key}")
-    try:
-        from wheelnext.build import spec_from_mapping
-    except ImportError:  # the builder has not landed: the materializer reports it instead
-        return table
     try:
         spec_from_mapping(table, source=package_source(reader.path, reader.lines, where))
     except WheelnextError as exc:
@@ -738,8 +769,6 @@ def _requests(
 
 def shipped_dir() -> Path:
     """The folder of scenarios shipped with wheelnext."""
-    import wheelnext.scenarios
-
     return Path(next(iter(wheelnext.scenarios.__path__)))
 
 
@@ -749,8 +778,6 @@ def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> 
     *select* keeps scenarios whose id, group or a tag matches one of the
     ``fnmatch`` patterns.
     """
-    import fnmatch
-
     roots = list(dirs) or [shipped_dir()]
     seen: dict[str, Path] = {}
     result = []

@@ -14,6 +14,7 @@ never change what was observed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,15 +56,20 @@ def load_xfail(path: Path) -> XfailList:
     return XfailList(installer, dict(reasons), path)
 
 
+def reasons_for(lists: Sequence[XfailList], scenario: str, installer: str) -> list[str]:
+    """Why *scenario* is expected to fail in column *installer*, one reason per list naming it."""
+    return [
+        x.reasons[scenario]
+        for x in lists
+        if scenario in x.reasons and x.installer in (None, installer)
+    ]
+
+
 def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Result]:
     """Mark expected failures and unexpected passes; the list's reason becomes the result's."""
     annotated = []
     for result in results:
-        reasons = [
-            x.reasons[result.scenario.id]
-            for x in lists
-            if result.scenario.id in x.reasons and x.installer in (None, result.installer)
-        ]
+        reasons = reasons_for(lists, result.scenario.id, result.installer)
         if reasons and result.status in NOT_MET:
             result = replace(result, annotation=EXPECTED_FAILURE, reason=reasons[0])
         elif reasons and result.status is Status.PASS:
@@ -74,9 +80,9 @@ def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Resu
 
 
 def exit_status(results: Iterable[Result]) -> int:
-    """DESIGN.md: 0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error.
+    """0 nothing failed unexpectedly, 1 an unexpected fail or pass, 3 a harness error.
 
-    A ``warn`` never makes the status non-zero by itself.
+    A ``warn`` never makes the status non-zero by itself (docs/design.rst, "Results").
     """
     results = list(results)
     if any(r.status is Status.ERROR for r in results):
@@ -185,8 +191,6 @@ def derive(
 
 def toml_string(text: str) -> str:
     """A TOML basic string: JSON's escapes, plus DEL, which TOML (not JSON) forbids raw."""
-    import json
-
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 

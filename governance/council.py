@@ -6,7 +6,7 @@ Each open reading is an option whose default is argued in ``docs/spec-notes/pep7
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -390,7 +390,3 @@ def _cohorts(count: Count, out: Seating, ties: TieBreaker, by: str) -> dict[str,
                 order[start : start + len(tier)] = list(settled)
     rules.append("cohort A (two-year term): top two; cohort B (one-year term): next three")
     return {"A": order[:COHORT_A], "B": order[COHORT_A:]}
-
-
-def names_of(people: Iterable[Person]) -> list[str]:
-    return [p.name for p in people]

@@ -224,16 +224,3 @@ class BlocStarCount:
             winner = self._round(number, remaining)
             remaining.remove(winner)
             yield [winner]
-
-
-def bloc_star(
-    ballots: ValidBallots, seats: int, ties: TieBreaker | None = None
-) -> tuple[list[str], BlocStarCount]:
-    """Plain Bloc STAR (no council rules): the first ``seats`` winners and the count."""
-    count = BlocStarCount(ballots, ties or TieBreaker())
-    winners: list[str] = []
-    for tier in count.tiers(list(ballots.candidates)):
-        winners.extend(tier)
-        if len(winners) >= seats:
-            break
-    return winners, count

@@ -1,7 +1,7 @@
 """wheelnext: reference implementations of the WheelNext packaging proposals.
 
-Each module implements one concept of one specification; see DESIGN.md for
-the map. Importing this package is cheap: ``__version__`` is looked up only
+Each module implements one concept of one specification; docs/design.rst
+("Layout") has the map. Importing this package is cheap: ``__version__`` is looked up only
 when asked for, because ``importlib.metadata`` alone costs more than a
 variant selection (the selection path must stay lean).
 """

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
-from wheelnext.filenames import WheelFilename, parse_wheel_name
+from wheelnext.filenames import WheelFilename
 from wheelnext.links import Link, format_links, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
@@ -218,11 +218,3 @@ def _convert(
     links=links,
     bytes_saved_by_links=saved,
     )
-
-
-def parse_input_name(filename: str) -> WheelFilename:
-    """Parse the input name (``.whl`` only)."""
-    parsed = parse_wheel_name(filename)
-    if parsed.is_wheel2:
-        raise ConversionError(f"{filename}: already a .whlx")
-    return parsed

@@ -1,6 +1,6 @@
 """Installer adapters: abstract install requests in, an installer's command line out.
 
-An adapter never knows which scenario it runs (DESIGN.md, "Data flow"). It
+An adapter never knows which scenario it runs (docs/design.rst, "Data flow"). It
 turns an :class:`InstallRequest` into an :class:`Invocation` (argv, extra
 environment, configuration files) or answers :class:`Unsupported` with the
 reason, for a request key the installer has no way to express.
@@ -8,156 +8,34 @@ reason, for a request key the installer has no way to express.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from wheelnext.errors import WheelnextError
-
-if TYPE_CHECKING:
-    from wheelnext.conformance.scenario import Request
-
-
-class AdapterError(WheelnextError):
-    """An ``--installer`` argument names no adapter or configuration, or cannot be provisioned."""
-
-
-@dataclass(frozen=True)
-class IndexURL:
-    """One index of the request, by scenario name and served URL."""
-
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class InstallRequest:
-    """What the installer must do, in no installer's words."""
-
-    requirements: tuple[str, ...]
-    indexes: tuple[IndexURL, ...]
-    python: Path
-    prefix: Path
-    work: Path
-    index_strategy: str | None = None
-    pin: Mapping[str, str] = field(default_factory=dict)
-    mirrors: tuple[tuple[str, ...], ...] = ()
-    variant_properties: tuple[str, ...] | None = None
-    wheel: Path | None = None
-    no_deps: bool = False
-    #: PEP 825 legacy behaviour may be observed: an installer without variant
-    #: support (capability ``variant-unaware``) runs the request without the properties.
-    legacy: bool = False
-    #: Arguments the user adds to every installer command (``--installer-arg``), last.
-    extra_args: tuple[str, ...] = ()
-    #: Index name -> projects to ignore on that index (PEP 766's denylist).
-    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def url(self, name: str) -> str:
-        return next(i.url for i in self.indexes if i.name == name)
-
-    @classmethod
-    def from_scenario(
-        cls,
-        request: Request,
-        *,
-        indexes: tuple[IndexURL, ...],
-        python: Path,
-        prefix: Path,
-        work: Path,
-        wheel: Path | None,
-        extra_args: tuple[str, ...] = (),
-    ) -> InstallRequest:
-        """A scenario's abstract request, placed in one environment (for every runner)."""
-        return cls(
-            requirements=request.requirements,
-            indexes=indexes,
-            python=python,
-            prefix=prefix,
-            work=work,
-            index_strategy=request.index_strategy,
-            pin=request.pin,
-            mirrors=request.mirrors,
-            variant_properties=request.variant_properties,
-            wheel=wheel,
-            no_deps=request.no_deps,
-            legacy=request.legacy,
-            extra_args=extra_args,
-            deny=request.deny,
-        )
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """A command to run, extra environment for it, and files to write before."""
-
-    argv: tuple[str, ...]
-    env: Mapping[str, str] = field(default_factory=dict)
-    files: Mapping[Path, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Unsupported:
-    """The installer has no way to express part of the request."""
-
-    reason: str
-
-
-@runtime_checkable
-class Installer(Protocol):
-    """An installer under test in one named configuration (one matrix column)."""
-
-    @property
-    def name(self) -> str:
-        """The column name, e.g. ``uv:unsafe-best-match``."""
-
-    @property
-    def version(self) -> str:
-        """The installer's own version string."""
-
-    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
-        """The command that performs *request*, or why it cannot be expressed."""
-
-
-_SPEC = re.compile(
-    r"^(?P<name>[A-Za-z0-9_.-]+?)(?:==(?P<version>[^:@]+)|@(?P<path>[^:]+))?(?::(?P<config>.+))?$"
+from wheelnext.conformance.adapters.command import CommandInstaller
+from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.protocol import (
+    AdapterError,
+    IndexURL,
+    Installer,
+    InstallerSpec,
+    InstallRequest,
+    Invocation,
+    Unsupported,
+    check_capabilities,
 )
+from wheelnext.conformance.adapters.uv import UvInstaller
+from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 
-
-@dataclass(frozen=True)
-class InstallerSpec:
-    """A parsed ``--installer NAME[==VERSION|@PATH][:CONFIG]`` argument (or a TOML path)."""
-
-    name: str
-    version: str | None = None
-    path: Path | None = None
-    config: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> InstallerSpec:
-        if text.endswith(".toml") or (":" in text and text.split(":")[0].endswith(".toml")):
-            file, _, config = text.partition(".toml")
-            return cls("command", path=Path(file + ".toml"), config=config.lstrip(":") or None)
-        match = _SPEC.match(text)
-        if not match:
-            raise AdapterError(f"--installer {text!r}: expected NAME[==VERSION|@PATH][:CONFIG]")
-        path = match.group("path")
-        return cls(
-            name=match.group("name"),
-            version=match.group("version"),
-            path=Path(path) if path else None,
-            config=match.group("config"),
-        )
-
-    def __str__(self) -> str:
-        text = self.name if self.name != "command" else str(self.path)
-        if self.version:
-            text += f"=={self.version}"
-        elif self.path and self.name != "command":
-            text += f"@{self.path}"
-        return text + (f":{self.config}" if self.config else "")
+__all__ = [
+    "AdapterError",
+    "IndexURL",
+    "InstallRequest",
+    "Installer",
+    "InstallerSpec",
+    "Invocation",
+    "Unsupported",
+    "check_capabilities",
+    "make_installer",
+]
 
 
 def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:
@@ -165,52 +43,15 @@ def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:
     if isinstance(spec, str):
         spec = InstallerSpec.parse(spec)
     if spec.name == "pip":
-        from wheelnext.conformance.adapters.pip import PipInstaller
-
         return PipInstaller.create(spec, cache=cache)
     if spec.name == "uv":
-        from wheelnext.conformance.adapters.uv import UvInstaller
-
         return UvInstaller.create(spec, cache=cache)
     if spec.name == "wheelnext":
-        from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
-
         return WheelnextInstaller.create(spec)
     if spec.name == "command":
-        from wheelnext.conformance.adapters.command import CommandInstaller
-
         assert spec.path is not None
         return CommandInstaller.from_file(spec.path, config=spec.config)
     raise AdapterError(
         f"--installer {spec}: unknown installer {spec.name!r} "
         "(pip, uv, wheelnext, or a command adapter file ending in .toml)"
     )
-
-
-def check_capabilities(
-    request: InstallRequest, supported: frozenset[str], installer: str
-) -> Unsupported | None:
-    """The first request key the installer cannot express, as an :class:`Unsupported`."""
-    needed = set()
-    if len(request.indexes) > 1:
-        needed.add("indexes")
-    if request.index_strategy:
-        needed.add(f"index-strategy:{request.index_strategy}")
-    if request.pin:
-        needed.add("pin")
-    if request.mirrors:
-        needed.add("mirrors")
-    if request.variant_properties is not None:
-        legacy_run = request.legacy and "variant-unaware" in supported
-        if not legacy_run:
-            needed.add("variant-properties")
-    if request.wheel is not None:
-        needed.add("wheel")
-    if request.no_deps:
-        needed.add("no-deps")
-    if request.deny:
-        needed.add("deny")
-    missing = sorted(needed - supported)
-    if missing:
-        return Unsupported(f"{installer} cannot express request key {missing[0]!r}")
-    return None

@@ -12,9 +12,10 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
-from wheelnext.conformance.adapters import AdapterError
+from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
 
 
 def tool_env(cache: Path, package: str, version: str) -> Path:
@@ -52,3 +53,15 @@ def run_version(argv: list[str]) -> str:
     if done.returncode != 0:
         raise AdapterError(f"{' '.join(argv)} failed: {done.stderr.strip()[:200]}")
     return done.stdout.split()[1] if len(done.stdout.split()) > 1 else done.stdout.strip()
+
+
+def installer_executable(
+    spec: InstallerSpec, cache: Path, program: str, default: Callable[[], Path]
+) -> Path:
+    """The program an ``--installer`` spec names: its ``@PATH``, ``bin/PROGRAM`` of the
+    cached tool environment of ``==VERSION``, or *default* when it names neither."""
+    if spec.path is not None:
+        return spec.path
+    if spec.version:
+        return tool_env(cache, spec.name, spec.version) / "bin" / program
+    return default()

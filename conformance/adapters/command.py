@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wheelnext.conformance.adapters import (
+from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallRequest,
     Invocation,

@@ -19,15 +19,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters import (
-    AdapterError,
+from wheelnext.conformance.adapters._tools import installer_executable, run_version
+from wheelnext.conformance.adapters.protocol import (
     InstallerSpec,
     InstallRequest,
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
+    configured_name,
+    tail_argv,
 )
-from wheelnext.conformance.adapters._tools import run_version, tool_env
 
 #: pip has no variant support: it ignores labelled wheels (PEP 825's legacy behaviour).
 CAPABILITIES = frozenset(
@@ -46,21 +48,12 @@ class PipInstaller:
 
     @property
     def name(self) -> str:
-        return "pip" + (f":{self.config}" if self.config else "")
+        return configured_name("pip", self.config)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PipInstaller:
-        if spec.config not in CONFIGS:
-            raise AdapterError(
-                f"--installer {spec}: pip has no configuration {spec.config!r} "
-                f"(known: {', '.join(c for c in CONFIGS if c)})"
-            )
-        if spec.path is not None:
-            python = spec.path
-        elif spec.version:
-            python = tool_env(cache, "pip", spec.version) / "bin" / "python"
-        else:
-            python = Path(sys.executable)
+        check_config(spec, "pip", CONFIGS)
+        python = installer_executable(spec, cache, "python", lambda: Path(sys.executable))
         version = run_version([str(python), "-m", "pip", "--version"])
         return cls(python=python, version=version, config=spec.config)
 
@@ -76,11 +69,5 @@ class PipInstaller:
                 argv += ["--extra-index-url", index.url]
         else:
             argv.append("--no-index")
-        if request.no_deps:
-            argv.append("--no-deps")
-        argv += CONFIGS[self.config]
-        argv += list(request.extra_args)
-        argv += list(request.requirements)
-        if request.wheel is not None:
-            argv.append(str(request.wheel))
+        argv += tail_argv(request, CONFIGS[self.config])
         return Invocation(argv=tuple(argv))

@@ -22,19 +22,22 @@ uv version accepts it).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.conformance.adapters import (
+from wheelnext.conformance.adapters._tools import installer_executable, run_version
+from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
     InstallRequest,
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
+    configured_name,
 )
-from wheelnext.conformance.adapters._tools import run_version, tool_env
 
 STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
 FIXED = ("first-index", "unsafe-first-match", "unsafe-best-match")
@@ -58,8 +61,6 @@ def _find_uv() -> Path:
 
         return Path(uv.find_uv_bin())
     except (ImportError, FileNotFoundError):
-        import shutil
-
         found = shutil.which("uv")
         if not found:
             raise AdapterError(
@@ -114,21 +115,12 @@ class UvInstaller:
 
     @property
     def name(self) -> str:
-        return "uv" + (f":{self.config}" if self.config else "")
+        return configured_name("uv", self.config)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
-        if spec.config not in (None, "variants", *FIXED):
-            raise AdapterError(
-                f"--installer {spec}: uv has no configuration {spec.config!r} "
-                f"(known: variants, {', '.join(FIXED)})"
-            )
-        if spec.path is not None:
-            binary = spec.path
-        elif spec.version:
-            binary = tool_env(cache, "uv", spec.version) / "bin" / "uv"
-        else:
-            binary = _find_uv()
+        check_config(spec, "uv", (None, "variants", *FIXED))
+        binary = installer_executable(spec, cache, "uv", _find_uv)
         version = run_version([str(binary), "--version"])
         if spec.config == "variants" and not accepts_variants(binary):
             raise AdapterError(f"--installer {spec}: uv {version} has no wheel-variants preview")

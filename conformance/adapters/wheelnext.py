@@ -15,18 +15,19 @@ Configurations: ``only-binary`` adds ``--only-binary``; ``no-variants`` adds ``-
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from dataclasses import dataclass
 
 from wheelnext import __version__
-from wheelnext.conformance.adapters import (
-    AdapterError,
+from wheelnext.conformance.adapters.protocol import (
     InstallerSpec,
     InstallRequest,
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
+    configured_name,
+    tail_argv,
 )
 
 CAPABILITIES = frozenset(
@@ -49,13 +50,6 @@ CONFIGS: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def _available() -> bool:
-    try:
-        return importlib.util.find_spec("wheelnext.install.cli") is not None
-    except ModuleNotFoundError:
-        return False
-
-
 @dataclass(frozen=True)
 class WheelnextInstaller:
     """``wheelnext install`` in one configuration."""
@@ -64,7 +58,7 @@ class WheelnextInstaller:
 
     @property
     def name(self) -> str:
-        return "wheelnext" + (f":{self.config}" if self.config else "")
+        return configured_name("wheelnext", self.config)
 
     @property
     def version(self) -> str:
@@ -72,16 +66,10 @@ class WheelnextInstaller:
 
     @classmethod
     def create(cls, spec: InstallerSpec) -> WheelnextInstaller:
-        if spec.config not in CONFIGS:
-            raise AdapterError(
-                f"--installer {spec}: wheelnext has no configuration {spec.config!r} "
-                f"(known: {', '.join(c for c in CONFIGS if c)})"
-            )
+        check_config(spec, "wheelnext", CONFIGS)
         return cls(config=spec.config)
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
-        if not _available():
-            return Unsupported("the wheelnext reference installer is not installed")
         missing = check_capabilities(request, CAPABILITIES, "wheelnext install")
         if missing:
             return missing
@@ -102,11 +90,5 @@ class WheelnextInstaller:
             properties = request.work / "variant-properties.txt"
             files[properties] = "".join(f"{prop}\n" for prop in request.variant_properties)
             argv += ["--variant-properties-file", str(properties)]
-        if request.no_deps:
-            argv.append("--no-deps")
-        argv += CONFIGS[self.config]
-        argv += list(request.extra_args)
-        argv += list(request.requirements)
-        if request.wheel is not None:
-            argv.append(str(request.wheel))
+        argv += tail_argv(request, CONFIGS[self.config])
         return Invocation(argv=tuple(argv), files=files)

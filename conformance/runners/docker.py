@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import shutil
 import threading
 import time
@@ -28,17 +27,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelnext.conformance import image as images
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
+from wheelnext.conformance.adapters import Invocation
+from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.observe import (
     PROBE,
     Fetched,
     Observation,
-    Request,
     cap_output,
     parse_probe,
     probe_paths,
 )
-from wheelnext.conformance.runners import Job, RunnerError, plan_steps
+from wheelnext.conformance.runners.protocol import (
+    Job,
+    install_request,
+    job_requests,
+    job_slug,
+    plan_steps,
+    write_files,
+)
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -240,37 +246,18 @@ class DockerSession:
 
     def run(self, job: Job) -> Observation | str:
         assert self.index is not None
-        slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
-        root = (self.workdir / "jobs" / slug).resolve()
+        root = (self.workdir / "jobs" / job_slug(job)).resolve()
         env_dir, home, work = root / "env", root / "home", root / "work"
         for folder in (home, work):
             folder.mkdir(parents=True)
-        request = job.scenario.request
-        wheel = None
-        if request.wheel:
-            wheel = job.roots.find(request.wheel)
-            if wheel is None:
-                raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
-        install = InstallRequest.from_scenario(
-            request,
-            indexes=tuple(
-                IndexURL(name, self.index_url(f"j{job.key}-{name}")) for name in request.indexes
-            ),
-            python=env_dir / "bin" / "python",
-            prefix=env_dir,
-            work=work,
-            wheel=wheel,
-            extra_args=job.extra_args,
-        )
-        steps = plan_steps(job.installer, install, request.preinstall)
+        install = install_request(job, self.index_url, env_dir, work)
+        steps = plan_steps(job.installer, install, job.scenario.request.preinstall)
         if isinstance(steps, str):
             self._cleanup(root)
             return steps
         first, invocation = steps
         for step in (first, invocation):
-            for path, text in (step.files if step else {}).items():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
+            write_files(step)
         mounts = [_bind(root, str(root), read_only=False)]
         for folder in {f.resolve() for f in job.roots.roots.values()}:
             mounts.append(_bind(folder, str(folder)))
@@ -305,7 +292,6 @@ class DockerSession:
         )
         if code != 0:
             raise RunnerError(f"creating the environment failed: {output.decode()[-300:]}")
-        prefix = f"j{job.key}-"
         earlier = 0
         preinstall_output = ""
         truncated = False
@@ -318,7 +304,7 @@ class DockerSession:
             survivors = before.survivors
             preinstall = " ".join(job.scenario.request.preinstall)
             preinstall_output = f"[preinstall: {preinstall}]\n{before.output}\n"
-            earlier = sum(1 for r in self.requests() if (r[0] or "").startswith(prefix))
+            earlier = len(job_requests(self.requests(), job))
             if code != 0 or timed_out:
                 preinstall_output += "[preinstall failed: the request was not run]\n"
                 invocation = first
@@ -340,11 +326,7 @@ class DockerSession:
             truncated = truncated or ran.truncated
             survivors += ran.survivors
         text = preinstall_output + text
-        requests = tuple(
-            Request(index[len(prefix) :], path.removeprefix(f"/{index}"), status)
-            for index, path, status in self.requests()
-            if index is not None and index.startswith(prefix)
-        )[earlier:]
+        requests = job_requests(self.requests(), job, after=earlier)
         code, probe = container.exec_run(
             [
                 str(env_dir / "bin" / "python"),

@@ -162,6 +162,9 @@ class PrivateMounts:
     gid: int = field(default_factory=os.getgid)
     #: Folders mounted read-only over themselves (the base interpreter's), after the areas.
     read_only: tuple[Path, ...] = ()
+    #: Empty folders made inside the private folders where a folder the installer expects
+    #: (HOME, the temp root) lies inside a hidden area: HOME under ``/tmp`` on many CI systems.
+    folders: tuple[Path, ...] = ()
 
     @classmethod
     def plan(
@@ -172,13 +175,16 @@ class PrivateMounts:
         areas: Sequence[Path] | None = None,
         read_only: Iterable[Path] = (),
         writable: Iterable[Path] = (),
+        present: Iterable[Path] | None = None,
     ) -> tuple[PrivateMounts, list[Path]]:
         """Make the private folders under *root*; also return the areas left unhidden.
 
         An area that a needed path contains (or equals) cannot be hidden; the
         caller falls back to comparing listings there. A *read_only* folder that
         holds a *writable* one (the job's folder) or *root*, or that cannot be made
-        read-only here (:func:`read_only_works`), stays writable.
+        read-only here (:func:`read_only_works`), stays writable. A *present* folder
+        (default: HOME and the temp root) inside a hidden area is made there, empty,
+        so the installer finds it as it would outside.
         """
         needed_roots = _visible_roots(needed)
         hidden, unhidden = [], []
@@ -187,7 +193,10 @@ class PrivateMounts:
                 unhidden.append(area)
             else:
                 hidden.append(area)
-        pairs, visible = [], []
+        if present is None:
+            present = [Path.home(), Path(tempfile.gettempdir())]
+        expected = {Path(os.path.realpath(p)) for p in present}
+        pairs, visible, folders = [], [], []
         for i, area in enumerate(hidden):
             private = root / f"area{i}"
             private.mkdir(parents=True)
@@ -197,6 +206,11 @@ class PrivateMounts:
                     point = private / path.relative_to(area)
                     point.mkdir(parents=True, exist_ok=True)
                     visible.append((path, point))
+            for path in sorted(expected):
+                if path != area and path.is_relative_to(area):
+                    folder = private / path.relative_to(area)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    folders.append(folder)
         # The area holding the private folders themselves is hidden last, so every
         # mount source is still reachable when it is mounted.
         pairs.sort(key=lambda pair: root.is_relative_to(pair[0]))
@@ -206,7 +220,10 @@ class PrivateMounts:
             for p in _visible_roots(p for p in read_only if os.path.isdir(p))
             if not any(k.is_relative_to(p) for k in keep) and read_only_works(mode, p)
         )
-        return cls(mode, root, tuple(pairs), tuple(visible), read_only=frozen), unhidden
+        planned = cls(
+            mode, root, tuple(pairs), tuple(visible), read_only=frozen, folders=tuple(folders)
+        )
+        return planned, unhidden
 
     def wrap(self, argv: Sequence[str], *, unshare: Sequence[str] = ()) -> list[str]:
         """*argv* run inside the private namespace (the shell executes it in place).
@@ -236,7 +253,7 @@ class PrivateMounts:
         found: list[str] = []
         for area, private in self.areas:
             skeleton = {private}
-            for _, point in self.visible:
+            for point in [*(point for _, point in self.visible), *self.folders]:
                 if point.is_relative_to(private):
                     skeleton.add(point)
                     skeleton.update(p for p in point.parents if p.is_relative_to(private))

@@ -32,13 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+
+import wheelnext
 from wheelnext.conformance import containment
-from wheelnext.conformance.adapters import IndexURL, InstallRequest, Invocation
-from wheelnext.conformance.index_targets import ServedIndexes
+from wheelnext.conformance.adapters import Invocation
+from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
     Fetched,
     Observation,
-    Request,
     changed,
     inspect_environment,
     parse_probe,
@@ -46,7 +49,15 @@ from wheelnext.conformance.observe import (
     read_output,
     snapshot,
 )
-from wheelnext.conformance.runners import Job, RunnerError, plan_steps, private_mounts
+from wheelnext.conformance.runners import private_mounts
+from wheelnext.conformance.runners.protocol import (
+    Job,
+    install_request,
+    job_requests,
+    job_slug,
+    plan_steps,
+    write_files,
+)
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
@@ -95,8 +106,6 @@ class VenvRunner:
         (``index_targets``); *namespaces* False compares listings even where private
         mount namespaces are available (None: use them where available); *remote* is the
         index of ``index_target="url"``."""
-        from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
-
         if index_target not in TARGETS:
             raise IndexTargetError(
                 f"--index-target {index_target!r}: expected one of {', '.join(TARGETS)}"
@@ -169,8 +178,6 @@ class VenvRunner:
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
-        from wheelnext.conformance.index_targets import serve
-
         roots = {}
         labels = {}
         failures: dict[str | None, int] = {}
@@ -246,29 +253,13 @@ class VenvSession:
     def run(self, job: Job) -> Observation | str:
         server = self.server
         assert server is not None
-        slug = re.sub(r"[^\w.-]", "_", f"{job.key}-{job.scenario.id}-{job.installer.name}")
+        slug = job_slug(job)
         root = self.workdir / "jobs" / slug
         env_dir, home, work = root / "env", root / "home", root / "work"
         work.mkdir(parents=True)
         shutil.copytree(self.template(job.python), env_dir, symlinks=True)
         request = job.scenario.request
-        wheel = None
-        if request.wheel:
-            wheel = job.roots.find(request.wheel)
-            if wheel is None:
-                raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
-        python = env_dir / "bin" / "python"
-        install = InstallRequest.from_scenario(
-            request,
-            indexes=tuple(
-                IndexURL(name, server.index_url(f"j{job.key}-{name}")) for name in request.indexes
-            ),
-            python=python,
-            prefix=env_dir,
-            work=work,
-            wheel=wheel,
-            extra_args=job.extra_args,
-        )
+        install = install_request(job, server.index_url, env_dir, work)
         steps = plan_steps(job.installer, install, request.preinstall)
         if isinstance(steps, str):
             self._cleanup(root)
@@ -280,7 +271,7 @@ class VenvSession:
         survivors: tuple[str, ...] = ()
         truncated = False
         if first is not None:
-            self._write_files(first)
+            write_files(first)
             frozen = None
             if self.runner.mount_mode is not None:
                 # The preinstall step's writes are not observed, but the base stays read-only.
@@ -305,7 +296,7 @@ class VenvSession:
             if code != 0 or timed_out:
                 preinstall_output += "[preinstall failed: the request was not run]\n"
                 invocation = first
-            earlier = sum(1 for r in server.requests if (r.index or "").startswith(prefix))
+            earlier = len(job_requests(_log(server), job))
         base, shared = self.runner.watched(job.python)
         mounts = None
         if self.runner.mount_mode is not None and invocation is not first:
@@ -323,7 +314,7 @@ class VenvSession:
         if invocation is first:
             exit_code, output, duration = code, "", 0.0
         else:
-            self._write_files(invocation)
+            write_files(invocation)
             environ = scrubbed_environ(home, extra=invocation.env)
             ran = self._execute(list(invocation.argv), environ, work, job.timeout, mounts)
             exit_code, timed_out, output, duration = (
@@ -343,11 +334,7 @@ class VenvSession:
         if mounts is not None:
             written = sorted({*written, *mounts.written()})
             self._cleanup(mounts.root)
-        requests = tuple(
-            Request(r.index[len(prefix) :], r.path.removeprefix(f"/{r.index}"), r.status)
-            for r in server.requests
-            if r.index is not None and r.index.startswith(prefix)
-        )[earlier:]
+        requests = job_requests(_log(server), job, after=earlier)
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
         upload_log = getattr(server, "upload_log", None)
         uploads = (
@@ -402,12 +389,6 @@ class VenvSession:
         info = self.runner._interpreter(job.python) or {}
         watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
         return [*watched, Path(sys.base_prefix)]
-
-    @staticmethod
-    def _write_files(invocation: Invocation) -> None:
-        for path, text in invocation.files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
 
     def _execute(
         self,
@@ -487,8 +468,6 @@ def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
     """Make the scenario's ``[[fetch]]`` requests (after the installer, off its request log)."""
     if not job.scenario.fetches:
         return ()
-    import httpx
-
     results = []
     with httpx.Client(timeout=30, follow_redirects=True) as client:
         for fetch in job.scenario.fetches:
@@ -508,11 +487,13 @@ def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
 
 def _harness_root() -> Path:
     """The folder wheelnext is imported from (a checkout for an editable install)."""
-    import wheelnext
-
     return Path(wheelnext.__file__).resolve().parent.parent
 
 
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _log(server: ServedIndexes) -> list[tuple[str | None, str, int]]:
+    return [(r.index, r.path, r.status) for r in server.requests]

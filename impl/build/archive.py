@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 
 from wheelnext.wheel2.layout import DEFAULT_LAYOUT
 from wheelnext.wheel2.layout import Layout as PayloadLayout
+from wheelnext.wheel2.writer import Compression, PayloadFile, write_archive
 
 if TYPE_CHECKING:
     from wheelnext.build.spec import FileSpec
@@ -90,25 +91,6 @@ class Wheel1Layout:
 
 
 @dataclass(frozen=True)
-class Wheel2ZstdLayout:
-    """Prototype Wheel 2.0: payload Zstandard per member, ``.dist-info`` stored, last.
-
-    PEP 777, "Limitations on Future Wheel Revisions": "the .dist-info metadata
-    directory MUST be placed at the root of the archive without any
-    compression"; "Future wheel revisions MAY modify the layout, compression,
-    and other attributes about non-metadata components".
-    """
-
-    name: str = "wheel-2.0-zstd"
-
-    def order(self, members: Sequence[FileSpec], dist_info: str) -> list[FileSpec]:
-        return dist_info_last(members, dist_info)
-
-    def compression(self, member: FileSpec, dist_info: str) -> int:
-        return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
-
-
-@dataclass(frozen=True)
 class Wheel2PayloadLayout:
     """Prototype Wheel 2.0 in the chosen payload layout (``Payload-Layout`` in ``WHEEL``).
 
@@ -129,8 +111,6 @@ class Wheel2PayloadLayout:
         return ZIP_STORED if _in_dist_info(member.path, dist_info) else ZIP_ZSTANDARD
 
     def write(self, target: IO[bytes], members: Sequence[FileSpec], dist_info: str) -> None:
-        from wheelnext.wheel2.writer import Compression, PayloadFile, write_archive
-
         def opener(member: FileSpec) -> Callable[[], BinaryIO]:
             return lambda: io.BytesIO(member.read())
 

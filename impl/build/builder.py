@@ -5,39 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO
 
 from packaging.utils import canonicalize_name
 
-from wheelnext.build.archive import write_zip
+from wheelnext.atomic import write_atomically
 from wheelnext.build.sdist import sdist_members, write_tar_gz
 from wheelnext.build.spec import DistSpec, SpecError
-from wheelnext.build.wheel import Plan, plan_wheel, wheel_filename
-
-
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write *path* through a temporary file in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as target:
-            write(target)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_plan(plan: Plan, outdir: Path) -> Path:
-    """Write a planned wheel into *outdir*."""
-    return write_atomically(
-        Path(outdir) / plan.filename,
-        lambda target: write_zip(target, plan.members, plan.layout, plan.dist_info),
-    )
+from wheelnext.build.unsafe import build_hostile
+from wheelnext.build.wheel import plan_wheel, wheel_filename, write_plan
 
 
 def output_name(spec: DistSpec) -> str:
@@ -59,13 +36,14 @@ def build_dist(spec: DistSpec, outdir: Path, *, allow_unsafe: bool = False) -> P
                 f"{spec.source}: unsafe-defect: refused to build a deliberately broken"
                 " artifact without allow_unsafe=True (CLI: --allow-unsafe)"
             )
-        from wheelnext.build.unsafe import build_hostile
-
         return build_hostile(spec, outdir, defect=spec.unsafe_defect)
     if spec.kind == "sdist":
         filename, members = sdist_members(spec)
         return write_atomically(
-            Path(outdir) / filename, lambda target: write_tar_gz(target, members)
+            Path(outdir) / filename,
+            lambda target: write_tar_gz(target, members),
+            mode=0o644,
+            suffix=".part",
         )
     return write_plan(plan_wheel(spec), outdir)
 

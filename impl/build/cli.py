@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from wheelnext.build.builder import build_all
 from wheelnext.build.spec import load_spec
@@ -45,9 +47,6 @@ def build(spec_file: Path, outdir: Path, as_json: bool, allow_unsafe: bool) -> N
     if as_json:
         click.echo(json.dumps(described, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table("file", "size", "sha256", title=f"built {len(paths)} file(s) in {outdir}")
     for item in described:
         table.add_row(str(item["filename"]), str(item["size"]), str(item["sha256"])[:16])

@@ -25,6 +25,8 @@ from packaging.version import InvalidVersion, Version
 from wheelnext import inputs
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import NULL_LABEL, validate_variant_label
+from wheelnext.variants.markers import InvalidVariantMarker, requirement_applies
+from wheelnext.variants.markers import uses_variant_markers as marker_uses
 
 Kind = Literal["wheel", "sdist"]
 #: Install scheme keys a wheel's ``.data/`` directory may hold (binary distribution format).
@@ -491,15 +493,9 @@ def requirement_error(requirement: str) -> str | None:
         return None
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
-    from wheelnext.variants.markers import (
-        InvalidVariantMarker,
-        requirement_applies,
-        uses_variant_markers,
-    )
-
     _, sep, marker = requirement.partition(";")
     try:
-        if not sep or not uses_variant_markers(marker):
+        if not sep or not marker_uses(marker):
             return reason
         # Evaluating for a non-variant wheel visits every clause (no short-circuit),
         # so a clause that cannot be evaluated is reported.
@@ -511,8 +507,6 @@ def requirement_error(requirement: str) -> str | None:
 
 def uses_variant_markers(requirement: str) -> bool:
     """True if *requirement* (a valid ``Requires-Dist`` value) uses a PEP 825 variant marker."""
-    from wheelnext.variants.markers import uses_variant_markers as marker_uses
-
     _, sep, marker = requirement.partition(";")
     return bool(sep) and marker_uses(marker)
 

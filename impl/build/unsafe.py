@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from wheelnext.build.builder import write_atomically, write_plan
+from wheelnext.atomic import write_atomically
 from wheelnext.build.sdist import sdist_members, write_tar_gz
 from wheelnext.build.spec import DEFECTS, SDIST_DEFECTS, DistSpec, FileSpec, SpecError
 from wheelnext.build.wheel import (
@@ -24,6 +24,7 @@ from wheelnext.build.wheel import (
     record_file,
     variant_document,
     with_members,
+    write_plan,
 )
 from wheelnext.filenames import escape_name
 from wheelnext.links import Link, format_links
@@ -164,6 +165,9 @@ def build_hostile(
     if spec.kind == "sdist":
         filename, members = hostile_sdist(spec, defect)
         return write_atomically(
-            Path(outdir) / filename, lambda target: write_tar_gz(target, members)
+            Path(outdir) / filename,
+            lambda target: write_tar_gz(target, members),
+            mode=0o644,
+            suffix=".part",
         )
     return write_plan(hostile_plan(spec, defect, bomb_size=bomb_size), outdir)

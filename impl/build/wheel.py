@@ -15,11 +15,13 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from installer.records import Hash, RecordEntry
 
 from wheelnext import __version__
-from wheelnext.build.archive import WHEEL1, WHEEL2, Layout, dist_info_last
+from wheelnext.atomic import write_atomically
+from wheelnext.build.archive import WHEEL1, WHEEL2, Layout, dist_info_last, write_zip
 from wheelnext.build.spec import DistSpec, FileSpec, SpecError, check_rules
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import escape_name, wheel_name
@@ -31,6 +33,7 @@ from wheelnext.metadata import (
     format_metadata_json,
     metadata_version_for,
 )
+from wheelnext.variants.schema import PEP825_SCHEMA_URL, validate_variant_json
 from wheelnext.wheel2.layout import LAYOUT_FIELD
 
 GENERATOR = f"wheelnext {__version__}"
@@ -144,8 +147,6 @@ def entry_points_file(spec: DistSpec) -> bytes:
 
 def variant_document(spec: DistSpec) -> dict[str, object]:
     """``variant.json`` (PEP 825 "Variant metadata", format 0.1.1)."""
-    from wheelnext.variants.schema import PEP825_SCHEMA_URL
-
     assert spec.variant is not None
     return {
         "$schema": PEP825_SCHEMA_URL,
@@ -156,8 +157,6 @@ def variant_document(spec: DistSpec) -> dict[str, object]:
 
 def variant_file(spec: DistSpec) -> bytes:
     """``variant.json`` bytes, validated against the PEP 825 schema before it is written."""
-    from wheelnext.variants.schema import validate_variant_json
-
     document = variant_document(spec)
     try:
         validate_variant_json(document, source=f"{spec.source}: variant.json", kind="wheel")
@@ -251,3 +250,13 @@ def plan_wheel(spec: DistSpec) -> Plan:
 
 def with_members(plan: Plan, members: Sequence[FileSpec]) -> Plan:
     return replace(plan, members=tuple(members))
+
+
+def write_plan(plan: Plan, outdir: Path) -> Path:
+    """Write a planned wheel into *outdir*, whole or not at all."""
+    return write_atomically(
+        Path(outdir) / plan.filename,
+        lambda target: write_zip(target, plan.members, plan.layout, plan.dist_info),
+        mode=0o644,
+        suffix=".part",
+    )

@@ -8,7 +8,6 @@ distribution format gives no list of forbidden names; these are the rules of
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from wheelnext.errors import UnsafeArtifact
@@ -51,9 +50,3 @@ def check_unique(names: list[str], *, archive: str = "archive") -> None:
                 f"{archive}: duplicate member {name!r} (clashes with {seen[key]!r})"
             )
         seen[key] = name
-
-
-def is_within(path: str, root: str) -> bool:
-    """True when normalized POSIX *path* is *root* or below it."""
-    path = posixpath.normpath(path)
-    return path == root or path.startswith(root.rstrip("/") + "/")

@@ -14,9 +14,10 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
+
+from _support.waiting import WaitTimeout, wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -77,11 +78,10 @@ class Browser:
 
     def open(self, url: str) -> None:
         self.call("Page.navigate", session=True, url=url)
-        for _ in range(200):
-            if self.js("document.readyState") == "complete":
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"{url} did not load")
+        try:
+            wait_until(lambda: self.js("document.readyState") == "complete", f"{url} to load")
+        except WaitTimeout:
+            raise RuntimeError(f"{url} did not load") from None
 
     def js(self, expression: str) -> Any:
         result = self.call(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wheelnext.conformance.check import Status, check
-from wheelnext.conformance.observe import InstalledDist, Observation, PathState, Request
+from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.scenario import Scenario, load_scenario
 
 
@@ -110,9 +110,9 @@ def test_request_log(write_scenario: Callable[..., Path]) -> None:
         write_scenario,
         '[expect.requests]\nasked = ["primary"]\nnot-asked-for = { secondary = ["alpha"] }\n',
     )
-    only_primary = (Request("primary", "/simple/alpha/", 200),)
+    only_primary = (LoggedRequest("primary", "/simple/alpha/", 200),)
     assert check(s, observed(requests=only_primary))[0] is Status.PASS
-    both = (*only_primary, Request("secondary", "/simple/alpha/", 200))
+    both = (*only_primary, LoggedRequest("secondary", "/simple/alpha/", 200))
     assert "expected no request for alpha" in check(s, observed(requests=both))[2][0]
     order = scenario(write_scenario, '[expect.requests]\norder = ["primary", "secondary"]\n')
     assert check(order, observed(requests=tuple(reversed(both))))[0] is Status.FAIL

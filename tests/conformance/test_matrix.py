@@ -1,29 +1,16 @@
-"""The published matrix: tools/matrix.py merges runs, docs/_ext/matrix.py renders them."""
+"""The published matrix: wheelnext.conformance.matrix merges runs, matrix_page renders them."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from wheelnext.conformance import matrix as tool
+from wheelnext.conformance import matrix_page as page
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load("matrix_tool", ROOT / "tools" / "matrix.py")
-page = _load("matrix_page", ROOT / "docs" / "_ext" / "matrix.py")
 
 
 def rec(scenario: str, installer: str, status: str, runner: str = "venv", **extra: Any) -> Any:

@@ -86,6 +86,23 @@ def test_plan_and_written_tell_the_installers_files_from_mount_points(tmp_path: 
     assert f"mount --rbind {private} {area}" in argv[argv.index("-c") + 1]
 
 
+def test_a_folder_inside_a_hidden_area_is_there_empty_and_its_files_are_reported(
+    tmp_path: Path,
+) -> None:
+    """HOME inside the temp folder (as on many CI systems) exists, empty, under the private one."""
+    area = tmp_path / "area"
+    home = area / "ci" / "home"
+    home.mkdir(parents=True)
+    (home / "real-file").write_text("x")
+    mounts, _ = PrivateMounts.plan("root", tmp_path / "private", [], areas=[area], present=[home])
+    ((_, private),) = mounts.areas
+    inside = private / "ci" / "home"
+    assert inside.is_dir() and not (inside / "real-file").exists()
+    assert mounts.written() == []
+    (private / "ci" / "home" / "stray").write_text("x")
+    assert mounts.written() == [str(home / "stray")]
+
+
 def test_an_area_containing_a_needed_path_stays_unhidden(tmp_path: Path) -> None:
     mounts, unhidden = PrivateMounts.plan(
         "root", tmp_path / "private", [tmp_path], areas=[tmp_path / "a"]
@@ -133,6 +150,32 @@ def test_writes_to_tmp_and_the_real_home_are_reported_and_kept_private(
         # Popen's child (a session leader) is the installer itself: no fork on the way,
         # so killing the process group at the timeout reaches it.
         assert pid == pgid == sid
+
+
+@needs_namespaces
+@pytest.mark.slow
+def test_a_home_inside_the_temp_folder_is_private_and_its_writes_reported(
+    tmp_path: Path, write_scenario: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"wheelnext-stray-{uuid.uuid4().hex}"
+    home = Path(tempfile.mkdtemp(prefix="wheelnext-home-", dir="/tmp"))
+    monkeypatch.setenv("HOME", str(home))
+    try:
+        result = run_one(
+            tmp_path,
+            write_scenario(FAILING_REQUEST),
+            f"""
+            import pathlib, sys
+            pathlib.Path({str(home)!r}, {name!r}).write_text("x")
+            sys.exit(1)
+            """,
+            VenvRunner(),
+        )
+        assert result.observation is not None
+        assert result.observation.written_outside == (str(home / name),)
+        assert not (home / name).exists()
+    finally:
+        shutil.rmtree(home)
 
 
 @needs_namespaces

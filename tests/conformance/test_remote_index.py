@@ -12,12 +12,12 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _support.waiting import WaitTimeout, wait_until
 from click.testing import CliRunner
 
 from wheelnext.cli import cli, main
@@ -174,13 +174,9 @@ def pypiserver(tmp_path: Path) -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/simple/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        try:
+            wait_until(lambda: _answers(f"{url}/simple/"), "pypiserver to answer")
+        except WaitTimeout:
             pytest.fail("pypiserver did not start")
         yield url
     finally:
@@ -307,3 +303,11 @@ def test_planted_secrets_reach_no_output(
     for name, text in [*written.items(), ("terminal", result.output)]:
         for secret in secrets:
             assert secret not in text, (name, secret)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=5).close()
+    except OSError:
+        return False
+    return True

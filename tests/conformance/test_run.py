@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.waiting import PATIENCE, WaitTimeout, exited, wait_until
 
 from wheelnext.conformance.adapters import InstallRequest, Invocation, make_installer
 from wheelnext.conformance.check import Result, Status
@@ -127,13 +127,7 @@ def test_a_hanging_installer_is_killed_with_its_children(
     assert result.observation is not None
     assert "still resolving" in result.observation.output
     for pid in map(int, pids.read_text().split()):
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
+        if not exited(pid):
             pytest.fail(f"process {pid} survived the timeout")
 
 
@@ -211,24 +205,16 @@ def test_ctrl_c_stops_cleanly(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )  # fmt: skip
-    for _ in range(600):
-        if pids.exists() and pids.read_text():
-            break
-        time.sleep(0.05)
-    else:
+    try:
+        wait_until(lambda: pids.exists() and pids.read_text(), "the installer to start")
+    except WaitTimeout:
         cli.kill()
         pytest.fail("the installer never started")
     cli.send_signal(signal.SIGINT)
-    _, err = cli.communicate(timeout=60)
+    _, err = cli.communicate(timeout=PATIENCE)
     assert cli.returncode == 130, err
     hung = int(pids.read_text())
-    for _ in range(50):
-        try:
-            os.kill(hung, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
+    if not exited(hung):
         pytest.fail("the installer survived Ctrl-C")
     leftovers = list((private_host / "tmp").glob("wheelnext-conformance-*"))
     assert not leftovers
@@ -264,21 +250,20 @@ def test_sigterm_cleans_up_like_ctrl_c(
         stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        for _ in range(1200):
-            if pids.exists() and len(pids.read_text().split()) == 2:
-                break
-            time.sleep(0.05)
-        else:
+        try:
+            wait_until(
+                lambda: pids.exists() and len(pids.read_text().split()) == 2,
+                "the installer and its child to start",
+            )
+        except WaitTimeout:
             pytest.fail("the installer never started")
         cli.send_signal(signal.SIGTERM)
-        _, err = cli.communicate(timeout=120)
+        _, err = cli.communicate(timeout=PATIENCE)
     finally:
         cli.kill()
-    for _ in range(200):
-        if not _processes_with(canary):
-            break
-        time.sleep(0.05)
-    else:
+    try:
+        wait_until(lambda: not _processes_with(canary), "the cancelled run's processes to end")
+    except WaitTimeout:
         left = _processes_with(canary)
         for pid in left:
             os.kill(pid, signal.SIGKILL)

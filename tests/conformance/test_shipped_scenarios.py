@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import collections
-import importlib.util
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from wheelnext.conformance import traceability as trace
 from wheelnext.conformance.scenario import Scenario, load_scenarios, shipped_dir
 
 #: Issue 4, "Scenarios": the minimum number of scenarios per folder.
@@ -62,13 +61,6 @@ def test_named_requirements_exist(scenarios: list[Scenario]) -> None:
 
 
 def test_every_requirement_is_covered() -> None:
-    root = Path(__file__).resolve().parents[2]
-    path = root / "docs" / "_ext" / "traceability.py"
-    spec = importlib.util.spec_from_file_location("traceability", path)
-    assert spec and spec.loader
-    trace = importlib.util.module_from_spec(spec)
-    sys.modules["traceability"] = trace
-    spec.loader.exec_module(trace)
     requirements, _ = trace.load_requirements()
     named, _ = trace.shipped_coverage()
     assert trace.problems(trace.coverage(requirements, named)) == []

@@ -1,6 +1,6 @@
 """Grading by strength: a SHOULD, SHOULD NOT or MAY not met is a ``warn``, never a ``fail``.
 
-DESIGN.md, "Results": "A SHOULD, SHOULD NOT or MAY not met is reported apart,
+docs/design.rst, "Results": "A SHOULD, SHOULD NOT or MAY not met is reported apart,
 never as a fail"; a rule stated in plain words (PEPs 766, 771) counts as a MUST.
 """
 

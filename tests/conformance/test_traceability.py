@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from wheelnext.conformance import traceability as trace
 
 ROOT = Path(__file__).resolve().parents[2]
 PEPS = ROOT.parent / "shared" / "specs" / "peps"
@@ -20,18 +19,6 @@ AUDIENCES = {"installer", "index", "both"}
 KEYWORD = re.compile(r"\b(MUST|SHOULD|MAY|REQUIRED)\b")
 
 
-def _load_extension() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "traceability", ROOT / "docs" / "_ext" / "traceability.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["traceability"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-trace = _load_extension()
 
 
 def _norm(text: str) -> str:

@@ -1,4 +1,4 @@
-"""``wheelnext.governance`` never imports the conformance harness (DESIGN.md, Layout)."""
+"""``wheelnext.governance`` never imports the conformance harness (docs/design.rst, "Layout")."""
 
 from __future__ import annotations
 

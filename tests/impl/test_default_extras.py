@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from _support.installer import install, installed, make_env, served
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
@@ -18,9 +18,6 @@ from wheelnext.default_extras import (
     requested_extras,
     warn_unknown,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import install, installed, make_env, served
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from _support.installer import served
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
@@ -23,9 +23,6 @@ from wheelnext.install.finder import (
     parse_html_page,
     parse_json_page,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import served
 
 INDEX = Index("pypi", "http://example.test/simple/")
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import (
+from _support.installer import (
     asked,
     install,
     installed,
@@ -138,7 +135,7 @@ def test_replacing_and_rollback(tmp_path: Path) -> None:
         return original(spec, outdir, allow_unsafe=builder_calls["allow"])
 
     builder.build_dist = build
-    import installer_support
+    import _support.installer as installer_support
 
     installer_support.build_dist = build  # type: ignore[attr-defined]
     try:

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wheelnext.errors import WheelnextError
 from wheelnext.links import (
     InvalidLinks,
     Link,
@@ -101,10 +100,6 @@ def test_resolution_through_a_linked_directory_escape() -> None:
 def test_duplicate_link() -> None:
     with pytest.raises(InvalidLinks, match="twice"):
         validate_links([Link("pkg/a", "pkg/sub"), Link("pkg/a", "pkg/sub")], FILES)
-
-
-def test_is_a_wheelnext_error() -> None:
-    assert issubclass(InvalidLinks, WheelnextError)
 
 
 segments = st.from_regex(r"[a-z]{1,3}", fullmatch=True)

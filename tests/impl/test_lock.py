@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import tomllib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import index_args, installed, make_env, run, served
+from _support.installer import index_args, installed, make_env, run, served
 
 PACKAGES = {
     "internal": [{"name": "alpha", "version": "1.0", "requires-dist": ["beta"]}],

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from _support.variants import PEP825_VARIANTS_JSON, make_wheel
 from click.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP825_VARIANTS_JSON, make_wheel
 
 from wheelnext.cli import cli, main
 from wheelnext.errors import WheelnextError
@@ -172,7 +169,7 @@ def test_detect_flag_uses_the_providers_with_user_properties(
 
 def test_optional_providers_are_off_until_enabled(tmp_path: Path) -> None:
     """PEP 817: an ``optional`` provider runs only when the user enables it."""
-    from test_variants_support import PEP817_VARIANTS_JSON
+    from _support.variants import PEP817_VARIANTS_JSON
 
     doc = json.loads(json.dumps(PEP817_VARIANTS_JSON))
     doc["providers"]["x86_64"] = {"requires": ["provider-variant-x86-64"], "optional": True}

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.variants import PEP817_VARIANTS_JSON, PEP825_VARIANTS_JSON, S825, variant_sets
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP817_VARIANTS_JSON, PEP825_VARIANTS_JSON, S825, variant_sets
 
 from wheelnext.variants.combine import combine_variant_metadata
 from wheelnext.variants.errors import InconsistentVariantMetadata, InvalidVariantMetadata

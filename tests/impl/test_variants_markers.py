@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.variants import supported_sets, values, variant_sets
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import supported_sets, values, variant_sets
 
 from wheelnext.variants.markers import (
     NON_VARIANT,

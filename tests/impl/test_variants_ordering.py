@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import copy
 import functools
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from packaging.tags import Tag
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import (
+from _support.variants import (
     PEP817_VARIANTS_JSON,
     PEP825_VARIANTS_JSON,
     S825,
     supported_sets,
     variant_sets,
 )
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.tags import Tag
 
 from wheelnext.errors import WheelnextError
 from wheelnext.variants.ordering import OrderingOptions, order_variants

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.variants import PEP825_VARIANTS_JSON, variant_sets
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP825_VARIANTS_JSON, variant_sets
 
 from wheelnext.variants.errors import InvalidVariantMetadata
 from wheelnext.variants.pylock import (

@@ -10,11 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import (
+from _support.variants import (
     PEP817_VARIANT_JSON,
     PEP817_VARIANTS_JSON,
     PEP825_VARIANT_JSON,
@@ -23,6 +19,8 @@ from test_variants_support import (
     S825,
     variant_sets,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wheelnext.variants.errors import InvalidVariantMetadata, UnsupportedVariantSchema
 from wheelnext.variants.models import VariantMetadata

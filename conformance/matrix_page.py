@@ -1,0 +1,167 @@
+"""The published conformance matrix, generated from ``docs/conformance/results.json``.
+
+:mod:`wheelnext.conformance.matrix` (``tools/matrix.py``, ``tox -e matrix``) runs the
+suite against every installer configuration with each runner and writes that file;
+this module renders it,
+so the page is never written by hand. The ``.. conformance-matrix::`` directive
+places per-runner totals and the matrix (scenarios grouped by PEP down the side,
+installer configurations across the top); every cell links to its
+expected-versus-observed detail on ``conformance/matrix.html``, the harness's
+own HTML report of the same records, written into the HTML output when the
+build finishes. The Sphinx extension (``docs/_ext/matrix.py``) is a thin caller of
+:func:`setup`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from wheelnext.conformance.report import column, group_key, html
+
+#: The committed matrix, relative to the documentation's source folder.
+RESULTS = Path("conformance") / "results.json"
+#: Where the full HTML report lands in the output, relative to the output root.
+REPORT = "conformance/matrix.html"
+SHORT = {
+    "pass": "pass",
+    "warn": "warn",
+    "fail": "fail",
+    "unsupported": "unsup.",
+    "not applicable": "n/a",
+}
+STATUSES = ("pass", "warn", "fail", "unsupported", "not applicable", "error")
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The committed matrix document, or an empty one when it was never run."""
+    if not path.is_file():
+        return {"results": [], "runners": {}}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def columns(records: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The columns in the order of the harness's HTML report (its anchors count on it)."""
+    return sorted({column(r) for r in records})
+
+
+def _literal(text: str) -> str:
+    """*text* as inline literal (observed output holds any character), or nothing."""
+    text = " ".join(text.split()).replace("``", "'")
+    return f"``{text}``" if text else ""
+
+
+def _label(col: Sequence[str]) -> str:
+    name, _, config = col[0].partition(":")
+    return f"{name} {col[1]}" + (f" {config}" if config else "")
+
+
+def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
+    """reStructuredText lines for the matrix; *link* is the report's URL from the page."""
+    records = data.get("results", [])
+    if not records:
+        return ["The matrix has not been run yet (no ``docs/conformance/results.json``).", ""]
+    every = columns(records)
+    index = {col: i for i, col in enumerate(every)}
+    cells = {(r["scenario"], column(r)): r for r in records}
+    scenarios: dict[str, Mapping[str, Any]] = {}
+    for r in records:
+        scenarios.setdefault(r["scenario"], r)
+    lines: list[str] = []
+    for runner, meta in sorted(data.get("runners", {}).items()):
+        cols = [c for c in every if c[3] == runner]
+        lines += [runner + " runner", "-" * (len(runner) + 7), ""]
+        lines += [
+            f"Run on {meta.get('date', '?')} with ``{meta.get('command', '?')}`` in "
+            f"{meta.get('seconds', '?')} s on {meta.get('cores', '?')} cores "
+            f"({meta.get('cpu', '?')}); Python {cols[0][2] if cols else '?'}; "
+            f"write detection: {meta.get('write_detection') or 'n/a'}.",
+            "",
+        ]
+        for skipped in meta.get("skipped", []):
+            lines += [f"* Not run: {skipped}"]
+        lines += ["", ".. list-table:: Totals", "   :header-rows: 1", ""]
+        lines += ["   * - configuration"] + [f"     - {s}" for s in STATUSES]
+        for col in cols:
+            counts = {s: 0 for s in STATUSES}
+            for r in records:
+                if column(r) == col:
+                    counts[r["status"]] = counts.get(r["status"], 0) + 1
+            lines += [f"   * - {_label(col)}"] + [f"     - {counts[s]}" for s in STATUSES]
+        lines += ["", ".. list-table:: Results", "   :header-rows: 1", ""]
+        lines += ["   * - scenario"] + [f"     - {_label(c)}" for c in cols]
+        groups: dict[str, list[str]] = {}
+        for sid, first in sorted(scenarios.items()):
+            groups.setdefault(first["group"], []).append(sid)
+        for group in sorted(groups, key=group_key):
+            lines += [f"   * - **{group}**"] + ["     -" for _ in cols]
+            for sid in groups[group]:
+                lines.append(f"   * - ``{sid}``")
+                for col in cols:
+                    cell = cells.get((sid, col))
+                    if cell is None:
+                        lines.append("     - —")
+                        continue
+                    text = SHORT.get(cell["status"], cell["status"].upper())
+                    if link:
+                        anchor = f"d-{sid}-{index[col]}"
+                        lines.append(f"     - `{text} <{link}#{anchor}>`__")
+                    else:
+                        lines.append(f"     - {text}")
+        lines += ["", "Failures", "~" * 8, ""]
+        for col in cols:
+            failed = [
+                cells[(sid, col)]
+                for sid in sorted(scenarios)
+                if (sid, col) in cells and cells[(sid, col)]["status"] in ("fail", "error")
+            ]
+            lines += [f"**{_label(col)}** ({len(failed)})", ""]
+            for r in failed:
+                why = (r.get("failures") or [r.get("reason") or ""])[0]
+                lines.append(f"* ``{r['scenario']}``: {_literal(why)}")
+            lines.append("")
+    return lines
+
+
+try:
+    from docutils import nodes  # type: ignore[import-untyped]
+    from docutils.statemachine import StringList  # type: ignore[import-untyped]
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import SphinxDirective
+    from sphinx.util.nodes import nested_parse_with_titles
+except ImportError:  # pragma: no cover - the data functions above work without Sphinx
+    pass
+else:
+
+    class MatrixDirective(SphinxDirective):
+        """``.. conformance-matrix::``: the generated matrix, in place."""
+
+        def run(self) -> list[nodes.Node]:
+            results = Path(self.env.srcdir) / RESULTS
+            if results.is_file():
+                self.env.note_dependency(str(results))
+            depth = self.env.docname.count("/")
+            lines = render(load(results), link="../" * depth + REPORT)
+            container = nodes.section()
+            container.document = self.state.document
+            nested_parse_with_titles(self.state, StringList(lines, "conformance-matrix"), container)
+            return list(container.children)
+
+    def _write_report(app: Sphinx, exception: Exception | None) -> None:
+        """The harness's HTML report of the same records, beside the site (HTML builds)."""
+        if exception is not None or app.builder.format != "html":
+            return
+        records = load(Path(app.srcdir) / RESULTS).get("results", [])
+        if not records:
+            return
+        target = Path(app.outdir) / REPORT
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html.render(records, title="wheelnext conformance matrix"), "utf-8")
+
+    def setup(app: Sphinx) -> dict[str, Any]:
+        app.add_directive("conformance-matrix", MatrixDirective)
+        app.connect("build-finished", _write_report)
+        return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,310 @@
+"""The traceability table: each traced PEP sentence, the scenarios that cover it, their results.
+
+The sentences come from ``scenarios/_requirements.toml``, the coverage from the
+``[spec] requirements`` key of every shipped scenario (read with the harness's
+own loader), and the results from the merged run committed as
+``docs/conformance/results.json`` when it exists. A page places the table with
+the ``.. traceability::`` directive. The build fails when a listed sentence has
+no scenario, or when a scenario names a requirement id that is not listed.
+
+The Sphinx extension (``docs/_ext/traceability.py``) is a thin caller of :func:`setup`;
+the data functions work without Sphinx.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wheelnext.conformance.scenario import load_scenarios, shipped_dir
+
+REQUIREMENTS = shipped_dir() / "_requirements.toml"
+#: The merged run, relative to the documentation's source folder.
+RESULTS = Path("conformance") / "results.json"
+NOT_RUN = "not yet run"
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One traced sentence (or one clause of a sentence) of a PEP."""
+
+    id: str
+    pep: int
+    section: str
+    sentence: str
+    level: str
+    audience: str
+    clause: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A keyword sentence deliberately not traced, with the reason."""
+
+    pep: int
+    section: str
+    sentence: str
+    level: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which scenarios name which requirement ids, and what went wrong."""
+
+    scenarios: Mapping[str, tuple[str, ...]]
+    uncovered: tuple[str, ...]
+    unknown: Mapping[str, tuple[str, ...]]
+
+
+def load_requirements(path: Path = REQUIREMENTS) -> tuple[list[Requirement], list[Excluded]]:
+    """Read the requirements file; ids must be unique."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    requirements = [Requirement(**entry) for entry in data.get("requirement", [])]
+    excluded = [Excluded(**entry) for entry in data.get("excluded", [])]
+    seen: set[str] = set()
+    for requirement in requirements:
+        if requirement.id in seen:
+            raise ValueError(f"{path}: duplicate requirement id {requirement.id!r}")
+        seen.add(requirement.id)
+    return requirements, excluded
+
+
+def coverage(
+    requirements: Sequence[Requirement], named: Mapping[str, Sequence[str]]
+) -> Coverage:
+    """Match requirement ids against ``named`` (scenario id -> requirement ids it covers)."""
+    known = {r.id for r in requirements}
+    by_requirement: dict[str, list[str]] = {r.id: [] for r in requirements}
+    unknown: dict[str, tuple[str, ...]] = {}
+    for scenario_id, ids in sorted(named.items()):
+        bad = tuple(i for i in ids if i not in known)
+        if bad:
+            unknown[scenario_id] = bad
+        for requirement_id in ids:
+            if requirement_id in by_requirement:
+                by_requirement[requirement_id].append(scenario_id)
+    return Coverage(
+        scenarios={k: tuple(v) for k, v in by_requirement.items()},
+        uncovered=tuple(k for k, v in by_requirement.items() if not v),
+        unknown=unknown,
+    )
+
+
+def shipped_coverage() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Requirement ids and levels per shipped scenario, through the harness loader.
+
+    A pending scenario (``_pending-*.toml``, skipped by the loader because the
+    harness cannot build it yet) counts with the level ``pending: <reason>``
+    taken from its first-line ``# pending:`` comment, so the page shows it as such.
+    """
+    named: dict[str, tuple[str, ...]] = {}
+    levels: dict[str, str] = {}
+    for scenario in load_scenarios():
+        named[scenario.id] = tuple(scenario.spec.requirements)
+        levels[scenario.id] = scenario.spec.level
+    for path in sorted(shipped_dir().rglob("_pending-*.toml")):
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        reason = text.splitlines()[0].removeprefix("# pending:").strip()
+        scenario_id = data["scenario"]["id"]
+        named[scenario_id] = tuple(data["spec"].get("requirements", ()))
+        levels[scenario_id] = f"{PENDING}: {reason}"
+    return named, levels
+
+
+def load_results(path: Path) -> dict[str, dict[str, str]]:
+    """Scenario id -> {configuration: status} from a merged results file, {} when absent.
+
+    Accepts a list of records or an object holding one under ``results``;
+    a record names its scenario (``scenario`` or ``id``), its column
+    (``configuration``, ``column`` or ``installer``, plus ``python`` and
+    ``runner`` when given) and its ``status``.
+    """
+    if not path.is_file():
+        return {}
+    data: Any = json.loads(path.read_text(encoding="utf-8"))
+    records = data.get("results", []) if isinstance(data, dict) else data
+    results: dict[str, dict[str, str]] = {}
+    for record in records if isinstance(records, list) else []:
+        if not isinstance(record, dict):
+            continue
+        scenario = record.get("scenario") or record.get("scenario_id") or record.get("id")
+        if isinstance(scenario, dict):
+            scenario = scenario.get("id")
+        column = str(
+            record.get("configuration") or record.get("column") or record.get("installer") or "?"
+        )
+        details = [f"py{record['python']}" if record.get("python") else ""]
+        details.append(str(record["runner"]) if record.get("runner") else "")
+        if any(details):
+            column += f" ({', '.join(d for d in details if d)})"
+        if isinstance(scenario, str):
+            results.setdefault(scenario, {})[column] = str(record.get("status", "?"))
+    return results
+
+
+_ROLE = re.compile(r":[a-z:]+:`([^`<]*?)\s*(?:<[^`>]*>)?`")
+_LINK = re.compile(r"`([^`<]+?)\s*(?:<[^`>]*>)?`__?")
+
+
+def plain_rst(text: str) -> str:
+    """The sentence's inline markup kept, its cross-references turned into plain text.
+
+    References to other documents (``:pep:``, ``:ref:``, `` `x`_ ``) would not
+    resolve on this site; their text is what a reader needs.
+    """
+    text = _ROLE.sub(lambda m: m.group(1), text)
+    return _LINK.sub(lambda m: m.group(1), text)
+
+
+def render(
+    requirements: Sequence[Requirement],
+    excluded: Sequence[Excluded],
+    cover: Coverage,
+    results: Mapping[str, Mapping[str, str]],
+    levels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The table as reStructuredText lines, one section per PEP."""
+    lines: list[str] = []
+    total = len(requirements)
+    covered = total - len(cover.uncovered)
+    lines += [
+        f"{covered} of {total} traced requirements are covered by at least one scenario; "
+        f"{len(excluded)} keyword sentences are listed as not concerning installers or "
+        "indexes, with the reason.",
+        "",
+    ]
+    if not results:
+        lines += ["Results: *not yet run* (no ``docs/conformance/results.json``).", ""]
+    for pep in sorted({r.pep for r in requirements}):
+        title = f"PEP {pep}"
+        lines += [title, "-" * len(title), ""]
+        lines += [".. list-table::", "   :header-rows: 1", "   :widths: 20 45 35", ""]
+        lines += ["   * - Requirement", "     - Sentence", "     - Scenarios and results"]
+        for requirement in (r for r in requirements if r.pep == pep):
+            scenarios = cover.scenarios.get(requirement.id, ())
+            lines += _row(requirement, scenarios, results, levels or {})
+        lines.append("")
+        not_traced = [e for e in excluded if e.pep == pep]
+        if not_traced:
+            heading = f"PEP {pep}: sentences not traced"
+            lines += [heading, "~" * len(heading), ""]
+            lines += [".. list-table::", "   :header-rows: 1", "   :widths: 50 50", ""]
+            lines += ["   * - Sentence", "     - Why not"]
+            for entry in not_traced:
+                lines += [
+                    f"   * - {plain_rst(entry.sentence)} ({entry.level}; section: {entry.section})",
+                    f"     - {plain_rst(entry.reason)}",
+                ]
+            lines.append("")
+    extensions = sorted(s for s, level in (levels or {}).items() if level == "extension")
+    if extensions:
+        lines += ["Extensions", "----------", ""]
+        lines += ["Scenarios for behaviour beyond any PEP, reported apart from conformance:", ""]
+        lines += [f"- ``{s}``: {_results_text(results.get(s, {}))}" for s in extensions]
+        lines.append("")
+    return lines
+
+
+def _row(
+    requirement: Requirement,
+    scenarios: Iterable[str],
+    results: Mapping[str, Mapping[str, str]],
+    levels: Mapping[str, str],
+) -> list[str]:
+    sentence = plain_rst(requirement.sentence)
+    if requirement.clause:
+        sentence += f" — clause: {plain_rst(requirement.clause)}"
+    first = [
+        f"   * - ``{requirement.id}``",
+        "",
+        f"       {requirement.level}, {requirement.audience}; section: {requirement.section}",
+        f"     - {sentence}",
+    ]
+    if requirement.note:
+        first += ["", f"       Note: {plain_rst(requirement.note)}"]
+    scenario_lines = [
+        f"``{s}``: *{levels[s]}*"
+        if levels.get(s, "").startswith(PENDING)
+        else f"``{s}``: {_results_text(results.get(s, {}))}"
+        for s in scenarios
+    ]
+    if not scenario_lines:
+        return [*first, "     - **no scenario**"]
+    cells = [f"     - * {scenario_lines[0]}"] + [f"       * {line}" for line in scenario_lines[1:]]
+    return [*first, *cells]
+
+
+def _results_text(columns: Mapping[str, str]) -> str:
+    if not columns:
+        return NOT_RUN
+    return ", ".join(f"{column} {status}" for column, status in sorted(columns.items()))
+
+
+def problems(cover: Coverage) -> list[str]:
+    """One line per uncovered requirement and per unknown id a scenario names."""
+    lines = [f"requirement {r!r} has no scenario" for r in cover.uncovered]
+    lines += [
+        f"scenario {s!r} names unknown requirement ids: {', '.join(ids)}"
+        for s, ids in cover.unknown.items()
+    ]
+    return lines
+
+
+# -- Sphinx ---------------------------------------------------------------------------------
+
+try:
+    from docutils import nodes  # type: ignore[import-untyped]
+    from docutils.statemachine import StringList  # type: ignore[import-untyped]
+    from sphinx.application import Sphinx
+    from sphinx.errors import ExtensionError
+    from sphinx.util import logging
+    from sphinx.util.docutils import SphinxDirective
+    from sphinx.util.nodes import nested_parse_with_titles
+except ImportError:  # pragma: no cover - the data functions above work without Sphinx
+    pass
+else:
+    _logger = logging.getLogger(__name__)
+
+    class TraceabilityDirective(SphinxDirective):
+        """``.. traceability::``: the generated table, in place."""
+
+        def run(self) -> list[nodes.Node]:
+            requirements, excluded = load_requirements()
+            named, levels = shipped_coverage()
+            cover = coverage(requirements, named)
+            results = Path(self.env.srcdir) / RESULTS
+            self.env.note_dependency(str(REQUIREMENTS))
+            if results.is_file():
+                self.env.note_dependency(str(results))
+            lines = render(requirements, excluded, cover, load_results(results), levels)
+            container = nodes.section()
+            container.document = self.state.document
+            nested_parse_with_titles(self.state, StringList(lines, "traceability"), container)
+            return list(container.children)
+
+    def _check(app: Sphinx) -> None:
+        """Fail the build before reading when the trace has a gap."""
+        requirements, _ = load_requirements()
+        named, _ = shipped_coverage()
+        found = problems(coverage(requirements, named))
+        for line in found:
+            _logger.error("traceability: %s", line)
+        if found:
+            raise ExtensionError(
+                f"traceability: {len(found)} problem(s) in {REQUIREMENTS.name} coverage; "
+                "every listed sentence needs a scenario"
+            )
+
+    def setup(app: Sphinx) -> dict[str, Any]:
+        app.add_directive("traceability", TraceabilityDirective)
+        app.connect("builder-inited", _check)
+        return {"parallel_read_safe": True, "parallel_write_safe": True}
