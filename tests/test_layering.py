@@ -63,10 +63,6 @@ KNOWN_LAYER_CYCLES = {
         "variants.providers loads the built-in providers from wheelnext.detect, which"
         " imports variants.providers.configs (being fixed with the variants/detect work)"
     ),
-    ("wheelnext.install", "wheelnext.wheel2"): (
-        "wheel2.check imports scripts_of and MAX_PATH_PARTS from wheelnext.install,"
-        " which reads .whlx archives through wheelnext.wheel2 (needs the installer's files)"
-    ),
 }
 
 

@@ -47,14 +47,15 @@ from installer.utils import (
     make_file_executable,
 )
 
+from wheelnext.entry_points import scripts_of
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.install.bytecode import BytecodeCompiler
-from wheelnext.install.entrypoints import scripts_of
 from wheelnext.install.scheme import InstallScheme
 from wheelnext.install.staging import Stage, real_folder
 from wheelnext.install.symlinks import LinkMode, create_links
 from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
+from wheelnext.wheel2.names import MAX_PATH_PARTS
 from wheelnext.wheel2.source import WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
@@ -62,8 +63,6 @@ INSTALLER_NAME = "wheelnext"
 #: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
 WEAK_HASHES = frozenset({"md5", "sha1"})
 _BLOCK = 1024 * 1024
-#: The most folders a payload path may have; real wheels use a few dozen at most.
-MAX_PATH_PARTS = 128
 #: Linux's PATH_MAX: a longer path cannot be opened or removed by name.
 _PATH_MAX = 4096
 

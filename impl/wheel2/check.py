@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from wheelnext.entry_points import scripts_of
 from wheelnext.errors import WheelnextError
-from wheelnext.install.entrypoints import scripts_of
-from wheelnext.install.wheelfile import MAX_PATH_PARTS
 from wheelnext.links import NAME_MAX, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
+from wheelnext.wheel2.names import MAX_PATH_PARTS
 from wheelnext.wheel2.source import WheelArchive
 
 

@@ -12,6 +12,8 @@ import re
 
 from wheelnext.errors import UnsafeArtifact
 
+#: The most folders a payload path may have; real wheels use a few dozen at most.
+MAX_PATH_PARTS = 128
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _FORBIDDEN_CHARS = ("\x00", "\\")
 
