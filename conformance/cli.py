@@ -684,3 +684,56 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
 
         raise RunnerError("image build: the docker runner is not available yet") from None
     image_module.build_cli(base=base, installers=installers)
+
+
+@conformance.command()
+@scenario_options
+@click.option("--rule", "rules", multiple=True,
+              help="Knock out only this installer rule (repeatable; default: every rule).")
+@jobs_option
+@timeout_option
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+def power(
+    dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    rules: tuple[str, ...],
+    jobs: int,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Measure the suite's power to fail: knock out each rule of the reference installer.
+
+    For every rule, the scenarios run against the reference installer with that one rule
+    removed (in a process of its own); a scenario that holds for the full installer and fails
+    for the knockout kills it. Exit status 1 when a rule's knockout survives every scenario
+    (a hole in the suite), 0 otherwise.
+    """
+    from wheelnext.conformance.power import measure, select_rules
+    from wheelnext.conformance.run import default_cache
+    from wheelnext.conformance.runners import make_runner
+
+    scenarios = _scenarios(dirs, select)
+    chosen = select_rules(rules)
+    runner = make_runner("venv", index_target="reference")
+    total = len(scenarios) * (len(chosen) + 1)
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]power"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("", total=total)
+        table, _ = measure(scenarios, runner, rules=chosen, jobs=jobs, timeout=timeout,
+                           cache=default_cache(), progress=lambda _result: bar.advance(task),
+                           planned=lambda count: bar.update(task, total=count))
+    if as_json:
+        click.echo(json.dumps([row.to_json() for row in table], indent=1))
+    else:
+        from rich.table import Table
+
+        shown = Table(title=f"power of {len(scenarios)} scenarios over {len(chosen)} rules")
+        for column in ("rule", "verdict", "killed by", "tracing scenarios that survive"):
+            shown.add_column(column)
+        for row in table:
+            shown.add_row(row.rule, row.verdict, ", ".join(row.killed_by) or "—",
+                          ", ".join(row.traced_survivors) or "—")
+        Console().print(shown)
+    if any(row.verdict == "hole" for row in table):
+        sys.exit(1)

@@ -4,14 +4,11 @@ time (a knockout changes exactly the behaviour of the rule it removes)."""
 from __future__ import annotations
 
 import re
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import served
+from _support.installer import served
 
 from wheelnext.errors import WheelnextError
 from wheelnext.install import DEFAULT_RULES, ResolveOptions, lock, without

@@ -3,14 +3,11 @@ indexes, and what ``install --dry-run`` prints."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import install, served
+from _support.installer import install, served
 
 from wheelnext.variants.providers import query
 from wheelnext.variants.providers.overrides import ENV_VAR

@@ -1,0 +1,135 @@
+"""The suite's power to fail: each installer rule knocked out, and the scenarios that notice.
+
+A verdict is only as good as its power to fail. For every rule of the reference installer
+(:data:`wheelnext.install.rules.DEFAULT_RULES`) the suite runs against the reference
+installer with that one rule removed (a *knockout*, run by :mod:`wheelnext.conformance.knockout`
+in a process of its own). A scenario *kills* a knockout when it passes (or warns) with the
+full installer and fails with the knockout. Per rule the table says which scenarios kill it,
+and whether one of them traces to the rule's own requirements (``scenarios/_requirements.toml``
+ids the rule names); a rule no scenario kills is a hole in the suite.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, Unsupported
+from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
+from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.runners.protocol import Runner
+from wheelnext.conformance.scenario import Scenario
+from wheelnext.install.rules import DEFAULT_RULES, Rule
+
+#: Statuses in which the full installer meets a scenario (a knockout can only be caught there).
+MET = frozenset({Status.PASS, Status.WARN})
+#: Statuses in which a knockout shows: the scenario no longer holds.
+NOT_MET = frozenset({Status.FAIL})
+
+
+@dataclass(frozen=True)
+class KnockoutInstaller:
+    """The reference installer with one rule removed, named ``wheelnext-without-RULE``."""
+
+    rule: str
+
+    @property
+    def name(self) -> str:
+        return f"wheelnext-without-{self.rule}"
+
+    @property
+    def version(self) -> str:
+        return WheelnextInstaller().version
+
+    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
+        made = WheelnextInstaller().invocation(request)
+        if isinstance(made, Unsupported):
+            return made
+        argv = list(made.argv)
+        start = argv.index("-m")
+        if argv[:start] != [sys.executable] or argv[start + 1] != "wheelnext":
+            raise AssertionError(f"unexpected reference invocation {argv[:3]}")
+        argv[start + 1:start + 2] = ["wheelnext.conformance.knockout", self.rule]
+        return Invocation(argv=tuple(argv), env=made.env, files=made.files)
+
+
+@dataclass(frozen=True)
+class RulePower:
+    """One rule's row: the scenarios that kill its knockout, and those that trace to it."""
+
+    rule: str
+    spec: str
+    requirement_ids: tuple[str, ...]
+    killed_by: tuple[str, ...]
+    traced_killers: tuple[str, ...]
+    #: Scenarios that trace to the rule's requirements but do not kill its knockout.
+    traced_survivors: tuple[str, ...]
+
+    @property
+    def verdict(self) -> str:
+        """``killed`` (by a scenario tracing to the rule), ``killed elsewhere`` or ``hole``."""
+        if self.traced_killers:
+            return "killed"
+        if self.killed_by:
+            return "killed elsewhere"
+        return "hole"
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "spec": self.spec,
+                "requirement_ids": list(self.requirement_ids),
+                "killed_by": list(self.killed_by), "traced_killers": list(self.traced_killers),
+                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict}
+
+
+def installers(rules: Sequence[Rule]) -> list[WheelnextInstaller | KnockoutInstaller]:
+    """The full reference installer first, then one knockout per rule."""
+    return [WheelnextInstaller(), *(KnockoutInstaller(rule.name) for rule in rules)]
+
+
+def tabulate(scenarios: Sequence[Scenario], rules: Sequence[Rule],
+             results: Sequence[Result]) -> list[RulePower]:
+    """Compare each knockout's results with the full installer's, scenario by scenario."""
+    by_key = {(r.scenario.id, r.installer): r.status for r in results}
+    baseline = WheelnextInstaller().name
+    rows = []
+    for rule in rules:
+        knockout = KnockoutInstaller(rule.name).name
+        killed = tuple(
+            s.id for s in scenarios
+            if by_key.get((s.id, baseline)) in MET and by_key.get((s.id, knockout)) in NOT_MET)
+        own = set(rule.requirement_ids)
+        tracing = [s.id for s in scenarios if own & set(s.spec.requirements)]
+        rows.append(RulePower(
+            rule=rule.name, spec=rule.spec, requirement_ids=rule.requirement_ids,
+            killed_by=killed, traced_killers=tuple(s for s in tracing if s in killed),
+            traced_survivors=tuple(s for s in tracing if s not in killed)))
+    return rows
+
+
+def measure(scenarios: Sequence[Scenario], runner: Runner, *,
+            rules: Sequence[Rule] = DEFAULT_RULES,
+            run: Callable[..., list[Result]] | None = None,
+            **options: Any) -> tuple[list[RulePower], list[Result]]:
+    """Run *scenarios* with the full installer and every knockout; the table and the results."""
+    if run is None:
+        from wheelnext.conformance.run import run_suite
+
+        run = run_suite
+    results = run(scenarios, installers(rules), runner, **options)
+    return tabulate(scenarios, rules, results), results
+
+
+def select_rules(names: Sequence[str]) -> list[Rule]:
+    """The rules named (all of them when *names* is empty); an unknown name is an error."""
+    from wheelnext.install.rules import without
+
+    if not names:
+        return list(DEFAULT_RULES)
+    without(*names)  # raises on an unknown name
+    return [rule for rule in DEFAULT_RULES if rule.name in names]
+
+
+__all__ = ["KnockoutInstaller", "RulePower", "installers", "measure", "select_rules",
+           "tabulate"]
