@@ -23,12 +23,12 @@ from wheelnext.install.options import ResolveOptions
 from wheelnext.install.resolver import Resolution, resolve
 from wheelnext.install.rules import DEFAULT_RULES, Rule
 from wheelnext.install.target import TargetPython, probe
+from wheelnext.xdg import cache_home
 
 
 def default_cache() -> Path:
     """``$XDG_CACHE_HOME/wheelnext/install`` (``~/.cache`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wheelnext" / "install"
+    return cache_home() / "wheelnext" / "install"
 
 
 @dataclass
