@@ -88,7 +88,9 @@ class WheelnextInstaller:
         files = {}
         if request.variant_properties is not None:
             properties = request.work / "variant-properties.txt"
-            files[properties] = "".join(f"{prop}\n" for prop in request.variant_properties)
+            # An empty properties file is refused as truncated; "{}" says "nothing supported".
+            files[properties] = "".join(f"{prop}\n" for prop in request.variant_properties) \
+                or "{}\n"
             argv += ["--variant-properties-file", str(properties)]
         argv += tail_argv(request, CONFIGS[self.config])
         return Invocation(argv=tuple(argv), files=files)
