@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection
@@ -55,7 +55,9 @@ def read_dynamic(stream: BinaryIO) -> DynamicInfo:
             return DynamicInfo(None, ())
         soname: str | None = None
         needed: list[str] = []
-        for count, tag in enumerate(section.iter_tags()):
+        # pyelftools adds the resolved string as an attribute named after the tag.
+        tags = cast(Any, section.iter_tags())
+        for count, tag in enumerate(tags):
             if count >= MAX_DYNAMIC_TAGS:
                 raise NotElf(f"more than {MAX_DYNAMIC_TAGS} dynamic entries")
             if tag.entry.d_tag == "DT_SONAME":

@@ -73,7 +73,8 @@ def find(name: str, path: list[str] | None = None) -> Located:
     """The first distribution on *path* (default ``sys.path``) that declares *name*, in
     ``sys.path`` order like imports; :class:`LibraryNotFound` when none does or its file is
     gone."""
-    for dist in distributions(**({} if path is None else {"path": path})):
+    found = distributions() if path is None else distributions(path=path)
+    for dist in found:
         try:
             declared = _declarations(dist)
         except WheelnextError as exc:
@@ -93,8 +94,16 @@ def find(name: str, path: list[str] | None = None) -> Located:
         "install the wheel that provides it")
 
 
-def load(name: str, *, abi: str | None = None, path: list[str] | None = None) -> ctypes.CDLL:
-    """Find, check and load the native library *name* once per process (``RTLD_GLOBAL``).
+def load(name: str, *, abi: str | None = None, path: list[str] | None = None,
+         global_scope: bool = True) -> ctypes.CDLL:
+    """Find, check and load the native library *name* once per process.
+
+    With *global_scope* (the default) the library is opened ``RTLD_GLOBAL``, so even a
+    consumer without a ``DT_NEEDED`` entry for it (undefined symbols left to the process)
+    binds to it; ``False`` opens it ``RTLD_LOCAL``, as WheelNext's ``native_lib_loader`` does,
+    which keeps its symbols out of the process-wide scope and still serves consumers that
+    name its soname in ``DT_NEEDED`` (glibc matches a loaded object's soname whatever its
+    scope). The first load in a process decides the scope.
 
     *abi* is a PEP 440 specifier on the declared ``abi-version`` (``">=1,<2"``); the
     consumer's ``Requires-Dist`` on the library wheel says the same to resolvers, and this
@@ -117,12 +126,12 @@ def load(name: str, *, abi: str | None = None, path: list[str] | None = None) ->
                 f"native library {name!r}: {located.distribution} {located.distribution_version} "
                 f"provides ABI version {version}, but {abi} is needed")
         if handle is None:
-            handle = _open(located)
+            handle = _open(located, global_scope)
             _loaded[name] = (located, handle)
         return handle
 
 
-def _open(located: Located) -> ctypes.CDLL:
+def _open(located: Located, global_scope: bool) -> ctypes.CDLL:
     library = located.library
     try:
         soname = read_dynamic_file(located.path).soname
@@ -133,7 +142,8 @@ def _open(located: Located) -> ctypes.CDLL:
             f"native library {library.name!r}: {located.path} has soname {soname!r}, "
             f"but {located.distribution} declares {library.soname!r}")
     try:
-        return ctypes.CDLL(os.fspath(located.path), mode=ctypes.RTLD_GLOBAL)
+        mode = ctypes.RTLD_GLOBAL if global_scope else ctypes.RTLD_LOCAL
+        return ctypes.CDLL(os.fspath(located.path), mode=mode)
     except OSError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LibraryNotFound(f"native library {library.name!r}: {reason}") from None

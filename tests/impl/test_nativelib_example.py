@@ -173,7 +173,8 @@ def _fresh_venv(where: Path) -> Path:
     return python
 
 
-def _run(python: Path, code: str, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(python: Path, code: str,
+         pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
@@ -277,3 +278,14 @@ def test_consumer_without_needed_entry_binds_through_rtld_global(
         _wheelnext("wheel", "install", wheels[name], "--python", python)
     done = _run(python, "import gamma, alpha; print(gamma.bump(), alpha.bump())")
     assert (done.returncode, done.stdout.strip()) == (0, "1 2"), done.stderr
+    # RTLD_LOCAL first: alpha (DT_NEEDED libdemo.so.1) still binds, gamma cannot.
+    local_first = textwrap.dedent("""\
+        from wheelnext.nativelib import load
+        load("demo", global_scope=False)
+        import alpha
+        print(alpha.bump())
+        import gamma
+    """)
+    done = _run(python, local_first)
+    assert done.stdout.strip() == "1"
+    assert done.returncode == 1 and "undefined symbol: demo_next" in done.stderr
