@@ -15,7 +15,7 @@ import re
 _HASH_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 #: Python extension modules: importable, never a library another object links against.
 _EXTENSION_MODULE = re.compile(r"\.(?:cpython-[^./]+|pypy[^./]*|abi3)\.so$")
-_SHARED_OBJECT = re.compile(r"\.so(?:\.[0-9A-Za-z_.]+)?$")
+_SHARED_OBJECT = re.compile(r"\.so(?:\.[0-9]+)*$")
 #: Prefixes and suffixes that name a build of an upstream library rather than another
 #: library: scipy's OpenBLAS wheels (``scipy_openblas``, ``scipy_openblas64_``) and the
 #: ILP64 builds' symbol suffix ``64_``.
