@@ -12,7 +12,8 @@ library several times. This module finds every shared library under the given ro
 ``identical``
     keep one file of each content (byte-identical copies, by SHA-256);
 ``same_soname``
-    keep one file per upstream soname (different builds of ``libgfortran.so.5``);
+    keep one file per upstream soname, ``lib{name}.so.{major}`` (different builds of
+    ``libgfortran.so.5``);
 ``same_family``
     keep one file per upstream library (OpenBLAS LP64 and ILP64 served by one build).
 
@@ -68,14 +69,15 @@ class LibraryGroup:
 
     @property
     def sonames(self) -> tuple[str, ...]:
-        return tuple(sorted({copy.upstream for copy in self.copies}))
+        return tuple(sorted({names.soname_key(copy.upstream) for copy in self.copies}))
 
     def savings(self) -> dict[str, int]:
         """Bytes saved by keeping one copy per content, per soname, per library."""
         by_content = {copy.sha256: copy.size for copy in self.copies}
         by_soname: dict[str, int] = {}
         for copy in self.copies:
-            by_soname[copy.upstream] = max(by_soname.get(copy.upstream, 0), copy.size)
+            key = names.soname_key(copy.upstream)
+            by_soname[key] = max(by_soname.get(key, 0), copy.size)
         total = self.bytes
         return {
             "identical": total - sum(by_content.values()),

@@ -74,18 +74,18 @@ def audit(roots: tuple[Path, ...], python: str | None, as_json: bool, show_all: 
         return
     groups = document["groups"]
     assert isinstance(groups, list)
-    click.echo(f"{'library':<28} {'copies':>6} {'on disk':>12} {'identical':>12} "
+    click.echo(f"{'library':<32} {'copies':>6} {'on disk':>12} {'identical':>12} "
                f"{'same soname':>12} {'same library':>12}  distributions")
     for entry in groups:
         savings = entry["savings"]
         if not show_all and len(entry["copies"]) < 2:
             continue
-        click.echo(f"{entry['family']:<28} {len(entry['copies']):>6} {_size(entry['bytes']):>12} "
+        click.echo(f"{entry['family']:<32} {len(entry['copies']):>6} {_size(entry['bytes']):>12} "
                    f"{_size(savings['identical']):>12} {_size(savings['same_soname']):>12} "
                    f"{_size(savings['same_family']):>12}  {', '.join(entry['distributions'])}")
     totals = document["totals"]
     assert isinstance(totals, dict)
-    click.echo(f"{'total':<28} {totals['libraries']:>6} {_size(totals['bytes']):>12} "
+    click.echo(f"{'total':<32} {totals['libraries']:>6} {_size(totals['bytes']):>12} "
                f"{_size(totals['identical']):>12} {_size(totals['same_soname']):>12} "
                f"{_size(totals['same_family']):>12}")
 

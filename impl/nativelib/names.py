@@ -55,6 +55,15 @@ def version(name: str) -> str | None:
     return rest if sep and rest else None
 
 
+def soname_key(name: str) -> str:
+    """The upstream soname as the ELF convention writes it, ``lib{name}.so.{major}``:
+    auditwheel names its copy after the file it copied (``libgomp.so.1.0.0``), not after the
+    soname (``libgomp.so.1``), so its full version is cut to the major part here."""
+    major = (version(name) or "").partition(".")[0]
+    base = upstream_name(name).partition(".so")[0]
+    return f"{base}.so.{major}" if major else f"{base}.so"
+
+
 def family(name: str) -> str:
     """The upstream library a build belongs to: ``libscipy_openblas64_.so`` (ILP64) and
     ``libscipy_openblas.so`` (LP64) are both ``openblas``."""
