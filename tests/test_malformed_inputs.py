@@ -82,6 +82,7 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
     ("wheel install", "python"): lambda f, out: [
         "wheel", "install", str(_good_wheel(out.parent)), "--python", str(f)],
     ("index serve", "directory"): lambda f, out: ["index", "serve", str(f), "--port", "0"],
+    ("nativelib audit", "python"): lambda f, out: ["nativelib", "audit", "--python", str(f)],
     ("conformance report", "runs"): lambda f, out: [
         "conformance", "report", str(f), "--json", str(out / "merged.json")],
     ("conformance verify", "cert"): lambda f, out: ["conformance", "verify", str(f)],

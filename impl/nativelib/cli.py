@@ -49,7 +49,7 @@ def nativelib() -> None:
 
 
 @nativelib.command()
-@click.argument("roots", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--python", "python", type=click.Path(dir_okay=False),
               help="Audit the site-packages of this interpreter (default: the running one, "
                    "when no ROOTS are given).")
