@@ -4,10 +4,10 @@
 Wheels cannot depend on one another's native code today, so each wheel vendors the libraries
 it links against (auditwheel's ``{project}.libs/``), and an environment holds the same
 library several times. This module finds every shared library under the given roots (a
-``site-packages`` folder, a ``--target`` folder), attributes it to the distribution whose
-``RECORD`` lists it, and groups the copies by upstream library
-(:func:`wheelnext.nativelib.names.family`). For each group it reports three readings of
-"the bytes sharing would save", each at least the one before:
+``site-packages`` folder, a ``--target`` folder) or in the given wheel files, attributes it
+to the distribution whose ``RECORD`` lists it (or whose wheel holds it), and groups the
+copies by upstream library (:func:`wheelnext.nativelib.names.family`). For each group it
+reports three readings of "the bytes sharing would save", each at least the one before:
 
 ``identical``
     keep one file of each content (byte-identical copies, by SHA-256);
@@ -26,11 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from email.parser import HeaderParser
 from importlib.metadata import distributions
 from pathlib import Path
+from typing import BinaryIO
 
+from wheelnext.errors import WheelnextError
 from wheelnext.nativelib import names
 from wheelnext.nativelib.elf import NotElf, is_elf, read_dynamic_file
 
@@ -114,27 +119,104 @@ def _candidates(root: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
+#: Wheel file name endings :func:`scan` reads as wheels rather than folders.
+WHEEL_SUFFIXES = (".whl", ".whlx")
+
+
+def _installed_path(member: str, data_dir: str) -> str:
+    for scheme in ("purelib/", "platlib/"):
+        if member.startswith(f"{data_dir}/{scheme}"):
+            return member[len(data_dir) + 1 + len(scheme):]
+    return member
+
+
+def scan_wheel(path: str | os.PathLike[str]) -> list[LibraryCopy]:
+    """Every shared library in the wheel at *path*, read through the project's checked
+    archive reader (member names, zip-bomb ratio, ``RECORD`` sizes); each candidate is
+    copied to a private scratch file under a fixed name, never under its member path."""
+    from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
+    from wheelnext.wheel2.layout import Layout
+    from wheelnext.wheel2.source import WheelArchive
+
+    label = Path(path).name
+    copies: list[LibraryCopy] = []
+    try:
+        with WheelArchive.open(path) as archive, \
+                tempfile.TemporaryDirectory(prefix="wheelnext-nativelib-") as scratch:
+            data_dir = archive.data_dir
+            metadata = HeaderParser().parsestr(archive.read_dist_info("METADATA"))
+            distribution = metadata["Name"] or archive.distribution
+            scratch_file = Path(scratch, "member")
+
+            def handle(name: str, stream: BinaryIO, executable: bool) -> None:
+                installed = _installed_path(name, data_dir)
+                folder, _, base = installed.rpartition("/")
+                if not (folder.endswith(".libs") or names.looks_like_shared_object(base)):
+                    if archive.layout is not Layout.MEMBER:
+                        shutil.copyfileobj(stream, _Discard())
+                    return
+                hasher = hashlib.sha256()
+                size = 0
+                with open(scratch_file, "wb") as target:
+                    while block := stream.read(1 << 20):
+                        hasher.update(block)
+                        size += len(block)
+                        target.write(block)
+                copy = _library(scratch_file, folder.endswith(".libs"))
+                if copy is not None:
+                    soname, upstream = copy
+                    copies.append(LibraryCopy(
+                        path=f"{label}!{name}", distribution=distribution,
+                        soname=soname, upstream=upstream, family=names.family(upstream),
+                        version=names.version(upstream), size=size,
+                        sha256=hasher.hexdigest()))
+
+            archive.for_each_file(handle)
+    except ARCHIVE_DAMAGE as exc:
+        raise WheelnextError(damage_message(label, exc)) from None
+    return copies
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def _library(path: Path, in_libs: bool) -> tuple[str, str] | None:
+    """(soname, upstream soname) of the ELF library at *path*, or None if it is none."""
+    if not is_elf(path):
+        return None
+    try:
+        dynamic = read_dynamic_file(path)
+    except NotElf:
+        return None
+    if dynamic.soname is None and not in_libs:
+        return None
+    soname = dynamic.soname or path.name
+    return soname, names.upstream_name(soname)
+
+
 def scan(roots: Sequence[str | os.PathLike[str]]) -> list[LibraryCopy]:
-    """Every shared library file under *roots* (each an installed-packages folder)."""
+    """Every shared library file under *roots* (installed-packages folders, or wheel files
+    named ``*.whl``/``*.whlx``)."""
     copies: list[LibraryCopy] = []
     seen: set[tuple[int, int]] = set()
     for root in map(Path, roots):
+        if not root.is_dir() and root.name.endswith(WHEEL_SUFFIXES):
+            copies.extend(scan_wheel(root))
+            continue
         owners = _owners(root)
         for path in _candidates(root):
-            if path.is_symlink() or not path.is_file() or not is_elf(path):
+            if path.is_symlink() or not path.is_file():
                 continue
             info = path.stat()
             if (info.st_dev, info.st_ino) in seen:
                 continue
-            try:
-                dynamic = read_dynamic_file(path)
-            except NotElf:
-                continue
-            if dynamic.soname is None and not path.parent.name.endswith(".libs"):
+            found = _library(path, path.parent.name.endswith(".libs"))
+            if found is None:
                 continue
             seen.add((info.st_dev, info.st_ino))
-            soname = dynamic.soname or path.name
-            upstream = names.upstream_name(soname)
+            soname, upstream = found
             copies.append(LibraryCopy(
                 path=str(path),
                 distribution=owners.get(os.path.realpath(path), UNOWNED),

@@ -49,7 +49,7 @@ def nativelib() -> None:
 
 
 @nativelib.command()
-@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("roots", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--python", "python", type=click.Path(dir_okay=False),
               help="Audit the site-packages of this interpreter (default: the running one, "
                    "when no ROOTS are given).")
@@ -57,13 +57,18 @@ def nativelib() -> None:
               help="Print one JSON document on standard output instead of the table.")
 @click.option("--all", "show_all", is_flag=True, help="List libraries with a single copy too.")
 def audit(roots: tuple[Path, ...], python: str | None, as_json: bool, show_all: bool) -> None:
-    """List every vendored shared library under ROOTS (installed-packages folders), group
-    copies of one upstream library, and report the bytes sharing would save."""
-    from wheelnext.nativelib.audit import report
+    """List every vendored shared library under ROOTS (installed-packages folders, or wheel
+    files), group copies of one upstream library, and report the bytes sharing would save."""
+    from wheelnext.nativelib.audit import WHEEL_SUFFIXES, report
 
     for root in roots:
-        if not root.is_dir():
-            raise WheelnextError(f"{root}: not a directory (give an installed-packages folder)")
+        if root.is_dir():
+            continue
+        if not root.name.endswith(WHEEL_SUFFIXES):
+            raise WheelnextError(f"{root}: not a folder or a wheel file (give an "
+                                 "installed-packages folder or a .whl)")
+        if not root.is_file():
+            raise WheelnextError(f"{root}: not a regular file")
     if roots and python is not None:
         raise WheelnextError("--python: give either ROOTS or --python, not both")
     chosen = [str(root) for root in roots] or _environment_roots(python)

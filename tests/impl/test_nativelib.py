@@ -237,8 +237,8 @@ def test_audit_command_errors_and_json(tmp_path: Path) -> None:
                            str(tmp_path / "nowhere")], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 2
-    assert done.stderr == (f"error: {tmp_path / 'nowhere'}: not a directory (give an "
-                           "installed-packages folder)\n")
+    assert done.stderr == (f"error: {tmp_path / 'nowhere'}: not a folder or a wheel file (give "
+                           "an installed-packages folder or a .whl)\n")
     done = subprocess.run([sys.executable, "-m", "wheelnext", "nativelib", "audit", "--python",
                            sys.executable, str(tmp_path)], capture_output=True, text=True,
                           timeout=300)
@@ -273,3 +273,32 @@ def test_wheel_check_validates_the_declaration(tmp_path: Path) -> None:
     assert check_wheel(bad) == [
         "demo_lib-1.0-py3-none-linux_x86_64.whl: native-libraries.json: libraries[0]: "
         "abi-version 'x' is not a PEP 440 version"]
+
+
+@needs_gcc
+def test_audit_reads_wheels_like_installed_folders(tmp_path: Path) -> None:
+    library = _compile(tmp_path / "build", "libgfortran-040039e1.so.5.0.0")
+    wheels = []
+    for project in ("nla-one", "nla-two"):
+        folder = project.replace("-", "_")
+        spec = spec_from_mapping({
+            "name": project, "version": "1.0", "tag": "py3-none-linux_x86_64",
+            "files": [{"path": f"{folder}.libs/libgfortran-040039e1.so.5.0.0",
+                       "base64": __import__("base64").b64encode(library.read_bytes()).decode()},
+                      {"path": f"{folder}/__init__.py", "text": ""}],
+        }, source=project)
+        wheels.append(build_dist(spec, tmp_path / "dist"))
+    done = subprocess.run([sys.executable, "-m", "wheelnext", "nativelib", "audit", "--json",
+                           *map(str, wheels)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (group,) = json.loads(done.stdout)["groups"]
+    assert group["distributions"] == ["nla-one", "nla-two"]
+    assert group["savings"]["identical"] == library.stat().st_size
+    assert group["copies"][0]["path"] == (
+        f"{wheels[0].name}!nla_one.libs/libgfortran-040039e1.so.5.0.0")
+    damaged = tmp_path / "dist" / "broken-1.0-py3-none-any.whl"
+    damaged.write_bytes(b"PK\x03\x04 not really")
+    done = subprocess.run([sys.executable, "-m", "wheelnext", "nativelib", "audit",
+                           str(damaged)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {damaged.name}: ") and done.stderr.count("\n") == 1
