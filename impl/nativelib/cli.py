@@ -101,15 +101,12 @@ def declared(as_json: bool) -> None:
     """List the native libraries installed distributions declare (native-libraries.json)."""
     from importlib.metadata import distributions
 
-    from wheelnext.nativelib.declaration import FILENAME, parse_declaration
+    from wheelnext.nativelib.loader import declarations
 
     rows = []
     for dist in distributions():
-        text = dist.read_text(FILENAME)
-        if text is None:
-            continue
         name = dist.metadata["Name"] or "?"
-        for lib in parse_declaration(text.encode("utf-8"), source=f"{name}: {FILENAME}"):
+        for lib in declarations(dist):
             rows.append({"name": lib.name, "soname": lib.soname,
                          "abi-version": str(lib.abi_version), "distribution": name,
                          "version": dist.version, "path": str(dist.locate_file(lib.path))})

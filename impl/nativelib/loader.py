@@ -30,7 +30,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from wheelnext.errors import WheelnextError
+from wheelnext.errors import InvalidMetadata, WheelnextError
 from wheelnext.nativelib.declaration import FILENAME, NativeLibrary, parse_declaration
 from wheelnext.nativelib.elf import NotElf, read_dynamic_file
 
@@ -61,11 +61,15 @@ _loaded: dict[str, tuple[Located, ctypes.CDLL]] = {}
 _lock = threading.Lock()
 
 
-def _declarations(dist: Distribution) -> tuple[NativeLibrary, ...]:
-    text = dist.read_text(FILENAME)
+def declarations(dist: Distribution) -> tuple[NativeLibrary, ...]:
+    """The libraries installed distribution *dist* declares (none without the file)."""
+    name = dist.metadata["Name"] or "?"
+    try:
+        text = dist.read_text(FILENAME)
+    except (UnicodeDecodeError, OSError):
+        raise InvalidMetadata(f"{name}: {FILENAME}: not readable UTF-8 text") from None
     if text is None:
         return ()
-    name = dist.metadata["Name"] or "?"
     return parse_declaration(text.encode("utf-8"), source=f"{name}: {FILENAME}")
 
 
@@ -76,7 +80,7 @@ def find(name: str, path: list[str] | None = None) -> Located:
     found = distributions() if path is None else distributions(path=path)
     for dist in found:
         try:
-            declared = _declarations(dist)
+            declared = declarations(dist)
         except WheelnextError as exc:
             raise LibraryNotFound(f"native library {name!r}: {exc}") from None
         for library in declared:

@@ -191,6 +191,10 @@ def test_loader_names_a_broken_declaration(tmp_path: Path) -> None:
         find("x", path=[str(tmp_path)])
     with pytest.raises(LibraryNotFound, match="no installed distribution declares it"):
         find("x", path=[str(tmp_path / "empty")])
+    (dist_info / "native-libraries.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(LibraryNotFound, match=r"^native library 'x': broken: "
+                                              r"native-libraries.json: not readable UTF-8"):
+        find("x", path=[str(tmp_path)])
 
 
 @needs_gcc

@@ -207,6 +207,12 @@ def test_two_modules_share_one_mapped_copy(wheels: dict[str, Path], tmp_path: Pa
     assert len(result["mapped"]) == 1
     assert result["mapped"][0].startswith(str(tmp_path / "venv"))
     assert result["mapped"][0].endswith("demo_lib/lib/libdemo.so.1")
+    listed = subprocess.run([python, "-m", "wheelnext", "nativelib", "declared", "--json"],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert (row["name"], row["abi-version"], row["distribution"], row["version"]) == (
+        "demo", "1.0", "demo-lib", "1.0.0")
 
 
 def test_without_the_loader_the_dynamic_loader_cannot_find_it(
