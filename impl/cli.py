@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "lock": "wheelnext.install.cli:lock",
     "conformance": "wheelnext.conformance.cli:conformance",
     "governance": "wheelnext.governance.cli:governance",
+    "nativelib": "wheelnext.nativelib.cli:nativelib",
 }
 
 

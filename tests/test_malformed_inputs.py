@@ -82,6 +82,8 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
     ("wheel install", "python"): lambda f, out: [
         "wheel", "install", str(_good_wheel(out.parent)), "--python", str(f)],
     ("index serve", "directory"): lambda f, out: ["index", "serve", str(f), "--port", "0"],
+    ("nativelib audit", "python"): lambda f, out: ["nativelib", "audit", "--python", str(f)],
+    ("nativelib audit", "roots"): lambda f, out: ["nativelib", "audit", str(f)],
     ("conformance report", "runs"): lambda f, out: [
         "conformance", "report", str(f), "--json", str(out / "merged.json")],
     ("conformance verify", "cert"): lambda f, out: ["conformance", "verify", str(f)],
@@ -92,8 +94,10 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
         "--xfail", str(f), "--json", str(out / "run.json")],
 }
 
-#: Kinds that are valid input for a slot (a folder is what ``index serve`` serves).
+#: Kinds that are valid input for a slot (a folder is what ``index serve`` serves, and an
+#: installed-packages folder what ``nativelib audit`` reads).
 VALID = {("index serve", "directory"): {"directory"},
+         ("nativelib audit", "roots"): {"directory"},
          ("install", "config_file"): {"empty"}, ("lock", "config_file"): {"empty"},
          ("conformance run", "xfail"): {"empty"}}
 

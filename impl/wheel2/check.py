@@ -88,6 +88,8 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
                 problems.append(str(exc))
         if "variant.json" in names:
             problems.extend(_variant_problems(archive, label))
+        if "native-libraries.json" in names:
+            problems.extend(_native_library_problems(archive, label))
     except ARCHIVE_DAMAGE as exc:
         problems.append(damage_message(label, exc))
     finally:
@@ -117,6 +119,27 @@ def _layout_problems(archive: WheelArchive, label: str) -> list[str]:
         if any(len(part.encode("utf-8")) > NAME_MAX for part in parts):
             problems.append(f"{label}: {path[:80]!r}...: a name longer than {NAME_MAX} bytes")
     return problems
+
+
+def _native_library_problems(archive: WheelArchive, label: str) -> list[str]:
+    """Extension (no PEP): a ``native-libraries.json`` must parse, and each library it
+    declares must be a file this wheel installs (see :mod:`wheelnext.nativelib.declaration`)."""
+    from wheelnext.nativelib.declaration import FILENAME, parse_declaration
+
+    source = f"{label}: {FILENAME}"
+    try:
+        text = archive.read_dist_info(FILENAME)
+        libraries = parse_declaration(text.encode("utf-8"), source=source)
+    except WheelnextError as exc:
+        return [str(exc)]
+    installed = set()
+    for path in archive.payload_paths:
+        for scheme in ("purelib/", "platlib/"):
+            if path.startswith(f"{archive.data_dir}/{scheme}"):
+                path = path[len(archive.data_dir) + 1 + len(scheme):]
+        installed.add(path)
+    return [f"{source}: library {library.name!r}: {library.path!r} is not a file of this wheel"
+            for library in libraries if library.path not in installed]
 
 
 def _variant_problems(archive: WheelArchive, label: str) -> list[str]:
