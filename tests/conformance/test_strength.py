@@ -184,7 +184,7 @@ def test_the_label_missing_from_the_index_file_allows_both_readings() -> None:
 
 def test_the_whlx_record_says_how_the_wheel_was_skipped() -> None:
     from wheelnext.conformance.check import evidence
-    from wheelnext.conformance.observe import Request
+    from wheelnext.conformance.observe import LoggedRequest as Request
 
     s = shipped("pep777-major-newer-skipped")
     simple = Request("primary", "/simple/alpha/", 200)
