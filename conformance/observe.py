@@ -199,11 +199,6 @@ def capped(head: bytes, tail: bytes, total: int) -> tuple[str, bool]:
     return (head + middle + tail).decode("utf-8", errors="replace"), cut > 0
 
 
-def cap_output(data: bytes) -> tuple[str, bool]:
-    """:func:`capped` for output held in memory."""
-    return capped(data[:OUTPUT_HEAD], data[OUTPUT_HEAD:][-OUTPUT_TAIL:], len(data))
-
-
 def read_output(path: Path) -> tuple[str, bool]:
     """:func:`capped` for output in a file, reading only the bytes kept."""
     with open(path, "rb") as handle:

@@ -30,10 +30,12 @@ from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import Invocation
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.observe import (
+    OUTPUT_HEAD,
+    OUTPUT_TAIL,
     PROBE,
     Fetched,
     Observation,
-    cap_output,
+    capped,
     parse_probe,
     probe_paths,
 )
@@ -399,14 +401,26 @@ class DockerSession:
         still running in the container besides its ``sleep`` are survivors: they
         are listed, and the container is killed whole and started again, as at
         the timeout. The output is capped
-        (:func:`~wheelnext.conformance.observe.cap_output`).
+        (:func:`~wheelnext.conformance.observe.capped`), and never held whole.
         """
         api = self.engine.api
         exec_id = api.exec_create(container.id, argv, environment=dict(environ), workdir=str(cwd))
         result: dict[str, Any] = {}
 
         def target() -> None:
-            result["output"] = api.exec_start(exec_id)
+            # Streamed and kept as head and tail only: a hostile installer's gigabytes of
+            # output never sit in the harness's memory whole.
+            head, tail, total = bytearray(), bytearray(), 0
+            for chunk in api.exec_start(exec_id, stream=True):
+                total += len(chunk)
+                room = OUTPUT_HEAD - len(head)
+                if room > 0:
+                    head += chunk[:room]
+                    chunk = chunk[room:]
+                tail += chunk
+                if len(tail) > 2 * OUTPUT_TAIL:
+                    del tail[:-OUTPUT_TAIL]
+            result["output"] = (bytes(head), bytes(tail[-OUTPUT_TAIL:]), total)
 
         start = time.perf_counter()
         deadline = start + timeout
@@ -434,7 +448,8 @@ class DockerSession:
                 container.wait(timeout=30)
             thread.join(30)
             container.start()
-        text, cut = cap_output(bytes(result.get("output") or b""))
+        head, tail, total = result.get("output") or (b"", b"", 0)
+        text, cut = capped(head, tail, total)
         code = None if timed_out else info.get("ExitCode")
         return Executed(
             int(code) if code is not None else None, timed_out, text, duration, cut, survivors

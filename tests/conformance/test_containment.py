@@ -251,3 +251,31 @@ def test_docker_a_daemon_holding_stdout_is_reported_and_killed(
         session.close()
     ours = {"label": f"{images.LABEL}={session.session}"}
     assert not engine.containers.list(all=True, filters=ours)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_docker_output_is_capped_while_it_streams(
+    base_image: tuple[Any, str], tmp_path: Path
+) -> None:
+    """Twenty megabytes printed in a container: the record keeps head and tail, marked."""
+    from wheelnext.conformance import image as images
+    from wheelnext.conformance.observe import OUTPUT_HEAD, OUTPUT_TAIL
+    from wheelnext.conformance.runners.docker import DockerRunner, DockerSession
+
+    engine, tag = base_image
+    session = DockerSession(DockerRunner(), tmp_path)
+    script = ("import sys\nsys.stdout.write('first\\n')\n"
+              "for _ in range(20): sys.stdout.write('x' * (1 << 20))\nprint('\\nlast')\n")
+    try:
+        container = engine.containers.run(
+            tag, ["sleep", "infinity"], detach=True, network_mode="none", labels=session.labels
+        )
+        ran = session._execute(container, [images.PYTHON, "-c", script], {}, Path("/"), GUARD)
+        assert ran.exit_code == 0
+        assert ran.truncated
+        assert ran.output.startswith("first") and ran.output.rstrip().endswith("last")
+        assert " MB cut ...]" in ran.output
+        assert len(ran.output.encode()) < OUTPUT_HEAD + OUTPUT_TAIL + 200
+    finally:
+        session.close()
