@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from wheelnext.cli import cli, main
+from wheelnext.providers.overrides import ENV_VAR
 from wheelnext.variants.cli_detect import detect
-from wheelnext.variants.providers.overrides import ENV_VAR
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_variants_support import PEP825_VARIANTS_JSON, make_wheel
 
 from wheelnext.cli import main
-from wheelnext.variants.providers.overrides import ENV_VAR
+from wheelnext.providers.overrides import ENV_VAR
 
 VALID = json.dumps(PEP825_VARIANTS_JSON)
 LABEL = next(iter(PEP825_VARIANTS_JSON["variants"]))

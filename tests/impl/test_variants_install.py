@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from installer_support import install, served
 
-from wheelnext.variants.providers import query
-from wheelnext.variants.providers.overrides import ENV_VAR
+from wheelnext.providers import query
+from wheelnext.providers.overrides import ENV_VAR
 
 VARIANT_ALPHA = {"pypi": [
     {"name": "alpha", "version": "1.0"},

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from wheelnext.variants.providers.errors import (
+from wheelnext.providers.errors import (
     PluginConflict,
     ProviderError,
     ProviderTimeout,
     UntrustedProvider,
 )
-from wheelnext.variants.providers.loading import (
+from wheelnext.providers.loading import (
     builtin_endpoint,
     check_namespace,
     configs_to_mapping,
     load_endpoint,
 )
-from wheelnext.variants.providers.metadata import ProviderInfo
+from wheelnext.providers.metadata import ProviderInfo
 from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
@@ -152,7 +152,7 @@ class QueryOptions(Record):
     @classmethod
     def from_user(cls, properties_file: Path | None = None, **settings: Any) -> QueryOptions:
         """Options carrying the user's properties (*properties_file*, else the variable)."""
-        from wheelnext.variants.providers.overrides import ENV_VAR, user_properties
+        from wheelnext.providers.overrides import ENV_VAR, user_properties
 
         given = user_properties(properties_file)
         source = str(properties_file) if properties_file is not None else ENV_VAR
@@ -215,9 +215,9 @@ def run_third_party(
     info: ProviderInfo, options: QueryOptions, *, require_aot: bool = False
 ) -> ProviderResult:
     """Install (if trusted) and query a third-party plugin in an isolated environment."""
-    from wheelnext.variants.providers import cache
-    from wheelnext.variants.providers.isolated import ensure_environment, run_plugins
-    from wheelnext.variants.providers.trust import load_allow_list
+    from wheelnext.providers import cache
+    from wheelnext.providers.isolated import ensure_environment, run_plugins
+    from wheelnext.providers.trust import load_allow_list
 
     endpoint = info.endpoint()
     allow = load_allow_list(options.allow_list_path)
@@ -429,8 +429,8 @@ def installed_plugins(
     from importlib.metadata import entry_points
     from pathlib import Path
 
-    from wheelnext.variants.providers.errors import PluginConflict
-    from wheelnext.variants.providers.isolated import run_plugins
+    from wheelnext.providers.errors import PluginConflict
+    from wheelnext.providers.isolated import run_plugins
 
     options = options or QueryOptions()
     found = list(entry_points(group="variant_plugins"))

@@ -12,16 +12,16 @@ from __future__ import annotations
 import sys
 from functools import reduce
 
+from wheelnext.providers.errors import PluginConflict, ProviderError
+from wheelnext.providers.metadata import parse_endpoint
 from wheelnext.variants.properties import FEATURE_NAME_RE, FEATURE_VALUE_RE
-from wheelnext.variants.providers.errors import PluginConflict, ProviderError
-from wheelnext.variants.providers.metadata import parse_endpoint
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from typing import Any
 
-    from wheelnext.variants.providers.metadata import ProviderInfo
+    from wheelnext.providers.metadata import ProviderInfo
 
 ENTRY_POINT_GROUP = "variant_plugins"
 REQUIRED = ("namespace", "get_all_configs", "get_supported_configs")
