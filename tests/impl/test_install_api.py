@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import installed, make_env, served
+from _support.installer import installed, make_env, served
 
 from wheelnext.index_priority import IndexConfigError
 from wheelnext.install import ResolveOptions, install, lock, open_context

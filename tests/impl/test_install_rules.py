@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import served
+from _support.installer import served
 
 from wheelnext.errors import WheelnextError
 from wheelnext.install import DEFAULT_RULES, ResolveOptions, lock, without

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_variants_support import PEP825_VARIANTS_JSON, make_wheel
+from _support.variants import PEP825_VARIANTS_JSON, make_wheel
 
 from wheelnext.cli import main
 from wheelnext.providers.overrides import ENV_VAR

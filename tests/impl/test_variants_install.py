@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from installer_support import install, served
+from _support.installer import install, served
 
 from wheelnext.providers import query
 from wheelnext.providers.overrides import ENV_VAR
