@@ -49,6 +49,7 @@ WHEELS = [f"benchpkg-1.0-py3-none-any-x8664{lv}.whl" for lv in LEVELS] + [
 
 OURS = """
 import json, sys
+import wheelnext.detect
 from wheelnext.providers.query import QueryOptions, query_metadata
 from wheelnext.variants.select import select_wheels
 doc = json.load(open(sys.argv[1]))
@@ -58,6 +59,7 @@ print(select_wheels(json.load(open(sys.argv[3])), doc, supported).best.filename)
 """
 
 IMPORTS = """
+import wheelnext.detect
 from wheelnext.providers.query import QueryOptions, query_metadata
 from wheelnext.variants.select import select_wheels
 import wheelnext.detect.x86_64

@@ -135,6 +135,7 @@ class Candidates:
         key = tuple(priorities.get("namespace", [])) + tuple(sorted(doc.get("providers") or {}))
         if key not in self._supported:
             # Only variant wheels need detection: 1.1 ms of start-up (-X importtime).
+            import wheelnext.detect  # noqa: F401  (registers the built-in providers)
             from wheelnext.providers.query import QueryOptions, query_metadata
 
             result = query_metadata(doc, QueryOptions.from_user(

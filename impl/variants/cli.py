@@ -358,6 +358,7 @@ def _detected(
     Why a provider was not used, or what was ignored, goes to stderr once per
     provider, without needing ``-v``.
     """
+    import wheelnext.detect  # noqa: F401  (registers the built-in providers)
     from wheelnext.providers.query import QueryOptions, query_metadata
 
     enabled: bool | frozenset[str] = (

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import wheelnext.detect  # noqa: F401  (registers the built-in providers)
 from wheelnext.providers import cache, overrides
 from wheelnext.providers.errors import (
     InvalidOverrides,
@@ -441,6 +442,7 @@ def test_trusted_plugin_is_installed_from_the_users_index(
 def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> None:
     code = textwrap.dedent("""
         import sys
+        import wheelnext.detect
         from wheelnext.providers.query import query_providers
         from wheelnext.variants import select
         query_providers({"x86_64": {"requires": ["provider-variant-x86-64"]}})
@@ -474,6 +476,7 @@ def test_selection_imports_nothing_heavy(tmp_path: Path, cold: bool) -> None:
     (tmp_path / "path" / "wheelnext").symlink_to(Path(wheelnext.__path__[0]))
     code = textwrap.dedent("""
         import json, sys
+        import wheelnext.detect
         from wheelnext.providers.query import QueryOptions, query_metadata
         from wheelnext.variants.select import select_wheels
         doc = {"default-priorities": {"namespace": ["x86_64"]},
