@@ -143,7 +143,7 @@ def test_detect_is_listed_only_when_available() -> None:
     assert code == 0 and "merge" in out
     import importlib.util
 
-    has_detect = importlib.util.find_spec("wheelnext.variants.cli_detect") is not None
+    has_detect = importlib.util.find_spec("wheelnext.commands.detect") is not None
     assert ("detect" in out) == has_detect
 
 

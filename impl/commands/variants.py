@@ -37,7 +37,7 @@ from wheelnext.variants.properties import (
 from wheelnext.variants.schema import variant_json_problems
 from wheelnext.variants.select import select_wheels
 
-_DETECT = "wheelnext.variants.cli_detect"
+_DETECT = "wheelnext.commands.detect"
 
 
 class _VariantsGroup(click.Group):
