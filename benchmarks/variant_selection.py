@@ -49,7 +49,8 @@ WHEELS = [f"benchpkg-1.0-py3-none-any-x8664{lv}.whl" for lv in LEVELS] + [
 
 OURS = """
 import json, sys
-from wheelnext.variants.providers.query import QueryOptions, query_metadata
+import wheelnext.detect
+from wheelnext.providers.query import QueryOptions, query_metadata
 from wheelnext.variants.select import select_wheels
 doc = json.load(open(sys.argv[1]))
 cold = sys.argv[2] == "cold"
@@ -58,7 +59,8 @@ print(select_wheels(json.load(open(sys.argv[3])), doc, supported).best.filename)
 """
 
 IMPORTS = """
-from wheelnext.variants.providers.query import QueryOptions, query_metadata
+import wheelnext.detect
+from wheelnext.providers.query import QueryOptions, query_metadata
 from wheelnext.variants.select import select_wheels
 import wheelnext.detect.x86_64
 """

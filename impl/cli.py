@@ -20,7 +20,7 @@ from wheelnext.errors import WheelnextError
 COMMANDS: dict[str, str] = {
     "build": "wheelnext.build.cli:build",
     "index": "wheelnext.index.cli:index",
-    "variants": "wheelnext.variants.cli:variants",
+    "variants": "wheelnext.commands.variants:variants",
     "wheel": "wheelnext.wheel_cli:wheel",
     "install": "wheelnext.install.cli:install",
     "lock": "wheelnext.install.cli:lock",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from wheelnext.detect.cpuinfo import cumulative_levels, read_cpuinfo
-from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 NAMESPACE = "aarch64"
 AT_HWCAP = 16

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 NAMESPACE = "amd"
 KFD_NODES = Path("/sys/class/kfd/kfd/topology/nodes")

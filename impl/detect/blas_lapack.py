@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from wheelnext.variants.providers.configs import VariantFeatureConfig
+from wheelnext.providers.configs import VariantFeatureConfig
 
 NAMESPACE = "blas_lapack"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 NAMESPACE = "nvidia"
 

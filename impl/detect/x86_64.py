@@ -10,7 +10,7 @@ preferred to the least preferred", so the best level comes first.
 from __future__ import annotations
 
 from wheelnext.detect.cpuinfo import cumulative_levels, read_cpuinfo
-from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -135,7 +135,8 @@ class Candidates:
         key = tuple(priorities.get("namespace", [])) + tuple(sorted(doc.get("providers") or {}))
         if key not in self._supported:
             # Only variant wheels need detection: 1.1 ms of start-up (-X importtime).
-            from wheelnext.variants.providers.query import QueryOptions, query_metadata
+            import wheelnext.detect  # noqa: F401  (registers the built-in providers)
+            from wheelnext.providers.query import QueryOptions, query_metadata
 
             result = query_metadata(doc, QueryOptions.from_user(
                 use_cache=self.options.detection_cache,

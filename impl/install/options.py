@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from wheelnext import inputs
 from wheelnext.index_priority import Index, IndexConfigError, IndexPlan, Strategy
-from wheelnext.variants.providers.overrides import parse_text, read_file
+from wheelnext.providers.overrides import parse_text, read_file
 
 
 def parse_index_option(text: str) -> Index:

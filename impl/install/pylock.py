@@ -157,7 +157,8 @@ def _choose_wheel(package: Mapping[str, Any], wheels: Sequence[Mapping[str, Any]
     doc = read_variants_json(package, source=source)
     doc_map = doc if isinstance(doc, dict) else None
     if supported is None and doc_map is not None:
-        from wheelnext.variants.providers.query import QueryOptions, query_metadata
+        import wheelnext.detect  # noqa: F401  (registers the built-in providers)
+        from wheelnext.providers.query import QueryOptions, query_metadata
 
         supported = query_metadata(doc_map, QueryOptions.from_user()).properties
     selection = select_wheels(list(named), doc_map, supported or {}, tags=target.tags)

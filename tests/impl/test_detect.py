@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from wheelnext.detect import BUILTINS, amd, blas_lapack, nvidia, x86_64
 from wheelnext.detect import aarch64 as arm
 from wheelnext.detect.cpuinfo import parse_cpuinfo
-from wheelnext.variants.providers.loading import load_endpoint
+from wheelnext.providers.loading import load_endpoint
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CPUINFO = FIXTURES / "cpuinfo"

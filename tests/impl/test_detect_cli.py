@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from wheelnext.cli import cli, main
-from wheelnext.variants.cli_detect import detect
-from wheelnext.variants.providers.overrides import ENV_VAR
+from wheelnext.commands.detect import detect
+from wheelnext.providers.overrides import ENV_VAR
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_builtin_detection_runs_every_time() -> None:
 def test_through_the_root_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import click
 
-    from wheelnext.variants.cli import variants
+    from wheelnext.commands.variants import variants
 
     if "detect" not in variants.list_commands(click.Context(variants)):
         pytest.skip("the variants group does not register detect yet")

@@ -16,23 +16,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wheelnext.variants.providers import cache, overrides
-from wheelnext.variants.providers.errors import (
+import wheelnext.detect  # noqa: F401  (registers the built-in providers)
+from wheelnext.providers import cache, overrides
+from wheelnext.providers.errors import (
     InvalidOverrides,
     PluginConflict,
     ProviderError,
     ProviderTimeout,
     UntrustedProvider,
 )
-from wheelnext.variants.providers.isolated import run_plugins
-from wheelnext.variants.providers.loading import (
+from wheelnext.providers.isolated import run_plugins
+from wheelnext.providers.loading import (
     builtin_endpoint,
     check_unique,
     entry_point_plugins,
     load_endpoint,
 )
-from wheelnext.variants.providers.metadata import ProviderInfo
-from wheelnext.variants.providers.query import (
+from wheelnext.providers.metadata import ProviderInfo
+from wheelnext.providers.query import (
     BUILTIN,
     DISABLED,
     FAILED,
@@ -44,7 +45,7 @@ from wheelnext.variants.providers.query import (
     detect_builtins,
     query_providers,
 )
-from wheelnext.variants.providers.trust import AllowList, TrustedDistribution, load_allow_list
+from wheelnext.providers.trust import AllowList, TrustedDistribution, load_allow_list
 
 PLUGIN_SOURCE = '''
 import sys, time
@@ -441,7 +442,8 @@ def test_trusted_plugin_is_installed_from_the_users_index(
 def test_selection_path_imports_no_jsonschema_click_or_rich(tmp_path: Path) -> None:
     code = textwrap.dedent("""
         import sys
-        from wheelnext.variants.providers.query import query_providers
+        import wheelnext.detect
+        from wheelnext.providers.query import query_providers
         from wheelnext.variants import select
         query_providers({"x86_64": {"requires": ["provider-variant-x86-64"]}})
         print(sorted(m for m in ("jsonschema", "click", "rich") if m in sys.modules))
@@ -474,7 +476,8 @@ def test_selection_imports_nothing_heavy(tmp_path: Path, cold: bool) -> None:
     (tmp_path / "path" / "wheelnext").symlink_to(Path(wheelnext.__path__[0]))
     code = textwrap.dedent("""
         import json, sys
-        from wheelnext.variants.providers.query import QueryOptions, query_metadata
+        import wheelnext.detect
+        from wheelnext.providers.query import QueryOptions, query_metadata
         from wheelnext.variants.select import select_wheels
         doc = {"default-priorities": {"namespace": ["x86_64"]},
                "variants": {"x8664v1": {"x86_64": {"level": ["v1"]}}}}
@@ -525,7 +528,7 @@ def test_records_behave_like_frozen_dataclasses() -> None:
 
 
 def test_pep825_document_uses_builtins_or_overrides_then_selects(isolated_cache: Path) -> None:
-    from wheelnext.variants.providers.query import query_metadata
+    from wheelnext.providers.query import query_metadata
     from wheelnext.variants.select import select_wheels
 
     doc = {
@@ -580,7 +583,7 @@ def test_runner_reports_a_plugin_that_kills_its_process(tmp_path: Path) -> None:
 
 
 def test_build_static_properties_queries_aot_plugins_only() -> None:
-    from wheelnext.variants.providers.query import build_static_properties
+    from wheelnext.providers.query import build_static_properties
 
     providers: dict[str, Any] = {
         "blas_lapack": {"install-time": False, "requires": ["blas-lapack-variant-provider"]},
@@ -596,8 +599,8 @@ def test_build_static_properties_queries_aot_plugins_only() -> None:
 
 
 def test_plugin_answers_must_follow_the_property_syntax() -> None:
-    from wheelnext.variants.providers.loading import configs_to_mapping
-    from wheelnext.variants.providers.protocol import VariantFeatureConfig
+    from wheelnext.providers.loading import configs_to_mapping
+    from wheelnext.providers.protocol import VariantFeatureConfig
 
     assert configs_to_mapping([VariantFeatureConfig("level", ["v3"])], "x") == {"level": ["v3"]}
     with pytest.raises(ProviderError, match="'level :: V3'"):

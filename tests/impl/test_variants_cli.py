@@ -143,7 +143,7 @@ def test_detect_is_listed_only_when_available() -> None:
     assert code == 0 and "merge" in out
     import importlib.util
 
-    has_detect = importlib.util.find_spec("wheelnext.variants.cli_detect") is not None
+    has_detect = importlib.util.find_spec("wheelnext.commands.detect") is not None
     assert ("detect" in out) == has_detect
 
 
@@ -263,7 +263,7 @@ def test_pylock_variants_json_reference_fields_are_typed(
 def test_user_property_for_an_ahead_of_time_namespace_is_reported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from wheelnext.variants.providers.overrides import ENV_VAR
+    from wheelnext.providers.overrides import ENV_VAR
 
     monkeypatch.setenv(ENV_VAR, "blas_lapack :: provider :: mkl; x86_64 :: level :: v1")
     code, _, err = main_result(["variants", "detect", "--namespace", "blas_lapack"], capsys)

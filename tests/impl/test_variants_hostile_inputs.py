@@ -17,7 +17,7 @@ import pytest
 from _support.variants import PEP825_VARIANTS_JSON, make_wheel
 
 from wheelnext.cli import main
-from wheelnext.variants.providers.overrides import ENV_VAR
+from wheelnext.providers.overrides import ENV_VAR
 
 VALID = json.dumps(PEP825_VARIANTS_JSON)
 LABEL = next(iter(PEP825_VARIANTS_JSON["variants"]))

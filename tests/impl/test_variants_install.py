@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from _support.installer import install, served
 
-from wheelnext.variants.providers import query
-from wheelnext.variants.providers.overrides import ENV_VAR
+from wheelnext.providers import query
+from wheelnext.providers.overrides import ENV_VAR
 
 VARIANT_ALPHA = {"pypi": [
     {"name": "alpha", "version": "1.0"},

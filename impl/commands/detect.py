@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from wheelnext.variants.providers.query import (
+from wheelnext.providers.query import (
     QueryOptions,
     SupportedResult,
     detect_builtins,
@@ -110,7 +110,7 @@ def detect(
     WHEELNEXT_VARIANT_PROPERTIES, or --properties-file, replaces detection.
     """
     from wheelnext.detect import BUILTINS
-    from wheelnext.variants.providers.errors import ProviderError
+    from wheelnext.providers.errors import ProviderError
 
     unknown = sorted(set(namespaces) - set(BUILTINS))
     if unknown:

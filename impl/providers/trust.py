@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheelnext.variants.providers.errors import ProviderError, UntrustedProvider
-from wheelnext.variants.providers.metadata import canonical_name
+from wheelnext.providers.errors import ProviderError, UntrustedProvider
+from wheelnext.providers.metadata import canonical_name
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 

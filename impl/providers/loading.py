@@ -1,4 +1,5 @@
-"""Finding plugins: by API endpoint, by the ``variant_plugins`` entry-point group, or built in.
+"""Finding plugins: by API endpoint, by the ``variant_plugins`` entry-point group, or built in
+(registered in :mod:`wheelnext.providers.builtin`).
 
 PEP 817 "API endpoint": an endpoint ``{import_path}(:{object_path})?`` means
 ``import import_path`` then walk ``object_path``; entry points in the
@@ -12,16 +13,17 @@ from __future__ import annotations
 import sys
 from functools import reduce
 
+from wheelnext.providers.builtin import registered
+from wheelnext.providers.errors import PluginConflict, ProviderError
+from wheelnext.providers.metadata import parse_endpoint
 from wheelnext.variants.properties import FEATURE_NAME_RE, FEATURE_VALUE_RE
-from wheelnext.variants.providers.errors import PluginConflict, ProviderError
-from wheelnext.variants.providers.metadata import parse_endpoint
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from typing import Any
 
-    from wheelnext.variants.providers.metadata import ProviderInfo
+    from wheelnext.providers.metadata import ProviderInfo
 
 ENTRY_POINT_GROUP = "variant_plugins"
 REQUIRED = ("namespace", "get_all_configs", "get_supported_configs")
@@ -56,16 +58,14 @@ def builtin_endpoint(info: ProviderInfo) -> str | None:
     (or names the built-in endpoint itself), never for an unknown package that
     happens to use the same namespace.
     """
-    from wheelnext.detect import BUILTINS, REPLACES
-
-    endpoint = BUILTINS.get(info.namespace)
-    if endpoint is None:
+    builtin = registered().get(info.namespace)
+    if builtin is None:
         return None
-    if info.plugin_api is not None and info.plugin_api.strip() == endpoint:
-        return endpoint
+    if info.plugin_api is not None and info.plugin_api.strip() == builtin.endpoint:
+        return builtin.endpoint
     names = info.requirement_names()
-    if names and all(name in REPLACES[info.namespace] for name in names):
-        return endpoint
+    if names and all(name in builtin.replaces for name in names):
+        return builtin.endpoint
     return None
 
 
@@ -93,11 +93,12 @@ def entry_point_plugins() -> dict[str, Any]:
 
 
 def builtin_plugins(namespaces: Iterable[str] | None = None) -> dict[str, Any]:
-    """The built-in plugins (all, or those for *namespaces*), loaded."""
-    from wheelnext.detect import BUILTINS
-
-    wanted = BUILTINS if namespaces is None else {n: BUILTINS[n] for n in namespaces}
-    return check_unique((endpoint, load_endpoint(endpoint)) for endpoint in wanted.values())
+    """The registered built-in plugins (all, or those for *namespaces*), loaded."""
+    builtins = registered()
+    wanted = builtins if namespaces is None else {n: builtins[n] for n in namespaces}
+    return check_unique(
+        (builtin.endpoint, load_endpoint(builtin.endpoint)) for builtin in wanted.values()
+    )
 
 
 def configs_to_mapping(configs: Iterable[Any], namespace: str) -> dict[str, list[str]]:

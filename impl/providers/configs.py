@@ -1,6 +1,6 @@
 """The feature-config and detection classes our built-in plugins return.
 
-Kept apart from :mod:`wheelnext.variants.providers.protocol` (which re-exports
+Kept apart from :mod:`wheelnext.providers.protocol` (which re-exports
 them) so that running a built-in provider imports neither ``typing`` nor
 ``dataclasses``: the selection path stays lean.
 """

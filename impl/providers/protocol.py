@@ -4,7 +4,7 @@ PEP 817, "Plugin interface": a plugin "MUST define" ``namespace`` and ``is_aot_p
 (default ``False``) and provide ``get_all_configs()`` and ``get_supported_configs()``,
 each returning "variant feature configs" with ``name``, ``multi_value`` and ``values``.
 This module imports nothing beyond the standard library; the classes our
-built-in plugins return live in :mod:`wheelnext.variants.providers.configs`
+built-in plugins return live in :mod:`wheelnext.providers.configs`
 (re-exported here), so that running them needs no ``typing`` import.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from wheelnext.variants.providers.configs import Detection, VariantFeatureConfig, evidence_key
+from wheelnext.providers.configs import Detection, VariantFeatureConfig, evidence_key
 
 __all__ = [
     "Detection",

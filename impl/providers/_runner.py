@@ -1,6 +1,6 @@
 """Run provider plugins in a child interpreter and write their answers to a result file.
 
-Started by :mod:`wheelnext.variants.providers.isolated` as a plain script (it
+Started by :mod:`wheelnext.providers.isolated` as a plain script (it
 imports only the standard library, so it runs in any provider environment).
 The result goes to a file named on the command line, never to stdout: before
 any plugin is imported, file descriptor 1 is pointed at stderr, so whatever a

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.isolation import scrubbed_environ
-from wheelnext.variants.providers.errors import ProviderError, ProviderTimeout
-from wheelnext.variants.providers.trust import TrustedDistribution
+from wheelnext.providers.errors import ProviderError, ProviderTimeout
+from wheelnext.providers.trust import TrustedDistribution
 
 RUNNER = Path(__file__).with_name("_runner.py")
 DEFAULT_TIMEOUT = 30.0

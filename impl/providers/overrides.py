@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 
+from wheelnext.providers.errors import InvalidOverrides
 from wheelnext.variants.errors import InvalidVariantProperty
 from wheelnext.variants.properties import parse_supported
-from wheelnext.variants.providers.errors import InvalidOverrides
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wheelnext.variants.providers.errors import ProviderError
+from wheelnext.providers.errors import ProviderError
 from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False

@@ -37,7 +37,7 @@ from wheelnext.variants.properties import (
 from wheelnext.variants.schema import variant_json_problems
 from wheelnext.variants.select import select_wheels
 
-_DETECT = "wheelnext.variants.cli_detect"
+_DETECT = "wheelnext.commands.detect"
 
 
 class _VariantsGroup(click.Group):
@@ -287,7 +287,7 @@ def _supported(properties: Sequence[str], properties_file: Path | None) -> Suppo
     """-p options, else the providers' one override convention (file, then variable)."""
     if properties:
         return parse_supported(properties)
-    from wheelnext.variants.providers.overrides import user_properties
+    from wheelnext.providers.overrides import user_properties
 
     return user_properties(properties_file) or {}
 
@@ -358,7 +358,8 @@ def _detected(
     Why a provider was not used, or what was ignored, goes to stderr once per
     provider, without needing ``-v``.
     """
-    from wheelnext.variants.providers.query import QueryOptions, query_metadata
+    import wheelnext.detect  # noqa: F401  (registers the built-in providers)
+    from wheelnext.providers.query import QueryOptions, query_metadata
 
     enabled: bool | frozenset[str] = (
         True if "all" in enable_optional else frozenset(enable_optional)

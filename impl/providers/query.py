@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from wheelnext.variants.providers.errors import (
+from wheelnext.providers.builtin import BuiltinProvider, registered
+from wheelnext.providers.errors import (
     PluginConflict,
     ProviderError,
     ProviderTimeout,
     UntrustedProvider,
 )
-from wheelnext.variants.providers.loading import (
+from wheelnext.providers.loading import (
     builtin_endpoint,
     check_namespace,
     configs_to_mapping,
     load_endpoint,
 )
-from wheelnext.variants.providers.metadata import ProviderInfo
+from wheelnext.providers.metadata import ProviderInfo
 from wheelnext.variants.records import Record
 
 TYPE_CHECKING = False
@@ -152,7 +153,7 @@ class QueryOptions(Record):
     @classmethod
     def from_user(cls, properties_file: Path | None = None, **settings: Any) -> QueryOptions:
         """Options carrying the user's properties (*properties_file*, else the variable)."""
-        from wheelnext.variants.providers.overrides import ENV_VAR, user_properties
+        from wheelnext.providers.overrides import ENV_VAR, user_properties
 
         given = user_properties(properties_file)
         source = str(properties_file) if properties_file is not None else ENV_VAR
@@ -215,9 +216,9 @@ def run_third_party(
     info: ProviderInfo, options: QueryOptions, *, require_aot: bool = False
 ) -> ProviderResult:
     """Install (if trusted) and query a third-party plugin in an isolated environment."""
-    from wheelnext.variants.providers import cache
-    from wheelnext.variants.providers.isolated import ensure_environment, run_plugins
-    from wheelnext.variants.providers.trust import load_allow_list
+    from wheelnext.providers import cache
+    from wheelnext.providers.isolated import ensure_environment, run_plugins
+    from wheelnext.providers.trust import load_allow_list
 
     endpoint = info.endpoint()
     allow = load_allow_list(options.allow_list_path)
@@ -354,27 +355,30 @@ def query_providers(
     return SupportedResult(tuple(results))
 
 
+def query_builtin(builtin: BuiltinProvider, options: QueryOptions) -> ProviderResult:
+    """The answer of one registered built-in, as if variant metadata named its endpoint.
+
+    An ahead-of-time built-in has no ``static-properties`` to read outside a wheel,
+    so its plugin is asked for them, as a build backend would (:func:`aot_features`).
+    """
+    ns = builtin.namespace
+    info = ProviderInfo(
+        ns, install_time=builtin.install_time, plugin_api=builtin.endpoint, requires=("wheelnext",)
+    )
+    static = {} if builtin.install_time else {ns: aot_features(ns, builtin.endpoint)}
+    return query_provider(info, static, options)
+
+
 def detect_builtins(
     options: QueryOptions | None = None, namespaces: Sequence[str] | None = None
 ) -> SupportedResult:
-    """What the built-in install-time providers find on this machine (``variants detect``)."""
-    from wheelnext.detect import BUILTINS
-
+    """What the registered built-in providers find on this machine (``variants detect``)."""
     options = options or QueryOptions()
-    results = []
-    for ns, endpoint in BUILTINS.items():
-        if namespaces is not None and ns not in namespaces:
-            continue
-        info = {"plugin-api": endpoint, "requires": ["wheelnext"]}
-        if ns == "blas_lapack":
-            from wheelnext.detect.blas_lapack import static_properties
-
-            results.append(query_provider(
-                ProviderInfo.from_mapping(ns, {**info, "install-time": False}),
-                static_properties(), options,
-            ))
-            continue
-        results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
+    results = [
+        query_builtin(builtin, options)
+        for ns, builtin in registered().items()
+        if namespaces is None or ns in namespaces
+    ]
     return SupportedResult(tuple(results))
 
 
@@ -386,28 +390,23 @@ def query_metadata(
     PEP 817 documents name their ``providers``; PEP 825 documents carry none
     (provider discovery is left to a later PEP), so each namespace of
     ``default-priorities.namespace`` is answered by user-provided properties or
-    the built-in provider of that name, and is unsupported when there is neither.
+    the registered built-in provider of that name, and is unsupported when there
+    is neither.
     """
     providers = metadata.get("providers")
     if isinstance(providers, Mapping):
         return query_providers(providers, metadata.get("static-properties") or {}, options)
-    from wheelnext.detect import BUILTINS
-
     options = options or QueryOptions()
+    builtins = registered()
     priorities = metadata.get("default-priorities")
     namespaces = priorities.get("namespace", []) if isinstance(priorities, Mapping) else []
     results = []
     for ns in namespaces:
-        if ns in BUILTINS or options.overrides is not None:
-            info: dict[str, Any] = {"plugin-api": BUILTINS.get(ns, ""), "requires": ["wheelnext"]}
-            if ns in BUILTINS and ns == "blas_lapack":
-                from wheelnext.detect.blas_lapack import static_properties
-
-                static = static_properties()
-                info["install-time"] = False
-                results.append(query_provider(ProviderInfo.from_mapping(ns, info), static, options))
-                continue
-            results.append(query_provider(ProviderInfo.from_mapping(ns, info), {}, options))
+        if ns in builtins:
+            results.append(query_builtin(builtins[ns], options))
+        elif options.overrides is not None:
+            info = ProviderInfo(ns, plugin_api="", requires=("wheelnext",))
+            results.append(query_provider(info, {}, options))
         else:
             why = "no provider known for this namespace"
             results.append(ProviderResult(ns, FAILED, why, reason=why))
@@ -429,8 +428,8 @@ def installed_plugins(
     from importlib.metadata import entry_points
     from pathlib import Path
 
-    from wheelnext.variants.providers.errors import PluginConflict
-    from wheelnext.variants.providers.isolated import run_plugins
+    from wheelnext.providers.errors import PluginConflict
+    from wheelnext.providers.isolated import run_plugins
 
     options = options or QueryOptions()
     found = list(entry_points(group="variant_plugins"))
@@ -475,9 +474,20 @@ def build_static_properties(
         if endpoint is None:
             found[ns] = run_third_party(info, options, require_aot=True).features
             continue
-        plugin = load_endpoint(endpoint)
-        check_namespace(plugin, ns, endpoint)
-        if not getattr(plugin, "is_aot_plugin", False):
-            raise ProviderError(f"providers.{ns}: {endpoint} is not an AoT plugin")
-        found[ns] = configs_to_mapping(plugin.get_supported_configs(), ns)
+        found[ns] = aot_features(ns, endpoint)
     return found
+
+
+def aot_features(namespace: str, endpoint: str) -> Features:
+    """What the in-process AoT plugin at *endpoint* supports: its ``static-properties`` entry.
+
+    PEP 817 "Install-time and Ahead-of-Time providers": an AoT plugin "must always
+    return the same ordered list of supported properties irrespective of the user
+    system", so its ``get_supported_configs()`` is what a wheel embeds; the plugin
+    must say it is one (``is_aot_plugin``).
+    """
+    plugin = load_endpoint(endpoint)
+    check_namespace(plugin, namespace, endpoint)
+    if not getattr(plugin, "is_aot_plugin", False):
+        raise ProviderError(f"providers.{namespace}: {endpoint} is not an AoT plugin")
+    return configs_to_mapping(plugin.get_supported_configs(), namespace)
