@@ -8,7 +8,7 @@ the loader's own needs (``ctypes``, ``packaging``, ``importlib.metadata``, pyelf
 
 from __future__ import annotations
 
-from wheelnext.nativelib.declaration import FILENAME, NativeLibrary, parse_declaration
+from wheelnext.native_libraries import FILENAME, NativeLibrary, parse_declaration
 from wheelnext.nativelib.loader import (
     AbiMismatch,
     LibraryNotFound,

@@ -31,7 +31,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from wheelnext.errors import InvalidMetadata, WheelnextError
-from wheelnext.nativelib.declaration import FILENAME, NativeLibrary, parse_declaration
+from wheelnext.native_libraries import FILENAME, NativeLibrary, parse_declaration
 from wheelnext.nativelib.elf import NotElf, read_dynamic_file
 
 

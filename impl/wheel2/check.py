@@ -123,8 +123,8 @@ def _layout_problems(archive: WheelArchive, label: str) -> list[str]:
 
 def _native_library_problems(archive: WheelArchive, label: str) -> list[str]:
     """Extension (no PEP): a ``native-libraries.json`` must parse, and each library it
-    declares must be a file this wheel installs (see :mod:`wheelnext.nativelib.declaration`)."""
-    from wheelnext.nativelib.declaration import FILENAME, parse_declaration
+    declares must be a file this wheel installs (see :mod:`wheelnext.native_libraries`)."""
+    from wheelnext.native_libraries import FILENAME, parse_declaration
 
     source = f"{label}: {FILENAME}"
     try:

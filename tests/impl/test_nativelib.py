@@ -17,9 +17,9 @@ from wheelnext.build.builder import build_dist
 from wheelnext.build.spec import spec_from_mapping
 from wheelnext.cli import cli
 from wheelnext.errors import InvalidMetadata
+from wheelnext.native_libraries import parse_declaration
 from wheelnext.nativelib import AbiMismatch, LibraryNotFound, find, load, names
 from wheelnext.nativelib.audit import report
-from wheelnext.nativelib.declaration import parse_declaration
 from wheelnext.nativelib.elf import NotElf, read_dynamic, read_dynamic_file
 from wheelnext.wheel2.check import check_wheel
 
