@@ -17,7 +17,7 @@ from packaging.version import Version
 
 from wheelnext.conformance.adapters import Installer
 from wheelnext.conformance.check import Result, Status, check, evidence
-from wheelnext.conformance.materialize import Materialized, default_cache, materialize_all
+from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
@@ -69,14 +69,12 @@ def run_suite(
                     results[si, ii, pi] = _replace(
                         base, reason=f"needs Python {scenario.python}, this is {version}"
                     )
-                elif missing := needed_features(scenario) - getattr(
-                    runner, "features", frozenset()
-                ):
+                elif missing := needed_features(scenario) - runner.features:
                     results[si, ii, pi] = _replace(
                         base,
                         reason=f"the {runner.name} runner cannot do {', '.join(sorted(missing))}",
                     )
-                elif reason := _not_applicable(runner, scenario, built[scenario.id]):
+                elif reason := runner.not_applicable(scenario, built[scenario.id]):
                     results[si, ii, pi] = _replace(base, reason=reason)
                 else:
                     key += 1
@@ -125,12 +123,6 @@ def needed_features(scenario: Scenario) -> frozenset[str]:
     if scenario.request.preinstall:
         needed.add("preinstall")
     return frozenset(needed)
-
-
-def _not_applicable(runner: Runner, scenario: Scenario, built: Materialized) -> str | None:
-    """A runner's own reason why *scenario* cannot run there (``Runner.not_applicable``)."""
-    check = getattr(runner, "not_applicable", None)
-    return check(scenario, built) if check is not None else None
 
 
 def _replace(result: Result, **changes: object) -> Result:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import Invocation
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
     OUTPUT_HEAD,
     OUTPUT_TAIL,
@@ -47,6 +48,7 @@ from wheelnext.conformance.runners.protocol import (
     plan_steps,
     write_files,
 )
+from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -147,6 +149,10 @@ class DockerRunner:
             self._version = output.decode().strip()
         if python is None or self._version.startswith(f"{python}.") or python == self._version:
             return self._version
+        return None
+
+    def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
+        """None: the docker runner serves the reference index, which serves every scenario."""
         return None
 
     @contextlib.contextmanager

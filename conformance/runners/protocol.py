@@ -61,7 +61,13 @@ class Session(Protocol):
 
 
 class Runner(Protocol):
-    """A kind of environment."""
+    """A kind of environment.
+
+    Every member the harness uses is declared here. A runner may subclass this
+    protocol to take the defaults below: no features beyond a plain install,
+    every scenario applicable, and no description of its write detection or
+    process containment.
+    """
 
     @property
     def name(self) -> str:
@@ -70,6 +76,28 @@ class Runner(Protocol):
     @property
     def image_digest(self) -> str | None:
         """The container image digest; None for a runner without images."""
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Scenario features beyond a plain install that this runner carries out.
+
+        A scenario that needs one the runner lacks (``run.needed_features``) is not applicable.
+        """
+        return frozenset()
+
+    @property
+    def write_detection(self) -> str | None:
+        """How writes outside the environment are seen (for the run's metadata)."""
+        return None
+
+    @property
+    def process_containment(self) -> str | None:
+        """How the processes an installer starts are contained (for the run's metadata)."""
+        return None
+
+    def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
+        """This runner's own reason why *scenario* cannot run here (None: it can)."""
+        return None
 
     def python_version(self, python: str | None) -> str | None:
         """The full version of interpreter *python* (None: the default), or None if absent."""

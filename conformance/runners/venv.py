@@ -49,6 +49,7 @@ from wheelnext.conformance.observe import (
     read_output,
     snapshot,
 )
+from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexes
 from wheelnext.conformance.runners import private_mounts
 from wheelnext.conformance.runners.protocol import (
     Job,
@@ -61,7 +62,6 @@ from wheelnext.conformance.runners.protocol import (
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
-    from wheelnext.conformance.remote_index import RemoteIndex
     from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
@@ -336,10 +336,9 @@ class VenvSession:
             self._cleanup(mounts.root)
         requests = job_requests(_log(server), job, after=earlier)
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
-        upload_log = getattr(server, "upload_log", None)
-        uploads = (
-            "".join(upload_log(f"{prefix}{name}") for name in job.roots.roots) if upload_log else ""
-        )
+        uploads = ""
+        if isinstance(server, RemoteIndexes):
+            uploads = "".join(server.upload_log(f"{prefix}{name}") for name in job.roots.roots)
         # The environment is on this machine: inspect it in-process (saves an interpreter
         # start per job); the scheme's folders were read once from the template's interpreter.
         scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}

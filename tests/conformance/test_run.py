@@ -14,6 +14,7 @@ from _support.waiting import PATIENCE, WaitTimeout, exited, wait_until
 from wheelnext.conformance.adapters import InstallRequest, Invocation, make_installer
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.runners import Runner
 from wheelnext.conformance.runners.venv import VenvRunner
 from wheelnext.conformance.scenario import Scenario, load_scenario, load_scenarios, shipped_dir
 
@@ -472,7 +473,7 @@ def test_preinstall_and_yanked_files(
     assert "alpha-1.0-py3-none-any.whl" not in " ".join(r.path for r in result.observation.requests)
 
 
-class NoFeatures:
+class NoFeatures(Runner):
     """A runner that can only install (like a runner written before [[fetch]])."""
 
     name = "plain"
