@@ -15,7 +15,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from wheelnext.conformance.adapters import Installer
+from wheelnext.conformance.adapters import Installer, Unsupported
 from wheelnext.conformance.check import Result, Status, check, evidence
 from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
@@ -23,6 +23,9 @@ from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
 
 __all__ = ["default_cache", "needed_features", "run_suite"]
+
+#: What a session's run gives back.
+Ran = Observation | Unsupported
 
 
 def run_suite(
@@ -98,7 +101,7 @@ def run_suite(
             with runner.open([job for _, job in work], workdir) as session:
                 pool = ThreadPoolExecutor(max_workers=max(1, jobs))
                 try:
-                    futures: list[tuple[tuple[int, int, int], Job, Future[Observation | str]]] = [
+                    futures: list[tuple[tuple[int, int, int], Job, Future[Ran]]] = [
                         (position, job, pool.submit(session.run, job)) for position, job in work
                     ]
                     for position, job, future in futures:
@@ -129,11 +132,11 @@ def _replace(result: Result, **changes: object) -> Result:
     return dataclasses.replace(result, **changes)  # type: ignore[arg-type]
 
 
-def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result:
+def _result(base: Result, job: Job, future: Future[Ran]) -> Result:
     try:
         observed = future.result()
-        if isinstance(observed, str):
-            return _replace(base, status=Status.UNSUPPORTED, reason=observed)
+        if isinstance(observed, Unsupported):
+            return _replace(base, status=Status.UNSUPPORTED, reason=observed.reason)
         if job.scenario.fetches and observed.fetched is None:
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)

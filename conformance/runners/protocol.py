@@ -50,8 +50,8 @@ class Job:
 class Session(Protocol):
     """A runner with its index servers up, ready to run jobs (thread-safe)."""
 
-    def run(self, job: Job) -> Observation | str:
-        """Run *job*; a string is the adapter's reason it is unsupported."""
+    def run(self, job: Job) -> Observation | Unsupported:
+        """Run *job*, or say why the adapter cannot express it."""
 
     def close(self) -> None:
         """Kill every installer still running and remove what the jobs left (idempotent).
@@ -108,22 +108,22 @@ class Runner(Protocol):
 
 def plan_steps(
     installer: Installer, install: InstallRequest, preinstall: Sequence[str]
-) -> tuple[Invocation | None, Invocation] | str:
+) -> tuple[Invocation | None, Invocation] | Unsupported:
     """The preinstall step (if the scenario has one) and the install step for *installer*.
 
-    Both runners run the same two steps; a string is the reason the adapter
+    Both runners run the same two steps; :class:`Unsupported` says why the adapter
     cannot express one of them (the scenario is then unsupported).
     """
     invocation = installer.invocation(install)
     if isinstance(invocation, Unsupported):
-        return invocation.reason
+        return invocation
     if not preinstall:
         return None, invocation
     first = installer.invocation(
         dataclasses.replace(install, requirements=tuple(preinstall), wheel=None, no_deps=False)
     )
     if isinstance(first, Unsupported):
-        return f"preinstall: {first.reason}"
+        return Unsupported(f"preinstall: {first.reason}")
     return first, invocation
 
 

@@ -36,7 +36,7 @@ import httpx
 
 import wheelnext
 from wheelnext.conformance import containment
-from wheelnext.conformance.adapters import Invocation
+from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
@@ -250,7 +250,7 @@ class VenvSession:
                 }
             return self._schemes[python]
 
-    def run(self, job: Job) -> Observation | str:
+    def run(self, job: Job) -> Observation | Unsupported:
         server = self.server
         assert server is not None
         slug = job_slug(job)
@@ -261,7 +261,7 @@ class VenvSession:
         request = job.scenario.request
         install = install_request(job, server.index_url, env_dir, work)
         steps = plan_steps(job.installer, install, request.preinstall)
-        if isinstance(steps, str):
+        if isinstance(steps, Unsupported):
             self._cleanup(root)
             return steps
         first, invocation = steps
