@@ -140,15 +140,15 @@ def _result(base: Result, job: Job, future: Future[Ran]) -> Result:
         if job.scenario.fetches and observed.fetched is None:
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)
-        status, outcome, failures = check(job.scenario, observed)
-        decided = evidence(job.scenario, status, outcome, failures, observed)
+        verdict = check(job.scenario, observed)
+        decided = evidence(job.scenario, *verdict, observed)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
     return _replace(
         base,
-        status=status,
-        outcome=outcome,
-        failures=failures,
+        status=verdict.status,
+        outcome=verdict.outcome,
+        failures=verdict.failures,
         observation=observed,
         evidence=decided,
     )
