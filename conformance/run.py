@@ -25,7 +25,7 @@ from wheelnext.conformance.scenario import Scenario
 __all__ = ["default_cache", "needed_features", "run_suite"]
 
 #: What a session's run gives back.
-Ran = Observation | Unsupported
+Observed = Observation | Unsupported
 
 
 def run_suite(
@@ -101,7 +101,7 @@ def run_suite(
             with runner.open([job for _, job in work], workdir) as session:
                 pool = ThreadPoolExecutor(max_workers=max(1, jobs))
                 try:
-                    futures: list[tuple[tuple[int, int, int], Job, Future[Ran]]] = [
+                    futures: list[tuple[tuple[int, int, int], Job, Future[Observed]]] = [
                         (position, job, pool.submit(session.run, job)) for position, job in work
                     ]
                     for position, job, future in futures:
@@ -132,7 +132,7 @@ def _replace(result: Result, **changes: object) -> Result:
     return dataclasses.replace(result, **changes)  # type: ignore[arg-type]
 
 
-def _result(base: Result, job: Job, future: Future[Ran]) -> Result:
+def _result(base: Result, job: Job, future: Future[Observed]) -> Result:
     try:
         observed = future.result()
         if isinstance(observed, Unsupported):
