@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -265,17 +265,30 @@ def not_met(scenario: Scenario, observation: Observation) -> Status:
     return Status.WARN
 
 
-def check(scenario: Scenario, observation: Observation) -> tuple[Status, str, tuple[str, ...]]:
+class Verdict(NamedTuple):
+    """What :func:`check` decided: the status, the outcome that held, what did not hold.
+
+    A named tuple, so that it unpacks as ``status, outcome, failures`` too.
+    """
+
+    status: Status
+    #: The name of the outcome that held (``""`` for an unnamed one, or when none held).
+    outcome: str
+    #: The expectations that did not hold (empty for a pass).
+    failures: tuple[str, ...]
+
+
+def check(scenario: Scenario, observation: Observation) -> Verdict:
     """Pass with the name of the outcome that held, or fail (or warn) with what did not hold."""
     fetches = fetch_failures(scenario, observation) if scenario.fetches else []
     per_outcome = [(o.name, fetches + outcome_failures(o, observation)) for o in scenario.outcomes]
     for name, failures in per_outcome:
         if not failures:
-            return Status.PASS, name, ()
+            return Verdict(Status.PASS, name, ())
     status = not_met(scenario, observation)
     if len(per_outcome) == 1:
-        return status, "", tuple(per_outcome[0][1])
-    return status, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs)
+        return Verdict(status, "", tuple(per_outcome[0][1]))
+    return Verdict(status, "", tuple(f"[{name}] {f}" for name, fs in per_outcome for f in fs))
 
 
 def evidence(

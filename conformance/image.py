@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import wheelnext
-from wheelnext.conformance.adapters import make_installer
+from wheelnext.conformance.adapters import Installer, make_installer
+from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.uv import UvInstaller
+from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import default_cache
 from wheelnext.isolation import scrubbed_environ
@@ -252,23 +255,26 @@ def installer_image(
         return _layer(engine, harness, tag, files, script)
 
 
-def installer_recipe(installer: object) -> tuple[str, str, Path | None]:
-    """(kind, version, binary) of an adapter the docker runner can bake into an image."""
-    kind = type(installer).__name__
-    version = str(getattr(installer, "version", ""))
-    if kind == "PipInstaller":
-        return "pip", version, None
-    if kind == "UvInstaller":
-        return "uv", version, Path(str(getattr(installer, "binary", "uv")))
-    if kind == "WheelnextInstaller":
-        return "wheelnext", version, None
+def installer_recipe(installer: Installer) -> tuple[str, str, Path | None]:
+    """(kind, version, binary) of an adapter the docker runner can bake into an image.
+
+    The adapter's class says which recipe bakes it: pip from its wheel, uv from its
+    binary; wheelnext is the harness image's own.
+    """
+    match installer:
+        case PipInstaller():
+            return "pip", installer.version, None
+        case UvInstaller():
+            return "uv", installer.version, installer.binary
+        case WheelnextInstaller():
+            return "wheelnext", installer.version, None
     raise RunnerError(
-        f"--runner docker: installer {getattr(installer, 'name', kind)!r} has no image recipe "
+        f"--runner docker: installer {installer.name!r} has no image recipe "
         "(pip, uv and wheelnext do)"
     )
 
 
-def in_image_argv(installer: object, argv: Sequence[str]) -> list[str]:
+def in_image_argv(installer: Installer, argv: Sequence[str]) -> list[str]:
     """The adapter's command with its host executable replaced by the one in the image."""
     kind, _, _ = installer_recipe(installer)
     first = {

@@ -15,14 +15,17 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from wheelnext.conformance.adapters import Installer
+from wheelnext.conformance.adapters import Installer, Unsupported
 from wheelnext.conformance.check import Result, Status, check, evidence
-from wheelnext.conformance.materialize import Materialized, default_cache, materialize_all
+from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
 
 __all__ = ["default_cache", "needed_features", "run_suite"]
+
+#: What a session's run gives back.
+Observed = Observation | Unsupported
 
 
 def run_suite(
@@ -69,14 +72,12 @@ def run_suite(
                     results[si, ii, pi] = _replace(
                         base, reason=f"needs Python {scenario.python}, this is {version}"
                     )
-                elif missing := needed_features(scenario) - getattr(
-                    runner, "features", frozenset()
-                ):
+                elif missing := needed_features(scenario) - runner.features:
                     results[si, ii, pi] = _replace(
                         base,
                         reason=f"the {runner.name} runner cannot do {', '.join(sorted(missing))}",
                     )
-                elif reason := _not_applicable(runner, scenario, built[scenario.id]):
+                elif reason := runner.not_applicable(scenario, built[scenario.id]):
                     results[si, ii, pi] = _replace(base, reason=reason)
                 else:
                     key += 1
@@ -100,7 +101,7 @@ def run_suite(
             with runner.open([job for _, job in work], workdir) as session:
                 pool = ThreadPoolExecutor(max_workers=max(1, jobs))
                 try:
-                    futures: list[tuple[tuple[int, int, int], Job, Future[Observation | str]]] = [
+                    futures: list[tuple[tuple[int, int, int], Job, Future[Observed]]] = [
                         (position, job, pool.submit(session.run, job)) for position, job in work
                     ]
                     for position, job, future in futures:
@@ -127,33 +128,27 @@ def needed_features(scenario: Scenario) -> frozenset[str]:
     return frozenset(needed)
 
 
-def _not_applicable(runner: Runner, scenario: Scenario, built: Materialized) -> str | None:
-    """A runner's own reason why *scenario* cannot run there (``Runner.not_applicable``)."""
-    check = getattr(runner, "not_applicable", None)
-    return check(scenario, built) if check is not None else None
-
-
 def _replace(result: Result, **changes: object) -> Result:
     return dataclasses.replace(result, **changes)  # type: ignore[arg-type]
 
 
-def _result(base: Result, job: Job, future: Future[Observation | str]) -> Result:
+def _result(base: Result, job: Job, future: Future[Observed]) -> Result:
     try:
         observed = future.result()
-        if isinstance(observed, str):
-            return _replace(base, status=Status.UNSUPPORTED, reason=observed)
+        if isinstance(observed, Unsupported):
+            return _replace(base, status=Status.UNSUPPORTED, reason=observed.reason)
         if job.scenario.fetches and observed.fetched is None:
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)
-        status, outcome, failures = check(job.scenario, observed)
-        decided = evidence(job.scenario, status, outcome, failures, observed)
+        verdict = check(job.scenario, observed)
+        decided = evidence(job.scenario, *verdict, observed)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return _replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
     return _replace(
         base,
-        status=status,
-        outcome=outcome,
-        failures=failures,
+        status=verdict.status,
+        outcome=verdict.outcome,
+        failures=verdict.failures,
         observation=observed,
         evidence=decided,
     )

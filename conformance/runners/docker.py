@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheelnext.conformance import image as images
-from wheelnext.conformance.adapters import Invocation
+from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
     OUTPUT_HEAD,
     OUTPUT_TAIL,
@@ -47,6 +48,7 @@ from wheelnext.conformance.runners.protocol import (
     plan_steps,
     write_files,
 )
+from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -149,6 +151,10 @@ class DockerRunner:
             return self._version
         return None
 
+    def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
+        """None: the docker runner serves the reference index, which serves every scenario."""
+        return None
+
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[DockerSession]:
         harness = self.harness()
@@ -246,7 +252,7 @@ class DockerSession:
                 )
             return self._images[kind, version]
 
-    def run(self, job: Job) -> Observation | str:
+    def run(self, job: Job) -> Observation | Unsupported:
         assert self.index is not None
         root = (self.workdir / "jobs" / job_slug(job)).resolve()
         env_dir, home, work = root / "env", root / "home", root / "work"
@@ -254,7 +260,7 @@ class DockerSession:
             folder.mkdir(parents=True)
         install = install_request(job, self.index_url, env_dir, work)
         steps = plan_steps(job.installer, install, job.scenario.request.preinstall)
-        if isinstance(steps, str):
+        if isinstance(steps, Unsupported):
             self._cleanup(root)
             return steps
         first, invocation = steps

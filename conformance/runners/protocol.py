@@ -50,8 +50,8 @@ class Job:
 class Session(Protocol):
     """A runner with its index servers up, ready to run jobs (thread-safe)."""
 
-    def run(self, job: Job) -> Observation | str:
-        """Run *job*; a string is the adapter's reason it is unsupported."""
+    def run(self, job: Job) -> Observation | Unsupported:
+        """Run *job*, or say why the adapter cannot express it."""
 
     def close(self) -> None:
         """Kill every installer still running and remove what the jobs left (idempotent).
@@ -61,7 +61,13 @@ class Session(Protocol):
 
 
 class Runner(Protocol):
-    """A kind of environment."""
+    """A kind of environment.
+
+    Every member the harness uses is declared here. A runner may subclass this
+    protocol to take the defaults below: no features beyond a plain install,
+    every scenario applicable, and no description of its write detection or
+    process containment.
+    """
 
     @property
     def name(self) -> str:
@@ -70,6 +76,28 @@ class Runner(Protocol):
     @property
     def image_digest(self) -> str | None:
         """The container image digest; None for a runner without images."""
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Scenario features beyond a plain install that this runner carries out.
+
+        A scenario that needs one the runner lacks (``run.needed_features``) is not applicable.
+        """
+        return frozenset()
+
+    @property
+    def write_detection(self) -> str | None:
+        """How writes outside the environment are seen (for the run's metadata)."""
+        return None
+
+    @property
+    def process_containment(self) -> str | None:
+        """How the processes an installer starts are contained (for the run's metadata)."""
+        return None
+
+    def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
+        """This runner's own reason why *scenario* cannot run here (None: it can)."""
+        return None
 
     def python_version(self, python: str | None) -> str | None:
         """The full version of interpreter *python* (None: the default), or None if absent."""
@@ -80,22 +108,22 @@ class Runner(Protocol):
 
 def plan_steps(
     installer: Installer, install: InstallRequest, preinstall: Sequence[str]
-) -> tuple[Invocation | None, Invocation] | str:
+) -> tuple[Invocation | None, Invocation] | Unsupported:
     """The preinstall step (if the scenario has one) and the install step for *installer*.
 
-    Both runners run the same two steps; a string is the reason the adapter
+    Both runners run the same two steps; :class:`Unsupported` says why the adapter
     cannot express one of them (the scenario is then unsupported).
     """
     invocation = installer.invocation(install)
     if isinstance(invocation, Unsupported):
-        return invocation.reason
+        return invocation
     if not preinstall:
         return None, invocation
     first = installer.invocation(
         dataclasses.replace(install, requirements=tuple(preinstall), wheel=None, no_deps=False)
     )
     if isinstance(first, Unsupported):
-        return f"preinstall: {first.reason}"
+        return Unsupported(f"preinstall: {first.reason}")
     return first, invocation
 
 

@@ -36,7 +36,7 @@ import httpx
 
 import wheelnext
 from wheelnext.conformance import containment
-from wheelnext.conformance.adapters import Invocation
+from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
@@ -49,6 +49,7 @@ from wheelnext.conformance.observe import (
     read_output,
     snapshot,
 )
+from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexes
 from wheelnext.conformance.runners import private_mounts
 from wheelnext.conformance.runners.protocol import (
     Job,
@@ -61,7 +62,6 @@ from wheelnext.conformance.runners.protocol import (
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
-    from wheelnext.conformance.remote_index import RemoteIndex
     from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
@@ -250,7 +250,7 @@ class VenvSession:
                 }
             return self._schemes[python]
 
-    def run(self, job: Job) -> Observation | str:
+    def run(self, job: Job) -> Observation | Unsupported:
         server = self.server
         assert server is not None
         slug = job_slug(job)
@@ -261,7 +261,7 @@ class VenvSession:
         request = job.scenario.request
         install = install_request(job, server.index_url, env_dir, work)
         steps = plan_steps(job.installer, install, request.preinstall)
-        if isinstance(steps, str):
+        if isinstance(steps, Unsupported):
             self._cleanup(root)
             return steps
         first, invocation = steps
@@ -336,10 +336,9 @@ class VenvSession:
             self._cleanup(mounts.root)
         requests = job_requests(_log(server), job, after=earlier)
         fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
-        upload_log = getattr(server, "upload_log", None)
-        uploads = (
-            "".join(upload_log(f"{prefix}{name}") for name in job.roots.roots) if upload_log else ""
-        )
+        uploads = ""
+        if isinstance(server, RemoteIndexes):
+            uploads = "".join(server.upload_log(f"{prefix}{name}") for name in job.roots.roots)
         # The environment is on this machine: inspect it in-process (saves an interpreter
         # start per job); the scheme's folders were read once from the template's interpreter.
         scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}

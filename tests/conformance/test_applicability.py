@@ -18,10 +18,11 @@ from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.observe import InstalledDist, Observation
 from wheelnext.conformance.run import run_suite, too_few_applied
+from wheelnext.conformance.runners import Runner
 from wheelnext.conformance.scenario import load_scenario
 
 
-class Instant:
+class Instant(Runner):
     """A runner whose every install succeeds at once; Python 3.99 is not installed."""
 
     name = "instant"

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wheelnext.conformance.check import Status, check
+from wheelnext.conformance.check import Status, Verdict, check
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.scenario import Scenario, load_scenario
 
@@ -72,6 +72,16 @@ def test_one_of_reports_the_observed_alternative(write_scenario: Callable[..., P
     )
     assert check(s, observed()) == (Status.PASS, "installs", ())
     assert check(s, observed(exit_code=1, output="error: no"))[:2] == (Status.PASS, "refuses")
+
+
+def test_a_verdict_names_its_parts(write_scenario: Callable[..., Path]) -> None:
+    s = scenario(write_scenario, '[expect]\nexit = "success"\n')
+    refused = check(s, observed(exit_code=1))
+    assert isinstance(refused, Verdict)
+    assert (refused.status, refused.outcome) == (Status.FAIL, "")
+    assert refused.failures == ("exit: expected success, observed failure (status 1)",)
+    status, outcome, failures = check(s, observed())
+    assert (status, outcome, failures) == (Status.PASS, "", ())
 
 
 def test_timeout_is_a_fail(write_scenario: Callable[..., Path]) -> None:

@@ -16,6 +16,9 @@ from typing import Any
 import pytest
 
 from wheelnext.conformance import image as images
+from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.uv import UvInstaller
+from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.runners import RunnerError
 from wheelnext.conformance.runners.docker import _outside
 
@@ -35,31 +38,24 @@ def test_diff_entries_outside_the_job_folder() -> None:
 
 
 def test_recipes_name_the_in_image_installer() -> None:
-    class PipInstaller:
-        version = "23.2.1"
-        name = "pip"
+    def pip() -> PipInstaller:
+        return PipInstaller(python=Path("/host/venv/bin/python"), version="23.2.1")
 
-    class UvInstaller:
-        version = "0.9.0"
-        name = "uv"
-        binary = Path("/somewhere/uv")
-
-    class WheelnextInstaller:
-        version = "0.1"
-        name = "wheelnext"
+    def uv() -> UvInstaller:
+        return UvInstaller(binary=Path("/somewhere/uv"), version="0.9.0")
 
     class Other:
         name = "other"
 
-    assert images.installer_recipe(PipInstaller()) == ("pip", "23.2.1", None)
-    assert images.installer_recipe(UvInstaller()) == ("uv", "0.9.0", Path("/somewhere/uv"))
-    argv = images.in_image_argv(PipInstaller(), ["/host/venv/bin/python", "-m", "pip", "install"])
+    assert images.installer_recipe(pip()) == ("pip", "23.2.1", None)
+    assert images.installer_recipe(uv()) == ("uv", "0.9.0", Path("/somewhere/uv"))
+    argv = images.in_image_argv(pip(), ["/host/venv/bin/python", "-m", "pip", "install"])
     assert argv == ["/opt/installer/bin/python", "-m", "pip", "install"]
-    assert images.in_image_argv(UvInstaller(), ["/host/uv", "pip"])[0] == "/opt/installer/bin/uv"
+    assert images.in_image_argv(uv(), ["/host/uv", "pip"])[0] == "/opt/installer/bin/uv"
     argv = images.in_image_argv(WheelnextInstaller(), ["/host/python", "-m", "wheelnext"])
     assert argv == ["/opt/wheelnext/bin/python", "-m", "wheelnext"]
     with pytest.raises(RunnerError, match="no image recipe"):
-        images.installer_recipe(Other())
+        images.installer_recipe(Other())  # type: ignore[arg-type]
 
 
 # -- with an engine -------------------------------------------------------------------------

@@ -13,7 +13,14 @@ import pytest
 
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.observe import InstalledDist, Observation
-from wheelnext.conformance.report import html, junit, load_runs, record, write_json
+from wheelnext.conformance.report import (
+    ReportError,
+    html,
+    junit,
+    load_runs,
+    record,
+    write_json,
+)
 from wheelnext.conformance.scenario import Scenario, load_scenario
 
 from .chromium import CHROMIUM, Browser
@@ -32,6 +39,23 @@ def results(write: Callable[..., Path]) -> list[Result]:
         Result(other, "pip", "26.0", "3.11.7", Status.UNSUPPORTED, reason="no index priority"),
         Result(other, "uv", "0.13", "3.11.7", Status.ERROR, reason="boom"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [
+        ("[1]", "results[0]: a record must be a JSON object"),
+        ('[{"scenario": "s"}]', "results[0].installer: missing or not a string"),
+        ('[{"scenario": 1}]', "results[0].scenario: missing or not a string"),
+    ],
+)
+def test_a_malformed_record_is_refused_by_its_place(
+    tmp_path: Path, saved: str, message: str
+) -> None:
+    path = tmp_path / "run.json"
+    path.write_text('{"results": ' + saved + "}")
+    with pytest.raises(ReportError, match=re.escape(f"{path}: {message}")):
+        load_runs([path])
 
 
 def test_json_round_trip_and_merge(tmp_path: Path, write_scenario: Callable[..., Path]) -> None:

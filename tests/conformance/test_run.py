@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from _support.waiting import PATIENCE, WaitTimeout, exited, wait_until
 
-from wheelnext.conformance.adapters import InstallRequest, Invocation, make_installer
+from wheelnext.conformance.adapters import InstallRequest, Invocation, Unsupported, make_installer
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.runners import Runner, plan_steps
 from wheelnext.conformance.runners.venv import VenvRunner
 from wheelnext.conformance.scenario import Scenario, load_scenario, load_scenarios, shipped_dir
 
@@ -472,7 +473,7 @@ def test_preinstall_and_yanked_files(
     assert "alpha-1.0-py3-none-any.whl" not in " ".join(r.path for r in result.observation.requests)
 
 
-class NoFeatures:
+class NoFeatures(Runner):
     """A runner that can only install (like a runner written before [[fetch]])."""
 
     name = "plain"
@@ -497,3 +498,28 @@ def test_runner_without_a_feature_is_not_applicable(
     )
     assert result.status is Status.NOT_APPLICABLE
     assert "preinstall" in result.reason
+
+
+class NoPreinstall:
+    """An adapter that can install but has no way to express the preinstall step."""
+
+    name = "no-preinstall"
+    version = "0"
+
+    def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
+        if request.requirements == ("alpha==1.0",):
+            return Unsupported("no way to preinstall")
+        return Invocation(argv=("true",))
+
+
+def test_an_unsupported_step_is_an_unsupported_result(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    scenario = load_scenario(write_scenario(YANKED_AND_PREINSTALL))
+    install = InstallRequest(("alpha>1",), (), tmp_path / "python", tmp_path, tmp_path)
+    assert plan_steps(NoPreinstall(), install, ["alpha==1.0"]) == Unsupported(
+        "preinstall: no way to preinstall"
+    )
+    (result,) = run_suite([scenario], [NoPreinstall()], VenvRunner(), cache=tmp_path)
+    assert result.status is Status.UNSUPPORTED
+    assert result.reason == "preinstall: no way to preinstall"
