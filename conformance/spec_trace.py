@@ -39,12 +39,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wheelnext import inputs
 from wheelnext.conformance.traceability import REQUIREMENTS, Excluded, Requirement
 from wheelnext.errors import WheelnextError
 
 UNCHANGED, CHANGED, GONE = "unchanged", "changed", "gone"
 #: PEPs whose Specification sections state their rules in plain words.
 PLAIN_RULE_PEPS = frozenset({766, 771})
+#: The largest PEP text read (PEP 817, the longest traced neighbour, is 121 kB).
+MAX_TEXT = 2 * 1024 * 1024
 #: The least ``difflib`` ratio at which the nearest sentence counts as the quoted one, edited.
 NEAR = 0.6
 _KEYWORD = re.compile(r"\b(MUST|SHOULD|MAY|REQUIRED|SHALL|RECOMMENDED|OPTIONAL)\b")
@@ -91,8 +94,9 @@ class TracedRevision:
 
 
 def read_pep(path: Path) -> PepText:
-    """Read a PEP text; its number comes from its ``PEP:`` header line."""
-    data = path.read_bytes()
+    """Read a PEP text (a regular file of at most :data:`MAX_TEXT` bytes); its number comes
+    from its ``PEP:`` header line."""
+    data = inputs.read_bytes(path, what="PEP text", limit=MAX_TEXT, error=SpecTraceError)
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -360,16 +364,8 @@ def bundled_schema(candidate: Mapping[str, Any], path: Path) -> Path:
 
 
 def read_schema(path: Path) -> dict[str, Any]:
-    """A JSON schema file, as an object."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SpecTraceError(f"{path}: not UTF-8 text") from None
-    except ValueError as exc:
-        raise SpecTraceError(f"{path}: not JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise SpecTraceError(f"{path}: a JSON schema is an object")
-    return data
+    """A JSON schema file, as an object (size and nesting bounded by :mod:`wheelnext.inputs`)."""
+    return inputs.read_json_object(path, what="JSON schema", error=SpecTraceError)
 
 
 def trace_schema(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,7 +135,12 @@ def test_bad_pep_text_is_one_line_exit_2(
 
 
 @pytest.mark.parametrize(
-    ("content", "expected"), [("{", "not JSON"), ("[]", "a JSON schema is an object")]
+    ("content", "expected"),
+    [
+        ("{", "bad.json"),
+        ("[]", "must be a JSON object"),
+        ('{"a":' * 5000 + "1" + "}" * 5000, "deep"),
+    ],
 )
 def test_bad_schema_is_one_line_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str
@@ -170,3 +177,23 @@ def test_select_by_requirement_and_pep() -> None:
     assert by_pep and len(by_pep) < len(every)
     assert all(s.spec.pep != 766 for s in by_pep)
     assert load_scenarios(select=["req:pep999-*"]) == []
+
+
+@pytest.mark.parametrize("kind", ["devzero", "fifo", "large"])
+def test_endless_or_special_pep_text_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, witness: Callable[..., Any]
+) -> None:
+    path = tmp_path / "pep.rst"
+    if kind == "devzero":
+        path = Path("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_bytes(b"PEP: 825\n" + b"x" * spec_trace.MAX_TEXT)
+    watched = tmp_path / "watched"
+    watched.mkdir()
+    seen = witness(f"spec-trace-{kind}", watched)
+    with seen:
+        status, out, err = _run(capsys, "--pep", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1 and str(path) in err
+    seen.assert_untouched()
