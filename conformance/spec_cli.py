@@ -82,7 +82,7 @@ def trace(
             scenarios=named,
             results=matrix,
             traced=traced,
-            baseline=_baseline(baseline, traced.get(text.pep)),
+            baseline=_baseline(baseline, traced.get(text.pep), text),
         )
         for text in texts
     ]
@@ -102,12 +102,18 @@ def trace(
     raise SystemExit(1 if affected else 0)
 
 
-def _baseline(folder: Path, traced: spec_trace.TracedRevision | None) -> spec_trace.PepText | None:
-    """The traced text, when *folder* holds it byte for byte."""
-    if traced is None or not (folder / traced.file).is_file():
+def _baseline(
+    folder: Path, traced: spec_trace.TracedRevision | None, text: spec_trace.PepText
+) -> spec_trace.PepText | None:
+    """The traced text: *text* itself when it is that revision, else *folder*'s copy of it."""
+    if traced is None:
         return None
-    text = spec_trace.read_pep(folder / traced.file)
-    return text if text.digest == traced.sha256 else None
+    if text.digest == traced.sha256:
+        return text
+    if not (folder / traced.file).is_file():
+        return None
+    found = spec_trace.read_pep(folder / traced.file)
+    return found if found.digest == traced.sha256 else None
 
 
 def _as_json(

@@ -197,3 +197,14 @@ def test_endless_or_special_pep_text_is_refused(
         status, out, err = _run(capsys, "--pep", str(path))
     assert status == 2 and out == "" and err.count("\n") == 1 and str(path) in err
     seen.assert_untouched()
+
+
+def test_the_traced_revision_is_its_own_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the shared folder, the traced text itself reports nothing (PEP 766: plain rules)."""
+    _texts_or_skip()
+    copy = tmp_path / "pep-0766.rst"
+    copy.write_bytes((PEPS / "pep-0766.rst").read_bytes())
+    status, out, _ = _run(capsys, "--pep", str(copy), "--baseline", str(tmp_path / "none"))
+    assert status == 0, out
