@@ -39,14 +39,14 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return int(exit_info.value.code or 0), out, err
 
 
-def _edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
-    """A copy of PEP 825 with each (old, new) replaced once in its paragraph (folded)."""
+def _edited(tmp_path: Path, *replacements: tuple[str, str], pep: int = 825) -> Path:
+    """A copy of a PEP text with each (old, new) replaced once in its paragraph (folded)."""
     _texts_or_skip()
-    paragraphs = (PEPS / "pep-0825.rst").read_text(encoding="utf-8").split("\n\n")
+    paragraphs = (PEPS / f"pep-0{pep}.rst").read_text(encoding="utf-8").split("\n\n")
     for old, new in replacements:
         i = next(i for i, p in enumerate(paragraphs) if old in spec_trace.fold(p))
         paragraphs[i] = spec_trace.fold(paragraphs[i]).replace(old, new, 1)
-    path = tmp_path / "pep-0825-draft.rst"
+    path = tmp_path / f"pep-0{pep}-draft.rst"
     path.write_text("\n\n".join(paragraphs), encoding="utf-8")
     return path
 
@@ -208,3 +208,23 @@ def test_the_traced_revision_is_its_own_baseline(
     copy.write_bytes((PEPS / "pep-0766.rst").read_bytes())
     status, out, _ = _run(capsys, "--pep", str(copy), "--baseline", str(tmp_path / "none"))
     assert status == 0, out
+
+
+def test_a_plain_rule_pep_reports_an_edited_and_an_added_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PEP 766 states its rules in plain words: any new sentence of its Specification counts."""
+    best = "regardless of the index that it comes from."
+    added = "Installers consult the indexes in a random order."
+    draft = _edited(
+        tmp_path,
+        (best, "provided that it comes from the first index."),
+        ("While installers may differ", f"{added} While installers may differ"),
+        pep=766,
+    )
+    status, out, _ = _run(capsys, "--pep", str(draft), "--json")
+    assert status == 1
+    report = json.loads(out)["peps"][0]
+    states = {r["id"]: r["status"] for r in report["requirements"] if r["status"] != "unchanged"}
+    assert states == {"pep766-version-priority-best": "changed"}
+    assert report["untraced"] == [added]
