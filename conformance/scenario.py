@@ -776,7 +776,9 @@ def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> 
     """Load every scenario under *dirs* (default: the shipped set), sorted by id.
 
     *select* keeps scenarios whose id, group or a tag matches one of the
-    ``fnmatch`` patterns.
+    ``fnmatch`` patterns; ``req:ID`` keeps those whose ``[spec] requirements``
+    name a matching requirement id and ``pep:N`` those tracing PEP N, so that an
+    author re-runs exactly the scenarios ``wheelnext spec trace`` names.
     """
     roots = list(dirs) or [shipped_dir()]
     seen: dict[str, Path] = {}
@@ -796,17 +798,25 @@ def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> 
             seen[scenario.id] = path
             result.append(scenario)
     if select:
-        result = [
-            s
-            for s in result
-            if any(
-                fnmatch.fnmatch(s.id, pat)
-                or fnmatch.fnmatch(s.group, pat)
-                or any(fnmatch.fnmatch(t, pat) for t in s.tags)
-                for pat in select
-            )
-        ]
+        result = [s for s in result if any(selected(s, pattern) for pattern in select)]
     return sorted(result, key=lambda s: s.id)
+
+
+def selected(scenario: Scenario, pattern: str) -> bool:
+    """Whether *pattern* (``fnmatch``; ``req:ID`` or ``pep:N`` by traced requirement) keeps it."""
+    kind, _, value = pattern.partition(":")
+    if kind == "req" and value:
+        return any(fnmatch.fnmatch(r, value) for r in scenario.spec.requirements)
+    if kind == "pep" and value:
+        pep = value.removeprefix("PEP").strip()
+        return str(scenario.spec.pep) == pep or any(
+            r.startswith(f"pep{pep}-") for r in scenario.spec.requirements
+        )
+    return (
+        fnmatch.fnmatch(scenario.id, pattern)
+        or fnmatch.fnmatch(scenario.group, pattern)
+        or any(fnmatch.fnmatch(t, pattern) for t in scenario.tags)
+    )
 
 
 def suite_digest(scenarios: Iterable[Scenario]) -> str:

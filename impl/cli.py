@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "install": "wheelnext.install.cli:install",
     "lock": "wheelnext.install.cli:lock",
     "conformance": "wheelnext.conformance.cli:conformance",
+    "spec": "wheelnext.conformance.spec_cli:spec",
     "governance": "wheelnext.governance.cli:governance",
     "nativelib": "wheelnext.nativelib.cli:nativelib",
 }

@@ -209,7 +209,13 @@ def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
     is_flag=True,
     help="Also print {file, valid, format, version, problems} as JSON on stdout.",
 )
-def validate(file: Path, as_json: bool) -> None:
+@click.option(
+    "--schema",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Check a JSON document or a wheel's variant.json against this JSON schema (a PEP"
+    " draft's, say) instead of the bundled one; only the schema's rules apply.",
+)
+def validate(file: Path, as_json: bool, schema: Path | None) -> None:
     """Validate variant metadata: a JSON file, a wheel, a pyproject.toml or a pylock.toml.
 
     JSON files are variant.json or {name}-{version}-variants.json documents.
@@ -218,7 +224,10 @@ def validate(file: Path, as_json: bool) -> None:
     the JSON report on stdout).
     """
     try:
-        fmt, version, problems = _validate_any(file)
+        if schema is not None:
+            fmt, version, problems = _validate_against(file, schema)
+        else:
+            fmt, version, problems = _validate_any(file)
     except WheelnextError as exc:
         fmt, version, problems = None, None, [str(exc)]
         first = str(exc)
@@ -239,6 +248,34 @@ def validate(file: Path, as_json: bool) -> None:
         raise InvalidVariantMetadata(first)
     if not as_json:
         click.echo(f"{file}: valid ({fmt} variant metadata {version})")
+
+
+def _validate_against(file: Path, schema_file: Path) -> tuple[str | None, str | None, list[str]]:
+    """Problems of *file* under the JSON schema in *schema_file* alone.
+
+    For a PEP author editing the schema of PEP 825's appendix: the bundled
+    schema (and the ``$schema`` version choice) is left out, so a document
+    written for the draft is checked by the draft's rules.
+    """
+    import jsonschema  # lazily, as in wheelnext.variants.schema
+
+    if file.suffix == ".toml":
+        raise InvalidVariantMetadata(f"{file}: --schema applies to JSON documents and wheels")
+    schema = _read_json(schema_file)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise InvalidVariantMetadata(
+            f"{schema_file}: not a JSON schema ({where}: {exc.message})"
+        ) from None
+    doc = read_wheel_variant_json(file) if file.suffix in (".whl", ".whlx") else _read_json(file)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
+        for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    ]
+    return f"schema {schema_file}", str(schema.get("$id", "")), problems
 
 
 def _pylock_problems(data: dict[str, Any], file: Path) -> list[str]:

@@ -270,3 +270,62 @@ def test_user_property_for_an_ahead_of_time_namespace_is_reported(
     assert code == 0
     assert "blas_lapack :: provider :: mkl" in err and "ignored" in err
     assert "ahead-of-time" in err and len(err.strip().splitlines()) == 1
+
+
+BUNDLED_SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "impl"
+    / "variants"
+    / "schemas"
+    / "pep-0825-variant-schema-0.1.1.json"
+)
+
+
+def test_validate_against_another_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A draft schema's rules, not the bundled one's, decide under --schema."""
+    doc = tmp_path / "foo-1.2.3-variants.json"
+    doc.write_text(json.dumps({**PEP825_VARIANTS_JSON, "draft-key": True}))
+    code, _, err = main_result(["variants", "validate", str(doc)], capsys)
+    assert code == 2 and "draft-key" in err
+    draft = json.loads(BUNDLED_SCHEMA.read_text())
+    draft["properties"]["draft-key"] = {"type": "boolean"}
+    draft["properties"]["default-priorities"]["properties"]["namespace"]["minItems"] = 9
+    schema = tmp_path / "draft-schema.json"
+    schema.write_text(json.dumps(draft))
+    argv = ["variants", "validate", "--json", "--schema", str(schema), str(doc)]
+    code, out, err = main_result(argv, capsys)
+    report = json.loads(out)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert [p.split(":")[0] for p in report["problems"]] == ["default-priorities/namespace"]
+    del draft["properties"]["default-priorities"]["properties"]["namespace"]["minItems"]
+    schema.write_text(json.dumps(draft))
+    code, out, _ = main_result(["variants", "validate", "--schema", str(schema), str(doc)], capsys)
+    assert code == 0 and "valid" in out
+
+
+@pytest.mark.parametrize(
+    ("schema_text", "target", "expected"),
+    [
+        ('{"type": 3}', "foo-1.0-variants.json", "not a JSON schema"),
+        ("[1]", "foo-1.0-variants.json", "schema.json"),
+        ("{}", "pylock.toml", "--schema applies to JSON documents and wheels"),
+    ],
+)
+def test_validate_schema_bad_input_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    schema_text: str,
+    target: str,
+    expected: str,
+) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text(schema_text)
+    path = tmp_path / target
+    path.write_text("{}" if target.endswith(".json") else "[[packages]]\n")
+    code, out, err = main_result(
+        ["variants", "validate", "--schema", str(schema), str(path)], capsys
+    )
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert expected in err
