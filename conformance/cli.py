@@ -182,7 +182,8 @@ _scenario_options = [
         help="A folder of scenario files (repeatable; default: the shipped set).",
     ),
     click.option(
-        "--select", multiple=True, help="Only scenarios whose id, group or tag matches (fnmatch)."
+        "--select", multiple=True,
+        help="Only scenarios whose id, group or tag matches (fnmatch), req:ID or pep:N.",
     ),
 ]
 
