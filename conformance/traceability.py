@@ -13,7 +13,6 @@ the data functions work without Sphinx.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wheelnext import inputs
 from wheelnext.conformance.scenario import load_scenarios, shipped_dir
 
 REQUIREMENTS = shipped_dir() / "_requirements.toml"
@@ -128,14 +128,16 @@ def load_results(path: Path) -> dict[str, dict[str, str]]:
     (``configuration``, ``column`` or ``installer``, plus ``python`` and
     ``runner`` when given) and its ``status``.
     """
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return {}
-    data: Any = json.loads(path.read_text(encoding="utf-8"))
+    data: Any = inputs.read_json(path, what="results file")
     records = data.get("results", []) if isinstance(data, dict) else data
     results: dict[str, dict[str, str]] = {}
-    for record in records if isinstance(records, list) else []:
+    if not isinstance(records, list):
+        raise inputs.InvalidInput(f"{path}: not a results file (no list of records)")
+    for number, record in enumerate(records):
         if not isinstance(record, dict):
-            continue
+            raise inputs.InvalidInput(f"{path}: results[{number}] is not a record (an object)")
         scenario = record.get("scenario") or record.get("scenario_id") or record.get("id")
         if isinstance(scenario, dict):
             scenario = scenario.get("id")

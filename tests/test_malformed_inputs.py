@@ -84,6 +84,10 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
     ("index serve", "directory"): lambda f, out: ["index", "serve", str(f), "--port", "0"],
     ("nativelib audit", "python"): lambda f, out: ["nativelib", "audit", "--python", str(f)],
     ("nativelib audit", "roots"): lambda f, out: ["nativelib", "audit", str(f)],
+    ("spec trace", "peps"): lambda f, out: ["spec", "trace", "--pep", str(f)],
+    ("spec trace", "schema"): lambda f, out: ["spec", "trace", "--schema", str(f)],
+    ("spec trace", "results"): lambda f, out: [
+        "spec", "trace", "--pep", str(_pep_text(out.parent)), "--results", str(f)],
     ("conformance report", "runs"): lambda f, out: [
         "conformance", "report", str(f), "--json", str(out / "merged.json")],
     ("conformance verify", "cert"): lambda f, out: ["conformance", "verify", str(f)],
@@ -99,11 +103,21 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
 VALID = {("index serve", "directory"): {"directory"},
          ("nativelib audit", "roots"): {"directory"},
          ("install", "config_file"): {"empty"}, ("lock", "config_file"): {"empty"},
-         ("conformance run", "xfail"): {"empty"}}
+         ("conformance run", "xfail"): {"empty"},
+         # An absent results file means "not run yet" (the default path may not exist).
+         ("spec trace", "results"): {"missing"}}
 
 #: Slots whose command reports on a file rather than refusing it (``wheel check`` exits 1
 #: with one line per unusable file, as it does for any wheel it finds fault with).
 REPORTS: dict[tuple[str, str], set[int]] = {("wheel check", "files"): {1, 2}}
+
+
+def _pep_text(folder: Path) -> Path:
+    """A small PEP text with one MUST nobody quotes, so ``spec trace`` must read --results."""
+    path = folder / "pep-9999.rst"
+    path.write_text("PEP: 825\nTitle: t\n\nSpecification\n=============\n\n"
+                    "Tools MUST do a new thing.\n")
+    return path
 
 
 def _good_wheel(folder: Path) -> Path:
