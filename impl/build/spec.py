@@ -49,6 +49,8 @@ WHEEL_DEFECTS = (
     "record-hash-mismatch",
     "record-missing-entry",
     "wheel-version-mismatch",
+    "record-hash-same-size",
+    "wheel-version-minor-mismatch",
     "escaping-links",
     "zip-bomb",
     "variant-label-mismatch",

@@ -93,6 +93,8 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
                    for m in members if m.path != record]
         wrong_record = record_file(claimed, dist_info)
         return with_members(plan, [*(m for m in members if m.path != record), wrong_record])
+    if defect == "record-hash-same-size":
+        return _same_size_tamper(spec, plan, members)
     if defect == "record-missing-entry":
         target = next(m for m in members if not m.path.startswith(dist_info + "/"))
         listed = [m for m in members if m is not target and m.path != record]
@@ -103,6 +105,15 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
         major = int(spec.wheel_version.split(".")[0])
         files = payload(spec)
         bent = metadata_members(spec, files, metadata_wheel_version=f"{major + 1}.0")
+        return _rebuild(spec, plan, files + bent)
+    if defect == "wheel-version-minor-mismatch":
+        # PEP 777 step 1: "If they do not match, installers **MUST** abort installation.
+        # Neither value takes precedence." The same major version in both, so reading either
+        # one alone installs (at most with a warning): only comparing them refuses.
+        same_major, minor = spec.wheel_version.split(".")[:2]
+        files = payload(spec)
+        bent = metadata_members(spec, files,
+                                metadata_wheel_version=f"{same_major}.{int(minor) + 1}")
         return _rebuild(spec, plan, files + bent)
     if defect == "escaping-links":
         # PEP 778, "Security Implications": links must not "point outside of any
@@ -122,6 +133,26 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
     # zip-bomb: one member whose compression ratio is far beyond any real file.
     members.append(FileSpec(f"{package}/bomb.bin", size=bomb_size, fill=0))
     return _rebuild(spec, plan, members)
+
+
+def _same_size_tamper(spec: DistSpec, plan: Plan, members: list[FileSpec]) -> Plan:
+    """``record-hash-same-size``: RECORD hashes the first non-empty payload file as if its
+    last byte differed, and gives its true size. Binary distribution format: "installation
+    will fail if any file in the archive is not both mentioned and correctly hashed in
+    RECORD"; unlike ``record-hash-mismatch`` (a longer file) a size check cannot catch it."""
+    dist_info = dist_info_dir(spec)
+    record = f"{dist_info}/RECORD"
+    target = next((m for m in members if not m.path.startswith(dist_info + "/") and m.length),
+                  None)
+    if target is None:
+        raise SpecError(f"{spec.source}: unsafe-defect: record-hash-same-size needs a "
+                        "non-empty payload file")
+    data = target.read()
+    other = data[:-1] + bytes([data[-1] ^ 1])
+    claimed = [replace(m, data=other, size=None) if m is target else m
+               for m in members if m.path != record]
+    kept = [m for m in members if m.path != record]
+    return with_members(plan, [*kept, record_file(claimed, dist_info)])
 
 
 def _variant_defect(spec: DistSpec, plan: Plan, members: list[FileSpec], defect: str) -> Plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from wheelnext.conformance import traceability as trace
 from wheelnext.conformance.scenario import Scenario, load_scenarios, shipped_dir
 
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 #: Issue 4, "Scenarios": the minimum number of scenarios per folder.
 MINIMUMS = {
     "baseline": 6,
@@ -58,6 +60,27 @@ def test_named_requirements_exist(scenarios: list[Scenario]) -> None:
         assert set(s.spec.requirements) <= known, s.id
         if s.spec.pep in (766, 771, 777, 778, 825) and s.spec.level != "extension":
             assert s.spec.requirements, f"{s.id} names no requirement"
+
+
+def _plain(text: str) -> str:
+    """*text* with rst's bold and literal markup dropped and whitespace folded."""
+    return re.sub(r"\s+", " ", text.replace("**", "").replace("``", "")).strip()
+
+
+@pytest.mark.skipif(not SPECS.is_dir(), reason=f"the specifications are not at {SPECS}")
+def test_every_sentence_is_quoted_from_its_spec(scenarios: list[Scenario]) -> None:
+    """``[spec] sentence`` is the spec's own words ("quoted verbatim", conformance-scenarios.rst),
+    with ``[...]`` marking an omission; an ``extension`` quotes no spec."""
+    misquoted = []
+    for s in scenarios:
+        if s.spec.level == "extension":
+            continue
+        source = (SPECS / "peps" / f"pep-{s.spec.pep:04d}.rst" if s.spec.pep is not None
+                  else SPECS / "pypa" / f"{s.spec.document}.rst")
+        text = _plain(source.read_text(encoding="utf-8"))
+        if not all(_plain(part) in text for part in s.spec.sentence.split("[...]")):
+            misquoted.append(s.id)
+    assert misquoted == []
 
 
 def test_every_requirement_is_covered() -> None:

@@ -74,6 +74,25 @@ def test_record_hash_mismatch(tmp_path: Path) -> None:
     assert wrong == ["demo/__init__.py"]
 
 
+def test_record_hash_same_size(tmp_path: Path) -> None:
+    """RECORD's size is true and only its hash is wrong, so a size check alone passes it."""
+    wheel = build_hostile(make(), tmp_path, defect="record-hash-same-size")
+    _, content, record = read(wheel)
+    wrong = [n for n, d in content.items() if not n.endswith("RECORD") and record[n] != digest(d)]
+    assert wrong == ["demo/__init__.py"]
+    with zstd_zipfile.ZipFile(wheel) as archive:
+        rows = csv.reader(io.StringIO(archive.read(f"{DIST_INFO}/RECORD").decode()))
+        sizes = {row[0]: row[2] for row in rows}
+    assert all(sizes[n] == str(len(d)) for n, d in content.items() if not n.endswith("RECORD"))
+
+
+def test_record_hash_same_size_needs_a_non_empty_payload_file(tmp_path: Path) -> None:
+    spec = make(files=[{"path": "demo/__init__.py", "text": ""}])
+    with pytest.raises(SpecError, match="record-hash-same-size needs a non-empty payload file"):
+        build_hostile(spec, tmp_path, defect="record-hash-same-size")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_record_missing_entry(tmp_path: Path) -> None:
     _, content, record = read(build_hostile(make(), tmp_path, defect="record-missing-entry"))
     assert set(content) - set(record) == {"demo/__init__.py"}
@@ -83,6 +102,17 @@ def test_record_missing_entry(tmp_path: Path) -> None:
 def test_wheel_version_mismatch(tmp_path: Path, version: str, bent: str) -> None:
     wheel = build_hostile(make(**{"wheel-version": version}), tmp_path,
                           defect="wheel-version-mismatch")
+    _, content, record = read(wheel)
+    assert f"Wheel-Version: {version}\n" in content[f"{DIST_INFO}/WHEEL"].decode()
+    assert parse_metadata(content[f"{DIST_INFO}/METADATA"]).wheel_version == bent
+    assert record[f"{DIST_INFO}/METADATA"] == digest(content[f"{DIST_INFO}/METADATA"])
+
+
+@pytest.mark.parametrize(("version", "bent"), [("1.0", "1.1"), ("2.0", "2.1"), ("1.9", "1.10")])
+def test_wheel_version_minor_mismatch(tmp_path: Path, version: str, bent: str) -> None:
+    """Both values share the major version: only PEP 777's match check tells them apart."""
+    wheel = build_hostile(make(**{"wheel-version": version}), tmp_path,
+                          defect="wheel-version-minor-mismatch")
     _, content, record = read(wheel)
     assert f"Wheel-Version: {version}\n" in content[f"{DIST_INFO}/WHEEL"].decode()
     assert parse_metadata(content[f"{DIST_INFO}/METADATA"]).wheel_version == bent

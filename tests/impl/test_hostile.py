@@ -98,7 +98,9 @@ CORPUS: dict[str, Forger] = {
     "builder-absolute-path": builder("absolute-path"),
     "builder-record-hash": builder("record-hash-mismatch"),
     "builder-record-missing": builder("record-missing-entry"),
+    "builder-record-hash-same-size": builder("record-hash-same-size"),
     "builder-wheel-version": builder("wheel-version-mismatch"),
+    "builder-wheel-version-minor": builder("wheel-version-minor-mismatch"),
     "builder-zip-bomb": builder("zip-bomb"),
     "builder-escaping-links": builder("escaping-links", **{"wheel-version": "2.0"}),
 }
