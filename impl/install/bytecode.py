@@ -88,7 +88,8 @@ class BytecodeCompiler:
         self._queue.put(None)
         self._feeder.join()
         assert self._process.stdout is not None
-        out = self._process.stdout.read()
+        with self._process.stdout:
+            out = self._process.stdout.read()
         self._process.wait()
         if self._process.returncode != 0:
             return []
@@ -107,6 +108,8 @@ class BytecodeCompiler:
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 def compile_staged(interpreter: str, pairs: list[tuple[Path, Path]]) -> list[Path]:

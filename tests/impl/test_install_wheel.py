@@ -206,3 +206,22 @@ def test_source_that_does_not_compile_still_installs(tmp_path: Path) -> None:
     assert result.bytecode >= 1
     assert (tmp_path / "env/demo/broken.py").exists()
     assert not list((tmp_path / "env/demo/__pycache__").glob("broken.*"))
+
+
+def test_wheel_install_into_another_interpreter_prints_nothing_stray(tmp_path: Path) -> None:
+    """``wheel install --python`` compiles with the target's interpreter; its pipes are
+    closed, so no "unclosed file" warning reaches the user (one was printed before)."""
+    import subprocess
+    import sys
+    import venv
+
+    from wheelnext.wheel2.forge import WheelRecipe, forge_wheel
+
+    env = tmp_path / "env"
+    venv.create(env, with_pip=False)
+    wheel = forge_wheel(tmp_path, WheelRecipe(files={"demo/__init__.py": b"X = 1\n"}))
+    done = subprocess.run([sys.executable, "-W", "default", "-m", "wheelnext", "wheel", "install",
+                           str(wheel), "--python", str(env / "bin" / "python")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr
