@@ -136,6 +136,13 @@ except ImportError:  # pragma: no cover - the data functions above work without 
     pass
 else:
 
+    def generated(directive: SphinxDirective, lines: list[str]) -> list[nodes.Node]:
+        """Parse generated reStructuredText *lines* in place of *directive* (titles allowed)."""
+        container = nodes.section()
+        container.document = directive.state.document
+        nested_parse_with_titles(directive.state, StringList(lines, directive.name), container)
+        return list(container.children)
+
     class MatrixDirective(SphinxDirective):
         """``.. conformance-matrix::``: the generated matrix, in place."""
 
@@ -144,11 +151,7 @@ else:
             if results.is_file():
                 self.env.note_dependency(str(results))
             depth = self.env.docname.count("/")
-            lines = render(load(results), link="../" * depth + REPORT)
-            container = nodes.section()
-            container.document = self.state.document
-            nested_parse_with_titles(self.state, StringList(lines, "conformance-matrix"), container)
-            return list(container.children)
+            return generated(self, render(load(results), link="../" * depth + REPORT))
 
     def _write_report(app: Sphinx, exception: Exception | None) -> None:
         """The harness's HTML report of the same records, beside the site (HTML builds)."""

@@ -12,16 +12,17 @@ ids the rule names); a rule no scenario kills is a hole in the suite.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.run import run_suite
 from wheelnext.conformance.runners.protocol import Runner
 from wheelnext.conformance.scenario import Scenario
-from wheelnext.install.rules import DEFAULT_RULES, Rule
+from wheelnext.install.rules import DEFAULT_RULES, Rule, without
 
 #: Statuses in which the full installer meets a scenario (a knockout can only be caught there).
 MET = frozenset({Status.PASS, Status.WARN})
@@ -110,21 +111,14 @@ def tabulate(scenarios: Sequence[Scenario], rules: Sequence[Rule],
 
 def measure(scenarios: Sequence[Scenario], runner: Runner, *,
             rules: Sequence[Rule] = DEFAULT_RULES,
-            run: Callable[..., list[Result]] | None = None,
             **options: Any) -> tuple[list[RulePower], list[Result]]:
     """Run *scenarios* with the full installer and every knockout; the table and the results."""
-    if run is None:
-        from wheelnext.conformance.run import run_suite
-
-        run = run_suite
-    results = run(scenarios, installers(rules), runner, **options)
+    results = run_suite(scenarios, installers(rules), runner, **options)
     return tabulate(scenarios, rules, results), results
 
 
 def select_rules(names: Sequence[str]) -> list[Rule]:
     """The rules named (all of them when *names* is empty); an unknown name is an error."""
-    from wheelnext.install.rules import without
-
     if not names:
         return list(DEFAULT_RULES)
     without(*names)  # raises on an unknown name

@@ -40,11 +40,10 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
 
 
 try:
-    from docutils import nodes  # type: ignore[import-untyped]
-    from docutils.statemachine import StringList  # type: ignore[import-untyped]
     from sphinx.application import Sphinx
     from sphinx.util.docutils import SphinxDirective
-    from sphinx.util.nodes import nested_parse_with_titles
+
+    from wheelnext.conformance.matrix_page import generated
 except ImportError:  # pragma: no cover - the data functions above work without Sphinx
     pass
 else:
@@ -52,15 +51,11 @@ else:
     class PowerDirective(SphinxDirective):
         """``.. conformance-power::``: the generated power table, in place."""
 
-        def run(self) -> list[nodes.Node]:
+        def run(self) -> list[Any]:
             data = Path(self.env.srcdir) / POWER
             if data.is_file():
                 self.env.note_dependency(str(data))
-            container = nodes.section()
-            container.document = self.state.document
-            nested_parse_with_titles(self.state, StringList(render(load(data)),
-                                                            "conformance-power"), container)
-            return list(container.children)
+            return generated(self, render(load(data)))
 
     def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive("conformance-power", PowerDirective)
