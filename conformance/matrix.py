@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from wheelnext import __version__
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.image import installer_recipe
 from wheelnext.conformance.materialize import default_cache
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import write_atomic
 from wheelnext.errors import WheelnextError
 
@@ -90,13 +93,25 @@ def run_one(runner: str, specs: list[str], jobs: int, select: list[str], out: Pa
     return subprocess.run(argv, check=False).returncode
 
 
-def trim(record: dict[str, Any]) -> dict[str, Any]:
+def trim(record: Record) -> Record:
     """A record with the installer output cut to its tail (the committed file stays small)."""
-    observed = record.get("observed")
-    if observed and len(observed.get("output", "")) > OUTPUT_TAIL:
-        observed = {**observed, "output": "…" + observed["output"][-OUTPUT_TAIL:]}
-        return {**record, "observed": observed}
+    observed = record.observed
+    if observed and len(observed.output) > OUTPUT_TAIL:
+        observed = replace(observed, output="…" + observed.output[-OUTPUT_TAIL:])
+        return replace(record, observed=observed)
     return record
+
+
+def records_in(doc: dict[str, Any], source: str) -> list[Record]:
+    """The records of a saved run or of the committed file, each parsed and checked."""
+    found = doc.get("results", [])
+    if not isinstance(found, list):
+        raise WheelnextError(f"{source}: not a conformance run: no 'results' list")
+    return [Record.from_json(r, where=f"{source}: results[{i}]") for i, r in enumerate(found)]
+
+
+def _installers(records: Sequence[Record]) -> set[str]:
+    return {f"{r.installer} {r.installer_version}" for r in records}
 
 
 def cpu_model() -> str:
@@ -123,24 +138,25 @@ def merge(
     """
     previous: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {}
 
-    def replaced(record: dict[str, Any]) -> bool:
-        return record["runner"] in runs and (not only or record["installer"] in only)
+    def replaced(record: Record) -> bool:
+        return record.runner in runs and (not only or record.installer in only)
 
-    kept = [r for r in previous.get("results", []) if not replaced(r)]
+    kept = [r for r in records_in(previous, str(out)) if not replaced(r)]
     meta_runners = {
         k: v for k, v in previous.get("runners", {}).items() if k not in runs or only
     }
     records = list(kept)
     scenario_set = previous.get("scenario_set")
     for name, doc in runs.items():
-        records += [trim(r) for r in doc["results"]]
+        ran = records_in(doc, f"the {name} run")
+        records += [trim(r) for r in ran]
         if only:
             earlier = meta_runners.get(name, {})
             meta_runners[name] = {
                 **earlier,
                 "installers": sorted(
                     {i for i in earlier.get("installers", []) if i.split()[0] not in only}
-                    | {f"{r['installer']} {r['installer_version']}" for r in doc["results"]}
+                    | _installers(ran)
                 ),
                 "partial_reruns": [*earlier.get("partial_reruns", []), command],
             }
@@ -152,21 +168,19 @@ def merge(
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
             "write_detection": doc.get("write_detection"),
             "image_digest": doc.get("image_digest"),
-            "installers": sorted(
-                {f"{r['installer']} {r['installer_version']}" for r in doc["results"]}
-            ),
+            "installers": sorted(_installers(ran)),
             "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "skipped": doc.get("skipped", []),
         }
         scenario_set = doc.get("scenario_set")
-    records.sort(key=lambda r: (r["scenario"], r["runner"], r["installer"], r["python"]))
+    records.sort(key=lambda r: (r.scenario, r.runner, r.installer, r.python))
     return {
         "wheelnext": __version__,
         "format": 1,
         "scenario_set": scenario_set,
         "runners": dict(sorted(meta_runners.items())),
-        "results": records,
+        "results": [r.to_json() for r in records],
     }
 
 
