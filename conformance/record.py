@@ -10,7 +10,7 @@ saved before a field existed still loads: the field takes its default.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +184,7 @@ FIELDS = (
     "status", "annotation", "outcome", "failures", "evidence", "reason", "expected", "observed",
 )  # fmt: skip
 #: The fields every saved record carries as strings; the matrix is keyed by them.
-REQUIRED = ("scenario", "installer", "installer_version", "python", "runner", "status")
+KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ class Record:
     ) -> Record:
         """Parse and check one saved record; *where* (``run.json: results[3]``) leads errors."""
         f = Fields(data, where, what="a record", error=error)
-        keys = {key: f.named(key) for key in REQUIRED if key != "status"}
+        keys = {key: f.named(key) for key in KEYS if key != "status"}
         verdict = Verdict.from_json(data, where=where, error=error)
         f.only(FIELDS)
         return cls(
@@ -298,7 +298,6 @@ class Record:
             else Observed.from_json(f.data["observed"], where=f"{where}.observed", error=error),
         )
 
-    def redacted(self, redact: Any) -> Record:
-        """This record with *redact* (:meth:`wheelnext.conformance.redact.Redactor.data`)
-        applied to every string in it."""
+    def redacted(self, redact: Callable[[Any], Any]) -> Record:
+        """This record with *redact* (``Redactor.data``) applied to all of its JSON."""
         return Record.from_json(redact(self.to_json()))
