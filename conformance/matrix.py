@@ -33,7 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wheelnext import __version__
+from wheelnext import __version__, inputs
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.image import installer_recipe
 from wheelnext.conformance.materialize import default_cache
@@ -110,6 +110,14 @@ def records_in(doc: dict[str, Any], source: str) -> list[Record]:
     return [Record.from_json(r, where=f"{source}: results[{i}]") for i, r in enumerate(found)]
 
 
+def previous_document(out: Path) -> tuple[dict[str, Any], list[Record]]:
+    """The committed matrix file and its records (none when it was never written)."""
+    if not out.is_file():
+        return {}, []
+    previous = inputs.read_json_object(out, what="conformance matrix")
+    return previous, records_in(previous, str(out))
+
+
 def _installers(records: Sequence[Record]) -> set[str]:
     return {f"{r.installer} {r.installer_version}" for r in records}
 
@@ -136,12 +144,12 @@ def merge(
     With *only*, just those columns of the runners run now are replaced, so a
     single installer can be re-run without re-running the whole matrix.
     """
-    previous: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {}
+    previous, earlier = previous_document(out)
 
     def replaced(record: Record) -> bool:
         return record.runner in runs and (not only or record.installer in only)
 
-    kept = [r for r in records_in(previous, str(out)) if not replaced(r)]
+    kept = [r for r in earlier if not replaced(r)]
     meta_runners = {
         k: v for k, v in previous.get("runners", {}).items() if k not in runs or only
     }
@@ -202,6 +210,10 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
         help="re-run only this column (e.g. wheelnext, uv:variants, pip); repeatable",
     )
     args = parser.parse_args(argv)
+    try:
+        previous_document(args.out)
+    except WheelnextError as exc:
+        parser.exit(2, f"error: {exc}\n")
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")
