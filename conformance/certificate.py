@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.report import Record, write_atomic
+from wheelnext.conformance.record import Record
+from wheelnext.conformance.report import write_atomic
 from wheelnext.errors import WheelnextError
 
 #: The order in which a requirement takes the worst status of its scenarios.
@@ -39,7 +40,7 @@ class CertificateError(WheelnextError):
 
 def _effective(r: Record) -> str:
     """The observed status: an expected-failure list annotates it, never changes it."""
-    return str(r["status"])
+    return str(r.status)
 
 
 def level_reached(records: Iterable[Record]) -> dict[str, Any]:
@@ -51,10 +52,10 @@ def level_reached(records: Iterable[Record]) -> dict[str, Any]:
     """
     open_: dict[str, list[str]] = {"MUST": [], "SHOULD": []}
     for r in records:
-        level, status = r["spec"]["level"], str(r["status"])
+        level, status = r.spec.level, str(r.status)
         if status in ("pass", "not applicable"):
             continue
-        key = f"{r['scenario']}@py{r['python']}: {status}"
+        key = f"{r.scenario}@py{r.python}: {status}"
         if level in MUST_LEVELS:
             open_["MUST"].append(key)
         elif level in WEAK_LEVELS:
@@ -74,7 +75,7 @@ def level_reached(records: Iterable[Record]) -> dict[str, Any]:
 
 def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
     """The certificate of one installer configuration's records."""
-    installers = sorted({(r["installer"], r["installer_version"]) for r in records})
+    installers = sorted({(r.installer, r.installer_version) for r in records})
     if len(installers) != 1:
         raise CertificateError(
             "--certificate: a certificate covers one installer configuration; "
@@ -84,9 +85,9 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
     per_scenario: dict[str, str] = {}
     for r in records:
         status = _effective(r)
-        key = f"{r['scenario']}@py{r['python']}"
+        key = f"{r.scenario}@py{r.python}"
         per_scenario[key] = status
-        for req in r["spec"]["requirements"] or [f"scenario:{r['scenario']}"]:
+        for req in r.spec.requirements or (f"scenario:{r.scenario}",):
             old = per_requirement.get(req, "pass")
             per_requirement[req] = min(old, status, key=SEVERITY.index)
     counts: dict[str, int] = {}
@@ -103,7 +104,7 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "installer": {"name": name, "version": version, "spec": meta.get("installer_spec", name)},
         "runner": meta.get("runner", "venv"),
         "image_digest": meta.get("image_digest"),
-        "pythons": sorted({r["python"] for r in records}),
+        "pythons": sorted({r.python for r in records}),
         "python_specs": list(meta.get("python_specs", [])),
         "results": dict(sorted(per_scenario.items())),
         "requirements": dict(sorted(per_requirement.items())),

@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from wheelnext.conformance.errors import RecordError
+from wheelnext.conformance.fields import Fields
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.scenario import (
     ABSENT,
@@ -25,6 +27,7 @@ from wheelnext.conformance.scenario import (
     RequestsExpectation,
     Scenario,
 )
+from wheelnext.errors import WheelnextError
 from wheelnext.filenames import project_of
 
 
@@ -276,6 +279,28 @@ class Verdict(NamedTuple):
     outcome: str
     #: The expectations that did not hold (empty for a pass).
     failures: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``status``, ``outcome`` and ``failures`` fields of a saved record."""
+        return {
+            "status": str(self.status),
+            "outcome": self.outcome,
+            "failures": list(self.failures),
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: object, *, where: str = "verdict", error: type[WheelnextError] = RecordError
+    ) -> Verdict:
+        """The verdict in *data* (a saved record); ``outcome`` and ``failures`` may be absent."""
+        fields = Fields(data, where, error=error)
+        status = fields.named("status")
+        try:
+            parsed = Status(status)
+        except ValueError:
+            known = ", ".join(repr(str(s)) for s in Status)
+            raise fields.fail("status", f"unknown status {status!r} (expected {known})") from None
+        return cls(parsed, fields.string("outcome", ""), fields.strings("failures", ()))
 
 
 def check(scenario: Scenario, observation: Observation) -> Verdict:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wheelnext.conformance.check import Result
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.redact import Redactor
 
 #: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
@@ -47,7 +48,7 @@ def _execute(
     index_target: str = "reference",
     index_url: str | None = None,
     upload_command: str | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any], list[Result], Redactor]:
+) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installer
     from wheelnext.conformance.report import record
@@ -125,7 +126,7 @@ def _execute(
         "select": list(select),
     }
     return (
-        [redactor.data(record(r, runner=runner.name)) for r in results],
+        [record(r, runner=runner.name).redacted(redactor.data) for r in results],
         redactor.data(meta),
         results,
         redactor,
@@ -327,7 +328,7 @@ def run(
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
-    records = [redactor.data(report.record(r, runner=meta["runner"])) for r in results]
+    records = [report.record(r, runner=meta["runner"]).redacted(redactor.data) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
     if not quiet and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
@@ -347,7 +348,7 @@ def run(
 
 
 def _outputs(
-    records: list[dict[str, Any]],
+    records: list[Record],
     meta: dict[str, Any],
     *,
     json_out: Path | None,

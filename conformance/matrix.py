@@ -28,13 +28,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wheelnext import __version__
+from wheelnext import __version__, inputs
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.image import installer_recipe
 from wheelnext.conformance.materialize import default_cache
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import write_atomic
 from wheelnext.errors import WheelnextError
 
@@ -90,13 +93,33 @@ def run_one(runner: str, specs: list[str], jobs: int, select: list[str], out: Pa
     return subprocess.run(argv, check=False).returncode
 
 
-def trim(record: dict[str, Any]) -> dict[str, Any]:
+def trim(record: Record) -> Record:
     """A record with the installer output cut to its tail (the committed file stays small)."""
-    observed = record.get("observed")
-    if observed and len(observed.get("output", "")) > OUTPUT_TAIL:
-        observed = {**observed, "output": "…" + observed["output"][-OUTPUT_TAIL:]}
-        return {**record, "observed": observed}
+    observed = record.observed
+    if observed and len(observed.output) > OUTPUT_TAIL:
+        observed = replace(observed, output="…" + observed.output[-OUTPUT_TAIL:])
+        return replace(record, observed=observed)
     return record
+
+
+def records_in(doc: dict[str, Any], source: str) -> list[Record]:
+    """The records of a saved run or of the committed file, each parsed and checked."""
+    found = doc.get("results", [])
+    if not isinstance(found, list):
+        raise WheelnextError(f"{source}: not a conformance run: no 'results' list")
+    return [Record.from_json(r, where=f"{source}: results[{i}]") for i, r in enumerate(found)]
+
+
+def previous_document(out: Path) -> tuple[dict[str, Any], list[Record]]:
+    """The committed matrix file and its records (none when it was never written)."""
+    if not out.is_file():
+        return {}, []
+    previous = inputs.read_json_object(out, what="conformance matrix")
+    return previous, records_in(previous, str(out))
+
+
+def _installers(records: Sequence[Record]) -> set[str]:
+    return {f"{r.installer} {r.installer_version}" for r in records}
 
 
 def cpu_model() -> str:
@@ -121,26 +144,27 @@ def merge(
     With *only*, just those columns of the runners run now are replaced, so a
     single installer can be re-run without re-running the whole matrix.
     """
-    previous: dict[str, Any] = json.loads(out.read_text()) if out.is_file() else {}
+    previous, earlier = previous_document(out)
 
-    def replaced(record: dict[str, Any]) -> bool:
-        return record["runner"] in runs and (not only or record["installer"] in only)
+    def replaced(record: Record) -> bool:
+        return record.runner in runs and (not only or record.installer in only)
 
-    kept = [r for r in previous.get("results", []) if not replaced(r)]
+    kept = [r for r in earlier if not replaced(r)]
     meta_runners = {
         k: v for k, v in previous.get("runners", {}).items() if k not in runs or only
     }
     records = list(kept)
     scenario_set = previous.get("scenario_set")
     for name, doc in runs.items():
-        records += [trim(r) for r in doc["results"]]
+        ran = records_in(doc, f"the {name} run")
+        records += [trim(r) for r in ran]
         if only:
             earlier = meta_runners.get(name, {})
             meta_runners[name] = {
                 **earlier,
                 "installers": sorted(
                     {i for i in earlier.get("installers", []) if i.split()[0] not in only}
-                    | {f"{r['installer']} {r['installer_version']}" for r in doc["results"]}
+                    | _installers(ran)
                 ),
                 "partial_reruns": [*earlier.get("partial_reruns", []), command],
             }
@@ -152,21 +176,19 @@ def merge(
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
             "write_detection": doc.get("write_detection"),
             "image_digest": doc.get("image_digest"),
-            "installers": sorted(
-                {f"{r['installer']} {r['installer_version']}" for r in doc["results"]}
-            ),
+            "installers": sorted(_installers(ran)),
             "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "skipped": doc.get("skipped", []),
         }
         scenario_set = doc.get("scenario_set")
-    records.sort(key=lambda r: (r["scenario"], r["runner"], r["installer"], r["python"]))
+    records.sort(key=lambda r: (r.scenario, r.runner, r.installer, r.python))
     return {
         "wheelnext": __version__,
         "format": 1,
         "scenario_set": scenario_set,
         "runners": dict(sorted(meta_runners.items())),
-        "results": records,
+        "results": [r.to_json() for r in records],
     }
 
 
@@ -188,6 +210,10 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
         help="re-run only this column (e.g. wheelnext, uv:variants, pip); repeatable",
     )
     args = parser.parse_args(argv)
+    try:
+        previous_document(args.out)
+    except WheelnextError as exc:
+        parser.exit(2, f"error: {exc}\n")
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import column, group_key, html
 
 #: The committed matrix, relative to the documentation's source folder.
@@ -43,7 +44,15 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
-def columns(records: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+def records_of(data: Mapping[str, Any], source: str = str(RESULTS)) -> list[Record]:
+    """The matrix document's records, each parsed and checked (:meth:`Record.from_json`)."""
+    return [
+        Record.from_json(r, where=f"{source}: results[{i}]")
+        for i, r in enumerate(data.get("results", []))
+    ]
+
+
+def columns(records: Sequence[Record]) -> list[tuple[str, str, str, str]]:
     """The columns in the order of the harness's HTML report (its anchors count on it)."""
     return sorted({column(r) for r in records})
 
@@ -61,15 +70,15 @@ def _label(col: Sequence[str]) -> str:
 
 def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
     """reStructuredText lines for the matrix; *link* is the report's URL from the page."""
-    records = data.get("results", [])
+    records = records_of(data)
     if not records:
         return ["The matrix has not been run yet (no ``docs/conformance/results.json``).", ""]
     every = columns(records)
     index = {col: i for i, col in enumerate(every)}
-    cells = {(r["scenario"], column(r)): r for r in records}
-    scenarios: dict[str, Mapping[str, Any]] = {}
+    cells = {(r.scenario, column(r)): r for r in records}
+    scenarios: dict[str, Record] = {}
     for r in records:
-        scenarios.setdefault(r["scenario"], r)
+        scenarios.setdefault(r.scenario, r)
     lines: list[str] = []
     for runner, meta in sorted(data.get("runners", {}).items()):
         cols = [c for c in every if c[3] == runner]
@@ -89,13 +98,13 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
             counts = {s: 0 for s in STATUSES}
             for r in records:
                 if column(r) == col:
-                    counts[r["status"]] = counts.get(r["status"], 0) + 1
+                    counts[r.status] = counts.get(r.status, 0) + 1
             lines += [f"   * - {_label(col)}"] + [f"     - {counts[s]}" for s in STATUSES]
         lines += ["", ".. list-table:: Results", "   :header-rows: 1", ""]
         lines += ["   * - scenario"] + [f"     - {_label(c)}" for c in cols]
         groups: dict[str, list[str]] = {}
         for sid, first in sorted(scenarios.items()):
-            groups.setdefault(first["group"], []).append(sid)
+            groups.setdefault(first.group, []).append(sid)
         for group in sorted(groups, key=group_key):
             lines += [f"   * - **{group}**"] + ["     -" for _ in cols]
             for sid in groups[group]:
@@ -105,7 +114,7 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
                     if cell is None:
                         lines.append("     - —")
                         continue
-                    text = SHORT.get(cell["status"], cell["status"].upper())
+                    text = SHORT.get(cell.status, cell.status.upper())
                     if link:
                         anchor = f"d-{sid}-{index[col]}"
                         lines.append(f"     - `{text} <{link}#{anchor}>`__")
@@ -116,12 +125,12 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
             failed = [
                 cells[(sid, col)]
                 for sid in sorted(scenarios)
-                if (sid, col) in cells and cells[(sid, col)]["status"] in ("fail", "error")
+                if (sid, col) in cells and cells[(sid, col)].status in ("fail", "error")
             ]
             lines += [f"**{_label(col)}** ({len(failed)})", ""]
             for r in failed:
-                why = (r.get("failures") or [r.get("reason") or ""])[0]
-                lines.append(f"* ``{r['scenario']}``: {_literal(why)}")
+                why = (r.failures or (r.reason,))[0]
+                lines.append(f"* ``{r.scenario}``: {_literal(why)}")
             lines.append("")
     return lines
 
@@ -157,12 +166,12 @@ else:
         """The harness's HTML report of the same records, beside the site (HTML builds)."""
         if exception is not None or app.builder.format != "html":
             return
-        records = load(Path(app.srcdir) / RESULTS).get("results", [])
-        if not records:
+        found = records_of(load(Path(app.srcdir) / RESULTS))
+        if not found:
             return
         target = Path(app.outdir) / REPORT
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html.render(records, title="wheelnext conformance matrix"), "utf-8")
+        target.write_text(html.render(found, title="wheelnext conformance matrix"), "utf-8")
 
     def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive("conformance-matrix", MatrixDirective)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.record import Record
 from wheelnext.errors import WheelnextError
 
 EXPECTED_FAILURE = "expected failure"
@@ -135,15 +136,13 @@ class Derived:
     dropped: tuple[str, ...] = ()
 
 
-def observed_reason(record: Mapping[str, object]) -> str:
+def observed_reason(record: Record) -> str:
     """A first reason for a new entry: the failed expectations, as the run reported them."""
-    failures = record.get("failures") or []
-    assert isinstance(failures, list)
-    return "observed: " + ("; ".join(str(f) for f in failures) or str(record.get("reason", "")))
+    return "observed: " + ("; ".join(record.failures) or record.reason)
 
 
 def derive(
-    records: Iterable[Mapping[str, object]],
+    records: Iterable[Record],
     *,
     runner: str = "venv",
     previous: Mapping[str, XfailList] | None = None,
@@ -154,18 +153,16 @@ def derive(
     run. An entry of *previous* (the lists as reviewed) that still fails keeps its
     reason; a new one gets :func:`observed_reason` to be reviewed.
     """
-    by_column: dict[str, dict[str, dict[str, Mapping[str, object]]]] = {}
+    by_column: dict[str, dict[str, dict[str, Record]]] = {}
     for r in records:
-        if r.get("runner") != runner:
+        if r.runner != runner:
             continue
-        column = str(r["installer"])
-        version = str(r.get("installer_version", ""))
-        by_column.setdefault(column, {}).setdefault(version, {})[str(r["scenario"])] = r
+        by_column.setdefault(r.installer, {}).setdefault(r.installer_version, {})[r.scenario] = r
     previous = previous or {}
     derived = []
     for column, versions in sorted(by_column.items()):
         failing = [
-            {s for s, r in v.items() if r.get("status") in NOT_MET} for v in versions.values()
+            {s for s, r in v.items() if r.status in NOT_MET} for v in versions.values()
         ]
         always = set.intersection(*failing)
         sometimes = set.union(*failing) - always

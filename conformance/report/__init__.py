@@ -1,4 +1,5 @@
-"""Reports: one JSON record per result, and renderers that read only those records.
+"""Reports: one record per result (:mod:`wheelnext.conformance.record`), and renderers
+that read only those records.
 
 Renderers work on records rather than live results, so ``conformance report
 A.json B.json`` can merge saved runs into one matrix.
@@ -14,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.check import Result, describe_expected
+from wheelnext.conformance.record import Record
 from wheelnext.errors import WheelnextError
 
-Record = dict[str, Any]
 GROUP_ORDER = ("baseline", "PEP 766", "PEP 771", "PEP 777", "PEP 778", "PEP 825", "security")
 
 
@@ -25,39 +25,18 @@ class ReportError(WheelnextError):
     """A saved run cannot be read."""
 
 
-def record(result: Result, *, runner: str = "venv") -> Record:
-    """The JSON record of one result."""
-    s = result.scenario
-    return {
-        "scenario": s.id,
-        "title": s.title,
-        "group": s.group,
-        "spec": {
-            "pep": s.spec.pep,
-            "document": s.spec.document,
-            "section": s.spec.section,
-            "sentence": s.spec.sentence,
-            "level": s.spec.level,
-            "requirements": list(s.spec.requirements),
-        },
-        "installer": result.installer,
-        "installer_version": result.installer_version,
-        "python": result.python,
-        "runner": runner,
-        "status": str(result.status),
-        "annotation": result.annotation,
-        "outcome": result.outcome,
-        "failures": list(result.failures),
-        "evidence": list(result.evidence),
-        "reason": result.reason,
-        "expected": describe_expected(s),
-        "observed": result.observation.to_json() if result.observation else None,
-    }
+#: The JSON record of one result (:meth:`Record.of`).
+record = Record.of
 
 
 def document(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
     """A saved run: what ran, and its records."""
-    return {"wheelnext": __version__, "format": 1, **meta, "results": list(records)}
+    return {
+        "wheelnext": __version__,
+        "format": 1,
+        **meta,
+        "results": [r.to_json() for r in records],
+    }
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -90,28 +69,15 @@ def load_runs(paths: Iterable[Path]) -> list[Record]:
         records = data.get("results")
         if not isinstance(records, list):
             raise ReportError(f"{path}: not a conformance run (--json output): no 'results' list")
-        for number, r in enumerate(records):
-            _check_record(r, f"{path}: results[{number}]")
-            merged[(r["scenario"], *column(r))] = r
+        for number, data in enumerate(records):
+            r = Record.from_json(data, where=f"{path}: results[{number}]", error=ReportError)
+            merged[(r.scenario, *r.column)] = r
     return list(merged.values())
-
-
-#: The fields every saved record carries as strings; the matrix is keyed by them.
-RECORD_KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
-
-
-def _check_record(r: object, where: str) -> None:
-    """Refuse a record that is not an object with the string fields :func:`column` reads."""
-    if not isinstance(r, dict):
-        raise ReportError(f"{where}: a record must be a JSON object")
-    for key in RECORD_KEYS:
-        if not isinstance(r.get(key), str):
-            raise ReportError(f"{where}.{key}: missing or not a string")
 
 
 def column(r: Record) -> tuple[str, str, str, str]:
     """The matrix column of a record: installer configuration, version, Python, runner."""
-    return (r["installer"], r["installer_version"], r["python"], r["runner"])
+    return r.column
 
 
 def column_label(col: Sequence[str]) -> str:
@@ -125,5 +91,5 @@ def group_key(group: str) -> tuple[int, str]:
 def totals(records: Iterable[Record]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in records:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts[r.status] = counts.get(r.status, 0) + 1
     return dict(sorted(counts.items()))

@@ -11,13 +11,8 @@ from collections.abc import Sequence
 from html import escape
 
 from wheelnext import __version__
-from wheelnext.conformance.report import (
-    Record,
-    column,
-    column_label,
-    group_key,
-    totals,
-)
+from wheelnext.conformance.record import Record
+from wheelnext.conformance.report import column, column_label, group_key, totals
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24}
@@ -43,34 +38,34 @@ blockquote{border-left:3px solid #c9d1d9;margin:0;padding-left:.75rem;color:#374
 
 
 def _css_class(r: Record) -> str:
-    if r["annotation"] == "expected failure":
+    if r.annotation == "expected failure":
         return "xfail"
-    if r["annotation"] == "unexpected pass":
+    if r.annotation == "unexpected pass":
         return "xpass"
-    return str(r["status"]).replace(" ", "-")
+    return str(r.status).replace(" ", "-")
 
 
 def _cell_text(r: Record) -> str:
-    if r["annotation"] == "expected failure":
+    if r.annotation == "expected failure":
         return "xfail"
-    if r["annotation"] == "unexpected pass":
+    if r.annotation == "unexpected pass":
         return "XPASS"
-    return str(r["status"])
+    return str(r.status)
 
 
 def _anchor(r: Record, col_index: int) -> str:
-    return f"d-{r['scenario']}-{col_index}"
+    return f"d-{r.scenario}-{col_index}"
 
 
 def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -> str:
     columns = sorted({column(r) for r in records})
-    cells = {(r["scenario"], column(r)): r for r in records}
+    cells = {(r.scenario, column(r)): r for r in records}
     scenarios: dict[str, Record] = {}
     for r in records:
-        scenarios.setdefault(r["scenario"], r)
+        scenarios.setdefault(r.scenario, r)
     groups: dict[str, list[str]] = {}
     for sid, first_record in sorted(scenarios.items()):
-        groups.setdefault(first_record["group"], []).append(sid)
+        groups.setdefault(first_record.group, []).append(sid)
 
     out = [
         "<!DOCTYPE html>",
@@ -97,7 +92,7 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
             first = scenarios[sid]
             out.append(
                 f'<tr data-scenario="{escape(sid)}"><td>{escape(sid)} '
-                f'<span class="level">{escape(first["spec"]["level"])}</span></td>'
+                f'<span class="level">{escape(first.spec.level)}</span></td>'
             )
             for i, col in enumerate(columns):
                 cell = cells.get((sid, col))
@@ -105,7 +100,7 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
                     out.append('<td class="cell">—</td>')
                     continue
                 out.append(
-                    f'<td class="cell {_css_class(cell)}" data-status="{escape(cell["status"])}">'
+                    f'<td class="cell {_css_class(cell)}" data-status="{escape(cell.status)}">'
                     f'<a href="#{escape(_anchor(cell, i))}">{escape(_cell_text(cell))}</a></td>'
                 )
             out.append("</tr>")
@@ -122,35 +117,35 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
 
 
 def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
-    spec = r["spec"]
-    where = f"PEP {spec['pep']}" if spec["pep"] else spec["document"]
+    spec = r.spec
+    where = f"PEP {spec.pep}" if spec.pep else str(spec.document)
     parts = [
         f'<section class="detail" id="{escape(_anchor(r, index))}">',
-        f"<h3>{escape(r['scenario'])} — {escape(column_label(col))}: "
+        f"<h3>{escape(r.scenario)} — {escape(column_label(col))}: "
         f'<span class="{_css_class(r)}">{escape(_cell_text(r))}</span></h3>',
-        f"<p>{escape(r['title'])}</p>",
-        f"<blockquote>{escape(where)}, “{escape(spec['section'])}” ({escape(spec['level'])}): "
-        f"{escape(spec['sentence'])}</blockquote>",
+        f"<p>{escape(r.title)}</p>",
+        f"<blockquote>{escape(where)}, “{escape(spec.section)}” ({escape(spec.level)}): "
+        f"{escape(spec.sentence)}</blockquote>",
     ]
-    if r["outcome"]:
-        parts.append(f"<p>Observed outcome: <b>{escape(r['outcome'])}</b></p>")
-    if r["reason"]:
-        parts.append(f"<p>Reason: {escape(r['reason'])}</p>")
-    if r["failures"]:
-        parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in r["failures"]) + "</ul>")
-    if r.get("evidence") and r["status"] == "pass":
+    if r.outcome:
+        parts.append(f"<p>Observed outcome: <b>{escape(r.outcome)}</b></p>")
+    if r.reason:
+        parts.append(f"<p>Reason: {escape(r.reason)}</p>")
+    if r.failures:
+        parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in r.failures) + "</ul>")
+    if r.evidence and r.status == "pass":
         parts.append(
             '<p>Decided by:</p><ul class="evidence">'
-            + "".join(f"<li>{escape(e)}</li>" for e in r["evidence"])
+            + "".join(f"<li>{escape(e)}</li>" for e in r.evidence)
             + "</ul>"
         )
-    observed = r.get("observed")
+    observed = r.observed
     shown = None
     if observed:
-        shown = {k: v for k, v in observed.items() if k not in ("output", "uploads")}
+        shown = {k: v for k, v in observed.to_json().items() if k not in ("output", "uploads")}
     parts.append(
         '<div class="cols"><div><h4>Expected</h4><pre class="expected">'
-        + escape(json.dumps(r["expected"], indent=1))
+        + escape(json.dumps([dict(e) for e in r.expected], indent=1))
         + '</pre></div><div><h4>Observed</h4><pre class="observed">'
         + escape(json.dumps(shown, indent=1))
         + "</pre></div></div>"
@@ -158,13 +153,13 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
     if observed:
         parts.append(
             "<details><summary>installer output</summary><pre>"
-            + escape(observed["output"][-6000:])
+            + escape(observed.output[-6000:])
             + "</pre></details>"
         )
-    if observed and observed.get("uploads"):
+    if observed and observed.uploads:
         parts.append(
             "<details><summary>upload command output (--index-target url)</summary><pre>"
-            + escape(observed["uploads"][-6000:])
+            + escape(observed.uploads[-6000:])
             + "</pre></details>"
         )
     parts.append('<p><a href="#matrix">back to the matrix</a></p></section>')

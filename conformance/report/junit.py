@@ -10,7 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from wheelnext.conformance.report import Record, column, column_label
+from wheelnext.conformance.record import Record
+from wheelnext.conformance.report import column, column_label
 
 
 def render(records: Sequence[Record]) -> str:
@@ -23,20 +24,20 @@ def render(records: Sequence[Record]) -> str:
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         for r in rows:
             case = ET.SubElement(
-                suite, "testcase", classname=r["group"].replace(" ", ""), name=r["scenario"]
+                suite, "testcase", classname=r.group.replace(" ", ""), name=r.scenario
             )
-            status, annotation = r["status"], r["annotation"]
+            status, annotation = r.status, r.annotation
             warning = ""
             if status == "warn":
-                warning = f"{r['spec']['level']} not met: " + "; ".join(r["failures"])
+                warning = f"{r.spec.level} not met: " + "; ".join(r.failures)
                 if annotation:
-                    warning += f" ({annotation}: {r['reason']})"
+                    warning += f" ({annotation}: {r.reason})"
                 properties = ET.SubElement(case, "properties")
                 ET.SubElement(properties, "property", name="warning", value=warning[:2000])
             if status == "fail" and annotation != "expected failure":
                 counts["failures"] += 1
-                failure = ET.SubElement(case, "failure", message="; ".join(r["failures"])[:500])
-                failure.text = "\n".join(r["failures"])
+                failure = ET.SubElement(case, "failure", message="; ".join(r.failures)[:500])
+                failure.text = "\n".join(r.failures)
             elif annotation == "unexpected pass":
                 counts["failures"] += 1
                 ET.SubElement(
@@ -44,11 +45,11 @@ def render(records: Sequence[Record]) -> str:
                 )
             elif status == "error":
                 counts["errors"] += 1
-                ET.SubElement(case, "error", message=r["reason"][:500])
+                ET.SubElement(case, "error", message=r.reason[:500])
             elif status in ("unsupported", "not applicable") or (annotation and not warning):
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=f"{status}: {r['reason'] or annotation}")
-            output = r["observed"]["output"][-4000:] if r.get("observed") else ""
+                ET.SubElement(case, "skipped", message=f"{status}: {r.reason or annotation}")
+            output = r.output[-4000:]
             if warning:
                 output = f"warning: {warning}\n{output}"
             if output:

@@ -147,10 +147,11 @@ def test_a_daemon_holding_stdout_is_killed_and_reported(
     assert not processes_with(canary)
     (survivor,) = result.observation.survivors
     assert canary in survivor
-    record = report.record(result)
+    saved = report.record(result)
+    record = saved.to_json()
     assert record["observed"]["survivors"] == [survivor]
     console = Console(record=True, width=400)
-    terminal.render([record], console)
+    terminal.render([saved], console)
     assert f"left running, killed t-one [fake py{result.python}]" in console.export_text()
 
 

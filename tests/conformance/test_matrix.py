@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wheelnext.conformance import matrix as tool
 from wheelnext.conformance import matrix_page as page
 
@@ -24,11 +26,11 @@ def rec(scenario: str, installer: str, status: str, runner: str = "venv", **extr
         "python": "3.11.2",
         "runner": runner,
         "status": status,
-        "annotation": None,
-        "outcome": None,
+        "annotation": "",
+        "outcome": "",
         "failures": ["exit: expected success, observed failure"] if status == "fail" else [],
         "reason": "",
-        "expected": {},
+        "expected": [],
         "observed": None,
         **extra,
     }
@@ -87,7 +89,7 @@ def test_page_links_each_cell_to_the_reports_detail() -> None:
     data = {"results": records, "runners": {"venv": {"command": "python tools/matrix.py"}}}
     lines = page.render(data, link="../conformance/matrix.html")
     text = "\n".join(lines)
-    report = html.render(records)
+    report = html.render(page.records_of(data))
     anchors = re.findall(r"<\.\./conformance/matrix\.html#([^>]+)>", text)
     assert len(anchors) == 3
     for anchor in anchors:
@@ -95,3 +97,16 @@ def test_page_links_each_cell_to_the_reports_detail() -> None:
     assert text.index("**baseline**") < text.index("**PEP 766**")
     assert "``pep766-a``: ``exit: expected success, observed failure``" in text
     assert page.render({"results": []})[0].startswith("The matrix has not been run yet")
+
+
+def test_a_malformed_committed_file_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    out = tmp_path / "results.json"
+    out.write_text(json.dumps({"results": [rec("a", "pip", "pass", annotation=7)]}))
+    monkeypatch.setattr(tool, "usable", lambda *a: pytest.fail("the matrix ran"))
+    with pytest.raises(SystemExit) as info:
+        tool.main(["--out", str(out), "--runners", "venv"], root=ROOT)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {out}: results[0].annotation: expected a string, got a number\n"

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from wheelnext.cli import cli, main
 from wheelnext.conformance.materialize import materialize
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexError
 from wheelnext.conformance.report import html
 from wheelnext.conformance.scenario import load_scenario
@@ -215,7 +216,7 @@ def test_against_pypiserver_filled_by_an_upload_command(
     assert "alpha-1.0-py3-none-any.whl: HTTP 200" in observed["uploads"]
     assert "{server}" in observed["uploads"] and observed["requests"] == []
     assert (tmp_path / "pypiserver" / "alpha-1.0-py3-none-any.whl").is_file()
-    page_html = html.render([page])
+    page_html = html.render([Record.from_json(page)])
     assert "upload command output" in page_html and "HTTP 200" in page_html
     reasons = {k: str(r["reason"]) for k, r in by_id.items() if r["status"] == "not applicable"}
     assert "already on" in reasons["baseline-newest-version"]

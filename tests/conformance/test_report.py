@@ -62,8 +62,8 @@ def test_json_round_trip_and_merge(tmp_path: Path, write_scenario: Callable[...,
     records = [record(r) for r in results(write_scenario)]
     write_json(tmp_path / "a.json", records[:2], {"runner": "venv"})
     write_json(tmp_path / "b.json", records[2:], {"runner": "venv"})
-    merged = load_runs([tmp_path / "a.json", tmp_path / "b.json"])
-    assert merged == json.loads(json.dumps(records))
+    merged = [r.to_json() for r in load_runs([tmp_path / "a.json", tmp_path / "b.json"])]
+    assert merged == json.loads(json.dumps([r.to_json() for r in records]))
     assert merged[1]["failures"] == ["alpha: expected 1.0, observed 2.0"]
     assert merged[0]["expected"][0]["installed"] == {"alpha": "1.0"}
 

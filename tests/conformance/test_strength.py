@@ -91,7 +91,7 @@ def test_a_warn_never_changes_the_exit_status(write_scenario: Callable[..., Path
 
 def test_reports_show_warn_apart(write_scenario: Callable[..., Path]) -> None:
     records = [record(r) for r in results(write_scenario)]
-    assert records[0]["status"] == "warn"
+    assert records[0].to_json()["status"] == "warn"
     assert totals(records) == {"pass": 1, "warn": 1}
     page = html.render(records)
     assert 'class="cell warn"' in page and ".warn{" in page and "warn: 1" in page
@@ -212,7 +212,7 @@ def test_records_carry_their_evidence(write_scenario: Callable[..., Path]) -> No
     s = at_level(write_scenario, "MUST")
     decided = ("the expected outcome held", "exit: success (status 0)", "alpha: 1.0 installed")
     r = Result(s, "pip", "1", "3.11.7", Status.PASS, observation=RIGHT, evidence=decided)
-    assert record(r)["evidence"] == list(decided)
+    assert record(r).to_json()["evidence"] == list(decided)
     assert "Decided by:" in html.render([record(r)]) and "alpha: 1.0 installed" in html.render(
         [record(r)]
     )

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wheelnext.cli import cli, main
+from wheelnext.conformance.record import Record
 from wheelnext.conformance.scenario import load_scenarios
 from wheelnext.conformance.xfail import (
     SHIPPED,
@@ -40,6 +41,10 @@ def rec(scenario: str, status: str, version: str = "1", installer: str = "pip") 
     }
 
 
+def parsed(records: list[dict[str, Any]]) -> list[Record]:
+    return [Record.from_json(r) for r in records]
+
+
 RECORDS = [
     rec("a", "fail", "1"),
     rec("a", "fail", "2"),
@@ -54,14 +59,14 @@ RECORDS = [
 
 def test_derive_lists_what_fails_with_every_version_and_keeps_reviewed_reasons() -> None:
     previous = {"pip": XfailList("pip", {"a": "pip ignores it", "c": "old"}, Path("pip.toml"))}
-    pip, uv = derive(RECORDS, previous=previous)
+    pip, uv = derive(parsed(RECORDS), previous=previous)
     assert pip.installer == "pip" and pip.versions == ("1", "2")
     assert dict(pip.reasons) == {"a": "pip ignores it"}
     assert pip.mixed == ("b",) and pip.kept == ("a",) and pip.dropped == ("c",)
     assert uv.installer == "uv:first-index"
     assert uv.reasons == {"a": "observed: a: expected 1.0, observed not installed"}
     assert uv.added == ("a",)
-    assert [d.installer for d in derive(RECORDS, runner="docker")] == ["pip"]
+    assert [d.installer for d in derive(parsed(RECORDS), runner="docker")] == ["pip"]
 
 
 keys = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}", fullmatch=True)
