@@ -277,28 +277,6 @@ class VenvSession:
     def run(self, job: Job) -> Observation | Unsupported:
         return run_steps(self, job)
 
-    def _needed(self, job: Job, invocation: Invocation, root: Path) -> list[Path]:
-        """What the installer must see under a hidden folder: its job folder, the
-        interpreters and harness it runs from, and every path on its command line
-        (a file's folder; for a program in a ``bin`` folder, that folder's prefix)."""
-        info = self.runner._interpreter(job.python) or {}
-        needed = [root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
-        needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
-        for value in [*invocation.argv, *invocation.env.values()]:
-            if not os.path.isabs(value) or not os.path.exists(value):
-                continue
-            for path in {Path(value), Path(os.path.realpath(value))}:
-                folder = path if path.is_dir() else path.parent
-                needed.append(folder.parent if folder.name == "bin" else folder)
-        return needed
-
-    def _read_only(self, job: Job) -> list[Path]:
-        """The base interpreter's folders (the job's and the harness's): read-only for
-        the installer under private mounts."""
-        info = self.runner._interpreter(job.python) or {}
-        watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
-        return [*watched, Path(sys.base_prefix)]
-
     def _execute(
         self,
         argv: list[str],
@@ -395,8 +373,8 @@ class VenvEnvironment:
             mounts, unhidden = private_mounts.PrivateMounts.plan(
                 self.runner.mount_mode,
                 workdir / "private" / root.name,
-                self.session._needed(self.job, step, root),
-                read_only=self.session._read_only(self.job),
+                self._needed(step),
+                read_only=self._read_only(),
                 writable=[root, workdir],
             )
             if self.runner.watch is None:
@@ -416,7 +394,7 @@ class VenvEnvironment:
                 workdir / "private" / f"{root.name}-preinstall",
                 [],
                 areas=[],
-                read_only=self.session._read_only(self.job),
+                read_only=self._read_only(),
                 writable=[root, workdir],
             )
         environ = scrubbed_environ(self.folders.home, extra=step.env)
@@ -437,6 +415,28 @@ class VenvEnvironment:
             written = sorted({*written, *before.mounts.written()})
             self.session._cleanup(before.mounts.root)
         return tuple(written)
+
+    def _needed(self, invocation: Invocation) -> list[Path]:
+        """What the installer must see under a hidden folder: its job folder, the
+        interpreters and harness it runs from, and every path on its command line
+        (a file's folder; for a program in a ``bin`` folder, that folder's prefix)."""
+        info = self.runner._interpreter(self.job.python) or {}
+        needed = [self.folders.root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
+        needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        for value in [*invocation.argv, *invocation.env.values()]:
+            if not os.path.isabs(value) or not os.path.exists(value):
+                continue
+            for path in {Path(value), Path(os.path.realpath(value))}:
+                folder = path if path.is_dir() else path.parent
+                needed.append(folder.parent if folder.name == "bin" else folder)
+        return needed
+
+    def _read_only(self) -> list[Path]:
+        """The base interpreter's folders (the job's and the harness's): read-only for
+        the installer under private mounts."""
+        info = self.runner._interpreter(self.job.python) or {}
+        watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        return [*watched, Path(sys.base_prefix)]
 
     def probe(self, paths: list[str]) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
         """The environment is on this machine: inspected in-process (saves an interpreter
