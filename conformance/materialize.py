@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import wheelnext.build
-from wheelnext.build import build_dist, spec_from_mapping
+from wheelnext.build import build_dist
 from wheelnext.build.builder import check_consistency
-from wheelnext.conformance._lines import LineMap
-from wheelnext.conformance.scenario import IndexDef, Scenario, package_source
+from wheelnext.conformance.scenario import IndexDef, Scenario
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import parse_wheel_name
 from wheelnext.index import variants_file
@@ -75,23 +74,12 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
     for index in scenario.indexes:
         target = cache_dir / index_key(index.packages, index.extras_key())
         if not target.is_dir():
-            lines = LineMap(scenario.path.read_text())
-            try:
-                specs = [
-                    spec_from_mapping(
-                        table,
-                        source=package_source(scenario.path, lines, ("packages", index.name, i)),
-                    )
-                    for i, table in enumerate(index.packages)
-                ]
-            except WheelnextError as exc:
-                raise MaterializeError(str(exc)) from None
             cache_dir.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".staging-"))
             try:
                 # build_all's own staging folder is redundant inside ours, and costly to remove.
-                check_consistency(specs)
-                for spec in specs:
+                check_consistency(index.specs)
+                for spec in index.specs:
                     build_dist(spec, staging, allow_unsafe=True)
                 write_extras(index, staging)
                 os.replace(staging, target)

@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 import wheelnext.scenarios
-from wheelnext.build import spec_from_mapping
+from wheelnext.build import DistSpec, spec_from_mapping
 from wheelnext.conformance._lines import KeyPath, LineMap
 from wheelnext.errors import InvalidFilename, WheelnextError
 from wheelnext.filenames import parse_wheel_name
@@ -66,7 +66,10 @@ class IndexDef:
     """One index server of a scenario and the builder tables of its packages."""
 
     name: str
+    #: The package tables as written (the materializer's cache key).
     packages: tuple[Mapping[str, Any], ...] = ()
+    #: The same tables as the builder parsed them when the file was loaded, in order.
+    specs: tuple[DistSpec, ...] = ()
     error: int | None = None
     #: Extra files written into the index folder (a supplied ``-variants.json``...).
     files: Mapping[str, str] = field(default_factory=dict)
@@ -419,17 +422,17 @@ def _spec(reader: _Reader, value: Any) -> SpecRef:
     )
 
 
-def _check_package(reader: _Reader, table: Any, where: KeyPath) -> Mapping[str, Any]:
+def _package(reader: _Reader, table: Any, where: KeyPath) -> DistSpec:
+    """The builder's spec of one package table (kept, so that it is parsed once)."""
     if not isinstance(table, dict):
         raise reader.fail(where, f"{_dotted(where)} must be a table")
     for key in ("name", "version"):
         if key not in table:
             raise reader.fail(where, f"package table needs {key}")
     try:
-        spec_from_mapping(table, source=package_source(reader.path, reader.lines, where))
+        return spec_from_mapping(table, source=package_source(reader.path, reader.lines, where))
     except WheelnextError as exc:
         raise ScenarioError(str(exc)) from None
-    return table
 
 
 def package_source(path: Path, lines: LineMap, where: KeyPath) -> str:
@@ -452,9 +455,7 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         tables = packages.get(name, [])
         if not isinstance(tables, list):
             raise reader.fail(("packages", name), f"use [[packages.{name}]] (an array of tables)")
-        checked = tuple(
-            _check_package(reader, t, ("packages", name, i)) for i, t in enumerate(tables)
-        )
+        specs = tuple(_package(reader, t, ("packages", name, i)) for i, t in enumerate(tables))
         where_opts: KeyPath = ("indexes", name)
         opts = reader.table(
             options.get(name, {}), where_opts, ("error", "files", "yanked", "variants-json")
@@ -479,7 +480,8 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         result.append(
             IndexDef(
                 name=name,
-                packages=checked,
+                packages=tuple(tables),
+                specs=specs,
                 error=error,
                 files=extra["files"],
                 yanked=extra["yanked"],
@@ -599,12 +601,11 @@ def _check_wheel(reader: _Reader, wheel: str, indexes: Sequence[IndexDef]) -> No
     except InvalidFilename as exc:
         raise reader.fail(where, str(exc)) from None
     for index in indexes:
-        for table in index.packages:
-            try:
-                same_version = Version(str(table["version"])) == parsed.version
-            except InvalidVersion:
-                continue
-            if canonicalize_name(str(table["name"])) == parsed.name and same_version:
+        for spec in index.specs:
+            if (
+                canonicalize_name(spec.name) == parsed.name
+                and Version(spec.version) == parsed.version
+            ):
                 return
     raise reader.fail(where, f"no package table builds {wheel!r}")
 

@@ -1,10 +1,12 @@
 """Runners: where an installer runs for one scenario (a virtualenv, a container).
 
-A runner prepares a fresh environment per job, serves the job's index roots
-so that only the installer under test reaches them, runs the adapter's
-invocation with a timeout, and returns an
-:class:`~wheelnext.conformance.observe.Observation`. The docker runner
-(``runners/docker.py``) implements the same protocol.
+A runner serves the jobs' index roots so that only the installer under test
+reaches them, and makes a fresh environment per job; the one step driver
+(``runners/steps.py``) runs each job's steps there with the runner's
+primitives (``runners/protocol.py``: exec, snapshot, probe, fetch) and
+returns an :class:`~wheelnext.conformance.observe.Observation`. The venv
+(``runners/venv.py``) and docker (``runners/docker.py``) runners are those
+primitives alone.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,20 +33,14 @@ from wheelnext.conformance.observe import (
     OUTPUT_HEAD,
     OUTPUT_TAIL,
     PROBE,
-    Fetched,
+    InstalledDist,
     Observation,
+    PathState,
     capped,
     parse_probe,
-    probe_paths,
 )
-from wheelnext.conformance.runners.protocol import (
-    Job,
-    install_request,
-    job_requests,
-    job_slug,
-    plan_steps,
-    write_files,
-)
+from wheelnext.conformance.runners.protocol import Job, JobFolders, Ran, job_slug
+from wheelnext.conformance.runners.steps import run_steps
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.isolation import scrubbed_environ
 
@@ -252,145 +245,47 @@ class DockerSession:
                 )
             return self._images[kind, version]
 
-    def run(self, job: Job) -> Observation | Unsupported:
+    def upload_log(self, name: str) -> str:
+        """Nothing: the docker runner serves the reference index, which takes no uploads."""
+        return ""
+
+    def folders(self, job: Job) -> JobFolders:
+        """Resolved: the job's folder is bind-mounted at the same path inside."""
+        return JobFolders((self.workdir / "jobs" / job_slug(job)).resolve())
+
+    @contextlib.contextmanager
+    def environment(self, job: Job, folders: JobFolders) -> Iterator[ContainerEnvironment]:
+        """A container that shares the index's loopback, with a fresh environment in it."""
         assert self.index is not None
-        root = (self.workdir / "jobs" / job_slug(job)).resolve()
-        env_dir, home, work = root / "env", root / "home", root / "work"
-        for folder in (home, work):
-            folder.mkdir(parents=True)
-        install = install_request(job, self.index_url, env_dir, work)
-        steps = plan_steps(job.installer, install, job.scenario.request.preinstall)
-        if isinstance(steps, Unsupported):
-            self._cleanup(root)
-            return steps
-        first, invocation = steps
-        for step in (first, invocation):
-            write_files(step)
-        mounts = [_bind(root, str(root), read_only=False)]
-        for folder in {f.resolve() for f in job.roots.roots.values()}:
-            mounts.append(_bind(folder, str(folder)))
-        container = self.engine.containers.run(
-            self.installer_image(job),
-            ["sleep", "infinity"],
-            detach=True,
-            network_mode=f"container:{self.index.id}",
-            mounts=mounts,
-            labels=self.labels,
-        )
         try:
-            return self._observe(job, container, root, env_dir, home, work, invocation, first)
+            for folder in (folders.home, folders.work):
+                folder.mkdir(parents=True)
+            mounts = [_bind(folders.root, str(folders.root), read_only=False)]
+            for folder in {f.resolve() for f in job.roots.roots.values()}:
+                mounts.append(_bind(folder, str(folder)))
+            container = self.engine.containers.run(
+                self.installer_image(job),
+                ["sleep", "infinity"],
+                detach=True,
+                network_mode=f"container:{self.index.id}",
+                mounts=mounts,
+                labels=self.labels,
+            )
+            try:
+                code, output = container.exec_run(
+                    [images.PYTHON, "-m", "venv", "--without-pip", str(folders.env)]
+                )
+                if code != 0:
+                    raise RunnerError(f"creating the environment failed: {output.decode()[-300:]}")
+                yield ContainerEnvironment(self, job, folders, container)
+            finally:
+                with contextlib.suppress(Exception):
+                    container.remove(force=True)
         finally:
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
-            self._cleanup(root)
+            self._cleanup(folders.root)
 
-    def _observe(
-        self,
-        job: Job,
-        container: Container,
-        root: Path,
-        env_dir: Path,
-        home: Path,
-        work: Path,
-        invocation: Invocation,
-        first: Invocation | None,
-    ) -> Observation:
-        code, output = container.exec_run(
-            [images.PYTHON, "-m", "venv", "--without-pip", str(env_dir)]
-        )
-        if code != 0:
-            raise RunnerError(f"creating the environment failed: {output.decode()[-300:]}")
-        earlier = 0
-        preinstall_output = ""
-        truncated = False
-        survivors: tuple[str, ...] = ()
-        if first is not None:
-            environ = scrubbed_environ(home, base={"PATH": images.CONTAINER_PATH}, extra=first.env)
-            before_argv = images.in_image_argv(job.installer, first.argv)
-            before = self._execute(container, before_argv, environ, work, job.timeout)
-            code, timed_out, truncated = before.exit_code, before.timed_out, before.truncated
-            survivors = before.survivors
-            preinstall = " ".join(job.scenario.request.preinstall)
-            preinstall_output = f"[preinstall: {preinstall}]\n{before.output}\n"
-            earlier = len(job_requests(self.requests(), job))
-            if code != 0 or timed_out:
-                preinstall_output += "[preinstall failed: the request was not run]\n"
-                invocation = first
-        argv = images.in_image_argv(job.installer, invocation.argv)
-        baseline = {str(c["Path"]) for c in container.diff() or []}
-        if invocation is first:
-            exit_code, text, duration = code, "", 0.0
-        else:
-            environ = scrubbed_environ(
-                home, base={"PATH": images.CONTAINER_PATH}, extra=invocation.env
-            )
-            ran = self._execute(container, argv, environ, work, job.timeout)
-            exit_code, timed_out, text, duration = (
-                ran.exit_code,
-                ran.timed_out,
-                ran.output,
-                ran.duration,
-            )
-            truncated = truncated or ran.truncated
-            survivors += ran.survivors
-        text = preinstall_output + text
-        requests = job_requests(self.requests(), job, after=earlier)
-        code, probe = container.exec_run(
-            [
-                str(env_dir / "bin" / "python"),
-                "-I",
-                "-c",
-                PROBE,
-                str(root),
-                json.dumps(probe_paths(job.scenario)),
-            ],
-            demux=True,
-        )
-        stdout, stderr = probe
-        if code != 0:
-            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
-            raise RunnerError(f"observing {job.scenario.id} failed: {detail}")
-        installed, paths = parse_probe((stdout or b"").decode())
-        changes = [c for c in container.diff() or [] if str(c["Path"]) not in baseline]
-        written = tuple(sorted(_outside(changes, root)))
-        fetched = self._fetch(job, container)
-
-        def stable(value: str) -> str:
-            return value.replace(str(root), "{root}").replace(self.url, "{server}")
-
-        return Observation(
-            argv=tuple(stable(a) for a in argv),
-            exit_code=exit_code,
-            timed_out=timed_out,
-            output=stable(text),
-            installed=installed,
-            paths=paths,
-            requests=requests,
-            written_outside=written,
-            duration=duration,
-            fetched=fetched,
-            output_truncated=truncated,
-            survivors=tuple(stable(s) for s in survivors),
-        )
-
-    def _fetch(self, job: Job, container: Container) -> tuple[Fetched, ...]:
-        """The scenario's ``[[fetch]]`` requests, made from inside the installer's container."""
-        fetches = job.scenario.fetches
-        if not fetches:
-            return ()
-        wanted = [[self.index_url(f"j{job.key}-{f.index}") + f.path, f.accept] for f in fetches]
-        code, output = container.exec_run(
-            [images.PYTHON, "-I", "-c", FETCH_SCRIPT, json.dumps(wanted)], demux=True
-        )
-        stdout, stderr = output
-        if code != 0:
-            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
-            raise RunnerError(f"fetching for {job.scenario.id} failed: {detail}")
-        answers = json.loads((stdout or b"").decode())
-        return tuple(
-            Fetched(index=f.index, path=f.path, status=status, content_type=ctype, body=body)
-            for f, (status, ctype, body) in zip(fetches, answers, strict=True)
-        )
+    def run(self, job: Job) -> Observation | Unsupported:
+        return run_steps(self, job)
 
     def _execute(
         self,
@@ -399,7 +294,7 @@ class DockerSession:
         environ: Mapping[str, str],
         cwd: Path,
         timeout: float,
-    ) -> Executed:
+    ) -> Ran:
         """``docker exec`` with a timeout; the container is running again when this returns.
 
         The command's end is read from the engine (``exec_inspect``), not from its
@@ -457,8 +352,13 @@ class DockerSession:
         head, tail, total = result.get("output") or (b"", b"", 0)
         text, cut = capped(head, tail, total)
         code = None if timed_out else info.get("ExitCode")
-        return Executed(
-            int(code) if code is not None else None, timed_out, text, duration, cut, survivors
+        return Ran(
+            int(code) if code is not None else None,
+            timed_out,
+            text,
+            duration,
+            survivors=survivors,
+            truncated=cut,
         )
 
     def _survivors(self, container: Container, ignore: set[str]) -> tuple[str, ...]:
@@ -486,17 +386,65 @@ class DockerSession:
             shutil.rmtree(self.workdir / "jobs", ignore_errors=True)
 
 
-@dataclass(frozen=True)
-class Executed:
-    """One ``docker exec``'s end."""
+class ContainerEnvironment:
+    """One job's container: the step driver's primitives, each a ``docker exec``."""
 
-    exit_code: int | None
-    timed_out: bool
-    output: str
-    duration: float
-    truncated: bool
-    #: Processes the command left running in the container (killed with it since).
-    survivors: tuple[str, ...]
+    def __init__(
+        self, session: DockerSession, job: Job, folders: JobFolders, container: Container
+    ) -> None:
+        self.session = session
+        self.job = job
+        self.folders = folders
+        self.container = container
+
+    def command(self, step: Invocation) -> tuple[str, ...]:
+        return tuple(images.in_image_argv(self.job.installer, step.argv))
+
+    def snapshot(self, step: Invocation | None) -> set[str]:
+        """``docker diff``'s paths so far (the preinstall step's writes are not the step's)."""
+        return {str(c["Path"]) for c in self.container.diff() or []}
+
+    def exec(self, step: Invocation, before: set[str] | None) -> Ran:
+        environ = scrubbed_environ(
+            self.folders.home, base={"PATH": images.CONTAINER_PATH}, extra=step.env
+        )
+        return self.session._execute(
+            self.container, list(self.command(step)), environ, self.folders.work, self.job.timeout
+        )
+
+    def written(self, before: set[str]) -> tuple[str, ...]:
+        changes = [c for c in self.container.diff() or [] if str(c["Path"]) not in before]
+        return tuple(sorted(_outside(changes, self.folders.root)))
+
+    def probe(self, paths: list[str]) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
+        """The probe the venv runner runs in-process, run by the environment's interpreter."""
+        code, output = self.container.exec_run(
+            [
+                str(self.folders.env / "bin" / "python"),
+                "-I",
+                "-c",
+                PROBE,
+                str(self.folders.root),
+                json.dumps(paths),
+            ],
+            demux=True,
+        )
+        stdout, stderr = output
+        if code != 0:
+            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
+            raise RunnerError(f"observing {self.job.scenario.id} failed: {detail}")
+        return parse_probe((stdout or b"").decode())
+
+    def fetch(self, wanted: Sequence[tuple[str, str | None]]) -> list[tuple[int, str | None, str]]:
+        """From inside the container: it alone reaches the index."""
+        code, output = self.container.exec_run(
+            [images.PYTHON, "-I", "-c", FETCH_SCRIPT, json.dumps(wanted)], demux=True
+        )
+        stdout, stderr = output
+        if code != 0:
+            detail = (stderr or b"").decode("utf-8", "replace").strip()[-300:]
+            raise RunnerError(f"fetching for {self.job.scenario.id} failed: {detail}")
+        return [(status, ctype, body) for status, ctype, body in json.loads(stdout or b"")]
 
 
 def _bind(source: Path, target: str, *, read_only: bool = True) -> Any:

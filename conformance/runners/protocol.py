@@ -1,4 +1,6 @@
-"""What every runner shares: a job, the runner and session protocols, the two install steps.
+"""What every runner shares: a job, the runner and session protocols, the two install steps,
+and the primitives (:class:`Environments`, :class:`Environment`) that the step driver
+(``runners/steps.py``) runs a job's steps with.
 
 The runners themselves (``runners/venv.py``, ``runners/docker.py``) import this module;
 the package imports them, so neither needs the package that names them.
@@ -12,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from wheelnext.conformance.adapters import (
     IndexURL,
@@ -23,7 +25,7 @@ from wheelnext.conformance.adapters import (
 )
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import Materialized
-from wheelnext.conformance.observe import LoggedRequest, Observation
+from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.scenario import Scenario
 
 DEFAULT_TIMEOUT = 120.0
@@ -104,6 +106,96 @@ class Runner(Protocol):
 
     def open(self, jobs: Sequence[Job], workdir: Path) -> AbstractContextManager[Session]:
         """Serve every job's indexes and return a session that runs them."""
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One command's end, as a runner reports it."""
+
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    duration: float
+    #: Processes the command left running (killed since).
+    survivors: tuple[str, ...] = ()
+    #: True when the output kept is the head and tail of a longer one.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class JobFolders:
+    """A job's folder: its environment, HOME and the installer's work files below it."""
+
+    root: Path
+
+    @property
+    def env(self) -> Path:
+        return self.root / "env"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+
+#: A runner's record of what lies outside the environment before a step (its write detection).
+Before = TypeVar("Before")
+
+
+class Environment(Protocol[Before]):
+    """One job's fresh environment: the primitives the step driver runs a job's steps with."""
+
+    def command(self, step: Invocation) -> tuple[str, ...]:
+        """*step*'s command line as it runs here (the observation's ``argv``)."""
+
+    def snapshot(self, step: Invocation | None) -> Before:
+        """What lies outside the environment before *step* runs (None: no step runs)."""
+
+    def exec(self, step: Invocation, before: Before | None) -> Ran:
+        """Run *step*, contained, within the job's timeout.
+
+        *before* is the snapshot taken for it; None for a step whose writes are not
+        observed (the preinstall step).
+        """
+
+    def written(self, before: Before) -> tuple[str, ...]:
+        """The paths written outside the environment since *before*, sorted."""
+
+    def probe(self, paths: list[str]) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
+        """The distributions installed in the environment, and the state of *paths*."""
+
+    def fetch(
+        self, wanted: Sequence[tuple[str, str | None]]
+    ) -> Sequence[tuple[int, str | None, str]]:
+        """GET each ``(url, accept)`` from where the installer runs: status, type and body."""
+
+
+class Environments(Protocol[Before]):
+    """A session's side of the step driver: the served indexes and the jobs' environments."""
+
+    @property
+    def url(self) -> str:
+        """The index server's base URL (reported as ``{server}``)."""
+
+    def index_url(self, name: str) -> str:
+        """The simple-API URL of served index *name* (``j{key}-{index}``)."""
+
+    def requests(self) -> Sequence[tuple[str | None, str, int]]:
+        """The index server's request log so far: (served index, path, status)."""
+
+    def upload_log(self, name: str) -> str:
+        """What uploading served index *name* printed ("" where nothing is uploaded)."""
+
+    def folders(self, job: Job) -> JobFolders:
+        """Where *job*'s environment, HOME and work files go (nothing is created yet)."""
+
+    def environment(
+        self, job: Job, folders: JobFolders
+    ) -> AbstractContextManager[Environment[Before]]:
+        """*job*'s fresh environment in *folders*, removed (with them) at the end."""
 
 
 def plan_steps(

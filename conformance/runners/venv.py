@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,25 +40,20 @@ from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
-    Fetched,
+    InstalledDist,
     Observation,
+    PathState,
     changed,
     inspect_environment,
     parse_probe,
-    probe_paths,
     read_output,
     snapshot,
 )
+from wheelnext.conformance.observe import Snapshot as Listing
 from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexes
 from wheelnext.conformance.runners import private_mounts
-from wheelnext.conformance.runners.protocol import (
-    Job,
-    install_request,
-    job_requests,
-    job_slug,
-    plan_steps,
-    write_files,
-)
+from wheelnext.conformance.runners.protocol import Job, JobFolders, Ran, job_slug
+from wheelnext.conformance.runners.steps import run_steps
 
 if TYPE_CHECKING:
     from wheelnext.conformance.materialize import Materialized
@@ -250,144 +245,37 @@ class VenvSession:
                 }
             return self._schemes[python]
 
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def index_url(self, name: str) -> str:
+        assert self.server is not None
+        return self.server.index_url(name)
+
+    def requests(self) -> list[tuple[str | None, str, int]]:
+        assert self.server is not None
+        return [(r.index, r.path, r.status) for r in self.server.requests]
+
+    def upload_log(self, name: str) -> str:
+        return self.server.upload_log(name) if isinstance(self.server, RemoteIndexes) else ""
+
+    def folders(self, job: Job) -> JobFolders:
+        return JobFolders(self.workdir / "jobs" / job_slug(job))
+
+    @contextlib.contextmanager
+    def environment(self, job: Job, folders: JobFolders) -> Iterator[VenvEnvironment]:
+        """A copy of the interpreter's template environment (removed in the background)."""
+        folders.work.mkdir(parents=True)
+        try:
+            shutil.copytree(self.template(job.python), folders.env, symlinks=True)
+            yield VenvEnvironment(self, job, folders)
+        finally:
+            self._cleanup(folders.root)
+
     def run(self, job: Job) -> Observation | Unsupported:
-        server = self.server
-        assert server is not None
-        slug = job_slug(job)
-        root = self.workdir / "jobs" / slug
-        env_dir, home, work = root / "env", root / "home", root / "work"
-        work.mkdir(parents=True)
-        shutil.copytree(self.template(job.python), env_dir, symlinks=True)
-        request = job.scenario.request
-        install = install_request(job, server.index_url, env_dir, work)
-        steps = plan_steps(job.installer, install, request.preinstall)
-        if isinstance(steps, Unsupported):
-            self._cleanup(root)
-            return steps
-        first, invocation = steps
-        prefix = f"j{job.key}-"
-        earlier = 0
-        preinstall_output = ""
-        survivors: tuple[str, ...] = ()
-        truncated = False
-        if first is not None:
-            write_files(first)
-            frozen = None
-            if self.runner.mount_mode is not None:
-                # The preinstall step's writes are not observed, but the base stays read-only.
-                frozen, _ = private_mounts.PrivateMounts.plan(
-                    self.runner.mount_mode,
-                    self.workdir / "private" / f"{slug}-preinstall",
-                    [],
-                    areas=[],
-                    read_only=self._read_only(job),
-                    writable=[root, self.workdir],
-                )
-            ran = self._execute(
-                list(first.argv),
-                scrubbed_environ(home, extra=first.env),
-                work,
-                job.timeout,
-                frozen,
-            )
-            code, timed_out, text = ran.exit_code, ran.timed_out, ran.output
-            survivors, truncated = ran.survivors, ran.truncated
-            preinstall_output = f"[preinstall: {' '.join(request.preinstall)}]\n{text}\n"
-            if code != 0 or timed_out:
-                preinstall_output += "[preinstall failed: the request was not run]\n"
-                invocation = first
-            earlier = len(job_requests(_log(server), job))
-        base, shared = self.runner.watched(job.python)
-        mounts = None
-        if self.runner.mount_mode is not None and invocation is not first:
-            mounts, unhidden = private_mounts.PrivateMounts.plan(
-                self.runner.mount_mode,
-                self.workdir / "private" / slug,
-                self._needed(job, invocation, root),
-                read_only=self._read_only(job),
-                writable=[root, self.workdir],
-            )
-            if self.runner.watch is None:
-                shared = [*shared, *unhidden]
-        ignore = [env_dir, home, work, self.workdir]
-        before = snapshot([*base, *shared, root], ignore=ignore)
-        if invocation is first:
-            exit_code, output, duration = code, "", 0.0
-        else:
-            write_files(invocation)
-            environ = scrubbed_environ(home, extra=invocation.env)
-            ran = self._execute(list(invocation.argv), environ, work, job.timeout, mounts)
-            exit_code, timed_out, output, duration = (
-                ran.exit_code,
-                ran.timed_out,
-                ran.output,
-                ran.duration,
-            )
-            survivors += ran.survivors
-            truncated = truncated or ran.truncated
-            if exit_code == private_mounts.SETUP_FAILED and private_mounts.SETUP_MESSAGE in output:
-                self._cleanup(root)
-                raise RunnerError(output.strip().splitlines()[-1])
-        output = preinstall_output + output
-        after = snapshot([*base, *shared, root], ignore=ignore)
-        written = changed(before, after, new_only=shared)
-        if mounts is not None:
-            written = sorted({*written, *mounts.written()})
-            self._cleanup(mounts.root)
-        requests = job_requests(_log(server), job, after=earlier)
-        fetched = fetch_all(job, lambda name: server.index_url(f"{prefix}{name}"))
-        uploads = ""
-        if isinstance(server, RemoteIndexes):
-            uploads = "".join(server.upload_log(f"{prefix}{name}") for name in job.roots.roots)
-        # The environment is on this machine: inspect it in-process (saves an interpreter
-        # start per job); the scheme's folders were read once from the template's interpreter.
-        scheme = {key: str(env_dir / rel) for key, rel in self.scheme(job.python).items()}
-        installed, paths = parse_probe(
-            inspect_environment(scheme, str(root), probe_paths(job.scenario))
-        )
-        self._cleanup(root)
-
-        def stable(text: str) -> str:
-            """Run-specific paths and ports replaced, so two runs report the same text."""
-            return text.replace(str(root), "{root}").replace(server.url, "{server}")
-
-        return Observation(
-            argv=tuple(stable(a) for a in invocation.argv),
-            exit_code=exit_code,
-            timed_out=timed_out,
-            output=stable(output),
-            installed=installed,
-            paths=paths,
-            requests=requests,
-            written_outside=tuple(written),
-            fetched=fetched,
-            duration=duration,
-            uploads=stable(uploads),
-            survivors=tuple(stable(s) for s in survivors),
-            output_truncated=truncated,
-        )
-
-    def _needed(self, job: Job, invocation: Invocation, root: Path) -> list[Path]:
-        """What the installer must see under a hidden folder: its job folder, the
-        interpreters and harness it runs from, and every path on its command line
-        (a file's folder; for a program in a ``bin`` folder, that folder's prefix)."""
-        info = self.runner._interpreter(job.python) or {}
-        needed = [root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
-        needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
-        for value in [*invocation.argv, *invocation.env.values()]:
-            if not os.path.isabs(value) or not os.path.exists(value):
-                continue
-            for path in {Path(value), Path(os.path.realpath(value))}:
-                folder = path if path.is_dir() else path.parent
-                needed.append(folder.parent if folder.name == "bin" else folder)
-        return needed
-
-    def _read_only(self, job: Job) -> list[Path]:
-        """The base interpreter's folders (the job's and the harness's): read-only for
-        the installer under private mounts."""
-        info = self.runner._interpreter(job.python) or {}
-        watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
-        return [*watched, Path(sys.base_prefix)]
+        return run_steps(self, job)
 
     def _execute(
         self,
@@ -452,36 +340,122 @@ class VenvSession:
 
 
 @dataclass(frozen=True)
-class Ran:
-    """One installer command's end, as the runner reports it."""
+class VenvSnapshot:
+    """The watched folders' listings before a step, and the private mounts it runs under."""
 
-    exit_code: int | None
-    timed_out: bool
-    output: str
-    duration: float
-    survivors: tuple[str, ...] = ()
-    truncated: bool = False
+    listing: Listing
+    folders: list[Path]
+    #: Folders only checked for new entries (HOME and the temp root).
+    shared: list[Path]
+    ignore: list[Path]
+    mounts: private_mounts.PrivateMounts | None
 
 
-def fetch_all(job: Job, index_url: Callable[[str], str]) -> tuple[Fetched, ...]:
-    """Make the scenario's ``[[fetch]]`` requests (after the installer, off its request log)."""
-    if not job.scenario.fetches:
-        return ()
-    results = []
-    with httpx.Client(timeout=30, follow_redirects=True) as client:
-        for fetch in job.scenario.fetches:
-            headers = {"Accept": fetch.accept} if fetch.accept else {}
-            response = client.get(index_url(fetch.index) + fetch.path, headers=headers)
-            results.append(
-                Fetched(
-                    index=fetch.index,
-                    path=fetch.path,
-                    status=response.status_code,
-                    content_type=response.headers.get("content-type"),
-                    body=response.content[: 1 << 18].decode("utf-8", errors="replace"),
-                )
+class VenvEnvironment:
+    """One job's copy of the template environment: the step driver's primitives here."""
+
+    def __init__(self, session: VenvSession, job: Job, folders: JobFolders) -> None:
+        self.session = session
+        self.runner = session.runner
+        self.job = job
+        self.folders = folders
+
+    def command(self, step: Invocation) -> tuple[str, ...]:
+        return step.argv
+
+    def snapshot(self, step: Invocation | None) -> VenvSnapshot:
+        """Listings of the base interpreter's folders, HOME and the temp root; with private
+        mount namespaces, HOME and the temp root are hidden for *step* instead."""
+        root, workdir = self.folders.root, self.session.workdir
+        base, shared = self.runner.watched(self.job.python)
+        mounts = None
+        if self.runner.mount_mode is not None and step is not None:
+            mounts, unhidden = private_mounts.PrivateMounts.plan(
+                self.runner.mount_mode,
+                workdir / "private" / root.name,
+                self._needed(step),
+                read_only=self._read_only(),
+                writable=[root, workdir],
             )
-    return tuple(results)
+            if self.runner.watch is None:
+                shared = [*shared, *unhidden]
+        folders = [*base, *shared, root]
+        ignore = [self.folders.env, self.folders.home, self.folders.work, workdir]
+        return VenvSnapshot(snapshot(folders, ignore=ignore), folders, shared, ignore, mounts)
+
+    def exec(self, step: Invocation, before: VenvSnapshot | None) -> Ran:
+        """Run *step* contained; a step whose writes are not observed still gets the base
+        interpreter read-only under private mounts."""
+        root, workdir = self.folders.root, self.session.workdir
+        mounts = before.mounts if before is not None else None
+        if before is None and self.runner.mount_mode is not None:
+            mounts, _ = private_mounts.PrivateMounts.plan(
+                self.runner.mount_mode,
+                workdir / "private" / f"{root.name}-preinstall",
+                [],
+                areas=[],
+                read_only=self._read_only(),
+                writable=[root, workdir],
+            )
+        environ = scrubbed_environ(self.folders.home, extra=step.env)
+        ran = self.session._execute(
+            list(step.argv), environ, self.folders.work, self.job.timeout, mounts
+        )
+        if (
+            ran.exit_code == private_mounts.SETUP_FAILED
+            and private_mounts.SETUP_MESSAGE in ran.output
+        ):
+            raise RunnerError(ran.output.strip().splitlines()[-1])
+        return ran
+
+    def written(self, before: VenvSnapshot) -> tuple[str, ...]:
+        after = snapshot(before.folders, ignore=before.ignore)
+        written = changed(before.listing, after, new_only=before.shared)
+        if before.mounts is not None:
+            written = sorted({*written, *before.mounts.written()})
+            self.session._cleanup(before.mounts.root)
+        return tuple(written)
+
+    def _needed(self, invocation: Invocation) -> list[Path]:
+        """What the installer must see under a hidden folder: its job folder, the
+        interpreters and harness it runs from, and every path on its command line
+        (a file's folder; for a program in a ``bin`` folder, that folder's prefix)."""
+        info = self.runner._interpreter(self.job.python) or {}
+        needed = [self.folders.root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
+        needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        for value in [*invocation.argv, *invocation.env.values()]:
+            if not os.path.isabs(value) or not os.path.exists(value):
+                continue
+            for path in {Path(value), Path(os.path.realpath(value))}:
+                folder = path if path.is_dir() else path.parent
+                needed.append(folder.parent if folder.name == "bin" else folder)
+        return needed
+
+    def _read_only(self) -> list[Path]:
+        """The base interpreter's folders (the job's and the harness's): read-only for
+        the installer under private mounts."""
+        info = self.runner._interpreter(self.job.python) or {}
+        watched = [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        return [*watched, Path(sys.base_prefix)]
+
+    def probe(self, paths: list[str]) -> tuple[dict[str, InstalledDist], dict[str, PathState]]:
+        """The environment is on this machine: inspected in-process (saves an interpreter
+        start per job); the scheme's folders were read once from the template's interpreter."""
+        scheme = {
+            key: str(self.folders.env / rel)
+            for key, rel in self.session.scheme(self.job.python).items()
+        }
+        return parse_probe(inspect_environment(scheme, str(self.folders.root), paths))
+
+    def fetch(self, wanted: Sequence[tuple[str, str | None]]) -> list[tuple[int, str | None, str]]:
+        """From this process: the installer reaches the index on this machine's loopback too."""
+        results = []
+        with httpx.Client(timeout=30, follow_redirects=True) as client:
+            for url, accept in wanted:
+                response = client.get(url, headers={"Accept": accept} if accept else {})
+                body = response.content[: 1 << 18].decode("utf-8", errors="replace")
+                results.append((response.status_code, response.headers.get("content-type"), body))
+        return results
 
 
 def _harness_root() -> Path:
@@ -492,7 +466,3 @@ def _harness_root() -> Path:
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
-
-def _log(server: ServedIndexes) -> list[tuple[str | None, str, int]]:
-    return [(r.index, r.path, r.status) for r in server.requests]

@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
@@ -36,7 +35,7 @@ from wheelnext.install.options import ResolveOptions
 from wheelnext.install.rules import DEFAULT_RULES, Rule
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata, parse_metadata
-from wheelnext.variants.markers import NON_VARIANT, requirement_applies
+from wheelnext.variants.markers import NON_VARIANT, parse_name_part, requirement_applies
 
 
 class Candidates:
@@ -242,9 +241,11 @@ class Candidates:
             extras = ["", *meta.default_extra]
             for text in meta.requires_dist:
                 try:
-                    dependency = canonicalize_name(Requirement(text.split(";")[0]).name)
+                    requirement = parse_name_part(text)
+                    dependency = canonicalize_name(requirement.name)
                     if not any(requirement_applies(text, NON_VARIANT,
-                                                   self.target.environment(extra))
+                                                   self.target.environment(extra),
+                                                   parsed=requirement)
                                for extra in extras):
                         continue
                 except (ValueError, WheelnextError):

@@ -46,7 +46,7 @@ from wheelnext.install.options import ResolveOptions
 from wheelnext.install.rules import DEFAULT_RULES, Rule
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata
-from wheelnext.variants.markers import requirement_applies
+from wheelnext.variants.markers import parse_name_part, requirement_applies
 
 DEFAULT = ":default:"
 BASE, EXTRA, DEFAULTS = "base", "extra", "default"
@@ -267,8 +267,10 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             self._satisfied[key] = known
         return known[1]
 
-    def _applies(self, text: str, artifact: Artifact, extra: str) -> bool:
-        return requirement_applies(text, artifact.variant, self.target.environment(extra))
+    def _applies(self, text: str, artifact: Artifact, extra: str,
+                 parsed: Requirement | None = None) -> bool:
+        return requirement_applies(text, artifact.variant, self.target.environment(extra),
+                                   parsed=parsed)
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
         dependencies = list(self._dependencies(candidate))
@@ -307,9 +309,11 @@ class Provider(AbstractProvider[Req, Candidate, str]):
                     f"extra {who} {candidate.extra}",
                     lambda: warn_unknown(candidate.name, str(candidate.version), choice.unknown))
                 return [pin]
-            deps = [text for text in meta.requires_dist
-                    if self._applies(text, artifact, candidate.extra)
-                    and not self._applies(text, artifact, "")]
+            # Two evaluations of one entry: its name part is parsed once for both.
+            parsed = [(text, parse_name_part(text)) for text in meta.requires_dist]
+            deps = [text for text, req in parsed
+                    if self._applies(text, artifact, candidate.extra, req)
+                    and not self._applies(text, artifact, "", req)]
             parent = f"{who}[{candidate.extra}]"
             return [pin, *(req for text in deps for req in expand(text, parent))]
         deps = [text for text in meta.requires_dist if self._applies(text, artifact, "")]

@@ -241,17 +241,33 @@ def evaluate_marker(
     return _Evaluator(marker, variant, environment).run()
 
 
+def parse_name_part(requirement: str) -> Requirement:
+    """The part of a ``Requires-Dist`` entry before ``;``, parsed by ``packaging``.
+
+    Only that part: its marker may use the PEP 825 variant markers, which
+    ``packaging`` cannot parse.
+    """
+    try:
+        return Requirement(requirement.partition(";")[0])
+    except InvalidRequirement as exc:
+        raise InvalidVariantMarker(f"requirement {requirement!r}: {exc}") from None
+
+
 def requirement_applies(
     requirement: str,
     variant: VariantEnvironment = NON_VARIANT,
     environment: Mapping[str, str | AbstractSet[str]] | None = None,
+    *,
+    parsed: Requirement | None = None,
 ) -> bool:
-    """Whether a ``Requires-Dist`` entry applies to the selected wheel."""
-    name_part, sep, marker = requirement.partition(";")
-    try:
-        Requirement(name_part)
-    except InvalidRequirement as exc:
-        raise InvalidVariantMarker(f"requirement {requirement!r}: {exc}") from None
+    """Whether a ``Requires-Dist`` entry applies to the selected wheel.
+
+    Its name part must be a valid requirement; *parsed* is that part already parsed
+    (:func:`parse_name_part`), so a caller that has it does not parse it again.
+    """
+    if parsed is None:
+        parse_name_part(requirement)
+    _, sep, marker = requirement.partition(";")
     return evaluate_marker(marker, variant, environment) if sep and marker.strip() else True
 
 

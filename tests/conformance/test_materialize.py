@@ -115,3 +115,29 @@ def test_deny_is_a_capability(write_scenario: Callable[..., Path]) -> None:
     )
     assert scenario.request.deny == {"a": ("alpha",)}
     assert "deny" in scenario.request.capabilities()
+
+
+def test_the_loader_s_parsed_specs_are_what_is_built(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    """The builder parses a package table once, when the file is loaded: the materializer
+    builds the scenario's specs, without reading the file again."""
+    path = write_scenario(
+        """
+        [[packages.primary]]
+        name = "Alpha"
+        version = "1.00"
+
+        [request]
+        requirements = ["alpha"]
+
+        [expect]
+        """
+    )
+    scenario = load_scenario(path)
+    (spec,) = scenario.indexes[0].specs
+    assert (spec.name, spec.version) == ("Alpha", "1.0")
+    assert spec.source.startswith(f"{path}:") and spec.source.endswith(": packages.primary[0]")
+    path.unlink()
+    root = materialize(scenario, tmp_path / "cache").roots["primary"]
+    assert [p.name for p in root.iterdir()] == ["alpha-1.0-py3-none-any.whl"]

@@ -175,3 +175,24 @@ def test_bytecode_in_process_or_in_the_target(tmp_path: Any, target: TargetPytho
     assert [p.name.split(".")[0] for p in pycache.iterdir()] == ["__init__"]
     record = (tmp_path / "env" / "alpha-1.0.dist-info" / "RECORD").read_text()
     assert "alpha/__pycache__/__init__." in record
+
+
+def test_an_extra_s_dependencies_parse_each_entry_once(
+    target: TargetPython, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An extra's entries are evaluated with the extra and without it: the name part of
+    each ``Requires-Dist`` entry is parsed once for both, not once per evaluation."""
+    import wheelnext.variants.markers as markers
+
+    parsed: list[str] = []
+    real = markers.Requirement
+
+    def counting(text: str) -> Any:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(markers, "Requirement", counting)
+    artifact = _artifact("gamma-1.0-py3-none-any.whl")
+    rec = Candidate(artifact, EXTRA, canonicalize_name("rec"))
+    assert {d.name for d in _provider(target).get_dependencies(rec)} == {"gamma", "one"}
+    assert sorted(parsed) == ["one", "two"]
