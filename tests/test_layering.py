@@ -52,9 +52,9 @@ def test_spec_core_imports_no_cli_server_or_harness(module: str) -> None:
 
 
 def test_the_rule_sees_a_forbidden_import() -> None:
-    inside, libraries = _imported("wheelnext.conformance.cli")
+    inside, libraries = _imported("wheelnext.commands.conformance")
     assert "click" in libraries
-    assert FORBIDDEN_PACKAGE + ".cli" in inside
+    assert FORBIDDEN_PACKAGE + ".run" in inside
 
 
 #: Layer pairs that once imported each other and must not again.

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import wheelnext.governance.cli as governance_cli
+import wheelnext.commands.governance as governance_cli
 from wheelnext.cli import cli
 from wheelnext.governance.ballots import load_ballots
 from wheelnext.governance.progress import STEP, THRESHOLD, RichReadProgress
