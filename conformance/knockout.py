@@ -17,7 +17,7 @@ from typing import Any
 
 def knock_out(names: Sequence[str]) -> None:
     """Make every install context opened in this process use the rules less *names*."""
-    import wheelnext.install.cli as install_cli
+    import wheelnext.commands.install as install_cli
     import wheelnext.install.context as context
     from wheelnext.install.rules import DEFAULT_RULES, without
 

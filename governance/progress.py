@@ -1,17 +1,14 @@
-"""Progress while reading large ballot files: a protocol at the seam, a rich bar behind it.
+"""Progress while reading large ballot files: the protocol at the seam.
 
-The readers report ``(done, total)`` through :class:`ReadProgress`; the CLI plugs in
-:class:`RichReadProgress`, which draws on stderr only (``--json`` output on stdout stays
-clean) and only for files of at least :data:`THRESHOLD` ballots.
+The readers report ``(done, total)`` through :class:`ReadProgress`; the CLI layer plugs in
+a rich bar (:class:`wheelnext.commands.governance_progress.RichReadProgress`), which draws
+on stderr only (``--json`` output on stdout stays clean) and only for files of at least
+:data:`THRESHOLD` ballots.
 """
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Protocol
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 #: Files with fewer ballots than this read without a progress bar.
 THRESHOLD = 10_000
@@ -23,38 +20,3 @@ class ReadProgress(Protocol):
     """Told how far a reader has come; ``total`` is the number of ballots expected."""
 
     def update(self, done: int, total: int) -> None: ...
-
-
-class RichReadProgress:
-    """A rich progress bar on stderr, started by the first report of a large file."""
-
-    def __init__(self, description: str, console: Console | None = None) -> None:
-        self.description = description
-        self.console = console or Console(stderr=True)
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def update(self, done: int, total: int) -> None:
-        if total < THRESHOLD:
-            return
-        if self._progress is None:
-            self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                console=self.console, transient=True, disable=not self.console.is_terminal,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(self.description, total=total)
-        assert self._task is not None
-        self._progress.update(self._task, completed=done, total=total)
-
-    def __enter__(self) -> RichReadProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()

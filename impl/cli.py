@@ -1,7 +1,7 @@
 """The ``wheelnext`` command line.
 
-Sub-commands live beside the code they drive and are imported only when
-invoked, so ``wheelnext variants ...`` never pays for the index server's
+Sub-commands live in :mod:`wheelnext.commands`, one module each, and are
+imported only when invoked, so ``wheelnext variants ...`` never pays for the index server's
 imports; the version is looked up only for ``--version``. Every
 :class:`~wheelnext.errors.WheelnextError` (and a missing or unreadable file)
 becomes one ``error:`` line and exit status 2.
@@ -18,16 +18,16 @@ from wheelnext.errors import WheelnextError
 
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
-    "build": "wheelnext.build.cli:build",
-    "index": "wheelnext.index.cli:index",
+    "build": "wheelnext.commands.build:build",
+    "index": "wheelnext.commands.index:index",
     "variants": "wheelnext.commands.variants:variants",
-    "wheel": "wheelnext.wheel_cli:wheel",
-    "install": "wheelnext.install.cli:install",
-    "lock": "wheelnext.install.cli:lock",
-    "conformance": "wheelnext.conformance.cli:conformance",
-    "spec": "wheelnext.conformance.spec_cli:spec",
-    "governance": "wheelnext.governance.cli:governance",
-    "nativelib": "wheelnext.nativelib.cli:nativelib",
+    "wheel": "wheelnext.commands.wheel:wheel",
+    "install": "wheelnext.commands.install:install",
+    "lock": "wheelnext.commands.install:lock",
+    "conformance": "wheelnext.commands.conformance:conformance",
+    "spec": "wheelnext.commands.spec:spec",
+    "governance": "wheelnext.commands.governance:governance",
+    "nativelib": "wheelnext.commands.nativelib:nativelib",
 }
 
 

@@ -1,10 +1,16 @@
 """The spec core stands alone: no command line, no terminal, no server, no harness.
 
 The modules that implement the specifications' formats (file names, metadata, links,
-``Wheel-Version``, default extras, index priority, the variant formats) are what other
-tools reuse; they must import, directly or through other ``wheelnext`` modules and at
-module level or inside functions, neither click nor rich (the CLI), neither starlette
-nor uvicorn (the index server), nor ``wheelnext.conformance`` (the harness).
+``Wheel-Version``, default extras, index priority, the variant formats, the Wheel 2.0
+readers and writers: the spec core of docs/design.rst) are what other tools reuse; they
+must import, directly or through other ``wheelnext`` modules and at module level or inside
+functions, neither click nor rich (the CLI), neither starlette nor uvicorn nor
+``wheelnext.index`` (the index server), nor ``wheelnext.conformance`` (the harness), nor
+the CLI layer.
+
+Every click command lives in one CLI layer, ``wheelnext.cli`` and ``wheelnext.commands``:
+no module outside it imports click or rich, and none imports the layer itself (only the
+entry points that run it, ``python -m wheelnext`` and the harness's rule knockout).
 
 Nor may two layers (``wheelnext.variants``, ``wheelnext.detect``...) import each other:
 one of them must come first.
@@ -24,6 +30,7 @@ SPEC_CORE = (
     "wheelnext.index_priority",
     "wheelnext.variants.combine",
     "wheelnext.variants.errors",
+    "wheelnext.variants.jsonio",
     "wheelnext.variants.markers",
     "wheelnext.variants.models",
     "wheelnext.variants.ordering",
@@ -32,9 +39,35 @@ SPEC_CORE = (
     "wheelnext.variants.pyproject",
     "wheelnext.variants.records",
     "wheelnext.variants.schema",
+    "wheelnext.variants.select",
+    "wheelnext.wheel2",
+    "wheelnext.wheel2.check",
+    "wheelnext.wheel2.damaged",
+    "wheelnext.wheel2.forge",
+    "wheelnext.wheel2.layout",
+    "wheelnext.wheel2.names",
+    "wheelnext.wheel2.source",
+    "wheelnext.wheel2.writer",
+    "wheelnext.entry_points",
+    "wheelnext.native_libraries",
+    "wheelnext.inputs",
+    "wheelnext.atomic",
+    "wheelnext.xdg",
+    "wheelnext.errors",
 )
 FORBIDDEN_LIBRARIES = frozenset({"click", "rich", "starlette", "uvicorn"})
 FORBIDDEN_PACKAGE = "wheelnext.conformance"
+#: The packages the spec core must not load: the harness, the server, the CLI layer.
+FORBIDDEN_PACKAGES = (FORBIDDEN_PACKAGE, "wheelnext.index", "wheelnext.commands", "wheelnext.cli")
+
+#: The CLI layer: the entry point and every click command.
+CLI_LAYER = ("wheelnext.cli", "wheelnext.commands")
+#: Modules outside the layer that run it: entry points, not libraries.
+RUNS_THE_CLI = frozenset({"wheelnext.__main__", "wheelnext.conformance.knockout"})
+
+
+def _in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
 
 
 def _imported(module: str) -> tuple[set[str], set[str]]:
@@ -48,13 +81,52 @@ def _imported(module: str) -> tuple[set[str], set[str]]:
 def test_spec_core_imports_no_cli_server_or_harness(module: str) -> None:
     inside, libraries = _imported(module)
     assert sorted(libraries & FORBIDDEN_LIBRARIES) == []
-    assert sorted(n for n in inside if n.startswith(FORBIDDEN_PACKAGE)) == []
+    assert sorted(n for n in inside if _in(n, FORBIDDEN_PACKAGES)) == []
+
+
+def _importers(library: str, outside: dict[str, set[str]]) -> list[str]:
+    """The modules outside the CLI layer that import *library* themselves."""
+    return sorted(m for m, heads in outside.items() if library in heads and not _in(m, CLI_LAYER))
+
+
+@pytest.mark.parametrize("library", ["click", "rich"])
+def test_only_the_cli_layer_imports_click_or_rich(library: str) -> None:
+    """click (the commands) and rich (drawing on the terminal) are the CLI layer's: a module
+    elsewhere that imports one, at module level or inside a function, is part of a command
+    outside the layer; the layers below report through protocols the layer implements."""
+    assert _importers(library, external_imports(include_function_level=True)) == []
+
+
+def test_the_cli_rule_sees_a_click_import() -> None:
+    outside = {"wheelnext.commands.build": {"click"}, "wheelnext.build.cli": {"click", "rich"}}
+    assert _importers("click", outside) == ["wheelnext.build.cli"]
+
+
+def test_nothing_below_the_cli_layer_imports_it() -> None:
+    edges = graph(include_function_level=True)
+    importers = {
+        module for module, targets in edges.items()
+        if not _in(module, CLI_LAYER) and any(_in(t, CLI_LAYER) for t in targets)
+    }
+    assert sorted(importers - RUNS_THE_CLI) == []
+
+
+def test_the_library_imports_neither_harness_nor_governance() -> None:
+    """``impl`` imports neither ``conformance`` nor ``governance``, its CLI layer aside."""
+    fronts = ("wheelnext.conformance", "wheelnext.governance", "wheelnext.scenarios")
+    edges = graph(include_function_level=True)
+    found = {
+        (module, target) for module, targets in edges.items()
+        if not _in(module, (*fronts, *CLI_LAYER)) and module != "wheelnext.__main__"
+        for target in targets if _in(target, fronts)
+    }
+    assert sorted(found) == []
 
 
 def test_the_rule_sees_a_forbidden_import() -> None:
-    inside, libraries = _imported("wheelnext.conformance.cli")
+    inside, libraries = _imported("wheelnext.commands.conformance")
     assert "click" in libraries
-    assert FORBIDDEN_PACKAGE + ".cli" in inside
+    assert FORBIDDEN_PACKAGE + ".run" in inside
 
 
 #: Layer pairs that once imported each other and must not again.

@@ -1,8 +1,9 @@
-"""The click commands of the variant tools, kept out of the packages they drive.
+"""The CLI layer's click commands, one module per command of ``wheelnext``.
 
-``variants`` (the PEP 825 format: check, show, order, select, merge) and its
-``detect`` sub-command (the PEP 817 providers) import the spec core, the plugin
-host and the built-in providers; nothing below imports them back, so the
-format package and the host stay free of click and rich. Loaded lazily by name
-from ``wheelnext.cli.COMMANDS``.
+Each module holds the click command (or group) of one sub-command and turns its
+options into calls of the library below: ``build``, ``index``, ``install``
+(``install`` and ``lock``), ``wheel``, ``variants`` and ``detect`` (``variants
+detect``), ``nativelib``, ``conformance``, ``spec`` and ``governance``. Only this
+package and :mod:`wheelnext.cli` import click; nothing below imports them back.
+Loaded lazily by name from ``wheelnext.cli.COMMANDS``.
 """

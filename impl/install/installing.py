@@ -3,7 +3,7 @@ install, report.
 
 A distribution already installed at the resolved version is kept (unless ``--reinstall``);
 one at another version is replaced (stashed, then removed when everything succeeded). Downloads
-and installs show a rich progress display on a terminal.
+and installs show on the context's progress display when its messages go to a terminal.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wheelnext.install.apply import Done, Planned, download_all, install_planned
+from wheelnext.install.apply import Planned, download_all, install_planned
 from wheelnext.install.context import InstallContext
 from wheelnext.install.log import LOG
-from wheelnext.install.messages import Messages
 from wheelnext.install.resolver import Resolution
 from wheelnext.install.symlinks import LinkMode
 
@@ -106,7 +105,12 @@ def run_install(
         done = install_planned(plans, files, context.target, compile_bytecode=compile_bytecode,
                                links=links)
     else:
-        done = _install_with_progress(context, console, plans, compile_bytecode, links)
+        with console.progress() as shown:
+            files = download_all(context.finder, plans, shown.downloaded)
+            shown.installing(len(plans))
+            done = install_planned(plans, files, context.target,
+                                   compile_bytecode=compile_bytecode, links=links,
+                                   on_installed=lambda plan: shown.installed())
     for item in done:
         replaced = f" (replacing {item.replaced})" if item.replaced else ""
         where = f" from index {item.index}" if item.index else ""
@@ -115,28 +119,6 @@ def run_install(
             LOG.info(f"installed {item.name} {item.version}{label}{where}{replaced}")
     summary["installed"] = [_describe(plan) for plan in plans]
     return summary
-
-
-def _install_with_progress(context: InstallContext, console: Messages, plans: Sequence[Planned],
-                           compile_bytecode: bool, links: LinkMode) -> list[Done]:
-    """Download and install under a rich progress display (imported only for a terminal)."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                  console=console.console, transient=True) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def on_progress(filename: str, done: int, total: int | None) -> None:
-            if filename not in tasks:
-                tasks[filename] = progress.add_task(f"download {filename}", total=total)
-            progress.update(tasks[filename], completed=done, total=total)
-
-        files = download_all(context.finder, plans, on_progress)
-        install_task = progress.add_task("installing", total=len(plans))
-        return install_planned(
-            plans, files, context.target, compile_bytecode=compile_bytecode, links=links,
-            on_installed=lambda plan: progress.advance(install_task),
-        )
 
 
 def _describe(plan: Planned) -> dict[str, Any]:

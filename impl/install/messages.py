@@ -1,49 +1,41 @@
-"""Where the installer's messages go: stderr, as plain lines or through a rich console.
+"""Where the installer's messages go: the protocols at the seam, and the logging wiring.
 
-The ``install`` and ``lock`` commands attach :func:`to_stderr` to the installer's logger; a
-library caller that attaches nothing gets the standard ``logging`` behaviour (warnings only).
+The ``install`` and ``lock`` commands pass a :class:`Messages` (the CLI layer's, in
+:mod:`wheelnext.commands.install_console`: plain lines, or rich on a terminal) and attach
+:func:`to_stderr` to the installer's logger; a library caller that attaches nothing gets
+the standard ``logging`` behaviour (warnings only) and no progress display.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 from wheelnext.install.log import LOG
 
-if TYPE_CHECKING:
-    from rich.console import Console
+
+class Progress(Protocol):
+    """A display of one install: each file's download, then the wheels installed."""
+
+    def downloaded(self, filename: str, done: int, total: int | None) -> None: ...
+
+    def installing(self, count: int) -> None: ...
+
+    def installed(self) -> None: ...
 
 
-class Messages:
-    """Messages on stderr: plain lines, or a rich console when stderr is a terminal.
-
-    rich is imported only then (importing it costs tens of milliseconds of every run that
-    prints nothing or prints to a pipe, as under ``-q`` or inside another tool).
-    """
-
-    def __init__(self) -> None:
-        self.is_terminal = sys.stderr.isatty()
-        self._console: Console | None = None
+class Messages(Protocol):
+    """Where the installer's lines go, and whether a progress display can be drawn there."""
 
     @property
-    def console(self) -> Console:
-        if self._console is None:
-            from rich.console import Console
+    def is_terminal(self) -> bool: ...
 
-            self._console = Console(stderr=True, highlight=False)
-        return self._console
+    def print(self, text: str) -> None: ...
 
-    def print(self, text: str) -> None:
-        if self.is_terminal:
-            self.console.print(text, markup=False, highlight=False)
-        else:
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+    def progress(self) -> AbstractContextManager[Progress]: ...
 
 
 class _Handler(logging.Handler):

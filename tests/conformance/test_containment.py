@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from wheelnext.commands import conformance_table as terminal
 from wheelnext.conformance import containment, report
 from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.check import Result, Status
-from wheelnext.conformance.report import terminal
 from wheelnext.conformance.run import run_suite
 from wheelnext.conformance.runners.venv import VenvRunner
 from wheelnext.conformance.scenario import load_scenario

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import wheelnext.commands.install as install_commands
 import wheelnext.install as install_package
 from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
@@ -22,7 +23,8 @@ def test_no_install_option_or_variable_reaches_a_knockout() -> None:
     """Only ``wheelnext.conformance.knockout``, run as its own process, removes a rule: the
     installer's package never names it, and no installer command has an option for it."""
     package = Path(install_package.__file__).resolve().parent
-    for source in package.rglob("*.py"):
+    commands = Path(install_commands.__file__).resolve()
+    for source in [*package.rglob("*.py"), commands]:
         text = source.read_text(encoding="utf-8")
         assert "wheelnext.conformance" not in text, source
         reads = [line for line in text.splitlines() if "os.environ" in line or "getenv" in line]

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from wheelnext.commands import conformance_table as terminal
 from wheelnext.conformance.certificate import ALL_MET, MUSTS_MET, MUSTS_NOT_MET, certificate
 from wheelnext.conformance.check import Result, Status, check
 from wheelnext.conformance.observe import InstalledDist, Observation
-from wheelnext.conformance.report import html, junit, record, terminal, totals
+from wheelnext.conformance.report import html, junit, record, totals
 from wheelnext.conformance.scenario import Scenario, load_scenario
 from wheelnext.conformance.xfail import (
     EXPECTED_FAILURE,

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import wheelnext.governance.cli as governance_cli
+import wheelnext.commands.governance as governance_cli
 from wheelnext.cli import cli
+from wheelnext.commands.governance_progress import RichReadProgress
 from wheelnext.governance.ballots import load_ballots
-from wheelnext.governance.progress import STEP, THRESHOLD, RichReadProgress
+from wheelnext.governance.progress import STEP, THRESHOLD
 
 
 class Recorder:

@@ -4,9 +4,12 @@ context a caller can reuse, and the import structure behind them (no cycles, no 
 from __future__ import annotations
 
 import ast
+import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -151,3 +154,68 @@ def test_a_requirement_text_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert [(r.kind, r.extra, r.text) for r in expanded[2]] == [
         ("base", None, "parsed-once[a,b]>=1"), ("extra", "a", "parsed-once[a,b]>=1"),
         ("extra", "b", "parsed-once[a,b]>=1")]
+
+
+class _Shown:
+    """A progress display that records what the installer reported."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, ...]] = []
+
+    def downloaded(self, filename: str, done: int, total: int | None) -> None:
+        if done == total:
+            self.events.append(("downloaded", filename.split("-")[0]))
+
+    def installing(self, count: int) -> None:
+        self.events.append(("installing", str(count)))
+
+    def installed(self) -> None:
+        self.events.append(("installed",))
+
+
+class _OnTerminal:
+    """Messages as if stderr were a terminal: lines kept, progress recorded."""
+
+    is_terminal = True
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.shown = _Shown()
+
+    def print(self, text: str) -> None:
+        self.lines.append(text)
+
+    @contextmanager
+    def progress(self) -> Iterator[_Shown]:
+        yield self.shown
+
+
+def test_a_library_caller_gets_the_progress_through_its_own_messages(tmp_path: Path) -> None:
+    """The installer reports downloads and installs through the Messages protocol; drawing
+    them (rich, on a terminal) is the CLI layer's business, not the installer's."""
+    messages = _OnTerminal()
+    with served(tmp_path, PACKAGES) as server:
+        plan = IndexOptions(indexes=(f"pypi={server.index_url('pypi')}",)).plan()
+        python = make_env(tmp_path)
+        with open_context(plan, python=python, cache_dir=tmp_path / "cache",
+                          console=messages) as context:
+            install(["alpha", "beta<2"], context=context, compile_bytecode=False)
+    assert sorted(messages.shown.events[:2]) == [("downloaded", "alpha"), ("downloaded", "beta")]
+    assert messages.shown.events[2:] == [("installing", "2"), ("installed",), ("installed",)]
+    assert installed(python) == {"alpha": "1.0", "beta": "1.0"}
+
+
+def test_the_cli_draws_the_progress_with_rich_on_a_terminal() -> None:
+    from rich.console import Console
+
+    from wheelnext.commands.install_console import StderrMessages
+
+    messages = StderrMessages()
+    out = io.StringIO()
+    messages._console = Console(file=out, force_terminal=True, width=100)
+    with messages.progress() as shown:
+        shown.downloaded("alpha-1.0-py3-none-any.whl", 10, 20)
+        shown.installing(1)
+        shown.installed()
+    assert "download alpha-1.0-py3-none-any.whl" in out.getvalue()
+    assert "installing" in out.getvalue()

@@ -356,9 +356,10 @@ def _outputs(
     html: Path | None,
     quiet: bool,
 ) -> None:
+    from wheelnext.commands import conformance_table as terminal
     from wheelnext.conformance import report
     from wheelnext.conformance.report import html as html_report
-    from wheelnext.conformance.report import junit, terminal
+    from wheelnext.conformance.report import junit
 
     if json_out is not None:
         report.write_json(json_out, records, meta)

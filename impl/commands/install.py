@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from wheelnext import inputs
+from wheelnext.commands.install_console import StderrMessages
 from wheelnext.errors import WheelnextError
 from wheelnext.index_priority import IndexConfigError, IndexPlan, Strategy
 from wheelnext.install.api import install as install_requirements
@@ -181,7 +182,7 @@ def install(**kwargs: Any) -> None:
     cannot be read aborts unless --allow-fallthrough-on-error. With -r pylock.toml the lock is
     installed as written, without resolving.
     """
-    console = Messages()
+    console = StderrMessages()
     with to_stderr(console, kwargs["verbose"], kwargs["quiet"]):
         lock_files = [p for p in kwargs["requirement_files"] if p.name.endswith(".toml")]
         other = [p for p in kwargs["requirement_files"] if not p.name.endswith(".toml")]
@@ -222,7 +223,7 @@ def _echo_dry_run(summary: dict[str, Any]) -> None:
 @_guard
 def lock(**kwargs: Any) -> None:
     """Resolve REQUIREMENTS for the --python environment and write pylock.toml (PEP 751)."""
-    console = Messages()
+    console = StderrMessages()
     with to_stderr(console, kwargs["verbose"], kwargs["quiet"]):
         locks = [p for p in kwargs["requirement_files"] if p.name.endswith(".toml")]
         if locks:

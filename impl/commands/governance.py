@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from wheelnext.commands.governance_progress import RichReadProgress
 from wheelnext.governance.audit import (
     audit_record,
     check_target,
@@ -18,7 +19,6 @@ from wheelnext.governance.audit import (
     write_atomic,
 )
 from wheelnext.governance.errors import GovernanceError
-from wheelnext.governance.progress import RichReadProgress
 from wheelnext.governance.report import markdown
 from wheelnext.governance.tally import METHODS, TallyInputs, TallyOptions, run_tally
 from wheelnext.governance.votes import Motion, NoConfidence
