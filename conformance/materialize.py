@@ -22,6 +22,8 @@ from typing import Any
 import wheelnext.build
 from wheelnext.build import build_dist, spec_from_mapping
 from wheelnext.build.builder import check_consistency
+from wheelnext.build.sdist import minimal_backend_spec
+from wheelnext.build.spec import DistSpec
 from wheelnext.conformance._lines import LineMap
 from wheelnext.conformance.scenario import IndexDef, Scenario, package_source
 from wheelnext.errors import WheelnextError
@@ -91,7 +93,7 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
             try:
                 # build_all's own staging folder is redundant inside ours, and costly to remove.
                 check_consistency(specs)
-                for spec in specs:
+                for spec in with_build_backend(specs):
                     build_dist(spec, staging, allow_unsafe=True)
                 write_extras(index, staging)
                 os.replace(staging, target)
@@ -104,6 +106,18 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
                 shutil.rmtree(staging, ignore_errors=True)
         roots[index.name] = target
     return Materialized(roots)
+
+
+def with_build_backend(specs: list[DistSpec]) -> list[DistSpec]:
+    """*specs*, plus the minimal backend's wheel when one of them is an sdist that needs it.
+
+    Each index that holds such an sdist serves the backend itself (PEP 518: a frontend
+    installs the ``[build-system] requires`` from its indexes), so a scenario stays
+    self-contained and offline: no backend comes from the machine's caches.
+    """
+    if any(s.kind == "sdist" and s.build_backend == "minimal" for s in specs):
+        return [*specs, minimal_backend_spec()]
+    return specs
 
 
 def write_extras(index: IndexDef, folder: Path) -> None:

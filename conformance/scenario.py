@@ -97,6 +97,8 @@ class Request:
     wheel: str | None = None
     no_deps: bool = False
     legacy: bool = False
+    #: Install wheels only, never build an sdist (pip's and uv's ``--only-binary :all:``).
+    only_binary: bool = False
     #: Index name -> projects the installer must ignore on that index (PEP 766 denylist).
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Requirements installed (by the same installer) before the request.
@@ -127,6 +129,8 @@ class RequestKeys(Protocol):
     @property
     def legacy(self) -> bool: ...
     @property
+    def only_binary(self) -> bool: ...
+    @property
     def deny(self) -> Mapping[str, tuple[str, ...]]: ...
 
 
@@ -151,6 +155,8 @@ def request_keys(request: RequestKeys) -> frozenset[str]:
         needed.add("wheel")
     if request.no_deps:
         needed.add("no-deps")
+    if request.only_binary:
+        needed.add("only-binary")
     if request.deny:
         needed.add("deny")
     return frozenset(needed)
@@ -503,6 +509,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
             "variant-properties",
             "wheel",
             "no-deps",
+            "only-binary",
             "legacy",
             "deny",
             "preinstall",
@@ -559,6 +566,9 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
     no_deps = table.get("no-deps", False)
     if not isinstance(no_deps, bool):
         raise reader.fail((*where, "no-deps"), "no-deps must be true or false")
+    only_binary = table.get("only-binary", False)
+    if not isinstance(only_binary, bool):
+        raise reader.fail((*where, "only-binary"), "only-binary must be true or false")
     legacy = table.get("legacy", False)
     if not isinstance(legacy, bool):
         raise reader.fail((*where, "legacy"), "legacy must be true or false")
@@ -586,6 +596,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         variant_properties=properties,
         wheel=wheel,
         no_deps=no_deps,
+        only_binary=only_binary,
         legacy=legacy,
         deny=deny,
         preinstall=preinstall,
