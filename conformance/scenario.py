@@ -74,6 +74,8 @@ class IndexDef:
     yanked: Mapping[str, str] = field(default_factory=dict)
     #: Labels left out of the ``-variants.json`` files the materializer writes.
     variants_json_omit: tuple[str, ...] = ()
+    #: The installer gets a loopback URL whose port has nothing listening (connection refused).
+    refused: bool = False
 
     def extras_key(self) -> dict[str, Any]:
         """What besides the package tables decides the folder's content."""
@@ -463,11 +465,20 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         )
         where_opts: KeyPath = ("indexes", name)
         opts = reader.table(
-            options.get(name, {}), where_opts, ("error", "files", "yanked", "variants-json")
+            options.get(name, {}),
+            where_opts,
+            ("error", "refused", "files", "yanked", "variants-json"),
         )
         error = opts.get("error")
         if error is not None and (not isinstance(error, int) or not 400 <= error <= 599):
             raise reader.fail(("indexes", name, "error"), "error must be an HTTP status 400-599")
+        refused = opts.get("refused", False)
+        if not isinstance(refused, bool):
+            raise reader.fail(("indexes", name, "refused"), "refused must be true or false")
+        if refused and (error is not None or tables):
+            raise reader.fail(
+                ("indexes", name, "refused"), "a refused index has no error and no packages"
+            )
         extra = {}
         for key in ("files", "yanked"):
             raw = reader.table(opts.get(key, {}), (*where_opts, key), opts.get(key, {}))
@@ -490,6 +501,7 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
                 files=extra["files"],
                 yanked=extra["yanked"],
                 variants_json_omit=omit,
+                refused=refused,
             )
         )
     return tuple(result)

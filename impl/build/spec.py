@@ -60,6 +60,7 @@ WHEEL_DEFECTS = (
     "variant-label-mismatch",
     "variant-bad-schema",
     "variant-inconsistent",
+    "default-extra-not-provided",
 )
 #: Defects :mod:`wheelnext.build.unsafe` can build into an sdist.
 SDIST_DEFECTS = ("sdist-wheel-version",)
@@ -572,6 +573,8 @@ def _default_extras(r: _Reader, provides_extra: Sequence[str]) -> tuple[str, ...
         )
     default_extra = default_extra or alias
     provided = {canonicalize_name(e) for e in provides_extra}
+    if r.data.get("unsafe-defect") == "default-extra-not-provided":
+        return default_extra
     for extra in default_extra:
         # PEP 771, "Default-Extra Metadata Field": "Only entries already specified in a
         # Provides-Extra entry can be used in a Default-Extra entry."
