@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,8 @@ from typing import Any
 import wheelnext.build
 from wheelnext.build import build_dist
 from wheelnext.build.builder import check_consistency
+from wheelnext.build.sdist import minimal_backend_spec
+from wheelnext.build.spec import DistSpec
 from wheelnext.conformance.scenario import IndexDef, Scenario
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import parse_wheel_name
@@ -79,7 +81,7 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
             try:
                 # build_all's own staging folder is redundant inside ours, and costly to remove.
                 check_consistency(index.specs)
-                for spec in index.specs:
+                for spec in with_build_backend(index.specs):
                     build_dist(spec, staging, allow_unsafe=True)
                 write_extras(index, staging)
                 os.replace(staging, target)
@@ -92,6 +94,18 @@ def materialize(scenario: Scenario, cache_dir: Path) -> Materialized:
                 shutil.rmtree(staging, ignore_errors=True)
         roots[index.name] = target
     return Materialized(roots)
+
+
+def with_build_backend(specs: Sequence[DistSpec]) -> list[DistSpec]:
+    """*specs*, plus the minimal backend's wheel when one of them is an sdist that needs it.
+
+    Each index that holds such an sdist serves the backend itself (PEP 518: a frontend
+    installs the ``[build-system] requires`` from its indexes), so a scenario stays
+    self-contained and offline: no backend comes from the machine's caches.
+    """
+    if any(s.kind == "sdist" and s.build_backend == "minimal" for s in specs):
+        return [*specs, minimal_backend_spec()]
+    return list(specs)
 
 
 def write_extras(index: IndexDef, folder: Path) -> None:

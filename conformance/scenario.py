@@ -77,6 +77,8 @@ class IndexDef:
     yanked: Mapping[str, str] = field(default_factory=dict)
     #: Labels left out of the ``-variants.json`` files the materializer writes.
     variants_json_omit: tuple[str, ...] = ()
+    #: The installer gets a loopback URL whose port has nothing listening (connection refused).
+    refused: bool = False
 
     def extras_key(self) -> dict[str, Any]:
         """What besides the package tables decides the folder's content."""
@@ -100,6 +102,8 @@ class Request:
     wheel: str | None = None
     no_deps: bool = False
     legacy: bool = False
+    #: Install wheels only, never build an sdist (pip's and uv's ``--only-binary :all:``).
+    only_binary: bool = False
     #: Index name -> projects the installer must ignore on that index (PEP 766 denylist).
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Requirements installed (by the same installer) before the request.
@@ -130,6 +134,8 @@ class RequestKeys(Protocol):
     @property
     def legacy(self) -> bool: ...
     @property
+    def only_binary(self) -> bool: ...
+    @property
     def deny(self) -> Mapping[str, tuple[str, ...]]: ...
 
 
@@ -154,6 +160,8 @@ def request_keys(request: RequestKeys) -> frozenset[str]:
         needed.add("wheel")
     if request.no_deps:
         needed.add("no-deps")
+    if request.only_binary:
+        needed.add("only-binary")
     if request.deny:
         needed.add("deny")
     return frozenset(needed)
@@ -458,11 +466,20 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
         specs = tuple(_package(reader, t, ("packages", name, i)) for i, t in enumerate(tables))
         where_opts: KeyPath = ("indexes", name)
         opts = reader.table(
-            options.get(name, {}), where_opts, ("error", "files", "yanked", "variants-json")
+            options.get(name, {}),
+            where_opts,
+            ("error", "refused", "files", "yanked", "variants-json"),
         )
         error = opts.get("error")
         if error is not None and (not isinstance(error, int) or not 400 <= error <= 599):
             raise reader.fail(("indexes", name, "error"), "error must be an HTTP status 400-599")
+        refused = opts.get("refused", False)
+        if not isinstance(refused, bool):
+            raise reader.fail(("indexes", name, "refused"), "refused must be true or false")
+        if refused and (error is not None or tables):
+            raise reader.fail(
+                ("indexes", name, "refused"), "a refused index has no error and no packages"
+            )
         extra = {}
         for key in ("files", "yanked"):
             raw = reader.table(opts.get(key, {}), (*where_opts, key), opts.get(key, {}))
@@ -486,6 +503,7 @@ def _indexes(reader: _Reader, packages: Any, options: Any) -> tuple[IndexDef, ..
                 files=extra["files"],
                 yanked=extra["yanked"],
                 variants_json_omit=omit,
+                refused=refused,
             )
         )
     return tuple(result)
@@ -505,6 +523,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
             "variant-properties",
             "wheel",
             "no-deps",
+            "only-binary",
             "legacy",
             "deny",
             "preinstall",
@@ -561,6 +580,9 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
     no_deps = table.get("no-deps", False)
     if not isinstance(no_deps, bool):
         raise reader.fail((*where, "no-deps"), "no-deps must be true or false")
+    only_binary = table.get("only-binary", False)
+    if not isinstance(only_binary, bool):
+        raise reader.fail((*where, "only-binary"), "only-binary must be true or false")
     legacy = table.get("legacy", False)
     if not isinstance(legacy, bool):
         raise reader.fail((*where, "legacy"), "legacy must be true or false")
@@ -588,6 +610,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         variant_properties=properties,
         wheel=wheel,
         no_deps=no_deps,
+        only_binary=only_binary,
         legacy=legacy,
         deny=deny,
         preinstall=preinstall,

@@ -10,10 +10,12 @@ templates; a request key outside the capabilities is unsupported.
    version = "1.2"                     # or version-command = ["mytool", "--version"]
    capabilities = ["indexes", "index-strategy:index-priority", "wheel", "no-deps"]
    argv = ["mytool", "install", "--python", "{python}", "{indexes}", "{strategy}",
-           "{no-deps}", "{variant-properties}", "{pins}", "{config}", "{requirements}", "{wheel}"]
+           "{no-deps}", "{only-binary}", "{variant-properties}", "{pins}", "{config}",
+           "{requirements}", "{wheel}"]
    index = ["--index", "{url}"]        # repeated per index, highest priority first
    strategy = { index-priority = ["--first-index"] }
    no-deps = ["--no-deps"]
+   only-binary = ["--only-binary"]
    variant-property = ["--property", "{property}"]
    pin = ["--pin", "{project}={url}"]
    env = { MYTOOL_CACHE = "{work}/cache" }
@@ -23,7 +25,7 @@ templates; a request key outside the capabilities is unsupported.
 
 An ``argv`` element that is exactly one of the list placeholders
 (``{indexes}``, ``{requirements}``, ``{wheel}``, ``{strategy}``,
-``{no-deps}``, ``{variant-properties}``, ``{pins}``, ``{config}``) expands to
+``{no-deps}``, ``{only-binary}``, ``{variant-properties}``, ``{pins}``, ``{config}``) expands to
 zero or more arguments; ``{python}``, ``{prefix}``, ``{work}`` and
 ``{harness-python}`` are replaced inside any string.
 """
@@ -57,6 +59,7 @@ KEYS = (
     "index",
     "strategy",
     "no-deps",
+    "only-binary",
     "variant-property",
     "pin",
     "env",
@@ -119,6 +122,7 @@ class CommandInstaller:
     index: tuple[str, ...] = ()
     strategy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     no_deps: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
     variant_property: tuple[str, ...] = ()
     pin: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
@@ -162,6 +166,7 @@ class CommandInstaller:
             index=_strings(data.get("index", []), f"{path}: index"),
             strategy=strategy,
             no_deps=_strings(data.get("no-deps", []), f"{path}: no-deps"),
+            only_binary=_strings(data.get("only-binary", []), f"{path}: only-binary"),
             variant_property=_strings(
                 data.get("variant-property", []), f"{path}: variant-property"
             ),
@@ -204,6 +209,7 @@ class CommandInstaller:
             "{wheel}": [str(request.wheel)] if request.wheel else [],
             "{strategy}": list(self.strategy.get(request.index_strategy or "", ())),
             "{no-deps}": fill(self.no_deps) if request.no_deps else [],
+            "{only-binary}": fill(self.only_binary) if request.only_binary else [],
             "{variant-properties}": [
                 a
                 for p in request.variant_properties or ()

@@ -10,7 +10,9 @@ in order; pip merges every index before choosing (PEP 766 calls this
 and answers unsupported for ``index-priority``, per-project pinning, mirror
 groups and variant property overrides, for which it has no option.
 
-Configurations: ``only-binary`` adds ``--only-binary :all:``.
+A request for wheels only (``only-binary``) adds ``--only-binary :all:``.
+
+Configurations: ``only-binary`` adds ``--only-binary :all:`` to every request.
 """
 
 from __future__ import annotations
@@ -33,9 +35,17 @@ from wheelnext.conformance.adapters.protocol import (
 
 #: pip has no variant support: it ignores labelled wheels (PEP 825's legacy behaviour).
 CAPABILITIES = frozenset(
-    {"indexes", "index-strategy:version-priority", "wheel", "no-deps", "variant-unaware"}
+    {
+        "indexes",
+        "index-strategy:version-priority",
+        "wheel",
+        "no-deps",
+        "only-binary",
+        "variant-unaware",
+    }
 )
-CONFIGS: dict[str | None, tuple[str, ...]] = {None: (), "only-binary": ("--only-binary", ":all:")}
+ONLY_BINARY = ("--only-binary", ":all:")
+CONFIGS: dict[str | None, tuple[str, ...]] = {None: (), "only-binary": ONLY_BINARY}
 
 
 @dataclass(frozen=True)
@@ -69,5 +79,5 @@ class PipInstaller:
                 argv += ["--extra-index-url", index.url]
         else:
             argv.append("--no-index")
-        argv += tail_argv(request, CONFIGS[self.config])
+        argv += tail_argv(request, CONFIGS[self.config], ONLY_BINARY)
         return Invocation(argv=tuple(argv))

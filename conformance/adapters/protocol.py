@@ -43,6 +43,8 @@ class InstallRequest:
     variant_properties: tuple[str, ...] | None = None
     wheel: Path | None = None
     no_deps: bool = False
+    #: Wheels only: the installer must not build source distributions.
+    only_binary: bool = False
     #: PEP 825 legacy behaviour may be observed: an installer without variant
     #: support (capability ``variant-unaware``) runs the request without the properties.
     legacy: bool = False
@@ -79,6 +81,7 @@ class InstallRequest:
             variant_properties=request.variant_properties,
             wheel=wheel,
             no_deps=request.no_deps,
+            only_binary=request.only_binary,
             legacy=request.legacy,
             extra_args=extra_args,
             deny=request.deny,
@@ -188,13 +191,18 @@ def configured_name(installer: str, config: str | None) -> str:
     return installer + (f":{config}" if config else "")
 
 
-def tail_argv(request: InstallRequest, config_args: Sequence[str]) -> list[str]:
+def tail_argv(
+    request: InstallRequest, config_args: Sequence[str], only_binary: Sequence[str] = ()
+) -> list[str]:
     """The arguments every adapter ends its command with, in this order.
 
-    ``--no-deps``, the configuration's own options, the user's ``--installer-arg``
-    values, the requirements, then the wheel given by path.
+    ``--no-deps``, *only_binary* when the request asks for wheels only, the configuration's
+    own options, the user's ``--installer-arg`` values, the requirements, then the wheel
+    given by path.
     """
     argv = ["--no-deps"] if request.no_deps else []
+    if request.only_binary:
+        argv += only_binary
     argv += [*config_args, *request.extra_args, *request.requirements]
     if request.wheel is not None:
         argv.append(str(request.wheel))

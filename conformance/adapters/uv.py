@@ -11,6 +11,8 @@ them. To express the scenario's order, highest first, the last index becomes
 that asks for a different one is unsupported there. ``unsafe-first-match``
 is neither of PEP 766's two terms.
 
+A request for wheels only is ``--only-binary :all:``.
+
 Per-project pinning (an extension) is written as a ``pyproject.toml`` with an
 ``explicit`` index and ``[tool.uv.sources]``, installed with ``-r``.
 
@@ -50,6 +52,7 @@ CAPABILITIES = frozenset(
         "index-strategy:version-priority",
         "wheel",
         "no-deps",
+        "only-binary",
         "pin",
     }
 )
@@ -154,6 +157,8 @@ class UvInstaller:
             argv += ["--index-strategy", strategy]
         if request.no_deps:
             argv.append("--no-deps")
+        if request.only_binary:
+            argv += ["--only-binary", ":all:"]
         argv += list(request.extra_args)
         files = {}
         if request.pin:

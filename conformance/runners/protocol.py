@@ -26,6 +26,7 @@ from wheelnext.conformance.adapters import (
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
+from wheelnext.conformance.runners.refused import refused_url
 from wheelnext.conformance.scenario import Scenario
 
 DEFAULT_TIMEOUT = 120.0
@@ -234,9 +235,14 @@ def install_request(
         wheel = job.roots.find(request.wheel)
         if wheel is None:
             raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
+    refused = {i.name for i in job.scenario.indexes if i.refused}
+
+    def url(name: str) -> str:
+        return refused_url(name) if name in refused else index_url(f"j{job.key}-{name}")
+
     return InstallRequest.from_scenario(
         request,
-        indexes=tuple(IndexURL(name, index_url(f"j{job.key}-{name}")) for name in request.indexes),
+        indexes=tuple(IndexURL(name, url(name)) for name in request.indexes),
         python=env_dir / "bin" / "python",
         prefix=env_dir,
         work=work,

@@ -3,7 +3,9 @@
 Source distribution format specification: the archive holds one directory
 ``{name}-{version}`` with ``PKG-INFO`` (core metadata) and ``pyproject.toml``.
 Our ``pyproject.toml`` names setuptools as the PEP 517 backend and lists the
-packages and modules explicitly, so a frontend builds the same payload.
+packages and modules explicitly, so a frontend builds the same payload; or, with
+``build-backend = "minimal"``, our own backend (:mod:`wheelnext.build.minimal_backend`),
+whose wheel :func:`minimal_backend_spec` describes.
 PEP 777: "Wheel-Version MUST NOT be included in source distribution metadata
 (PKG-INFO) files", so it is left out here.
 """
@@ -15,10 +17,12 @@ import io
 import json
 import re
 import tarfile
+from importlib import resources
 from typing import IO
 
 from packaging.requirements import Requirement
 
+from wheelnext.build import minimal_backend
 from wheelnext.build.archive import TAR_EPOCH
 from wheelnext.build.spec import DistSpec, FileSpec, SpecError
 from wheelnext.build.wheel import check_spec, core_metadata, default_module
@@ -59,6 +63,28 @@ def split_requirements(spec: DistSpec) -> tuple[list[str], dict[str, list[str]]]
         bare = str(req) + (f"; {rest}" if rest else "")
         optional.setdefault(match["extra"], []).append(bare)
     return dependencies, optional
+
+
+def minimal_backend_spec() -> DistSpec:
+    """The wheel that carries :mod:`wheelnext.build.minimal_backend` as a top-level module."""
+    source = resources.files("wheelnext.build").joinpath("minimal_backend.py").read_bytes()
+    return DistSpec(
+        name=minimal_backend.DIST_NAME,
+        version=minimal_backend.DIST_VERSION,
+        summary="The minimal PEP 517 backend of wheelnext's conformance scenarios",
+        files=(FileSpec(f"{minimal_backend.MODULE}.py", source),),
+        source="<minimal backend>",
+    )
+
+
+def minimal_pyproject() -> bytes:
+    """PEP 518's ``[build-system]`` naming our minimal backend; the metadata is ``PKG-INFO``."""
+    lines = [
+        "[build-system]",
+        f"requires = {_toml_list([minimal_backend.DIST_NAME])}",
+        f"build-backend = {_toml_str(minimal_backend.MODULE)}",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def pyproject(spec: DistSpec, files: list[FileSpec]) -> bytes:
@@ -115,7 +141,9 @@ def sdist_members(
     files = list(spec.files) or [default_module(spec)]
     generated = {
         "PKG-INFO": format_metadata(core_metadata(spec, wheel_version=pkg_info_wheel_version)),
-        "pyproject.toml": pyproject(spec, files),
+        "pyproject.toml": minimal_pyproject()
+        if spec.build_backend == "minimal"
+        else pyproject(spec, files),
     }
     for file in files:
         if file.path in generated:

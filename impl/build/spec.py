@@ -29,6 +29,10 @@ from wheelnext.variants.markers import InvalidVariantMarker, requirement_applies
 from wheelnext.variants.markers import uses_variant_markers as marker_uses
 
 Kind = Literal["wheel", "sdist"]
+#: The PEP 517 backends an sdist's ``pyproject.toml`` can name: setuptools, or our minimal
+#: backend (:mod:`wheelnext.build.minimal_backend`), which conformance scenarios serve from
+#: their own index so that building the sdist needs nothing from outside.
+BUILD_BACKENDS = ("setuptools", "minimal")
 #: Install scheme keys a wheel's ``.data/`` directory may hold (binary distribution format).
 SCHEMES = ("data", "headers", "platlib", "purelib", "scripts")
 #: Wheel versions whose layout this builder defines: 1.0 (binary distribution format) and
@@ -56,6 +60,7 @@ WHEEL_DEFECTS = (
     "variant-label-mismatch",
     "variant-bad-schema",
     "variant-inconsistent",
+    "default-extra-not-provided",
 )
 #: Defects :mod:`wheelnext.build.unsafe` can build into an sdist.
 SDIST_DEFECTS = ("sdist-wheel-version",)
@@ -193,6 +198,7 @@ class DistSpec:
     data: tuple[DataFileSpec, ...] = ()
     links: tuple[LinkSpec, ...] = ()
     unsafe_defect: str | None = None
+    build_backend: str = "setuptools"
     source: str = field(default="<python>", compare=False)
 
     @property
@@ -223,7 +229,7 @@ _KEYS = {
     "root-is-purelib",
     "metadata-version", "requires-python", "requires-dist", "provides-extra", "default-extra",
     "default-optional-dependency-keys", "summary", "description", "metadata", "entry-points",
-    "variant", "files", "data", "links", "unsafe-defect",
+    "variant", "files", "data", "links", "unsafe-defect", "build-backend",
 }
 _FILE_KEYS = {"path", "text", "base64", "size", "fill", "executable"}
 _DATA_KEYS = {"scheme", "path", "text", "base64", "executable"}
@@ -448,6 +454,9 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
     if links and wheel_version.split(".")[0] == "1":
         raise r.fail("links", "PEP 778 links need wheel-version 2.0 or later")
     defect = r.text("unsafe-defect")
+    backend = r.text("build-backend", "setuptools") or ""
+    if backend not in BUILD_BACKENDS:
+        raise r.fail("build-backend", f"{backend!r}: expected one of {', '.join(BUILD_BACKENDS)}")
     spec = DistSpec(
         name=name,
         version=version,
@@ -471,6 +480,7 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
         data=tuple(_data_file(s, t) for s, t in r.tables("data")),
         links=links,
         unsafe_defect=defect,
+        build_backend=backend,
         source=source,
     )
     _check_kind(r, spec)
@@ -563,6 +573,8 @@ def _default_extras(r: _Reader, provides_extra: Sequence[str]) -> tuple[str, ...
         )
     default_extra = default_extra or alias
     provided = {canonicalize_name(e) for e in provides_extra}
+    if r.data.get("unsafe-defect") == "default-extra-not-provided":
+        return default_extra
     for extra in default_extra:
         # PEP 771, "Default-Extra Metadata Field": "Only entries already specified in a
         # Provides-Extra entry can be used in a Default-Extra entry."
@@ -572,6 +584,8 @@ def _default_extras(r: _Reader, provides_extra: Sequence[str]) -> tuple[str, ...
 
 
 def _check_kind(r: _Reader, spec: DistSpec) -> None:
+    if spec.kind == "wheel" and "build-backend" in r.data:
+        raise r.fail("build-backend", "only meaningful for kind = 'sdist'")
     if spec.kind == "sdist":
         for key in ("variant", "links", "data", "build-tag", "entry-points"):
             if key in r.data:

@@ -73,6 +73,12 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
     if spec.kind != "wheel" or defect in SDIST_DEFECTS:
         raise SpecError(f"{spec.source}: unsafe-defect: {defect!r} is not a wheel defect")
     spec = replace(spec, unsafe_defect=None)
+    if defect == "default-extra-not-provided":
+        # PEP 771: "Only entries already specified in a Provides-Extra entry can be used in a
+        # Default-Extra entry." Planned without the entries, then METADATA written with them.
+        plan = plan_wheel(replace(spec, default_extra=()))
+        files = payload(spec)
+        return _rebuild(spec, plan, files + metadata_members(spec, files))
     plan = plan_wheel(spec)
     dist_info = dist_info_dir(spec)
     package = escape_name(spec.name)

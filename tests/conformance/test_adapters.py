@@ -82,6 +82,30 @@ def test_pip_only_binary_configuration() -> None:
     assert args[args.index("--only-binary") + 1] == ":all:"
 
 
+def test_only_binary_requests_in_each_installers_words(tmp_path: Path) -> None:
+    plain = request(index_strategy="version-priority")
+    wheels_only = request(index_strategy="version-priority", only_binary=True)
+    pip = PipInstaller(python=Path("/tool/python"), version="1")
+    uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
+    for tool in (pip, uv):
+        assert "--only-binary" not in argv(tool.invocation(plain))
+        args = argv(tool.invocation(wheels_only))
+        assert args[args.index("--only-binary") + 1] == ":all:"
+        assert args.index("--only-binary") < args.index("alpha")
+    assert "--only-binary" in argv(WheelnextInstaller().invocation(wheels_only))
+    adapter = tmp_path / "tool.toml"
+    adapter.write_text('name = "t"\nversion = "1"\n'
+                       'argv = ["t", "{only-binary}", "{requirements}"]\n'
+                       'only-binary = ["--wheels"]\nstrategy = { version-priority = [] }\n'
+                       'capabilities = ["indexes", "index-strategy:version-priority"]\n')
+    without = CommandInstaller.from_file(adapter)
+    assert isinstance(without.invocation(wheels_only), Unsupported)
+    assert argv(without.invocation(plain)) == ["t", "alpha"]
+    adapter.write_text(adapter.read_text().replace('"indexes",', '"indexes", "only-binary",'))
+    able = CommandInstaller.from_file(adapter)
+    assert argv(able.invocation(wheels_only)) == ["t", "--wheels", "alpha"]
+
+
 def test_uv_expresses_the_scenario_order_not_the_flags() -> None:
     uv = UvInstaller(binary=Path("/bin/uv"), version="0.13")
     args = argv(uv.invocation(request(index_strategy="index-priority")))

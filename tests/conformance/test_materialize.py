@@ -141,3 +141,21 @@ def test_the_loader_s_parsed_specs_are_what_is_built(
     path.unlink()
     root = materialize(scenario, tmp_path / "cache").roots["primary"]
     assert [p.name for p in root.iterdir()] == ["alpha-1.0-py3-none-any.whl"]
+
+
+def test_an_index_with_a_minimal_backend_sdist_serves_the_backend(
+    write_scenario: Callable[..., Path], tmp_path: Path
+) -> None:
+    scenario = load_scenario(
+        write_scenario(
+            '[[packages.a]]\nname = "alpha"\nversion = "1"\nkind = "sdist"\n'
+            'build-backend = "minimal"\n[[packages.b]]\nname = "beta"\nversion = "1"\n'
+            'kind = "sdist"\n[request]\nrequirements = ["alpha"]\nindexes = ["a", "b"]\n'
+            "[expect]\n"
+        )
+    )
+    roots = materialize(scenario, tmp_path / "cache").roots
+    assert sorted(p.name for p in roots["a"].iterdir()) == [
+        "alpha-1.tar.gz", "wheelnext_minimal_backend-1.0-py3-none-any.whl"
+    ]
+    assert sorted(p.name for p in roots["b"].iterdir()) == ["beta-1.tar.gz"]

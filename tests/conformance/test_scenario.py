@@ -190,3 +190,31 @@ def test_fetch_tables_are_validated(write_scenario: Callable[..., Path]) -> None
     bad = write_scenario(body + '[[fetch]]\nindex = "elsewhere"\npath = "alpha/"\n', id="t-bad")
     with pytest.raises(ScenarioError, match=r":\d+: unknown index 'elsewhere'"):
         load_scenario(bad)
+
+
+def test_only_binary_is_a_capability(write_scenario: Callable[..., Path]) -> None:
+    body = '[[packages.primary]]\nname = "alpha"\nversion = "1.0"\n'
+    body += '[request]\nrequirements = ["alpha"]\n'
+    scenario = load_scenario(write_scenario(body + "only-binary = true\n[expect]\n"))
+    assert scenario.request.only_binary
+    assert "only-binary" in scenario.request.capabilities()
+    bad = write_scenario(body + 'only-binary = "yes"\n[expect]\n', id="t-bad")
+    with pytest.raises(ScenarioError, match=r":\d+: only-binary must be true or false"):
+        load_scenario(bad)
+
+
+def test_a_refused_index_has_neither_packages_nor_error(
+    write_scenario: Callable[..., Path],
+) -> None:
+    tail = '[request]\nrequirements = ["alpha"]\nindexes = ["down", "pypi"]\n[expect]\n'
+    pypi = '[[packages.pypi]]\nname = "alpha"\nversion = "1.0"\n'
+    ok = write_scenario('[indexes.down]\nrefused = true\n' + pypi + tail)
+    assert load_scenario(ok).index("down").refused
+    for table, why in (
+        ('[indexes.down]\nrefused = true\nerror = 503\n' + pypi, "no error and no packages"),
+        ('[indexes.down]\nrefused = 1\n' + pypi, "refused must be true or false"),
+        ('[indexes.down]\nrefused = true\n[[packages.down]]\nname = "alpha"\nversion = "1.0"\n'
+         + pypi, "no error and no packages"),
+    ):
+        with pytest.raises(ScenarioError, match=why):
+            load_scenario(write_scenario(table + tail, id="t-bad"))

@@ -98,6 +98,17 @@ def test_record_missing_entry(tmp_path: Path) -> None:
     assert set(content) - set(record) == {"demo/__init__.py"}
 
 
+def test_default_extra_not_provided(tmp_path: Path) -> None:
+    table = {"provides-extra": ["other"], "default-extra": ["ghost"]}
+    with pytest.raises(SpecError, match="'ghost' is not listed in provides-extra"):
+        make(**table)
+    spec = make(**table, **{"unsafe-defect": "default-extra-not-provided"})
+    _, content, record = read(build_dist(spec, tmp_path, allow_unsafe=True))
+    meta = parse_metadata(content[f"{DIST_INFO}/METADATA"])
+    assert (meta.provides_extra, meta.default_extra) == (("other",), ("ghost",))
+    assert record[f"{DIST_INFO}/METADATA"] == digest(content[f"{DIST_INFO}/METADATA"])
+
+
 @pytest.mark.parametrize(("version", "bent"), [("1.0", "2.0"), ("2.0", "3.0")])
 def test_wheel_version_mismatch(tmp_path: Path, version: str, bent: str) -> None:
     wheel = build_hostile(make(**{"wheel-version": version}), tmp_path,
