@@ -50,6 +50,8 @@ class InstallRequest:
     extra_args: tuple[str, ...] = ()
     #: Index name -> projects to ignore on that index (PEP 766's denylist).
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: A ``pylock.toml`` to install (``-r``) instead of requirements.
+    lock: Path | None = None
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
@@ -65,6 +67,7 @@ class InstallRequest:
         work: Path,
         wheel: Path | None,
         extra_args: tuple[str, ...] = (),
+        lock: Path | None = None,
     ) -> InstallRequest:
         """A scenario's abstract request, placed in one environment (for every runner)."""
         return cls(
@@ -82,6 +85,7 @@ class InstallRequest:
             legacy=request.legacy,
             extra_args=extra_args,
             deny=request.deny,
+            lock=lock,
         )
 
 
@@ -192,10 +196,13 @@ def tail_argv(request: InstallRequest, config_args: Sequence[str]) -> list[str]:
     """The arguments every adapter ends its command with, in this order.
 
     ``--no-deps``, the configuration's own options, the user's ``--installer-arg``
-    values, the requirements, then the wheel given by path.
+    values, the requirements, then the wheel given by path, or the lock file
+    (``-r pylock.toml``: pip, uv and wheelnext read a file of that name as a lock).
     """
     argv = ["--no-deps"] if request.no_deps else []
     argv += [*config_args, *request.extra_args, *request.requirements]
     if request.wheel is not None:
         argv.append(str(request.wheel))
+    if request.lock is not None:
+        argv += ["-r", str(request.lock)]
     return argv

@@ -51,6 +51,8 @@ CAPABILITIES = frozenset(
         "wheel",
         "no-deps",
         "pin",
+        # ``uv pip install -r pylock.toml``: uv reads a file of that name as a PEP 751 lock.
+        "lock",
     }
 )
 
@@ -164,4 +166,6 @@ class UvInstaller:
             argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))
+        if request.lock is not None:
+            argv += ["-r", str(request.lock)]
         return Invocation(argv=tuple(argv), files=files)

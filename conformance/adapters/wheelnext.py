@@ -6,9 +6,10 @@ strategies (``--index-strategy``), per-project pinning (``--index-for PROJECT=NA
 extension), mirror groups (``--mirrors A,B``), PEP 766 deny lists (``--index-deny
 INDEX=PROJECT,...``), the target system's supported variant
 properties (written to a properties file and passed as ``--variant-properties-file``, which
-replaces detection; an empty list means "no property supported"), a direct wheel path and
-``--no-deps``. The installer runs from this interpreter against the scenario's environment
-(``--python``) with a cache inside the scenario's work folder.
+replaces detection; an empty list means "no property supported"), a direct wheel path,
+``--no-deps`` and a lock file (``-r pylock.toml``). The installer runs from this
+interpreter against the scenario's environment (``--python``) with a cache inside the
+scenario's work folder.
 
 Configurations: ``only-binary`` adds ``--only-binary``; ``no-variants`` adds ``--no-variants``.
 """
@@ -41,6 +42,7 @@ CAPABILITIES = frozenset(
         "variant-properties",
         "wheel",
         "no-deps",
+        "lock",
     }
 )
 CONFIGS: dict[str | None, tuple[str, ...]] = {

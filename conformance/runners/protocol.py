@@ -22,6 +22,7 @@ from wheelnext.conformance.adapters import (
     Unsupported,
 )
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.lockfile import write_lock
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import LoggedRequest, Observation
 from wheelnext.conformance.scenario import Scenario
@@ -120,7 +121,9 @@ def plan_steps(
     if not preinstall:
         return None, invocation
     first = installer.invocation(
-        dataclasses.replace(install, requirements=tuple(preinstall), wheel=None, no_deps=False)
+        dataclasses.replace(
+            install, requirements=tuple(preinstall), wheel=None, no_deps=False, lock=None
+        )
     )
     if isinstance(first, Unsupported):
         return Unsupported(f"preinstall: {first.reason}")
@@ -142,6 +145,9 @@ def install_request(
         wheel = job.roots.find(request.wheel)
         if wheel is None:
             raise RunnerError(f"{job.scenario.path}: {request.wheel} was not built")
+    lock = None
+    if request.lock is not None:
+        lock = write_lock(request.lock, job.roots, work, job.scenario.path)
     return InstallRequest.from_scenario(
         request,
         indexes=tuple(IndexURL(name, index_url(f"j{job.key}-{name}")) for name in request.indexes),
@@ -150,6 +156,7 @@ def install_request(
         work=work,
         wheel=wheel,
         extra_args=job.extra_args,
+        lock=lock,
     )
 
 
