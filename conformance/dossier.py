@@ -225,7 +225,7 @@ def result_cell(cell: Counter[str], empty: str = "not yet run") -> str:
 
 def shorten(sentence: str, limit: int = SHORT_SENTENCE) -> str:
     """The sentence as plain text, cut at a word boundary to at most *limit* characters."""
-    text = " ".join(plain_rst(sentence).replace("``", "").split())
+    text = " ".join(re.sub(r"``|\*\*?(?=\S)|(?<=\S)\*\*?", "", plain_rst(sentence)).split())
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
@@ -467,13 +467,20 @@ def _requirements(data: Data, requirements: Sequence[Requirement]) -> list[str]:
     for r in requirements:
         scenarios = data.covered_by.get(r.id, ())
         lines += [
-            f"   * - `{_escape(shorten(r.sentence))} <#{anchor(r.id)}>`__",
+            f"   * - `{_escape(_short(r))} <#{anchor(r.id)}>`__",
             f"     - {r.level}",
             "     - " + (", ".join(_scenario_name(data, s) for s in scenarios) or "**none**"),
         ]
         cells = data.tool_cells(s for s in scenarios if not _pending(data, s))
         lines += [f"     - {result_cell(cells[tool])}" for tool in TOOLS]
     return [*lines, ""]
+
+
+def _short(requirement: Requirement) -> str:
+    """The row's text: the sentence, or the clause a row of a several-clause sentence covers."""
+    if requirement.clause:
+        return "… " + shorten(requirement.clause, SHORT_SENTENCE - 2)
+    return shorten(requirement.sentence)
 
 
 def _pending(data: Data, scenario: str) -> bool:

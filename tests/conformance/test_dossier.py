@@ -190,6 +190,7 @@ def test_a_long_sentence_is_cut_at_a_word() -> None:
     short = dossier.shorten("Tools ``MUST`` refuse a :pep:`825` label " + "longer " * 30, 40)
     assert short == "Tools MUST refuse a 825 label longer …"
     assert dossier.shorten("Short.") == "Short."
+    assert dossier.shorten("Wheel-Version **MAY** be *absent*.") == "Wheel-Version MAY be absent."
 
 
 @pytest.mark.slow
