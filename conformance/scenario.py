@@ -90,6 +90,19 @@ class IndexDef:
 
 
 @dataclass(frozen=True)
+class LockRequest:
+    """Install from a ``pylock.toml`` the harness writes (``[request.lock]``).
+
+    Every wheel the scenario builds for each named project is listed, by absolute
+    ``path`` with its ``size`` and sha256, with the ``[packages.variants-json]`` table
+    ``wheelnext lock`` writes for them; *variants_json* replaces that table, per project.
+    """
+
+    packages: tuple[str, ...]
+    variants_json: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Request:
     """The abstract install request; ``None`` / empty means the key was not given."""
 
@@ -108,6 +121,8 @@ class Request:
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Requirements installed (by the same installer) before the request.
     preinstall: tuple[str, ...] = ()
+    #: Install from a lock file instead of requirements.
+    lock: LockRequest | None = None
 
     def capabilities(self) -> frozenset[str]:
         """Request keys an adapter must be able to express."""
@@ -137,6 +152,8 @@ class RequestKeys(Protocol):
     def only_binary(self) -> bool: ...
     @property
     def deny(self) -> Mapping[str, tuple[str, ...]]: ...
+    @property
+    def lock(self) -> object: ...
 
 
 def request_keys(request: RequestKeys) -> frozenset[str]:
@@ -164,6 +181,8 @@ def request_keys(request: RequestKeys) -> frozenset[str]:
         needed.add("only-binary")
     if request.deny:
         needed.add("deny")
+    if request.lock:
+        needed.add("lock")
     return frozenset(needed)
 
 
@@ -527,6 +546,7 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
             "legacy",
             "deny",
             "preinstall",
+            "lock",
         ),
     )
     names = [i.name for i in indexes]
@@ -572,11 +592,15 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
                     f"{prop!r} is not 'namespace :: feature :: value'",
                 )
     wheel = table.get("wheel")
+    lock = _lock(reader, table["lock"], indexes) if "lock" in table else None
     if wheel is not None:
         wheel = reader.string(wheel, (*where, "wheel"))
         _check_wheel(reader, wheel, indexes)
-    elif not requirements:
-        raise reader.fail(where, "request needs requirements or wheel")
+    elif not requirements and lock is None:
+        raise reader.fail(where, "request needs requirements, wheel or lock")
+    if lock is not None and (requirements or wheel is not None):
+        raise reader.fail((*where, "lock"), "lock installs the lock file alone: "
+                          "no requirements or wheel beside it")
     no_deps = table.get("no-deps", False)
     if not isinstance(no_deps, bool):
         raise reader.fail((*where, "no-deps"), "no-deps must be true or false")
@@ -614,7 +638,24 @@ def _request(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> Reques
         legacy=legacy,
         deny=deny,
         preinstall=preinstall,
+        lock=lock,
     )
+
+
+def _lock(reader: _Reader, value: Any, indexes: Sequence[IndexDef]) -> LockRequest:
+    where: KeyPath = ("request", "lock")
+    table = reader.table(value, where, ("packages", "variants-json"))
+    packages = reader.strings(table.get("packages", []), (*where, "packages"))
+    if not packages:
+        raise reader.fail((*where, "packages"), "lock.packages names no project")
+    built = {canonicalize_name(str(t["name"])) for i in indexes for t in i.packages}
+    for project in packages:
+        if canonicalize_name(project) not in built:
+            raise reader.fail((*where, "packages"), f"no package table builds {project!r}")
+    replaced = reader.table(table.get("variants-json", {}), (*where, "variants-json"), packages)
+    for project, document in replaced.items():
+        reader.table(document, (*where, "variants-json", project), document)
+    return LockRequest(packages=packages, variants_json=dict(replaced))
 
 
 def _check_wheel(reader: _Reader, wheel: str, indexes: Sequence[IndexDef]) -> None:

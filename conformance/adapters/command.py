@@ -24,7 +24,8 @@ templates; a request key outside the capabilities is unsupported.
    args = ["--fast"]
 
 An ``argv`` element that is exactly one of the list placeholders
-(``{indexes}``, ``{requirements}``, ``{wheel}``, ``{strategy}``,
+(``{indexes}``, ``{requirements}``, ``{wheel}``, ``{lock}`` (the ``pylock.toml`` path
+of a request that installs from a lock: capability ``lock``), ``{strategy}``,
 ``{no-deps}``, ``{only-binary}``, ``{variant-properties}``, ``{pins}``, ``{config}``) expands to
 zero or more arguments; ``{python}``, ``{prefix}``, ``{work}`` and
 ``{harness-python}`` are replaced inside any string.
@@ -207,6 +208,7 @@ class CommandInstaller:
             ],
             "{requirements}": list(request.requirements),
             "{wheel}": [str(request.wheel)] if request.wheel else [],
+            "{lock}": [str(request.lock)] if request.lock else [],
             "{strategy}": list(self.strategy.get(request.index_strategy or "", ())),
             "{no-deps}": fill(self.no_deps) if request.no_deps else [],
             "{only-binary}": fill(self.only_binary) if request.only_binary else [],

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.version import InvalidVersion, Version
+
 from wheelnext.conformance.adapters._tools import installer_executable, run_version
 from wheelnext.conformance.adapters.protocol import (
     InstallerSpec,
@@ -46,6 +48,18 @@ CAPABILITIES = frozenset(
 )
 ONLY_BINARY = ("--only-binary", ":all:")
 CONFIGS: dict[str | None, tuple[str, ...]] = {None: (), "only-binary": ONLY_BINARY}
+#: ``-r pylock.toml`` ("pylock.toml support is experimental", ``pip install --help``), checked
+#: with pip 26.2.1 and 26.3; pip 23.2.1 reads the file as a requirements file. Releases in
+#: between are not checked, so they are treated as without it.
+LOCK = frozenset({"lock"})
+LOCK_SINCE = Version("26.2")
+
+
+def _reads_lock(version: str) -> bool:
+    try:
+        return Version(version) >= LOCK_SINCE
+    except InvalidVersion:
+        return False
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,8 @@ class PipInstaller:
         return cls(python=python, version=version, config=spec.config)
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
-        missing = check_capabilities(request, CAPABILITIES, "pip")
+        supported = CAPABILITIES | LOCK if _reads_lock(self.version) else CAPABILITIES
+        missing = check_capabilities(request, supported, "pip")
         if missing:
             return missing
         argv = [str(self.python), "-m", "pip", "--python", str(request.python), "install"]

@@ -52,6 +52,8 @@ class InstallRequest:
     extra_args: tuple[str, ...] = ()
     #: Index name -> projects to ignore on that index (PEP 766's denylist).
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: A ``pylock.toml`` to install (``-r``) instead of requirements.
+    lock: Path | None = None
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
@@ -67,6 +69,7 @@ class InstallRequest:
         work: Path,
         wheel: Path | None,
         extra_args: tuple[str, ...] = (),
+        lock: Path | None = None,
     ) -> InstallRequest:
         """A scenario's abstract request, placed in one environment (for every runner)."""
         return cls(
@@ -85,6 +88,7 @@ class InstallRequest:
             legacy=request.legacy,
             extra_args=extra_args,
             deny=request.deny,
+            lock=lock,
         )
 
 
@@ -198,7 +202,8 @@ def tail_argv(
 
     ``--no-deps``, *only_binary* when the request asks for wheels only, the configuration's
     own options, the user's ``--installer-arg`` values, the requirements, then the wheel
-    given by path.
+    given by path, or the lock file (``-r pylock.toml``: pip, uv and wheelnext read a file
+    of that name as a lock).
     """
     argv = ["--no-deps"] if request.no_deps else []
     if request.only_binary:
@@ -206,4 +211,6 @@ def tail_argv(
     argv += [*config_args, *request.extra_args, *request.requirements]
     if request.wheel is not None:
         argv.append(str(request.wheel))
+    if request.lock is not None:
+        argv += ["-r", str(request.lock)]
     return argv

@@ -54,6 +54,8 @@ CAPABILITIES = frozenset(
         "no-deps",
         "only-binary",
         "pin",
+        # ``uv pip install -r pylock.toml``: uv reads a file of that name as a PEP 751 lock.
+        "lock",
     }
 )
 
@@ -169,4 +171,6 @@ class UvInstaller:
             argv += list(request.requirements)
         if request.wheel is not None:
             argv.append(str(request.wheel))
+        if request.lock is not None:
+            argv += ["-r", str(request.lock)]
         return Invocation(argv=tuple(argv), files=files)

@@ -7,8 +7,9 @@ extension), mirror groups (``--mirrors A,B``), PEP 766 deny lists (``--index-den
 INDEX=PROJECT,...``), the target system's supported variant
 properties (written to a properties file and passed as ``--variant-properties-file``, which
 replaces detection; an empty list means "no property supported"), a direct wheel path,
-``--no-deps`` and ``--only-binary``. The installer runs from this interpreter against the
-scenario's environment (``--python``) with a cache inside the scenario's work folder.
+``--no-deps``, ``--only-binary`` and a lock file (``-r pylock.toml``). The installer runs
+from this interpreter against the scenario's environment (``--python``) with a cache inside
+the scenario's work folder.
 
 Configurations: ``only-binary`` adds ``--only-binary``; ``no-variants`` adds ``--no-variants``.
 """
@@ -41,6 +42,7 @@ CAPABILITIES = frozenset(
         "variant-properties",
         "wheel",
         "no-deps",
+        "lock",
         "only-binary",
     }
 )

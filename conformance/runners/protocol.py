@@ -24,6 +24,7 @@ from wheelnext.conformance.adapters import (
     Unsupported,
 )
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.lockfile import write_lock
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.runners.refused import refused_url
@@ -213,7 +214,9 @@ def plan_steps(
     if not preinstall:
         return None, invocation
     first = installer.invocation(
-        dataclasses.replace(install, requirements=tuple(preinstall), wheel=None, no_deps=False)
+        dataclasses.replace(
+            install, requirements=tuple(preinstall), wheel=None, no_deps=False, lock=None
+        )
     )
     if isinstance(first, Unsupported):
         return Unsupported(f"preinstall: {first.reason}")
@@ -240,6 +243,9 @@ def install_request(
     def url(name: str) -> str:
         return refused_url(name) if name in refused else index_url(f"j{job.key}-{name}")
 
+    lock = None
+    if request.lock is not None:
+        lock = write_lock(request.lock, job.roots, work, job.scenario.path)
     return InstallRequest.from_scenario(
         request,
         indexes=tuple(IndexURL(name, url(name)) for name in request.indexes),
@@ -248,6 +254,7 @@ def install_request(
         work=work,
         wheel=wheel,
         extra_args=job.extra_args,
+        lock=lock,
     )
 
 
