@@ -27,21 +27,26 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from wheelnext.commands.variants import read_wheel_variant_json
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.scenario import LockRequest
 from wheelnext.filenames import parse_wheel_name
 from wheelnext.index import variants_file
 from wheelnext.variants.pylock import format_variants_json, variants_json_for_lock
+from wheelnext.variants.wheelfile import read_wheel_variant_json
 
 #: The folder beside the lock file that holds the listed wheels.
 WHEELS = "wheels"
 
 
+def lock_path(folder: Path) -> Path:
+    """Where :func:`write_lock` writes the lock file of a job whose work folder is *folder*."""
+    return folder / "pylock.toml"
+
+
 def write_lock(lock: LockRequest, roots: Materialized, folder: Path, scenario: Path) -> Path:
     """``folder/pylock.toml`` and the wheels it lists (in ``folder/wheels``)."""
-    target = folder / "pylock.toml"
+    target = lock_path(folder)
     text = lock_text(lock, roots, scenario)
     (folder / WHEELS).mkdir(parents=True, exist_ok=True)
     for name in lock.packages:

@@ -24,7 +24,7 @@ from wheelnext.conformance.adapters import (
     Unsupported,
 )
 from wheelnext.conformance.errors import RunnerError
-from wheelnext.conformance.lockfile import write_lock
+from wheelnext.conformance.lockfile import lock_path, write_lock
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.runners.refused import refused_url
@@ -243,9 +243,7 @@ def install_request(
     def url(name: str) -> str:
         return refused_url(name) if name in refused else index_url(f"j{job.key}-{name}")
 
-    lock = None
-    if request.lock is not None:
-        lock = write_lock(request.lock, job.roots, work, job.scenario.path)
+    lock = lock_path(work) if request.lock is not None else None
     return InstallRequest.from_scenario(
         request,
         indexes=tuple(IndexURL(name, url(name)) for name in request.indexes),
@@ -256,6 +254,13 @@ def install_request(
         extra_args=job.extra_args,
         lock=lock,
     )
+
+
+def write_lock_file(job: Job, work: Path) -> None:
+    """The request's ``pylock.toml`` and its wheels, once the job's folder exists."""
+    lock = job.scenario.request.lock
+    if lock is not None:
+        write_lock(lock, job.roots, work, job.scenario.path)
 
 
 def write_files(invocation: Invocation | None) -> None:

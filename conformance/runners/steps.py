@@ -30,6 +30,7 @@ from wheelnext.conformance.runners.protocol import (
     job_requests,
     plan_steps,
     write_files,
+    write_lock_file,
 )
 
 
@@ -42,6 +43,7 @@ def run_steps(host: Environments[Before], job: Job) -> Observation | Unsupported
         return steps
     first, invocation = steps
     with host.environment(job, folders) as env:
+        write_lock_file(job, folders.work)
         earlier = 0
         preinstall_output = ""
         preinstalled = Ran(0, False, "", 0.0)
