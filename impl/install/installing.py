@@ -17,7 +17,26 @@ from wheelnext.install.context import InstallContext
 from wheelnext.install.log import LOG
 from wheelnext.install.messages import Messages
 from wheelnext.install.resolver import Resolution
+from wheelnext.install.rules import (
+    RECORD_HASHES,
+    WHEEL_VERSION_ABORT,
+    WHEEL_VERSION_MATCH,
+    WHEEL_VERSION_WARN,
+    Rule,
+    applies,
+)
 from wheelnext.install.symlinks import LinkMode
+from wheelnext.install.wheelfile import InstallChecks
+
+
+def checks_for(rules: Sequence[Rule]) -> InstallChecks:
+    """The install-time checks of *rules*: every one, unless a knockout lacks its rule."""
+    return InstallChecks(
+        record_hashes=applies(RECORD_HASHES, rules),
+        wheel_version_match=applies(WHEEL_VERSION_MATCH, rules),
+        wheel_version_abort=applies(WHEEL_VERSION_ABORT, rules),
+        wheel_version_warn=applies(WHEEL_VERSION_WARN, rules),
+    )
 
 
 def _plans_from_resolution(context: InstallContext, resolution: Resolution,
@@ -104,7 +123,7 @@ def run_install(
     if console is None or not console.is_terminal or context.quiet:
         files = download_all(context.finder, plans)
         done = install_planned(plans, files, context.target, compile_bytecode=compile_bytecode,
-                               links=links)
+                               links=links, checks=checks_for(context.rules))
     else:
         done = _install_with_progress(context, console, plans, compile_bytecode, links)
     for item in done:
@@ -136,6 +155,7 @@ def _install_with_progress(context: InstallContext, console: Messages, plans: Se
         return install_planned(
             plans, files, context.target, compile_bytecode=compile_bytecode, links=links,
             on_installed=lambda plan: progress.advance(install_task),
+            checks=checks_for(context.rules),
         )
 
 
@@ -150,4 +170,4 @@ def _describe(plan: Planned) -> dict[str, Any]:
     }
 
 
-__all__ = ["run_install"]
+__all__ = ["checks_for", "run_install"]
