@@ -12,13 +12,15 @@ ids the rule names); a rule no scenario kills is a hole in the suite.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.power_known import known
 from wheelnext.conformance.run import run_suite
 from wheelnext.conformance.runners.protocol import Runner
 from wheelnext.conformance.scenario import Scenario
@@ -67,6 +69,10 @@ class RulePower:
     traced_killers: tuple[str, ...]
     #: Scenarios that trace to the rule's requirements but do not kill its knockout.
     traced_survivors: tuple[str, ...]
+    #: Where the rule applies, for one applied in place (``Rule.at``).
+    at: str = ""
+    #: Why no tracing scenario kills the knockout, for a known hole (power_exceptions.toml).
+    known_hole: str = ""
 
     @property
     def verdict(self) -> str:
@@ -81,7 +87,8 @@ class RulePower:
         return {"rule": self.rule, "spec": self.spec,
                 "requirement_ids": list(self.requirement_ids),
                 "killed_by": list(self.killed_by), "traced_killers": list(self.traced_killers),
-                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict}
+                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict,
+                "at": self.at, "known_hole": self.known_hole}
 
 
 def installers(rules: Sequence[Rule]) -> list[WheelnextInstaller | KnockoutInstaller]:
@@ -105,7 +112,8 @@ def tabulate(scenarios: Sequence[Scenario], rules: Sequence[Rule],
         rows.append(RulePower(
             rule=rule.name, spec=rule.spec, requirement_ids=rule.requirement_ids,
             killed_by=killed, traced_killers=tuple(s for s in tracing if s in killed),
-            traced_survivors=tuple(s for s in tracing if s not in killed)))
+            traced_survivors=tuple(s for s in tracing if s not in killed), at=rule.at,
+            known_hole=known().holes.get(rule.name, "")))
     return rows
 
 
@@ -117,6 +125,48 @@ def measure(scenarios: Sequence[Scenario], runner: Runner, *,
     return tabulate(scenarios, rules, results), results
 
 
+def tracing(rule: Rule, scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The scenarios that trace to one of *rule*'s requirement ids."""
+    own = set(rule.requirement_ids)
+    return [s for s in scenarios if own & set(s.spec.requirements)]
+
+
+def measure_tracing(scenarios: Sequence[Scenario], runner: Runner, *,
+                    rules: Sequence[Rule] = DEFAULT_RULES,
+                    also: Mapping[str, Sequence[str]] | None = None,
+                    jobs: int = 1, progress: Callable[[Result], None] | None = None,
+                    planned: Callable[[int], None] | None = None,
+                    **options: Any) -> tuple[list[RulePower], list[Result]]:
+    """Like :func:`measure`, but each knockout runs only its tracing scenarios (and those
+    *also* names for it: for a rule without requirement ids, the scenarios known to kill it).
+
+    The full installer runs once over all of them; then the knockouts run side by side, *jobs*
+    at a time, each over its own scenarios.
+    """
+    by_id = {s.id: s for s in scenarios}
+    chosen = {rule.name: [*tracing(rule, scenarios),
+                          *(by_id[i] for i in (also or {}).get(rule.name, ()) if i in by_id)]
+              for rule in rules}
+    for name, picked in chosen.items():
+        chosen[name] = list({s.id: s for s in picked}.values())
+    union = list({s.id: s for picked in chosen.values() for s in picked}.values())
+    if planned is not None:
+        planned(len(union) + sum(len(picked) for picked in chosen.values()))
+    results = run_suite(union, [WheelnextInstaller()], runner, jobs=jobs, progress=progress,
+                        **options)
+
+    def one(rule: Rule) -> list[Result]:
+        if not chosen[rule.name]:
+            return []
+        return run_suite(chosen[rule.name], [KnockoutInstaller(rule.name)], runner, jobs=1,
+                         progress=progress, **options)
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for found in pool.map(one, rules):
+            results.extend(found)
+    return tabulate(union, rules, results), results
+
+
 def select_rules(names: Sequence[str]) -> list[Rule]:
     """The rules named (all of them when *names* is empty); an unknown name is an error."""
     if not names:
@@ -125,5 +175,5 @@ def select_rules(names: Sequence[str]) -> list[Rule]:
     return [rule for rule in DEFAULT_RULES if rule.name in names]
 
 
-__all__ = ["KnockoutInstaller", "RulePower", "installers", "measure", "select_rules",
-           "tabulate"]
+__all__ = ["KnockoutInstaller", "RulePower", "installers", "measure", "measure_tracing",
+           "select_rules", "tabulate", "tracing"]
