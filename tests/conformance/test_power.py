@@ -16,6 +16,7 @@ from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.power import KnockoutInstaller, select_rules, tabulate, tracing
 from wheelnext.conformance.power_known import known, parse
+from wheelnext.conformance.power_page import render, render_unseparated
 from wheelnext.conformance.scenario import load_scenarios
 from wheelnext.errors import WheelnextError
 from wheelnext.install.rules import DEFAULT_RULES, rule_names
@@ -150,3 +151,15 @@ def test_tracing_picks_the_scenarios_of_a_rules_requirements() -> None:
                for s in scenarios if s.id in picked)
     (yanked,) = select_rules(["yanked"])
     assert tracing(yanked, scenarios) == []
+
+
+def test_the_docs_table_says_what_a_knockout_does_and_why_a_hole_is_known() -> None:
+    row = {"rule": "mirror-groups", "verdict": "hole", "requirement_ids": ["pep766-mirror-groups"],
+           "killed_by": [], "traced_survivors": ["pep766-mirror-group"],
+           "at": "Candidates.artifacts: a knockout searches a group's members one by one",
+           "known_hole": "both outcomes allowed"}
+    text = "\n".join(render([row]))
+    assert "searches a group's members one by one" in text
+    assert "**none (a hole)**: both outcomes allowed" in text
+    lines = render_unseparated({"a": "why", "b": "why", "c": "other"})
+    assert "   * - ``a``, ``b``" in lines and "     - other" in lines
