@@ -263,6 +263,10 @@ def _ordering_inputs(ctx: RuleContext, doc: Mapping[str, Any],
                      ) -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, list[str]]]]:
     """The variant metadata and supported properties as the ordering sees them: unchanged
     under the default rules; with one PEP 825 step's input undone for a knockout."""
+    steps = (VARIANT_NAMESPACE_ORDER, VARIANT_FEATURE_ORDER, VARIANT_VALUE_ORDER,
+             VARIANT_EVERY_FEATURE, VARIANT_ZERO_PROPERTIES, VARIANT_MISSING_LABEL)
+    if all(ctx.applies(step) for step in steps):
+        return doc, supported
     doc = dict(doc)
     priorities = dict(doc.get("default-priorities") or {})
     variants = dict(doc.get("variants") or {})
