@@ -298,8 +298,24 @@ def _ordering_inputs(ctx: RuleContext, doc: Mapping[str, Any],
 
 
 def _group_order(ctx: RuleContext, ordered: list[Any], listed: list[str]) -> list[Any]:
-    """The selection's order: unchanged under the default rules; for a knockout, the
-    non-variant wheels first, or each label's wheels in listing order instead of by tags."""
+    """The selection's order: unchanged under the default rules; for a knockout, fewer keys
+    first, or labels of equal keys in listing order, or the non-variant wheels first, or each
+    label's wheels in listing order instead of by tags."""
+    more_keys, by_label = ctx.applies(VARIANT_MORE_KEYS_FIRST), ctx.applies(VARIANT_LABEL_FALLBACK)
+    if not (more_keys and by_label):
+        rank = {candidate.filename: i for i, candidate in enumerate(ordered)}
+
+        def step7(candidate: Any) -> tuple[Any, ...]:
+            ranked = candidate.ranked
+            if ranked is None:
+                return (1, (), 0, rank[candidate.filename])
+            keys = ranked.sort_key[0] if more_keys else ranked.keys
+            tie = ranked.label if by_label else min(
+                listed.index(c.filename) for c in ordered
+                if c.ranked is not None and c.ranked.label == ranked.label)
+            return (0, keys, tie, rank[candidate.filename])
+
+        ordered.sort(key=step7)
     if not ctx.applies(VARIANT_NON_VARIANT_LAST):
         ordered.sort(key=lambda candidate: candidate.wheel.variant_label is not None)
     if not ctx.applies(VARIANT_TAGS_IN_GROUP):
@@ -412,6 +428,21 @@ VARIANT_VALUE_ORDER = Rule(
     "(PEP 825, variant ordering step 3)",
     ("pep825-order-values",),
     at="select_variants: a knockout reverses every value order",
+)
+VARIANT_MORE_KEYS_FIRST = Rule(
+    "variant-more-keys-first",
+    "If they are the same, compare the keys at the second position, and so on, until either a "
+    "tie-breaker is found or the list in one of the groups is exhausted. In the latter case, "
+    "the group with more keys is sorted earlier. (PEP 825, variant ordering step 7)",
+    ("pep825-order-more-keys-first",),
+    at="select_variants: a knockout sorts the group with fewer keys earlier",
+)
+VARIANT_LABEL_FALLBACK = Rule(
+    "variant-label-fallback",
+    "As a fallback, if both groups have the same number of keys, they are ordered lexically "
+    "by the variant label, ascending. (PEP 825)",
+    ("pep825-order-label-fallback",),
+    at="select_variants: a knockout keeps labels of equal keys in listing order",
 )
 VARIANT_NON_VARIANT_LAST = Rule(
     "variant-non-variant-last",
@@ -591,7 +622,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     YANKED, WHEEL_VERSION, REQUIRES_PYTHON, VARIANTS, TAGS,
     VARIANT_EVERY_FEATURE, VARIANT_ZERO_PROPERTIES, VARIANT_MISSING_LABEL,
     VARIANT_NAMESPACE_ORDER, VARIANT_FEATURE_ORDER, VARIANT_VALUE_ORDER,
-    VARIANT_NON_VARIANT_LAST, VARIANT_TAGS_IN_GROUP, NEWEST_WHEEL_FORMAT,
+    VARIANT_MORE_KEYS_FIRST, VARIANT_LABEL_FALLBACK, VARIANT_NON_VARIANT_LAST,
+    VARIANT_TAGS_IN_GROUP, NEWEST_WHEEL_FORMAT,
     INDEX_PRIORITY, VERSION_PRIORITY, MIRROR_GROUPS, INDEX_ORDER, FALL_THROUGH_FILTERED,
     FALL_THROUGH_ABSENT, DENY_LIST, UNREACHABLE_ABORTS, RESTART_PER_PACKAGE,
     DEFAULT_EXTRAS, EXPLICIT_EXTRAS, EMPTY_EXTRAS, UNKNOWN_EXTRAS,
@@ -634,7 +666,9 @@ __all__ = [
     "VARIANTS",
     "VARIANT_EVERY_FEATURE",
     "VARIANT_FEATURE_ORDER",
+    "VARIANT_LABEL_FALLBACK",
     "VARIANT_MISSING_LABEL",
+    "VARIANT_MORE_KEYS_FIRST",
     "VARIANT_NAMESPACE_ORDER",
     "VARIANT_NON_VARIANT_LAST",
     "VARIANT_TAGS_IN_GROUP",
