@@ -163,3 +163,16 @@ def test_the_docs_table_says_what_a_knockout_does_and_why_a_hole_is_known() -> N
     assert "**none (a hole)**: both outcomes allowed" in text
     lines = render_unseparated({"a": "why", "b": "why", "c": "other"})
     assert "   * - ``a``, ``b``" in lines and "     - other" in lines
+
+
+@pytest.mark.slow
+def test_power_tracing_runs_a_knockout_over_its_own_scenarios(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conformance", "power", "--tracing", "--rule",
+                                      "deny-list", "--select", "pep766-deny*", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["rule"] == "deny-list" and row["verdict"] == "killed"
+    assert row["traced_killers"] == ["pep766-denylist"]
+    assert row["at"].startswith("Candidates.artifacts")
