@@ -3,8 +3,9 @@
 A verdict is only as good as its power to fail. For every rule of the reference installer
 (:data:`wheelnext.install.rules.DEFAULT_RULES`) the suite runs against the reference
 installer with that one rule removed (a *knockout*, run by :mod:`wheelnext.conformance.knockout`
-in a process of its own). A scenario *kills* a knockout when it passes (or warns) with the
-full installer and fails with the knockout. Per rule the table says which scenarios kill it,
+in a process of its own). A scenario *kills* a knockout when its result with the knockout is
+worse than with the full installer: ``pass`` to ``warn`` (a SHOULD no longer met) or to
+``fail``, ``warn`` to ``fail``. Per rule the table says which scenarios kill it,
 and whether one of them traces to the rule's own requirements (``scenarios/_requirements.toml``
 ids the rule names); a rule no scenario kills is a hole in the suite.
 """
@@ -26,10 +27,17 @@ from wheelnext.conformance.runners.protocol import Runner
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.install.rules import DEFAULT_RULES, Rule, without
 
-#: Statuses in which the full installer meets a scenario (a knockout can only be caught there).
-MET = frozenset({Status.PASS, Status.WARN})
-#: Statuses in which a knockout shows: the scenario no longer holds.
-NOT_MET = frozenset({Status.FAIL})
+#: How far a result is from meeting its scenario: a knockout shows when its result is further
+#: than the full installer's. ``warn`` is a SHOULD (or weaker) not met, so a SHOULD scenario
+#: kills with ``pass`` -> ``warn``; a MUST scenario with ``pass`` or ``warn`` -> ``fail``.
+SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+
+
+def kills(baseline: Status | None, knockout: Status | None) -> bool:
+    """Whether a scenario notices the knockout: both ran, and the knockout did worse."""
+    if baseline not in SEVERITY or knockout not in SEVERITY:
+        return False
+    return SEVERITY[knockout] > SEVERITY[baseline]
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ def tabulate(scenarios: Sequence[Scenario], rules: Sequence[Rule],
         knockout = KnockoutInstaller(rule.name).name
         killed = tuple(
             s.id for s in scenarios
-            if by_key.get((s.id, baseline)) in MET and by_key.get((s.id, knockout)) in NOT_MET)
+            if kills(by_key.get((s.id, baseline)), by_key.get((s.id, knockout))))
         own = set(rule.requirement_ids)
         tracing = [s.id for s in scenarios if own & set(s.spec.requirements)]
         rows.append(RulePower(
@@ -175,5 +183,5 @@ def select_rules(names: Sequence[str]) -> list[Rule]:
     return [rule for rule in DEFAULT_RULES if rule.name in names]
 
 
-__all__ = ["KnockoutInstaller", "RulePower", "installers", "measure", "measure_tracing",
+__all__ = ["KnockoutInstaller", "RulePower", "installers", "kills", "measure", "measure_tracing",
            "select_rules", "tabulate", "tracing"]

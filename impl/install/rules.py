@@ -614,6 +614,14 @@ WHEEL_VERSION_WARN = Rule(
     at="install_wheel: a knockout installs a newer minor version silently",
 )
 
+SDIST_WHEEL_VERSION = Rule(
+    "sdist-wheel-version",
+    "If a tool encounters Wheel-Version inside of a source distribution metadata file, it "
+    "SHOULD raise an error. (PEP 777)",
+    ("pep777-sdist-wheel-version-error",),
+    at="InstallContext.build: a knockout builds without reading PKG-INFO first",
+)
+
 #: The installer's rules in the order they apply. Within a stage the order is the order of
 #: checking: at ``file``, yanking before Requires-Python; at ``artifact``, Wheel-Version before
 #: the metadata's Requires-Python; at ``wheels``, variant selection (which orders by tags
@@ -628,6 +636,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     FALL_THROUGH_ABSENT, DENY_LIST, UNREACHABLE_ABORTS, RESTART_PER_PACKAGE,
     DEFAULT_EXTRAS, EXPLICIT_EXTRAS, EMPTY_EXTRAS, UNKNOWN_EXTRAS,
     RECORD_HASHES, WHEEL_VERSION_MATCH, WHEEL_VERSION_ABORT, WHEEL_VERSION_WARN,
+    SDIST_WHEEL_VERSION,
 )
 
 
@@ -660,6 +669,7 @@ __all__ = [
     "RECORD_HASHES",
     "REQUIRES_PYTHON",
     "RESTART_PER_PACKAGE",
+    "SDIST_WHEEL_VERSION",
     "TAGS",
     "UNKNOWN_EXTRAS",
     "UNREACHABLE_ABORTS",

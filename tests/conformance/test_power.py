@@ -14,7 +14,13 @@ from click.testing import CliRunner
 import wheelnext.install as install_package
 from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
-from wheelnext.conformance.power import KnockoutInstaller, select_rules, tabulate, tracing
+from wheelnext.conformance.power import (
+    KnockoutInstaller,
+    kills,
+    select_rules,
+    tabulate,
+    tracing,
+)
 from wheelnext.conformance.power_known import known, parse
 from wheelnext.conformance.power_page import render, render_unseparated
 from wheelnext.conformance.scenario import load_scenarios
@@ -176,3 +182,12 @@ def test_power_tracing_runs_a_knockout_over_its_own_scenarios(
     assert row["rule"] == "deny-list" and row["verdict"] == "killed"
     assert row["traced_killers"] == ["pep766-denylist"]
     assert row["at"].startswith("Candidates.artifacts")
+
+
+def test_a_should_scenario_kills_by_warning() -> None:
+    """A SHOULD not met is reported as ``warn``: pass -> warn is the suite noticing."""
+    assert kills(Status.PASS, Status.WARN) and kills(Status.WARN, Status.FAIL)
+    assert kills(Status.PASS, Status.FAIL)
+    assert not kills(Status.WARN, Status.WARN) and not kills(Status.PASS, Status.PASS)
+    assert not kills(Status.PASS, Status.ERROR) and not kills(None, Status.FAIL)
+    assert not kills(Status.FAIL, Status.FAIL)
