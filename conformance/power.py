@@ -3,8 +3,9 @@
 A verdict is only as good as its power to fail. For every rule of the reference installer
 (:data:`wheelnext.install.rules.DEFAULT_RULES`) the suite runs against the reference
 installer with that one rule removed (a *knockout*, run by :mod:`wheelnext.conformance.knockout`
-in a process of its own). A scenario *kills* a knockout when it passes (or warns) with the
-full installer and fails with the knockout. Per rule the table says which scenarios kill it,
+in a process of its own). A scenario *kills* a knockout when its result with the knockout is
+worse than with the full installer: ``pass`` to ``warn`` (a SHOULD no longer met) or to
+``fail``, ``warn`` to ``fail``. Per rule the table says which scenarios kill it,
 and whether one of them traces to the rule's own requirements (``scenarios/_requirements.toml``
 ids the rule names); a rule no scenario kills is a hole in the suite.
 """
@@ -12,22 +13,31 @@ ids the rule names); a rule no scenario kills is a hole in the suite.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.power_known import known
 from wheelnext.conformance.run import run_suite
 from wheelnext.conformance.runners.protocol import Runner
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.install.rules import DEFAULT_RULES, Rule, without
 
-#: Statuses in which the full installer meets a scenario (a knockout can only be caught there).
-MET = frozenset({Status.PASS, Status.WARN})
-#: Statuses in which a knockout shows: the scenario no longer holds.
-NOT_MET = frozenset({Status.FAIL})
+#: How far a result is from meeting its scenario: a knockout shows when its result is further
+#: than the full installer's. ``warn`` is a SHOULD (or weaker) not met, so a SHOULD scenario
+#: kills with ``pass`` -> ``warn``; a MUST scenario with ``pass`` or ``warn`` -> ``fail``.
+SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+
+
+def kills(baseline: Status | None, knockout: Status | None) -> bool:
+    """Whether a scenario notices the knockout: both ran, and the knockout did worse."""
+    if baseline not in SEVERITY or knockout not in SEVERITY:
+        return False
+    return SEVERITY[knockout] > SEVERITY[baseline]
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ class RulePower:
     traced_killers: tuple[str, ...]
     #: Scenarios that trace to the rule's requirements but do not kill its knockout.
     traced_survivors: tuple[str, ...]
+    #: Where the rule applies, for one applied in place (``Rule.at``).
+    at: str = ""
+    #: Why no tracing scenario kills the knockout, for a known hole (power_exceptions.toml).
+    known_hole: str = ""
 
     @property
     def verdict(self) -> str:
@@ -81,7 +95,8 @@ class RulePower:
         return {"rule": self.rule, "spec": self.spec,
                 "requirement_ids": list(self.requirement_ids),
                 "killed_by": list(self.killed_by), "traced_killers": list(self.traced_killers),
-                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict}
+                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict,
+                "at": self.at, "known_hole": self.known_hole}
 
 
 def installers(rules: Sequence[Rule]) -> list[WheelnextInstaller | KnockoutInstaller]:
@@ -99,13 +114,14 @@ def tabulate(scenarios: Sequence[Scenario], rules: Sequence[Rule],
         knockout = KnockoutInstaller(rule.name).name
         killed = tuple(
             s.id for s in scenarios
-            if by_key.get((s.id, baseline)) in MET and by_key.get((s.id, knockout)) in NOT_MET)
+            if kills(by_key.get((s.id, baseline)), by_key.get((s.id, knockout))))
         own = set(rule.requirement_ids)
         tracing = [s.id for s in scenarios if own & set(s.spec.requirements)]
         rows.append(RulePower(
             rule=rule.name, spec=rule.spec, requirement_ids=rule.requirement_ids,
             killed_by=killed, traced_killers=tuple(s for s in tracing if s in killed),
-            traced_survivors=tuple(s for s in tracing if s not in killed)))
+            traced_survivors=tuple(s for s in tracing if s not in killed), at=rule.at,
+            known_hole=known().holes.get(rule.name, "")))
     return rows
 
 
@@ -117,6 +133,48 @@ def measure(scenarios: Sequence[Scenario], runner: Runner, *,
     return tabulate(scenarios, rules, results), results
 
 
+def tracing(rule: Rule, scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The scenarios that trace to one of *rule*'s requirement ids."""
+    own = set(rule.requirement_ids)
+    return [s for s in scenarios if own & set(s.spec.requirements)]
+
+
+def measure_tracing(scenarios: Sequence[Scenario], runner: Runner, *,
+                    rules: Sequence[Rule] = DEFAULT_RULES,
+                    also: Mapping[str, Sequence[str]] | None = None,
+                    jobs: int = 1, progress: Callable[[Result], None] | None = None,
+                    planned: Callable[[int], None] | None = None,
+                    **options: Any) -> tuple[list[RulePower], list[Result]]:
+    """Like :func:`measure`, but each knockout runs only its tracing scenarios (and those
+    *also* names for it: for a rule without requirement ids, the scenarios known to kill it).
+
+    The full installer runs once over all of them; then the knockouts run side by side, *jobs*
+    at a time, each over its own scenarios.
+    """
+    by_id = {s.id: s for s in scenarios}
+    chosen = {rule.name: [*tracing(rule, scenarios),
+                          *(by_id[i] for i in (also or {}).get(rule.name, ()) if i in by_id)]
+              for rule in rules}
+    for name, picked in chosen.items():
+        chosen[name] = list({s.id: s for s in picked}.values())
+    union = list({s.id: s for picked in chosen.values() for s in picked}.values())
+    if planned is not None:
+        planned(len(union) + sum(len(picked) for picked in chosen.values()))
+    results = run_suite(union, [WheelnextInstaller()], runner, jobs=jobs, progress=progress,
+                        **options)
+
+    def one(rule: Rule) -> list[Result]:
+        if not chosen[rule.name]:
+            return []
+        return run_suite(chosen[rule.name], [KnockoutInstaller(rule.name)], runner, jobs=1,
+                         progress=progress, **options)
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for found in pool.map(one, rules):
+            results.extend(found)
+    return tabulate(union, rules, results), results
+
+
 def select_rules(names: Sequence[str]) -> list[Rule]:
     """The rules named (all of them when *names* is empty); an unknown name is an error."""
     if not names:
@@ -125,5 +183,5 @@ def select_rules(names: Sequence[str]) -> list[Rule]:
     return [rule for rule in DEFAULT_RULES if rule.name in names]
 
 
-__all__ = ["KnockoutInstaller", "RulePower", "installers", "measure", "select_rules",
-           "tabulate"]
+__all__ = ["KnockoutInstaller", "RulePower", "installers", "kills", "measure", "measure_tracing",
+           "select_rules", "tabulate", "tracing"]

@@ -26,16 +26,34 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
     """reStructuredText lines: one row per rule, its verdict and the scenarios that kill it."""
     if not rows:
         return ["No power run has been saved yet."]
-    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 14 12 20 27 27", "",
-             "   * - rule", "     - verdict", "     - requirement ids", "     - killed by",
-             "     - tracing scenarios that survive"]
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 12 9 17 16 22 24", "",
+             "   * - rule", "     - verdict", "     - requirement ids", "     - knockout",
+             "     - killed by", "     - tracing scenarios that survive"]
     for row in rows:
+        killed = ", ".join(f"``{s}``" for s in row["killed_by"])
+        if not killed:
+            known = row.get("known_hole", "")
+            killed = f"**none (a hole)**: {known}" if known else "**none (a hole)**"
+        knockout = row.get("at", "").partition(": a knockout ")[2] or "rule removed"
         cells = [f"``{row['rule']}``", row["verdict"],
                  ", ".join(f"``{i}``" for i in row["requirement_ids"]) or "none listed",
-                 ", ".join(f"``{s}``" for s in row["killed_by"]) or "**none (a hole)**",
+                 knockout, killed,
                  ", ".join(f"``{s}``" for s in row["traced_survivors"]) or "—"]
         lines.append(f"   * - {cells[0]}")
         lines.extend(f"     - {cell}" for cell in cells[1:])
+    return lines
+
+
+def render_unseparated(reasons: dict[str, str]) -> list[str]:
+    """reStructuredText lines: the requirement ids without a knockout, grouped by reason."""
+    grouped: dict[str, list[str]] = {}
+    for requirement, reason in reasons.items():
+        grouped.setdefault(reason, []).append(requirement)
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 40 60", "",
+             "   * - requirement ids", "     - why no knockout of their own"]
+    for reason, ids in grouped.items():
+        lines.append(f"   * - {', '.join(f'``{i}``' for i in ids)}")
+        lines.append(f"     - {reason}")
     return lines
 
 
@@ -49,9 +67,17 @@ except ImportError:  # pragma: no cover - the data functions above work without 
 else:
 
     class PowerDirective(SphinxDirective):
-        """``.. conformance-power::``: the generated power table, in place."""
+        """``.. conformance-power::``: the generated power table, in place;
+        ``.. conformance-power:: unseparated``: the requirements without a knockout."""
+
+        optional_arguments = 1
 
         def run(self) -> list[Any]:
+            if self.arguments == ["unseparated"]:
+                from wheelnext.conformance.power_known import EXCEPTIONS, known
+
+                self.env.note_dependency(str(EXCEPTIONS))
+                return generated(self, render_unseparated(known().unseparated))
             data = Path(self.env.srcdir) / POWER
             if data.is_file():
                 self.env.note_dependency(str(data))

@@ -693,6 +693,10 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
 @scenario_options
 @click.option("--rule", "rules", multiple=True,
               help="Knock out only this installer rule (repeatable; default: every rule).")
+@click.option("--tracing", is_flag=True,
+              help="Run each knockout only over the scenarios tracing to its rule's "
+                   "requirements (for a rule without requirement ids: the scenarios "
+                   "conformance/power_exceptions.toml names as its killers).")
 @jobs_option
 @timeout_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
@@ -700,6 +704,7 @@ def power(
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
     rules: tuple[str, ...],
+    tracing: bool,
     jobs: int,
     timeout: float | None,
     as_json: bool,
@@ -709,9 +714,11 @@ def power(
     For every rule, the scenarios run against the reference installer with that one rule
     removed (in a process of its own); a scenario that holds for the full installer and fails
     for the knockout kills it. Exit status 1 when a rule's knockout survives every scenario
-    (a hole in the suite), 0 otherwise.
+    (a hole in the suite) and is not a known hole of conformance/power_exceptions.toml,
+    0 otherwise.
     """
-    from wheelnext.conformance.power import measure, select_rules
+    from wheelnext.conformance.power import measure, measure_tracing, select_rules
+    from wheelnext.conformance.power_known import known
     from wheelnext.conformance.run import default_cache
     from wheelnext.conformance.runners import make_runner
 
@@ -723,9 +730,14 @@ def power(
     with Progress(TextColumn("[bold]power"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=as_json) as bar:
         task = bar.add_task("", total=total)
-        table, _ = measure(scenarios, runner, rules=chosen, jobs=jobs, timeout=timeout,
-                           cache=default_cache(), progress=lambda _result: bar.advance(task),
-                           planned=lambda count: bar.update(task, total=count))
+        common: dict[str, Any] = {
+            "rules": chosen, "jobs": jobs, "timeout": timeout, "cache": default_cache(),
+            "progress": lambda _result: bar.advance(task),
+            "planned": lambda count: bar.update(task, total=count)}
+        if tracing:
+            table, _ = measure_tracing(scenarios, runner, also=known().killers, **common)
+        else:
+            table, _ = measure(scenarios, runner, **common)
     if as_json:
         click.echo(json.dumps([row.to_json() for row in table], indent=1))
     else:
@@ -738,5 +750,5 @@ def power(
             shown.add_row(row.rule, row.verdict, ", ".join(row.killed_by) or "—",
                           ", ".join(row.traced_survivors) or "—")
         Console().print(shown)
-    if any(row.verdict == "hole" for row in table):
+    if any(row.verdict == "hole" and not row.known_hole for row in table):
         sys.exit(1)

@@ -35,7 +35,7 @@ from wheelnext.install.staging import Stage
 from wheelnext.install.symlinks import LinkMode
 from wheelnext.install.target import TargetPython
 from wheelnext.install.transaction import Transaction, record_paths
-from wheelnext.install.wheelfile import install_wheel
+from wheelnext.install.wheelfile import ALL_CHECKS, InstallChecks, install_wheel
 
 ORIGIN_FILE = "wheelnext-origin.json"
 
@@ -205,6 +205,7 @@ def install_planned(
     compile_bytecode: bool = True,
     links: LinkMode = LinkMode.SYMLINK,
     on_installed: Callable[[Planned], None] | None = None,
+    checks: InstallChecks = ALL_CHECKS,
 ) -> list[Done]:
     """Install *plans* (their wheels already in *files*) as one transaction.
 
@@ -224,7 +225,7 @@ def install_planned(
     def one(plan: Planned) -> None:
         result = install_wheel(files[plan.filename], target.scheme, links=links,
                                compile_bytecode=False, requested=plan.requested, workers=1,
-                               stage=stage)
+                               stage=stage, checks=checks)
         write_origin(stage.staged(result.dist_info), plan)
         if compiler is not None:
             compiler.add(result.dist_info)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,20 @@ from wheelnext.install.artifact import Artifact, version_of
 from wheelnext.install.finder import Finder, IndexFile, InvalidIndexJson, read_wheel_metadata
 from wheelnext.install.log import LOG
 from wheelnext.install.options import ResolveOptions
-from wheelnext.install.rules import DEFAULT_RULES, Rule
+from wheelnext.install.rules import (
+    DEFAULT_RULES,
+    DENY_LIST,
+    FALL_THROUGH_ABSENT,
+    FALL_THROUGH_FILTERED,
+    INDEX_ORDER,
+    INDEX_PRIORITY,
+    MIRROR_GROUPS,
+    RESTART_PER_PACKAGE,
+    UNREACHABLE_ABORTS,
+    VERSION_PRIORITY,
+    Rule,
+    applies,
+)
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata, parse_metadata
 from wheelnext.variants.markers import NON_VARIANT, parse_name_part, requirement_applies
@@ -70,6 +84,9 @@ class Candidates:
         self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
         self._checked: dict[str, bool] = {}
+        #: The index group the last search used (read only by the restart-per-package
+        #: knockout).
+        self._last_group: str | None = None
         self._lock = threading.Lock()
 
     # -- notes and warnings (the rules' RuleContext) ----------------------------------------
@@ -83,6 +100,9 @@ class Candidates:
         if key not in self._warned:
             self._warned.add(key)
             emit()
+
+    def applies(self, rule: Rule) -> bool:
+        return applies(rule, self.rules)
 
     # -- metadata ---------------------------------------------------------------------------
 
@@ -333,13 +353,52 @@ class Candidates:
                                 variant_label=wheel.variant_label if wheel else None)
             self._known[artifact.key] = artifact
             return [[artifact]]
+        return self._search(name, specifier)
+
+    def _search(self, name: NormalizedName, specifier: SpecifierSet) -> list[list[Artifact]]:
+        """PEP 766's search over the plan's groups for *name*. The rules applied here are the
+        search itself; each lacking one searches as a knockout of it says (see their ``at``)."""
+        plan = self.plan
+        if not self.applies(DENY_LIST):
+            plan = replace(plan, deny={})
+        if not self.applies(MIRROR_GROUPS):
+            plan = replace(plan, mirrors=())
+        groups = plan.groups_for(name)
+        if not self.applies(INDEX_ORDER):
+            groups.reverse()
+        if not self.applies(RESTART_PER_PACKAGE) and self._last_group is not None:
+            names = [group.name for group in groups]
+            if self._last_group in names:
+                groups = groups[names.index(self._last_group):]
+        stop = [False]
+
+        def viable(group: IndexGroup) -> list[list[Artifact]]:
+            if stop[0]:
+                return []
+            if not self.applies(FALL_THROUGH_ABSENT):
+                stop[0] = True
+            found = self._version_entries(name, specifier, group)
+            if not self.applies(FALL_THROUGH_FILTERED) and any(
+                    self.finder.project_files(member, name) is not None
+                    for member in group.members):
+                stop[0] = True
+            if found:
+                self._last_group = group.name
+            return found
+
+        strategy = plan.strategy
+        if strategy is Strategy.INDEX_PRIORITY and not self.applies(INDEX_PRIORITY):
+            strategy = Strategy.VERSION_PRIORITY
+        elif strategy is Strategy.VERSION_PRIORITY and not self.applies(VERSION_PRIORITY):
+            strategy = Strategy.INDEX_PRIORITY
         return search(
             name,
-            self.plan.groups_for(name),
-            lambda group: self._version_entries(name, specifier, group),
-            self.plan.strategy,
+            groups,
+            viable,
+            strategy,
             best_first=lambda entries: sorted(entries, key=lambda e: e[0].version, reverse=True),
-            allow_fallthrough_on_error=self.plan.allow_fallthrough_on_error,
+            allow_fallthrough_on_error=(plan.allow_fallthrough_on_error
+                                        or not self.applies(UNREACHABLE_ABORTS)),
         )
 
 

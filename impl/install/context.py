@@ -21,7 +21,7 @@ from wheelnext.install.log import LOG
 from wheelnext.install.messages import Messages
 from wheelnext.install.options import ResolveOptions
 from wheelnext.install.resolver import Resolution, resolve
-from wheelnext.install.rules import DEFAULT_RULES, Rule
+from wheelnext.install.rules import DEFAULT_RULES, SDIST_WHEEL_VERSION, Rule, applies
 from wheelnext.install.target import TargetPython, probe
 from wheelnext.xdg import cache_home
 
@@ -55,7 +55,8 @@ class InstallContext:
         sdist = self.finder.download(artifact.file)
         LOG.info(f"building {artifact.filename} (PEP 517, isolated)")
         outdir = sdist.parent.parent / "built"
-        return build_wheel(sdist, outdir, [index.url for index in self.plan.indexes])
+        return build_wheel(sdist, outdir, [index.url for index in self.plan.indexes],
+                           check_metadata=applies(SDIST_WHEEL_VERSION, self.rules))
 
     def resolve(self, requirements: Sequence[str]) -> Resolution:
         """Resolve *requirements* under this context's plan, options and rules."""

@@ -16,7 +16,26 @@ from wheelnext.install.apply import Planned, download_all, install_planned
 from wheelnext.install.context import InstallContext
 from wheelnext.install.log import LOG
 from wheelnext.install.resolver import Resolution
+from wheelnext.install.rules import (
+    RECORD_HASHES,
+    WHEEL_VERSION_ABORT,
+    WHEEL_VERSION_MATCH,
+    WHEEL_VERSION_WARN,
+    Rule,
+    applies,
+)
 from wheelnext.install.symlinks import LinkMode
+from wheelnext.install.wheelfile import InstallChecks
+
+
+def checks_for(rules: Sequence[Rule]) -> InstallChecks:
+    """The install-time checks of *rules*: every one, unless a knockout lacks its rule."""
+    return InstallChecks(
+        record_hashes=applies(RECORD_HASHES, rules),
+        wheel_version_match=applies(WHEEL_VERSION_MATCH, rules),
+        wheel_version_abort=applies(WHEEL_VERSION_ABORT, rules),
+        wheel_version_warn=applies(WHEEL_VERSION_WARN, rules),
+    )
 
 
 def _plans_from_resolution(context: InstallContext, resolution: Resolution,
@@ -103,14 +122,15 @@ def run_install(
     if console is None or not console.is_terminal or context.quiet:
         files = download_all(context.finder, plans)
         done = install_planned(plans, files, context.target, compile_bytecode=compile_bytecode,
-                               links=links)
+                               links=links, checks=checks_for(context.rules))
     else:
         with console.progress() as shown:
             files = download_all(context.finder, plans, shown.downloaded)
             shown.installing(len(plans))
             done = install_planned(plans, files, context.target,
                                    compile_bytecode=compile_bytecode, links=links,
-                                   on_installed=lambda plan: shown.installed())
+                                   on_installed=lambda plan: shown.installed(),
+                                   checks=checks_for(context.rules))
     for item in done:
         replaced = f" (replacing {item.replaced})" if item.replaced else ""
         where = f" from index {item.index}" if item.index else ""
@@ -132,4 +152,4 @@ def _describe(plan: Planned) -> dict[str, Any]:
     }
 
 
-__all__ = ["run_install"]
+__all__ = ["checks_for", "run_install"]

@@ -43,7 +43,15 @@ from wheelnext.install.candidates import Candidates
 from wheelnext.install.finder import Finder
 from wheelnext.install.log import LOG
 from wheelnext.install.options import ResolveOptions
-from wheelnext.install.rules import DEFAULT_RULES, Rule
+from wheelnext.install.rules import (
+    DEFAULT_EXTRAS,
+    DEFAULT_RULES,
+    EMPTY_EXTRAS,
+    EXPLICIT_EXTRAS,
+    UNKNOWN_EXTRAS,
+    Rule,
+    applies,
+)
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata
 from wheelnext.variants.markers import parse_name_part, requirement_applies
@@ -126,19 +134,28 @@ def parse_dependency(text: str) -> ParsedRequirement:
                              str(Requirement(str(requirement))))
 
 
-def expand(text: str, parent: str | None) -> list[Req]:
+def expand(text: str, parent: str | None, rules: Sequence[Rule] = DEFAULT_RULES) -> list[Req]:
     """The identifier nodes one ``Requires-Dist`` / command-line requirement adds.
 
     Its marker must have been evaluated by the caller (it may use PEP 825 variant markers,
-    which ``packaging`` cannot parse), so only the part before ``;`` is read.
+    which ``packaging`` cannot parse), so only the part before ``;`` is read. The
+    ``empty-extras`` and ``explicit-extras`` rules (:mod:`wheelnext.install.rules`) are
+    applied here.
     """
     parsed = parse_dependency(text)
     name, specifier, clean = parsed.name, parsed.specifier, parsed.text
+    extras = parsed.extras
+    if extras is not None and not extras and not applies(EMPTY_EXTRAS, rules):
+        extras = None
     base = Req(name, specifier, BASE, text=clean, parent=parent)
-    if parsed.extras is None:
-        return [base, Req(name, specifier, DEFAULTS, text=clean, parent=parent)]
-    return [base, *(Req(name, specifier, EXTRA, extra, text=clean, parent=parent)
-                    for extra in sorted(parsed.extras))]
+    defaults = Req(name, specifier, DEFAULTS, text=clean, parent=parent)
+    if extras is None:
+        return [base, defaults]
+    nodes = [base, *(Req(name, specifier, EXTRA, extra, text=clean, parent=parent)
+                     for extra in sorted(extras))]
+    if extras and not applies(EXPLICIT_EXTRAS, rules):
+        nodes.append(defaults)
+    return nodes
 
 
 class Provider(AbstractProvider[Req, Candidate, str]):
@@ -293,7 +310,9 @@ class Provider(AbstractProvider[Req, Candidate, str]):
         pin = Req(candidate.name, SpecifierSet(f"=={candidate.version}"), exact=artifact.key,
                   text=f"{candidate.name}=={candidate.version}", parent=who)
         if candidate.kind == DEFAULTS:
-            choice = choose_extras(None, meta.provides_extra, meta.default_extra)
+            choice = choose_extras(None, meta.provides_extra,
+                                   meta.default_extra if self._applies_rule(DEFAULT_EXTRAS)
+                                   else ())
             if choice.extras:
                 LOG.debug("%s: default extras %s (PEP 771)", who, ", ".join(sorted(choice.extras)))
             return [pin, *(Req(candidate.name, SpecifierSet(f"=={candidate.version}"), EXTRA,
@@ -305,6 +324,8 @@ class Provider(AbstractProvider[Req, Candidate, str]):
             assert candidate.extra is not None
             choice = choose_extras(frozenset({candidate.extra}), meta.provides_extra, ())
             if choice.unknown:
+                if not self._applies_rule(UNKNOWN_EXTRAS):
+                    raise WheelnextError(f"{who}: no extra named {candidate.extra!r}")
                 self.candidates.warn_once(
                     f"extra {who} {candidate.extra}",
                     lambda: warn_unknown(candidate.name, str(candidate.version), choice.unknown))
@@ -315,9 +336,13 @@ class Provider(AbstractProvider[Req, Candidate, str]):
                     if self._applies(text, artifact, candidate.extra, req)
                     and not self._applies(text, artifact, "", req)]
             parent = f"{who}[{candidate.extra}]"
-            return [pin, *(req for text in deps for req in expand(text, parent))]
+            return [pin, *(req for text in deps
+                           for req in expand(text, parent, self.candidates.rules))]
         deps = [text for text in meta.requires_dist if self._applies(text, artifact, "")]
-        return [req for text in deps for req in expand(text, who)]
+        return [req for text in deps for req in expand(text, who, self.candidates.rules)]
+
+    def _applies_rule(self, rule: Rule) -> bool:
+        return applies(rule, self.candidates.rules)
 
 
 __all__ = [

@@ -58,7 +58,8 @@ class Resolution:
 
 
 def user_requirements(
-    texts: Sequence[str], environment: dict[str, str] | None = None
+    texts: Sequence[str], environment: dict[str, str] | None = None,
+    rules: Sequence[Rule] = DEFAULT_RULES,
 ) -> tuple[list[Req], dict[NormalizedName, Path]]:
     """Parse command-line requirements; an existing ``.whl``/``.whlx`` path is a local wheel.
 
@@ -73,11 +74,11 @@ def user_requirements(
                 raise ResolutionFailed(f"{text}: no such wheel file")
             wheel = parse_wheel_name(path.name)
             local[wheel.name] = path.absolute()
-            reqs.extend(expand(f"{wheel.name}=={wheel.version}", None))
+            reqs.extend(expand(f"{wheel.name}=={wheel.version}", None, rules))
             continue
         if environment is not None and not requirement_applies(text, NON_VARIANT, environment):
             continue
-        reqs.extend(expand(text, None))
+        reqs.extend(expand(text, None, rules))
     return reqs, local
 
 
@@ -116,7 +117,7 @@ def resolve(
 ) -> Resolution:
     """Resolve *requirements* (strings or local wheel paths) against *plan*'s indexes,
     choosing files under *rules* (:data:`~wheelnext.install.rules.DEFAULT_RULES`)."""
-    reqs, local = user_requirements(requirements, target.environment())
+    reqs, local = user_requirements(requirements, target.environment(), rules)
     provider = Provider(finder, plan, target, options, rules=rules, local=local, build=build)
     provider.candidates.start([req.name for req in reqs])
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, reporter or BaseReporter())

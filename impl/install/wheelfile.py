@@ -68,6 +68,27 @@ _PATH_MAX = 4096
 
 
 @dataclass(frozen=True)
+class InstallChecks:
+    """Which checks of installing a wheel apply: all of them, except in a knockout of the
+    installer's rules (:mod:`wheelnext.install.rules`, see
+    :func:`wheelnext.install.installing.checks_for`)."""
+
+    #: Binary distribution format: "During extraction, wheel installers verify all the hashes
+    #: in RECORD against the file contents."
+    record_hashes: bool = True
+    #: PEP 777 step 1: the WHEEL and METADATA ``Wheel-Version`` match.
+    wheel_version_match: bool = True
+    #: PEP 777 step 2: abort on a newer major version.
+    wheel_version_abort: bool = True
+    #: PEP 777 step 2: warn on a newer minor version.
+    wheel_version_warn: bool = True
+
+
+#: Every check: what the installer applies.
+ALL_CHECKS = InstallChecks()
+
+
+@dataclass(frozen=True)
 class InstallResult:
     """What an install put into the environment."""
 
@@ -280,6 +301,7 @@ def install_wheel(
     workers: int | None = None,
     limits: dict[str, int] | None = None,
     stage: Stage | None = None,
+    checks: InstallChecks = ALL_CHECKS,
 ) -> InstallResult:
     """Install *wheel* into *scheme*; on any error the environment is left unchanged.
 
@@ -288,7 +310,9 @@ def install_wheel(
     """
     workers = workers or min(4, os.cpu_count() or 1)
     with damaged_archive(Path(wheel).name), WheelArchive.open(wheel, **(limits or {})) as archive:
-        version = archive.check_wheel_version()
+        version = archive.check_wheel_version(match=checks.wheel_version_match,
+                                              abort=checks.wheel_version_abort,
+                                              warn=checks.wheel_version_warn)
         link_rows = _read_links(archive, version.major)
         archive.check_record()
         _check_depth(archive)
@@ -299,13 +323,13 @@ def install_wheel(
             stage.trust(scheme.paths.values())
             return _install_staged(archive, scheme, paths, root, stage, placed, links,
                                    compile_bytecode, requested, direct_url, workers,
-                                   str(version))
+                                   str(version), checks.record_hashes)
         own = Stage.near(paths[root])
         own.trust(scheme.paths.values())
         try:
             result = _install_staged(archive, scheme, paths, root, own, placed, links,
                                      compile_bytecode, requested, direct_url, workers,
-                                     str(version))
+                                     str(version), checks.record_hashes)
             own.commit()
         except BaseException:
             own.discard()
@@ -326,6 +350,7 @@ def _install_staged(
     direct_url: str | None,
     workers: int,
     wheel_version: str,
+    verify_record: bool = True,
 ) -> InstallResult:
     label = archive.label
     algorithm = _hash_algorithm(archive)
@@ -369,9 +394,9 @@ def _install_staged(
             got, size = source.digest(), entry.size
         elif file_scheme != "scripts":
             got, size = (entry.hash_.value if entry.hash_ else ""), entry.size
-        if size != row.size:
+        if verify_record and size != row.size:
             raise UnsafeArtifact(f"{label}: {path!r} is {size} bytes, RECORD says {row.size}")
-        if got != expected:
+        if verify_record and got != expected:
             raise UnsafeArtifact(f"{label}: {path!r} does not match its RECORD hash")
         if compiler is not None and file_scheme in ("purelib", "platlib") and relative.endswith(
             ".py"

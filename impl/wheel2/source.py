@@ -41,7 +41,14 @@ from wheelnext.wheel2.layout import (
     payload_dir,
 )
 from wheelnext.wheel2.names import check_member_name, check_unique
-from wheelnext.wheel_version import WheelVersion, check_before_install
+from wheelnext.wheel_version import (
+    SUPPORTED_WHEEL_VERSION,
+    WheelVersion,
+    check_agreement,
+    check_before_install,
+    check_compatible,
+    wheel_file_version,
+)
 
 if sys.version_info >= (3, 14):
     import zipfile
@@ -279,15 +286,30 @@ class WheelArchive(WheelSource):
     def root_is_purelib(self) -> bool:
         return self.wheel_metadata.get("Root-Is-Purelib", "").strip().lower() == "true"
 
-    def check_wheel_version(self) -> WheelVersion:
+    def check_wheel_version(
+        self, *, match: bool = True, abort: bool = True, warn: bool = True
+    ) -> WheelVersion:
         """PEP 777 steps 1 and 2, plus the extension rule: Wheel-Version 2+ iff ``.whlx``.
 
         PEP 777: "this PEP proposes a change to the file extension of the wheel file format,
-        from ``.whl`` to ``.whlx`` for all future wheel versions".
+        from ``.whl`` to ``.whlx`` for all future wheel versions". *match*, *abort* and
+        *warn* false skip step 1 (the WHEEL file's value is used), the abort on a newer major
+        version and the warning on a newer minor one: only a knockout of the installer's rules
+        (``wheelnext.install.rules``) asks for that.
         """
-        version = check_before_install(
-            self.read_dist_info("WHEEL"), self.read_dist_info("METADATA"), filename=self.label
-        )
+        wheel_text = self.read_dist_info("WHEEL")
+        if match and abort and warn:
+            version = check_before_install(
+                wheel_text, self.read_dist_info("METADATA"), filename=self.label
+            )
+        else:
+            version = (
+                check_agreement(wheel_text, self.read_dist_info("METADATA"), filename=self.label)
+                if match
+                else wheel_file_version(wheel_text, where=f"{self.label}: WHEEL")
+            )
+            if abort if version.major > SUPPORTED_WHEEL_VERSION[0] else warn:
+                check_compatible(version, filename=self.label)
         if self.filename.is_wheel2 and version.major < 2:
             raise InvalidMetadata(
                 f"{self.label}: a .whlx must have Wheel-Version 2.0 or higher, not {version}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,22 +15,51 @@ import wheelnext.commands.install as install_commands
 import wheelnext.install as install_package
 from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
-from wheelnext.conformance.power import KnockoutInstaller, select_rules, tabulate
+from wheelnext.conformance.power import (
+    KnockoutInstaller,
+    kills,
+    select_rules,
+    tabulate,
+    tracing,
+)
+from wheelnext.conformance.power_known import known, parse
+from wheelnext.conformance.power_page import render, render_unseparated
 from wheelnext.conformance.scenario import load_scenarios
+from wheelnext.errors import WheelnextError
 from wheelnext.install.rules import DEFAULT_RULES, rule_names
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_no_install_option_or_variable_reaches_a_knockout() -> None:
     """Only ``wheelnext.conformance.knockout``, run as its own process, removes a rule: the
-    installer's package never names it, and no installer command has an option for it."""
+    installer's package never names it, and no installer command has an option for it.
+
+    The rules applied in place reach their code only as the context's rule list: the
+    install-time checks (``InstallChecks``) are built from it in one place, the archive's
+    Wheel-Version switches are set only from them, and no module but the knockout's makes a
+    rule list without a rule."""
     package = Path(install_package.__file__).resolve().parent
+    impl = package.parent
     commands = Path(install_commands.__file__).resolve()
-    for source in [*package.rglob("*.py"), commands]:
+    sources = [*package.rglob("*.py"), *(impl / "wheel2").rglob("*.py"),
+               impl / "index_priority.py", impl / "default_extras.py", commands]
+    for source in sources:
         text = source.read_text(encoding="utf-8")
         assert "wheelnext.conformance" not in text, source
         reads = [line for line in text.splitlines() if "os.environ" in line or "getenv" in line]
         allowed = ("PAGE_LIMIT_VARIABLE", "_proxy")  # the page cap; proxy settings
         assert all(any(a in line for a in allowed) for line in reads), (source, reads)
+    every = list(impl.rglob("*.py"))
+    builds = {p.name for p in every if "InstallChecks(" in p.read_text(encoding="utf-8")}
+    assert builds == {"wheelfile.py", "installing.py"}, builds
+    assert "InstallChecks(\n" in (package / "installing.py").read_text(encoding="utf-8")
+    switches = {p.name for p in every
+                if "check_wheel_version(match=" in p.read_text(encoding="utf-8")}
+    assert switches == {"wheelfile.py"}, switches
+    knockouts = {p.name for p in every if "without(" in p.read_text(encoding="utf-8")
+                 and p.name != "rules.py" and p.name != "__init__.py"}
+    assert not knockouts, knockouts
     for command in (["install"], ["lock"], ["wheel", "install"], ["index", "serve"]):
         shown = CliRunner().invoke(cli, [*command, "--help"]).output
         assert "rule" not in shown.lower() and "knock" not in shown.lower(), command
@@ -91,3 +121,75 @@ def test_power_command_kills_the_yanked_knockout(tmp_path: Path,
     assert row["rule"] == "yanked"
     assert row["killed_by"] == ["pep766-fall-through-yanked"]
     assert rule_names(DEFAULT_RULES)[0] == "yanked", "this process's rules are untouched"
+
+
+def test_every_installer_requirement_has_a_knockout_or_a_reason() -> None:
+    """Issue #13: every installer-side requirement id of ``scenarios/_requirements.toml`` is
+    named by a rule (so it can be knocked out) or listed in ``power_exceptions.toml`` with why
+    not, never both; the file's rule names are rules."""
+    data = tomllib.loads((SCENARIOS / "_requirements.toml").read_text(encoding="utf-8"))
+    installer_side = {r["id"] for r in data["requirement"] if r["audience"] != "index"}
+    named = {i for rule in DEFAULT_RULES for i in rule.requirement_ids}
+    listed = set(known().unseparated)
+    assert not named - installer_side, named - installer_side
+    assert not listed - installer_side, listed - installer_side
+    assert not named & listed, named & listed
+    assert installer_side <= named | listed, sorted(installer_side - named - listed)
+    rules = set(rule_names(DEFAULT_RULES))
+    assert set(known().holes) <= rules and set(known().killers) <= rules
+    assert all(not rule.requirement_ids for rule in DEFAULT_RULES
+               if rule.name in known().killers)
+
+
+def test_power_exceptions_refuse_a_malformed_entry() -> None:
+    with pytest.raises(WheelnextError, match="unseparated entry 1 needs a reason"):
+        parse('format = 1\n[[unseparated]]\nids = ["x"]\n')
+    with pytest.raises(WheelnextError, match="x is listed twice"):
+        parse('format = 1\n[[unseparated]]\nids = ["x", "x"]\nreason = "r"\n')
+    with pytest.raises(WheelnextError, match=r"killers\.yanked must be a list"):
+        parse('format = 1\n[killers]\nyanked = "baseline-yanked"\n')
+
+
+def test_tracing_picks_the_scenarios_of_a_rules_requirements() -> None:
+    scenarios = load_scenarios([])
+    (rule,) = select_rules(["deny-list"])
+    picked = {s.id for s in tracing(rule, scenarios)}
+    assert "pep766-denylist" in picked
+    assert all("pep766-fall-through-denylist" in s.spec.requirements
+               for s in scenarios if s.id in picked)
+    (yanked,) = select_rules(["yanked"])
+    assert tracing(yanked, scenarios) == []
+
+
+def test_the_docs_table_says_what_a_knockout_does_and_why_a_hole_is_known() -> None:
+    row = {"rule": "mirror-groups", "verdict": "hole", "requirement_ids": ["pep766-mirror-groups"],
+           "killed_by": [], "traced_survivors": ["pep766-mirror-group"],
+           "at": "Candidates.artifacts: a knockout searches a group's members one by one",
+           "known_hole": "both outcomes allowed"}
+    text = "\n".join(render([row]))
+    assert "searches a group's members one by one" in text
+    assert "**none (a hole)**: both outcomes allowed" in text
+    lines = render_unseparated({"a": "why", "b": "why", "c": "other"})
+    assert "   * - ``a``, ``b``" in lines and "     - other" in lines
+
+
+@pytest.mark.slow
+def test_power_tracing_runs_a_knockout_over_its_own_scenarios(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conformance", "power", "--tracing", "--rule",
+                                      "deny-list", "--select", "pep766-deny*", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["rule"] == "deny-list" and row["verdict"] == "killed"
+    assert row["traced_killers"] == ["pep766-denylist"]
+    assert row["at"].startswith("Candidates.artifacts")
+
+
+def test_a_should_scenario_kills_by_warning() -> None:
+    """A SHOULD not met is reported as ``warn``: pass -> warn is the suite noticing."""
+    assert kills(Status.PASS, Status.WARN) and kills(Status.WARN, Status.FAIL)
+    assert kills(Status.PASS, Status.FAIL)
+    assert not kills(Status.WARN, Status.WARN) and not kills(Status.PASS, Status.PASS)
+    assert not kills(Status.PASS, Status.ERROR) and not kills(None, Status.FAIL)
+    assert not kills(Status.FAIL, Status.FAIL)

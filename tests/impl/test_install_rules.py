@@ -42,7 +42,11 @@ def _normalized(text: str) -> str:
 
 
 def test_default_rules_are_named_in_order() -> None:
-    assert rule_names() == ["yanked", "wheel-version", "requires-python", "variants", "tags"]
+    """The candidate finder's rules first, in the order they apply; then those applied in
+    place (each with the code that applies it)."""
+    staged = [rule.name for rule in DEFAULT_RULES if not rule.at]
+    assert staged == ["yanked", "wheel-version", "requires-python", "variants", "tags"]
+    assert rule_names()[:5] == staged
     assert len(set(rule_names())) == len(DEFAULT_RULES)
 
 
@@ -59,7 +63,8 @@ def test_each_rule_quotes_its_spec_and_names_known_requirements(rule: object) ->
     known = {entry["id"] for entry in tomllib.loads(
         (ROOT / "scenarios" / "_requirements.toml").read_text(encoding="utf-8"))["requirement"]}
     assert set(rule.requirement_ids) <= known
-    assert any((rule.file, rule.wheels, rule.artifact, rule.local, rule.dependencies))
+    stages = (rule.file, rule.wheels, rule.artifact, rule.local, rule.dependencies)
+    assert any(stages) != bool(rule.at), "a stage function, or the place that applies it"
 
 
 def test_unknown_rule_name_is_an_error() -> None:
