@@ -138,9 +138,13 @@ class Candidates:
             import wheelnext.detect  # noqa: F401  (registers the built-in providers)
             from wheelnext.providers.query import QueryOptions, query_metadata
 
+            # PEP 817 "Providers": "the installer MUST check the markers against the
+            # environment to which wheels are going to be installed", the TARGET's.
             result = query_metadata(doc, QueryOptions.from_user(
                 use_cache=self.options.detection_cache,
-                index_urls=self.options.provider_indexes))
+                index_urls=self.options.provider_indexes,
+                environment=self.target.markers,
+                enable_optional=self.options.enable_optional))
             for provider in result.results:
                 LOG.debug("variant provider %s: %s (%s)", provider.namespace, provider.source,
                           provider.detail)
