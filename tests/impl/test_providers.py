@@ -248,7 +248,7 @@ def test_a_gpu_gone_without_reboot_is_seen(
 
     stale = {"features": {"cuda_version_lower_bound": ["12.8"]}, "evidence": {}}
     monkeypatch.setattr(cache, "read", lambda directory, key: stale)
-    monkeypatch.setattr(NvidiaPlugin, "loader", staticmethod(lambda name: None))
+    monkeypatch.setattr(NvidiaPlugin, "_loader", staticmethod(lambda name: None))
     result = detect_builtins(QueryOptions(), ["nvidia"]).results[0]
     assert result.features == {} and not result.cached
     assert "no NVIDIA driver" in result.reason
