@@ -36,6 +36,7 @@ from wheelnext.errors import WheelnextError
 from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.install.artifact import Artifact
 from wheelnext.install.finder import IndexFile
+from wheelnext.install.log import LOG
 from wheelnext.install.options import ResolveOptions
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata
@@ -193,9 +194,10 @@ def select_variants(ctx: RuleContext, name: NormalizedName, version: Version, wh
 
     by_name = {file.filename: file for file, _ in wheels}
     doc = ctx.variants_json(files, name, version)
-    supported = ctx.supported_for(doc) if doc is not None else {}
+    use = not ctx.options.no_variants
+    supported = ctx.supported_for(doc) if doc is not None and use else {}
     options = OrderingOptions(
-        use_variants=not ctx.options.no_variants,
+        use_variants=use,
         only_labels=([ctx.options.variant_labels[name]]
                      if name in ctx.options.variant_labels else ()),
     )
@@ -203,6 +205,13 @@ def select_variants(ctx: RuleContext, name: NormalizedName, version: Version, wh
                               options=options)
     for filename, reason in selection.rejected:
         ctx.note(name, f"{filename} (index {by_name[filename].index}): {reason}")
+    if not use and not selection.ordered:
+        # PEP 817 "Extended wheel filename": an installer ignoring variant wheels "SHOULD
+        # output an appropriate diagnostic, in particular warning if it results in selecting
+        # an earlier package version" (no version left at all fails with the notes above).
+        message = (f"{name} {version}: skipped, it has only variant wheels and variant wheels "
+                   "are disabled (--no-variants); an earlier version may be selected")
+        ctx.warn_once(message, lambda text=message: LOG.warning(text))  # type: ignore[misc]
     artifacts = []
     for candidate in selection.ordered:
         label = candidate.wheel.variant_label

@@ -87,3 +87,28 @@ def test_install_enable_optional_option(tmp_path: Path) -> None:
                              "--enable-optional", "ns")
     assert result.exit_code == 0, result.output
     assert seen and seen[0].enable_optional == frozenset({"ns"})
+
+
+NEWER_ONLY_VARIANT = {"pypi": [
+    {"name": "alpha", "version": "1.0"},
+    {"name": "alpha", "version": "2.0",
+     "variant": {"label": "fast", "properties": ["ns :: level :: v3"]}},
+]}
+
+
+def test_ignoring_variant_wheels_warns_when_an_earlier_version_results(tmp_path: Path) -> None:
+    """PEP 817 "Extended wheel filename": an installer that ignores variant wheels "SHOULD
+    output an appropriate diagnostic, in particular warning if it results in selecting an
+    earlier package version or a clear error if no package version can be installed"
+    (``--no-variants`` makes the reference installer one); no provider is asked."""
+    with served(tmp_path, NEWER_ONLY_VARIANT) as server:
+        result = install(tmp_path / "a", server, ["pypi"], "alpha", "--dry-run", "--no-variants")
+        (tmp_path / "indexes" / "pypi" / "alpha-1.0-py3-none-any.whl").unlink()
+        none = install(tmp_path / "b", server, ["pypi"], "alpha", "--dry-run", "--no-variants")
+    assert result.exit_code == 0, result.output
+    assert "would install alpha 1.0" in result.stdout
+    assert ("alpha 2.0: skipped, it has only variant wheels and variant wheels are disabled "
+            "(--no-variants)") in result.stderr
+    assert "variant provider" not in result.stderr
+    assert none.exit_code != 0
+    assert "variant wheels are disabled by the user" in str(none.exception or none.output)
