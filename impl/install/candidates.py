@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import WheelFilename, variants_filename
@@ -67,6 +67,7 @@ class Candidates:
         self._built: dict[str, Path] = {}
         self._supported: dict[tuple[str, ...], Mapping[str, Mapping[str, list[str]]]] = {}
         self._warned: set[str] = set()
+        self._installed: Mapping[str, Version] | None = None
         self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
         self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
@@ -129,6 +130,29 @@ class Candidates:
     # -- variants ---------------------------------------------------------------------------
 
     def supported_for(self, doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, list[str]]]:
+        """The supported properties for *doc*: the user's, else the providers' answers, with
+        PEP 817's ``abi_dependency`` namespace from the target's installed versions."""
+        found = self._provided_for(doc)
+        from wheelnext.variants import abi_dependency
+
+        abi = abi_dependency.supported(doc.get("variants") or {}, self._installed_versions())
+        if not abi:
+            return found
+        given = found.get(abi_dependency.NAMESPACE, {})
+        return {**found, abi_dependency.NAMESPACE: {**abi, **given}}
+
+    def _installed_versions(self) -> Mapping[str, Version]:
+        if self._installed is None:
+            found: dict[str, Version] = {}
+            for name, dist in self.target.installed().items():
+                try:
+                    found[str(name)] = Version(dist.version)
+                except InvalidVersion:
+                    continue
+            self._installed = found
+        return self._installed
+
+    def _provided_for(self, doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, list[str]]]:
         if self.options.supported is not None:
             return self.options.supported
         priorities = doc.get("default-priorities") or {}
