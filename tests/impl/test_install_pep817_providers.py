@@ -112,3 +112,26 @@ def test_ignoring_variant_wheels_warns_when_an_earlier_version_results(tmp_path:
     assert "variant provider" not in result.stderr
     assert none.exit_code != 0
     assert "variant wheels are disabled by the user" in str(none.exception or none.output)
+
+
+def test_a_lock_files_variants_use_the_target_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installing from ``pylock.toml`` queries the providers with the target's markers too."""
+    from wheelnext.install import pylock
+    from wheelnext.providers import query
+
+    here = probe()
+    elsewhere = dataclasses.replace(here, markers={**here.markers, "sys_platform": "fakeos"})
+    doc = _doc(**{"enable-if": "sys_platform == 'fakeos'"})
+    monkeypatch.setattr(pylock, "read_variants_json", lambda package, source: doc)
+    seen: list[Any] = []
+    real = query.query_metadata
+
+    def spy(metadata: Any, options: Any = None) -> Any:
+        seen.append(real(metadata, options).properties)
+        return real(metadata, options)
+
+    monkeypatch.setattr(query, "query_metadata", spy)
+    wheels = [{"name": "alpha-1.0-py3-none-any-x.whl"}, {"name": "alpha-1.0-py3-none-any.whl"}]
+    chosen = pylock._choose_wheel({"name": "alpha"}, wheels, elsewhere, "pylock.toml", None)
+    assert seen == [{"aot": {"flavour": ["x"]}}]
+    assert chosen["name"] == "alpha-1.0-py3-none-any-x.whl"
