@@ -9,6 +9,11 @@ no scenario, or when a scenario names a requirement id that is not listed.
 
 The Sphinx extension (``docs/_ext/traceability.py``) is a thin caller of :func:`setup`;
 the data functions work without Sphinx.
+
+A requirement the harness cannot observe (PEP 817's plugin API contracts, its build
+backend rules) names the unit tests that check it instead, in ``tests`` (pytest node
+ids, ``path::function``); it counts as covered by them, and
+``tests/conformance/test_traceability.py`` checks that each named test exists.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class Requirement:
     audience: str
     clause: str = ""
     note: str = ""
+    #: Unit tests (``path::function`` node ids) that check what no scenario can observe.
+    tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,10 @@ class Coverage:
 def load_requirements(path: Path = REQUIREMENTS) -> tuple[list[Requirement], list[Excluded]]:
     """Read the requirements file; ids must be unique."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    requirements = [Requirement(**entry) for entry in data.get("requirement", [])]
+    requirements = [
+        Requirement(**{**entry, "tests": tuple(entry.get("tests", ()))})
+        for entry in data.get("requirement", [])
+    ]
     excluded = [Excluded(**entry) for entry in data.get("excluded", [])]
     seen: set[str] = set()
     for requirement in requirements:
@@ -80,7 +90,10 @@ def load_requirements(path: Path = REQUIREMENTS) -> tuple[list[Requirement], lis
 def coverage(
     requirements: Sequence[Requirement], named: Mapping[str, Sequence[str]]
 ) -> Coverage:
-    """Match requirement ids against ``named`` (scenario id -> requirement ids it covers)."""
+    """Match requirement ids against ``named`` (scenario id -> requirement ids it covers).
+
+    A requirement that names unit tests (:attr:`Requirement.tests`) is covered by them.
+    """
     known = {r.id for r in requirements}
     by_requirement: dict[str, list[str]] = {r.id: [] for r in requirements}
     unknown: dict[str, tuple[str, ...]] = {}
@@ -91,9 +104,10 @@ def coverage(
         for requirement_id in ids:
             if requirement_id in by_requirement:
                 by_requirement[requirement_id].append(scenario_id)
+    tested = {r.id for r in requirements if r.tests}
     return Coverage(
         scenarios={k: tuple(v) for k, v in by_requirement.items()},
-        uncovered=tuple(k for k, v in by_requirement.items() if not v),
+        uncovered=tuple(k for k, v in by_requirement.items() if not v and k not in tested),
         unknown=unknown,
     )
 
@@ -179,7 +193,8 @@ def render(
     total = len(requirements)
     covered = total - len(cover.uncovered)
     lines += [
-        f"{covered} of {total} traced requirements are covered by at least one scenario; "
+        f"{covered} of {total} traced requirements are covered by at least one scenario "
+        "or named unit test; "
         f"{len(excluded)} keyword sentences are listed as not concerning installers or "
         "indexes, with the reason.",
         "",
@@ -239,6 +254,7 @@ def _row(
         else f"``{s}``: {_results_text(results.get(s, {}))}"
         for s in scenarios
     ]
+    scenario_lines += [f"unit test ``{test}``" for test in requirement.tests]
     if not scenario_lines:
         return [*first, "     - **no scenario**"]
     cells = [f"     - * {scenario_lines[0]}"] + [f"       * {line}" for line in scenario_lines[1:]]

@@ -70,6 +70,10 @@ def _shared_options(func: F) -> F:
                      help="A supported variant property (replaces detection; repeatable)."),
         click.option("--variant-properties-file", type=click.Path(dir_okay=False,
                      path_type=Path), help="Supported properties file (replaces detection)."),
+        click.option("--enable-optional", "enable_optional", multiple=True,
+                     metavar="NAMESPACE",
+                     help="Also query this optional variant provider (PEP 817: off by default "
+                          "when 'optional = true'); 'all' enables every one."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Cache folder (files keyed by index)."),
         click.option("--no-cache", is_flag=True,
@@ -120,6 +124,7 @@ def _resolve_options(kwargs: dict[str, Any]) -> ResolveOptions:
         variant_properties=kwargs["variant_properties"],
         variant_properties_file=kwargs["variant_properties_file"],
         detection_cache=not kwargs["no_cache"],
+        enable_optional=kwargs["enable_optional"],
     )
 
 

@@ -155,7 +155,15 @@ def merge(inputs: Sequence[Path], output: Path, as_json: bool) -> None:
     help="Check a JSON document or a wheel's variant.json against this JSON schema (a PEP"
     " draft's, say) instead of the bundled one; only the schema's rules apply.",
 )
-def validate(file: Path, as_json: bool, schema: Path | None) -> None:
+@click.option(
+    "--providers",
+    "check_providers",
+    is_flag=True,
+    help="Also check each property against the built-in provider of its namespace (PEP 817:"
+    " a feature and value the provider's get_all_configs() defines, one value unless the"
+    " feature is multi-value); namespaces without a built-in provider are skipped.",
+)
+def validate(file: Path, as_json: bool, schema: Path | None, check_providers: bool) -> None:
     """Validate variant metadata: a JSON file, a wheel, a pyproject.toml or a pylock.toml.
 
     JSON files are variant.json or {name}-{version}-variants.json documents.
@@ -164,10 +172,15 @@ def validate(file: Path, as_json: bool, schema: Path | None) -> None:
     the JSON report on stdout).
     """
     try:
+        if check_providers and file.suffix == ".toml":
+            raise InvalidVariantMetadata(f"{file}: --providers applies to JSON documents and "
+                                         "wheels")
         if schema is not None:
             fmt, version, problems = _validate_against(file, schema)
         else:
             fmt, version, problems = _validate_any(file)
+        if check_providers and not problems:
+            problems = _provider_problems(file)
     except WheelnextError as exc:
         fmt, version, problems = None, None, [str(exc)]
         first = str(exc)
@@ -216,6 +229,19 @@ def _validate_against(file: Path, schema_file: Path) -> tuple[str | None, str | 
         for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
     ]
     return f"schema {schema_file}", str(schema.get("$id", "")), problems
+
+
+def _provider_problems(file: Path) -> list[str]:
+    """Properties the built-in providers do not define (PEP 817 "Variant properties")."""
+    import wheelnext.detect  # noqa: F401  (registers the built-in providers)
+    from wheelnext.providers.builtin import registered
+    from wheelnext.providers.contract import requested_problems
+    from wheelnext.providers.loading import builtin_plugins
+
+    doc = read_wheel_variant_json(file) if file.suffix in (".whl", ".whlx") else _read_json(file)
+    variants_map = doc.get("variants") or {}
+    used = {ns for props in variants_map.values() for ns in props}
+    return requested_problems(variants_map, builtin_plugins(sorted(used & set(registered()))))
 
 
 def _pylock_problems(data: dict[str, Any], file: Path) -> list[str]:

@@ -116,7 +116,7 @@ class AArch64Plugin:
     namespace: ClassVar[str] = NAMESPACE
     is_aot_plugin: ClassVar[bool] = False
     #: Seam: read a recorded cpuinfo instead of this machine's HWCAP.
-    cpuinfo_path: ClassVar[Path | None] = None
+    _cpuinfo_path: ClassVar[Path | None] = None
 
     @classmethod
     def get_all_configs(cls) -> list[VariantFeatureConfig]:
@@ -128,9 +128,9 @@ class AArch64Plugin:
     @classmethod
     def detection(cls) -> Detection:
         """Configs and evidence for this machine (nothing on other architectures)."""
-        if cls.cpuinfo_path is None and platform.machine() != "aarch64":
+        if cls._cpuinfo_path is None and platform.machine() != "aarch64":
             return Detection([], reason=f"this CPU is {platform.machine()}, not aarch64")
-        return detect(cpu_features(cls.cpuinfo_path, use_auxv=cls.cpuinfo_path is None))
+        return detect(cpu_features(cls._cpuinfo_path, use_auxv=cls._cpuinfo_path is None))
 
     @classmethod
     def get_supported_configs(cls) -> list[VariantFeatureConfig]:

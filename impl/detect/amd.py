@@ -104,8 +104,8 @@ class AmdPlugin:
     namespace: ClassVar[str] = NAMESPACE
     is_aot_plugin: ClassVar[bool] = False
     #: Seams: where sysfs and the ROCm install live (tests point them at fixtures).
-    nodes: ClassVar[Path] = KFD_NODES
-    version_file: ClassVar[Path] = ROCM_VERSION_FILE
+    _nodes: ClassVar[Path] = KFD_NODES
+    _version_file: ClassVar[Path] = ROCM_VERSION_FILE
 
     @classmethod
     def get_all_configs(cls) -> list[VariantFeatureConfig]:
@@ -118,8 +118,8 @@ class AmdPlugin:
     @classmethod
     def detection(cls) -> Detection:
         """Configs and evidence for this machine's GPUs and ROCm install."""
-        targets = gfx_targets(cls.nodes)
-        return detect(targets, rocm_version(cls.version_file) if targets else None)
+        targets = gfx_targets(cls._nodes)
+        return detect(targets, rocm_version(cls._version_file) if targets else None)
 
     @classmethod
     def get_supported_configs(cls) -> list[VariantFeatureConfig]:

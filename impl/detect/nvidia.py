@@ -176,7 +176,7 @@ class NvidiaPlugin:
     namespace: ClassVar[str] = NAMESPACE
     is_aot_plugin: ClassVar[bool] = False
     #: Seam: how a library is loaded (tests inject a fake NVML or libcuda).
-    loader: ClassVar[Callable[[str], Any]] = staticmethod(_load)
+    _loader: ClassVar[Callable[[str], Any]] = staticmethod(_load)
 
     @classmethod
     def get_all_configs(cls) -> list[VariantFeatureConfig]:
@@ -190,7 +190,7 @@ class NvidiaPlugin:
     @classmethod
     def detection(cls) -> Detection:
         """Configs and evidence for this machine's driver and GPUs."""
-        return detect(query_driver(cls.loader))
+        return detect(query_driver(cls._loader))
 
     @classmethod
     def get_supported_configs(cls) -> list[VariantFeatureConfig]:

@@ -98,7 +98,7 @@ class X86_64Plugin:
     namespace: ClassVar[str] = NAMESPACE
     is_aot_plugin: ClassVar[bool] = False
     #: Seam for tests and for reading another machine's recorded cpuinfo.
-    cpuinfo_path: ClassVar[Path | None] = None
+    _cpuinfo_path: ClassVar[Path | None] = None
 
     @classmethod
     def get_all_configs(cls) -> list[VariantFeatureConfig]:
@@ -110,7 +110,7 @@ class X86_64Plugin:
     @classmethod
     def detection(cls) -> Detection:
         """Configs and evidence for this machine."""
-        return detect(cpu_flags(cls.cpuinfo_path))
+        return detect(cpu_flags(cls._cpuinfo_path))
 
     @classmethod
     def get_supported_configs(cls) -> list[VariantFeatureConfig]:

@@ -24,7 +24,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import WheelFilename, variants_filename
@@ -80,6 +80,7 @@ class Candidates:
         self._built: dict[str, Path] = {}
         self._supported: dict[tuple[str, ...], Mapping[str, Mapping[str, list[str]]]] = {}
         self._warned: set[str] = set()
+        self._installed: Mapping[str, Version] | None = None
         self._entries: dict[tuple[str, str, str], list[list[Artifact]]] = {}
         self._known: dict[str, Artifact] = {}
         self._prefetched: set[NormalizedName] = set()
@@ -148,6 +149,29 @@ class Candidates:
     # -- variants ---------------------------------------------------------------------------
 
     def supported_for(self, doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, list[str]]]:
+        """The supported properties for *doc*: the user's, else the providers' answers, with
+        PEP 817's ``abi_dependency`` namespace from the target's installed versions."""
+        found = self._provided_for(doc)
+        from wheelnext.variants import abi_dependency
+
+        abi = abi_dependency.supported(doc.get("variants") or {}, self._installed_versions())
+        if not abi:
+            return found
+        given = found.get(abi_dependency.NAMESPACE, {})
+        return {**found, abi_dependency.NAMESPACE: {**abi, **given}}
+
+    def _installed_versions(self) -> Mapping[str, Version]:
+        if self._installed is None:
+            found: dict[str, Version] = {}
+            for name, dist in self.target.installed().items():
+                try:
+                    found[str(name)] = Version(dist.version)
+                except InvalidVersion:
+                    continue
+            self._installed = found
+        return self._installed
+
+    def _provided_for(self, doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, list[str]]]:
         if self.options.supported is not None:
             return self.options.supported
         priorities = doc.get("default-priorities") or {}
@@ -157,9 +181,13 @@ class Candidates:
             import wheelnext.detect  # noqa: F401  (registers the built-in providers)
             from wheelnext.providers.query import QueryOptions, query_metadata
 
+            # PEP 817 "Providers": "the installer MUST check the markers against the
+            # environment to which wheels are going to be installed", the TARGET's.
             result = query_metadata(doc, QueryOptions.from_user(
                 use_cache=self.options.detection_cache,
-                index_urls=self.options.provider_indexes))
+                index_urls=self.options.provider_indexes,
+                environment=self.target.markers,
+                enable_optional=self.options.enable_optional))
             for provider in result.results:
                 LOG.debug("variant provider %s: %s (%s)", provider.namespace, provider.source,
                           provider.detail)

@@ -189,6 +189,10 @@ class ResolveOptions:
     detection_cache: bool = True
     #: The user's index URLs, highest priority first: where trusted provider packages come from.
     provider_indexes: tuple[str, ...] = ()
+    #: PEP 817 "Providers": optional providers the user enabled (True: every one). "If a
+    #: provider is marked optional, then the installer MUST NOT query said provider by
+    #: default [...] It SHOULD provide an option to enable optional providers."
+    enable_optional: bool | frozenset[str] = False
 
     @classmethod
     def from_options(
@@ -202,9 +206,11 @@ class ResolveOptions:
         variant_properties: Sequence[str] = (),
         variant_properties_file: Path | None = None,
         detection_cache: bool = True,
+        enable_optional: Iterable[str] = (),
     ) -> ResolveOptions:
         """From the command-line spellings (``--variant PROJECT=LABEL``,
-        ``--variant-property``, ``--variant-properties-file``)."""
+        ``--variant-property``, ``--variant-properties-file``, ``--enable-optional
+        NAMESPACE`` where ``all`` enables every optional provider)."""
         supported = None
         if variant_properties_file is not None:
             supported = read_file(variant_properties_file)
@@ -219,7 +225,14 @@ class ResolveOptions:
             variant_labels=parse_project_pairs("--variant", variant_choices),
             supported=supported,
             detection_cache=detection_cache,
+            enable_optional=optional_providers(enable_optional),
         )
+
+
+def optional_providers(names: Iterable[str]) -> bool | frozenset[str]:
+    """``--enable-optional`` values: ``all`` enables every optional provider, else those named."""
+    chosen = frozenset(name.strip() for name in names)
+    return True if "all" in chosen else chosen
 
 
 __all__ = [
@@ -227,6 +240,7 @@ __all__ = [
     "IndexOptions",
     "ResolveOptions",
     "load_config",
+    "optional_providers",
     "parse_deny",
     "parse_index_option",
     "parse_project_pairs",

@@ -160,7 +160,10 @@ def _choose_wheel(package: Mapping[str, Any], wheels: Sequence[Mapping[str, Any]
         import wheelnext.detect  # noqa: F401  (registers the built-in providers)
         from wheelnext.providers.query import QueryOptions, query_metadata
 
-        supported = query_metadata(doc_map, QueryOptions.from_user()).properties
+        # PEP 817 "Providers": enable-if is checked "against the environment to which
+        # wheels are going to be installed".
+        options = QueryOptions.from_user(environment=target.markers)
+        supported = query_metadata(doc_map, options).properties
     selection = select_wheels(list(named), doc_map, supported or {}, tags=target.tags)
     if selection.best is None:
         raise InvalidLock(f"{source}: {package.get('name')}: no listed wheel fits this "

@@ -44,6 +44,7 @@ from wheelnext.errors import WheelnextError
 from wheelnext.filenames import WheelFilename, parse_wheel_name
 from wheelnext.install.artifact import Artifact
 from wheelnext.install.finder import IndexFile
+from wheelnext.install.log import LOG
 from wheelnext.install.options import ResolveOptions
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata
@@ -212,11 +213,12 @@ def select_variants(ctx: RuleContext, name: NormalizedName, version: Version, wh
 
     by_name = {file.filename: file for file, _ in wheels}
     doc = ctx.variants_json(files, name, version)
-    supported = ctx.supported_for(doc) if doc is not None else {}
+    use = not ctx.options.no_variants
+    supported = ctx.supported_for(doc) if doc is not None and use else {}
     if doc is not None:
         doc, supported = _ordering_inputs(ctx, doc, supported, labels)
     options = OrderingOptions(
-        use_variants=not ctx.options.no_variants,
+        use_variants=use,
         only_labels=([ctx.options.variant_labels[name]]
                      if name in ctx.options.variant_labels else ()),
     )
@@ -224,6 +226,13 @@ def select_variants(ctx: RuleContext, name: NormalizedName, version: Version, wh
                               options=options)
     for filename, reason in selection.rejected:
         ctx.note(name, f"{filename} (index {by_name[filename].index}): {reason}")
+    if not use and not selection.ordered:
+        # PEP 817 "Extended wheel filename": an installer ignoring variant wheels "SHOULD
+        # output an appropriate diagnostic, in particular warning if it results in selecting
+        # an earlier package version" (no version left at all fails with the notes above).
+        message = (f"{name} {version}: skipped, it has only variant wheels and variant wheels "
+                   "are disabled (--no-variants); an earlier version may be selected")
+        ctx.warn_once(message, lambda text=message: LOG.warning(text))  # type: ignore[misc]
     ordered = _group_order(ctx, list(selection.ordered), list(by_name))
     artifacts = []
     for candidate in ordered:

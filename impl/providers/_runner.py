@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
                 "namespace": plugin.namespace,
                 "is_aot_plugin": bool(getattr(plugin, "is_aot_plugin", False)),
                 "supported": _configs(plugin.get_supported_configs()),
+                "all": _configs(plugin.get_all_configs()),
             }
         except Exception:
             answer[reference] = {"error": traceback.format_exc(limit=3)}

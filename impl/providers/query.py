@@ -190,11 +190,13 @@ def run_builtin(namespace: str, endpoint: str, options: QueryOptions) -> Provide
     detection = getattr(plugin, "detection", None)
     if detection is not None:
         found = detection()
-        features = configs_to_mapping(found.configs, namespace)
+        features = checked(plugin, namespace, configs_to_mapping(found.configs, namespace),
+                           endpoint)
         evidence = {k: list(v) for k, v in found.evidence.items()}
         reason = str(getattr(found, "reason", "") or "")
     else:
-        features = configs_to_mapping(plugin.get_supported_configs(), namespace)
+        features = checked(plugin, namespace,
+                           configs_to_mapping(plugin.get_supported_configs(), namespace), endpoint)
         evidence, reason = {}, ""
     if not features and not reason:
         reason = "the provider found nothing supported on this machine"
@@ -249,7 +251,7 @@ def run_third_party(
             f"providers.{info.namespace}: install-time is false but {endpoint} "
             "is not an AoT plugin (is_aot_plugin is not true)"
         )
-    features = configs_from_json(answer.get("supported"), info.namespace)
+    features = answer_features(answer, info.namespace, endpoint)
     if options.use_cache:
         cache.write(directory, key, {"features": features})
     detail = f"{endpoint} ({version})"
@@ -261,8 +263,8 @@ def reported_by(features: Features, detail: str) -> dict[str, list[str]]:
     return {f"{f} :: {v}": [f"reported by {detail}"] for f, vs in features.items() for v in vs}
 
 
-def configs_from_json(data: Any, namespace: str) -> Features:
-    """Feature configs as the runner wrote them, checked like in-process ones."""
+def json_configs(data: Any, namespace: str) -> list[Any]:
+    """Feature configs as the runner wrote them, as objects with the config attributes."""
     if not isinstance(data, list):
         raise ProviderError(f"provider {namespace!r}: malformed answer")
 
@@ -271,8 +273,35 @@ def configs_from_json(data: Any, namespace: str) -> Features:
             if not isinstance(item, dict):
                 raise ProviderError(f"provider {namespace!r}: malformed answer")
             self.name, self.values = item.get("name"), item.get("values")
+            self.multi_value = item.get("multi_value")
 
-    return configs_to_mapping([_Config(item) for item in data], namespace)
+    return [_Config(item) for item in data]
+
+
+def configs_from_json(data: Any, namespace: str) -> Features:
+    """Feature configs as the runner wrote them, checked like in-process ones."""
+    return configs_to_mapping(json_configs(data, namespace), namespace)
+
+
+def answer_features(answer: Mapping[str, Any], namespace: str, who: str) -> Features:
+    """The supported features of a runner's answer, checked against its ``all`` configs."""
+    from wheelnext.providers.contract import all_configs, check_answer
+
+    features = configs_from_json(answer.get("supported"), namespace)
+    valid = all_configs(json_configs(answer.get("all"), namespace), namespace)
+    check_answer(namespace, features, valid, aot=bool(answer.get("is_aot_plugin")), who=who)
+    return features
+
+
+def checked(plugin: Any, namespace: str, features: Features, who: str) -> Features:
+    """*features* (the in-process *plugin*'s supported configs) once checked against its
+    ``get_all_configs()`` (:func:`wheelnext.providers.contract.check_answer`)."""
+    from wheelnext.providers.contract import all_configs, check_answer
+
+    valid = all_configs(plugin.get_all_configs(), namespace)
+    aot = bool(getattr(plugin, "is_aot_plugin", False))
+    check_answer(namespace, features, valid, aot=aot, who=who)
+    return features
 
 
 def query_provider(
@@ -447,7 +476,7 @@ def installed_plugins(
                 f"namespace {namespace!r}: two plugins, {seen[namespace]} and {endpoint}"
             )
         seen[namespace] = f"entry point {endpoints[endpoint]} = {endpoint}"
-        features = configs_from_json(answer.get("supported"), namespace)
+        features = answer_features(answer, namespace, endpoint)
         evidence = reported_by(features, seen[namespace])
         results.append(ProviderResult(namespace, PLUGIN, seen[namespace], features, evidence))
     return results
@@ -490,4 +519,5 @@ def aot_features(namespace: str, endpoint: str) -> Features:
     check_namespace(plugin, namespace, endpoint)
     if not getattr(plugin, "is_aot_plugin", False):
         raise ProviderError(f"providers.{namespace}: {endpoint} is not an AoT plugin")
-    return configs_to_mapping(plugin.get_supported_configs(), namespace)
+    return checked(plugin, namespace, configs_to_mapping(plugin.get_supported_configs(), namespace),
+                   endpoint)

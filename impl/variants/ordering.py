@@ -15,6 +15,7 @@ This module is on the selection path: it imports nothing heavy.
 
 from __future__ import annotations
 
+from wheelnext.variants.abi_dependency import NAMESPACE as ABI_NAMESPACE
 from wheelnext.variants.properties import VariantProperty
 from wheelnext.variants.records import Record
 
@@ -188,6 +189,10 @@ def order_variants(
 
     # Step 1 (user preference first, then default-priorities.namespace).
     namespace_order = _merged(options.prefer_namespaces, priorities.get("namespace") or ())
+    if ABI_NAMESPACE in supported and ABI_NAMESPACE not in namespace_order:
+        # PEP 817's reserved namespace is never in the providers, so never in a PEP 817
+        # namespace list: ordered after the listed ones (see wheelnext.variants.abi_dependency).
+        namespace_order.append(ABI_NAMESPACE)
     user_features: dict[str, list[str]] = {}
     for feat in options.prefer_features:
         user_features.setdefault(feat.namespace, []).append(feat.feature)

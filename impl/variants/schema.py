@@ -249,6 +249,12 @@ def _semantic_problems(
     # PEP 825 "Default priorities": "This list MUST contain all namespaces used
     # in variant properties".
     missing = [ns for ns in _used_namespaces(variants) if ns not in namespaces]
+    if choice.format == "pep817":
+        # PEP 817 "ABI Dependency Variant Namespace": it "MUST NOT be listed in
+        # ``providers`` metadata", whose keys the namespace list must equal.
+        from wheelnext.variants import abi_dependency
+
+        missing = [ns for ns in missing if ns != abi_dependency.NAMESPACE]
     if missing:
         problems.append(
             f"default-priorities/namespace: does not list namespace(s) {', '.join(missing)}"
@@ -271,6 +277,18 @@ def _pep817_problems(doc: Mapping[str, Any], namespaces: list[str], kind: Kind) 
             "default-priorities/namespace: must have the same members as providers"
             f" ({sorted(namespaces)} vs {sorted(providers)})"
         )
+    from wheelnext.variants import abi_dependency
+
+    if abi_dependency.NAMESPACE in providers:
+        problems.append(f"providers/{abi_dependency.NAMESPACE}: the namespace is reserved "
+                        "and MUST NOT be listed in providers (PEP 817)")
+    for label, props in (doc.get("variants") or {}).items():
+        features = props.get(abi_dependency.NAMESPACE) if isinstance(props, Mapping) else None
+        for feature, values in (features or {}).items():
+            for value in values if isinstance(values, list) else []:
+                problem = abi_dependency.value_problem(feature, str(value))
+                if problem is not None:
+                    problems.append(f"variants/{label}: {problem}")
     for namespace, info in providers.items():
         if not isinstance(info, Mapping):
             continue

@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PEPS = ROOT.parent / "shared" / "specs" / "peps"
 LEVELS = {"MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY", "rule"}
 Data = tuple[list[Any], list[Any]]
-AUDIENCES = {"installer", "index", "both"}
+#: PEP 817 binds more roles than installers and indexes.
+AUDIENCES = {"installer", "index", "both", "tool", "provider plugin", "build backend"}
 KEYWORD = re.compile(r"\b(MUST|SHOULD|MAY|REQUIRED)\b")
-TRACED = (766, 771, 777, 778, 825)
+TRACED = (766, 771, 777, 778, 817, 825)
 
 
 def shared_texts() -> Path:
@@ -54,7 +55,7 @@ def test_ids_levels_and_audiences_are_valid(data: Data) -> None:
         assert re.fullmatch(rf"pep{r.pep}-[a-z0-9-]+", r.id), r.id
         assert r.level in LEVELS, r.id
         assert r.audience in AUDIENCES, r.id
-        assert r.pep in {766, 771, 777, 778, 825}
+        assert r.pep in set(TRACED)
     for e in excluded:
         assert e.reason and e.level in LEVELS
 
@@ -128,7 +129,7 @@ def _keyword_contexts(section: str) -> list[str]:
     return contexts
 
 
-@pytest.mark.parametrize("pep", [777, 778, 825])
+@pytest.mark.parametrize("pep", [777, 778, 817, 825])
 def test_every_keyword_sentence_of_the_specification_is_listed(
     data: Data, pep: int, peps: Path
 ) -> None:
@@ -140,6 +141,46 @@ def test_every_keyword_sentence_of_the_specification_is_listed(
     assert contexts
     missing = [c for c in contexts if c not in quoted]
     assert not missing
+
+
+def test_named_unit_tests_exist(data: Data) -> None:
+    """A requirement traced to unit tests names ``path::function`` of a test that is there."""
+    import ast
+
+    requirements, _ = data
+    named = [(r.id, test) for r in requirements for test in r.tests]
+    assert named
+    functions: dict[str, set[str]] = {}
+    for requirement_id, test in named:
+        path, sep, function = test.partition("::")
+        assert sep and path.startswith("tests/") and function.startswith("test_"), test
+        if path not in functions:
+            tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+            functions[path] = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert function in functions[path], f"{requirement_id}: {test} does not exist"
+
+
+def test_pep817_sentences_are_all_traced_or_excluded(data: Data, peps: Path) -> None:
+    """Every normative sentence of PEP 817 is quoted by a requirement or an exclusion, and
+    each requirement has a scenario or a unit test (the count the issue asks for)."""
+    requirements, excluded = data
+    report = spec_trace.trace_pep(spec_trace.read_pep(peps / "pep-0817.rst"), requirements,
+                                  excluded)
+    assert report.untraced == ()
+    named, _ = trace.shipped_coverage()
+    cover = trace.coverage([r for r in requirements if r.pep == 817], named)
+    assert cover.uncovered == ()
+
+
+def test_a_requirement_with_unit_tests_is_covered(data: Data) -> None:
+    requirements, _ = data
+    first = requirements[0]
+    tested = trace.Requirement(**{**first.__dict__, "tests": ("tests/x.py::test_y",)})
+    assert trace.coverage([tested], {}).uncovered == ()
+    assert trace.coverage([first], {}).uncovered == (first.id,)
+    cover = trace.coverage([tested], {})
+    text = "\n".join(trace.render([tested], [], cover, {}))
+    assert "unit test ``tests/x.py::test_y``" in text
 
 
 def test_coverage_reports_uncovered_and_unknown(data: Data) -> None:

@@ -146,9 +146,9 @@ def test_aarch64_hwcap_bits_decode() -> None:
 
 
 def test_aarch64_plugin_reads_a_recorded_cpuinfo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(arm.AArch64Plugin, "cpuinfo_path", CPUINFO / "aarch64-neoverse-n1.txt")
+    monkeypatch.setattr(arm.AArch64Plugin, "_cpuinfo_path", CPUINFO / "aarch64-neoverse-n1.txt")
     assert arm.AArch64Plugin.get_supported_configs()[0].values[0] == "8.2"
-    monkeypatch.setattr(arm.AArch64Plugin, "cpuinfo_path", None)
+    monkeypatch.setattr(arm.AArch64Plugin, "_cpuinfo_path", None)
     if platform.machine() != "aarch64":
         assert arm.AArch64Plugin.get_supported_configs() == []
 
@@ -224,7 +224,7 @@ def test_nvidia_without_a_driver_returns_nothing() -> None:
 
 def test_nvidia_nvml_reports_every_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeNvml(12080, [(8, 0), (9, 0), (8, 0)])
-    monkeypatch.setattr(nvidia.NvidiaPlugin, "loader", staticmethod(
+    monkeypatch.setattr(nvidia.NvidiaPlugin, "_loader", staticmethod(
         lambda name: fake if name == "libnvidia-ml.so.1" else None))
     found = features(nvidia.NvidiaPlugin.detection())
     assert found["cuda_version_lower_bound"][:3] == ["12.8", "12.7", "12.6"]
@@ -239,7 +239,7 @@ def test_nvidia_nvml_reports_every_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_nvidia_falls_back_to_the_driver_api(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeCuda(13000, [(12, 0)])
-    monkeypatch.setattr(nvidia.NvidiaPlugin, "loader", staticmethod(
+    monkeypatch.setattr(nvidia.NvidiaPlugin, "_loader", staticmethod(
         lambda name: fake if name == "libcuda.so.1" else None))
     found = features(nvidia.NvidiaPlugin.detection())
     assert found["cuda_version_lower_bound"][0] == "13.0"
@@ -278,7 +278,7 @@ def test_amd_reads_kfd_topology_and_rocm_version() -> None:
 
 def test_amd_cpu_only_and_absent_sysfs_report_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert amd.gfx_targets(KFD / "cpu-only" / "nodes") == []
-    monkeypatch.setattr(amd.AmdPlugin, "nodes", KFD / "absent")
+    monkeypatch.setattr(amd.AmdPlugin, "_nodes", KFD / "absent")
     assert amd.AmdPlugin.get_supported_configs() == []
 
 

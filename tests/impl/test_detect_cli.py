@@ -136,7 +136,7 @@ def test_json_has_a_version_a_schema_and_reasons(monkeypatch: pytest.MonkeyPatch
 
     from wheelnext.detect.nvidia import NvidiaPlugin
 
-    monkeypatch.setattr(NvidiaPlugin, "loader", staticmethod(lambda name: None))
+    monkeypatch.setattr(NvidiaPlugin, "_loader", staticmethod(lambda name: None))
     result = CliRunner().invoke(detect, ["--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)

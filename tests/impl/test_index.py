@@ -624,3 +624,20 @@ def test_a_variant_json_with_a_repeated_key_is_left_out(
         files = [f["filename"] for f in get(app, "/simple/foo/").json()["files"]]
     assert files == ["foo-1.0-py3-none-any.whl"]
     assert "duplicate JSON key 'x86_64'" in caplog.text
+
+
+def test_variants_json_grows_when_a_variant_is_added(tmp_path: Path) -> None:
+    """The index-level file follows PEP 825 ("This file SHOULD NOT be considered immutable
+    and MAY be updated in a backward compatible way at any point (e.g. when adding a new
+    variant)"), not PEP 817's "once published, it SHOULD NOT change"; see
+    docs/spec-notes/pep817-index-file-mutability.rst. A new ETag tells caching clients."""
+    make_wheel(tmp_path, "foo", "1.0", label="x86_64_v3", properties={"x86_64": {"level": ["v3"]}})
+    app = create_app(tmp_path)
+    first = get(app, "/files/foo-1.0-variants.json")
+    assert list(first.json()["variants"]) == ["x86_64_v3"]
+    make_wheel(tmp_path, "foo", "1.0", label="x86_64_v4", properties={"x86_64": {"level": ["v4"]}})
+    again = get(app, "/files/foo-1.0-variants.json",
+                headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 200
+    assert sorted(again.json()["variants"]) == ["x86_64_v3", "x86_64_v4"]
+    assert again.headers["etag"] != first.headers["etag"]

@@ -248,7 +248,7 @@ def test_a_gpu_gone_without_reboot_is_seen(
 
     stale = {"features": {"cuda_version_lower_bound": ["12.8"]}, "evidence": {}}
     monkeypatch.setattr(cache, "read", lambda directory, key: stale)
-    monkeypatch.setattr(NvidiaPlugin, "loader", staticmethod(lambda name: None))
+    monkeypatch.setattr(NvidiaPlugin, "_loader", staticmethod(lambda name: None))
     result = detect_builtins(QueryOptions(), ["nvidia"]).results[0]
     assert result.features == {} and not result.cached
     assert "no NVIDIA driver" in result.reason
@@ -610,3 +610,48 @@ def test_plugin_answers_must_follow_the_property_syntax() -> None:
     with pytest.raises(ProviderError, match="returned twice"):
         twice = [VariantFeatureConfig("a", ["1"]), VariantFeatureConfig("a", ["2"])]
         configs_to_mapping(twice, "x")
+
+
+def test_requires_markers_leaving_nothing_are_an_error(isolated_cache: Path) -> None:
+    """PEP 817 "Provider information": after filtering ``requires`` by its markers "at least
+    one dependency MUST remain present in every possible environment"; when none does here,
+    the provider fails naming the key, and nothing is installed."""
+    from wheelnext.providers.query import run_third_party
+
+    info = ProviderInfo.from_mapping("a", {"requires": ["never-here; python_version < '3.0'"],
+                                           "plugin-api": "never_here:Plugin"})
+    with pytest.raises(ProviderError, match=r"providers\.a\.requires: no requirement applies"):
+        run_third_party(info, QueryOptions(environments_directory=isolated_cache / "envs"))
+    assert not (isolated_cache / "envs").exists()
+
+
+def test_plugin_extra_attributes_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_cache: Path
+) -> None:
+    """PEP 817 "Future extensions": extensions "MAY introduce additional properties and
+    methods on the plugin instances. The implementations SHOULD ignore additional
+    attributes." Extra attributes, and extra keys on the configs, change nothing."""
+    from wheelnext.providers.query import run_builtin
+
+    (tmp_path / "extra_plugin.py").write_text(textwrap.dedent("""
+        class Config:
+            name, values, multi_value, future_key = "flavour", ["sour"], False, 1
+
+        class Plugin:
+            namespace = "example"
+            future_attribute = "x"
+
+            def future_method(self):
+                raise SystemExit(9)
+
+            @staticmethod
+            def get_all_configs():
+                return [Config()]
+
+            @staticmethod
+            def get_supported_configs():
+                return [Config()]
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = run_builtin("example", "extra_plugin:Plugin", QueryOptions())
+    assert result.features == {"flavour": ["sour"]}

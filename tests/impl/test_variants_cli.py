@@ -329,3 +329,29 @@ def test_validate_schema_bad_input_is_one_line(
     )
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert expected in err
+
+
+def test_validate_providers_checks_properties_against_get_all_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PEP 817 "Variant properties": a value "MUST correspond to a valid value defined by the
+    respective variant provider", and a feature that is not multi-value has one value."""
+    doc = {**PEP825_VARIANTS_JSON, "default-priorities": {"namespace": ["x86_64", "other"]},
+           "variants": {"good": {"x86_64": {"level": ["v3"]}, "other": {"f": ["x"]}},
+                        "bad": {"x86_64": {"level": ["v3", "v9"]}}}}
+    path = tmp_path / "foo-1.0-variants.json"
+    path.write_text(json.dumps(doc))
+    code, out, _ = main_result(["variants", "validate", str(path)], capsys)
+    assert code == 0, out
+    code, out, err = main_result(["variants", "validate", "--json", "--providers", str(path)],
+                                 capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert json.loads(out)["problems"] == [
+        "variants.bad: x86_64 :: level :: v9: not a value provider 'x86_64' defines for 'level'",
+        "variants.bad: x86_64 :: level: 2 values, but provider 'x86_64' does not mark the "
+        "feature multi-value",
+    ]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[variant]\n")
+    code, _, err = main_result(["variants", "validate", "--providers", str(pyproject)], capsys)
+    assert code == 2 and "--providers applies to JSON documents and wheels" in err

@@ -363,3 +363,17 @@ def test_selection_groups_are_ordered_and_complete(doc: dict[str, Any], supporte
     for first, second in zip(selection.ordered[:-1:2], selection.ordered[1:-1:2], strict=True):
         assert "manylinux" in first.filename and "manylinux" not in second.filename
     assert len(selection.rejected) == 2 * (len(labels) - len(order))
+
+
+def test_multi_value_ordering_follows_pep825_best_value() -> None:
+    """PEP 825 step 4 ranks a group by the best value of each feature; PEP 817's steps 4-6
+    compare every property. With ``level`` before ``avx2``: a = level [v2, v3],
+    b = level v3 + avx2 gives b, a here (PEP 817's text gives a, b); see
+    docs/spec-notes/pep817-multi-value-ordering.rst."""
+    doc = {
+        "default-priorities": {"namespace": ["x86_64"], "feature": {"x86_64": ["level", "avx2"]}},
+        "variants": {"a": {"x86_64": {"level": ["v2", "v3"]}},
+                     "b": {"x86_64": {"level": ["v3"], "avx2": ["on"]}}},
+    }
+    supported = {"x86_64": {"level": ["v3", "v2"], "avx2": ["on"]}}
+    assert order_variants(doc, supported).labels == ["b", "a"]

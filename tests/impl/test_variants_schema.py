@@ -243,3 +243,16 @@ def test_pep_filename_examples(filename: str, label: str | None) -> None:
     from wheelnext.filenames import parse_wheel_name
 
     assert parse_wheel_name(filename).variant_label == label
+
+
+def test_pep817_static_features_need_an_order() -> None:
+    """PEP 817 "Static properties": "If more than one feature is specified for a namespace,
+    then the order for all features MUST be specified in
+    ``default-priorities.feature.{namespace}``"."""
+    two = {"provider": ["mkl"], "threads": ["omp"]}
+    doc = _with(PEP817_VARIANTS_JSON, "static-properties/blas_lapack", two)
+    problems = variant_json_problems(doc, source="x")[1]
+    assert any("default-priorities/feature/blas_lapack" in p for p in problems)
+    doc = _with(doc, "default-priorities/feature/blas_lapack", ["threads", "provider"])
+    problems = variant_json_problems(doc, source="x")[1]
+    assert not any("default-priorities/feature" in p for p in problems)
