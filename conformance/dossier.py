@@ -37,17 +37,20 @@ from typing import Any
 
 from wheelnext.conformance import matrix_page, power_page, traceability
 from wheelnext.conformance.scenario import load_scenarios
-from wheelnext.conformance.traceability import Requirement, plain_rst
+from wheelnext.conformance.traceability import (
+    SHORT_SENTENCE,
+    TOOLS,
+    Requirement,
+    anchor,
+    combine,
+    plain_rst,
+    result_cell,
+    shorten,
+)
 
 #: The PEP list, relative to the documentation's source folder.
 PEPS = Path("peps.toml")
 NOTES = Path("spec-notes")
-#: The tools whose results a dossier shows, in this order (an installer record's name
-#: before any ``:configuration``).
-TOOLS = ("pip", "uv", "wheelnext")
-#: Statuses from worst to best: a cell takes the colour of the worst it holds.
-SEVERITY = ("error", "fail", "warn", "unsupported", "not applicable", "pass")
-SHORT_SENTENCE = 90
 _OPEN_HEADING = re.compile(r"question|not settle|unresolved|\bgap\b|\?\s*$", re.I)
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 _ITEM = re.compile(r"^(?:[*-]|\d+\.|#\.)\s+(.*)$")
@@ -196,47 +199,8 @@ def by_scenario(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Cou
     return table
 
 
-def combine(cells: Iterable[Counter[str]]) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for cell in cells:
-        total.update(cell)
-    return total
-
-
-def worst(cell: Counter[str]) -> str:
-    """The status that colours a cell: the worst it holds."""
-    for status in SEVERITY:
-        if cell.get(status):
-            return status
-    return next(iter(cell), "not run")
-
-
-def result_cell(cell: Counter[str], empty: str = "not yet run") -> str:
-    """A coloured cell as inline markup: ``:result:`fail|2 fail · 14 pass```."""
-    if not cell:
-        return empty
-    order = {s: i for i, s in enumerate(SEVERITY)}
-    text = " · ".join(
-        f"{cell[s]} {matrix_page.SHORT.get(s, s)}"
-        for s in sorted(cell, key=lambda s: order.get(s, -1))
-    )
-    return f":result:`{worst(cell)}|{text}`"
-
-
-def shorten(sentence: str, limit: int = SHORT_SENTENCE) -> str:
-    """The sentence as plain text, cut at a word boundary to at most *limit* characters."""
-    text = " ".join(re.sub(r"``|\*\*?(?=\S)|(?<=\S)\*\*?", "", plain_rst(sentence)).split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
 def _escape(text: str) -> str:
     return re.sub(r"([`*_|\\])", r"\\\1", text)
-
-
-def anchor(requirement_id: str) -> str:
-    return f"req-{requirement_id}"
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wheelnext import inputs
+from wheelnext.conformance import matrix_page
 from wheelnext.conformance.scenario import load_scenarios, shipped_dir
 
 REQUIREMENTS = shipped_dir() / "_requirements.toml"
@@ -33,6 +35,12 @@ REQUIREMENTS = shipped_dir() / "_requirements.toml"
 RESULTS = Path("conformance") / "results.json"
 NOT_RUN = "not yet run"
 PENDING = "pending"
+#: The tools whose results a trace row or dossier shows, in this order (an installer record's name
+#: before any ``:configuration``).
+TOOLS = ("pip", "uv", "wheelnext")
+#: Statuses from worst to best: a cell takes the colour of the worst it holds.
+SEVERITY = ("error", "fail", "warn", "unsupported", "not applicable", "pass")
+SHORT_SENTENCE = 90
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,45 @@ _ROLE = re.compile(r":[a-z:]+:`([^`<]*?)\s*(?:<[^`>]*>)?`")
 _LINK = re.compile(r"`([^`<]+?)\s*(?:<[^`>]*>)?`__?")
 
 
+def combine(cells: Iterable[Counter[str]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for cell in cells:
+        total.update(cell)
+    return total
+
+
+def worst(cell: Counter[str]) -> str:
+    """The status that colours a cell: the worst it holds."""
+    for status in SEVERITY:
+        if cell.get(status):
+            return status
+    return next(iter(cell), "not run")
+
+
+def result_cell(cell: Counter[str], empty: str = "not yet run") -> str:
+    """A coloured cell as inline markup: ``:result:`fail|2 fail · 14 pass```."""
+    if not cell:
+        return empty
+    order = {s: i for i, s in enumerate(SEVERITY)}
+    text = " · ".join(
+        f"{cell[s]} {matrix_page.SHORT.get(s, s)}"
+        for s in sorted(cell, key=lambda s: order.get(s, -1))
+    )
+    return f":result:`{worst(cell)}|{text}`"
+
+
+def shorten(sentence: str, limit: int = SHORT_SENTENCE) -> str:
+    """The sentence as plain text, cut at a word boundary to at most *limit* characters."""
+    text = " ".join(re.sub(r"``|\*\*?(?=\S)|(?<=\S)\*\*?", "", plain_rst(sentence)).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def anchor(requirement_id: str) -> str:
+    return f"req-{requirement_id}"
+
+
 def plain_rst(text: str) -> str:
     """The sentence's inline markup kept, its cross-references turned into plain text.
 
@@ -188,7 +235,11 @@ def render(
     results: Mapping[str, Mapping[str, str]],
     levels: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The table as reStructuredText lines, one section per PEP."""
+    """The table as reStructuredText lines, one section per PEP.
+
+    A row is readable at a glance: the sentence shortened, linking to its full text on the
+    PEP's dossier page (the ``req-ID`` label there), and one coloured ``:result:`` cell per
+    tool counting the records of the row's scenarios."""
     lines: list[str] = []
     total = len(requirements)
     covered = total - len(cover.uncovered)
@@ -196,7 +247,8 @@ def render(
         f"{covered} of {total} traced requirements are covered by at least one scenario "
         "or named unit test; "
         f"{len(excluded)} keyword sentences are listed as not concerning installers or "
-        "indexes, with the reason.",
+        "indexes, with the reason. Each sentence links to its full text on the PEP's "
+        "dossier page; a result cell counts the records of the row's scenarios for one tool.",
         "",
     ]
     if not results:
@@ -204,8 +256,10 @@ def render(
     for pep in sorted({r.pep for r in requirements}):
         title = f"PEP {pep}"
         lines += [title, "-" * len(title), ""]
-        lines += [".. list-table::", "   :header-rows: 1", "   :widths: 20 45 35", ""]
-        lines += ["   * - Requirement", "     - Sentence", "     - Scenarios and results"]
+        lines += [".. list-table::", "   :header-rows: 1", "   :class: dossier-trace",
+                  "   :widths: 18 34 24" + " 8" * len(TOOLS), ""]
+        lines += ["   * - Requirement", "     - Sentence", "     - Scenarios"]
+        lines += [f"     - {tool}" for tool in TOOLS]
         for requirement in (r for r in requirements if r.pep == pep):
             scenarios = cover.scenarios.get(requirement.id, ())
             lines += _row(requirement, scenarios, results, levels or {})
@@ -226,9 +280,30 @@ def render(
     if extensions:
         lines += ["Extensions", "----------", ""]
         lines += ["Scenarios for behaviour beyond any PEP, reported apart from conformance:", ""]
-        lines += [f"- ``{s}``: {_results_text(results.get(s, {}))}" for s in extensions]
+        lines += [".. list-table::", "   :header-rows: 1", "   :class: dossier-trace", ""]
+        lines += ["   * - Scenario"] + [f"     - {tool}" for tool in TOOLS]
+        for s in extensions:
+            cells = tool_cells(results.get(s, {}))
+            lines += [f"   * - ``{s}``"] + [f"     - {result_cell(cells[t])}" for t in TOOLS]
         lines.append("")
     return lines
+
+
+def tool_cells(columns: Mapping[str, str]) -> dict[str, Counter[str]]:
+    """Statuses by tool, from one scenario's ``{column: status}`` (a column such as
+    ``uv:first-index (py3.11, venv)`` counts for ``uv``)."""
+    cells: dict[str, Counter[str]] = {tool: Counter() for tool in TOOLS}
+    for column, status in columns.items():
+        tool = column.split(" (")[0].partition(":")[0].partition("==")[0]
+        cells.setdefault(tool, Counter())[status] += 1
+    return cells
+
+
+def _link(requirement: Requirement) -> str:
+    text = ("… " + shorten(requirement.clause, SHORT_SENTENCE - 2) if requirement.clause
+            else shorten(requirement.sentence))
+    text = re.sub(r"([`<>\\])", r"\\\1", text)
+    return f":ref:`{text} <{anchor(requirement.id)}>`"
 
 
 def _row(
@@ -237,34 +312,22 @@ def _row(
     results: Mapping[str, Mapping[str, str]],
     levels: Mapping[str, str],
 ) -> list[str]:
-    sentence = plain_rst(requirement.sentence)
-    if requirement.clause:
-        sentence += f" — clause: {plain_rst(requirement.clause)}"
     first = [
         f"   * - ``{requirement.id}``",
         "",
-        f"       {requirement.level}, {requirement.audience}; section: {requirement.section}",
-        f"     - {sentence}",
+        f"       {requirement.level}, {requirement.audience}",
+        f"     - {_link(requirement)}",
     ]
-    if requirement.note:
-        first += ["", f"       Note: {plain_rst(requirement.note)}"]
-    scenario_lines = [
-        f"``{s}``: *{levels[s]}*"
-        if levels.get(s, "").startswith(PENDING)
-        else f"``{s}``: {_results_text(results.get(s, {}))}"
-        for s in scenarios
-    ]
-    scenario_lines += [f"unit test ``{test}``" for test in requirement.tests]
-    if not scenario_lines:
-        return [*first, "     - **no scenario**"]
-    cells = [f"     - * {scenario_lines[0]}"] + [f"       * {line}" for line in scenario_lines[1:]]
-    return [*first, *cells]
-
-
-def _results_text(columns: Mapping[str, str]) -> str:
-    if not columns:
-        return NOT_RUN
-    return ", ".join(f"{column} {status}" for column, status in sorted(columns.items()))
+    chosen = list(scenarios)
+    ran = [s for s in chosen if not levels.get(s, "").startswith(PENDING)]
+    names = [f"``{s}``" + (" (*pending*)" if s not in ran else "") for s in chosen]
+    names += [f"unit test ``{test}``" for test in requirement.tests]
+    listing = "**no scenario**" if not names else ", ".join(names)
+    cells = {tool: combine(tool_cells(results.get(s, {}))[tool] for s in ran)
+             for tool in TOOLS}
+    empty = NOT_RUN if ran else "—"
+    return [*first, f"     - {listing}",
+            *(f"     - {result_cell(cells[tool], empty)}" for tool in TOOLS)]
 
 
 def problems(cover: Coverage) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from _support.waiting import wait_until
 
-from wheelnext.conformance import dossier
+from wheelnext.conformance import dossier, traceability
 
 from .chromium import CHROMIUM, Browser
 
@@ -187,10 +187,11 @@ def test_open_questions_are_the_items_of_sections_that_say_so(tmp_path: Path) ->
 
 
 def test_a_long_sentence_is_cut_at_a_word() -> None:
-    short = dossier.shorten("Tools ``MUST`` refuse a :pep:`825` label " + "longer " * 30, 40)
+    short = traceability.shorten("Tools ``MUST`` refuse a :pep:`825` label " + "longer " * 30, 40)
     assert short == "Tools MUST refuse a 825 label longer …"
-    assert dossier.shorten("Short.") == "Short."
-    assert dossier.shorten("Wheel-Version **MAY** be *absent*.") == "Wheel-Version MAY be absent."
+    assert traceability.shorten("Short.") == "Short."
+    shown = traceability.shorten("Wheel-Version **MAY** be *absent*.")
+    assert shown == "Wheel-Version MAY be absent."
 
 
 @pytest.mark.slow
@@ -207,7 +208,7 @@ def test_the_status_page_is_an_index_with_the_numbers(site: Path) -> None:
         for (text, css), tool in zip(row[5:8], ("pip", "uv", "wheelnext"), strict=True):
             assert counted(text) == tools[tool], (number, tool, text)
             if tools[tool]:
-                assert f"wn-{dossier.worst(tools[tool]).replace(' ', '-')}" in css.split()
+                assert f"wn-{traceability.worst(tools[tool]).replace(' ', '-')}" in css.split()
         assert int(row[8][0]) == want["notes"], number
 
 

@@ -204,7 +204,7 @@ def test_render_shows_not_yet_run_and_gaps(data: Data) -> None:
     assert "**no scenario**" in text
     assert "PEP 766" in text and "PEP 825" in text
     text = "\n".join(trace.render(requirements, excluded, cover, {"s1": {"pip": "fail"}}))
-    assert "``s1``: pip fail" in text
+    assert ":result:`fail|1 fail`" in text  # the pip cell, coloured by its worst status
 
 
 def test_results_file_is_read_in_either_shape(tmp_path: Path) -> None:
@@ -235,3 +235,20 @@ def test_docs_build_fails_on_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trace, "shipped_coverage", lambda: ({"s": ("pep999-x",)}, {"s": "MUST"}))
     with pytest.raises(ExtensionError, match="problem"):
         trace._check(None)
+
+
+def test_rows_are_readable_at_a_glance(data: Data) -> None:
+    """#16: the sentence shortened with a link to its full text (the dossier's ``req-ID``
+    label), results as one coloured cell per tool."""
+    requirements, excluded = data
+    first = requirements[0]
+    cover = trace.coverage(requirements, {"s1": [first.id]})
+    results = {"s1": {"pip (py3.11, venv)": "fail", "pip:only-binary (py3.11, venv)": "pass",
+                      "uv (py3.11, venv)": "pass"}}
+    lines = trace.render(requirements, excluded, cover, results)
+    row = lines[lines.index(f"   * - ``{first.id}``"):][:8]
+    link = row[3]
+    assert link.startswith("     - :ref:`") and link.endswith(f" <req-{first.id}>`")
+    assert len(link) - len(f"     - :ref:` <req-{first.id}>`") <= trace.SHORT_SENTENCE + 2
+    assert row[5:8] == ["     - :result:`fail|1 fail · 1 pass`", "     - :result:`pass|1 pass`",
+                        "     - not yet run"]
