@@ -1,10 +1,18 @@
-"""``wheelnext conformance``: run, list, report, verify, diff, image."""
+"""``wheelnext conformance``: run, list, show, serve, report, verify, diff, image.
+
+``--json`` follows one rule (docs/cli.rst, "JSON output"): a flag that prints
+JSON on standard output instead of the table; ``run`` and ``report``, which
+also show progress or write several outputs, take ``--json FILE`` instead,
+``-`` meaning standard output.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
+import platform
 import shlex
 import signal
 import sys
@@ -23,6 +31,27 @@ from wheelnext.conformance.redact import Redactor
 
 #: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
+
+
+#: The ``--json`` rule, said in the help of every command that prints JSON.
+JSON_FLAG_HELP = "Print JSON on standard output instead of the table."
+JSON_FILE_HELP = (
+    "Write the JSON records to FILE; '-' is standard output (the table then goes to "
+    "standard error)."
+)
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="More detail: each scenario's observation."
+)
+
+
+def run_info() -> dict[str, str]:
+    """When, by which command and on what machine a run or a report was made."""
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["wheelnext", *sys.argv[1:]]),
+        "machine": f"{platform.system()} {platform.release()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
 
 
 def _scenarios(dirs: Sequence[Path], select: Sequence[str]) -> list[Any]:
@@ -124,6 +153,7 @@ def _execute(
             else {}
         ),
         "select": list(select),
+        **run_info(),
     }
     return (
         [record(r, runner=runner.name).redacted(redactor.data) for r in results],
@@ -242,7 +272,10 @@ python_option = click.option(
 @jobs_option
 @timeout_option
 @python_option
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write JSON records.")
+@click.option(
+    "--json", "json_out", metavar="FILE", type=click.Path(path_type=Path, allow_dash=True),
+    help=JSON_FILE_HELP,
+)
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write JUnit XML.")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML matrix page.")
 @click.option(
@@ -275,7 +308,8 @@ python_option = click.option(
     metavar="N",
     help="Exit 4 when fewer than N results applied (not 'not applicable').",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: no progress bar, no table.")
+@verbose_option
 def run(
     installers: tuple[str, ...],
     runner_name: str,
@@ -296,8 +330,12 @@ def run(
     extra_args: tuple[str, ...],
     min_applicable: int,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run the scenarios against installers and report per requirement.
+
+    Each failure is printed with the command that reproduces it alone; serve
+    its indexes by hand with ``conformance serve SCENARIO``.
 
     Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
     not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
@@ -329,8 +367,9 @@ def run(
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]).redacted(redactor.data) for r in results]
-    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
-    if not quiet and meta["write_detection"]:
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
+             verbose=verbose)  # fmt: skip
+    if verbose and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
     if certificate is not None:
         from wheelnext.conformance.certificate import certificate as make
@@ -355,20 +394,33 @@ def _outputs(
     junit_xml: Path | None,
     html: Path | None,
     quiet: bool,
+    verbose: bool = False,
 ) -> None:
+    """The files asked for, then the table (``-q``: the totals only) on stdout.
+
+    ``--json -`` puts the JSON on stdout, and the table on stderr.
+    """
     from wheelnext.commands import conformance_table as terminal
     from wheelnext.conformance import report
     from wheelnext.conformance.report import html as html_report
     from wheelnext.conformance.report import junit
 
-    if json_out is not None:
+    to_stdout = json_out is not None and str(json_out) == "-"
+    if json_out is not None and not to_stdout:
         report.write_json(json_out, records, meta)
     if junit_xml is not None:
         report.write_atomic(junit_xml, junit.render(records))
     if html is not None:
-        report.write_atomic(html, html_report.render(records))
-    if not quiet:
-        terminal.render(records, Console())
+        report.write_atomic(html, html_report.render(records, meta=meta))
+    if to_stdout:
+        click.echo(report.json_text(records, meta), nl=False)
+    human = terminal.console(stderr=to_stdout)
+    if quiet:
+        human.print(terminal.summary(records))
+        return
+    if verbose:
+        terminal.observations(records, human)
+    terminal.render(records, human)
 
 
 @conformance.command("xfail")
@@ -386,7 +438,7 @@ def _outputs(
     help="The folder of lists to write (its lists' reasons are kept where still failing).",
 )
 @click.option("--runner", "runner_name", default="venv", show_default=True, help="Whose records.")
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the summary.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
 def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
     """Write one expected-failure list per installer configuration from a saved run.
 
@@ -451,10 +503,17 @@ def _warn_if_stale(source: Path) -> None:
 
 @conformance.command("list")
 @scenario_options
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
-def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="The count only.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: each scenario's requirement ids and file.")
+def list_(
+    dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool, quiet: bool, verbose: bool
+) -> None:
     """List the scenarios with their spec reference."""
     from rich.table import Table
+
+    from wheelnext.commands.conformance_table import console
 
     scenarios = _scenarios(dirs, select)
     rows = [
@@ -472,33 +531,142 @@ def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
+    if quiet:
+        click.echo(f"{len(rows)} scenarios")
+        return
     table = Table(title=f"{len(rows)} scenarios")
-    for name in ("group", "id", "level", "title"):
+    names = ("group", "id", "level", "title", *(("requirements", "path") if verbose else ()))
+    for name in names:
         table.add_column(name)
     for row in rows:
-        table.add_row(row["group"], row["id"], row["level"], row["title"])
-    Console().print(table)
+        table.add_row(*(", ".join(row[n]) if n == "requirements" else row[n] for n in names))
+    console().print(table)
+
+
+def _one_scenario(dirs: Sequence[Path], wanted: str) -> Any:
+    from wheelnext.conformance.scenario import load_scenarios
+
+    found = [s for s in load_scenarios(list(dirs)) if s.id == wanted]
+    if not found:
+        raise click.BadParameter(f"no scenario has the id {wanted!r} (see conformance list)",
+                                 param_hint="SCENARIO")  # fmt: skip
+    return found[0]
+
+
+_scenario_dirs_option = _scenario_options[0]
+
+
+@conformance.command()
+@click.argument("scenario_id", metavar="SCENARIO")
+@_scenario_dirs_option
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP.replace("table", "text"))
+@click.option("-q", "--quiet", is_flag=True, help="The dependency tree only.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: the spec sentence and the scenario's file.")
+def show(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
+         verbose: bool) -> None:  # fmt: skip
+    """Print a scenario: its packages as a tree per index, its request, its expectations."""
+    from wheelnext.conformance import describe
+
+    scenario = _one_scenario(dirs, scenario_id)
+    if as_json:
+        click.echo(json.dumps(describe.describe(scenario), indent=1))
+        return
+    lines = describe.tree(scenario)
+    if not quiet:
+        head = [f"{scenario.id}: {scenario.title}"]
+        if verbose:
+            where = f"PEP {scenario.spec.pep}" if scenario.spec.pep else scenario.spec.document
+            head += [f"{where}, {scenario.spec.section} ({scenario.spec.level}): "
+                     f"{scenario.spec.sentence}", f"file: {scenario.path}"]  # fmt: skip
+        request = [f"  {line}" for line in describe.request(scenario.request)]
+        expected = [f"  {line}" for line in describe.expectations(scenario)]
+        lines = [*head, "", *lines, "", "request:", *request, "", "expected:", *expected]
+    for line in lines:
+        click.echo(line)
+
+
+@conformance.command()
+@click.argument("scenario_id", metavar="SCENARIO")
+@_scenario_dirs_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the URLs and the request as one line of JSON instead of text.")
+@click.option("-q", "--quiet", is_flag=True, help="The index URLs only.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail: each request served.")
+def serve(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
+          verbose: bool) -> None:  # fmt: skip
+    """Build a scenario's packages and serve its indexes on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    Prints each index's URL and the request the scenario makes, so that a tool
+    can be run against the indexes by hand (under a debugger). An index the
+    scenario makes fail answers its error; a refused one refuses connections.
+    """
+    from wheelnext.conformance import describe
+    from wheelnext.conformance.materialize import default_cache
+    from wheelnext.conformance.serve_scenario import serving
+
+    scenario = _one_scenario(dirs, scenario_id)
+    with serving(scenario, default_cache() / "packages") as served:
+        request = describe.request(scenario.request, served.urls.__getitem__)
+        if as_json:
+            click.echo(json.dumps({"scenario": scenario.id, "indexes": dict(served.urls),
+                                   "request": request}))  # fmt: skip
+        else:
+            for name, url in served.urls.items():
+                click.echo(f"{name}: {url}")
+            if not quiet:
+                click.echo("request:")
+                for line in request:
+                    click.echo(f"  {line}")
+                click.echo("Serving until Ctrl-C.")
+        sys.stdout.flush()
+        try:
+            _wait(served.server if verbose else None)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+
+
+def _wait(logged: Any = None) -> None:
+    """Until a signal interrupts; with *logged* (a served index), print each request it gets."""
+    if logged is None:
+        while True:
+            signal.pause()
+    seen, idle = 0, threading.Event()
+    while not idle.wait(0.2):
+        log = list(logged.requests)
+        for index, path, status in log[seen:]:
+            click.echo(f"{status} {index or ''} {path}", err=True)
+        seen = len(log)
 
 
 @conformance.command("report")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--html", type=click.Path(path_type=Path), help="Write the merged HTML matrix.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write merged JUnit XML.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write merged JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="No table.")
+@click.option(
+    "--json", "json_out", metavar="FILE", type=click.Path(path_type=Path, allow_dash=True),
+    help=JSON_FILE_HELP,
+)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: no table.")
+@verbose_option
 def report_(
     runs: tuple[Path, ...],
     html: Path | None,
     junit_xml: Path | None,
     json_out: Path | None,
     quiet: bool,
+    verbose: bool,
 ) -> None:
-    """Merge saved runs (written by run --json) into one matrix."""
+    """Merge saved runs (written by run --json) into one matrix.
+
+    Each failure is printed with the command that reproduces it alone.
+    """
     from wheelnext.conformance.report import load_runs
 
     records = load_runs(runs)
-    meta = {"merged_from": [str(p) for p in runs]}
-    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
+    meta = {"merged_from": [str(p) for p in runs], **run_info()}
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
+             verbose=verbose)  # fmt: skip
 
 
 @conformance.command()
@@ -506,7 +674,7 @@ def report_(
 @scenario_options
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
 @jobs_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of text.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
 def verify(
     cert: Path,
     dirs: tuple[Path, ...],
@@ -628,7 +796,7 @@ NOT_SHOWN_WITHOUT_RERUN = (
 @jobs_option
 @timeout_option
 @python_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
 def diff(
     installers: tuple[str, ...],
     runner_name: str,
@@ -699,7 +867,7 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
                    "conformance/power_exceptions.toml names as its killers).")
 @jobs_option
 @timeout_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
 def power(
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
