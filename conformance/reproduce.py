@@ -8,6 +8,7 @@ under a debugger (or serve its indexes with ``conformance serve``).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 from wheelnext.conformance.record import Record
 
@@ -30,12 +31,18 @@ def installer_argument(r: Record) -> str:
     return r.installer
 
 
-def command(r: Record) -> str:
-    """The shell command that runs *r*'s scenario alone in *r*'s configuration."""
-    argv = ["wheelnext", "conformance", "run", "--select", r.scenario,
-            "--installer", installer_argument(r)]  # fmt: skip
+def command(r: Record, scenario_dirs: Sequence[str] = ()) -> str:
+    """The shell command that runs *r*'s scenario alone in *r*'s configuration.
+
+    *scenario_dirs*: the run's ``--scenarios`` folders (none: the shipped set).
+    """
+    argv = ["wheelnext", "conformance", "run"]
+    for folder in scenario_dirs:
+        argv += ["--scenarios", folder]
+    argv += ["--select", r.scenario, "--installer", installer_argument(r)]
     if r.python:
-        argv += ["--python", r.python]
+        # --python takes what finds an interpreter (``3.11``), not the patch level it reported.
+        argv += ["--python", ".".join(r.python.split(".")[:2])]
     runner, _, target = r.runner.partition("+")
     if runner and runner != "venv":
         argv += ["--runner", runner]

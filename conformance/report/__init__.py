@@ -30,11 +30,11 @@ class ReportError(WheelnextError):
 record = Record.of
 
 
-def saved(r: Record) -> dict[str, Any]:
+def saved(r: Record, scenario_dirs: Sequence[str] = ()) -> dict[str, Any]:
     """A record as a saved run holds it: a failure carries the command that reproduces it."""
     data = r.to_json()
     if needs_reproducing(r):
-        data["reproduce"] = command(r)
+        data["reproduce"] = command(r, scenario_dirs)
     return data
 
 
@@ -44,7 +44,7 @@ def document(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, An
         "wheelnext": __version__,
         "format": 1,
         **meta,
-        "results": [saved(r) for r in records],
+        "results": [saved(r, meta.get("scenario_dirs", ())) for r in records],
     }
 
 

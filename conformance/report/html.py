@@ -159,17 +159,20 @@ def render(
             out.append("</tr>")
     out.append("</tbody></table>")
     out.append("<h2>Details</h2>")
+    dirs = (meta or {}).get("scenario_dirs", ())
     for group in sorted(groups, key=group_key):
         for sid in groups[group]:
             for i, col in enumerate(columns):
                 found = cells.get((sid, col))
                 if found is not None:
-                    out.append(_detail(found, col, i))
+                    out.append(_detail(found, col, i, dirs))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
-def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
+def _detail(
+    r: Record, col: tuple[str, ...], index: int, scenario_dirs: Sequence[str]
+) -> str:
     spec = r.spec
     where = escape(f"PEP {spec.pep}" if spec.pep else str(spec.document))
     section = f"“{inline(spec.section)}”"
@@ -185,9 +188,8 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
         f"{inline(spec.sentence)}</blockquote>",
     ]
     if needs_reproducing(r):
-        parts.append(
-            f'<p>Reproduce it alone:</p><code class="reproduce">{escape(command(r))}</code>'
-        )
+        again = escape(command(r, scenario_dirs))
+        parts.append(f'<p>Reproduce it alone:</p><code class="reproduce">{again}</code>')
     if r.outcome:
         parts.append(f"<p>Observed outcome: <b>{escape(r.outcome)}</b></p>")
     if r.reason:

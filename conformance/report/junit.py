@@ -15,7 +15,8 @@ from wheelnext.conformance.report import column, column_label
 from wheelnext.conformance.reproduce import command, needs_reproducing
 
 
-def render(records: Sequence[Record]) -> str:
+def render(records: Sequence[Record], scenario_dirs: Sequence[str] = ()) -> str:
+    """The XML; *scenario_dirs* (the run's ``--scenarios``) go into each reproduce command."""
     suites = ET.Element("testsuites", name="wheelnext conformance")
     by_column: dict[tuple[str, ...], list[Record]] = {}
     for r in records:
@@ -28,7 +29,7 @@ def render(records: Sequence[Record]) -> str:
                 suite, "testcase", classname=r.group.replace(" ", ""), name=r.scenario
             )
             status, annotation = r.status, r.annotation
-            reproduce = f"reproduce: {command(r)}" if needs_reproducing(r) else ""
+            reproduce = f"reproduce: {command(r, scenario_dirs)}" if needs_reproducing(r) else ""
             warning = ""
             if status == "warn":
                 warning = f"{r.spec.level} not met: " + "; ".join(r.failures)

@@ -409,7 +409,7 @@ def _outputs(
     if json_out is not None and not to_stdout:
         report.write_json(json_out, records, meta)
     if junit_xml is not None:
-        report.write_atomic(junit_xml, junit.render(records))
+        report.write_atomic(junit_xml, junit.render(records, meta.get("scenario_dirs", ())))
     if html is not None:
         report.write_atomic(html, html_report.render(records, meta=meta))
     if to_stdout:
@@ -420,7 +420,7 @@ def _outputs(
         return
     if verbose:
         terminal.observations(records, human)
-    terminal.render(records, human)
+    terminal.render(records, human, meta.get("scenario_dirs", ()))
 
 
 @conformance.command("xfail")
@@ -439,7 +439,11 @@ def _outputs(
 )
 @click.option("--runner", "runner_name", default="venv", show_default=True, help="Whose records.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
-def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: one line for all the lists.")
+@verbose_option
+def xfail_(
+    source: Path, out: Path, runner_name: str, as_json: bool, quiet: bool, verbose: bool
+) -> None:
     """Write one expected-failure list per installer configuration from a saved run.
 
     A scenario is listed when it fails with every version of the configuration
@@ -477,11 +481,19 @@ def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=1))
         return
+    if quiet:
+        listed = sum(row["listed"] for row in summary)
+        click.echo(f"{len(summary)} lists, {listed} scenarios listed")
+        return
     for row in summary:
         click.echo(
             f"{row['path']}: {row['listed']} listed ({len(row['added'])} added, "
             f"{len(row['dropped'])} dropped, {len(row['version_dependent'])} version-dependent)"
         )
+        if verbose:
+            for key in ("added", "dropped", "version_dependent"):
+                for sid in row[key]:
+                    click.echo(f"  {key.replace('_', '-')}: {sid}")
 
 
 def _warn_if_stale(source: Path) -> None:
@@ -675,6 +687,8 @@ def report_(
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
 @jobs_option
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="The verdict only (the last line).")
+@verbose_option
 def verify(
     cert: Path,
     dirs: tuple[Path, ...],
@@ -682,6 +696,8 @@ def verify(
     rerun: bool,
     jobs: int,
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Check a certificate: its own consistency and its scenario set; with --rerun, its results.
 
@@ -720,6 +736,7 @@ def verify(
         "not_checked": [] if rerun else [NOT_SHOWN_WITHOUT_RERUN],
         "reproduced": None,
     }
+    rerun_records: list[Record] = []
     lines = [f"{cert}: checked the certificate's own consistency and its scenario-set hash"]
     if problems:
         lines.append(f"inconsistent: {'; '.join(problems)}")
@@ -754,6 +771,7 @@ def verify(
             index_target=target or "reference",
         )
         meta["installer_spec"] = data["installer"]["spec"]
+        rerun_records = records
         fresh = certificate(records, meta)
         report["installer_version"] = fresh["installer"]["version"]
         report["installer_version_matches"] = (
@@ -776,7 +794,11 @@ def verify(
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
-        for line in lines:
+        if verbose and rerun_records:
+            from wheelnext.commands import conformance_table as terminal
+
+            terminal.observations(records, terminal.console())
+        for line in lines[-1:] if quiet else lines:
             click.echo(line)
     if problems or not report["scenario_set_matches"] or report["reproduced"] is False:
         sys.exit(1)
@@ -797,6 +819,8 @@ NOT_SHOWN_WITHOUT_RERUN = (
 @timeout_option
 @python_option
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: how many scenarios differ.")
+@verbose_option
 def diff(
     installers: tuple[str, ...],
     runner_name: str,
@@ -806,10 +830,13 @@ def diff(
     timeout: float | None,
     pythons: tuple[str, ...],
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run installers side by side, with no expectations, and show where they differ."""
     from rich.table import Table
 
+    from wheelnext.commands import conformance_table as terminal
     from wheelnext.conformance.diff import differences
 
     if len(installers) < 2:
@@ -822,20 +849,26 @@ def diff(
         jobs=jobs,
         timeout=timeout,
         pythons=pythons,
-        quiet=as_json,
+        quiet=as_json or quiet,
     )
     found = differences(records)
     if as_json:
         click.echo(json.dumps(found, indent=1))
         return
-    table = Table(title=f"{len(found)} scenarios where the installers differ")
+    title = f"{len(found)} scenarios where the installers differ"
+    if quiet:
+        click.echo(title)
+        return
+    if verbose:
+        terminal.observations(records, terminal.console())
+    table = Table(title=title)
     table.add_column("scenario")
     labels = sorted({label for d in found for label in d["decisions"]})
     for label in labels:
         table.add_column(label)
     for d in found:
         table.add_row(d["scenario"], *(d["decisions"].get(label, "—") for label in labels))
-    Console().print(table)
+    terminal.console().print(table)
 
 
 @conformance.group()
@@ -868,6 +901,9 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
 @jobs_option
 @timeout_option
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: rules killed and holes.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: every scenario that kills each rule.")
 def power(
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
@@ -876,6 +912,8 @@ def power(
     jobs: int,
     timeout: float | None,
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Measure the suite's power to fail: knock out each rule of the reference installer.
 
@@ -896,7 +934,7 @@ def power(
     total = len(scenarios) * (len(chosen) + 1)
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]power"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True, disable=as_json) as bar:
+                  console=console, transient=True, disable=as_json or quiet) as bar:
         task = bar.add_task("", total=total)
         common: dict[str, Any] = {
             "rules": chosen, "jobs": jobs, "timeout": timeout, "cache": default_cache(),
@@ -908,15 +946,24 @@ def power(
             table, _ = measure(scenarios, runner, **common)
     if as_json:
         click.echo(json.dumps([row.to_json() for row in table], indent=1))
+    elif quiet:
+        verdicts = [row.verdict for row in table]
+        click.echo(", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts)))
+                   or "no rules")  # fmt: skip
     else:
         from rich.table import Table
+
+        from wheelnext.commands.conformance_table import console as wide
 
         shown = Table(title=f"power of {len(scenarios)} scenarios over {len(chosen)} rules")
         for column in ("rule", "verdict", "killed by", "tracing scenarios that survive"):
             shown.add_column(column)
         for row in table:
-            shown.add_row(row.rule, row.verdict, ", ".join(row.killed_by) or "—",
+            killers = row.killed_by if verbose else row.killed_by[:3]
+            more = len(row.killed_by) - len(killers)
+            shown.add_row(row.rule, row.verdict,
+                          ", ".join(killers) + (f" (+{more} more, -v)" if more else "") or "—",
                           ", ".join(row.traced_survivors) or "—")
-        Console().print(shown)
+        wide().print(shown)
     if any(row.verdict == "hole" and not row.known_hole for row in table):
         sys.exit(1)

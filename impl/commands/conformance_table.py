@@ -78,7 +78,8 @@ def observations(records: Sequence[Record], console: Console) -> None:
             console.print(escape(line), soft_wrap=True)
 
 
-def render(records: Sequence[Record], console: Console) -> None:
+def render(records: Sequence[Record], console: Console, scenario_dirs: Sequence[str] = ()) -> None:
+    """The matrix, each failure with its reproduce command, then the totals."""
     columns = sorted({column(r) for r in records})
     cells = {(r.scenario, column(r)): r for r in records}
     table = Table(title="wheelnext conformance", show_lines=False)
@@ -113,7 +114,7 @@ def render(records: Sequence[Record], console: Console) -> None:
             where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
             console.print(f"[red]unexpected pass[/] {where}: {escape(r.reason)}")
         if needs_reproducing(r):
-            console.print(f"  reproduce: {escape(command(r))}", soft_wrap=True)
+            console.print(f"  reproduce: {escape(command(r, scenario_dirs))}", soft_wrap=True)
     for r in records:
         survivors = (r.observed.survivors if r.observed else None) or ()
         if survivors:

@@ -87,9 +87,9 @@ def records(write: Callable[..., Path], version: str = "0.13") -> list[Record]:
 
 
 UV_AGAIN = ("wheelnext conformance run --select t-one --installer uv==0.13:strict "
-            "--python 3.11.7")  # fmt: skip
+            "--python 3.11")  # fmt: skip
 WHEELNEXT_AGAIN = ("wheelnext conformance run --select t-two --installer wheelnext "
-                   "--python 3.12.1 --index-target pypiserver")  # fmt: skip
+                   "--python 3.12 --index-target pypiserver")  # fmt: skip
 
 
 def test_every_failure_carries_the_command_that_reproduces_it(
@@ -302,3 +302,70 @@ def test_html_legend_metadata_links_and_markup_in_chromium(
     finally:
         browser.close()
     wait_until(lambda: (tmp_path / "head.png").stat().st_size > 5000, "the screenshot")
+
+
+def test_quiet_on_xfail_and_verify_still_says_something(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    from wheelnext.conformance.certificate import certificate, write_certificate
+    from wheelnext.conformance.scenario import load_scenarios, suite_digest
+
+    run = saved_run(tmp_path, write_scenario)
+    out = tmp_path / "lists"
+    code, output = invoke("xfail", "--from", str(run), "--out", str(out), "-q")
+    assert code == 0 and output.endswith("\n2 lists, 1 scenarios listed\n"), output
+    code, output = invoke("xfail", "--from", str(run), "--out", str(out), "-v")
+    assert "  added: t-one" not in output  # kept from the first run, not added again
+    folder = run.parent / "scenarios"
+    only = [r for r in records(write_scenario) if r.installer == "pip"]
+    meta = {"scenario_set": suite_digest(load_scenarios([folder])),
+            "scenario_dirs": [str(folder)], "installer_spec": "pip"}  # fmt: skip
+    cert = tmp_path / "cert.json"
+    write_certificate(cert, certificate(only, meta))
+    code, full = invoke("verify", str(cert))
+    code, quiet = invoke("verify", str(cert), "-q")
+    assert code == 0 and quiet == full.splitlines(keepends=True)[-1] and quiet.strip()
+
+
+WRONG_EXPECTATION = """
+[[packages.internal]]
+name = "alpha"
+version = "1.0"
+
+[[packages.public]]
+name = "alpha"
+version = "9.0"
+
+[request]
+requirements = ["alpha"]
+indexes = ["internal", "public"]
+index-strategy = "index-priority"
+
+[expect]
+exit = "success"
+installed = { alpha = "9.0" }
+"""
+
+
+@pytest.mark.slow
+def test_a_real_failure_reproduces_alone_with_its_command(
+    tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    """Run two scenarios with the reference installer; one fails; its command reruns it alone."""
+    write_scenario(id="t-holds")
+    folder = write_scenario(WRONG_EXPECTATION, id="t-wrong").parent
+    saved = tmp_path / "run.json"
+    args = ["conformance", "run", "-q", "--installer", "wheelnext", "--scenarios", str(folder)]
+    result = CliRunner().invoke(cli, [*args, "--json", str(saved)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout == "fail: 1, pass: 1\n"  # -q: the totals, and nothing else
+    assert result.stderr == ""  # no write-detection line without -v
+    (failed,) = [r for r in json.loads(saved.read_text())["results"] if "reproduce" in r]
+    argv = shlex.split(failed["reproduce"])
+    assert argv[:3] == ["wheelnext", "conformance", "run"] and "t-wrong" in argv
+    again = tmp_path / "again.json"
+    result = CliRunner().invoke(cli, [*argv[1:], "--json", str(again)])
+    assert result.exit_code == 1, result.output
+    (only,) = json.loads(again.read_text())["results"]
+    assert (only["scenario"], only["failures"]) == ("t-wrong", failed["failures"])
+    assert only["reproduce"] == failed["reproduce"]
