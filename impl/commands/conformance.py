@@ -201,7 +201,11 @@ class _Cancellable(click.Group):
 
 @click.group(cls=_Cancellable)
 def conformance() -> None:
-    """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario."""
+    """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario.
+
+    --json prints JSON on standard output instead of the table; run and report take
+    --json FILE ('-': standard output). -q prints totals only, -v more detail.
+    """
 
 
 _scenario_options = [
@@ -568,8 +572,25 @@ def _one_scenario(dirs: Sequence[Path], wanted: str) -> Any:
 _scenario_dirs_option = _scenario_options[0]
 
 
+def _complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of SCENARIO: the ids of the shipped set (or of --scenarios)."""
+    from wheelnext.conformance.scenario import load_scenarios
+    from wheelnext.errors import WheelnextError
+
+    try:
+        found = load_scenarios(list(ctx.params.get("dirs") or ()))
+    except WheelnextError:
+        return []
+    return [s.id for s in found if s.id.startswith(incomplete)]
+
+
+scenario_argument = click.argument(
+    "scenario_id", metavar="SCENARIO", shell_complete=_complete_scenario
+)
+
+
 @conformance.command()
-@click.argument("scenario_id", metavar="SCENARIO")
+@scenario_argument
 @_scenario_dirs_option
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP.replace("table", "text"))
 @click.option("-q", "--quiet", is_flag=True, help="The dependency tree only.")
@@ -599,7 +620,7 @@ def show(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
 
 
 @conformance.command()
-@click.argument("scenario_id", metavar="SCENARIO")
+@scenario_argument
 @_scenario_dirs_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print the URLs and the request as one line of JSON instead of text.")

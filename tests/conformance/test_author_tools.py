@@ -369,3 +369,13 @@ def test_a_real_failure_reproduces_alone_with_its_command(
     (only,) = json.loads(again.read_text())["results"]
     assert (only["scenario"], only["failures"]) == ("t-wrong", failed["failures"])
     assert only["reproduce"] == failed["reproduce"]
+
+
+def test_shell_completion_is_documented_and_completes_scenario_ids() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "cli.rst").read_text(encoding="utf-8")
+    assert "_WHEELNEXT_COMPLETE=bash_source wheelnext" in docs and "--json FILE" in docs
+    env = {**os.environ, "_WHEELNEXT_COMPLETE": "bash_complete",
+           "COMP_WORDS": "wheelnext conformance show pep766-best", "COMP_CWORD": "3"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "wheelnext"], env=env, capture_output=True,
+                          text=True, timeout=PATIENCE)  # fmt: skip
+    assert "plain,pep766-best-within-first-index" in done.stdout.splitlines(), done
