@@ -44,6 +44,7 @@ table.matrix{border-collapse:collapse;font-size:.85rem}
 .matrix tr.group th{background:#e5e7eb;text-align:left}
 .matrix tr.totals th{font-weight:normal;font-size:.75rem;background:#f9fafb}
 .matrix td.cell{text-align:center;white-space:nowrap}
+.matrix td.scenario{white-space:nowrap}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
 .pass{background:#c6f6d5} .warn{background:#d9f99d}
 .fail{background:#fecaca} .unsupported{background:#e5e7eb}
@@ -144,7 +145,7 @@ def render(
         for sid in groups[group]:
             first = scenarios[sid]
             out.append(
-                f'<tr data-scenario="{escape(sid)}"><td>{escape(sid)} '
+                f'<tr data-scenario="{escape(sid)}"><td class="scenario">{escape(sid)} '
                 f'<span class="level">{escape(first.spec.level)}</span></td>'
             )
             for i, col in enumerate(columns):
