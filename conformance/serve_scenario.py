@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wheelnext.conformance.index_targets import ServedIndexes, serve
-from wheelnext.conformance.materialize import materialize
+from wheelnext.conformance.materialize import Materialized, materialize
 from wheelnext.conformance.runners.refused import refused_url
 from wheelnext.conformance.scenario import Scenario
 
 
 @dataclass(frozen=True)
 class Served:
-    """A served scenario: the simple URL of each of its indexes, and the live server."""
+    """A served scenario: the simple URL of each of its indexes, the live server, its files."""
 
     urls: Mapping[str, str]
     server: ServedIndexes
+    built: Materialized
 
 
 @contextlib.contextmanager
@@ -41,4 +42,4 @@ def serving(scenario: Scenario, cache: Path) -> Iterator[Served]:
             i.name: refused_url(i.name) if i.name in refused else server.index_url(i.name)
             for i in scenario.indexes
         }
-        yield Served(urls, server)
+        yield Served(urls, server, built)

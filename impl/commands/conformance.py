@@ -641,6 +641,9 @@ def serve(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
     scenario = _one_scenario(dirs, scenario_id)
     with serving(scenario, default_cache() / "packages") as served:
         request = describe.request(scenario.request, served.urls.__getitem__)
+        wheel = scenario.request.wheel and served.built.find(scenario.request.wheel)
+        if wheel:
+            request.append(f"the wheel file is {wheel}")
         if as_json:
             click.echo(json.dumps({"scenario": scenario.id, "indexes": dict(served.urls),
                                    "request": request}))  # fmt: skip
