@@ -183,6 +183,9 @@ FIELDS = (
     "scenario", "title", "group", "spec", "installer", "installer_version", "python", "runner",
     "status", "annotation", "outcome", "failures", "evidence", "reason", "expected", "observed",
 )  # fmt: skip
+#: Fields a saved run may add to a record, derived from the others and not read back
+#: (``reproduce``: :func:`wheelnext.conformance.reproduce.command`).
+DERIVED = ("reproduce",)
 #: The fields every saved record carries as strings; the matrix is keyed by them.
 KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
 
@@ -280,7 +283,7 @@ class Record:
         f = Fields(data, where, what="a record", error=error)
         keys = {key: f.named(key) for key in KEYS if key != "status"}
         verdict = Verdict.from_json(data, where=where, error=error)
-        f.only(FIELDS)
+        f.only((*FIELDS, *DERIVED))
         return cls(
             **keys,
             status=verdict.status,

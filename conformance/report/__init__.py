@@ -16,6 +16,7 @@ from typing import Any
 
 from wheelnext import __version__, inputs
 from wheelnext.conformance.record import Record
+from wheelnext.conformance.reproduce import command, needs_reproducing
 from wheelnext.errors import WheelnextError
 
 GROUP_ORDER = ("baseline", "PEP 766", "PEP 771", "PEP 777", "PEP 778", "PEP 825", "security")
@@ -29,13 +30,21 @@ class ReportError(WheelnextError):
 record = Record.of
 
 
+def saved(r: Record, scenario_dirs: Sequence[str] = ()) -> dict[str, Any]:
+    """A record as a saved run holds it: a failure carries the command that reproduces it."""
+    data = r.to_json()
+    if needs_reproducing(r):
+        data["reproduce"] = command(r, scenario_dirs)
+    return data
+
+
 def document(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
     """A saved run: what ran, and its records."""
     return {
         "wheelnext": __version__,
         "format": 1,
         **meta,
-        "results": [r.to_json() for r in records],
+        "results": [saved(r, meta.get("scenario_dirs", ())) for r in records],
     }
 
 
@@ -56,8 +65,13 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def json_text(records: Sequence[Record], meta: Mapping[str, Any]) -> str:
+    """A saved run as ``run --json`` writes it."""
+    return json.dumps(document(records, meta), indent=1, sort_keys=True) + "\n"
+
+
 def write_json(path: Path, records: Sequence[Record], meta: Mapping[str, Any]) -> None:
-    write_atomic(path, json.dumps(document(records, meta), indent=1, sort_keys=True) + "\n")
+    write_atomic(path, json_text(records, meta))
 
 
 def load_runs(paths: Iterable[Path]) -> list[Record]:

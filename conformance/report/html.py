@@ -7,22 +7,44 @@ expected outcome next to the observed one. One self-contained page, no script.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
 
 from wheelnext import __version__
 from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import column, column_label, group_key, totals
+from wheelnext.conformance.report.rst import inline, section_url
+from wheelnext.conformance.reproduce import command, needs_reproducing
+
+#: What each level of a scenario's ``[spec]`` means for its result (docs: "Results").
+LEGEND = (
+    ("MUST, MUST NOT", "a requirement of the spec (RFC 2119): not met is a fail"),
+    ("SHOULD, SHOULD NOT, MAY", "a recommendation or an option: not met is a warn, never a fail"),
+    ("rule", "a rule of PEP 766 or 771 stated in plain words; counts as a MUST"),
+    ("extension", "wheelnext's own prototype beyond the PEPs (Wheel 2.0 .whlx): not conformance"),
+)
+#: The run metadata shown in the page's head, in this order, when the run recorded it.
+METADATA = (
+    ("date", "date"),
+    ("command", "command"),
+    ("scenario_set", "scenario set"),
+    ("machine", "machine"),
+    ("runner", "runner"),
+    ("merged_from", "merged from"),
+)
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24}
 h1{font-size:1.4rem} h2{font-size:1.1rem;margin-top:2rem}
 table.matrix{border-collapse:collapse;font-size:.85rem}
 .matrix th,.matrix td{border:1px solid #c9d1d9;padding:.25rem .5rem}
-.matrix th.col{writing-mode:horizontal-tb;background:#f3f4f6;max-width:12rem}
+.matrix th.col{writing-mode:horizontal-tb;background:#f3f4f6;max-width:12rem;
+ overflow-wrap:anywhere;word-break:break-word;vertical-align:bottom}
 .matrix tr.group th{background:#e5e7eb;text-align:left}
 .matrix tr.totals th{font-weight:normal;font-size:.75rem;background:#f9fafb}
 .matrix td.cell{text-align:center;white-space:nowrap}
+.matrix td.scenario{white-space:nowrap}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
 .pass{background:#c6f6d5} .warn{background:#d9f99d}
 .fail{background:#fecaca} .unsupported{background:#e5e7eb}
@@ -33,6 +55,11 @@ section.detail{border-top:1px solid #c9d1d9;padding:.5rem 0}
 section.detail:target{background:#fffbeb}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;max-height:24rem}
 .cols{display:flex;gap:1rem} .cols>div{flex:1;min-width:0}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;font-size:.85rem}
+dl.meta dt{color:#6b7280} dl.meta dd{margin:0;overflow-wrap:anywhere}
+table.legend{font-size:.8rem;border-collapse:collapse;margin:.5rem 0 1rem}
+.legend td,.legend th{padding:.1rem .5rem;text-align:left;vertical-align:top}
+code.reproduce{display:block;background:#f6f8fa;padding:.25rem .5rem;overflow-wrap:anywhere}
 blockquote{border-left:3px solid #c9d1d9;margin:0;padding-left:.75rem;color:#374151}
 """
 
@@ -57,7 +84,32 @@ def _anchor(r: Record, col_index: int) -> str:
     return f"d-{r.scenario}-{col_index}"
 
 
-def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -> str:
+def _metadata(meta: Mapping[str, Any]) -> list[str]:
+    rows = []
+    for key, label in METADATA:
+        value = meta.get(key)
+        if not value:
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        shown = escape(text)
+        if key in ("command", "scenario_set"):
+            shown = f"<code>{shown}</code>"
+        rows.append(f"<dt>{escape(label)}</dt><dd>{shown}</dd>")
+    return ['<dl class="meta">', *rows, "</dl>"] if rows else []
+
+
+def _legend() -> list[str]:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in LEGEND)
+    return [f'<table class="legend" id="legend"><caption>Levels</caption>{rows}</table>']
+
+
+def render(
+    records: Sequence[Record],
+    *,
+    title: str = "wheelnext conformance",
+    meta: Mapping[str, Any] | None = None,
+) -> str:
+    """The page; *meta* is the run's (date, command, scenario-set hash, machine, ...)."""
     columns = sorted({column(r) for r in records})
     cells = {(r.scenario, column(r)): r for r in records}
     scenarios: dict[str, Record] = {}
@@ -75,6 +127,8 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
         f"<p>wheelnext {escape(__version__)} · {len(scenarios)} scenarios · "
         + " · ".join(f"{escape(k)}: {v}" for k, v in totals(records).items())
         + "</p>",
+        *_metadata(meta or {}),
+        *_legend(),
         '<table class="matrix" id="matrix"><thead><tr><th>scenario</th>',
     ]
     out += [f'<th class="col">{escape(column_label(c))}</th>' for c in columns]
@@ -91,7 +145,7 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
         for sid in groups[group]:
             first = scenarios[sid]
             out.append(
-                f'<tr data-scenario="{escape(sid)}"><td>{escape(sid)} '
+                f'<tr data-scenario="{escape(sid)}"><td class="scenario">{escape(sid)} '
                 f'<span class="level">{escape(first.spec.level)}</span></td>'
             )
             for i, col in enumerate(columns):
@@ -106,27 +160,37 @@ def render(records: Sequence[Record], *, title: str = "wheelnext conformance") -
             out.append("</tr>")
     out.append("</tbody></table>")
     out.append("<h2>Details</h2>")
+    dirs = (meta or {}).get("scenario_dirs", ())
     for group in sorted(groups, key=group_key):
         for sid in groups[group]:
             for i, col in enumerate(columns):
                 found = cells.get((sid, col))
                 if found is not None:
-                    out.append(_detail(found, col, i))
+                    out.append(_detail(found, col, i, dirs))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
-def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
+def _detail(
+    r: Record, col: tuple[str, ...], index: int, scenario_dirs: Sequence[str]
+) -> str:
     spec = r.spec
-    where = f"PEP {spec.pep}" if spec.pep else str(spec.document)
+    where = escape(f"PEP {spec.pep}" if spec.pep else str(spec.document))
+    section = f"“{inline(spec.section)}”"
+    url = section_url(spec.pep, spec.document, spec.section)
+    if url:
+        section = f'<a href="{escape(url)}">{section}</a>'
     parts = [
         f'<section class="detail" id="{escape(_anchor(r, index))}">',
         f"<h3>{escape(r.scenario)} — {escape(column_label(col))}: "
         f'<span class="{_css_class(r)}">{escape(_cell_text(r))}</span></h3>',
         f"<p>{escape(r.title)}</p>",
-        f"<blockquote>{escape(where)}, “{escape(spec.section)}” ({escape(spec.level)}): "
-        f"{escape(spec.sentence)}</blockquote>",
+        f"<blockquote>{where}, {section} ({escape(spec.level)}): "
+        f"{inline(spec.sentence)}</blockquote>",
     ]
+    if needs_reproducing(r):
+        again = escape(command(r, scenario_dirs))
+        parts.append(f'<p>Reproduce it alone:</p><code class="reproduce">{again}</code>')
     if r.outcome:
         parts.append(f"<p>Observed outcome: <b>{escape(r.outcome)}</b></p>")
     if r.reason:

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 
 from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import column, column_label
+from wheelnext.conformance.reproduce import command, needs_reproducing
 
 
-def render(records: Sequence[Record]) -> str:
+def render(records: Sequence[Record], scenario_dirs: Sequence[str] = ()) -> str:
+    """The XML; *scenario_dirs* (the run's ``--scenarios``) go into each reproduce command."""
     suites = ET.Element("testsuites", name="wheelnext conformance")
     by_column: dict[tuple[str, ...], list[Record]] = {}
     for r in records:
@@ -27,6 +29,7 @@ def render(records: Sequence[Record]) -> str:
                 suite, "testcase", classname=r.group.replace(" ", ""), name=r.scenario
             )
             status, annotation = r.status, r.annotation
+            reproduce = f"reproduce: {command(r, scenario_dirs)}" if needs_reproducing(r) else ""
             warning = ""
             if status == "warn":
                 warning = f"{r.spec.level} not met: " + "; ".join(r.failures)
@@ -37,15 +40,15 @@ def render(records: Sequence[Record]) -> str:
             if status == "fail" and annotation != "expected failure":
                 counts["failures"] += 1
                 failure = ET.SubElement(case, "failure", message="; ".join(r.failures)[:500])
-                failure.text = "\n".join(r.failures)
+                failure.text = "\n".join([*r.failures, reproduce])
             elif annotation == "unexpected pass":
                 counts["failures"] += 1
                 ET.SubElement(
                     case, "failure", message="unexpected pass (listed as expected failure)"
-                )
+                ).text = reproduce
             elif status == "error":
                 counts["errors"] += 1
-                ET.SubElement(case, "error", message=r.reason[:500])
+                ET.SubElement(case, "error", message=r.reason[:500]).text = reproduce
             elif status in ("unsupported", "not applicable") or (annotation and not warning):
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=f"{status}: {r.reason or annotation}")

@@ -1,10 +1,18 @@
-"""``wheelnext conformance``: run, list, report, verify, diff, image."""
+"""``wheelnext conformance``: run, list, show, serve, report, verify, diff, image.
+
+``--json`` follows one rule (docs/cli.rst, "JSON output"): a flag that prints
+JSON on standard output instead of the table; ``run`` and ``report``, which
+also show progress or write several outputs, take ``--json FILE`` instead,
+``-`` meaning standard output.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
+import platform
 import shlex
 import signal
 import sys
@@ -23,6 +31,27 @@ from wheelnext.conformance.redact import Redactor
 
 #: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
+
+
+#: The ``--json`` rule, said in the help of every command that prints JSON.
+JSON_FLAG_HELP = "Print JSON on standard output instead of the table."
+JSON_FILE_HELP = (
+    "Write the JSON records to FILE; '-' is standard output (the table then goes to "
+    "standard error)."
+)
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="More detail: each scenario's observation."
+)
+
+
+def run_info() -> dict[str, str]:
+    """When, by which command and on what machine a run or a report was made."""
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["wheelnext", *sys.argv[1:]]),
+        "machine": f"{platform.system()} {platform.release()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
 
 
 def _scenarios(dirs: Sequence[Path], select: Sequence[str]) -> list[Any]:
@@ -124,6 +153,7 @@ def _execute(
             else {}
         ),
         "select": list(select),
+        **run_info(),
     }
     return (
         [record(r, runner=runner.name).redacted(redactor.data) for r in results],
@@ -171,7 +201,11 @@ class _Cancellable(click.Group):
 
 @click.group(cls=_Cancellable)
 def conformance() -> None:
-    """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario."""
+    """Certify installers against PEPs 766, 771, 777, 778 and 825, scenario by scenario.
+
+    --json prints JSON on standard output instead of the table; run and report take
+    --json FILE ('-': standard output). -q prints totals only, -v more detail.
+    """
 
 
 _scenario_options = [
@@ -242,7 +276,10 @@ python_option = click.option(
 @jobs_option
 @timeout_option
 @python_option
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write JSON records.")
+@click.option(
+    "--json", "json_out", metavar="FILE", type=click.Path(path_type=Path, allow_dash=True),
+    help=JSON_FILE_HELP,
+)
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write JUnit XML.")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML matrix page.")
 @click.option(
@@ -275,7 +312,8 @@ python_option = click.option(
     metavar="N",
     help="Exit 4 when fewer than N results applied (not 'not applicable').",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: no progress bar, no table.")
+@verbose_option
 def run(
     installers: tuple[str, ...],
     runner_name: str,
@@ -296,8 +334,12 @@ def run(
     extra_args: tuple[str, ...],
     min_applicable: int,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run the scenarios against installers and report per requirement.
+
+    Each failure is printed with the command that reproduces it alone; serve
+    its indexes by hand with ``conformance serve SCENARIO``.
 
     Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
     not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
@@ -329,8 +371,9 @@ def run(
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
     records = [report.record(r, runner=meta["runner"]).redacted(redactor.data) for r in results]
-    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
-    if not quiet and meta["write_detection"]:
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
+             verbose=verbose)  # fmt: skip
+    if verbose and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
     if certificate is not None:
         from wheelnext.conformance.certificate import certificate as make
@@ -355,20 +398,33 @@ def _outputs(
     junit_xml: Path | None,
     html: Path | None,
     quiet: bool,
+    verbose: bool = False,
 ) -> None:
+    """The files asked for, then the table (``-q``: the totals only) on stdout.
+
+    ``--json -`` puts the JSON on stdout, and the table on stderr.
+    """
     from wheelnext.commands import conformance_table as terminal
     from wheelnext.conformance import report
     from wheelnext.conformance.report import html as html_report
     from wheelnext.conformance.report import junit
 
-    if json_out is not None:
+    to_stdout = json_out is not None and str(json_out) == "-"
+    if json_out is not None and not to_stdout:
         report.write_json(json_out, records, meta)
     if junit_xml is not None:
-        report.write_atomic(junit_xml, junit.render(records))
+        report.write_atomic(junit_xml, junit.render(records, meta.get("scenario_dirs", ())))
     if html is not None:
-        report.write_atomic(html, html_report.render(records))
-    if not quiet:
-        terminal.render(records, Console())
+        report.write_atomic(html, html_report.render(records, meta=meta))
+    if to_stdout:
+        click.echo(report.json_text(records, meta), nl=False)
+    human = terminal.console(stderr=to_stdout)
+    if quiet:
+        human.print(terminal.summary(records))
+        return
+    if verbose:
+        terminal.observations(records, human)
+    terminal.render(records, human, meta.get("scenario_dirs", ()))
 
 
 @conformance.command("xfail")
@@ -386,8 +442,12 @@ def _outputs(
     help="The folder of lists to write (its lists' reasons are kept where still failing).",
 )
 @click.option("--runner", "runner_name", default="venv", show_default=True, help="Whose records.")
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the summary.")
-def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: one line for all the lists.")
+@verbose_option
+def xfail_(
+    source: Path, out: Path, runner_name: str, as_json: bool, quiet: bool, verbose: bool
+) -> None:
     """Write one expected-failure list per installer configuration from a saved run.
 
     A scenario is listed when it fails with every version of the configuration
@@ -425,11 +485,19 @@ def xfail_(source: Path, out: Path, runner_name: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=1))
         return
+    if quiet:
+        listed = sum(row["listed"] for row in summary)
+        click.echo(f"{len(summary)} lists, {listed} scenarios listed")
+        return
     for row in summary:
         click.echo(
             f"{row['path']}: {row['listed']} listed ({len(row['added'])} added, "
             f"{len(row['dropped'])} dropped, {len(row['version_dependent'])} version-dependent)"
         )
+        if verbose:
+            for key in ("added", "dropped", "version_dependent"):
+                for sid in row[key]:
+                    click.echo(f"  {key.replace('_', '-')}: {sid}")
 
 
 def _warn_if_stale(source: Path) -> None:
@@ -451,10 +519,17 @@ def _warn_if_stale(source: Path) -> None:
 
 @conformance.command("list")
 @scenario_options
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
-def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="The count only.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: each scenario's requirement ids and file.")
+def list_(
+    dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool, quiet: bool, verbose: bool
+) -> None:
     """List the scenarios with their spec reference."""
     from rich.table import Table
+
+    from wheelnext.commands.conformance_table import console
 
     scenarios = _scenarios(dirs, select)
     rows = [
@@ -472,33 +547,162 @@ def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
+    if quiet:
+        click.echo(f"{len(rows)} scenarios")
+        return
     table = Table(title=f"{len(rows)} scenarios")
-    for name in ("group", "id", "level", "title"):
+    names = ("group", "id", "level", "title", *(("requirements", "path") if verbose else ()))
+    for name in names:
         table.add_column(name)
     for row in rows:
-        table.add_row(row["group"], row["id"], row["level"], row["title"])
-    Console().print(table)
+        table.add_row(*(", ".join(row[n]) if n == "requirements" else row[n] for n in names))
+    console().print(table)
+
+
+def _one_scenario(dirs: Sequence[Path], wanted: str) -> Any:
+    from wheelnext.conformance.scenario import load_scenarios
+
+    found = [s for s in load_scenarios(list(dirs)) if s.id == wanted]
+    if not found:
+        raise click.BadParameter(f"no scenario has the id {wanted!r} (see conformance list)",
+                                 param_hint="SCENARIO")  # fmt: skip
+    return found[0]
+
+
+_scenario_dirs_option = _scenario_options[0]
+
+
+def _complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of SCENARIO: the ids of the shipped set (or of --scenarios)."""
+    from wheelnext.conformance.scenario import load_scenarios
+    from wheelnext.errors import WheelnextError
+
+    try:
+        found = load_scenarios(list(ctx.params.get("dirs") or ()))
+    except WheelnextError:
+        return []
+    return [s.id for s in found if s.id.startswith(incomplete)]
+
+
+scenario_argument = click.argument(
+    "scenario_id", metavar="SCENARIO", shell_complete=_complete_scenario
+)
+
+
+@conformance.command()
+@scenario_argument
+@_scenario_dirs_option
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP.replace("table", "text"))
+@click.option("-q", "--quiet", is_flag=True, help="The dependency tree only.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: the spec sentence and the scenario's file.")
+def show(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
+         verbose: bool) -> None:  # fmt: skip
+    """Print a scenario: its packages as a tree per index, its request, its expectations."""
+    from wheelnext.conformance import describe
+
+    scenario = _one_scenario(dirs, scenario_id)
+    if as_json:
+        click.echo(json.dumps(describe.describe(scenario), indent=1))
+        return
+    lines = describe.tree(scenario)
+    if not quiet:
+        head = [f"{scenario.id}: {scenario.title}"]
+        if verbose:
+            where = f"PEP {scenario.spec.pep}" if scenario.spec.pep else scenario.spec.document
+            head += [f"{where}, {scenario.spec.section} ({scenario.spec.level}): "
+                     f"{scenario.spec.sentence}", f"file: {scenario.path}"]  # fmt: skip
+        request = [f"  {line}" for line in describe.request(scenario.request)]
+        expected = [f"  {line}" for line in describe.expectations(scenario)]
+        lines = [*head, "", *lines, "", "request:", *request, "", "expected:", *expected]
+    for line in lines:
+        click.echo(line)
+
+
+@conformance.command()
+@scenario_argument
+@_scenario_dirs_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the URLs and the request as one line of JSON instead of text.")
+@click.option("-q", "--quiet", is_flag=True, help="The index URLs only.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail: each request served.")
+def serve(scenario_id: str, dirs: tuple[Path, ...], as_json: bool, quiet: bool,
+          verbose: bool) -> None:  # fmt: skip
+    """Build a scenario's packages and serve its indexes on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    Prints each index's URL and the request the scenario makes, so that a tool
+    can be run against the indexes by hand (under a debugger). An index the
+    scenario makes fail answers its error; a refused one refuses connections.
+    """
+    from wheelnext.conformance import describe
+    from wheelnext.conformance.materialize import default_cache
+    from wheelnext.conformance.serve_scenario import serving
+
+    scenario = _one_scenario(dirs, scenario_id)
+    with serving(scenario, default_cache() / "packages") as served:
+        request = describe.request(scenario.request, served.urls.__getitem__)
+        wheel = scenario.request.wheel and served.built.find(scenario.request.wheel)
+        if wheel:
+            request.append(f"the wheel file is {wheel}")
+        if as_json:
+            click.echo(json.dumps({"scenario": scenario.id, "indexes": dict(served.urls),
+                                   "request": request}))  # fmt: skip
+        else:
+            for name, url in served.urls.items():
+                click.echo(f"{name}: {url}")
+            if not quiet:
+                click.echo("request:")
+                for line in request:
+                    click.echo(f"  {line}")
+                click.echo("Serving until Ctrl-C.")
+        sys.stdout.flush()
+        try:
+            _wait(served.server if verbose else None)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+
+
+def _wait(logged: Any = None) -> None:
+    """Until a signal interrupts; with *logged* (a served index), print each request it gets."""
+    if logged is None:
+        while True:
+            signal.pause()
+    seen, idle = 0, threading.Event()
+    while not idle.wait(0.2):
+        log = list(logged.requests)
+        for index, path, status in log[seen:]:
+            click.echo(f"{status} {index or ''} {path}", err=True)
+        seen = len(log)
 
 
 @conformance.command("report")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--html", type=click.Path(path_type=Path), help="Write the merged HTML matrix.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write merged JUnit XML.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write merged JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="No table.")
+@click.option(
+    "--json", "json_out", metavar="FILE", type=click.Path(path_type=Path, allow_dash=True),
+    help=JSON_FILE_HELP,
+)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: no table.")
+@verbose_option
 def report_(
     runs: tuple[Path, ...],
     html: Path | None,
     junit_xml: Path | None,
     json_out: Path | None,
     quiet: bool,
+    verbose: bool,
 ) -> None:
-    """Merge saved runs (written by run --json) into one matrix."""
+    """Merge saved runs (written by run --json) into one matrix.
+
+    Each failure is printed with the command that reproduces it alone.
+    """
     from wheelnext.conformance.report import load_runs
 
     records = load_runs(runs)
-    meta = {"merged_from": [str(p) for p in runs]}
-    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
+    meta = {"merged_from": [str(p) for p in runs], **run_info()}
+    _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
+             verbose=verbose)  # fmt: skip
 
 
 @conformance.command()
@@ -506,7 +710,9 @@ def report_(
 @scenario_options
 @click.option("--rerun", is_flag=True, help="Run the suite again and compare every result.")
 @jobs_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of text.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="The verdict only (the last line).")
+@verbose_option
 def verify(
     cert: Path,
     dirs: tuple[Path, ...],
@@ -514,6 +720,8 @@ def verify(
     rerun: bool,
     jobs: int,
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Check a certificate: its own consistency and its scenario set; with --rerun, its results.
 
@@ -552,6 +760,7 @@ def verify(
         "not_checked": [] if rerun else [NOT_SHOWN_WITHOUT_RERUN],
         "reproduced": None,
     }
+    rerun_records: list[Record] = []
     lines = [f"{cert}: checked the certificate's own consistency and its scenario-set hash"]
     if problems:
         lines.append(f"inconsistent: {'; '.join(problems)}")
@@ -586,6 +795,7 @@ def verify(
             index_target=target or "reference",
         )
         meta["installer_spec"] = data["installer"]["spec"]
+        rerun_records = records
         fresh = certificate(records, meta)
         report["installer_version"] = fresh["installer"]["version"]
         report["installer_version_matches"] = (
@@ -608,7 +818,11 @@ def verify(
     if as_json:
         click.echo(json.dumps(report, indent=1))
     else:
-        for line in lines:
+        if verbose and rerun_records:
+            from wheelnext.commands import conformance_table as terminal
+
+            terminal.observations(records, terminal.console())
+        for line in lines[-1:] if quiet else lines:
             click.echo(line)
     if problems or not report["scenario_set_matches"] or report["reproduced"] is False:
         sys.exit(1)
@@ -628,7 +842,9 @@ NOT_SHOWN_WITHOUT_RERUN = (
 @jobs_option
 @timeout_option
 @python_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: how many scenarios differ.")
+@verbose_option
 def diff(
     installers: tuple[str, ...],
     runner_name: str,
@@ -638,10 +854,13 @@ def diff(
     timeout: float | None,
     pythons: tuple[str, ...],
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run installers side by side, with no expectations, and show where they differ."""
     from rich.table import Table
 
+    from wheelnext.commands import conformance_table as terminal
     from wheelnext.conformance.diff import differences
 
     if len(installers) < 2:
@@ -654,20 +873,26 @@ def diff(
         jobs=jobs,
         timeout=timeout,
         pythons=pythons,
-        quiet=as_json,
+        quiet=as_json or quiet,
     )
     found = differences(records)
     if as_json:
         click.echo(json.dumps(found, indent=1))
         return
-    table = Table(title=f"{len(found)} scenarios where the installers differ")
+    title = f"{len(found)} scenarios where the installers differ"
+    if quiet:
+        click.echo(title)
+        return
+    if verbose:
+        terminal.observations(records, terminal.console())
+    table = Table(title=title)
     table.add_column("scenario")
     labels = sorted({label for d in found for label in d["decisions"]})
     for label in labels:
         table.add_column(label)
     for d in found:
         table.add_row(d["scenario"], *(d["decisions"].get(label, "—") for label in labels))
-    Console().print(table)
+    terminal.console().print(table)
 
 
 @conformance.group()
@@ -699,7 +924,10 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
                    "conformance/power_exceptions.toml names as its killers).")
 @jobs_option
 @timeout_option
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Totals only: rules killed and holes.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More detail: every scenario that kills each rule.")
 def power(
     dirs: tuple[Path, ...],
     select: tuple[str, ...],
@@ -708,6 +936,8 @@ def power(
     jobs: int,
     timeout: float | None,
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Measure the suite's power to fail: knock out each rule of the reference installer.
 
@@ -728,7 +958,7 @@ def power(
     total = len(scenarios) * (len(chosen) + 1)
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]power"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True, disable=as_json) as bar:
+                  console=console, transient=True, disable=as_json or quiet) as bar:
         task = bar.add_task("", total=total)
         common: dict[str, Any] = {
             "rules": chosen, "jobs": jobs, "timeout": timeout, "cache": default_cache(),
@@ -740,15 +970,24 @@ def power(
             table, _ = measure(scenarios, runner, **common)
     if as_json:
         click.echo(json.dumps([row.to_json() for row in table], indent=1))
+    elif quiet:
+        verdicts = [row.verdict for row in table]
+        click.echo(", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts)))
+                   or "no rules")  # fmt: skip
     else:
         from rich.table import Table
+
+        from wheelnext.commands.conformance_table import console as wide
 
         shown = Table(title=f"power of {len(scenarios)} scenarios over {len(chosen)} rules")
         for column in ("rule", "verdict", "killed by", "tracing scenarios that survive"):
             shown.add_column(column)
         for row in table:
-            shown.add_row(row.rule, row.verdict, ", ".join(row.killed_by) or "—",
+            killers = row.killed_by if verbose else row.killed_by[:3]
+            more = len(row.killed_by) - len(killers)
+            shown.add_row(row.rule, row.verdict,
+                          ", ".join(killers) + (f" (+{more} more, -v)" if more else "") or "—",
                           ", ".join(row.traced_survivors) or "—")
-        Console().print(shown)
+        wide().print(shown)
     if any(row.verdict == "hole" and not row.known_hole for row in table):
         sys.exit(1)

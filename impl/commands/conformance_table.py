@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from wheelnext.conformance.record import Record
 from wheelnext.conformance.report import column, group_key, totals
+from wheelnext.conformance.reproduce import command, needs_reproducing
 
 STYLES = {
     "pass": "green",
@@ -19,6 +21,22 @@ STYLES = {
     "not applicable": "dim",
     "error": "bold yellow",
 }
+
+
+#: The width given to output that is not a terminal: wide enough that no line is cut.
+UNCUT = 10_000
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for the reports: a terminal's width, else ``$COLUMNS``, else lines not cut.
+
+    rich takes 80 columns when it writes to a file or a pipe; a matrix with
+    several installer columns is wider than that, and a cut table loses results.
+    """
+    found = Console(stderr=stderr)
+    if found.is_terminal or os.environ.get("COLUMNS"):
+        return found
+    return Console(stderr=stderr, width=UNCUT)
 
 
 def _text(r: Record) -> str:
@@ -34,7 +52,34 @@ def why_of(r: Record) -> str:
     return "; ".join(r.failures) or r.reason
 
 
-def render(records: Sequence[Record], console: Console) -> None:
+def summary(records: Sequence[Record]) -> str:
+    """The totals line (all that ``-q`` prints)."""
+    return ", ".join(f"{k}: {v}" for k, v in totals(records).items()) or "no results"
+
+
+def observations(records: Sequence[Record], console: Console) -> None:
+    """``-v``: what was observed for each record, one block per result."""
+    for r in records:
+        console.print(escape(f"{r.scenario} [{r.installer} {r.installer_version} py{r.python} "
+                             f"{r.runner}]: {r.status}"), soft_wrap=True)  # fmt: skip
+        o = r.observed
+        if o is None:
+            console.print(escape(f"  not run: {r.reason}"), soft_wrap=True)
+            continue
+        lines = [f"  command: {' '.join(o.argv)}",
+                 f"  exit code: {'timed out' if o.timed_out else o.exit_code}",
+                 "  installed: " + (", ".join(f"{k} {v.version}" + (f" ({v.variant})" if v.variant
+                                             else "") for k, v in sorted(o.installed.items()))
+                                    or "nothing")]  # fmt: skip
+        lines += [f"  request: {q.index} {q.path} {q.status}" for q in o.requests]
+        lines += [f"  written outside the environment: {w}" for w in o.written_outside]
+        lines += [f"  evidence: {e}" for e in r.evidence]
+        for line in lines:
+            console.print(escape(line), soft_wrap=True)
+
+
+def render(records: Sequence[Record], console: Console, scenario_dirs: Sequence[str] = ()) -> None:
+    """The matrix, each failure with its reproduce command, then the totals."""
     columns = sorted({column(r) for r in records})
     cells = {(r.scenario, column(r)): r for r in records}
     table = Table(title="wheelnext conformance", show_lines=False)
@@ -68,10 +113,12 @@ def render(records: Sequence[Record], console: Console) -> None:
         elif r.annotation == "unexpected pass":
             where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
             console.print(f"[red]unexpected pass[/] {where}: {escape(r.reason)}")
+        if needs_reproducing(r):
+            console.print(f"  reproduce: {escape(command(r, scenario_dirs))}", soft_wrap=True)
     for r in records:
         survivors = (r.observed.survivors if r.observed else None) or ()
         if survivors:
             where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
             left = "; ".join(survivors)
             console.print(f"[yellow]left running, killed[/] {where}: {escape(left)}")
-    console.print(", ".join(f"{k}: {v}" for k, v in totals(records).items()))
+    console.print(summary(records))
