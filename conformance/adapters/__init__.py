@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from wheelnext.conformance.adapters._tools import provision
+from wheelnext.conformance.adapters._tools import newest as newest_release
 from wheelnext.conformance.adapters.command import CommandInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
 from wheelnext.conformance.adapters.protocol import (
@@ -87,8 +87,7 @@ def make_installers(
         if find is None or spec.version or spec.path or find() is not None:
             continue
         if spec.name not in newest:
-            env = provision(spec.name, None, cache=cache)
-            newest[spec.name] = env.name[len(spec.name) + 1 :]
+            newest[spec.name], env = newest_release(spec.name, cache=cache)
             notify(
                 f"--installer {spec}: no {spec.name} found; installed "
                 f"{spec.name}=={newest[spec.name]} into {env}"

@@ -89,6 +89,12 @@ def provision(name: str, version: str | None, *, cache: Path) -> Path:
     return target
 
 
+def newest(name: str, *, cache: Path) -> tuple[str, Path]:
+    """The newest release of *name*, provisioned: its version and its environment."""
+    env = provision(name, None, cache=cache)
+    return env.name[len(name) + 1 :], env
+
+
 def tool_env(cache: Path, package: str, version: str) -> Path:
     """The prefix of a cached environment holding ``package==version``."""
     return provision(package, version, cache=cache)

@@ -2,7 +2,7 @@
 (issue #14): a version named once applies to every configuration, and ``--installer uv``
 with no uv present installs the newest one and says which.
 
-The registry is a folder of wheels made here (uv's ``UV_FIND_LINKS`` with ``UV_NO_INDEX``),
+The registry is a folder of wheels made here (uv's ``UV_FIND_LINKS`` with ``UV_OFFLINE``),
 so nothing leaves the machine; uv's cache is the test's own.
 """
 
@@ -59,7 +59,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for version in ("99.0", "99.1"):
         fake_wheel(folder, "uv", version, f"#!/bin/sh\necho uv {version}\n")
     monkeypatch.setenv("UV_FIND_LINKS", str(folder))
-    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the folder only: no index is asked
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     return folder
 
@@ -111,3 +111,18 @@ def test_uv_with_none_present_is_installed_newest_and_said(
     assert [i.version for i in made] == ["99.1", "99.1"]
     assert [str(s) for s in specs] == ["uv==99.1", "uv==99.1:first-index"]
     assert len(said) == 1 and "uv==99.1" in said[0] and "no uv found" in said[0]
+
+
+def test_the_matrix_certifies_the_newest_pip_and_uv_from_environments_of_their_own(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not this environment's pip, which installing pypiserver once moved from 23.2.1."""
+    from wheelnext.conformance import matrix
+
+    before = harness_state()
+    assert matrix.named_versions(None, None, cache=tmp_path / "cache") == ("23.2.1", "99.1")
+    assert matrix.named_versions("26.3", "0.13.9", cache=tmp_path / "none") == ("26.3", "0.13.9")
+    assert not (tmp_path / "none").exists()
+    assert harness_state() == before
+    err = capsys.readouterr().err
+    assert "newest pip: pip==23.2.1" in err and "newest uv: uv==99.1" in err
