@@ -1,8 +1,10 @@
 """The published conformance matrix: every installer configuration, with each runner.
 
 Runs the full scenario suite against pip 23.2.1 (what ``ensurepip`` gives
-Python 3.11), the newest pip, the newest uv (this environment's, unless
-named) in each of their named configurations, and the reference installer
+Python 3.11), the newest pip and the newest uv (each installed into an
+environment of its own in the cache, never this environment's, which the
+harness's own dependencies may move; or the versions named) in each of their
+named configurations, and the reference installer
 ``wheelnext``, with the venv and docker runners, and merges the records into
 ``docs/conformance/results.json``: the records of the runners run now replace
 all of theirs, the other runners' records are kept. The docs build renders
@@ -35,6 +37,7 @@ from typing import Any
 
 from wheelnext import __version__, inputs
 from wheelnext.conformance.adapters import make_installer
+from wheelnext.conformance.adapters._tools import newest
 from wheelnext.conformance.image import installer_recipe
 from wheelnext.conformance.materialize import default_cache
 from wheelnext.conformance.record import Record
@@ -58,6 +61,21 @@ def installer_specs(pip_old: str, pip_new: str | None, uv: str | None) -> list[s
     specs += [f"{uv_spec}{c}" for c in UV_CONFIGS]
     specs.append("wheelnext")
     return specs
+
+
+def named_versions(pip_new: str | None, uv: str | None, *, cache: Path) -> tuple[str, str]:
+    """The newest pip's and uv's versions, provisioned into the cache where not named.
+
+    The harness's own pip and uv are never the ones certified: installing pypiserver
+    next to wheelnext once moved this environment's pip from 23.2.1 to 26.3.
+    """
+    versions = []
+    for name, given in (("pip", pip_new), ("uv", uv)):
+        if given is None:
+            given, env = newest(name, cache=cache)
+            print(f"newest {name}: {name}=={given} (in {env})", file=sys.stderr)
+        versions.append(given)
+    return versions[0], versions[1]
 
 
 def column(spec: str) -> str:
@@ -199,8 +217,8 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     parser.add_argument("--runners", default="venv,docker", help="comma-separated [venv,docker]")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="scenarios in parallel [2]")
     parser.add_argument("--pip-old", default=ENSUREPIP_PIP, help=f"[{ENSUREPIP_PIP}]")
-    parser.add_argument("--pip-new", help="newest pip version [this environment's pip]")
-    parser.add_argument("--uv", help="uv version [this environment's uv]")
+    parser.add_argument("--pip-new", help="newest pip version [the registry's newest]")
+    parser.add_argument("--uv", help="uv version [the registry's newest]")
     parser.add_argument("--select", action="append", default=[], help="scenario pattern")
     parser.add_argument("--out", type=Path, default=results, help=f"[{results.relative_to(root)}]")
     parser.add_argument(
@@ -217,7 +235,11 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")
-    specs = installer_specs(args.pip_old, args.pip_new, args.uv)
+    try:
+        pip_new, uv = named_versions(args.pip_new, args.uv, cache=default_cache())
+    except WheelnextError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    specs = installer_specs(args.pip_old, pip_new, uv)
     only = frozenset(args.only)
     if only:
         unknown = only - {column(spec) for spec in specs}

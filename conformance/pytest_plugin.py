@@ -119,7 +119,7 @@ class ScenarioCollector(pytest.Collector):
         # wheelnext; importing the harness here, when it is asked for, keeps about 1 s off
         # the others (importing the plugin alone: 0.3-0.4 s; with run, runners, adapters
         # and xfail: 1.2-1.5 s, on the 2-core CI machine).
-        from wheelnext.conformance.adapters import make_installer
+        from wheelnext.conformance.adapters import make_installers
         from wheelnext.conformance.materialize import default_cache
         from wheelnext.conformance.scenario import load_scenarios
         from wheelnext.conformance.xfail import load_shipped, load_xfail, reasons_for
@@ -129,8 +129,8 @@ class ScenarioCollector(pytest.Collector):
             [Path(d) for d in options.wheelnext_scenarios], select=options.wheelnext_select
         )
         own_lists = [load_xfail(Path(p)) for p in options.wheelnext_xfail]
-        for spec in options.wheelnext_installer:
-            installer = make_installer(spec, cache=default_cache())
+        installers, _ = make_installers(options.wheelnext_installer, cache=default_cache())
+        for installer in installers:
             lists = own_lists + (
                 load_shipped([installer.name]) if options.wheelnext_xfail_shipped else []
             )
@@ -141,7 +141,7 @@ class ScenarioCollector(pytest.Collector):
                     scenario=scenario,
                     installer=installer,
                 )
-                reasons = reasons_for(lists, scenario.id, installer.name)
+                reasons = reasons_for(lists, scenario.id, installer.name, installer.version)
                 if reasons:
                     mark = pytest.mark.xfail(reason=reasons[0], strict=True, raises=ScenarioFailed)
                     item.add_marker(mark)

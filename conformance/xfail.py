@@ -5,6 +5,11 @@
    installer = "pip"          # the column it applies to (optional: any)
    [expected-failures]
    pep766-no-surprise-update = "pip merges indexes (version priority)"
+   pep777-warn-on-skip = { reason = "no warning before 26", versions = "<26" }
+
+An entry is a reason, or a table of a ``reason`` and ``versions``, a version
+specifier (PEP 440) of the installer versions it applies to: a result of a
+version outside it is not annotated.
 
 A listed scenario that fails (or warns: a SHOULD, SHOULD NOT or MAY not met)
 is an *expected failure*; one that passes is an *unexpected pass*, reported
@@ -16,8 +21,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
@@ -41,6 +49,24 @@ class XfailList:
     installer: str | None
     reasons: Mapping[str, str]
     path: Path
+    #: Scenario -> the installer versions its entry applies to (absent: every version).
+    versions: Mapping[str, SpecifierSet] = field(default_factory=dict)
+
+    def applies(self, scenario: str, installer: str, version: str | None = None) -> bool:
+        """Whether the list expects *scenario* to fail in column *installer* at *version*.
+
+        An entry limited to versions does not apply when the version is unknown or is
+        not a PEP 440 version.
+        """
+        if scenario not in self.reasons or self.installer not in (None, installer):
+            return False
+        specifier = self.versions.get(scenario)
+        if specifier is None:
+            return True
+        try:
+            return version is not None and specifier.contains(Version(version), prereleases=True)
+        except InvalidVersion:
+            return False
 
 
 def load_xfail(path: Path) -> XfailList:
@@ -51,26 +77,44 @@ def load_xfail(path: Path) -> XfailList:
     installer = data.get("installer")
     if installer is not None and not isinstance(installer, str):
         raise XfailError(f"{path}: installer must be a string")
-    reasons = data.get("expected-failures", {})
-    if not isinstance(reasons, dict) or not all(isinstance(v, str) for v in reasons.values()):
+    entries = data.get("expected-failures", {})
+    if not isinstance(entries, dict):
         raise XfailError(f"{path}: [expected-failures] maps scenario ids to reasons")
-    return XfailList(installer, dict(reasons), path)
+    reasons, versions = {}, {}
+    for scenario, entry in entries.items():
+        where = f"{path}: expected-failures.{scenario}"
+        if isinstance(entry, str):
+            reasons[scenario] = entry
+            continue
+        if not isinstance(entry, dict) or set(entry) != {"reason", "versions"}:
+            raise XfailError(f"{where}: a reason, or a table of 'reason' and 'versions'")
+        if not isinstance(entry["reason"], str) or not isinstance(entry["versions"], str):
+            raise XfailError(f"{where}: 'reason' and 'versions' must be strings")
+        try:
+            versions[scenario] = SpecifierSet(entry["versions"])
+        except InvalidSpecifier:
+            raise XfailError(
+                f"{where}.versions: not a version specifier: {entry['versions']!r}"
+            ) from None
+        reasons[scenario] = entry["reason"]
+    return XfailList(installer, reasons, path, versions)
 
 
-def reasons_for(lists: Sequence[XfailList], scenario: str, installer: str) -> list[str]:
-    """Why *scenario* is expected to fail in column *installer*, one reason per list naming it."""
-    return [
-        x.reasons[scenario]
-        for x in lists
-        if scenario in x.reasons and x.installer in (None, installer)
-    ]
+def reasons_for(
+    lists: Sequence[XfailList], scenario: str, installer: str, version: str | None = None
+) -> list[str]:
+    """Why *scenario* is expected to fail in column *installer* (at installer *version*),
+    one reason per list whose entry applies."""
+    return [x.reasons[scenario] for x in lists if x.applies(scenario, installer, version)]
 
 
 def annotate(results: Iterable[Result], lists: Sequence[XfailList]) -> list[Result]:
     """Mark expected failures and unexpected passes; the list's reason becomes the result's."""
     annotated = []
     for result in results:
-        reasons = reasons_for(lists, result.scenario.id, result.installer)
+        reasons = reasons_for(
+            lists, result.scenario.id, result.installer, result.installer_version
+        )
         if reasons and result.status in NOT_MET:
             result = replace(result, annotation=EXPECTED_FAILURE, reason=reasons[0])
         elif reasons and result.status is Status.PASS:
@@ -131,6 +175,9 @@ class Derived:
     #: Scenarios that fail with some of the run's versions and pass with others: not listed,
     #: since a strict list would then report an unexpected pass for the other versions.
     mixed: tuple[str, ...] = ()
+    #: Scenario -> the version specifier of a reviewed entry limited to versions, kept
+    #: when the run fails it with exactly the versions the specifier contains.
+    limits: Mapping[str, str] = field(default_factory=dict)
     kept: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
@@ -151,7 +198,9 @@ def derive(
 
     A scenario is listed when it fails with every version of the column in the
     run. An entry of *previous* (the lists as reviewed) that still fails keeps its
-    reason; a new one gets :func:`observed_reason` to be reviewed.
+    reason; a new one gets :func:`observed_reason` to be reviewed. A reviewed entry
+    limited to versions is kept, with its specifier, when the run's versions that fail
+    the scenario are exactly those the specifier contains.
     """
     by_column: dict[str, dict[str, dict[str, Record]]] = {}
     for r in records:
@@ -168,19 +217,34 @@ def derive(
         sometimes = set.union(*failing) - always
         old = previous.get(column)
         old_reasons = dict(old.reasons) if old else {}
+        limited = [
+            (scenario, str(old.versions[scenario]))
+            for scenario in sorted(sometimes | always)
+            if old and scenario in old.versions
+            and all(
+                old.applies(scenario, column, version) == (scenario in fails)
+                for version, fails in zip(versions, failing, strict=True)
+            )
+        ]
+        always -= {scenario for scenario, _ in limited}
+        sometimes -= {scenario for scenario, _ in limited}
         reasons = {}
         for scenario in sorted(always):
             first = next(v[scenario] for v in versions.values() if scenario in v)
             reasons[scenario] = old_reasons.get(scenario) or observed_reason(first)
+        reasons.update((scenario, old_reasons[scenario]) for scenario, _ in limited)
+        reasons = dict(sorted(reasons.items()))
+        listed = always | {scenario for scenario, _ in limited}
         derived.append(
             Derived(
                 installer=column,
                 versions=tuple(sorted(versions)),
                 reasons=reasons,
                 mixed=tuple(sorted(sometimes)),
-                kept=tuple(sorted(always & set(old_reasons))),
-                added=tuple(sorted(always - set(old_reasons))),
-                dropped=tuple(sorted(set(old_reasons) - always)),
+                limits=dict(limited),
+                kept=tuple(sorted(listed & set(old_reasons))),
+                added=tuple(sorted(listed - set(old_reasons))),
+                dropped=tuple(sorted(set(old_reasons) - listed)),
             )
         )
     return derived
@@ -212,5 +276,8 @@ def render(derived: Derived, *, source: str, runner: str) -> str:
     for scenario, reason in derived.reasons.items():
         bare = scenario.replace("-", "").replace("_", "").isalnum() and scenario.isascii()
         key = scenario if bare else toml_string(scenario)
-        lines.append(f"{key} = {toml_string(reason)}")
+        value = toml_string(reason)
+        if scenario in derived.limits:
+            value = f"{{ reason = {value}, versions = {toml_string(derived.limits[scenario])} }}"
+        lines.append(f"{key} = {value}")
     return "\n".join(lines) + "\n"

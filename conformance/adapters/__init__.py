@@ -8,8 +8,11 @@ reason, for a request key the installer has no way to express.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from wheelnext.conformance.adapters._tools import newest as newest_release
 from wheelnext.conformance.adapters.command import CommandInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
 from wheelnext.conformance.adapters.protocol import (
@@ -22,7 +25,7 @@ from wheelnext.conformance.adapters.protocol import (
     Unsupported,
     check_capabilities,
 )
-from wheelnext.conformance.adapters.uv import UvInstaller
+from wheelnext.conformance.adapters.uv import UvInstaller, present_uv
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 
 __all__ = [
@@ -35,7 +38,62 @@ __all__ = [
     "Unsupported",
     "check_capabilities",
     "make_installer",
+    "make_installers",
+    "resolve_specs",
 ]
+
+#: Installers that ``--installer NAME`` installs, newest release, when none is present.
+PRESENT: dict[str, Callable[[], Path | None]] = {"uv": present_uv}
+
+
+def resolve_specs(texts: Iterable[InstallerSpec | str]) -> list[InstallerSpec]:
+    """The run's ``--installer`` specs, a version (or path) given once applied to every
+    configuration of that installer: ``uv==0.13.9`` and ``uv:first-index`` run one uv.
+
+    An installer named with two different versions leaves its unversioned
+    configurations as they are (the present or newest one: a third version).
+    """
+    specs = [InstallerSpec.parse(t) if isinstance(t, str) else t for t in texts]
+    chosen: dict[str, set[tuple[str | None, Path | None]]] = {}
+    for spec in specs:
+        if spec.name != "command" and (spec.version or spec.path):
+            chosen.setdefault(spec.name, set()).add((spec.version, spec.path))
+    resolved = []
+    for spec in specs:
+        given = chosen.get(spec.name, set())
+        if not (spec.version or spec.path) and len(given) == 1:
+            version, path = next(iter(given))
+            spec = dataclasses.replace(spec, version=version, path=path)
+        resolved.append(spec)
+    return resolved
+
+
+def make_installers(
+    texts: Iterable[InstallerSpec | str],
+    *,
+    cache: Path,
+    notify: Callable[[str], None] = lambda line: None,
+) -> tuple[list[Installer], list[InstallerSpec]]:
+    """The run's adapters and the specs they were made from, versions resolved.
+
+    An installer of :data:`PRESENT` named without a version or path, with none
+    present, is installed (newest release) into the cache once for the run; *notify*
+    gets one line saying which (``uv==0.9.5``), and the resolved spec names it.
+    """
+    specs = resolve_specs(texts)
+    newest: dict[str, str] = {}
+    for i, spec in enumerate(specs):
+        find = PRESENT.get(spec.name)
+        if find is None or spec.version or spec.path or find() is not None:
+            continue
+        if spec.name not in newest:
+            newest[spec.name], env = newest_release(spec.name, cache=cache)
+            notify(
+                f"--installer {spec}: no {spec.name} found; installed "
+                f"{spec.name}=={newest[spec.name]} into {env}"
+            )
+        specs[i] = dataclasses.replace(spec, version=newest[spec.name])
+    return [make_installer(spec, cache=cache) for spec in specs], specs
 
 
 def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:

@@ -1,13 +1,18 @@
 """Provisioning the installer under test: one tool environment per installer version.
 
-A named version is installed once from the registry into a cache folder
-(``uv`` from the harness's own environment does it, pip as a fallback); later
-runs reuse it and need no network.
+An installer is installed from the registry into a folder of the harness's
+cache (``tools/NAME-VERSION``), never into the harness's own environment: the
+harness's packages (pypiserver, twine...) and the installer under test must
+not move each other. ``uv`` from the harness's environment does the install
+(pip as a fallback), into a fresh environment of its own; later runs reuse it
+and need no network. Without a version the newest release is installed and
+the environment is named after the version that came (:func:`provision`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,34 +22,82 @@ from pathlib import Path
 
 from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
 
+#: Seconds one provisioning install may take (a first download of uv is tens of MB).
+INSTALL_TIMEOUT = 600.0
 
-def tool_env(cache: Path, package: str, version: str) -> Path:
-    """The prefix of a cached environment holding ``package==version``."""
-    target = cache / "tools" / f"{package}-{version}"
-    if (target / ".complete").exists():
-        return target
-    staging = target.with_name(target.name + f".tmp{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    venv.EnvBuilder(with_pip=False, symlinks=True).create(staging)
-    python = staging / "bin" / "python"
-    requirement = f"{package}=={version}"
+
+def _installed_version(prefix: Path, package: str) -> str:
+    """The version of *package* in the environment at *prefix*, from its ``.dist-info``."""
+    wanted = re.sub(r"[-_.]+", "_", package).lower()
+    for info in sorted(prefix.glob("lib/python*/site-packages/*.dist-info")):
+        name, _, version = info.name[: -len(".dist-info")].partition("-")
+        if re.sub(r"[-_.]+", "_", name).lower() == wanted:
+            return version
+    raise AdapterError(f"cannot install {package} for testing: no {package} in {prefix}")
+
+
+def _install(python: Path, requirement: str) -> None:
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv:
         argv = [uv, "pip", "install", "--quiet", "--python", str(python), requirement]
     else:
         argv = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", requirement]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=INSTALL_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise AdapterError(
+            f"cannot install {requirement} for testing: no end within {INSTALL_TIMEOUT:g} s"
+        ) from None
     if done.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise AdapterError(f"cannot install {requirement} for testing: {last}")
+
+
+def provision(name: str, version: str | None, *, cache: Path) -> Path:
+    """The prefix of a cached environment of its own holding *name* (``==version``, or the
+    newest release when *version* is None: then the folder is named after what came).
+
+    The environment is made next to its final place and renamed when complete, so an
+    interrupted install leaves nothing that a later run would take for a tool.
+    """
+    tools = cache / "tools"
+    if version is not None:
+        target = tools / f"{name}-{version}"
+        if (target / ".complete").exists():
+            return target
+    staging = tools / f"{name}-{version or 'newest'}.tmp{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    tools.mkdir(parents=True, exist_ok=True)
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(staging)
+    try:
+        _install(staging / "bin" / "python", f"{name}=={version}" if version else name)
+        found = _installed_version(staging, name)
+    except AdapterError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    target = tools / f"{name}-{found}"
+    if (target / ".complete").exists():  # the newest is already cached
+        shutil.rmtree(staging, ignore_errors=True)
+        return target
     (staging / ".complete").touch()
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         staging.rename(target)
     except OSError:  # another process provisioned it first
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def newest(name: str, *, cache: Path) -> tuple[str, Path]:
+    """The newest release of *name*, provisioned: its version and its environment."""
+    env = provision(name, None, cache=cache)
+    return env.name[len(name) + 1 :], env
+
+
+def tool_env(cache: Path, package: str, version: str) -> Path:
+    """The prefix of a cached environment holding ``package==version``."""
+    return provision(package, version, cache=cache)
 
 
 def run_version(argv: list[str]) -> str:
@@ -63,5 +116,5 @@ def installer_executable(
     if spec.path is not None:
         return spec.path
     if spec.version:
-        return tool_env(cache, spec.name, spec.version) / "bin" / program
+        return provision(spec.name, spec.version, cache=cache) / "bin" / program
     return default()

@@ -99,6 +99,9 @@ class Invocation:
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[Path, str] = field(default_factory=dict)
+    #: Paths the tool reads that its command line does not name as whole arguments:
+    #: shown to it under private mount namespaces (the command adapter's ``visible-paths``).
+    visible: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

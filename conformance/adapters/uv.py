@@ -60,18 +60,22 @@ CAPABILITIES = frozenset(
 )
 
 
-def _find_uv() -> Path:
+def present_uv() -> Path | None:
+    """The uv the harness finds without installing one: the ``uv`` package's, or ``PATH``'s."""
     try:
         import uv
 
         return Path(uv.find_uv_bin())
     except (ImportError, FileNotFoundError):
         found = shutil.which("uv")
-        if not found:
-            raise AdapterError(
-                "--installer uv: no uv found; name one with uv==VERSION or uv@PATH"
-            ) from None
-        return Path(found)
+        return Path(found) if found else None
+
+
+def _find_uv() -> Path:
+    found = present_uv()
+    if found is None:
+        raise AdapterError("--installer uv: no uv found; name one with uv==VERSION or uv@PATH")
+    return found
 
 
 def accepts_variants(uv: Path) -> bool:

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,8 @@ SETUP_FAILED = 125
 SETUP_MESSAGE = "wheelnext: cannot set up the private mount namespace"
 
 SNAPSHOT = "snapshot (may blame concurrent processes)"
+#: How a command adapter passes a hidden path through (docs/components/conformance.rst).
+PASS_THROUGH = "list it in the command adapter's visible-paths (or give it as a whole argument)"
 
 
 def hidden_areas() -> list[Path]:
@@ -242,6 +245,43 @@ class PrivateMounts:
         lines.append(_then(self.mode == "user", self.uid, self.gid))
         script = "\n".join(lines)
         return [*_unshare_argv(self.mode == "user", unshare), "sh", "-c", script, "sh", *argv]
+
+    def hidden(self, path: Path) -> Path | None:
+        """The hidden area that hides *path* from the installer (None: it sees it)."""
+        real = Path(os.path.realpath(path))
+        if any(real.is_relative_to(shown) for shown, _ in self.visible):
+            return None
+        return next((area for area, _ in self.areas if real.is_relative_to(area)), None)
+
+    def hidden_references(
+        self, argv: Sequence[str], env: Mapping[str, str], search: str | None
+    ) -> list[tuple[str, Path, Path]]:
+        """What the command refers to that the namespace hides: (how, path, area).
+
+        Whole arguments are mounted back by the runner; what it cannot mount is the
+        program found on *search* (``PATH``) and a path inside an argument or an
+        environment value (``--config=/tmp/x``, ``A=/tmp/a:/tmp/b``).
+        """
+        found: list[tuple[str, Path, Path]] = []
+
+        def check(how: str, text: str) -> None:
+            area = self.hidden(Path(text))
+            if area is not None and os.path.exists(text):
+                found.append((how, Path(text), area))
+
+        if argv and os.sep not in argv[0]:
+            program = shutil.which(argv[0], path=search)
+            if program:
+                check(f"the program {argv[0]!r} (found on PATH)", program)
+        values = [(f"argument {a!r}", a) for a in argv] + [
+            (f"environment value {k}={v}", v) for k, v in sorted(env.items())
+        ]
+        for how, value in values:
+            parts = re.split(r"[=:,]", value)
+            for part in parts if len(parts) > 1 else []:
+                if os.path.isabs(part):
+                    check(f"the path inside {how}", part)
+        return found
 
     def written(self) -> list[str]:
         """What the installer created in the hidden areas, by the path it wrote to.

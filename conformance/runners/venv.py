@@ -379,6 +379,7 @@ class VenvEnvironment:
             )
             if self.runner.watch is None:
                 shared = [*shared, *unhidden]
+            self._refuse_hidden(step, mounts)
         folders = [*base, *shared, root]
         ignore = [self.folders.env, self.folders.home, self.folders.work, workdir]
         return VenvSnapshot(snapshot(folders, ignore=ignore), folders, shared, ignore, mounts)
@@ -416,6 +417,18 @@ class VenvEnvironment:
             self.session._cleanup(before.mounts.root)
         return tuple(written)
 
+    def _refuse_hidden(self, step: Invocation, mounts: private_mounts.PrivateMounts) -> None:
+        """One line, before the run, when the command needs a path the namespace hides."""
+        environ = scrubbed_environ(self.folders.home, extra=step.env)
+        hidden = mounts.hidden_references(step.argv, step.env, environ.get("PATH"))
+        if hidden:
+            how, path, area = hidden[0]
+            self.session._cleanup(mounts.root)
+            raise RunnerError(
+                f"{how}: {path} lies under {area}, which the private mount namespace hides "
+                f"from the installer; {private_mounts.PASS_THROUGH}"
+            )
+
     def _needed(self, invocation: Invocation) -> list[Path]:
         """What the installer must see under a hidden folder: its job folder, the
         interpreters and harness it runs from, and every path on its command line
@@ -423,6 +436,7 @@ class VenvEnvironment:
         info = self.runner._interpreter(self.job.python) or {}
         needed = [self.folders.root, Path(sys.prefix), Path(sys.base_prefix), _harness_root()]
         needed += [Path(str(p)) for p in info.get("watch", [])]  # type: ignore[attr-defined]
+        needed += [p for p in invocation.visible if p.exists()]
         for value in [*invocation.argv, *invocation.env.values()]:
             if not os.path.isabs(value) or not os.path.exists(value):
                 continue

@@ -79,7 +79,7 @@ def _execute(
     upload_command: str | None = None,
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
-    from wheelnext.conformance.adapters import make_installer
+    from wheelnext.conformance.adapters import make_installers
     from wheelnext.conformance.report import record
     from wheelnext.conformance.run import default_cache, run_suite
     from wheelnext.conformance.runners import make_runner
@@ -87,7 +87,8 @@ def _execute(
 
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
-    adapters = [make_installer(spec, cache=cache) for spec in installers]
+    console = Console(stderr=True)
+    adapters, resolved = make_installers(installers, cache=cache, notify=console.print)
     redactor = Redactor.from_inputs(
         texts=[index_url or "", *extra_args],
         commands=[upload_command or ""],
@@ -102,7 +103,6 @@ def _execute(
         options["remote"] = RemoteIndex(index_url or "", upload_command or "", redactor=redactor)
     runner = make_runner(runner_name, **options)
     python_list: list[str | None] = list(pythons) or [None]
-    console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]conformance"),
         BarColumn(),
@@ -143,6 +143,7 @@ def _execute(
         "write_detection": runner.write_detection,
         "process_containment": runner.process_containment,
         "installer_specs": list(installers),
+        "installers_resolved": [str(spec) for spec in resolved],
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
         "index_target": index_target,
