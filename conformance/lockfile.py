@@ -6,6 +6,11 @@ variant (and non-variant) wheels can be listed, or a subset of them." The harnes
 of them, so that the installer has a choice to make ("If variant wheels are listed, the tool
 SHOULD resolve variants to select the best wheel file").
 
+Wheel 2.0 and later files (``.whlx``, PEP 777) are listed like ``.whl`` ones
+(``[[packages.wheels]]`` is "for recording the wheel files as specified by
+binary-distribution-format"), so a scenario can lock a wheel whose Wheel-Version the
+installer must refuse at installation.
+
 Each wheel is copied beside the lock file and listed by relative ``path`` (the pylock
 specification: "If the path is relative it MUST be relative to the location of this file"),
 with its ``size`` and sha256 ``hashes``: the installer sees its job folder in every runner,
@@ -60,7 +65,7 @@ def _wheels(roots: Materialized, project: str) -> list[Path]:
     name = canonicalize_name(project)
     return sorted(
         (path for root in roots.roots.values() for path in root.iterdir()
-         if path.name.endswith(".whl") and parse_wheel_name(path.name).name == name),
+         if path.name.endswith((".whl", ".whlx")) and parse_wheel_name(path.name).name == name),
         key=lambda p: p.name,
     )  # fmt: skip
 

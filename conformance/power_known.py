@@ -1,8 +1,9 @@
 """What the power measurement knows beforehand: ``power_exceptions.toml``, read once.
 
 The killers of rules that implement no traced requirement, the known holes (a knockout no
-tracing scenario kills) with why, and the installer-side requirement ids that no rule names
-with why no knockout of their own exists.
+tracing scenario kills) with why, the requirement ids a killed rule names that none of its
+killers traces to (``[unkilled]``) with why, and the installer-side requirement ids that no
+rule names with why no knockout of their own exists.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Known:
     holes: dict[str, str]
     #: Requirement id -> why no rule names it.
     unseparated: dict[str, str]
+    #: Requirement id named by a killed rule -> why no scenario tracing to it kills the rule.
+    unkilled: dict[str, str]
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -58,7 +61,10 @@ def parse(text: str) -> Known:
             if requirement in unseparated:
                 raise WheelnextError(f"{EXCEPTIONS.name}: {requirement} is listed twice")
             unseparated[requirement] = reason
-    return Known(killers, holes, unseparated)
+    unkilled = dict(data.get("unkilled") or {})
+    if not all(isinstance(reason, str) and reason for reason in unkilled.values()):
+        raise WheelnextError(f"{EXCEPTIONS.name}: every unkilled entry needs a reason")
+    return Known(killers, holes, unseparated, unkilled)
 
 
 @cache

@@ -55,6 +55,7 @@ WHEEL_DEFECTS = (
     "wheel-version-mismatch",
     "record-hash-same-size",
     "wheel-version-minor-mismatch",
+    "wheel-version-absent-v2",
     "escaping-links",
     "zip-bomb",
     "variant-label-mismatch",
@@ -538,7 +539,7 @@ def check_rules(spec: DistSpec) -> None:
             raise fail("metadata-wheel-version", "not meaningful for kind = 'sdist'")
         if spec.is_wheel2:
             # PEP 777: an absent field means major version 1, which would contradict
-            # WHEEL; that is the unsafe 'wheel-version-mismatch' defect, not this key.
+            # WHEEL; that is the unsafe 'wheel-version-absent-v2' defect, not this key.
             raise fail(
                 "metadata-wheel-version",
                 "false only for wheel-version 1.x: PEP 777 reads an absent field as 1",

@@ -79,6 +79,16 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
         plan = plan_wheel(replace(spec, default_extra=()))
         files = payload(spec)
         return _rebuild(spec, plan, files + metadata_members(spec, files))
+    if defect == "wheel-version-absent-v2":
+        # PEP 777: "for wheels of version 2 or higher, the metadata file **MUST** include
+        # ``Wheel-Version``". WHEEL keeps its 2.0; METADATA (and METADATA.json) go without.
+        if not spec.is_wheel2:
+            raise SpecError(f"{spec.source}: unsafe-defect: wheel-version-absent-v2 needs "
+                            "wheel-version 2.0 or later")
+        plan = plan_wheel(spec)
+        files = payload(spec)
+        bare = metadata_members(replace(spec, metadata_wheel_version=False), files)
+        return _rebuild(spec, plan, files + bare)
     plan = plan_wheel(spec)
     dist_info = dist_info_dir(spec)
     package = escape_name(spec.name)

@@ -46,6 +46,7 @@ from wheelnext.install.rules import (
     VERSION_PRIORITY,
     Rule,
     applies,
+    best_across_indexes,
 )
 from wheelnext.install.target import TargetPython
 from wheelnext.metadata import CoreMetadata, parse_metadata
@@ -424,7 +425,7 @@ class Candidates:
             groups,
             viable,
             strategy,
-            best_first=lambda entries: sorted(entries, key=lambda e: e[0].version, reverse=True),
+            best_first=lambda entries: best_across_indexes(self, entries),
             allow_fallthrough_on_error=(plan.allow_fallthrough_on_error
                                         or not self.applies(UNREACHABLE_ABORTS)),
         )

@@ -72,7 +72,8 @@ def _plans_from_lock(context: InstallContext, paths: Sequence[Path],
     plans: list[Planned] = []
     kept: list[dict[str, Any]] = []
     for path in paths:
-        for locked in read_lock(path, context.target, context.options.supported):
+        for locked in read_lock(path, context.target, context.options.supported,
+                                 use_variants=not context.options.no_variants):
             present = installed.get(locked.name)
             if present is not None and not reinstall and present.same_as(
                     locked.version, locked.variant_label):

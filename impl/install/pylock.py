@@ -146,7 +146,12 @@ def _check_top(data: Mapping[str, Any], source: str, target: TargetPython) -> No
 
 def _choose_wheel(package: Mapping[str, Any], wheels: Sequence[Mapping[str, Any]],
                   target: TargetPython, source: str,
-                  supported: Mapping[str, Mapping[str, list[str]]] | None) -> Mapping[str, Any]:
+                  supported: Mapping[str, Mapping[str, list[str]]] | None,
+                  use_variants: bool) -> Mapping[str, Any]:
+    """The best listed wheel. Without *use_variants* (``--no-variants``) the variant wheels
+    are passed over and ``[packages.variants-json]`` is not read: PEP 817, "The non-variant
+    wheel is also used if variant support is explicitly disabled by an installer flag"."""
+    from wheelnext.variants.ordering import OrderingOptions
     from wheelnext.variants.select import select_wheels
 
     named = {}
@@ -154,7 +159,7 @@ def _choose_wheel(package: Mapping[str, Any], wheels: Sequence[Mapping[str, Any]
         name = wheel.get("name") or str(wheel.get("url") or wheel.get("path") or "").rsplit(
             "/", 1)[-1]
         named[name] = wheel
-    doc = read_variants_json(package, source=source)
+    doc = read_variants_json(package, source=source) if use_variants else None
     doc_map = doc if isinstance(doc, dict) else None
     if supported is None and doc_map is not None:
         import wheelnext.detect  # noqa: F401  (registers the built-in providers)
@@ -164,18 +169,22 @@ def _choose_wheel(package: Mapping[str, Any], wheels: Sequence[Mapping[str, Any]
         # wheels are going to be installed".
         options = QueryOptions.from_user(environment=target.markers)
         supported = query_metadata(doc_map, options).properties
-    selection = select_wheels(list(named), doc_map, supported or {}, tags=target.tags)
+    selection = select_wheels(list(named), doc_map, supported or {}, tags=target.tags,
+                              options=OrderingOptions(use_variants=use_variants))
     if selection.best is None:
         raise InvalidLock(f"{source}: {package.get('name')}: no listed wheel fits this "
-                          "interpreter")
+                          "interpreter" + ("" if use_variants else
+                                           " (variant wheels are disabled: --no-variants)"))
     return named[selection.best.filename]
 
 
 def read_lock(
     path: Path, target: TargetPython,
     supported: Mapping[str, Mapping[str, list[str]]] | None = None,
+    *, use_variants: bool = True,
 ) -> list[LockedFile]:
-    """The files to install from *path*, following the specification's installation steps."""
+    """The files to install from *path*, following the specification's installation steps
+    (*use_variants* false: ``--no-variants``, only non-variant wheels)."""
     source = str(path)
     data = inputs.read_toml(path, what="lock file", error=InvalidLock)
     _check_top(data, source, target)
@@ -200,7 +209,7 @@ def read_lock(
         wheels = package.get("wheels") or []
         sdist = package.get("sdist")
         if wheels:
-            entry = _choose_wheel(package, wheels, target, where, supported)
+            entry = _choose_wheel(package, wheels, target, where, supported, use_variants)
         elif sdist:
             entry = sdist
         else:

@@ -188,6 +188,34 @@ def order_by_tags(ctx: RuleContext, name: NormalizedName, version: Version, whee
     return [artifact for _, artifact in keyed]
 
 
+def best_across_indexes(ctx: RuleContext, entries: list[list[Artifact]]) -> list[list[Artifact]]:
+    """The per-index lists of one project's files (one list per version and index), best
+    first: newest version first; then PEP 777, "If, in the process of resolving packages found
+    in multiple indices, a resolver comes across two wheels of the same distribution and
+    version, resolvers should prioritize the wheel of the highest compatible version": of
+    lists of one version whose best wheels differ only in format (same tags, same variant
+    label), the newer format first; otherwise the order of the indexes."""
+    ordered = sorted(entries, key=lambda entry: entry[0].version, reverse=True)
+    if not ctx.applies(NEWEST_WHEEL_FORMAT):
+        return ordered
+
+    def twin_of(artifact: Artifact) -> tuple[Any, ...] | None:
+        if artifact.is_sdist:
+            return None
+        wheel = parse_wheel_name(artifact.filename)
+        return artifact.version, wheel.tags, artifact.variant_label
+
+    def key(position: int) -> tuple[int, int]:
+        best = ordered[position][0]
+        twin = twin_of(best)
+        if twin is None:
+            return position, 1
+        first = min(i for i, entry in enumerate(ordered) if twin_of(entry[0]) == twin)
+        return first, 0 if parse_wheel_name(best.filename).is_wheel2 else 1
+
+    return [ordered[i] for i in sorted(range(len(ordered)), key=key)]
+
+
 def local_tags(ctx: RuleContext, name: NormalizedName, path: Path,
                wheel: WheelFilename | None) -> bool:
     """A wheel given by path must have a tag the target supports, like an index's."""
@@ -481,7 +509,8 @@ NEWEST_WHEEL_FORMAT = Rule(
     "across two wheels of the same distribution and version, resolvers should prioritize the "
     "wheel of the highest compatible version. (PEP 777)",
     ("pep777-prefer-highest-compatible",),
-    at="order_by_tags and select_variants: a knockout keeps listing order between formats",
+    at="order_by_tags, select_variants and best_across_indexes: a knockout keeps listing "
+    "(index) order between formats",
 )
 
 # -- PEP 766 index search (wheelnext.install.candidates) ---------------------------------------
@@ -702,6 +731,7 @@ __all__ = [
     "Rule",
     "RuleContext",
     "applies",
+    "best_across_indexes",
     "rule_names",
     "without",
 ]

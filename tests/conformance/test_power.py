@@ -137,6 +137,7 @@ def test_every_installer_requirement_has_a_knockout_or_a_reason() -> None:
     assert installer_side <= named | listed, sorted(installer_side - named - listed)
     rules = set(rule_names(DEFAULT_RULES))
     assert set(known().holes) <= rules and set(known().killers) <= rules
+    assert set(known().unkilled) <= named, sorted(set(known().unkilled) - named)
     assert all(not rule.requirement_ids for rule in DEFAULT_RULES
                if rule.name in known().killers)
 
@@ -148,6 +149,8 @@ def test_power_exceptions_refuse_a_malformed_entry() -> None:
         parse('format = 1\n[[unseparated]]\nids = ["x", "x"]\nreason = "r"\n')
     with pytest.raises(WheelnextError, match=r"killers\.yanked must be a list"):
         parse('format = 1\n[killers]\nyanked = "baseline-yanked"\n')
+    with pytest.raises(WheelnextError, match="every unkilled entry needs a reason"):
+        parse('format = 1\n[unkilled]\npep777-warn-on-skip = ""\n')
 
 
 def test_tracing_picks_the_scenarios_of_a_rules_requirements() -> None:

@@ -4,7 +4,9 @@ For each rule of the reference installer (:data:`wheelnext.install.rules.DEFAULT
 knockout runs only over the scenarios tracing to the rule's requirement ids (for a rule
 without ids: the scenarios ``conformance/power_exceptions.toml`` names as its killers). Each
 knockout must be killed by one of them, unless the file lists it as a known hole with why;
-a listed hole that is killed fails too, so the list cannot go stale. This is
+a listed hole that is killed fails too, so the list cannot go stale. Likewise per requirement
+id: each id of a killed rule must be traced by one of its killers, unless ``[unkilled]``
+lists it with why (and then it must not be). This is
 ``wheelnext conformance power --tracing -j 2``: about three minutes on two cores.
 """
 
@@ -23,7 +25,9 @@ from wheelnext.install.rules import DEFAULT_RULES
 @pytest.mark.slow
 def test_every_knockout_is_killed_by_its_tracing_scenarios() -> None:
     exceptions = known()
-    table, _ = measure_tracing(load_scenarios([]), make_runner("venv", index_target="reference"),
+    scenarios = load_scenarios([])
+    traces = {scenario.id: set(scenario.spec.requirements) for scenario in scenarios}
+    table, _ = measure_tracing(scenarios, make_runner("venv", index_target="reference"),
                                rules=DEFAULT_RULES, also=exceptions.killers, jobs=2,
                                cache=default_cache())
     problems = []
@@ -39,4 +43,12 @@ def test_every_knockout_is_killed_by_its_tracing_scenarios() -> None:
         elif not row.traced_killers:
             problems.append(f"{row.rule}: survives every tracing scenario "
                             f"{list(row.traced_survivors)}")
+        else:
+            for requirement in row.requirement_ids:
+                killed = any(requirement in traces[s] for s in row.traced_killers)
+                if not killed and requirement not in exceptions.unkilled:
+                    problems.append(f"{row.rule}: no scenario tracing to {requirement} kills it")
+                elif killed and requirement in exceptions.unkilled:
+                    problems.append(f"{requirement}: listed as unkilled but a scenario tracing "
+                                    f"to it kills {row.rule}; remove it from the list")
     assert not problems, "\n".join(problems)

@@ -130,6 +130,19 @@ def test_wheel_version_minor_mismatch(tmp_path: Path, version: str, bent: str) -
     assert record[f"{DIST_INFO}/METADATA"] == digest(content[f"{DIST_INFO}/METADATA"])
 
 
+def test_wheel_version_absent_v2(tmp_path: Path) -> None:
+    """A .whlx whose METADATA lacks Wheel-Version (PEP 777 requires it from version 2 on)."""
+    with pytest.raises(SpecError, match=r"wheel-version 2\.0 or later"):
+        build_hostile(make(), tmp_path, defect="wheel-version-absent-v2")
+    wheel = build_hostile(make(**{"wheel-version": "2.0"}), tmp_path,
+                          defect="wheel-version-absent-v2")
+    assert wheel.name.endswith(".whlx")
+    _, content, record = read(wheel)
+    assert "Wheel-Version: 2.0\n" in content[f"{DIST_INFO}/WHEEL"].decode()
+    assert parse_metadata(content[f"{DIST_INFO}/METADATA"]).wheel_version is None
+    assert record[f"{DIST_INFO}/METADATA"] == digest(content[f"{DIST_INFO}/METADATA"])
+
+
 def test_escaping_links(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"wheel-version 2\.0"):
         build_hostile(make(), tmp_path, defect="escaping-links")

@@ -90,3 +90,40 @@ def test_removing_one_rule_changes_exactly_its_project(tmp_path: Path) -> None:
         for name, project in RULE_OF.items():
             knocked_out = chosen(without(name))
             assert knocked_out == {**default, project: "2.0"}, name
+
+
+class _Applies:
+    """A rule context that knows only which rules are in force (all that the order reads)."""
+
+    def __init__(self, rules: tuple[object, ...]) -> None:
+        self.rules = rules
+
+    def applies(self, rule: object) -> bool:
+        from wheelnext.install.rules import applies
+
+        return applies(rule, self.rules)  # type: ignore[arg-type]
+
+
+def test_newest_wheel_format_across_indexes() -> None:
+    """PEP 777: of one release found on two indexes as a .whl (first) and a .whlx with the
+    same tags (second), the .whlx comes first; a knockout keeps the indexes' order, and other
+    tags or versions are not twins."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from wheelnext.install.artifact import Artifact
+    from wheelnext.install.rules import best_across_indexes
+
+    def entry(filename: str) -> list[Artifact]:
+        version = Version(filename.split("-")[1])
+        return [Artifact(canonicalize_name("alpha"), version, filename)]
+
+    old = entry("alpha-1.0-py3-none-any.whl")
+    new = entry("alpha-1.0-py3-none-any.whlx")
+    other_tag = entry("alpha-1.0-py311-none-any.whlx")
+    newer = entry("alpha-2.0-py3-none-any.whl")
+    assert best_across_indexes(_Applies(DEFAULT_RULES), [old, new]) == [new, old]  # type: ignore[arg-type]
+    assert best_across_indexes(_Applies(without("newest-wheel-format")),  # type: ignore[arg-type]
+                               [old, new]) == [old, new]
+    assert best_across_indexes(_Applies(DEFAULT_RULES), [old, other_tag]) == [old, other_tag]  # type: ignore[arg-type]
+    assert best_across_indexes(_Applies(DEFAULT_RULES), [old, new, newer]) == [newer, new, old]  # type: ignore[arg-type]

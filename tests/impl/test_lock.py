@@ -68,3 +68,35 @@ def test_local_wheel_hash_is_validated(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "sha256 does not match the lock" in str(result.exception)
     assert installed(python) == {}
+
+
+def test_no_variants_reaches_lock_installs(tmp_path: Path) -> None:
+    """``--no-variants`` with ``-r pylock.toml``: the lock's variant wheel is not chosen and its
+    ``[packages.variants-json]`` is not read, so a table breaking its schema does not matter
+    (PEP 817: "The non-variant wheel is also used if variant support is explicitly disabled
+    by an installer flag"; the lock's table serves only variant-aware resolution)."""
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+
+    wheels = [build_dist(spec_from_mapping(table, source="t"), tmp_path) for table in (
+        {"name": "gamma", "version": "1.0",
+         "variant": {"label": "fast", "properties": ["ns :: f :: on"]}},
+        {"name": "gamma", "version": "1.0",
+         "files": [{"path": "gamma/plain.txt", "text": "plain"}]},
+    )]
+    lock_path = tmp_path / "pylock.toml"
+    listed = "".join(f'[[packages.wheels]]\npath = "{wheel.name}"\n' for wheel in wheels)
+    lock_path.write_text(
+        'lock-version = "1.0"\n[[packages]]\nname = "gamma"\nversion = "1.0"\n' + listed
+        + '[packages.variants-json]\n'
+        '"$schema" = "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json"\n'
+        'default-priorities = { namespace = [] }\n'
+        'variants = { fast = { ns = { f = ["on"] } } }\n'
+    )
+    python = make_env(tmp_path)
+    result = run(["install", "--python", str(python), "--no-cache", "-r", str(lock_path),
+                  "--no-variants", "--variant-property", "ns :: f :: on"])
+    assert result.exit_code == 0, result.output
+    assert installed(python) == {"gamma": "1.0"}
+    purelib = next(python.parent.parent.glob("lib/python*/site-packages"))
+    assert (purelib / "gamma" / "plain.txt").is_file()
