@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def record(result: Result, *, runner: str = "venv") -> Record:
         "installer_version": result.installer_version,
         "python": result.python,
         "runner": runner,
+        "index_personality": result.index_personality,
         "status": str(result.status),
         "annotation": result.annotation,
         "outcome": result.outcome,
@@ -109,13 +111,49 @@ def _check_record(r: object, where: str) -> None:
             raise ReportError(f"{where}.{key}: missing or not a string")
 
 
-def column(r: Record) -> tuple[str, str, str, str]:
-    """The matrix column of a record: installer configuration, version, Python, runner."""
-    return (r["installer"], r["installer_version"], r["python"], r["runner"])
+#: The index personality of a record saved before records carried one.
+DEFAULT_PERSONALITY = "json-full"
+
+
+def personality_of(r: Record) -> str:
+    """The index personality that served a record's packages (``wheelnext.index.features``)."""
+    value = r.get("index_personality")
+    return value if isinstance(value, str) and value else DEFAULT_PERSONALITY
+
+
+def column(r: Record) -> tuple[str, str, str, str, str]:
+    """The matrix column of a record: installer configuration, version, Python, runner,
+    index personality."""
+    return (r["installer"], r["installer_version"], r["python"], r["runner"], personality_of(r))
 
 
 def column_label(col: Sequence[str]) -> str:
-    return f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
+    label = f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
+    return label + (f" · {col[4]}" if col[4] != DEFAULT_PERSONALITY else "")
+
+
+@dataclass(frozen=True)
+class PersonalityDifference:
+    """One scenario and installer column whose status is not the same on every personality."""
+
+    scenario: str
+    #: The column less its personality: installer, version, Python, runner.
+    column: tuple[str, str, str, str]
+    #: Personality -> status, every personality the scenario ran against (not applicable too).
+    statuses: dict[str, str]
+
+
+def personality_differences(records: Iterable[Record]) -> list[PersonalityDifference]:
+    """Where index personalities disagree: statuses that differ among those that applied."""
+    cells: dict[tuple[str, tuple[str, str, str, str]], dict[str, str]] = {}
+    for r in records:
+        col = column(r)
+        cells.setdefault((r["scenario"], col[:4]), {})[col[4]] = r["status"]
+    return [
+        PersonalityDifference(scenario, col, dict(sorted(statuses.items())))
+        for (scenario, col), statuses in sorted(cells.items())
+        if len({s for s in statuses.values() if s != "not applicable"}) > 1
+    ]
 
 
 def group_key(group: str) -> tuple[int, str]:

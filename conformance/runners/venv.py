@@ -115,6 +115,8 @@ class VenvRunner:
         if (index_target == "url") != (remote is not None):
             raise IndexTargetError("--index-url and --upload-command go with --index-target url")
         self.index_target = index_target
+        if index_target == "reference":
+            self.features = self.features | {"personalities"}
         self.remote = remote
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
         self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
@@ -178,15 +180,10 @@ class VenvRunner:
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
-        roots = {}
-        labels = {}
-        failures: dict[str | None, int] = {}
+        """Serve every job's roots: one server per index personality the jobs use."""
+        groups: dict[str, list[Job]] = {}
         for job in jobs:
-            for name, root in job.roots.roots.items():
-                roots[f"j{job.key}-{name}"] = root
-                labels[f"j{job.key}-{name}"] = (job.scenario.id, name)
-            for name, status in job.index_errors.items():
-                failures[f"j{job.key}-{name}"] = status
+            groups.setdefault(job.personality.name, []).append(job)
         session = VenvSession(self, workdir)
         # Scenarios serve invalid variant wheels on purpose; the index logs each one as an
         # error, which Python's last-resort handler would print over the progress bar.
@@ -194,14 +191,33 @@ class VenvRunner:
         index_log, quiet = logging.getLogger("wheelnext.index"), logging.NullHandler()
         index_log.addHandler(quiet)
         try:
-            with serve(
-                self.index_target, roots, failures, remote=self.remote, labels=labels
-            ) as server:
-                session.server = server
+            with contextlib.ExitStack() as stack:
+                for name, group in groups.items():
+                    roots, labels, failures = _served(group)
+                    session.servers[name] = stack.enter_context(serve(
+                        self.index_target, roots, failures, remote=self.remote, labels=labels,
+                        personality=group[0].personality,
+                    ))
                 yield session
         finally:
             index_log.removeHandler(quiet)
             session.close()
+
+
+def _served(
+    jobs: Sequence[Job],
+) -> tuple[dict[str, Path], dict[str, tuple[str, str]], dict[str | None, int]]:
+    """The jobs' roots, labels and failing indexes, each index named ``j{key}-{name}``."""
+    roots = {}
+    labels = {}
+    failures: dict[str | None, int] = {}
+    for job in jobs:
+        for name, root in job.roots.roots.items():
+            roots[f"j{job.key}-{name}"] = root
+            labels[f"j{job.key}-{name}"] = (job.scenario.id, name)
+        for name, status in job.index_errors.items():
+            failures[f"j{job.key}-{name}"] = status
+    return roots, labels, failures
 
 
 class VenvSession:
@@ -210,7 +226,8 @@ class VenvSession:
     def __init__(self, runner: VenvRunner, workdir: Path) -> None:
         self.runner = runner
         self.workdir = workdir
-        self.server: ServedIndexes | None = None
+        #: The running index of each personality, by name.
+        self.servers: dict[str, ServedIndexes] = {}
         self._lock = threading.Lock()
         self._templates: dict[str | None, Path] = {}
         self._groups: set[int] = set()
@@ -251,8 +268,7 @@ class VenvSession:
             return self._schemes[python]
 
     def run(self, job: Job) -> Observation | Unsupported:
-        server = self.server
-        assert server is not None
+        server = self.servers[job.personality.name]
         slug = job_slug(job)
         root = self.workdir / "jobs" / slug
         env_dir, home, work = root / "env", root / "home", root / "work"

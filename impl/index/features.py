@@ -31,6 +31,12 @@ class Feature:
     sentence: str
     #: ``scenarios/_requirements.toml`` ids the feature implements.
     requirement_ids: tuple[str, ...] = ()
+    #: Starts of the scenario sentences that test this feature (the index's own sentence,
+    #: or the installer's that depends on it): such a scenario traces to the feature.
+    traced_by: tuple[str, ...] = ()
+    #: Why no scenario can tell the index without this feature from the index with it
+    #: (empty when one should): the power table's "cannot separate" reason.
+    unseparable: str = ""
 
 
 JSON_API = Feature(
@@ -39,42 +45,60 @@ JSON_API = Feature(
     " (other than the files themselves) will utilize HTTP content negotiation to allow"
     " client and server to select the correct serialization format to serve, i.e. either"
     " HTML or JSON.",
+    unseparable="every installer must still read the HTML serialization (it is the one "
+    "every index serves), so no install outcome may depend on JSON; only a [[fetch]] "
+    "that asks for JSON sees it",
 )
 HASHES = Feature(
     "hashes", "simple-repository-api",
     "Each file URL SHOULD include a hash in the form of a URL fragment with the following"
     " syntax: #<hashname>=<hashvalue>",
+    traced_by=("Each file URL SHOULD include a hash",),
 )
 REQUIRES_PYTHON = Feature(
     "requires-python", "simple-repository-api",
     "A repository MAY include a data-requires-python attribute on a file link. This"
     " exposes the Requires-Python metadata field for the corresponding release.",
+    traced_by=("Where this is present, installer tools SHOULD ignore the download",),
+    unseparable="the wheel's own METADATA carries the same Requires-Python, so an installer "
+    "that checks it after download reaches the same outcome without the attribute",
 )
 YANKED = Feature(
     "yanked", "simple-repository-api (PEP 592)",
     "A repository MAY include a data-yanked attribute on a file link.",
+    traced_by=("An installer MUST ignore yanked releases",),
 )
 API_VERSION = Feature(
     "api-version", "simple-repository-api",
     "This spec proposes the inclusion of a meta tag on the responses of every successful"
     " request to a simple API page, which contains a name attribute of"
     " pypi:repository-version",
+    unseparable="the spec says only how to interpret a version that is there, nothing of a "
+    "page without one, and a 1.x page is read the same with or without the tag, so no "
+    "install outcome depends on it",
 )
 DIST_INFO_METADATA = Feature(
     "dist-info-metadata", "simple-repository-api (PEP 658)",
     "If a data-dist-info-metadata attribute is present, the repository MUST serve the"
     " distribution's Core Metadata file alongside the distribution with a .metadata"
     " appended to the distribution's file name.",
+    unseparable="the same page still carries data-core-metadata with the same hash (PEP 714 "
+    "clients read that name first), and the metadata equals the wheel's own METADATA, so no "
+    "install outcome depends on the legacy name",
 )
 CORE_METADATA = Feature(
     "core-metadata", "simple-repository-api (PEP 714)",
     "A repository MAY include a data-core-metadata attribute on a file link.",
+    unseparable="the same page still carries data-dist-info-metadata with the same hash, "
+    "which clients may read as a legacy fallback, and the metadata equals the wheel's own "
+    "METADATA, so no install outcome depends on the new name",
 )
 VARIANTS_FILE = Feature(
     "variants-file", "PEP 825",
     "The exact URL where the file is hosted is insignificant, but it MUST be provided in"
     " all the responses where the variant wheels are included.",
     ("pep825-index-hosts-variants-json", "pep825-index-links-variants-json"),
+    traced_by=("When a package version that includes at least one variant wheel is hosted",),
 )
 
 FEATURES: dict[str, Feature] = {
