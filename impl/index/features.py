@@ -4,9 +4,9 @@ Each :class:`Feature` is one behaviour of the simple API that the reference inde
 can serve or leave out, quoting the sentence of ``../shared/specs/`` it implements.
 A :class:`Personality` is a named set of features plus how it is served (negotiated
 by the ASGI application, or written as a static file tree). The conformance harness
-runs installer scenarios against several personalities, and the power measurement
-(:mod:`wheelnext.conformance.power`) serves the full set less one feature (a
-knockout); ``wheelnext index serve`` always serves :data:`DEFAULT`.
+runs installer scenarios against several personalities, and its power measurement
+serves the full set less one feature (a knockout, :meth:`Personality.without`, from a
+process of its own); ``wheelnext index serve`` always serves :data:`DEFAULT`.
 """
 
 from __future__ import annotations
