@@ -23,14 +23,16 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def render(rows: list[dict[str, Any]]) -> list[str]:
-    """reStructuredText lines: one row per rule, its verdict and the scenarios that kill it."""
+    """reStructuredText lines: one row per rule or index feature (``index:NAME``), its verdict
+    (with the reason where the knockout cannot be separated) and the scenarios that kill it."""
     if not rows:
         return ["No power run has been saved yet."]
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 14 12 20 27 27", "",
              "   * - rule", "     - verdict", "     - requirement ids", "     - killed by",
              "     - tracing scenarios that survive"]
     for row in rows:
-        cells = [f"``{row['rule']}``", row["verdict"],
+        verdict = row["verdict"] + (f": {row['reason']}" if row.get("reason") else "")
+        cells = [f"``{row['rule']}``", verdict,
                  ", ".join(f"``{i}``" for i in row["requirement_ids"]) or "none listed",
                  ", ".join(f"``{s}``" for s in row["killed_by"]) or "**none (a hole)**",
                  ", ".join(f"``{s}``" for s in row["traced_survivors"]) or "—"]

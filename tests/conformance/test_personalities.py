@@ -140,3 +140,24 @@ def test_run_refuses_unknown_or_unservable_personalities(
     assert "--index-personality: the venv+pypiserver runner serves json-full only" in err
     assert "--index-personality NAME" in CliRunner().invoke(
         cli, ["conformance", "run", "--help"]).output
+
+
+def test_matrix_passes_personalities_to_the_venv_runner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from wheelnext.conformance import matrix
+
+    seen: list[list[str]] = []
+
+    def fake_run(argv: list[str], check: bool) -> subprocess.CompletedProcess[str]:
+        seen.append(argv)
+        return subprocess.CompletedProcess(argv, 0)
+
+    monkeypatch.setattr(matrix.subprocess, "run", fake_run)
+    for runner in ("venv", "docker"):
+        matrix.run_one(runner, ["pip"], 1, [], tmp_path / "out.json", ["json-full", "static"])
+    venv, docker = seen
+    assert venv.count("--index-personality") == 2 and "static" in venv
+    assert "--index-personality" not in docker
