@@ -329,6 +329,8 @@ def run(
 
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
+    if certificate is not None and len(set(index_personalities)) > 1:
+        raise click.UsageError("--certificate covers one --index-personality; give only one")
     lists = [load_xfail(p) for p in xfail]
     records, meta, results, redactor = _execute(
         installers=installers or ("pip",),

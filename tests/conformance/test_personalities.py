@@ -161,3 +161,14 @@ def test_matrix_passes_personalities_to_the_venv_runner_only(
     venv, docker = seen
     assert venv.count("--index-personality") == 2 and "static" in venv
     assert "--index-personality" not in docker
+
+
+def test_a_certificate_names_a_personality_other_than_the_default() -> None:
+    from wheelnext.conformance.certificate import certificate
+
+    records = [{**_record("a", "html-plain", "pass"), "spec": {"level": "MUST",
+                                                                "requirements": []}}]
+    meta = {"scenario_set": "x", "index_personalities": ["html-plain"]}
+    assert certificate(records, meta)["index_personality"] == "html-plain"
+    default = certificate(records, {**meta, "index_personalities": ["json-full"]})
+    assert "index_personality" not in default
