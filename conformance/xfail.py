@@ -22,6 +22,7 @@ from pathlib import Path
 from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
 from wheelnext.errors import WheelnextError
+from wheelnext.index.features import DEFAULT
 
 EXPECTED_FAILURE = "expected failure"
 #: The statuses a listed scenario is expected to have.
@@ -152,11 +153,14 @@ def derive(
 
     A scenario is listed when it fails with every version of the column in the
     run. An entry of *previous* (the lists as reviewed) that still fails keeps its
-    reason; a new one gets :func:`observed_reason` to be reviewed.
+    reason; a new one gets :func:`observed_reason` to be reviewed. The lists describe
+    installers against the default index personality: records of others are left out.
     """
     by_column: dict[str, dict[str, dict[str, Mapping[str, object]]]] = {}
     for r in records:
         if r.get("runner") != runner:
+            continue
+        if r.get("index_personality", DEFAULT.name) != DEFAULT.name:
             continue
         column = str(r["installer"])
         version = str(r.get("installer_version", ""))
