@@ -101,10 +101,17 @@ VARIANTS_FILE = Feature(
     traced_by=("When a package version that includes at least one variant wheel is hosted",),
 )
 
+VARIANTS_VALIDATION = Feature(
+    "variants-validation", "PEP 825",
+    "Tools that are in a position to reject invalid data at the point it enters the"
+    " ecosystem, such as a package index accepting an upload, SHOULD do so.",
+    ("pep825-index-reject-invalid",),
+)
+
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (JSON_API, HASHES, REQUIRES_PYTHON, YANKED, API_VERSION, DIST_INFO_METADATA,
-              CORE_METADATA, VARIANTS_FILE)
+              CORE_METADATA, VARIANTS_FILE, VARIANTS_VALIDATION)
 }
 
 
@@ -137,7 +144,8 @@ class Personality:
                            self.static, f"{self.name} less {feature}", knocked_out=feature)
 
 
-_HTML_BASE = frozenset({HASHES.name, REQUIRES_PYTHON.name, YANKED.name, API_VERSION.name})
+_HTML_BASE = frozenset({HASHES.name, REQUIRES_PYTHON.name, YANKED.name, API_VERSION.name,
+                        VARIANTS_VALIDATION.name})
 
 PERSONALITIES: dict[str, Personality] = {
     p.name: p

@@ -23,6 +23,7 @@ from wheelnext.index.features import (
     HASHES,
     REQUIRES_PYTHON,
     VARIANTS_FILE,
+    VARIANTS_VALIDATION,
     YANKED,
     Personality,
 )
@@ -71,10 +72,14 @@ def project_list_json(names: Sequence[str]) -> bytes:
 
 
 def listed(project: Project, features: Personality = DEFAULT) -> list[ListedFile]:
-    """The files a project page lists: ``*-variants.json`` only with the PEP 825 feature."""
+    """The files a project page lists: ``*-variants.json`` only with the PEP 825 feature,
+    and the variant wheels the index rejected only without ``variants-validation``."""
+    files = list(project.files)
+    if not features.has(VARIANTS_VALIDATION):
+        files = sorted([*files, *project.rejected], key=lambda f: f.filename)
     if features.has(VARIANTS_FILE):
-        return list(project.files)
-    return [f for f in project.files if parse_variants_filename(f.filename) is None]
+        return files
+    return [f for f in files if parse_variants_filename(f.filename) is None]
 
 
 def _anchor(file: ListedFile, files_base: str, features: Personality = DEFAULT) -> str:

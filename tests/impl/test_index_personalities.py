@@ -157,3 +157,16 @@ def test_index_serve_has_no_personality_or_feature_switch() -> None:
     shown = CliRunner().invoke(cli, ["index", "serve", "--help"]).output
     for word in ("personality", "feature", "knock", "without"):
         assert word not in shown.lower()
+
+
+def test_without_variants_validation_the_rejected_variant_wheels_are_listed(
+    root: Path,
+) -> None:
+    make_wheel(root, "bar", "2.0", label="bad", with_variant_json=False)
+    rejected = "bar-2.0-py3-none-any-bad.whl"
+    with served(root, DEFAULT) as base:
+        assert rejected not in fetch(base, "simple/bar/").text
+    with served(root, DEFAULT.without("variants-validation")) as base:
+        assert rejected in fetch(base, "simple/bar/").text
+        names = [f["filename"] for f in fetch(base, "simple/bar/", accept=JSON).json()["files"]]
+        assert names == sorted(names) and rejected in names and VARIANT in names
