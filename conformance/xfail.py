@@ -21,7 +21,7 @@ from pathlib import Path
 
 from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
 from wheelnext.errors import WheelnextError
 
 EXPECTED_FAILURE = "expected failure"
@@ -151,11 +151,14 @@ def derive(
 
     A scenario is listed when it fails with every version of the column in the
     run. An entry of *previous* (the lists as reviewed) that still fails keeps its
-    reason; a new one gets :func:`observed_reason` to be reviewed.
+    reason; a new one gets :func:`observed_reason` to be reviewed. The lists describe
+    installers against the default index personality: records of others are left out.
     """
     by_column: dict[str, dict[str, dict[str, Record]]] = {}
     for r in records:
         if r.runner != runner:
+            continue
+        if r.index_personality != DEFAULT_PERSONALITY:
             continue
         by_column.setdefault(r.installer, {}).setdefault(r.installer_version, {})[r.scenario] = r
     previous = previous or {}
