@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
 from wheelnext.conformance.report import write_atomic
 from wheelnext.errors import WheelnextError
 
@@ -94,6 +94,7 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
     for status in per_scenario.values():
         counts[status] = counts.get(status, 0) + 1
     name, version = installers[0]
+    served = list(meta.get("index_personalities", []))
     cert = {
         "certificate": 1,
         "suite_version": __version__,
@@ -104,6 +105,12 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "installer": {"name": name, "version": version, "spec": meta.get("installer_spec", name)},
         "runner": meta.get("runner", "venv"),
         "image_digest": meta.get("image_digest"),
+        # Only a run against another index than the default says which one it was.
+        **(
+            {"index_personality": served[0]}
+            if served and served != [DEFAULT_PERSONALITY]
+            else {}
+        ),
         "pythons": sorted({r.python for r in records}),
         "python_specs": list(meta.get("python_specs", [])),
         "results": dict(sorted(per_scenario.items())),

@@ -59,10 +59,12 @@ class Result:
     #: What decided the result (:func:`evidence`).
     evidence: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The index personality that served the packages (``wheelnext.index.features``).
+    index_personality: str = "json-full"
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.scenario.id, self.installer, self.python)
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.scenario.id, self.installer, self.python, self.index_personality)
 
 
 def _same_version(observed: str, expected: str) -> bool:

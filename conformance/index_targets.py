@@ -23,9 +23,12 @@ from socketserver import ThreadingMixIn
 from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from wheelnext.conformance.index_knockout import serve_knockout
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
 from wheelnext.errors import WheelnextError
 from wheelnext.index import RequestRecord, serve_in_process
+from wheelnext.index.features import DEFAULT, Personality
+from wheelnext.index.static import serve_static
 
 TARGETS = ("reference", "pypiserver", "url")
 
@@ -53,17 +56,30 @@ def serve(
     *,
     remote: RemoteIndex | None = None,
     labels: Mapping[str, tuple[str, str]] | None = None,
+    personality: Personality = DEFAULT,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
     """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.
 
-    For ``url``, *labels* maps each root's name to its scenario id and index name.
+    For ``url``, *labels* maps each root's name to its scenario id and index name. The
+    reference index serves *personality*: a static one as files behind a plain file
+    server (:mod:`wheelnext.index.static`), a knockout from a process of its own
+    (:mod:`~wheelnext.conformance.index_knockout`); the other targets are what they are.
     """
+    if personality != DEFAULT and target != "reference":
+        raise IndexTargetError(
+            f"--index-personality {personality.name}: only --index-target reference has"
+            " personalities"
+        )
     if target == "url":
         if remote is None:
             raise IndexTargetError("--index-target url needs --index-url and --upload-command")
         return serve_remote(remote, roots, labels or {})
+    if target == "reference" and personality.knocked_out:
+        return serve_knockout(personality.knocked_out, roots, failures)
+    if target == "reference" and personality.static:
+        return serve_static(roots, personality, failures=failures)
     if target == "reference":
-        return serve_in_process(roots, failures=failures)
+        return serve_in_process(roots, failures=failures, personality=personality)
     if target == "pypiserver":
         return serve_pypiserver(roots, failures)
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")

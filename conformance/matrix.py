@@ -18,6 +18,8 @@ their own loopback.
 
     python tools/matrix.py                  # both runners
     python tools/matrix.py --runners venv   # only the venv runner's columns
+    python tools/matrix.py --runners venv --index-personality json-full \
+        --index-personality html-plain      # each venv column against two index personalities
 """
 
 from __future__ import annotations
@@ -99,11 +101,24 @@ def usable(specs: list[str], runner: str) -> tuple[list[str], list[str]]:
     return ok, skipped
 
 
-def run_one(runner: str, specs: list[str], jobs: int, select: list[str], out: Path) -> int:
-    """One ``wheelnext conformance run`` over every column for *runner*."""
+def run_one(
+    runner: str,
+    specs: list[str],
+    jobs: int,
+    select: list[str],
+    out: Path,
+    personalities: list[str] | None = None,
+) -> int:
+    """One ``wheelnext conformance run`` over every column for *runner*.
+
+    *personalities* are the reference index's (``--index-personality``), for the venv
+    runner only: the docker runner serves the default one.
+    """
     argv = [sys.executable, "-m", "wheelnext", "conformance", "run", "--runner", runner]
     for spec in specs:
         argv += ["--installer", spec]
+    for name in (personalities or []) if runner == "venv" else []:
+        argv += ["--index-personality", name]
     for pattern in select:
         argv += ["--select", pattern]
     argv += ["-j", str(jobs), "-q", "--json", str(out)]
@@ -200,7 +215,7 @@ def merge(
             "skipped": doc.get("skipped", []),
         }
         scenario_set = doc.get("scenario_set")
-    records.sort(key=lambda r: (r.scenario, r.runner, r.installer, r.python))
+    records.sort(key=lambda r: (r.scenario, r.runner, r.installer, r.python, r.index_personality))
     return {
         "wheelnext": __version__,
         "format": 1,
@@ -226,6 +241,13 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
         action="append",
         default=[],
         help="re-run only this column (e.g. wheelnext, uv:variants, pip); repeatable",
+    )
+    parser.add_argument(
+        "--index-personality",
+        action="append",
+        default=[],
+        help="also run the venv columns against this index personality (repeatable; "
+        "default: json-full only)",
     )
     args = parser.parse_args(argv)
     try:
@@ -257,7 +279,7 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
                 print(f"skipped: {line}", file=sys.stderr)
             start = time.monotonic()
             out = Path(tmp) / f"{runner}.json"
-            code = run_one(runner, ok, args.jobs, args.select, out)
+            code = run_one(runner, ok, args.jobs, args.select, out, args.index_personality)
             seconds[runner] = time.monotonic() - start
             print(f"{runner}: exit {code} in {seconds[runner]:.0f} s", file=sys.stderr)
             if code not in (0, 1) or not out.is_file():

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wheelnext.conformance.record import Record
-from wheelnext.conformance.report import column, group_key, html
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
+from wheelnext.conformance.report import column, group_key, html, personality_differences
 
 #: The committed matrix, relative to the documentation's source folder.
 RESULTS = Path("conformance") / "results.json"
@@ -52,7 +52,7 @@ def records_of(data: Mapping[str, Any], source: str = str(RESULTS)) -> list[Reco
     ]
 
 
-def columns(records: Sequence[Record]) -> list[tuple[str, str, str, str]]:
+def columns(records: Sequence[Record]) -> list[tuple[str, str, str, str, str]]:
     """The columns in the order of the harness's HTML report (its anchors count on it)."""
     return sorted({column(r) for r in records})
 
@@ -65,7 +65,8 @@ def _literal(text: str) -> str:
 
 def _label(col: Sequence[str]) -> str:
     name, _, config = col[0].partition(":")
-    return f"{name} {col[1]}" + (f" {config}" if config else "")
+    personality = f" [{col[4]}]" if len(col) > 4 and col[4] != DEFAULT_PERSONALITY else ""
+    return f"{name} {col[1]}" + (f" {config}" if config else "") + personality
 
 
 def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
@@ -132,7 +133,23 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
                 why = (r.failures or (r.reason,))[0]
                 lines.append(f"* ``{r.scenario}``: {_literal(why)}")
             lines.append("")
-    return lines
+    return lines + personality_lines(records)
+
+
+def personality_lines(records: Sequence[Record]) -> list[str]:
+    """The cells whose status depends on the index personality (none: no section)."""
+    differing = personality_differences(records)
+    if not differing:
+        return []
+    names = sorted({p for d in differing for p in d.statuses})
+    lines = ["Results that differ between index personalities", "-" * 47, ""]
+    lines += [".. list-table::", "   :header-rows: 1", ""]
+    lines += ["   * - scenario", "     - configuration"] + [f"     - {n}" for n in names]
+    for d in differing:
+        lines += [f"   * - ``{d.scenario}``", f"     - {_label(d.column)} · {d.column[3]}"]
+        lines += [f"     - {SHORT.get(d.statuses.get(n, ''), d.statuses.get(n) or '—')}"
+                  for n in names]
+    return [*lines, ""]
 
 
 try:

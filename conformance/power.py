@@ -8,6 +8,14 @@ worse than with the full installer: ``pass`` to ``warn`` (a SHOULD no longer met
 ``fail``, ``warn`` to ``fail``. Per rule the table says which scenarios kill it,
 and whether one of them traces to the rule's own requirements (``scenarios/_requirements.toml``
 ids the rule names); a rule no scenario kills is a hole in the suite.
+
+The index side works the same way with the reference index's features
+(:mod:`wheelnext.index.features`): the scenarios that exercise a feature run against the
+default personality and against the one without that feature (served by
+:mod:`wheelnext.conformance.index_knockout` in a process of its own), with the reference
+installer. A scenario kills an index knockout by the same rule (:func:`kills`): an
+index-side ``[[fetch]]`` scenario tests a SHOULD as a warn. A feature no scenario can
+separate says why (``Feature.unseparable``).
 """
 
 from __future__ import annotations
@@ -22,9 +30,18 @@ from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, 
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.power_known import known
-from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.run import needed_index_features, run_suite
 from wheelnext.conformance.runners.protocol import Runner
 from wheelnext.conformance.scenario import Scenario
+from wheelnext.index.features import (
+    DEFAULT,
+    FEATURES,
+    REQUIRES_PYTHON,
+    VARIANTS_FILE,
+    YANKED,
+    Feature,
+    UnknownPersonality,
+)
 from wheelnext.install.rules import DEFAULT_RULES, Rule, without
 
 #: How far a result is from meeting its scenario: a knockout shows when its result is further
@@ -183,5 +200,110 @@ def select_rules(names: Sequence[str]) -> list[Rule]:
     return [rule for rule in DEFAULT_RULES if rule.name in names]
 
 
-__all__ = ["KnockoutInstaller", "RulePower", "installers", "kills", "measure", "measure_tracing",
-           "select_rules", "tabulate", "tracing"]
+@dataclass(frozen=True)
+class FeaturePower:
+    """One index feature's row: the scenarios run, those that kill its knockout."""
+
+    feature: Feature
+    exercised_by: tuple[str, ...]
+    killed_by: tuple[str, ...]
+    traced_killers: tuple[str, ...]
+    traced_survivors: tuple[str, ...]
+
+    @property
+    def rule(self) -> str:
+        return f"index:{self.feature.name}"
+
+    @property
+    def verdict(self) -> str:
+        """``killed``, ``killed elsewhere``, ``cannot separate`` (with a reason) or ``hole``."""
+        if self.traced_killers:
+            return "killed"
+        if self.killed_by:
+            return "killed elsewhere"
+        return "cannot separate" if self.feature.unseparable else "hole"
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "side": "index", "spec": self.feature.spec,
+                "requirement_ids": list(self.feature.requirement_ids),
+                "exercised_by": list(self.exercised_by), "killed_by": list(self.killed_by),
+                "traced_killers": list(self.traced_killers),
+                "traced_survivors": list(self.traced_survivors), "verdict": self.verdict,
+                **({"reason": self.feature.unseparable}
+                   if self.verdict == "cannot separate" else {})}
+
+
+def _folded(sentence: str) -> str:
+    return " ".join(sentence.replace("*", "").replace("`", "").split())
+
+
+def traces_to(scenario: Scenario, feature: Feature) -> bool:
+    """Whether *scenario* traces to *feature*: a requirement id, or one of its sentences."""
+    if set(feature.requirement_ids) & set(scenario.spec.requirements):
+        return True
+    return any(_folded(scenario.spec.sentence).startswith(start) for start in feature.traced_by)
+
+
+def exercising(feature: Feature, scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The scenarios that can notice *feature* missing: every index-side ``[[fetch]]``
+    scenario, those tracing to the feature, and those whose packages carry what it serves
+    (a yank, a Requires-Python, variant wheels)."""
+
+    def carries(scenario: Scenario) -> bool:
+        if feature is YANKED:
+            return any(index.yanked for index in scenario.indexes)
+        if feature is REQUIRES_PYTHON:
+            return any("requires-python" in package
+                       for index in scenario.indexes for package in index.packages)
+        if feature is VARIANTS_FILE:
+            return VARIANTS_FILE.name in needed_index_features(scenario)
+        return False
+
+    return [s for s in scenarios if s.fetches or traces_to(s, feature) or carries(s)]
+
+
+def select_features(names: Sequence[str]) -> list[Feature]:
+    """The index features named (all of them when *names* is empty)."""
+    for name in names:
+        if name not in FEATURES:
+            raise UnknownPersonality(
+                f"--index-feature {name!r}: expected one of {', '.join(FEATURES)}")
+    return [f for f in FEATURES.values() if not names or f.name in names]
+
+
+def measure_index(scenarios: Sequence[Scenario], runner: Runner, *,
+                  features: Sequence[Feature],
+                  planned: Callable[[int], None] | None = None,
+                  **options: Any) -> tuple[list[FeaturePower], list[Result]]:
+    """Run the exercising scenarios with the reference installer against the full index and
+    against each feature's knockout; one row per feature, and every result."""
+    chosen = {f.name: exercising(f, scenarios) for f in features}
+    union = [s for s in scenarios if any(s in run for run in chosen.values())]
+    total = 0
+
+    def count(n: int) -> None:
+        nonlocal total
+        total += n
+        if planned:
+            planned(total)
+
+    reference = [WheelnextInstaller()]
+    results = run_suite(union, reference, runner, planned=count, **options) if union else []
+    baseline = {r.scenario.id: r.status for r in results}
+    rows = []
+    for feature in features:
+        knockout = DEFAULT.without(feature.name)
+        ran = run_suite(chosen[feature.name], reference, runner, planned=count,
+                        personalities=[knockout], **options) if chosen[feature.name] else []
+        results += ran
+        killed = tuple(r.scenario.id for r in ran if kills(baseline.get(r.scenario.id), r.status))
+        tracing = [s.id for s in chosen[feature.name] if traces_to(s, feature)]
+        rows.append(FeaturePower(
+            feature, tuple(s.id for s in chosen[feature.name]), killed,
+            tuple(s for s in tracing if s in killed), tuple(s for s in tracing if s not in killed)))
+    return rows, results
+
+
+__all__ = ["FeaturePower", "KnockoutInstaller", "RulePower", "exercising", "installers", "kills",
+           "measure", "measure_index", "measure_tracing", "select_features", "select_rules",
+           "tabulate", "traces_to", "tracing"]

@@ -23,7 +23,8 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def render(rows: list[dict[str, Any]]) -> list[str]:
-    """reStructuredText lines: one row per rule, its verdict and the scenarios that kill it."""
+    """reStructuredText lines: one row per rule or index feature (``index:NAME``), its verdict
+    (with the reason where the knockout cannot be separated) and the scenarios that kill it."""
     if not rows:
         return ["No power run has been saved yet."]
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 12 9 17 16 22 24", "",
@@ -31,11 +32,15 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
              "     - killed by", "     - tracing scenarios that survive"]
     for row in rows:
         killed = ", ".join(f"``{s}``" for s in row["killed_by"])
-        if not killed:
+        if not killed and row["verdict"] == "cannot separate":
+            killed = "none"
+        elif not killed:
             known = row.get("known_hole", "")
             killed = f"**none (a hole)**: {known}" if known else "**none (a hole)**"
-        knockout = row.get("at", "").partition(": a knockout ")[2] or "rule removed"
-        cells = [f"``{row['rule']}``", row["verdict"],
+        knockout = row.get("at", "").partition(": a knockout ")[2] or (
+            "feature left out of the index" if row.get("side") == "index" else "rule removed")
+        verdict = row["verdict"] + (f": {row['reason']}" if row.get("reason") else "")
+        cells = [f"``{row['rule']}``", verdict,
                  ", ".join(f"``{i}``" for i in row["requirement_ids"]) or "none listed",
                  knockout, killed,
                  ", ".join(f"``{s}``" for s in row["traced_survivors"]) or "—"]

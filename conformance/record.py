@@ -5,7 +5,10 @@ the renderers, certificates, the differential mode and the expected-failure
 lists read its typed fields. :meth:`Record.to_json` writes the JSON a record
 has always had, field for field, so saved runs and the published
 ``docs/conformance/results.json`` read back and write out unchanged. A run
-saved before a field existed still loads: the field takes its default.
+saved before a field existed still loads: the field takes its default. The index
+personality (``index_personality``) is written only when it is not the default one,
+so a run against the default index reads and writes exactly as it did before records
+carried it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from wheelnext.conformance.fields import Fields
 from wheelnext.conformance.observe import Fetched, InstalledDist, LoggedRequest, PathState
 from wheelnext.conformance.scenario import SpecRef
 from wheelnext.errors import WheelnextError
+from wheelnext.index.features import DEFAULT
 
-__all__ = ["Observed", "Record"]
+__all__ = ["DEFAULT_PERSONALITY", "Observed", "Record"]
+
+#: The index personality of a record saved without one (``wheelnext.index.features``).
+DEFAULT_PERSONALITY = DEFAULT.name
 
 #: The spec reference of a record saved without one.
 NO_SPEC = SpecRef(pep=None, document=None, section="", sentence="", level="")
@@ -181,7 +188,8 @@ def _spec_from_json(f: Fields) -> SpecRef:
 #: Every field of a saved record, in the order :meth:`Record.to_json` writes them.
 FIELDS = (
     "scenario", "title", "group", "spec", "installer", "installer_version", "python", "runner",
-    "status", "annotation", "outcome", "failures", "evidence", "reason", "expected", "observed",
+    "index_personality", "status", "annotation", "outcome", "failures", "evidence", "reason",
+    "expected", "observed",
 )  # fmt: skip
 #: Fields a saved run may add to a record, derived from the others and not read back
 #: (``reproduce``: :func:`wheelnext.conformance.reproduce.command`).
@@ -215,6 +223,8 @@ class Record:
     expected: tuple[Mapping[str, Any], ...] = ()
     #: None: nothing was run (unsupported, not applicable, or an error before the installer).
     observed: Observed | None = None
+    #: The index personality that served the packages (``wheelnext.index.features``).
+    index_personality: str = DEFAULT_PERSONALITY
 
     @classmethod
     def of(cls, result: Result, *, runner: str = "venv") -> Record:
@@ -230,6 +240,7 @@ class Record:
             installer_version=result.installer_version,
             python=result.python,
             runner=runner,
+            index_personality=result.index_personality,
             status=Status(result.status),
             annotation=result.annotation,
             outcome=result.outcome,
@@ -245,9 +256,13 @@ class Record:
         return Verdict(self.status, self.outcome, self.failures)
 
     @property
-    def column(self) -> tuple[str, str, str, str]:
-        """The matrix column: installer configuration, version, Python, runner."""
-        return (self.installer, self.installer_version, self.python, self.runner)
+    def column(self) -> tuple[str, str, str, str, str]:
+        """The matrix column: installer configuration, version, Python, runner, index
+        personality."""
+        return (
+            self.installer, self.installer_version, self.python, self.runner,
+            self.index_personality,
+        )  # fmt: skip
 
     @property
     def output(self) -> str:
@@ -265,6 +280,11 @@ class Record:
             "installer_version": self.installer_version,
             "python": self.python,
             "runner": self.runner,
+            **(
+                {"index_personality": self.index_personality}
+                if self.index_personality != DEFAULT_PERSONALITY
+                else {}
+            ),
             "status": verdict["status"],
             "annotation": self.annotation,
             "outcome": verdict["outcome"],
@@ -295,6 +315,7 @@ class Record:
             annotation=f.string("annotation", ""),
             evidence=f.strings("evidence", ()),
             reason=f.string("reason", ""),
+            index_personality=f.string("index_personality", DEFAULT_PERSONALITY),
             expected=tuple(e.data for e in f.objects("expected", ())),
             observed=None
             if f.is_null("observed")

@@ -21,8 +21,10 @@ from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
 from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
 from wheelnext.conformance.scenario import Scenario
+from wheelnext.index.features import DEFAULT, JSON_API, VARIANTS_FILE, Personality
+from wheelnext.index.variants_file import parse_variants_filename
 
-__all__ = ["default_cache", "needed_features", "run_suite"]
+__all__ = ["default_cache", "needed_features", "needed_index_features", "run_suite"]
 
 #: What a session's run gives back.
 Observed = Observation | Unsupported
@@ -40,8 +42,15 @@ def run_suite(
     progress: Callable[[Result], None] | None = None,
     extra_args: Sequence[str] = (),
     planned: Callable[[int], None] | None = None,
+    personalities: Sequence[Personality] = (DEFAULT,),
 ) -> list[Result]:
-    """Run every scenario with every installer on every Python; one :class:`Result` each.
+    """Run every scenario with every installer on every Python against every index
+    personality; one :class:`Result` each.
+
+    A scenario that needs an index feature a named personality lacks
+    (:func:`needed_index_features`) does not apply to it; a knockout
+    (``Personality.knocked_out``) runs everything, since catching the missing
+    feature is its point.
 
     Once every scenario's applicability is known, *planned* gets the number
     of installer runs that will happen; *progress* then gets each of their
@@ -50,49 +59,43 @@ def run_suite(
     """
     cache = cache or default_cache()
     built = materialize_all(scenarios, cache / "packages")
-    results: dict[tuple[int, int, int], Result] = {}
-    work: list[tuple[tuple[int, int, int], Job]] = []
+    results: dict[tuple[int, int, int, int], Result] = {}
+    work: list[tuple[tuple[int, int, int, int], Job]] = []
     key = 0
     for si, scenario in enumerate(scenarios):
         for ii, installer in enumerate(installers):
             for pi, python in enumerate(pythons):
                 version = runner.python_version(python)
-                base = Result(
-                    scenario=scenario,
-                    installer=installer.name,
-                    installer_version=installer.version,
-                    python=version or str(python),
-                    status=Status.NOT_APPLICABLE,
-                )
-                if version is None:
-                    results[si, ii, pi] = _replace(base, reason=f"Python {python} is not installed")
-                elif scenario.python and not scenario.python.contains(
-                    Version(version), prereleases=True
-                ):
-                    results[si, ii, pi] = _replace(
-                        base, reason=f"needs Python {scenario.python}, this is {version}"
+                for xi, personality in enumerate(personalities):
+                    base = Result(
+                        scenario=scenario,
+                        installer=installer.name,
+                        installer_version=installer.version,
+                        python=version or str(python),
+                        status=Status.NOT_APPLICABLE,
+                        index_personality=personality.name,
                     )
-                elif missing := needed_features(scenario) - runner.features:
-                    results[si, ii, pi] = _replace(
-                        base,
-                        reason=f"the {runner.name} runner cannot do {', '.join(sorted(missing))}",
-                    )
-                elif reason := runner.not_applicable(scenario, built[scenario.id]):
-                    results[si, ii, pi] = _replace(base, reason=reason)
-                else:
-                    key += 1
-                    job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
-                    job = Job(
-                        key,
-                        scenario,
-                        installer,
-                        python,
-                        built[scenario.id],
-                        job_timeout,
-                        tuple(extra_args),
-                    )
-                    work.append(((si, ii, pi), job))
-                    results[si, ii, pi] = base
+                    position = (si, ii, pi, xi)
+                    reason = _not_applicable(
+                        scenario, runner, python, version, personality
+                    ) or runner.not_applicable(scenario, built[scenario.id])
+                    if reason:
+                        results[position] = _replace(base, reason=reason)
+                    else:
+                        key += 1
+                        job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
+                        job = Job(
+                            key,
+                            scenario,
+                            installer,
+                            python,
+                            built[scenario.id],
+                            job_timeout,
+                            tuple(extra_args),
+                            personality,
+                        )
+                        work.append((position, job))
+                        results[position] = base
     if planned:
         planned(len(work))
     if work:
@@ -101,7 +104,7 @@ def run_suite(
             with runner.open([job for _, job in work], workdir) as session:
                 pool = ThreadPoolExecutor(max_workers=max(1, jobs))
                 try:
-                    futures: list[tuple[tuple[int, int, int], Job, Future[Observed]]] = [
+                    futures: list[tuple[tuple[int, int, int, int], Job, Future[Observed]]] = [
                         (position, job, pool.submit(session.run, job)) for position, job in work
                     ]
                     for position, job, future in futures:
@@ -116,6 +119,55 @@ def run_suite(
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     return [results[position] for position in sorted(results)]
+
+
+def _not_applicable(
+    scenario: Scenario,
+    runner: Runner,
+    python: str | None,
+    version: str | None,
+    personality: Personality,
+) -> str | None:
+    """Why *scenario* cannot run here (None: it can), before the runner's own reasons."""
+    if version is None:
+        return f"Python {python} is not installed"
+    if scenario.python and not scenario.python.contains(Version(version), prereleases=True):
+        return f"needs Python {scenario.python}, this is {version}"
+    if missing := needed_features(scenario) - runner.features:
+        return f"the {runner.name} runner cannot do {', '.join(sorted(missing))}"
+    if personality != DEFAULT and "personalities" not in runner.features:
+        return f"the {runner.name} runner serves the {DEFAULT.name} index personality only"
+    if not personality.knocked_out and (
+        lacking := needed_index_features(scenario) - personality.features
+    ):
+        return f"the {personality.name} index personality has no {', '.join(sorted(lacking))}"
+    return None
+
+
+def needed_index_features(scenario: Scenario) -> frozenset[str]:
+    """The index features (``wheelnext.index.features``) *scenario* cannot do without.
+
+    A ``[[fetch]]`` asking for JSON needs the JSON API; a scenario with variant wheels,
+    or one that fetches or expects a request for a ``*-variants.json``, needs PEP 825's
+    file (without it no installer can tell the variants apart). Features whose absence
+    an installer must cope with (metadata files, hashes, yanking, Requires-Python) are
+    never needed: a personality without them is exactly what such a scenario should see.
+    """
+    needed = set()
+    for fetch in scenario.fetches:
+        if fetch.accept and "json" in fetch.accept:
+            needed.add(JSON_API.name)
+        if parse_variants_filename(fetch.path.rstrip("/").rpartition("/")[2]):
+            needed.add(VARIANTS_FILE.name)
+    for index in scenario.indexes:
+        if index.variants_json_omit or any("variant" in p for p in index.packages):
+            needed.add(VARIANTS_FILE.name)
+    for outcome in scenario.outcomes:
+        expected = outcome.requests
+        paths = (*expected.asked, *expected.fetched) if expected else ()
+        if any(parse_variants_filename(p.rstrip("/").rpartition("/")[2]) for p in paths):
+            needed.add(VARIANTS_FILE.name)
+    return frozenset(needed)
 
 
 def needed_features(scenario: Scenario) -> frozenset[str]:

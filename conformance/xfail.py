@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from wheelnext import inputs
 from wheelnext.conformance.check import Result, Status
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
 from wheelnext.errors import WheelnextError
 
 EXPECTED_FAILURE = "expected failure"
@@ -200,11 +200,14 @@ def derive(
     run. An entry of *previous* (the lists as reviewed) that still fails keeps its
     reason; a new one gets :func:`observed_reason` to be reviewed. A reviewed entry
     limited to versions is kept, with its specifier, when the run's versions that fail
-    the scenario are exactly those the specifier contains.
+    the scenario are exactly those the specifier contains. The lists describe
+    installers against the default index personality: records of others are left out.
     """
     by_column: dict[str, dict[str, dict[str, Record]]] = {}
     for r in records:
         if r.runner != runner:
+            continue
+        if r.index_personality != DEFAULT_PERSONALITY:
             continue
         by_column.setdefault(r.installer, {}).setdefault(r.installer_version, {})[r.scenario] = r
     previous = previous or {}

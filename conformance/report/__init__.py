@@ -11,11 +11,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
 from wheelnext.conformance.reproduce import command, needs_reproducing
 from wheelnext.errors import WheelnextError
 
@@ -89,13 +90,39 @@ def load_runs(paths: Iterable[Path]) -> list[Record]:
     return list(merged.values())
 
 
-def column(r: Record) -> tuple[str, str, str, str]:
-    """The matrix column of a record: installer configuration, version, Python, runner."""
+def column(r: Record) -> tuple[str, str, str, str, str]:
+    """The matrix column of a record: installer configuration, version, Python, runner,
+    index personality."""
     return r.column
 
 
 def column_label(col: Sequence[str]) -> str:
-    return f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
+    label = f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
+    return label + (f" · {col[4]}" if col[4] != DEFAULT_PERSONALITY else "")
+
+
+@dataclass(frozen=True)
+class PersonalityDifference:
+    """One scenario and installer column whose status is not the same on every personality."""
+
+    scenario: str
+    #: The column less its personality: installer, version, Python, runner.
+    column: tuple[str, ...]
+    #: Personality -> status, every personality the scenario ran against (not applicable too).
+    statuses: dict[str, str]
+
+
+def personality_differences(records: Iterable[Record]) -> list[PersonalityDifference]:
+    """Where index personalities disagree: statuses that differ among those that applied."""
+    cells: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+    for r in records:
+        col = column(r)
+        cells.setdefault((r.scenario, col[:4]), {})[col[4]] = str(r.status)
+    return [
+        PersonalityDifference(scenario, col, dict(sorted(statuses.items())))
+        for (scenario, col), statuses in sorted(cells.items())
+        if len({s for s in statuses.values() if s != "not applicable"}) > 1
+    ]
 
 
 def group_key(group: str) -> tuple[int, str]:

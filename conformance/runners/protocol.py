@@ -29,6 +29,7 @@ from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
 from wheelnext.conformance.runners.refused import refused_url
 from wheelnext.conformance.scenario import Scenario
+from wheelnext.index.features import DEFAULT, Personality
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -45,6 +46,8 @@ class Job:
     timeout: float = DEFAULT_TIMEOUT
     #: ``--installer-arg`` values, appended to the installer's command.
     extra_args: tuple[str, ...] = ()
+    #: The index personality that serves the job's roots.
+    personality: Personality = DEFAULT
 
     @property
     def index_errors(self) -> Mapping[str, int]:

@@ -10,7 +10,9 @@ HOME, XDG directories, caches and TMPDIR), contained
 available, else its own process group) so that everything it starts is
 killed at its end or its timeout, and what survived it is reported. Its
 output goes to a file, of which reports keep the head and the tail. The
-indexes are served in-process on 127.0.0.1.
+indexes are served on 127.0.0.1, one server per index personality the jobs use
+(in-process, except an index knockout, which runs in a process of its own); each
+job's steps go to its personality's server (:class:`VenvIndexes`).
 """
 
 from __future__ import annotations
@@ -110,6 +112,8 @@ class VenvRunner:
         if (index_target == "url") != (remote is not None):
             raise IndexTargetError("--index-url and --upload-command go with --index-target url")
         self.index_target = index_target
+        if index_target == "reference":
+            self.features = self.features | {"personalities"}
         self.remote = remote
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
         self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
@@ -173,15 +177,10 @@ class VenvRunner:
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[VenvSession]:
-        roots = {}
-        labels = {}
-        failures: dict[str | None, int] = {}
+        """Serve every job's roots: one server per index personality the jobs use."""
+        groups: dict[str, list[Job]] = {}
         for job in jobs:
-            for name, root in job.roots.roots.items():
-                roots[f"j{job.key}-{name}"] = root
-                labels[f"j{job.key}-{name}"] = (job.scenario.id, name)
-            for name, status in job.index_errors.items():
-                failures[f"j{job.key}-{name}"] = status
+            groups.setdefault(job.personality.name, []).append(job)
         session = VenvSession(self, workdir)
         # Scenarios serve invalid variant wheels on purpose; the index logs each one as an
         # error, which Python's last-resort handler would print over the progress bar.
@@ -189,14 +188,33 @@ class VenvRunner:
         index_log, quiet = logging.getLogger("wheelnext.index"), logging.NullHandler()
         index_log.addHandler(quiet)
         try:
-            with serve(
-                self.index_target, roots, failures, remote=self.remote, labels=labels
-            ) as server:
-                session.server = server
+            with contextlib.ExitStack() as stack:
+                for name, group in groups.items():
+                    roots, labels, failures = _served(group)
+                    session.servers[name] = stack.enter_context(serve(
+                        self.index_target, roots, failures, remote=self.remote, labels=labels,
+                        personality=group[0].personality,
+                    ))
                 yield session
         finally:
             index_log.removeHandler(quiet)
             session.close()
+
+
+def _served(
+    jobs: Sequence[Job],
+) -> tuple[dict[str, Path], dict[str, tuple[str, str]], dict[str | None, int]]:
+    """The jobs' roots, labels and failing indexes, each index named ``j{key}-{name}``."""
+    roots = {}
+    labels = {}
+    failures: dict[str | None, int] = {}
+    for job in jobs:
+        for name, root in job.roots.roots.items():
+            roots[f"j{job.key}-{name}"] = root
+            labels[f"j{job.key}-{name}"] = (job.scenario.id, name)
+        for name, status in job.index_errors.items():
+            failures[f"j{job.key}-{name}"] = status
+    return roots, labels, failures
 
 
 class VenvSession:
@@ -205,7 +223,8 @@ class VenvSession:
     def __init__(self, runner: VenvRunner, workdir: Path) -> None:
         self.runner = runner
         self.workdir = workdir
-        self.server: ServedIndexes | None = None
+        #: The running index of each personality, by name.
+        self.servers: dict[str, ServedIndexes] = {}
         self._lock = threading.Lock()
         self._templates: dict[str | None, Path] = {}
         self._groups: set[int] = set()
@@ -245,22 +264,6 @@ class VenvSession:
                 }
             return self._schemes[python]
 
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url
-
-    def index_url(self, name: str) -> str:
-        assert self.server is not None
-        return self.server.index_url(name)
-
-    def requests(self) -> list[tuple[str | None, str, int]]:
-        assert self.server is not None
-        return [(r.index, r.path, r.status) for r in self.server.requests]
-
-    def upload_log(self, name: str) -> str:
-        return self.server.upload_log(name) if isinstance(self.server, RemoteIndexes) else ""
-
     def folders(self, job: Job) -> JobFolders:
         return JobFolders(self.workdir / "jobs" / job_slug(job))
 
@@ -275,7 +278,7 @@ class VenvSession:
             self._cleanup(folders.root)
 
     def run(self, job: Job) -> Observation | Unsupported:
-        return run_steps(self, job)
+        return run_steps(VenvIndexes(self, self.servers[job.personality.name]), job)
 
     def _execute(
         self,
@@ -337,6 +340,36 @@ class VenvSession:
             shutil.rmtree(self.workdir / "templates", ignore_errors=True)
             shutil.rmtree(self.workdir / "private", ignore_errors=True)
         shutil.rmtree(self.workdir / "output", ignore_errors=True)
+
+
+class VenvIndexes:
+    """The step driver's session for the jobs of one index personality: that personality's
+    server (its URLs, request log and uploads) and the session's environments."""
+
+    def __init__(self, session: VenvSession, server: ServedIndexes) -> None:
+        self.session = session
+        self.server = server
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def index_url(self, name: str) -> str:
+        return self.server.index_url(name)
+
+    def requests(self) -> list[tuple[str | None, str, int]]:
+        return [(r.index, r.path, r.status) for r in self.server.requests]
+
+    def upload_log(self, name: str) -> str:
+        return self.server.upload_log(name) if isinstance(self.server, RemoteIndexes) else ""
+
+    def folders(self, job: Job) -> JobFolders:
+        return self.session.folders(job)
+
+    def environment(
+        self, job: Job, folders: JobFolders
+    ) -> contextlib.AbstractContextManager[VenvEnvironment]:
+        return self.session.environment(job, folders)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def _execute(
     index_target: str = "reference",
     index_url: str | None = None,
     upload_command: str | None = None,
+    index_personalities: Sequence[str] = (),
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installers
@@ -84,6 +85,7 @@ def _execute(
     from wheelnext.conformance.run import default_cache, run_suite
     from wheelnext.conformance.runners import make_runner
     from wheelnext.conformance.scenario import suite_digest
+    from wheelnext.index.features import DEFAULT, personalities
 
     scenarios = _scenarios(dirs, select)
     cache = default_cache()
@@ -102,6 +104,12 @@ def _execute(
             raise click.UsageError("--index-url and --upload-command go with --index-target url")
         options["remote"] = RemoteIndex(index_url or "", upload_command or "", redactor=redactor)
     runner = make_runner(runner_name, **options)
+    served = personalities(index_personalities)
+    if served != [DEFAULT] and "personalities" not in runner.features:
+        raise click.UsageError(
+            f"--index-personality: the {runner.name} runner serves {DEFAULT.name} only"
+            " (personalities need --runner venv --index-target reference)"
+        )
     python_list: list[str | None] = list(pythons) or [None]
     with Progress(
         TextColumn("[bold]conformance"),
@@ -134,6 +142,7 @@ def _execute(
             progress=advance,
             extra_args=extra_args,
             planned=planned,
+            personalities=served,
         )
     meta = {
         "scenario_set": suite_digest(scenarios),
@@ -147,6 +156,7 @@ def _execute(
         "python_specs": list(pythons),
         "installer_args": list(extra_args),
         "index_target": index_target,
+        "index_personalities": [p.name for p in served],
         **({"index_url": index_url} if index_url else {}),
         **(
             {"upload_command": redactor.command(shlex.split(upload_command))}
@@ -263,6 +273,15 @@ python_option = click.option(
     help="The index serving the packages: reference (wheelnext's), pypiserver, or url.",
 )
 @click.option(
+    "--index-personality",
+    "index_personalities",
+    multiple=True,
+    metavar="NAME",
+    help="The reference index's personality: json-full (default), html-plain, "
+    "html-dist-info-metadata, html-core-metadata or static; repeatable, each scenario "
+    "runs against each.",
+)
+@click.option(
     "--index-url",
     metavar="URL",
     help="--index-target url: the index's simple URL ({scenario}, {index} placeholders).",
@@ -319,6 +338,7 @@ def run(
     installers: tuple[str, ...],
     runner_name: str,
     index_target: str,
+    index_personalities: tuple[str, ...],
     index_url: str | None,
     upload_command: str | None,
     dirs: tuple[Path, ...],
@@ -353,6 +373,8 @@ def run(
 
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
+    if certificate is not None and len(set(index_personalities)) > 1:
+        raise click.UsageError("--certificate covers one --index-personality; give only one")
     lists = [load_xfail(p) for p in xfail]
     records, meta, results, redactor = _execute(
         installers=installers or ("pip",),
@@ -367,6 +389,7 @@ def run(
         index_target=index_target,
         index_url=index_url,
         upload_command=upload_command,
+        index_personalities=index_personalities,
     )
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
@@ -923,6 +946,9 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
               help="Run each knockout only over the scenarios tracing to its rule's "
                    "requirements (for a rule without requirement ids: the scenarios "
                    "conformance/power_exceptions.toml names as its killers).")
+@click.option("--index-feature", "index_features", multiple=True, metavar="FEATURE",
+              help="Knock out only this feature of the reference index (repeatable; default: "
+              "every feature, or none when --rule is given).")
 @jobs_option
 @timeout_option
 @click.option("--json", "as_json", is_flag=True, help=JSON_FLAG_HELP)
@@ -934,41 +960,70 @@ def power(
     select: tuple[str, ...],
     rules: tuple[str, ...],
     tracing: bool,
+    index_features: tuple[str, ...],
     jobs: int,
     timeout: float | None,
     as_json: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Measure the suite's power to fail: knock out each rule of the reference installer.
+    """Measure the suite's power to fail: knock out each rule of the reference installer,
+    and each feature of the reference index.
 
     For every rule, the scenarios run against the reference installer with that one rule
     removed (in a process of its own); a scenario that holds for the full installer and fails
-    for the knockout kills it. Exit status 1 when a rule's knockout survives every scenario
-    (a hole in the suite) and is not a known hole of conformance/power_exceptions.toml,
-    0 otherwise.
+    for the knockout kills it. For every index feature, the scenarios that exercise it run
+    with the reference installer against the reference index less that feature (served from
+    a process of its own); a scenario whose status worsens kills it. Without --rule or
+    --index-feature both sides are measured; with only one of them, only that side
+    (--tracing narrows the rule side only). Exit status 1 when a knockout survives every
+    scenario (a hole in the suite) and is not a known hole of
+    conformance/power_exceptions.toml, 0 otherwise.
     """
-    from wheelnext.conformance.power import measure, measure_tracing, select_rules
+    from wheelnext.conformance.power import (
+        FeaturePower,
+        RulePower,
+        measure,
+        measure_index,
+        measure_tracing,
+        select_features,
+        select_rules,
+    )
     from wheelnext.conformance.power_known import known
     from wheelnext.conformance.run import default_cache
     from wheelnext.conformance.runners import make_runner
 
     scenarios = _scenarios(dirs, select)
-    chosen = select_rules(rules)
+    both = not rules and not index_features
+    chosen = select_rules(rules) if rules or both else []
+    features = select_features(index_features) if index_features or both else []
     runner = make_runner("venv", index_target="reference")
-    total = len(scenarios) * (len(chosen) + 1)
     console = Console(stderr=True)
+    table: list[RulePower | FeaturePower] = []
     with Progress(TextColumn("[bold]power"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=as_json or quiet) as bar:
-        task = bar.add_task("", total=total)
-        common: dict[str, Any] = {
-            "rules": chosen, "jobs": jobs, "timeout": timeout, "cache": default_cache(),
-            "progress": lambda _result: bar.advance(task),
-            "planned": lambda count: bar.update(task, total=count)}
-        if tracing:
-            table, _ = measure_tracing(scenarios, runner, also=known().killers, **common)
-        else:
-            table, _ = measure(scenarios, runner, **common)
+        task = bar.add_task("", total=None)
+        options: dict[str, Any] = {
+            "jobs": jobs, "timeout": timeout, "cache": default_cache(),
+            "progress": lambda _result: bar.advance(task)}
+        if chosen:
+            rule_options = {**options, "rules": chosen,
+                            "planned": lambda count: bar.update(task, total=count)}
+            if tracing:
+                rows, _ = measure_tracing(scenarios, runner, also=known().killers,
+                                          **rule_options)
+            else:
+                rows, _ = measure(scenarios, runner, **rule_options)
+            table += rows
+        if features:
+            done = bar.tasks[0].completed
+
+            def planned(count: int) -> None:
+                bar.update(task, total=done + count)
+
+            index_rows, _ = measure_index(scenarios, runner, features=features,
+                                          planned=planned, **options)
+            table += index_rows
     if as_json:
         click.echo(json.dumps([row.to_json() for row in table], indent=1))
     elif quiet:
@@ -980,15 +1035,20 @@ def power(
 
         from wheelnext.commands.conformance_table import console as wide
 
-        shown = Table(title=f"power of {len(scenarios)} scenarios over {len(chosen)} rules")
+        shown = Table(title=f"power of {len(scenarios)} scenarios over {len(chosen)} rules"
+                      f" and {len(features)} index features")
         for column in ("rule", "verdict", "killed by", "tracing scenarios that survive"):
             shown.add_column(column)
         for row in table:
+            verdict = row.verdict
+            if isinstance(row, FeaturePower) and verdict == "cannot separate":
+                verdict += f": {row.feature.unseparable}"
             killers = row.killed_by if verbose else row.killed_by[:3]
             more = len(row.killed_by) - len(killers)
-            shown.add_row(row.rule, row.verdict,
+            shown.add_row(row.rule, verdict,
                           ", ".join(killers) + (f" (+{more} more, -v)" if more else "") or "—",
                           ", ".join(row.traced_survivors) or "—")
         wide().print(shown)
-    if any(row.verdict == "hole" and not row.known_hole for row in table):
+    if any(row.verdict == "hole" and not (isinstance(row, RulePower) and row.known_hole)
+           for row in table):
         sys.exit(1)

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wheelnext.conformance.record import Record
-from wheelnext.conformance.report import column, group_key, totals
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
+from wheelnext.conformance.report import column, group_key, personality_differences, totals
 from wheelnext.conformance.reproduce import command, needs_reproducing
 
 STYLES = {
@@ -46,6 +46,28 @@ def _text(r: Record) -> str:
         return "[bold magenta]XPASS[/]"
     style = STYLES.get(r.status)
     return f"[{style}]{r.status}[/]" if style else escape(str(r.status))
+
+
+def _where(r: Record) -> str:
+    personality = r.index_personality
+    shown = f" index {personality}" if personality != DEFAULT_PERSONALITY else ""
+    return f"{r.scenario} [{r.installer} py{r.python}{shown}]"
+
+
+def render_differences(records: Sequence[Record], console: Console) -> None:
+    """A table of the cells whose status depends on the index personality (none: nothing)."""
+    differing = personality_differences(records)
+    if not differing:
+        return
+    names = sorted({p for d in differing for p in d.statuses})
+    table = Table(title="results that differ between index personalities")
+    for heading in ("scenario", "installer", *names):
+        table.add_column(heading, no_wrap=True)
+    for d in differing:
+        cells = [f"[{STYLES.get(d.statuses.get(n, ''), 'dim')}]{d.statuses.get(n, '—')}[/]"
+                 for n in names]
+        table.add_row(d.scenario, f"{d.column[0]} {d.column[1]}", *cells)
+    console.print(table)
 
 
 def why_of(r: Record) -> str:
@@ -85,11 +107,12 @@ def render(records: Sequence[Record], console: Console, scenario_dirs: Sequence[
     table = Table(title="wheelnext conformance", show_lines=False)
     table.add_column("group", no_wrap=True)
     table.add_column("scenario", no_wrap=True)
-    varying = [len({c[i] for c in columns}) > 1 for i in range(4)]
+    varying = [len({c[i] for c in columns}) > 1 for i in range(5)]
     for col in columns:
         label = f"{col[0]}\n{col[1]}"
         label += f"\npy{col[2]}" if varying[2] else ""
         label += f"\n{col[3]}" if varying[3] else ""
+        label += f"\n{col[4]}" if varying[4] else ""
         table.add_column(label, no_wrap=True)
     seen: dict[str, Record] = {}
     for r in records:
@@ -101,24 +124,25 @@ def render(records: Sequence[Record], console: Console, scenario_dirs: Sequence[
             row.append(_text(cell) if cell else "—")
         table.add_row(*row)
     console.print(table)
+    render_differences(records, console)
     for r in records:
         if r.status in ("fail", "error") and r.annotation != "expected failure":
             why = why_of(r)
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(_where(r))
             console.print(f"[red]{r.status}[/] {where}: {escape(why)}")
         elif r.status == "warn" and r.annotation != "expected failure":
             level = r.spec.level
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(_where(r))
             console.print(f"[dark_orange]warn[/] {where}: {level} not met: {escape(why_of(r))}")
         elif r.annotation == "unexpected pass":
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(_where(r))
             console.print(f"[red]unexpected pass[/] {where}: {escape(r.reason)}")
         if needs_reproducing(r):
             console.print(f"  reproduce: {escape(command(r, scenario_dirs))}", soft_wrap=True)
     for r in records:
         survivors = (r.observed.survivors if r.observed else None) or ()
         if survivors:
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(_where(r))
             left = "; ".join(survivors)
             console.print(f"[yellow]left running, killed[/] {where}: {escape(left)}")
     console.print(summary(records))

@@ -28,7 +28,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wheelnext.errors import WheelnextError
 from wheelnext.index import negotiation, pages
+from wheelnext.index.features import DEFAULT, JSON_API, VARIANTS_FILE, Personality
 from wheelnext.index.repository import Repository
+from wheelnext.index.variants_file import parse_variants_filename
 
 #: Index names become a URL path segment; ``simple`` and ``files`` would clash.
 INDEX_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -140,7 +142,10 @@ class IndexApp:
         request_log: RequestLog | None = None,
         failures: FailureSwitch | None = None,
         formats: Collection[Format] = ("html", "json"),
+        personality: Personality = DEFAULT,
     ) -> None:
+        """*personality* names the features served (:mod:`~wheelnext.index.features`);
+        without ``json-api`` only HTML is offered, whatever *formats* says."""
         self.repositories: dict[str | None, Repository] = {}
         for name, root in roots.items():
             if name is not None:
@@ -150,7 +155,10 @@ class IndexApp:
             self.repositories[name] = Repository(Path(root))
         if not formats or not set(formats) <= set(_OFFERED):
             raise WheelnextError(f"formats {sorted(formats)!r}: choose from 'html', 'json'")
+        if not personality.has(JSON_API):
+            formats = [f for f in formats if f != "json"] or ["html"]
         self.offered = tuple(t for f in formats for t in _OFFERED[f])
+        self.personality = personality
         self.request_log = request_log
         self.failures = failures if failures is not None else FailureSwitch()
 
@@ -255,7 +263,8 @@ class IndexApp:
         names = list(repository.project_names())
         if content_type == negotiation.JSON:
             return self._page(content_type, None, pages.project_list_json(names))
-        return self._page(content_type, pages.project_list_html(names, f"{prefix}/simple/"), None)
+        html = pages.project_list_html(names, f"{prefix}/simple/", self.personality)
+        return self._page(content_type, html, None)
 
     def _project(
         self, request: Request, repository: Repository, prefix: str, name: str
@@ -268,11 +277,18 @@ class IndexApp:
             return _not_acceptable(self.offered)
         files_base = f"{prefix}/files/"
         if content_type == negotiation.JSON:
-            return self._page(content_type, None, pages.project_json(project, files_base))
-        return self._page(content_type, pages.project_html(project, files_base), None)
+            body = pages.project_json(project, files_base, self.personality)
+            return self._page(content_type, None, body)
+        return self._page(
+            content_type, pages.project_html(project, files_base, self.personality), None
+        )
 
     def _file(self, request: Request, repository: Repository, filename: str) -> Response:
+        if parse_variants_filename(filename) and not self.personality.has(VARIANTS_FILE):
+            return _not_found()
         if filename.endswith(".metadata"):
+            if not self.personality.metadata_files:
+                return _not_found()
             details = repository.details(filename[: -len(".metadata")])
             if details is None or details.core_metadata is None:
                 return _not_found()
@@ -292,8 +308,6 @@ class IndexApp:
         return _bytes(request, generated, _media_type(filename))
 
     def _generated(self, repository: Repository, filename: str) -> bytes | None:
-        from wheelnext.index.variants_file import parse_variants_filename
-
         parsed = parse_variants_filename(filename)
         if parsed is None:
             return None
@@ -352,6 +366,7 @@ def create_app(
     request_log: RequestLog | None = None,
     failures: FailureSwitch | None = None,
     formats: Collection[Format] = ("html", "json"),
+    personality: Personality = DEFAULT,
 ) -> ASGIApp:
     """The ASGI application for *roots*.
 
@@ -365,4 +380,10 @@ def create_app(
         mapping = {None: Path(roots)}
     else:
         mapping = {(name or None): Path(root) for name, root in roots.items()}
-    return IndexApp(mapping, request_log=request_log, failures=failures, formats=formats)
+    return IndexApp(
+        mapping,
+        request_log=request_log,
+        failures=failures,
+        formats=formats,
+        personality=personality,
+    )

@@ -13,7 +13,22 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from wheelnext.index.features import (
+    API_VERSION as API_VERSION_META,
+)
+from wheelnext.index.features import (
+    CORE_METADATA,
+    DEFAULT,
+    DIST_INFO_METADATA,
+    HASHES,
+    REQUIRES_PYTHON,
+    VARIANTS_FILE,
+    VARIANTS_VALIDATION,
+    YANKED,
+    Personality,
+)
 from wheelnext.index.repository import ListedFile, Project
+from wheelnext.index.variants_file import parse_variants_filename
 
 #: PEP 700 added ``versions``, ``size`` and ``upload-time`` as API version 1.1;
 #: the optional features of 1.2 to 1.4 (tracks, provenance, project status)
@@ -21,12 +36,13 @@ from wheelnext.index.repository import ListedFile, Project
 API_VERSION = "1.1"
 
 
-def _html_page(title: str, body: list[str]) -> bytes:
+def _html_page(title: str, body: list[str], features: Personality = DEFAULT) -> bytes:
+    meta = f'    <meta name="pypi:repository-version" content="{API_VERSION}">'
     lines = [
         "<!DOCTYPE html>",
         "<html>",
         "  <head>",
-        f'    <meta name="pypi:repository-version" content="{API_VERSION}">',
+        *([meta] if features.has(API_VERSION_META) else []),
         f"    <title>{escape(title)}</title>",
         "  </head>",
         "  <body>",
@@ -39,11 +55,14 @@ def _html_page(title: str, body: list[str]) -> bytes:
     return "\n".join(lines).encode()
 
 
-def project_list_html(names: Sequence[str], base: str) -> bytes:
+def project_list_html(
+    names: Sequence[str], base: str, features: Personality = DEFAULT
+) -> bytes:
     """PEP 503 "a single anchor element per project in the repository"."""
     return _html_page(
         "Simple index",
         [f'<a href="{escape(base + name)}/">{escape(name)}</a>' for name in names],
+        features,
     )
 
 
@@ -52,53 +71,73 @@ def project_list_json(names: Sequence[str]) -> bytes:
     return json.dumps(document).encode()
 
 
-def _anchor(file: ListedFile, files_base: str) -> str:
-    attributes = [f'href="{escape(files_base + file.filename)}#sha256={file.sha256}"']
-    if file.requires_python is not None:
+def listed(project: Project, features: Personality = DEFAULT) -> list[ListedFile]:
+    """The files a project page lists: ``*-variants.json`` only with the PEP 825 feature,
+    and the variant wheels the index rejected only without ``variants-validation``."""
+    files = list(project.files)
+    if not features.has(VARIANTS_VALIDATION):
+        files = sorted([*files, *project.rejected], key=lambda f: f.filename)
+    if features.has(VARIANTS_FILE):
+        return files
+    return [f for f in files if parse_variants_filename(f.filename) is None]
+
+
+def _anchor(file: ListedFile, files_base: str, features: Personality = DEFAULT) -> str:
+    fragment = f"#sha256={file.sha256}" if features.has(HASHES) else ""
+    attributes = [f'href="{escape(files_base + file.filename)}{fragment}"']
+    if file.requires_python is not None and features.has(REQUIRES_PYTHON):
         # PEP 503: "< and > have to be HTML encoded as &lt; and &gt;".
         attributes.append(f'data-requires-python="{escape(file.requires_python)}"')
     if file.core_metadata_sha256 is not None:
         # PEP 714: "MUST be emitted using the attribute name data-core-metadata";
         # the legacy name "MAY also be emitted ... it MUST match".
         value = f"sha256={file.core_metadata_sha256}"
-        attributes.append(f'data-core-metadata="{value}"')
-        attributes.append(f'data-dist-info-metadata="{value}"')
-    if file.yanked is not None:
+        if features.has(CORE_METADATA):
+            attributes.append(f'data-core-metadata="{value}"')
+        if features.has(DIST_INFO_METADATA):
+            attributes.append(f'data-dist-info-metadata="{value}"')
+    if file.yanked is not None and features.has(YANKED):
         attributes.append(f'data-yanked="{escape(file.yanked)}"' if file.yanked else "data-yanked")
     return f"<a {' '.join(attributes)}>{escape(file.filename)}</a>"
 
 
-def project_html(project: Project, files_base: str) -> bytes:
+def project_html(project: Project, files_base: str, features: Personality = DEFAULT) -> bytes:
     return _html_page(
-        f"Links for {project.name}", [_anchor(f, files_base) for f in project.files]
+        f"Links for {project.name}",
+        [_anchor(f, files_base, features) for f in listed(project, features)],
+        features,
     )
 
 
-def _file_json(file: ListedFile, files_base: str) -> dict[str, Any]:
+def _file_json(file: ListedFile, files_base: str, features: Personality) -> dict[str, Any]:
+    # "The hashes dictionary MUST be present, even if no hashes are available for the
+    # file": without the hashes feature it is empty.
     entry: dict[str, Any] = {
         "filename": file.filename,
         "url": files_base + file.filename,
-        "hashes": {"sha256": file.sha256},
+        "hashes": {"sha256": file.sha256} if features.has(HASHES) else {},
         "size": file.size,
     }
     if file.upload_time is not None:
         entry["upload-time"] = file.upload_time
-    if file.requires_python is not None:
+    if file.requires_python is not None and features.has(REQUIRES_PYTHON):
         entry["requires-python"] = file.requires_python
     if file.core_metadata_sha256 is not None:
         hashes = {"sha256": file.core_metadata_sha256}
-        entry["core-metadata"] = hashes
-        entry["dist-info-metadata"] = hashes
-    if file.yanked is not None:
+        if features.has(CORE_METADATA):
+            entry["core-metadata"] = hashes
+        if features.has(DIST_INFO_METADATA):
+            entry["dist-info-metadata"] = hashes
+    if file.yanked is not None and features.has(YANKED):
         entry["yanked"] = file.yanked or True
     return entry
 
 
-def project_json(project: Project, files_base: str) -> bytes:
+def project_json(project: Project, files_base: str, features: Personality = DEFAULT) -> bytes:
     document = {
         "meta": {"api-version": API_VERSION},
         "name": project.name,
-        "files": [_file_json(f, files_base) for f in project.files],
+        "files": [_file_json(f, files_base, features) for f in listed(project, features)],
         "versions": project.versions,
     }
     return json.dumps(document).encode()

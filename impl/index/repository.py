@@ -65,6 +65,9 @@ class Project:
     versions: list[str] = field(default_factory=list)
     #: Generated ``-variants.json`` files by filename.
     generated: dict[str, bytes] = field(default_factory=dict)
+    #: Variant wheels left out: no usable ``variant.json``, or one their release's
+    #: other wheels disagree with (the ``variants-validation`` feature lists them).
+    rejected: list[ListedFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,7 @@ class Repository:
                 if details.variant_metadata is None:
                     self._error(f"{self.root / filename}: variant wheel not listed: "
                                 f"{details.variant_error}")
+                    project.rejected.append(listed)
                     continue
                 variant_docs[version].append((filename, details.variant_metadata))
                 variant_wheels[version].append(listed)
@@ -279,6 +283,7 @@ class Repository:
                 # consistent file we leave the release's variant wheels out.
                 self._error(f"{self.root}: {name} {version}: variant wheels not listed,"
                             f" no consistent variants.json: {exc}")
+                project.rejected.extend(variant_wheels[version])
                 continue
             data = variants_file.render(combined)
             filename = variants_file.variants_filename(name, version)

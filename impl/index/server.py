@@ -25,6 +25,7 @@ from wheelnext.index.app import (
     RequestRecord,
     create_app,
 )
+from wheelnext.index.features import DEFAULT, Personality
 
 #: Seconds to wait for uvicorn to start or stop before giving up.
 STARTUP_TIMEOUT = 30.0
@@ -89,14 +90,17 @@ def serve_in_process(
     port: int = 0,
     formats: Collection[Format] = ("html", "json"),
     failures: Mapping[str | None, int] | None = None,
+    personality: Personality = DEFAULT,
 ) -> Iterator[IndexServer]:
     """Serve *roots* on *host* (an ephemeral port by default) for the ``with`` block.
 
     *failures* maps index names (None: the unnamed one) to an HTTP status
     they answer every request with; :meth:`IndexServer.set_failure` changes it later.
+    *personality* names the features served (the conformance harness's axis; the
+    ``index serve`` command always serves the default).
     """
     log = RequestLog()
-    app = create_app(roots, request_log=log, formats=formats)
+    app = create_app(roots, request_log=log, formats=formats, personality=personality)
     assert isinstance(app, IndexApp)
     for name, status in (failures or {}).items():
         app.failures.set(name or None, status)

@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
+import wheelnext.commands.index as index_commands
 import wheelnext.commands.install as install_commands
 import wheelnext.install as install_package
 from wheelnext.cli import cli
 from wheelnext.conformance.check import Result, Status
 from wheelnext.conformance.power import (
+    FeaturePower,
     KnockoutInstaller,
+    exercising,
     kills,
+    select_features,
     select_rules,
     tabulate,
+    traces_to,
     tracing,
 )
 from wheelnext.conformance.power_known import known, parse
 from wheelnext.conformance.power_page import render, render_unseparated
 from wheelnext.conformance.scenario import load_scenarios
 from wheelnext.errors import WheelnextError
+from wheelnext.index.features import FEATURES
 from wheelnext.install.rules import DEFAULT_RULES, rule_names
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -57,8 +66,11 @@ def test_no_install_option_or_variable_reaches_a_knockout() -> None:
     switches = {p.name for p in every
                 if "check_wheel_version(match=" in p.read_text(encoding="utf-8")}
     assert switches == {"wheelfile.py"}, switches
+    # The index's features make its knockouts (Personality.without), checked by
+    # test_no_index_serve_option_or_variable_reaches_an_index_knockout.
+    index_features = impl / "index" / "features.py"
     knockouts = {p.name for p in every if "without(" in p.read_text(encoding="utf-8")
-                 and p.name != "rules.py" and p.name != "__init__.py"}
+                 and p.name != "rules.py" and p.name != "__init__.py" and p != index_features}
     assert not knockouts, knockouts
     for command in (["install"], ["lock"], ["wheel", "install"], ["index", "serve"]):
         shown = CliRunner().invoke(cli, [*command, "--help"]).output
@@ -172,6 +184,11 @@ def test_the_docs_table_says_what_a_knockout_does_and_why_a_hole_is_known() -> N
     text = "\n".join(render([row]))
     assert "searches a group's members one by one" in text
     assert "**none (a hole)**: both outcomes allowed" in text
+    index_row = FeaturePower(FEATURES["core-metadata"], ("a",), (), (), ()).to_json()
+    shown = render([index_row])
+    assert "   * - ``index:core-metadata``" in shown
+    assert f"     - cannot separate: {FEATURES['core-metadata'].unseparable}" in shown
+    assert "     - feature left out of the index" in shown and "a hole" not in "\n".join(shown)
     lines = render_unseparated({"a": "why", "b": "why", "c": "other"})
     assert "   * - ``a``, ``b``" in lines and "     - other" in lines
 
@@ -196,3 +213,89 @@ def test_a_should_scenario_kills_by_warning() -> None:
     assert not kills(Status.WARN, Status.WARN) and not kills(Status.PASS, Status.PASS)
     assert not kills(Status.PASS, Status.ERROR) and not kills(None, Status.FAIL)
     assert not kills(Status.FAIL, Status.FAIL)
+
+
+def test_no_index_serve_option_or_variable_reaches_an_index_knockout() -> None:
+    """Only ``wheelnext.conformance.index_knockout``, run as its own process, serves the index
+    less a feature: the index package never names it or reads the environment, and
+    ``index serve`` can neither name a personality nor pass one to the server."""
+    import wheelnext.index as index_package
+    from wheelnext.index.server import serve_forever
+
+    package = Path(index_package.__file__).resolve().parent
+    for source in package.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        assert "wheelnext.conformance" not in text, source
+        assert "os.environ" not in text and "getenv" not in text, source
+        assert ".without(" not in text or source.name == "features.py", source
+    assert "personality" not in inspect.signature(serve_forever).parameters
+    cli_source = Path(index_commands.__file__).read_text(encoding="utf-8")
+    assert "features" not in cli_source and "personalit" not in cli_source
+    shown = CliRunner().invoke(cli, ["index", "serve", "--help"]).output.lower()
+    for word in ("personality", "feature", "knock", "without"):
+        assert word not in shown
+
+
+def test_the_index_knockout_process_needs_a_known_feature() -> None:
+    done = subprocess.run([sys.executable, "-m", "wheelnext.conformance.index_knockout",
+                           "no-such-feature"], input="{}\n", capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: index feature 'no-such-feature': expected one of"), (
+        done.stderr)
+
+
+def test_an_index_knockout_serves_less_one_feature_from_its_own_process(
+    tmp_path: Path,
+) -> None:
+    from tests.impl.test_index import make_wheel
+    from wheelnext.conformance.index_knockout import serve_knockout
+
+    root = tmp_path / "root"
+    root.mkdir()
+    make_wheel(root, "foo", "1.0")
+    (root / "foo-1.0-py3-none-any.whl.yanked").write_text("broken")
+    with serve_knockout("yanked", {"main": root, "down": root}, {"down": 503}) as served:
+        assert served.process.pid != os.getpid() and served.process.poll() is None
+        page = httpx.get(served.index_url("main") + "foo/", timeout=300,
+                         headers={"Accept": "text/html"})
+        assert "data-core-metadata" in page.text and "data-yanked" not in page.text
+        assert httpx.get(served.index_url("down"), timeout=300).status_code == 503
+        logged = [(r.index, r.path, r.status) for r in served.requests]
+        assert logged == [("main", "/main/simple/foo/", 200), ("down", "/down/simple/", 503)]
+    assert served.process.returncode == 0
+
+
+def test_index_rows_kill_trace_and_say_why_they_cannot_separate() -> None:
+    scenarios = load_scenarios([], select=["baseline-yanked", "baseline-single-wheel",
+                                           "baseline-index-file-hash"])
+    yanked = exercising(FEATURES["yanked"], scenarios)
+    assert [s.id for s in yanked] == ["baseline-index-file-hash", "baseline-yanked"]
+    assert traces_to(next(s for s in scenarios if s.id == "baseline-yanked"),
+                     FEATURES["yanked"])
+    assert traces_to(next(s for s in scenarios if s.id == "baseline-index-file-hash"),
+                     FEATURES["hashes"])
+    assert not traces_to(scenarios[0], FEATURES["json-api"])
+    row = FeaturePower(FEATURES["core-metadata"], ("a",), (), (), ())
+    assert row.verdict == "cannot separate" and row.to_json()["reason"]
+    assert FeaturePower(FEATURES["hashes"], (), (), (), ()).verdict == "hole"
+    assert FeaturePower(FEATURES["hashes"], ("a",), ("a",), ("a",), ()).verdict == "killed"
+    with pytest.raises(Exception, match="--index-feature 'nope'"):
+        select_features(["nope"])
+
+
+@pytest.mark.slow
+def test_power_command_kills_the_yanked_index_knockout(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["conformance", "power", "--select", "baseline-yanked",
+                                      "--index-feature", "yanked", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["rule"] == "index:yanked" and row["side"] == "index"
+    assert row["killed_by"] == ["baseline-yanked"] and row["verdict"] == "killed"
+    hole = CliRunner().invoke(cli, ["conformance", "power", "--select",
+                                    "baseline-single-wheel", "--index-feature", "hashes",
+                                    "--json"])
+    assert hole.exit_code == 1
+    assert json.loads(hole.stdout)[0]["verdict"] == "hole"

@@ -53,7 +53,7 @@ def test_a_record_of_a_live_result_keeps_its_observation_as_observed(
         failures=("exit: expected success",), observation=seen, evidence=("exit",),
     )  # fmt: skip
     saved = Record.of(result, runner="docker").to_json()
-    assert tuple(saved) == FIELDS
+    assert tuple(saved) == tuple(f for f in FIELDS if f != "index_personality")
     assert saved["observed"] == seen.to_json()
     assert saved["status"] == "fail" and saved["runner"] == "docker"
     assert saved["spec"]["level"] == result.scenario.spec.level
@@ -149,3 +149,22 @@ def test_commands_reading_a_run_refuse_a_malformed_record_in_one_line(
     err = capsys.readouterr().err.strip()
     assert err == f"error: {run}: results[0].spec.level: expected a string, got a list"
     assert not out.exists()
+
+
+def test_the_index_personality_is_written_only_when_it_is_not_the_default(
+    write_scenario: Callable[..., Path],
+) -> None:
+    """A run saved before records carried a personality, or one against the default index,
+    reads and writes as before; another personality is kept and is part of the cell."""
+    scenario = load_scenario(write_scenario())
+    plain = Record.of(Result(scenario, "pip", "26.0", "3.11.7", Status.PASS))
+    assert plain.index_personality == "json-full" and "index_personality" not in plain.to_json()
+    other = Record.of(
+        Result(scenario, "pip", "26.0", "3.11.7", Status.FAIL, index_personality="html-plain")
+    )
+    saved = other.to_json()
+    assert tuple(saved) == FIELDS and saved["index_personality"] == "html-plain"
+    assert Record.from_json(json.loads(json.dumps(saved))) == other
+    assert other.column != plain.column and other.column[4] == "html-plain"
+    with pytest.raises(RecordError, match=r"index_personality: expected a string"):
+        Record.from_json({**saved, "index_personality": 3})

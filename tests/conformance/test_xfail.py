@@ -69,6 +69,12 @@ def test_derive_lists_what_fails_with_every_version_and_keeps_reviewed_reasons()
     assert [d.installer for d in derive(parsed(RECORDS), runner="docker")] == ["pip"]
 
 
+def test_derive_reads_only_the_default_index_personality() -> None:
+    other = [{**r, "index_personality": "html-plain",
+              "status": "fail" if r["status"] == "pass" else "pass"} for r in RECORDS]
+    assert derive(parsed([*RECORDS, *other])) == derive(parsed(RECORDS))
+
+
 keys = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}", fullmatch=True)
 
 
