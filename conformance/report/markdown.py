@@ -37,10 +37,16 @@ def reason(r: Record) -> str:
     return line
 
 
-def reproduce(meta: Mapping[str, Any], scenarios: Sequence[str]) -> str:
-    """The ``wheelnext conformance run`` command line that runs *scenarios* again."""
+def reproduce(
+    meta: Mapping[str, Any], scenarios: Sequence[str], installers: Sequence[str] = ()
+) -> str:
+    """The ``wheelnext conformance run`` command line that runs *scenarios* again.
+
+    The installer specs come from the run's meta; a merge of unrelated saved
+    runs has none, and names the *installers* its records name instead.
+    """
     argv = ["wheelnext", "conformance", "run"]
-    for spec in meta.get("installer_specs") or ["pip"]:
+    for spec in meta.get("installer_specs") or installers or ["pip"]:
         argv += ["--installer", str(spec)]
     runner, _, target = str(meta.get("runner") or "venv").partition("+")
     if runner != "venv":
@@ -90,5 +96,6 @@ def render(records: Sequence[Record], meta: Mapping[str, Any]) -> str:
     if not listed:
         lines += ["", "No failures, errors or warnings."]
     lines += ["", "Reproduce:" if listed else "Run again:", "", "```sh",
-              reproduce(meta, listed), "```", ""]  # fmt: skip
+              reproduce(meta, listed, sorted({r.installer for r in records})), "```",
+              ""]  # fmt: skip
     return "\n".join(lines)
