@@ -99,6 +99,14 @@ class Fields:
             raise self.fail(key, f"expected an integer or null, got {_kind(value)}")
         return None if value is None else int(value)
 
+    def optional_number(self, key: str, default: Any = REQUIRED) -> float | None:
+        found, value = self._get(key, default)
+        if found and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            raise self.fail(key, f"expected a number or null, got {_kind(value)}")
+        return None if value is None else float(value)
+
     def strings(self, key: str, default: Any = REQUIRED) -> tuple[str, ...]:
         found, value = self._get(key, default)
         if not found:

@@ -150,6 +150,7 @@ class Observation:
             "output": self.output,
             "output_truncated": self.output_truncated,
             "survivors": list(self.survivors),
+            "duration": round(self.duration, 3),
             "installed": {
                 k: {"version": v.version, "variant": v.variant}
                 for k, v in sorted(self.installed.items())

@@ -8,6 +8,12 @@ errors it. A scenario on an expected-failure list (``--wheelnext-xfail FILE``,
 ``--wheelnext-xfail-shipped``) is a strict ``xfail`` item: it must fail the
 scenario, and passing it fails the item (XPASS strict), as in ``conformance
 run``. Without ``--wheelnext-installer`` the plugin adds nothing.
+
+The items are collected with the session's own (one collector,
+``wheelnext-conformance``, beside the paths), so ``collected N items`` counts
+them, pytest-xdist (``-n 4``) spreads them, ``--lf`` reruns the failed ones, and
+a node id such as ``wheelnext-conformance::pep766-foo[pip]`` on the command line
+selects one.
 """
 
 from __future__ import annotations
@@ -114,6 +120,10 @@ class ScenarioItem(pytest.Item):
 class ScenarioCollector(pytest.Collector):
     """The scenarios, as one collector under the session."""
 
+    def _chosen(self, nodeid: str) -> bool:
+        chosen = getattr(self.config.option, "wheelnext_nodeids", None)
+        return not chosen or ROOT in chosen or nodeid in chosen
+
     def collect(self) -> Iterator[pytest.Item]:
         # Start-up: pytest loads this plugin in every session of an environment that has
         # wheelnext; importing the harness here, when it is asked for, keeps about 1 s off
@@ -135,9 +145,15 @@ class ScenarioCollector(pytest.Collector):
                 load_shipped([installer.name]) if options.wheelnext_xfail_shipped else []
             )
             for scenario in scenarios:
+                # the id as pytest parses one given back (--lf's cache, the command line):
+                # the installer is the parameter
+                nodeid = f"{ROOT}::{scenario.id}[{installer.name}]"
+                if not self._chosen(nodeid):
+                    continue
                 item = ScenarioItem.from_parent(
                     self,
                     name=f"{scenario.id}[{installer.name}]",
+                    nodeid=nodeid,
                     scenario=scenario,
                     installer=installer,
                 )
@@ -148,10 +164,40 @@ class ScenarioCollector(pytest.Collector):
                 yield item
 
 
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    if not config.option.wheelnext_installer:
+#: The collector's name: the first part of every scenario item's node id.
+ROOT = "wheelnext-conformance"
+
+
+def _is_ours(arg: str) -> bool:
+    return arg == ROOT or arg.startswith(f"{ROOT}::")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Take the scenario node ids given on the command line (``wheelnext-conformance::ID[NAME]``)
+    out of the paths pytest collects, and keep them as the selection of scenario items.
+
+    They travel in ``config.option``, which pytest-xdist hands to its workers.
+    """
+    if not config.getoption("wheelnext_installer", None):
         return
-    collector = ScenarioCollector.from_parent(session, name="wheelnext-conformance")
-    items.extend(collector.collect())
+    chosen = [arg for arg in config.args if _is_ours(arg)]
+    if chosen:
+        config.option.wheelnext_nodeids = chosen
+        config.args[:] = [arg for arg in config.args if not _is_ours(arg)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The scenarios join the session's own collection, as one more collector beside the paths.
+
+    Collected in the collection phase, they are counted in ``collected N items``,
+    seen by ``--lf``/``--ff`` and ``-k``, and sent by pytest-xdist's workers like any item.
+    """
+    report: Any = yield
+    config = collector.config
+    if isinstance(collector, pytest.Session) and config.getoption("wheelnext_installer", None):
+        chosen = getattr(config.option, "wheelnext_nodeids", None)
+        if chosen and not config.args:
+            report.result[:] = []
+        report.result.append(ScenarioCollector.from_parent(collector, name=ROOT, nodeid=ROOT))
+    return report  # type: ignore[no-any-return]

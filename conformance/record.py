@@ -52,6 +52,8 @@ class Observed:
     #: None (here and in ``survivors``): saved by a harness that did not record it yet.
     output_truncated: bool | None = None
     survivors: tuple[str, ...] | None = None
+    #: Seconds the installer ran (None: saved before durations were), for balancing shards.
+    duration: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"uploads": self.uploads} if self.uploads else {}
@@ -65,6 +67,8 @@ class Observed:
             data["output_truncated"] = self.output_truncated
         if self.survivors is not None:
             data["survivors"] = list(self.survivors)
+        if self.duration is not None:
+            data["duration"] = self.duration
         return data | {
             "installed": {
                 k: {"version": v.version, "variant": v.variant} for k, v in self.installed.items()
@@ -96,7 +100,8 @@ class Observed:
         f = Fields(data, where, error=error)
         f.only(
             ("uploads", "argv", "exit_code", "timed_out", "output", "output_truncated",
-             "survivors", "installed", "paths", "requests", "written_outside", "fetched")
+             "survivors", "duration", "installed", "paths", "requests", "written_outside",
+             "fetched")
         )  # fmt: skip
         installed = {
             name: InstalledDist(d.string("version"), d.optional_string("variant", None))
@@ -132,6 +137,7 @@ class Observed:
             uploads=f.string("uploads", ""),
             output_truncated=f.boolean("output_truncated") if f.has("output_truncated") else None,
             survivors=f.strings("survivors") if f.has("survivors") else None,
+            duration=f.optional_number("duration", None),
         )
 
 

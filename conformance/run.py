@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,6 +43,7 @@ def run_suite(
     extra_args: Sequence[str] = (),
     planned: Callable[[int], None] | None = None,
     personalities: Sequence[Personality] = (DEFAULT,),
+    only: Collection[tuple[int, int, int]] | None = None,
 ) -> list[Result]:
     """Run every scenario with every installer on every Python against every index
     personality; one :class:`Result` each.
@@ -55,16 +56,20 @@ def run_suite(
     Once every scenario's applicability is known, *planned* gets the number
     of installer runs that will happen; *progress* then gets each of their
     results as it comes (a result that does not apply never runs, so it is
-    neither planned nor reported as progress).
+    neither planned nor reported as progress). With *only* (a shard), just the
+    combinations at those (scenario, installer, Python) positions run or are reported.
     """
     cache = cache or default_cache()
-    built = materialize_all(scenarios, cache / "packages")
+    wanted = {si for si, _, _ in only} if only is not None else range(len(scenarios))
+    needed = [s for si, s in enumerate(scenarios) if si in wanted]
+    built = materialize_all(needed, cache / "packages")
     results: dict[tuple[int, int, int, int], Result] = {}
     work: list[tuple[tuple[int, int, int, int], Job]] = []
-    key = 0
     for si, scenario in enumerate(scenarios):
         for ii, installer in enumerate(installers):
             for pi, python in enumerate(pythons):
+                if only is not None and (si, ii, pi) not in only:
+                    continue
                 version = runner.python_version(python)
                 for xi, personality in enumerate(personalities):
                     base = Result(
@@ -82,7 +87,9 @@ def run_suite(
                     if reason:
                         results[position] = _replace(base, reason=reason)
                     else:
-                        key += 1
+                        # numbered by place in the whole run, so a shard's jobs keep their names
+                        key = (((si * len(installers) + ii) * len(pythons) + pi)
+                               * len(personalities) + xi + 1)
                         job_timeout = scenario.timeout or timeout or DEFAULT_TIMEOUT
                         job = Job(
                             key,

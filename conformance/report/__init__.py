@@ -75,17 +75,25 @@ def write_json(path: Path, records: Sequence[Record], meta: Mapping[str, Any]) -
     write_atomic(path, json_text(records, meta))
 
 
+def load_run(path: Path) -> tuple[dict[str, Any], list[Record]]:
+    """One saved run: its meta (everything but the records) and its records, in order."""
+    data = inputs.read_json_object(Path(path), what="conformance run (--json output)",
+                                   error=ReportError)
+    records = data.get("results")
+    if not isinstance(records, list):
+        raise ReportError(f"{path}: not a conformance run (--json output): no 'results' list")
+    parsed = [
+        Record.from_json(item, where=f"{path}: results[{number}]", error=ReportError)
+        for number, item in enumerate(records)
+    ]
+    return {k: v for k, v in data.items() if k != "results"}, parsed
+
+
 def load_runs(paths: Iterable[Path]) -> list[Record]:
     """Records of several saved runs, in order; a later run replaces the same cell."""
     merged: dict[tuple[str, ...], Record] = {}
     for path in paths:
-        data = inputs.read_json_object(Path(path), what="conformance run (--json output)",
-                                       error=ReportError)
-        records = data.get("results")
-        if not isinstance(records, list):
-            raise ReportError(f"{path}: not a conformance run (--json output): no 'results' list")
-        for number, data in enumerate(records):
-            r = Record.from_json(data, where=f"{path}: results[{number}]", error=ReportError)
+        for r in load_run(path)[1]:
             merged[(r.scenario, *r.column)] = r
     return list(merged.values())
 

@@ -78,6 +78,7 @@ def _execute(
     index_url: str | None = None,
     upload_command: str | None = None,
     index_personalities: Sequence[str] = (),
+    shard: tuple[str, Path | None] | None = None,
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installers
@@ -111,6 +112,7 @@ def _execute(
             " (personalities need --runner venv --index-target reference)"
         )
     python_list: list[str | None] = list(pythons) or [None]
+    only, shard_meta = _shard_plan(shard, scenarios, installers, adapters, pythons)
     with Progress(
         TextColumn("[bold]conformance"),
         BarColumn(),
@@ -143,6 +145,7 @@ def _execute(
             extra_args=extra_args,
             planned=planned,
             personalities=served,
+            only=only,
         )
     meta = {
         "scenario_set": suite_digest(scenarios),
@@ -165,6 +168,7 @@ def _execute(
         ),
         "select": list(select),
         **run_info(),
+        **({"shard": shard_meta} if shard_meta else {}),
     }
     return (
         [record(r, runner=runner.name).redacted(redactor.data) for r in results],
@@ -172,6 +176,44 @@ def _execute(
         results,
         redactor,
     )
+
+
+def _shard_plan(
+    shard: tuple[str, Path | None] | None,
+    scenarios: Sequence[Any],
+    specs: Sequence[str],
+    adapters: Sequence[Any],
+    pythons: Sequence[str],
+) -> tuple[set[tuple[int, int, int]] | None, dict[str, Any] | None]:
+    """``--shard K/N`` (and ``--durations``): the positions this shard runs, and its meta."""
+    if shard is None:
+        return None, None
+    from wheelnext.conformance import shard as sharding
+    from wheelnext.conformance.report import load_run
+
+    chosen = sharding.Shard.parse(shard[0])
+    every = sharding.suite_jobs([s.id for s in scenarios], specs, pythons)
+    if len(set(every)) != len(every):
+        raise click.UsageError("--shard: an --installer or --python is given twice")
+    saved = load_run(shard[1])[1] if shard[1] else []
+    names = {spec: a.name for spec, a in zip(specs, adapters, strict=True)}
+    mine = sharding.split(every, chosen, sharding.weights(every, saved, names))
+    position = {
+        (s.id, spec, python): (si, ii, pi)
+        for si, s in enumerate(scenarios)
+        for ii, spec in enumerate(specs)
+        for pi, python in enumerate(list(pythons) or [""])
+    }
+    return {position[job] for job in mine}, sharding.shard_meta(chosen, every, mine)
+
+
+def _write_summary(path: Path | None, records: Sequence[Record], meta: dict[str, Any]) -> None:
+    """``--summary-md``: the compact Markdown summary for a CI job page."""
+    if path is None:
+        return
+    from wheelnext.conformance.report import markdown, write_atomic
+
+    write_atomic(path, markdown.render(records, meta))
 
 
 class Terminated(KeyboardInterrupt):
@@ -332,6 +374,21 @@ python_option = click.option(
     metavar="N",
     help="Exit 4 when fewer than N results applied (not 'not applicable').",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Run only shard K of N of the scenarios × configurations (merge with 'report').",
+)
+@click.option(
+    "--durations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="--shard: a saved run (run --json) whose durations balance the shards.",
+)
+@click.option(
+    "--summary-md",
+    type=click.Path(path_type=Path),
+    help="Write a compact Markdown summary for CI job pages.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Totals only: no progress bar, no table.")
 @verbose_option
 def run(
@@ -354,6 +411,9 @@ def run(
     xfail_shipped: bool,
     extra_args: tuple[str, ...],
     min_applicable: int,
+    shard: str | None,
+    durations: Path | None,
+    summary_md: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -365,7 +425,7 @@ def run(
     Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
     not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
     itself erred, 4 none of the selected scenarios applied (or fewer than
-    --min-applicable).
+    --min-applicable; not checked for a --shard, whose part may not apply).
     """
     from wheelnext.conformance import report
     from wheelnext.conformance.run import too_few_applied
@@ -375,6 +435,10 @@ def run(
         raise click.UsageError("--certificate covers one --installer; give only one")
     if certificate is not None and len(set(index_personalities)) > 1:
         raise click.UsageError("--certificate covers one --index-personality; give only one")
+    if shard is not None and certificate is not None:
+        raise click.UsageError("--certificate covers the whole run: merge the shards with 'report'")
+    if durations is not None and shard is None:
+        raise click.UsageError("--durations balances shards: it goes with --shard")
     lists = [load_xfail(p) for p in xfail]
     records, meta, results, redactor = _execute(
         installers=installers or ("pip",),
@@ -390,6 +454,7 @@ def run(
         index_url=index_url,
         upload_command=upload_command,
         index_personalities=index_personalities,
+        shard=(shard, durations) if shard is not None else None,
     )
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
@@ -397,6 +462,7 @@ def run(
     records = [report.record(r, runner=meta["runner"]).redacted(redactor.data) for r in results]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
              verbose=verbose)  # fmt: skip
+    _write_summary(summary_md, records, meta)
     if verbose and meta["write_detection"]:
         click.echo(f"write detection: {meta['write_detection']}", err=True)
     if certificate is not None:
@@ -408,7 +474,7 @@ def run(
         if not quiet:
             click.echo(f"certificate: {certificate} (badge {badge})", err=True)
     status = exit_status(results)
-    if status == EXIT_OK and (why := too_few_applied(results, min_applicable)):
+    if status == EXIT_OK and shard is None and (why := too_few_applied(results, min_applicable)):
         click.echo(f"conformance run: {why}", err=True)
         status = EXIT_NONE_APPLIED
     sys.exit(status)
@@ -707,6 +773,16 @@ def _wait(logged: Any = None) -> None:
     "--json", "json_out", metavar="FILE", type=click.Path(path_type=Path, allow_dash=True),
     help=JSON_FILE_HELP,
 )
+@click.option(
+    "--certificate",
+    type=click.Path(path_type=Path),
+    help="Shards: write the whole run's certificate (JSON) and its SVG badge beside it.",
+)
+@click.option(
+    "--summary-md",
+    type=click.Path(path_type=Path),
+    help="Write a compact Markdown summary for CI job pages.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Totals only: no table.")
 @verbose_option
 def report_(
@@ -714,19 +790,52 @@ def report_(
     html: Path | None,
     junit_xml: Path | None,
     json_out: Path | None,
+    certificate: Path | None,
+    summary_md: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Merge saved runs (written by run --json) into one matrix.
 
     Each failure is printed with the command that reproduces it alone.
+    The shards of one run (run --shard K/N) merge into that run: all N must be
+    given, from the same command line and scenario set, covering every
+    scenario × configuration exactly once; anything else is refused (exit 2).
     """
     from wheelnext.conformance.report import load_runs
 
-    records = load_runs(runs)
-    meta = {"merged_from": [str(p) for p in runs], **run_info()}
+    merged = _merge_shards(runs)
+    if merged is not None:
+        records, meta = merged
+    else:
+        if certificate is not None:
+            raise click.UsageError("--certificate: merge the shards of one run (run --shard)")
+        records = load_runs(runs)
+        meta = {"merged_from": [str(p) for p in runs], **run_info()}
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
              verbose=verbose)  # fmt: skip
+    _write_summary(summary_md, records, meta)
+    if certificate is not None:
+        from wheelnext.conformance.certificate import certificate as make
+        from wheelnext.conformance.certificate import write_certificate
+
+        specs = meta.get("installer_specs") or ["pip"]
+        if len(specs) != 1:
+            raise click.UsageError("--certificate covers one --installer; the shards ran several")
+        badge = write_certificate(certificate, make(records, {**meta, "installer_spec": specs[0]}))
+        if not quiet:
+            click.echo(f"certificate: {certificate} (badge {badge})", err=True)
+
+
+def _merge_shards(runs: Sequence[Path]) -> tuple[list[Record], dict[str, Any]] | None:
+    """The one run that saved shards make up; None when no run given is a shard."""
+    from wheelnext.conformance.report import load_run
+    from wheelnext.conformance.shard import merge
+
+    loaded = [(path, *load_run(path)) for path in runs]
+    if not any("shard" in meta for _, meta, _ in loaded):
+        return None
+    return merge(loaded)
 
 
 @conformance.command()

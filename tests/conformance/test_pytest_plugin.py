@@ -69,3 +69,28 @@ def test_a_should_not_met_passes_with_a_warning_or_is_an_expected_failure(
     pytester.runpytest_subprocess(*args, "--wheelnext-xfail", str(listed)).assert_outcomes(
         xfailed=1
     )
+
+
+def test_items_are_collected_counted_rerun_with_lf_selected_by_id_and_run_by_xdist(
+    pytester: pytest.Pytester, write_scenario: Callable[..., Path], private_host: Path
+) -> None:
+    write_scenario(ONE_PACKAGE, id="t-passes")
+    folder = write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-fails")
+    pytester.makepyfile("def test_x():\n    pass\n")
+    args = ["--wheelnext-installer", "wheelnext", "--wheelnext-scenarios", str(folder.parent)]
+    first = pytester.runpytest_subprocess(*args, "-p", "no:xdist")
+    first.stdout.fnmatch_lines(["collected 3 items"])
+    first.assert_outcomes(passed=2, failed=1)
+    again = pytester.runpytest_subprocess(*args, "-p", "no:xdist", "--lf")
+    again.stdout.fnmatch_lines(["collected 3 items / 2 deselected / 1 selected",
+                                "run-last-failure: rerun previous 1 failure"])  # fmt: skip
+    again.assert_outcomes(failed=1, deselected=2)
+    chosen = pytester.runpytest_subprocess(
+        *args, "-p", "no:xdist", "wheelnext-conformance::t-passes[wheelnext]", "-v"
+    )
+    chosen.stdout.fnmatch_lines(["*collected 1 item", "*wheelnext-conformance::t-passes*PASSED*"])
+    chosen.assert_outcomes(passed=1)
+    pytest.importorskip("xdist")
+    spread = pytester.runpytest_subprocess(*args, "-n", "2")
+    spread.stdout.fnmatch_lines(["2 workers [[]3 items[]]"])
+    spread.assert_outcomes(passed=2, failed=1)
