@@ -32,7 +32,8 @@ JobKey = tuple[str, str, str]
 #: Meta fields that every shard of one run has alike (the ``run --json`` document).
 SAME_IN_EVERY_SHARD = (
     "scenario_set", "scenario_dirs", "select", "runner", "image_digest", "installer_specs",
-    "python_specs", "installer_args", "index_target",
+    "installers_resolved", "python_specs", "installer_args", "index_target",
+    "index_personalities",
 )  # fmt: skip
 
 

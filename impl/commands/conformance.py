@@ -807,6 +807,7 @@ def report_(
     merged = _merge_shards(runs)
     if merged is not None:
         records, meta = merged
+        meta = {**meta, **run_info()}
     else:
         if certificate is not None:
             raise click.UsageError("--certificate: merge the shards of one run (run --shard)")
