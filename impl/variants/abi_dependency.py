@@ -31,7 +31,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-NAMESPACE = "abi_dependency"
+from wheelnext.variants.properties import ABI_DEPENDENCY_NAMESPACE
+
+NAMESPACE = ABI_DEPENDENCY_NAMESPACE
 #: A release segment of one to three components (PEP 440 ``N(.N)*``, no epoch, no suffix).
 _RELEASE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}$")
 

@@ -15,7 +15,7 @@ This module is on the selection path: it imports nothing heavy.
 
 from __future__ import annotations
 
-from wheelnext.variants.abi_dependency import NAMESPACE as ABI_NAMESPACE
+from wheelnext.variants.properties import ABI_DEPENDENCY_NAMESPACE as ABI_NAMESPACE
 from wheelnext.variants.properties import VariantProperty
 from wheelnext.variants.records import Record
 

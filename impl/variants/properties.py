@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: PEP 825: namespace and feature name "MUST be non-empty and consist only of
 #: 0-9, a-z and _ ASCII characters (^[a-z0-9_]+$)".
+#: PEP 817 "ABI dependency": the reserved namespace whose features are installed distributions.
+ABI_DEPENDENCY_NAMESPACE = "abi_dependency"
 NAMESPACE_RE = re.compile(r"^[a-z0-9_]+$")
 FEATURE_NAME_RE = NAMESPACE_RE
 #: PEP 825: the feature value "MUST be non-empty and consist only of 0-9, a-z,
