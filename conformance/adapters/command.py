@@ -23,12 +23,24 @@ templates; a request key outside the capabilities is unsupported.
    [configs.fast]                      # --installer mytool.toml:fast
    args = ["--fast"]
 
+   [image]                             # how the docker runner bakes the tool into an image
+   pip = ["mytool==1.2"]               # downloaded on this machine, installed in /opt/installer
+   commands = ["mytool --version"]     # then run in the image build (with the network)
+
 An ``argv`` element that is exactly one of the list placeholders
 (``{indexes}``, ``{requirements}``, ``{wheel}``, ``{lock}`` (the ``pylock.toml`` path
 of a request that installs from a lock: capability ``lock``), ``{strategy}``,
 ``{no-deps}``, ``{only-binary}``, ``{variant-properties}``, ``{pins}``, ``{config}``) expands to
 zero or more arguments; ``{python}``, ``{prefix}``, ``{work}`` and
 ``{harness-python}`` are replaced inside any string.
+
+Containers have no network when a job runs, so the docker runner can only run a
+tool that is already in its installer image: the ``[image]`` table is that
+image's recipe (:class:`ImageRecipe`). Its ``pip`` requirements are
+downloaded here (as wheels, for the image's Python) and installed into the
+virtual environment ``/opt/installer``, whose ``bin`` comes first on ``PATH``
+in the container; its ``commands`` run afterwards in a build container that
+has the engine's default network, then never again.
 """
 
 from __future__ import annotations
@@ -65,7 +77,9 @@ KEYS = (
     "pin",
     "env",
     "configs",
+    "image",
 )
+IMAGE_KEYS = ("pip", "commands")
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -113,6 +127,29 @@ def version_of(argv: Sequence[str], where: str) -> str:
 
 
 @dataclass(frozen=True)
+class ImageRecipe:
+    """The ``[image]`` table: how the tool gets into the docker runner's installer image."""
+
+    pip: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> ImageRecipe:
+        if not isinstance(value, dict):
+            raise AdapterError(f"{where} must be a table")
+        unknown = sorted(set(value) - set(IMAGE_KEYS))
+        if unknown:
+            raise AdapterError(f"{where}: unknown key {unknown[0]!r}")
+        recipe = cls(
+            pip=_strings(value.get("pip", []), f"{where}.pip"),
+            commands=_strings(value.get("commands", []), f"{where}.commands"),
+        )
+        if not recipe.pip and not recipe.commands:
+            raise AdapterError(f"{where} needs pip or commands")
+        return recipe
+
+
+@dataclass(frozen=True)
 class CommandInstaller:
     """An installer run through command templates from a TOML adapter file."""
 
@@ -129,6 +166,7 @@ class CommandInstaller:
     env: Mapping[str, str] = field(default_factory=dict)
     config: str | None = None
     config_args: tuple[str, ...] = ()
+    image: ImageRecipe | None = None
 
     @property
     def name(self) -> str:
@@ -177,6 +215,7 @@ class CommandInstaller:
             config_args=_strings(
                 configs.get(config, {}).get("args", []) if config else [], f"{path}: configs.args"
             ),
+            image=ImageRecipe.parse(data["image"], f"{path}: image") if "image" in data else None,
         )
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:
