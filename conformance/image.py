@@ -172,8 +172,10 @@ def _layer(
     script: str,
     *,
     network: bool = False,
+    changes: Sequence[str] = (),
 ) -> str:
-    """Run *script* in a container of *source* with *files* in /tmp/layer, commit it as *tag*.
+    """Run *script* in a container of *source* with *files* in /tmp/layer, commit it as *tag*
+    (with the Dockerfile instructions *changes*).
 
     The container has no network unless *network* (then the engine's default one).
     """
@@ -190,7 +192,8 @@ def _layer(
             raise RunnerError(f"image build: {tag}: {' | '.join(text)}")
         container.exec_run(["rm", "-rf", "/tmp/layer"])
         repository, _, version = tag.partition(":")
-        container.commit(repository=repository, tag=version, changes=[f"LABEL {LABEL}={tag}"])
+        instructions = [f"LABEL {LABEL}={tag}", *changes]
+        container.commit(repository=repository, tag=version, changes=instructions)
     finally:
         container.remove(force=True)
     return tag
@@ -368,16 +371,21 @@ def in_image_argv(installer: Installer, argv: Sequence[str]) -> list[str]:
 def build_cli(*, base: str | None, installers: Sequence[str]) -> None:
     """``wheelnext conformance image build``: make (or reuse) every layer and print the tags."""
     engine = client()
-    log = _stderr
-    base_tag = base or base_image(engine, log=log)
-    harness = harness_image(engine, base_tag, log=log)
-    print(f"base     {base_tag}")
-    print(f"harness  {harness}")
+    harness = build_harness(engine, base)
     for spec in installers:
         adapter = make_installer(spec, cache=default_cache())
         kind, version, binary = installer_recipe(adapter)
         tag = installer_image(engine, harness, kind, version, binary, image_recipe(adapter))
         print(f"{spec:<8} {tag}")
+
+
+def build_harness(engine: docker.DockerClient, base: str | None) -> str:
+    """The base and harness layers, made or reused, their tags printed."""
+    base_tag = base or base_image(engine, log=_stderr)
+    harness = harness_image(engine, base_tag, log=_stderr)
+    print(f"base     {base_tag}")
+    print(f"harness  {harness}")
+    return harness
 
 
 def _stderr(message: str) -> None:

@@ -408,3 +408,24 @@ def test_runner_uses_the_engine_docker_host_names(
     filters = ["ps", "-aq", "--filter", label]
     assert _docker(second_engine, *filters).strip() == ""
     assert not engine.containers.list(all=True, filters={"label": f"{images.LABEL}={session}"})
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_harness_image_runs_the_suite_by_itself(engine: Any, harness: str) -> None:
+    """``docker run IMAGE wheelnext conformance run ...`` with no network: the venv runner
+    inside says whether it has its private mounts (CAP_SYS_ADMIN) or snapshots."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    tag = suite_image(engine, harness, ["wheelnext"])
+    argv = ["wheelnext", "conformance", "run", "--installer", "wheelnext"]
+    argv += ["--select", "baseline-single-wheel"]
+    lines = {}
+    for caps in ([], ["SYS_ADMIN"]):
+        output = engine.containers.run(
+            tag, argv, network_mode="none", cap_add=caps, remove=True, stderr=True
+        ).decode()
+        assert "pass: 1" in output, output[-2000:]
+        (lines[bool(caps)],) = [x for x in output.splitlines() if "write detection" in x]
+    assert "snapshot" in lines[False] and "CAP_SYS_ADMIN" in lines[False]
+    assert "private mount namespace (as root)" in lines[True]
