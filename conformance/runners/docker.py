@@ -109,10 +109,14 @@ class DockerRunner:
         *index_target* names the index that serves the packages, run in the index
         container (:mod:`~wheelnext.conformance.index_targets`: any target served on
         127.0.0.1; not ``url``, which no container without a network can reach)."""
+        if index_target == "url":
+            raise IndexTargetError(
+                "--index-target url: the docker runner's containers have no network, "
+                "so they cannot reach a remote index (use --runner venv)"
+            )
         if index_target not in SERVED_TARGETS:
             raise IndexTargetError(
-                f"--index-target {index_target!r}: the docker runner serves "
-                f"{', '.join(SERVED_TARGETS)} (its containers have no network, so no remote index)"
+                f"--index-target {index_target!r}: expected one of {', '.join(SERVED_TARGETS)}"
             )
         self.base = image or images.default_base()
         self.keep = keep

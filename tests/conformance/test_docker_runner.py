@@ -108,8 +108,10 @@ def test_command_adapter_image_recipe(tmp_path: Path) -> None:
 def test_docker_runner_index_targets() -> None:
     assert DockerRunner(index_target="pypiserver").name == "docker+pypiserver"
     assert make_runner("docker", index_target="reference").name == "docker"
-    with pytest.raises(IndexTargetError, match="no remote index"):
+    with pytest.raises(IndexTargetError, match="cannot reach a remote index"):
         DockerRunner(index_target="url")
+    with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver"):
+        DockerRunner(index_target="nope")
     with pytest.raises(RunnerError, match="cannot reach a remote index"):
         make_runner("docker", index_target="url", remote=object())
 
