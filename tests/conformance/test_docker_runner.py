@@ -323,6 +323,15 @@ def _docker(host: str, *args: str) -> str:
     return done.stdout
 
 
+def _move(tag: str, host: str) -> None:
+    """``docker save TAG | docker -H HOST load``: the documented way, there being no registry."""
+    save = subprocess.Popen(["docker", "save", tag], stdout=subprocess.PIPE)
+    load = subprocess.run(
+        ["docker", "-H", host, "load"], stdin=save.stdout, capture_output=True, check=False
+    )
+    assert save.wait(300) == 0 and load.returncode == 0, load.stderr
+
+
 @pytest.fixture()
 def second_engine(engine: Any, harness: str) -> Iterator[str]:
     """A ``dockerd`` of its own (socket, data, exec root, pidfile) with the harness loaded.
@@ -363,11 +372,7 @@ def second_engine(engine: Any, harness: str) -> Iterator[str]:
             return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
         wait_until(answers, "the second dockerd to answer")
-        save = subprocess.Popen(["docker", "save", harness], stdout=subprocess.PIPE)
-        load = subprocess.run(
-            ["docker", "-H", host, "load"], stdin=save.stdout, capture_output=True, check=False
-        )
-        assert save.wait(300) == 0 and load.returncode == 0, load.stderr
+        _move(harness, host)
         yield host
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
@@ -410,6 +415,26 @@ def test_runner_uses_the_engine_docker_host_names(
     filters = ["ps", "-aq", "--filter", label]
     assert _docker(second_engine, *filters).strip() == ""
     assert not engine.containers.list(all=True, filters={"label": f"{images.LABEL}={session}"})
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_harness_image_moved_to_another_engine_runs_there(
+    engine: Any, harness: str, second_engine: str
+) -> None:
+    """Built here, moved with ``docker save``/``docker load``, run on the second engine."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    tag = suite_image(engine, harness, ["wheelnext"])
+    _move(tag, second_engine)
+    argv = ["wheelnext", "conformance", "run", "--installer", "wheelnext"]
+    argv += ["--select", "baseline-single-wheel"]
+    done = subprocess.run(
+        ["docker", "-H", second_engine, "run", "--rm", "--network", "none", tag, *argv],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and "pass: 1" in done.stderr + done.stdout, done.stderr[-2000:]
+    assert _docker(second_engine, "ps", "-aq").strip() == ""
 
 
 @pytest.mark.docker
