@@ -12,7 +12,9 @@ Three layers, each tagged by a content key so it is built once:
     (``pip wheel``) and copied in: containers never reach a network.
 ``wheelnext-installer:<key>``
     The harness image plus the installer under test in ``/opt/installer``,
-    installed once: pip from a wheel downloaded here, uv as its binary.
+    installed once: pip from a wheel downloaded here, uv as its binary, a
+    ``command`` adapter's tool from its ``[image]`` recipe
+    (:class:`~wheelnext.conformance.adapters.command.ImageRecipe`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import wheelnext
 from wheelnext.conformance.adapters import Installer, make_installer
+from wheelnext.conformance.adapters.command import CommandInstaller, ImageRecipe
 from wheelnext.conformance.adapters.pip import PipInstaller
 from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
@@ -51,6 +54,9 @@ LABEL = "org.wheelnext.conformance"
 PYTHON = "/usr/bin/python3"
 HARNESS_PREFIX = "/opt/wheelnext"
 INSTALLER_PREFIX = "/opt/installer"
+#: Index servers the index container can run besides wheelnext's own
+#: (:mod:`~wheelnext.conformance.index_targets`).
+INDEX_SERVERS = ("pypiserver>=2.1",)
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -164,10 +170,18 @@ def _layer(
     tag: str,
     files: Sequence[Path],
     script: str,
+    *,
+    network: bool = False,
+    changes: Sequence[str] = (),
 ) -> str:
-    """Run *script* in a container of *source* with *files* in /tmp/layer, commit it as *tag*."""
+    """Run *script* in a container of *source* with *files* in /tmp/layer, commit it as *tag*
+    (with the Dockerfile instructions *changes*).
+
+    The container has no network unless *network* (then the engine's default one).
+    """
+    options: dict[str, Any] = {} if network else {"network_mode": "none"}
     container = engine.containers.create(
-        source, ["sleep", "infinity"], network_mode="none", labels={LABEL: "build"}
+        source, ["sleep", "infinity"], labels={LABEL: "build"}, **options
     )
     try:
         container.start()
@@ -178,7 +192,8 @@ def _layer(
             raise RunnerError(f"image build: {tag}: {' | '.join(text)}")
         container.exec_run(["rm", "-rf", "/tmp/layer"])
         repository, _, version = tag.partition(":")
-        container.commit(repository=repository, tag=version, changes=[f"LABEL {LABEL}={tag}"])
+        instructions = [f"LABEL {LABEL}={tag}", *changes]
+        container.commit(repository=repository, tag=version, changes=instructions)
     finally:
         container.remove(force=True)
     return tag
@@ -194,20 +209,31 @@ def harness_image(engine: docker.DockerClient, base: str, *, log: Any = print) -
     with tempfile.TemporaryDirectory(prefix="wheelnext-wheels-") as tmp:
         wheels = Path(tmp) / "wheels"
         log("building the wheelnext wheel and its dependencies ...")
-        _host_pip(["wheel", "--quiet", "--wheel-dir", str(wheels), str(root)], Path(tmp) / "home")
+        _host_pip(
+            ["wheel", "--quiet", "--wheel-dir", str(wheels), str(root), *INDEX_SERVERS],
+            Path(tmp) / "home",
+        )
         script = (
             f"{PYTHON} -m venv {HARNESS_PREFIX}\n"
             f"{HARNESS_PREFIX}/bin/python -m pip install --quiet --no-index "
-            f"--find-links /tmp/layer /tmp/layer/wheelnext-*.whl\n"
+            f"--find-links /tmp/layer /tmp/layer/wheelnext-*.whl "
+            + " ".join(f"'{server}'" for server in INDEX_SERVERS)
+            + "\n"
         )
         log(f"installing wheelnext -> {tag}")
         return _layer(engine, base, tag, sorted(wheels.iterdir()), script)
 
 
 def installer_image(
-    engine: docker.DockerClient, harness: str, kind: str, version: str, binary: Path | None = None
+    engine: docker.DockerClient,
+    harness: str,
+    kind: str,
+    version: str,
+    binary: Path | None = None,
+    recipe: ImageRecipe | None = None,
 ) -> str:
-    """*harness* plus the installer (``pip`` at *version*, or the ``uv`` *binary*).
+    """*harness* plus the installer (``pip`` at *version*, the ``uv`` *binary*, or a
+    ``command`` adapter's tool made by *recipe*).
 
     The reference installer (``wheelnext``) is the harness image's own wheelnext.
     """
@@ -250,16 +276,46 @@ def installer_image(
                 f"cp /tmp/layer/{binary.name} {INSTALLER_PREFIX}/bin/uv\n"
                 f"{INSTALLER_PREFIX}/bin/uv --version\n"
             )
+        elif kind == "command":
+            if recipe is None:
+                raise RunnerError("image build: a command adapter needs its [image] recipe")
+            return _recipe_layer(engine, harness, tag, recipe, Path(tmp))
         else:
             raise RunnerError(f"--runner docker: no image recipe for installer {kind!r}")
         return _layer(engine, harness, tag, files, script)
+
+
+def _recipe_layer(
+    engine: docker.DockerClient, harness: str, tag: str, recipe: ImageRecipe, tmp: Path
+) -> str:
+    """A ``command`` tool's layer: its ``pip`` wheels built here, then its ``commands``."""
+    wheels = tmp / "wheels"
+    wheels.mkdir()
+    script = f"{PYTHON} -m venv {INSTALLER_PREFIX}\n"
+    if recipe.pip:
+        _host_pip(["wheel", "--quiet", "--wheel-dir", str(wheels), *recipe.pip], tmp / "home")
+        script += (
+            f"{INSTALLER_PREFIX}/bin/python -m pip install --quiet --no-index "
+            f"--find-links /tmp/layer /tmp/layer/*.whl\n"
+        )
+    script += f"export PATH={INSTALLER_PREFIX}/bin:{CONTAINER_PATH}\n"
+    script += "".join(f"{command}\n" for command in recipe.commands)
+    return _layer(
+        engine, harness, tag, sorted(wheels.iterdir()), script, network=bool(recipe.commands)
+    )
+
+
+def recipe_key(recipe: ImageRecipe) -> str:
+    """The ``version`` part of a ``command`` tool's image tag: its recipe's content."""
+    return _key(*recipe.pip, "\0commands", *recipe.commands)
 
 
 def installer_recipe(installer: Installer) -> tuple[str, str, Path | None]:
     """(kind, version, binary) of an adapter the docker runner can bake into an image.
 
     The adapter's class says which recipe bakes it: pip from its wheel, uv from its
-    binary; wheelnext is the harness image's own.
+    binary, a ``command`` adapter from its ``[image]`` table (its version is then
+    the tool's name and the table's key); wheelnext is the harness image's own.
     """
     match installer:
         case PipInstaller():
@@ -268,15 +324,42 @@ def installer_recipe(installer: Installer) -> tuple[str, str, Path | None]:
             return "uv", installer.version, installer.binary
         case WheelnextInstaller():
             return "wheelnext", installer.version, None
+        case CommandInstaller(image=ImageRecipe() as recipe):
+            return "command", f"{installer.tool}-{recipe_key(recipe)}", None
+        case CommandInstaller():
+            raise RunnerError(
+                f"--runner docker: installer {installer.tool!r} has no [image] table "
+                "saying how to install it in a container (pip = [...] or commands = [...])"
+            )
     raise RunnerError(
         f"--runner docker: installer {installer.name!r} has no image recipe "
-        "(pip, uv and wheelnext do)"
+        "(pip, uv, wheelnext and command adapters with an [image] table do)"
     )
 
 
+def image_recipe(installer: Installer) -> ImageRecipe | None:
+    """A ``command`` adapter's ``[image]`` recipe (None for the other adapters)."""
+    return installer.image if isinstance(installer, CommandInstaller) else None
+
+
+def in_image_path(installer: Installer) -> str:
+    """``PATH`` in the job's container: a ``command`` tool's ``bin`` first."""
+    if isinstance(installer, CommandInstaller):
+        return f"{INSTALLER_PREFIX}/bin:{CONTAINER_PATH}"
+    return CONTAINER_PATH
+
+
 def in_image_argv(installer: Installer, argv: Sequence[str]) -> list[str]:
-    """The adapter's command with its host executable replaced by the one in the image."""
+    """The adapter's command with its host executable replaced by the one in the image.
+
+    A ``command`` adapter's argv names its tool as found on ``PATH``
+    (:func:`in_image_path`); only ``{harness-python}`` (this interpreter) becomes
+    the harness image's.
+    """
     kind, _, _ = installer_recipe(installer)
+    if kind == "command":
+        harness = f"{HARNESS_PREFIX}/bin/python"
+        return [arg.replace(sys.executable, harness) for arg in argv]
     first = {
         "pip": f"{INSTALLER_PREFIX}/bin/python",
         "uv": f"{INSTALLER_PREFIX}/bin/uv",
@@ -288,15 +371,21 @@ def in_image_argv(installer: Installer, argv: Sequence[str]) -> list[str]:
 def build_cli(*, base: str | None, installers: Sequence[str]) -> None:
     """``wheelnext conformance image build``: make (or reuse) every layer and print the tags."""
     engine = client()
-    log = _stderr
-    base_tag = base or base_image(engine, log=log)
-    harness = harness_image(engine, base_tag, log=log)
-    print(f"base     {base_tag}")
-    print(f"harness  {harness}")
+    harness = build_harness(engine, base)
     for spec in installers:
         adapter = make_installer(spec, cache=default_cache())
         kind, version, binary = installer_recipe(adapter)
-        print(f"{spec:<8} {installer_image(engine, harness, kind, version, binary)}")
+        tag = installer_image(engine, harness, kind, version, binary, image_recipe(adapter))
+        print(f"{spec:<8} {tag}")
+
+
+def build_harness(engine: docker.DockerClient, base: str | None) -> str:
+    """The base and harness layers, made or reused, their tags printed."""
+    base_tag = base or base_image(engine, log=_stderr)
+    harness = harness_image(engine, base_tag, log=_stderr)
+    print(f"base     {base_tag}")
+    print(f"harness  {harness}")
+    return harness
 
 
 def _stderr(message: str) -> None:

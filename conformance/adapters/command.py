@@ -26,6 +26,10 @@ templates; a request key outside the capabilities is unsupported.
    [configs.fast]                      # --installer mytool.toml:fast
    args = ["--fast"]
 
+   [image]                             # how the docker runner bakes the tool into an image
+   pip = ["mytool==1.2"]               # downloaded on this machine, installed in /opt/installer
+   commands = ["mytool --version"]     # then run in the image build (with the network)
+
 Capabilities (the request keys of :func:`~wheelnext.conformance.scenario.request_keys`;
 a scenario that uses a key the file does not list is *unsupported*, never run):
 
@@ -69,6 +73,14 @@ arguments) to pass them through.
 
 Every field is checked when the file is read: a wrong one is refused with one
 line naming the file and the field.
+
+Containers have no network when a job runs, so the docker runner can only run a
+tool that is already in its installer image: the ``[image]`` table is that
+image's recipe (:class:`ImageRecipe`). Its ``pip`` requirements are
+downloaded here (as wheels, for the image's Python) and installed into the
+virtual environment ``/opt/installer``, whose ``bin`` comes first on ``PATH``
+in the container; its ``commands`` run afterwards in a build container that
+has the engine's default network, then never again.
 """
 
 from __future__ import annotations
@@ -110,6 +122,7 @@ KEYS = (
     "env",
     "visible-paths",
     "configs",
+    "image",
 )
 #: What a file may declare: every request key a template can express, and ``variant-unaware``.
 CAPABILITIES = frozenset(
@@ -126,6 +139,7 @@ CAPABILITIES = frozenset(
         "lock",
     }
 )
+IMAGE_KEYS = ("pip", "commands")
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -185,6 +199,29 @@ def version_of(argv: Sequence[str], where: str) -> str:
 
 
 @dataclass(frozen=True)
+class ImageRecipe:
+    """The ``[image]`` table: how the tool gets into the docker runner's installer image."""
+
+    pip: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> ImageRecipe:
+        if not isinstance(value, dict):
+            raise AdapterError(f"{where} must be a table")
+        unknown = sorted(set(value) - set(IMAGE_KEYS))
+        if unknown:
+            raise AdapterError(f"{where}: unknown key {unknown[0]!r}")
+        recipe = cls(
+            pip=_strings(value.get("pip", []), f"{where}.pip"),
+            commands=_strings(value.get("commands", []), f"{where}.commands"),
+        )
+        if not recipe.pip and not recipe.commands:
+            raise AdapterError(f"{where} needs pip or commands")
+        return recipe
+
+
+@dataclass(frozen=True)
 class CommandInstaller:
     """An installer run through command templates from a TOML adapter file."""
 
@@ -205,6 +242,7 @@ class CommandInstaller:
     visible_paths: tuple[Path, ...] = ()
     config: str | None = None
     config_args: tuple[str, ...] = ()
+    image: ImageRecipe | None = None
 
     @property
     def name(self) -> str:
@@ -289,6 +327,7 @@ class CommandInstaller:
             )
             if config
             else (),
+            image=ImageRecipe.parse(data["image"], f"{at} image") if "image" in data else None,
         )
 
     def invocation(self, request: InstallRequest) -> Invocation | Unsupported:

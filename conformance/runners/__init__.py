@@ -34,8 +34,11 @@ def make_runner(name: str, **options: Any) -> Runner:
     if name == "venv":
         return VenvRunner(**options)
     if name == "docker":
-        if options.pop("index_target", "reference") != "reference":
-            raise RunnerError("--index-target: the docker runner serves the reference index only")
+        if "remote" in options:
+            raise RunnerError(
+                "--index-target url: the docker runner's containers have no network, "
+                "so they cannot reach a remote index (use --runner venv)"
+            )
         runner: Runner = DockerRunner(**options)
         return runner
     raise RunnerError(f"--runner {name!r}: expected venv or docker")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
     OUTPUT_HEAD,
@@ -48,17 +49,18 @@ if TYPE_CHECKING:
     import docker
     from docker.models.containers import Container
 
-#: Runs in the index container: serve the mounted roots on 127.0.0.1, write the URL,
-#: and dump the request log (atomically, numbered) each time it receives SIGUSR1.
+#: Runs in the index container: serve the mounted roots on 127.0.0.1 with the index
+#: target named in ``argv[4]``, write the URL, and dump the request log (atomically,
+#: numbered) each time it receives SIGUSR1.
 INDEX_SCRIPT = r"""
 import json, os, signal, sys, threading
 from pathlib import Path
-from wheelnext.index import serve_in_process
+from wheelnext.conformance.index_targets import serve
 roots = {name: Path(p) for name, p in json.loads(sys.argv[1]).items()}
 failures = json.loads(sys.argv[2])
 out = Path(sys.argv[3])
 dumps = [0]
-with serve_in_process(roots, failures=failures) as server:
+with serve(sys.argv[4], roots, failures) as server:
     def dump(signum, frame):
         dumps[0] += 1
         records = [[r.index, r.path, r.status] for r in list(server.requests)]
@@ -71,6 +73,8 @@ with serve_in_process(roots, failures=failures) as server:
     threading.Event().wait()
 """
 _STARTUP = 60.0
+#: The index targets an index container can serve: those that run on its loopback.
+SERVED_TARGETS = tuple(t for t in TARGETS if t != "url")
 
 #: Runs in the installer's container (it alone reaches the index): a scenario's
 #: ``[[fetch]]`` requests, one JSON list of responses on stdout (standard library only).
@@ -98,10 +102,26 @@ class DockerRunner:
     #: Scenario features beyond a plain install that this runner carries out.
     features = frozenset({"fetch", "preinstall"})
 
-    def __init__(self, *, image: str | None = None, keep: bool = False) -> None:
-        """*image* replaces the debootstrapped base (``WHEELNEXT_DOCKER_IMAGE`` by default)."""
+    def __init__(
+        self, *, image: str | None = None, keep: bool = False, index_target: str = "reference"
+    ) -> None:
+        """*image* replaces the debootstrapped base (``WHEELNEXT_DOCKER_IMAGE`` by default);
+        *index_target* names the index that serves the packages, run in the index
+        container (:mod:`~wheelnext.conformance.index_targets`: any target served on
+        127.0.0.1; not ``url``, which no container without a network can reach)."""
+        if index_target == "url":
+            raise IndexTargetError(
+                "--index-target url: the docker runner's containers have no network, "
+                "so they cannot reach a remote index (use --runner venv)"
+            )
+        if index_target not in SERVED_TARGETS:
+            raise IndexTargetError(
+                f"--index-target {index_target!r}: expected one of {', '.join(SERVED_TARGETS)}"
+            )
         self.base = image or images.default_base()
         self.keep = keep
+        self.index_target = index_target
+        self.name = "docker" if index_target == "reference" else f"docker+{index_target}"
         self._engine: docker.DockerClient | None = None
         self._harness: str | None = None
         self._version: str | None = None
@@ -199,6 +219,7 @@ class DockerSession:
                 json.dumps(roots),
                 json.dumps(failures),
                 "/srv/log",
+                self.runner.index_target,
             ],
             detach=True,
             network_mode="none",
@@ -241,7 +262,12 @@ class DockerSession:
         with self._lock:
             if (kind, version) not in self._images:
                 self._images[kind, version] = images.installer_image(
-                    self.engine, self.runner.harness(), kind, version, binary
+                    self.engine,
+                    self.runner.harness(),
+                    kind,
+                    version,
+                    binary,
+                    images.image_recipe(job.installer),
                 )
             return self._images[kind, version]
 
@@ -405,9 +431,8 @@ class ContainerEnvironment:
         return {str(c["Path"]) for c in self.container.diff() or []}
 
     def exec(self, step: Invocation, before: set[str] | None) -> Ran:
-        environ = scrubbed_environ(
-            self.folders.home, base={"PATH": images.CONTAINER_PATH}, extra=step.env
-        )
+        path = images.in_image_path(self.job.installer)
+        environ = scrubbed_environ(self.folders.home, base={"PATH": path}, extra=step.env)
         return self.session._execute(
             self.container, list(self.command(step)), environ, self.folders.work, self.job.timeout
         )

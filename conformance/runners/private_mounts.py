@@ -136,9 +136,16 @@ def read_only_works(mode: str, path: Path) -> bool:
     return done.returncode == 0 and done.stdout.split() == ["read-only"]
 
 
-def describe(mode: str | None) -> str:
-    """The run's ``write detection`` line for reports."""
+def describe(mode: str | None, *, tried: bool = False) -> str:
+    """The run's ``write detection`` line for reports.
+
+    *tried*: private mounts were wanted but this machine refused them; the line then
+    says what they need (in a container, ``CAP_SYS_ADMIN``), not only what is used instead.
+    """
     if mode is None:
+        if tried:
+            return f"{SNAPSHOT}; private mounts refused here: they need CAP_SYS_ADMIN " \
+                "(in a container: docker run --cap-add SYS_ADMIN)"
         return SNAPSHOT
     kind = "as root" if mode == "root" else "in a user namespace"
     return f"private mount namespace ({kind})"

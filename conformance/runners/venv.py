@@ -116,6 +116,7 @@ class VenvRunner:
             self.features = self.features | {"personalities"}
         self.remote = remote
         self.name = "venv" if index_target == "reference" else f"venv+{index_target}"
+        self.namespaces = namespaces
         self.mount_mode = private_mounts.namespace_mode() if namespaces is not False else None
         self.pid_mode = containment.namespace_mode()
         self._info: dict[str | None, dict[str, object] | None] = {}
@@ -144,7 +145,7 @@ class VenvRunner:
     @property
     def write_detection(self) -> str:
         """How writes outside the environment are seen (for the run's metadata)."""
-        return private_mounts.describe(self.mount_mode)
+        return private_mounts.describe(self.mount_mode, tried=self.namespaces is not False)
 
     @property
     def process_containment(self) -> str:

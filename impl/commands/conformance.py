@@ -1037,7 +1037,11 @@ def image() -> None:
 @image.command("build")
 @click.option("--base", help="Use this image instead of building one with debootstrap.")
 @click.option("--installer", "installers", multiple=True, help="Installer to bake in (repeatable).")
-def image_build(base: str | None, installers: tuple[str, ...]) -> None:
+@click.option("--harness", "suite", is_flag=True,
+              help="Also build the self-contained harness image: wheelnext on PATH and the "
+                   "--installer installers provisioned, for `docker run IMAGE wheelnext "
+                   "conformance run ...` (move it with docker save / docker load).")
+def image_build(base: str | None, installers: tuple[str, ...], suite: bool) -> None:
     """Build the base image (debootstrap + docker import) and per-installer images."""
     try:
         from wheelnext.conformance import image as image_module  # type: ignore[attr-defined,unused-ignore]
@@ -1045,6 +1049,11 @@ def image_build(base: str | None, installers: tuple[str, ...]) -> None:
         from wheelnext.conformance.runners import RunnerError
 
         raise RunnerError("image build: the docker runner is not available yet") from None
+    if suite:
+        from wheelnext.conformance.suite_image import build_cli as build_suite
+
+        build_suite(base=base, installers=installers)
+        return
     image_module.build_cli(base=base, installers=installers)
 
 

@@ -8,19 +8,45 @@ tagged by content key, so the debootstrap and wheel builds happen once.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from _support.waiting import wait_until
 
 from wheelnext.conformance import image as images
+from wheelnext.conformance.adapters.command import CommandInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.protocol import AdapterError
 from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
-from wheelnext.conformance.runners import RunnerError
-from wheelnext.conformance.runners.docker import _outside
+from wheelnext.conformance.index_targets import IndexTargetError
+from wheelnext.conformance.materialize import Materialized
+from wheelnext.conformance.runners import RunnerError, make_runner
+from wheelnext.conformance.runners.docker import DockerRunner, DockerSession, _outside
+
+#: A command adapter for pip, baked into its image by its [image] recipe.
+PIP_COMMAND = """
+name = "pipcmd"
+version = "24.0"
+capabilities = ["indexes", "no-deps"]
+argv = ["pip", "--python", "{python}", "install", "--no-cache-dir", "{no-deps}", "{indexes}",
+        "{requirements}"]
+index = ["--index-url", "{url}"]
+no-deps = ["--no-deps"]
+
+[image]
+pip = ["pip==24.0"]
+commands = ["pip --version > /opt/installer/recipe-ran"]
+"""
 
 
 def test_diff_entries_outside_the_job_folder() -> None:
@@ -56,6 +82,38 @@ def test_recipes_name_the_in_image_installer() -> None:
     assert argv == ["/opt/wheelnext/bin/python", "-m", "wheelnext"]
     with pytest.raises(RunnerError, match="no image recipe"):
         images.installer_recipe(Other())  # type: ignore[arg-type]
+
+
+def test_command_adapter_image_recipe(tmp_path: Path) -> None:
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    tool = CommandInstaller.from_file(adapter)
+    kind, version, binary = images.installer_recipe(tool)
+    assert (kind, binary) == ("command", None)
+    assert version == f"pipcmd-{images.recipe_key(images.image_recipe(tool))}"  # type: ignore[arg-type]
+    assert images.in_image_path(tool).startswith("/opt/installer/bin:")
+    argv = images.in_image_argv(tool, ["pip", "-c", f"{sys.executable} -V", sys.executable])
+    assert argv == ["pip", "-c", "/opt/wheelnext/bin/python -V", "/opt/wheelnext/bin/python"]
+    adapter.write_text(PIP_COMMAND.replace('commands = [', 'command = ['))
+    with pytest.raises(AdapterError, match=r"pipcmd.toml: image: unknown key 'command'"):
+        CommandInstaller.from_file(adapter)
+    adapter.write_text(PIP_COMMAND.split("[image]")[0])
+    with pytest.raises(RunnerError, match=r"'pipcmd' has no \[image\] table"):
+        images.installer_recipe(CommandInstaller.from_file(adapter))
+    adapter.write_text(PIP_COMMAND.split("[image]")[0] + "[image]\n")
+    with pytest.raises(AdapterError, match="image needs pip or commands"):
+        CommandInstaller.from_file(adapter)
+
+
+def test_docker_runner_index_targets() -> None:
+    assert DockerRunner(index_target="pypiserver").name == "docker+pypiserver"
+    assert make_runner("docker", index_target="reference").name == "docker"
+    with pytest.raises(IndexTargetError, match="cannot reach a remote index"):
+        DockerRunner(index_target="url")
+    with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver"):
+        DockerRunner(index_target="nope")
+    with pytest.raises(RunnerError, match="cannot reach a remote index"):
+        make_runner("docker", index_target="url", remote=object())
 
 
 # -- with an engine -------------------------------------------------------------------------
@@ -173,3 +231,228 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     (session,) = runner.sessions
     ours = {"label": f"{images.LABEL}={session}"}
     assert not engine.containers.list(all=True, filters=ours)
+
+
+def _run_one(runner: DockerRunner, installer: Any, scenario_id: str, cache: Path) -> Any:
+    from wheelnext.conformance.run import run_suite
+    from wheelnext.conformance.scenario import load_scenarios
+
+    scenarios = load_scenarios(select=[scenario_id])
+    assert [s.id for s in scenarios] == [scenario_id]
+    (result,) = run_suite(scenarios, [installer], runner, cache=cache, jobs=1)
+    return result
+
+
+def _left_behind(engine: Any, runner: DockerRunner) -> list[Any]:
+    return [
+        c
+        for session in runner.sessions
+        for c in engine.containers.list(all=True, filters={"label": f"{images.LABEL}={session}"})
+    ]
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.network_installer
+def test_command_adapter_runs_from_its_recipe_image(
+    engine: Any, harness: str, tmp_path: Path
+) -> None:
+    """The ``[image]`` recipe is baked at build time; the job's container has no network."""
+    from wheelnext.conformance.check import Status
+
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    tool = CommandInstaller.from_file(adapter)
+    runner = DockerRunner()
+    runner._harness = harness
+    result = _run_one(runner, tool, "baseline-single-wheel", tmp_path / "cache")
+    assert result.status is Status.PASS, (result.reason, result.failures)
+    kind, version, binary = images.installer_recipe(tool)
+    tag = images.installer_image(engine, harness, kind, version, binary, images.image_recipe(tool))
+    ran = engine.containers.run(
+        tag, ["cat", "/opt/installer/recipe-ran"], network_mode="none", remove=True
+    )
+    assert ran.decode().startswith("pip 24.0 from /opt/installer/")
+    assert not _left_behind(engine, runner)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_pypiserver_index_target_runs_in_the_index_container(
+    engine: Any, harness: str, tmp_path: Path
+) -> None:
+    from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
+    from wheelnext.conformance.check import Status
+
+    runner = DockerRunner(index_target="pypiserver")
+    runner._harness = harness
+    result = _run_one(runner, WheelnextInstaller(), "baseline-index-project-page", tmp_path)
+    assert result.status is Status.PASS, (result.reason, result.failures)
+    assert not _left_behind(engine, runner)
+    # pypiserver answers an index's root with its own welcome page; wheelnext's index does not.
+    probe_session = DockerSession(runner, tmp_path / "probe")
+    (tmp_path / "probe").mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    job = SimpleNamespace(key=1, roots=Materialized({"primary": root}), index_errors={})
+    try:
+        probe_session.start_index(harness, [job])  # type: ignore[list-item]
+        assert probe_session.index is not None
+        page = engine.containers.run(
+            harness,
+            [images.PYTHON, "-c", "import sys, urllib.request; "
+             "print(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode())",
+             probe_session.url + "/j1-primary/"],
+            network_mode=f"container:{probe_session.index.id}",
+            labels=probe_session.labels,
+            remove=True,
+        ).decode()
+    finally:
+        probe_session.close()
+    assert "pypiserver" in page
+    assert not _left_behind(engine, runner)
+
+
+# -- a second engine, named by DOCKER_HOST ---------------------------------------------------
+
+
+def _docker(host: str, *args: str) -> str:
+    done = subprocess.run(
+        ["docker", "-H", host, *args], capture_output=True, text=True, check=True, timeout=300
+    )
+    return done.stdout
+
+
+def _move(tag: str, host: str) -> None:
+    """``docker save TAG | docker -H HOST load``: the documented way, there being no registry."""
+    save = subprocess.Popen(["docker", "save", tag], stdout=subprocess.PIPE)
+    load = subprocess.run(
+        ["docker", "-H", host, "load"], stdin=save.stdout, capture_output=True, check=False
+    )
+    assert save.wait(300) == 0 and load.returncode == 0, load.stderr
+
+
+@pytest.fixture()
+def second_engine(engine: Any, harness: str) -> Iterator[str]:
+    """A ``dockerd`` of its own (socket, data, exec root, pidfile) with the harness loaded.
+
+    It has no bridge and touches no iptables, as a remote engine shares nothing with
+    this one; its process group is ended and its folders removed afterwards.
+    """
+    dockerd = shutil.which("dockerd")
+    if dockerd is None or shutil.which("docker") is None or os.geteuid() != 0:
+        reason = "a second engine needs dockerd, the docker CLI and root"
+        if os.environ.get("WHEELNEXT_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"WHEELNEXT_REQUIRE_DOCKER=1 but {reason}")
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="wn-dockerd-", dir="/tmp"))  # a socket path is short
+    host = f"unix://{root / 'docker.sock'}"
+    log = (root / "dockerd.log").open("wb")
+    daemon = subprocess.Popen(
+        [
+            dockerd,
+            f"--host={host}",
+            f"--data-root={root / 'data'}",
+            f"--exec-root={root / 'exec'}",
+            f"--pidfile={root / 'dockerd.pid'}",
+            "--iptables=false",
+            "--bridge=none",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+
+        def answers() -> bool:
+            if daemon.poll() is not None:
+                tail = (root / "dockerd.log").read_text(errors="replace")[-500:]
+                pytest.fail(f"the second dockerd exited ({daemon.returncode}): {tail}")
+            probe = ["docker", "-H", host, "version", "--format", "{{.Server.Version}}"]
+            return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+        wait_until(answers, "the second dockerd to answer")
+        _move(harness, host)
+        yield host
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(300)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(300)
+        log.close()
+        shutil.rmtree(root)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_runner_uses_the_engine_docker_host_names(
+    engine: Any, harness: str, second_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
+    from wheelnext.conformance.check import Status
+
+    start = str(int(time.time()) - 5)
+    monkeypatch.setenv("DOCKER_HOST", second_engine)
+    runner = DockerRunner()
+    runner._harness = harness
+    assert runner.engine.info()["DockerRootDir"] != engine.info()["DockerRootDir"]
+    result = _run_one(runner, WheelnextInstaller(), "baseline-single-wheel", tmp_path / "cache")
+    assert result.status is Status.PASS, (result.reason, result.failures)
+    (session,) = runner.sessions
+    label = f"label={images.LABEL}={session}"
+    end = str(int(time.time()) + 1)
+    events = ["events", "--since", start, "--until", end, "--filter", "type=container"]
+    there = _docker(second_engine, *events, "--filter", label, "--format", "{{.Action}}")
+    assert "create" in there.split() and "destroy" in there.split()
+    monkeypatch.delenv("DOCKER_HOST")
+    here = subprocess.run(
+        ["docker", *events, "--filter", label, "--format", "{{.Action}}"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert here.strip() == ""
+    filters = ["ps", "-aq", "--filter", label]
+    assert _docker(second_engine, *filters).strip() == ""
+    assert not engine.containers.list(all=True, filters={"label": f"{images.LABEL}={session}"})
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_harness_image_moved_to_another_engine_runs_there(
+    engine: Any, harness: str, second_engine: str
+) -> None:
+    """Built here, moved with ``docker save``/``docker load``, run on the second engine."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    tag = suite_image(engine, harness, ["wheelnext"])
+    _move(tag, second_engine)
+    argv = ["wheelnext", "conformance", "run", "--installer", "wheelnext"]
+    argv += ["--select", "baseline-single-wheel"]
+    done = subprocess.run(
+        ["docker", "-H", second_engine, "run", "--rm", "--network", "none", tag, *argv],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and "pass: 1" in done.stderr + done.stdout, done.stderr[-2000:]
+    assert _docker(second_engine, "ps", "-aq").strip() == ""
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_harness_image_runs_the_suite_by_itself(engine: Any, harness: str) -> None:
+    """``docker run IMAGE wheelnext conformance run ...`` with no network: the venv runner
+    inside says whether it has its private mounts (CAP_SYS_ADMIN) or snapshots."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    tag = suite_image(engine, harness, ["wheelnext"])
+    argv = ["wheelnext", "conformance", "run", "--installer", "wheelnext"]
+    argv += ["--select", "baseline-single-wheel"]
+    lines = {}
+    for caps in ([], ["SYS_ADMIN"]):
+        output = engine.containers.run(
+            tag, argv, network_mode="none", cap_add=caps, remove=True, stderr=True
+        ).decode()
+        assert "pass: 1" in output, output[-2000:]
+        (lines[bool(caps)],) = [x for x in output.splitlines() if "write detection" in x]
+    assert "snapshot" in lines[False] and "CAP_SYS_ADMIN" in lines[False]
+    assert "private mount namespace (as root)" in lines[True]

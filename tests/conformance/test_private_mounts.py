@@ -115,6 +115,16 @@ def test_without_namespaces_the_run_says_snapshot() -> None:
     assert describe("user") == "private mount namespace (in a user namespace)"
 
 
+def test_refused_namespaces_say_what_they_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a container started without CAP_SYS_ADMIN: the line names the capability."""
+    from wheelnext.conformance.runners import private_mounts
+
+    monkeypatch.setattr(private_mounts, "namespace_mode", lambda: None)
+    line = VenvRunner().write_detection
+    assert line.startswith(SNAPSHOT) and "CAP_SYS_ADMIN" in line
+    assert "docker run --cap-add SYS_ADMIN" in line
+
+
 @needs_namespaces
 @pytest.mark.slow
 def test_writes_to_tmp_and_the_real_home_are_reported_and_kept_private(
