@@ -64,7 +64,11 @@ def run_suite(
                     python=version or str(python),
                     status=Status.NOT_APPLICABLE,
                 )
-                if version is None:
+                if not scenario.installs:
+                    results[si, ii, pi] = _replace(
+                        base, reason="an index scenario without an install: run --audience index"
+                    )
+                elif version is None:
                     results[si, ii, pi] = _replace(base, reason=f"Python {python} is not installed")
                 elif scenario.python and not scenario.python.contains(
                     Version(version), prereleases=True

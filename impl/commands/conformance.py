@@ -48,6 +48,7 @@ def _execute(
     index_target: str = "reference",
     index_url: str | None = None,
     upload_command: str | None = None,
+    audience: str | None = None,
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installer
@@ -57,6 +58,10 @@ def _execute(
     from wheelnext.conformance.scenario import suite_digest
 
     scenarios = _scenarios(dirs, select)
+    if audience is not None:
+        scenarios = [s for s in scenarios if audience in s.audience]
+        if not scenarios:
+            raise click.UsageError(f"--audience {audience}: no selected scenario is for it")
     cache = default_cache()
     adapters = [make_installer(spec, cache=cache) for spec in installers]
     redactor = Redactor.from_inputs(
@@ -131,6 +136,45 @@ def _execute(
         results,
         redactor,
     )
+
+
+def _execute_index(
+    *, dirs: Sequence[Path], select: Sequence[str], index_target: str, quiet: bool
+) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
+    """An index run: the audience-index scenarios against *index_target*, no installer."""
+    from wheelnext.conformance.index_run import run_index_suite
+    from wheelnext.conformance.index_targets import IndexTargetError
+    from wheelnext.conformance.report import record
+    from wheelnext.conformance.scenario import suite_digest
+
+    scenarios = _scenarios(dirs, [*select] if select else ["audience:index"])
+    scenarios = [s for s in scenarios if "index" in s.audience]
+    if not scenarios:
+        raise click.UsageError("--audience index: no selected scenario's audience is the index")
+    try:
+        results = run_index_suite(scenarios, index_target)
+    except IndexTargetError as exc:
+        raise click.UsageError(str(exc)) from None
+    redactor = Redactor.from_inputs(texts=[], commands=[], environ=os.environ)
+    meta = {
+        "audience": "index",
+        "scenario_set": suite_digest(scenarios),
+        "scenario_dirs": [str(d) for d in dirs],
+        "runner": INDEX_RUNNER,
+        "image_digest": None,
+        "write_detection": None,
+        "process_containment": None,
+        "installer_specs": [],
+        "python_specs": [],
+        "installer_args": [],
+        "index_target": index_target,
+        "select": list(select),
+    }
+    return [record(r, runner=INDEX_RUNNER) for r in results], meta, results, redactor
+
+
+#: The runner an index run's records name: the harness's own HTTP client, no installer.
+INDEX_RUNNER = "httpx"
 
 
 class Terminated(KeyboardInterrupt):
@@ -275,6 +319,12 @@ python_option = click.option(
     metavar="N",
     help="Exit 4 when fewer than N results applied (not 'not applicable').",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(["installer", "index", "build backend", "provider plugin", "tool"]),
+    help="Only scenarios for this role; 'index' runs no installer: the harness fetches "
+    "from --index-target (reference or pypiserver) and checks what it serves.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 def run(
     installers: tuple[str, ...],
@@ -296,8 +346,9 @@ def run(
     extra_args: tuple[str, ...],
     min_applicable: int,
     quiet: bool,
+    audience: str | None = None,
 ) -> None:
-    """Run the scenarios against installers and report per requirement.
+    """Run the scenarios against installers (or, --audience index, an index) and report.
 
     Exit status: 0 nothing failed unexpectedly (a warn, a SHOULD not met, does
     not count), 1 an unexpected fail or pass, 2 a usage error, 3 the harness
@@ -311,20 +362,31 @@ def run(
     if certificate is not None and len(installers) > 1:
         raise click.UsageError("--certificate covers one --installer; give only one")
     lists = [load_xfail(p) for p in xfail]
-    records, meta, results, redactor = _execute(
-        installers=installers or ("pip",),
-        runner_name=runner_name,
-        dirs=dirs,
-        select=select,
-        jobs=jobs,
-        timeout=timeout,
-        pythons=pythons,
-        quiet=quiet,
-        extra_args=extra_args,
-        index_target=index_target,
-        index_url=index_url,
-        upload_command=upload_command,
-    )
+    if audience == "index":
+        if installers or extra_args or pythons or runner_name != "venv":
+            raise click.UsageError(
+                "--audience index runs no installer: drop --installer, --installer-arg, "
+                "--python and --runner"
+            )
+        records, meta, results, redactor = _execute_index(
+            dirs=dirs, select=select, index_target=index_target, quiet=quiet
+        )
+    else:
+        records, meta, results, redactor = _execute(
+            installers=installers or ("pip",),
+            runner_name=runner_name,
+            dirs=dirs,
+            select=select,
+            jobs=jobs,
+            timeout=timeout,
+            pythons=pythons,
+            quiet=quiet,
+            extra_args=extra_args,
+            index_target=index_target,
+            index_url=index_url,
+            upload_command=upload_command,
+            audience=audience,
+        )
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
@@ -336,7 +398,9 @@ def run(
         from wheelnext.conformance.certificate import certificate as make
         from wheelnext.conformance.certificate import write_certificate
 
-        meta["installer_spec"] = (installers or ("pip",))[0]
+        meta["installer_spec"] = (
+            index_target if audience == "index" else (installers or ("pip",))[0]
+        )
         badge = write_certificate(certificate, make(records, meta))
         if not quiet:
             click.echo(f"certificate: {certificate} (badge {badge})", err=True)
@@ -535,7 +599,10 @@ def verify(
     data = load_certificate(cert)
     dirs = dirs or tuple(Path(d) for d in data.get("scenario_dirs", []))
     select = select or tuple(data.get("select", []))
-    scenarios = _scenarios(dirs, select)
+    index_run = data.get("audience") == "index"
+    scenarios = _scenarios(dirs, select or (("audience:index",) if index_run else ()))
+    if index_run:
+        scenarios = [s for s in scenarios if "index" in s.audience]
     digest = suite_digest(scenarios)
     problems = inconsistencies(data)
     report: dict[str, Any] = {
@@ -573,20 +640,28 @@ def verify(
         lines.append("not reproduced: the scenario set differs, so the suite was not run again")
     else:
         runner_name, _, target = str(data["runner"]).partition("+")
-        records, meta, _, _ = _execute(
-            installers=[data["installer"]["spec"]],
-            runner_name=runner_name,
-            dirs=dirs,
-            select=select,
-            jobs=jobs,
-            timeout=None,
-            pythons=[p for p in data.get("python_specs", []) if p],
-            quiet=True,
-            extra_args=data.get("installer_args", []),
-            index_target=target or "reference",
-        )
-        meta["installer_spec"] = data["installer"]["spec"]
+        if index_run:
+            records, meta, _, _ = _execute_index(
+                dirs=dirs, select=select, index_target=data["index"]["spec"], quiet=True
+            )
+        else:
+            records, meta, _, _ = _execute(
+                installers=[data["installer"]["spec"]],
+                runner_name=runner_name,
+                dirs=dirs,
+                select=select,
+                jobs=jobs,
+                timeout=None,
+                pythons=[p for p in data.get("python_specs", []) if p],
+                quiet=True,
+                extra_args=data.get("installer_args", []),
+                index_target=target or "reference",
+            )
+        subject = "index" if index_run else "installer"
+        meta["installer_spec"] = data[subject]["spec"]
         fresh = certificate(records, meta)
+        data = {**data, "installer": data[subject]}
+        fresh = {**fresh, "installer": fresh[subject]}
         report["installer_version"] = fresh["installer"]["version"]
         report["installer_version_matches"] = (
             fresh["installer"]["version"] == data["installer"]["version"]
