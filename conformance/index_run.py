@@ -316,8 +316,17 @@ def inconsistent(body: str, filename: str, root: Path | None) -> list[str]:
     served = json.loads(body)
     try:
         combine_variant_metadata([(f"the served {filename}", served), *wheels])
+        longest = combine_variant_metadata(wheels)["default-priorities"]["namespace"]
     except InvalidVariantMetadata as exc:
         return [f"body field {exc}"]
+    # "Combining them MUST yield the longer list": the file may extend the wheels' list
+    # (a variant to come), never stop short of it.
+    namespaces = served["default-priorities"]["namespace"]
+    if len(namespaces) < len(longest):
+        return [
+            f"body field default-priorities.namespace: {namespaces}, expected the wheels' "
+            f"combined {longest} (combining MUST yield the longer list)"
+        ]
     missing = sorted(
         {label for _, doc in wheels for label in doc["variants"]} - set(served["variants"])
     )

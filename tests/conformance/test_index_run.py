@@ -222,3 +222,31 @@ def test_cli_index_run_refuses_an_installer(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--audience index runs no installer" in result.output
+
+
+def test_a_variants_file_must_not_stop_short_of_the_wheels_priorities(
+    tmp_path: Path, private_host: Path
+) -> None:
+    from wheelnext.conformance.materialize import materialize
+
+    packages = """
+    [[packages.primary]]
+    name = "alpha"
+    version = "1.0"
+    variant = { label = "second", properties = ["ns2 :: f :: x"], namespaces = ["ns1", "ns2"] }
+
+    [[packages.primary]]
+    name = "alpha"
+    version = "1.0"
+    variant = { label = "first", properties = ["ns1 :: f :: x"], namespaces = ["ns1"] }
+    """
+    root = materialize(load_scenario(_write(tmp_path, packages + HOSTED)), tmp_path / "c")
+    short = {
+        "$schema": "https://variants-schema.wheelnext.dev/peps/825/v0.1.1.json",
+        "default-priorities": {"namespace": ["ns1"]},
+        "variants": {"first": {"ns1": {"f": ["x"]}}, "second": {"ns2": {"f": ["x"]}}},
+    }
+    [problem] = inconsistent(json.dumps(short), "alpha-1.0-variants.json", root.roots["primary"])
+    assert problem.startswith("body field default-priorities.namespace: ['ns1'], expected")
+    full = {**short, "default-priorities": {"namespace": ["ns1", "ns2"]}}
+    assert inconsistent(json.dumps(full), "alpha-1.0-variants.json", root.roots["primary"]) == []
