@@ -183,6 +183,12 @@ FIELDS = (
     "scenario", "title", "group", "spec", "installer", "installer_version", "python", "runner",
     "status", "annotation", "outcome", "failures", "evidence", "reason", "expected", "observed",
 )  # fmt: skip
+#: Fields written only when they differ from their default, so older files read back unchanged.
+OPTIONAL_FIELDS = ("audience",)
+#: The runner an index run's records name: the harness's own HTTP client, no installer
+#: (:mod:`wheelnext.conformance.index_run`).
+INDEX_RUNNER = "httpx"
+
 #: The fields every saved record carries as strings; the matrix is keyed by them.
 KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
 
@@ -212,6 +218,8 @@ class Record:
     expected: tuple[Mapping[str, Any], ...] = ()
     #: None: nothing was run (unsupported, not applicable, or an error before the installer).
     observed: Observed | None = None
+    #: Whom the scenario checks (installer, index...): reports filter on it.
+    audience: tuple[str, ...] = ("installer",)
 
     @classmethod
     def of(cls, result: Result, *, runner: str = "venv") -> Record:
@@ -235,6 +243,7 @@ class Record:
             reason=result.reason,
             expected=tuple(describe_expected(s)),
             observed=Observed.from_json(observation.to_json()) if observation else None,
+            audience=s.audience,
         )
 
     @property
@@ -245,6 +254,13 @@ class Record:
     def column(self) -> tuple[str, str, str, str]:
         """The matrix column: installer configuration, version, Python, runner."""
         return (self.installer, self.installer_version, self.python, self.runner)
+
+    @property
+    def where(self) -> str:
+        """Who was checked, in a report's words: ``pip py3.11`` or ``pypiserver index``."""
+        if self.runner == INDEX_RUNNER:
+            return f"{self.installer} index"
+        return f"{self.installer} py{self.python}"
 
     @property
     def output(self) -> str:
@@ -270,6 +286,7 @@ class Record:
             "reason": self.reason,
             "expected": [dict(e) for e in self.expected],
             "observed": self.observed.to_json() if self.observed else None,
+            **({"audience": list(self.audience)} if self.audience != ("installer",) else {}),
         }
 
     @classmethod
@@ -280,7 +297,7 @@ class Record:
         f = Fields(data, where, what="a record", error=error)
         keys = {key: f.named(key) for key in KEYS if key != "status"}
         verdict = Verdict.from_json(data, where=where, error=error)
-        f.only(FIELDS)
+        f.only((*FIELDS, *OPTIONAL_FIELDS))
         return cls(
             **keys,
             status=verdict.status,
@@ -296,6 +313,7 @@ class Record:
             observed=None
             if f.is_null("observed")
             else Observed.from_json(f.data["observed"], where=f"{where}.observed", error=error),
+            audience=f.strings("audience", ("installer",)),
         )
 
     def redacted(self, redact: Callable[[Any], Any]) -> Record:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.errors import WheelnextError
 
 GROUP_ORDER = ("baseline", "PEP 766", "PEP 771", "PEP 777", "PEP 778", "PEP 825", "security")
@@ -81,6 +81,8 @@ def column(r: Record) -> tuple[str, str, str, str]:
 
 
 def column_label(col: Sequence[str]) -> str:
+    if col[3] == INDEX_RUNNER:  # an index run: the column is the index target, no installer
+        return f"{col[0]} {col[1]} · index"
     return f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from wheelnext import __version__
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.report import column, column_label, group_key, totals
 
 CSS = """
@@ -152,7 +152,7 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
     )
     if observed:
         parts.append(
-            "<details><summary>installer output</summary><pre>"
+            f"<details><summary>{_output_title(r)}</summary><pre>"
             + escape(observed.output[-6000:])
             + "</pre></details>"
         )
@@ -164,3 +164,8 @@ def _detail(r: Record, col: tuple[str, ...], index: int) -> str:
         )
     parts.append('<p><a href="#matrix">back to the matrix</a></p></section>')
     return "\n".join(parts)
+
+
+def _output_title(r: Record) -> str:
+    """An index run shows the harness's requests; an installer run, the installer's output."""
+    return "requests to the index" if r.runner == INDEX_RUNNER else "installer output"

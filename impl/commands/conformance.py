@@ -18,8 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wheelnext.conformance.check import Result
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.redact import Redactor
+
+#: The roles a scenario's audience names (``wheelnext.conformance.scenario.AUDIENCES``).
+AUDIENCE_CHOICES = ("installer", "index", "build backend", "provider plugin", "tool")
 
 #: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
@@ -173,10 +176,6 @@ def _execute_index(
     return [record(r, runner=INDEX_RUNNER) for r in results], meta, results, redactor
 
 
-#: The runner an index run's records name: the harness's own HTTP client, no installer.
-INDEX_RUNNER = "httpx"
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the main thread is, so that Ctrl-C's cleanup runs for it too."""
 
@@ -321,7 +320,7 @@ python_option = click.option(
 )
 @click.option(
     "--audience",
-    type=click.Choice(["installer", "index", "build backend", "provider plugin", "tool"]),
+    type=click.Choice(AUDIENCE_CHOICES),
     help="Only scenarios for this role; 'index' runs no installer: the harness fetches "
     "from --index-target (reference or pypiserver) and checks what it serves.",
 )
@@ -550,17 +549,25 @@ def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> Non
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write merged JUnit XML.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write merged JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No table.")
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCE_CHOICES),
+    help="Only the results of scenarios for this role (installer, index...).",
+)
 def report_(
     runs: tuple[Path, ...],
     html: Path | None,
     junit_xml: Path | None,
     json_out: Path | None,
     quiet: bool,
+    audience: str | None = None,
 ) -> None:
     """Merge saved runs (written by run --json) into one matrix."""
     from wheelnext.conformance.report import load_runs
 
     records = load_runs(runs)
+    if audience is not None:
+        records = [r for r in records if audience in r.audience]
     meta = {"merged_from": [str(p) for p in runs]}
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet)
 

@@ -59,19 +59,19 @@ def render(records: Sequence[Record], console: Console) -> None:
     for r in records:
         if r.status in ("fail", "error") and r.annotation != "expected failure":
             why = why_of(r)
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(f"{r.scenario} [{r.where}]")
             console.print(f"[red]{r.status}[/] {where}: {escape(why)}")
         elif r.status == "warn" and r.annotation != "expected failure":
             level = r.spec.level
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(f"{r.scenario} [{r.where}]")
             console.print(f"[dark_orange]warn[/] {where}: {level} not met: {escape(why_of(r))}")
         elif r.annotation == "unexpected pass":
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(f"{r.scenario} [{r.where}]")
             console.print(f"[red]unexpected pass[/] {where}: {escape(r.reason)}")
     for r in records:
         survivors = (r.observed.survivors if r.observed else None) or ()
         if survivors:
-            where = escape(f"{r.scenario} [{r.installer} py{r.python}]")
+            where = escape(f"{r.scenario} [{r.where}]")
             left = "; ".join(survivors)
             console.print(f"[yellow]left running, killed[/] {where}: {escape(left)}")
     console.print(", ".join(f"{k}: {v}" for k, v in totals(records).items()))

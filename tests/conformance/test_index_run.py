@@ -250,3 +250,32 @@ def test_a_variants_file_must_not_stop_short_of_the_wheels_priorities(
     assert problem.startswith("body field default-priorities.namespace: ['ns1'], expected")
     full = {**short, "default-priorities": {"namespace": ["ns1", "ns2"]}}
     assert inconsistent(json.dumps(full), "alpha-1.0-variants.json", root.roots["primary"]) == []
+
+
+def test_reports_filter_by_audience_and_speak_of_the_index(
+    tmp_path: Path, private_host: Path
+) -> None:
+    from wheelnext.commands.conformance import AUDIENCE_CHOICES
+    from wheelnext.conformance.scenario import AUDIENCES
+
+    assert AUDIENCE_CHOICES == AUDIENCES
+    folder = tmp_path / "s"
+    missing = '\n[[fetch]]\nindex = "primary"\npath = "alpha/"\ncontains = ["nowhere"]\n'
+    _write(folder, VARIANTS + missing)
+    run_json, html = tmp_path / "run.json", tmp_path / "run.html"
+    args = ["conformance", "run", "--audience", "index", "--scenarios", str(folder)]
+    result = CliRunner().invoke(cli, [*args, "--json", str(run_json), "--html", str(html)])
+    assert result.exit_code == 1
+    assert "fail t-index [reference index]: reference index 'primary', page alpha/: body" in (
+        " ".join(result.output.split())
+    )
+    [saved] = json.loads(run_json.read_text())["results"]
+    assert saved["audience"] == ["index"] and saved["runner"] == "httpx"
+    page = html.read_text()
+    assert "· index" in page and "requests to the index" in page and "installer output" not in page
+    merged = tmp_path / "merged.json"
+    for audience, count in (("index", 1), ("installer", 0)):
+        report = ["conformance", "report", "-q", str(run_json), "--audience", audience]
+        done = CliRunner().invoke(cli, [*report, "--json", str(merged)])
+        assert done.exit_code == 0, done.output
+        assert len(json.loads(merged.read_text())["results"]) == count
