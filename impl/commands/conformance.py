@@ -142,7 +142,7 @@ def _execute(
 
 
 def _execute_index(
-    *, dirs: Sequence[Path], select: Sequence[str], index_target: str, quiet: bool
+    *, dirs: Sequence[Path], select: Sequence[str], index_target: str
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """An index run: the audience-index scenarios against *index_target*, no installer."""
     from wheelnext.conformance.index_run import run_index_suite
@@ -368,7 +368,7 @@ def run(
                 "--python and --runner"
             )
         records, meta, results, redactor = _execute_index(
-            dirs=dirs, select=select, index_target=index_target, quiet=quiet
+            dirs=dirs, select=select, index_target=index_target
         )
     else:
         records, meta, results, redactor = _execute(
@@ -529,6 +529,7 @@ def list_(dirs: tuple[Path, ...], select: tuple[str, ...], as_json: bool) -> Non
             "section": s.spec.section,
             "requirements": list(s.spec.requirements),
             "path": str(s.path),
+            "audience": list(s.audience),
         }
         for s in scenarios
     ]
@@ -649,7 +650,7 @@ def verify(
         runner_name, _, target = str(data["runner"]).partition("+")
         if index_run:
             records, meta, _, _ = _execute_index(
-                dirs=dirs, select=select, index_target=data["index"]["spec"], quiet=True
+                dirs=dirs, select=select, index_target=data["index"]["spec"]
             )
         else:
             records, meta, _, _ = _execute(

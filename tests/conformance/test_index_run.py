@@ -216,12 +216,19 @@ def test_cli_index_run_writes_an_index_certificate(tmp_path: Path, private_host:
     assert "scenario set" in verify.output and "reproduced" in verify.output
 
 
-def test_cli_index_run_refuses_an_installer(tmp_path: Path) -> None:
+def test_cli_index_run_refuses_an_installer_or_an_unserved_target(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["conformance", "run", "--audience", "index", "--installer", "pip"]
     )
     assert result.exit_code == 2
     assert "--audience index runs no installer" in result.output
+    run = ["conformance", "run", "--audience", "index", "--index-target", "url"]
+    result = CliRunner().invoke(cli, run)
+    assert result.exit_code == 2 and "expected one of reference, pypiserver" in result.output
+    select = ["--select", "audience:index"]
+    listed = CliRunner().invoke(cli, ["conformance", "list", "--json", *select])
+    rows = json.loads(listed.output)
+    assert rows and all(row["audience"] == ["index"] for row in rows)
 
 
 def test_a_variants_file_must_not_stop_short_of_the_wheels_priorities(
