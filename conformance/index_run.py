@@ -17,6 +17,7 @@ index links it, whatever its URL layout.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib.metadata
 import json
 import platform
@@ -190,8 +191,11 @@ def fetch_all(served: ServedIndexes, fetches: Sequence[Fetch]) -> tuple[list[Got
                         f"whose text is {fetch.link}"
                     )
                     continue
-                url = urldefrag(urljoin(str(page.url), href)).url
+                url, fragment = urldefrag(urljoin(str(page.url), href))
             response = get(url, fetch.accept)
+            if fetch.link is not None and (wrong := hash_mismatch(fragment, response.content)):
+                got.append(wrong)
+                continue
             body = response.content[:BODY_LIMIT].decode("utf-8", errors="replace")
             got.append(
                 Fetched(
@@ -203,6 +207,22 @@ def fetch_all(served: ServedIndexes, fetches: Sequence[Fetch]) -> tuple[list[Got
                 )
             )
     return got, "\n".join(lines) + "\n"
+
+
+def hash_mismatch(fragment: str, content: bytes) -> str | None:
+    """Why the served *content* is not the file the link's hash fragment names (None: it is).
+
+    Simple Repository API: the file URL's fragment is ``#<hashname>=<hashvalue>``,
+    "the hex encoded digest" of the linked file; it is optional (PEP 817: "including
+    an (OPTIONAL) hash"), but one that is given must match what is served.
+    """
+    name, _, value = fragment.partition("=")
+    if not value or name not in hashlib.algorithms_guaranteed:
+        return None
+    served = hashlib.new(name, content).hexdigest()
+    if served == value.lower():
+        return None
+    return f"the link's #{name}={value} does not match the file served ({name} {served})"
 
 
 def _where(target: str, fetch: Fetch) -> str:

@@ -286,3 +286,15 @@ def test_reports_filter_by_audience_and_speak_of_the_index(
         done = CliRunner().invoke(cli, [*report, "--json", str(merged)])
         assert done.exit_code == 0, done.output
         assert len(json.loads(merged.read_text())["results"]) == count
+
+
+def test_a_link_hash_must_match_the_served_file() -> None:
+    from wheelnext.conformance.index_run import hash_mismatch
+
+    digest = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"  # sha256("foo")
+    assert hash_mismatch(f"sha256={digest}", b"foo") is None
+    assert hash_mismatch("", b"foo") is None  # the hash is optional
+    assert hash_mismatch(f"sha256={digest}", b"bar") == (
+        f"the link's #sha256={digest} does not match the file served "
+        "(sha256 fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9)"
+    )
