@@ -74,7 +74,11 @@ def level_reached(records: Iterable[Record]) -> dict[str, Any]:
 
 
 def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The certificate of one installer configuration's records."""
+    """The certificate of one installer configuration's records, or one index target's.
+
+    An index run (``meta["audience"] == "index"``) names the index target and
+    its version under ``index`` instead of ``installer``.
+    """
     installers = sorted({(r.installer, r.installer_version) for r in records})
     if len(installers) != 1:
         raise CertificateError(
@@ -95,6 +99,8 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         counts[status] = counts.get(status, 0) + 1
     name, version = installers[0]
     served = list(meta.get("index_personalities", []))
+    # An index run's subject is the index target; the rest of the certificate is the same.
+    subject = "index" if meta.get("audience") == "index" else "installer"
     cert = {
         "certificate": 1,
         "suite_version": __version__,
@@ -102,7 +108,8 @@ def certificate(records: Sequence[Record], meta: Mapping[str, Any]) -> dict[str,
         "scenario_dirs": meta.get("scenario_dirs", []),
         "select": meta.get("select", []),
         "installer_args": meta.get("installer_args", []),
-        "installer": {"name": name, "version": version, "spec": meta.get("installer_spec", name)},
+        **({"audience": "index"} if subject == "index" else {}),
+        subject: {"name": name, "version": version, "spec": meta.get("installer_spec", name)},
         "runner": meta.get("runner", "venv"),
         "image_digest": meta.get("image_digest"),
         # Only a run against another index than the default says which one it was.
@@ -154,7 +161,8 @@ def badge(cert: Mapping[str, Any]) -> str:
     passed = totals.get("pass", 0)
     counted = sum(v for k, v in totals.items() if k != "not applicable")
     left = "wheelnext conformance"
-    right = f"{cert['installer']['name']} {cert['installer']['version']}: {passed}/{counted}"
+    subject = cert["index"] if cert.get("audience") == "index" else cert["installer"]
+    right = f"{subject['name']} {subject['version']}: {passed}/{counted}"
     colour = "#2ea44f" if passed == counted else "#dbab09" if passed >= counted * 0.8 else "#cb2431"
     lw, rw = 7 * len(left) + 10, 7 * len(right) + 10
     return (

@@ -200,6 +200,12 @@ FIELDS = (
 #: Fields a saved run may add to a record, derived from the others and not read back
 #: (``reproduce``: :func:`wheelnext.conformance.reproduce.command`).
 DERIVED = ("reproduce",)
+#: Fields written only when they differ from their default, so older files read back unchanged.
+OPTIONAL_FIELDS = ("audience",)
+#: The runner an index run's records name: the harness's own HTTP client, no installer
+#: (:mod:`wheelnext.conformance.index_run`).
+INDEX_RUNNER = "httpx"
+
 #: The fields every saved record carries as strings; the matrix is keyed by them.
 KEYS = ("scenario", "installer", "installer_version", "python", "runner", "status")
 
@@ -231,6 +237,8 @@ class Record:
     observed: Observed | None = None
     #: The index personality that served the packages (``wheelnext.index.features``).
     index_personality: str = DEFAULT_PERSONALITY
+    #: Whom the scenario checks (installer, index...): reports filter on it.
+    audience: tuple[str, ...] = ("installer",)
 
     @classmethod
     def of(cls, result: Result, *, runner: str = "venv") -> Record:
@@ -255,6 +263,7 @@ class Record:
             reason=result.reason,
             expected=tuple(describe_expected(s)),
             observed=Observed.from_json(observation.to_json()) if observation else None,
+            audience=s.audience,
         )
 
     @property
@@ -269,6 +278,13 @@ class Record:
             self.installer, self.installer_version, self.python, self.runner,
             self.index_personality,
         )  # fmt: skip
+
+    @property
+    def where(self) -> str:
+        """Who was checked, in a report's words: ``pip py3.11`` or ``pypiserver index``."""
+        if self.runner == INDEX_RUNNER:
+            return f"{self.installer} index"
+        return f"{self.installer} py{self.python}"
 
     @property
     def output(self) -> str:
@@ -299,6 +315,7 @@ class Record:
             "reason": self.reason,
             "expected": [dict(e) for e in self.expected],
             "observed": self.observed.to_json() if self.observed else None,
+            **({"audience": list(self.audience)} if self.audience != ("installer",) else {}),
         }
 
     @classmethod
@@ -309,7 +326,7 @@ class Record:
         f = Fields(data, where, what="a record", error=error)
         keys = {key: f.named(key) for key in KEYS if key != "status"}
         verdict = Verdict.from_json(data, where=where, error=error)
-        f.only((*FIELDS, *DERIVED))
+        f.only((*FIELDS, *DERIVED, *OPTIONAL_FIELDS))
         return cls(
             **keys,
             status=verdict.status,
@@ -326,6 +343,7 @@ class Record:
             observed=None
             if f.is_null("observed")
             else Observed.from_json(f.data["observed"], where=f"{where}.observed", error=error),
+            audience=f.strings("audience", ("installer",)),
         )
 
     def redacted(self, redact: Callable[[Any], Any]) -> Record:

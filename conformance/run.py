@@ -136,6 +136,8 @@ def _not_applicable(
     personality: Personality,
 ) -> str | None:
     """Why *scenario* cannot run here (None: it can), before the runner's own reasons."""
+    if not scenario.installs:
+        return "an index scenario without an install: run --audience index"
     if version is None:
         return f"Python {python} is not installed"
     if scenario.python and not scenario.python.contains(Version(version), prereleases=True):

@@ -29,6 +29,8 @@ from wheelnext.filenames import parse_wheel_name
 
 FORMAT = 1
 LEVELS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY", "rule", "extension")
+#: Whom a scenario checks, in the words the requirement list uses for roles.
+AUDIENCES = ("installer", "index", "build backend", "provider plugin", "tool")
 STRATEGIES = ("index-priority", "version-priority")
 EXITS = ("success", "failure")
 ABSENT = "absent"
@@ -230,6 +232,18 @@ class Fetch:
     content_type: str | None = None
     contains: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    #: A file name: fetch what the page at *path* links with this anchor text, not the page.
+    link: str | None = None
+    #: What the body must be, checked field by field: ``variants-json`` (a valid PEP 825
+    #: index-level file), ``variants-json-consistent`` (that, and consistent with the wheels).
+    valid: str | None = None
+
+    @property
+    def target(self) -> str:
+        """What is fetched, in the index's words: a page, or a file a page links."""
+        if self.link is None:
+            return f"page {self.path}"
+        return f"file {self.link} (linked from {self.path})"
 
 
 @dataclass(frozen=True)
@@ -268,6 +282,10 @@ class Scenario:
     python: SpecifierSet | None = None
     timeout: float | None = None
     fetches: tuple[Fetch, ...] = ()
+    #: Whom the scenario checks (:data:`AUDIENCES`); an index scenario checks what is served.
+    audience: tuple[str, ...] = ("installer",)
+    #: False for an index scenario without [request]: no installer runs it.
+    installs: bool = True
 
     def index(self, name: str) -> IndexDef:
         return next(i for i in self.indexes if i.name == name)
@@ -334,13 +352,29 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
     )
     if data.get("format") != FORMAT:
         raise reader.fail(("format",), f"format must be {FORMAT}")
-    for required in ("scenario", "spec", "request", "expect"):
+    if "scenario" not in data:
+        raise reader.fail((), "missing table [scenario]")
+    head = reader.table(
+        data["scenario"],
+        ("scenario",),
+        ("id", "title", "description", "tags", "python", "timeout", "audience"),
+    )
+    audience = reader.one_or_many(head.get("audience", "installer"), ("scenario", "audience"))
+    unknown_role = [a for a in audience if a not in AUDIENCES]
+    if unknown_role or not audience:
+        raise reader.fail(
+            ("scenario", "audience"),
+            f"audience {(unknown_role or [''])[0]!r}: expected {', '.join(AUDIENCES)}",
+        )
+    # An index scenario needs no installer: without [request] the harness only fetches.
+    installs = "request" in data or audience != ("index",)
+    for required in ("spec", "request", "expect") if installs else ("spec",):
         if required not in data:
             raise reader.fail((), f"missing table [{required}]")
-
-    head = reader.table(
-        data["scenario"], ("scenario",), ("id", "title", "description", "tags", "python", "timeout")
-    )
+    if not installs and not data.get("fetch"):
+        raise reader.fail(
+            ("scenario", "audience"), "an index scenario without [request] needs [[fetch]]"
+        )
     if "id" not in head or "title" not in head:
         raise reader.fail(("scenario",), "[scenario] needs id and title")
     sid = reader.string(head["id"], ("scenario", "id"))
@@ -360,9 +394,20 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
 
     spec = _spec(reader, data["spec"])
     indexes = _indexes(reader, data.get("packages", {}), data.get("indexes", {}))
-    request = _request(reader, data["request"], indexes)
-    outcomes = _outcomes(reader, data["expect"], {i.name for i in indexes})
+    request = (
+        _request(reader, data["request"], indexes)
+        if installs
+        else Request(requirements=(), indexes=tuple(i.name for i in indexes))
+    )
+    outcomes = _outcomes(reader, data.get("expect", {}), {i.name for i in indexes})
     fetches = _fetches(reader, data.get("fetch", []), {i.name for i in indexes})
+    for i, f in enumerate(fetches):
+        key = "link" if f.link is not None else "valid" if f.valid is not None else None
+        if installs and key is not None:
+            raise reader.fail(
+                ("fetch", i, key),
+                f"{key} is for index scenarios without [request] (--audience index)",
+            )
     return Scenario(
         id=sid,
         title=reader.string(head["title"], ("scenario", "title")),
@@ -378,6 +423,8 @@ def load_scenario(path: Path, *, group: str | None = None) -> Scenario:
         group=group if group is not None else (f"PEP {spec.pep}" if spec.pep else path.parent.name),
         digest=hashlib.sha256(raw).hexdigest(),
         fetches=fetches,
+        audience=audience,
+        installs=installs,
     )
 
 
@@ -385,7 +432,9 @@ def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch,
     if not isinstance(value, list):
         raise reader.fail(("fetch",), "use [[fetch]] tables")
     result = []
-    keys = ("index", "path", "accept", "status", "content-type", "contains", "excludes")
+    keys = (
+        "index", "path", "accept", "status", "content-type", "contains", "excludes", "link", "valid"
+    )
     for i, raw in enumerate(value):
         where: KeyPath = ("fetch", i)
         table = reader.table(raw, where, keys)
@@ -417,9 +466,23 @@ def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch,
                 else reader.string(content_type, (*where, "content-type")),
                 contains=reader.strings(table.get("contains", []), (*where, "contains")),
                 excludes=reader.strings(table.get("excludes", []), (*where, "excludes")),
+                link=reader.string(table["link"], (*where, "link")) if "link" in table else None,
+                valid=_valid(reader, table.get("valid"), (*where, "valid")),
             )
         )
     return tuple(result)
+
+
+#: The documents a ``[[fetch]] valid`` can name.
+VALID_DOCUMENTS = ("variants-json", "variants-json-consistent")
+
+
+def _valid(reader: _Reader, value: Any, where: KeyPath) -> str | None:
+    if value is None:
+        return None
+    if value not in VALID_DOCUMENTS:
+        raise reader.fail(where, f"valid must be one of {', '.join(VALID_DOCUMENTS)}")
+    return str(value)
 
 
 def _spec(reader: _Reader, value: Any) -> SpecRef:
@@ -841,7 +904,8 @@ def load_scenarios(dirs: Sequence[Path] = (), *, select: Sequence[str] = ()) -> 
     """Load every scenario under *dirs* (default: the shipped set), sorted by id.
 
     *select* keeps scenarios whose id, group or a tag matches one of the
-    ``fnmatch`` patterns; ``req:ID`` keeps those whose ``[spec] requirements``
+    ``fnmatch`` patterns; ``audience:ROLE`` keeps those whose audience names ROLE;
+    ``req:ID`` keeps those whose ``[spec] requirements``
     name a matching requirement id and ``pep:N`` those tracing PEP N, so that an
     author re-runs exactly the scenarios ``wheelnext spec trace`` names.
     """
@@ -872,6 +936,8 @@ def selected(scenario: Scenario, pattern: str) -> bool:
     kind, _, value = pattern.partition(":")
     if kind == "req" and value:
         return any(fnmatch.fnmatch(r, value) for r in scenario.spec.requirements)
+    if kind == "audience" and value:
+        return value in scenario.audience
     if kind == "pep" and value:
         pep = value.removeprefix("PEP").strip()
         return str(scenario.spec.pep) == pep or any(

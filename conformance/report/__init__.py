@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext import __version__, inputs
-from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, INDEX_RUNNER, Record
 from wheelnext.conformance.reproduce import command, needs_reproducing
 from wheelnext.errors import WheelnextError
 
@@ -105,6 +105,8 @@ def column(r: Record) -> tuple[str, str, str, str, str]:
 
 
 def column_label(col: Sequence[str]) -> str:
+    if col[3] == INDEX_RUNNER:  # an index run: the column is the index target, no installer
+        return f"{col[0]} {col[1]} · index"
     label = f"{col[0]} {col[1]} · py{col[2]} · {col[3]}"
     return label + (f" · {col[4]}" if col[4] != DEFAULT_PERSONALITY else "")
 

@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from wheelnext import __version__
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.report import column, column_label, group_key, totals
 from wheelnext.conformance.report.rst import inline, section_url
 from wheelnext.conformance.reproduce import command, needs_reproducing
@@ -216,7 +216,7 @@ def _detail(
     )
     if observed:
         parts.append(
-            "<details><summary>installer output</summary><pre>"
+            f"<details><summary>{_output_title(r)}</summary><pre>"
             + escape(observed.output[-6000:])
             + "</pre></details>"
         )
@@ -228,3 +228,8 @@ def _detail(
         )
     parts.append('<p><a href="#matrix">back to the matrix</a></p></section>')
     return "\n".join(parts)
+
+
+def _output_title(r: Record) -> str:
+    """An index run shows the harness's requests; an installer run, the installer's output."""
+    return "requests to the index" if r.runner == INDEX_RUNNER else "installer output"

@@ -26,8 +26,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wheelnext.conformance.check import Result
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.redact import Redactor
+
+#: The roles a scenario's audience names (``wheelnext.conformance.scenario.AUDIENCES``).
+AUDIENCE_CHOICES = ("installer", "index", "build backend", "provider plugin", "tool")
 
 #: Exit statuses of ``conformance run`` (docs/design.rst, "Results").
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_HARNESS, EXIT_NONE_APPLIED = 0, 1, 2, 3, 4
@@ -79,6 +82,7 @@ def _execute(
     upload_command: str | None = None,
     index_personalities: Sequence[str] = (),
     shard: tuple[str, Path | None] | None = None,
+    audience: str | None = None,
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
     from wheelnext.conformance.adapters import make_installers
@@ -89,6 +93,10 @@ def _execute(
     from wheelnext.index.features import DEFAULT, personalities
 
     scenarios = _scenarios(dirs, select)
+    if audience is not None:
+        scenarios = [s for s in scenarios if audience in s.audience]
+        if not scenarios:
+            raise click.UsageError(f"--audience {audience}: no selected scenario is for it")
     cache = default_cache()
     console = Console(stderr=True)
     adapters, resolved = make_installers(installers, cache=cache, notify=console.print)
@@ -214,6 +222,41 @@ def _write_summary(path: Path | None, records: Sequence[Record], meta: dict[str,
     from wheelnext.conformance.report import markdown, write_atomic
 
     write_atomic(path, markdown.render(records, meta))
+
+
+def _execute_index(
+    *, dirs: Sequence[Path], select: Sequence[str], index_target: str
+) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
+    """An index run: the audience-index scenarios against *index_target*, no installer."""
+    from wheelnext.conformance.index_run import run_index_suite
+    from wheelnext.conformance.index_targets import IndexTargetError
+    from wheelnext.conformance.report import record
+    from wheelnext.conformance.scenario import suite_digest
+
+    scenarios = _scenarios(dirs, [*select] if select else ["audience:index"])
+    scenarios = [s for s in scenarios if "index" in s.audience]
+    if not scenarios:
+        raise click.UsageError("--audience index: no selected scenario's audience is the index")
+    try:
+        results = run_index_suite(scenarios, index_target)
+    except IndexTargetError as exc:
+        raise click.UsageError(str(exc)) from None
+    redactor = Redactor.from_inputs(texts=[], commands=[], environ=os.environ)
+    meta = {
+        "audience": "index",
+        "scenario_set": suite_digest(scenarios),
+        "scenario_dirs": [str(d) for d in dirs],
+        "runner": INDEX_RUNNER,
+        "image_digest": None,
+        "write_detection": None,
+        "process_containment": None,
+        "installer_specs": [],
+        "python_specs": [],
+        "installer_args": [],
+        "index_target": index_target,
+        "select": list(select),
+    }
+    return [record(r, runner=INDEX_RUNNER) for r in results], meta, results, redactor
 
 
 class Terminated(KeyboardInterrupt):
@@ -375,6 +418,12 @@ python_option = click.option(
     help="Exit 4 when fewer than N results applied (not 'not applicable').",
 )
 @click.option(
+    "--audience",
+    type=click.Choice(AUDIENCE_CHOICES),
+    help="Only scenarios for this role; 'index' runs no installer: the harness fetches "
+    "from --index-target (reference or pypiserver) and checks what it serves.",
+)
+@click.option(
     "--shard",
     metavar="K/N",
     help="Run only shard K of N of the scenarios × configurations (merge with 'report').",
@@ -416,8 +465,9 @@ def run(
     summary_md: Path | None,
     quiet: bool,
     verbose: bool,
+    audience: str | None = None,
 ) -> None:
-    """Run the scenarios against installers and report per requirement.
+    """Run the scenarios against installers (or, --audience index, an index) and report.
 
     Each failure is printed with the command that reproduces it alone; serve
     its indexes by hand with ``conformance serve SCENARIO``.
@@ -440,22 +490,33 @@ def run(
     if durations is not None and shard is None:
         raise click.UsageError("--durations balances shards: it goes with --shard")
     lists = [load_xfail(p) for p in xfail]
-    records, meta, results, redactor = _execute(
-        installers=installers or ("pip",),
-        runner_name=runner_name,
-        dirs=dirs,
-        select=select,
-        jobs=jobs,
-        timeout=timeout,
-        pythons=pythons,
-        quiet=quiet,
-        extra_args=extra_args,
-        index_target=index_target,
-        index_url=index_url,
-        upload_command=upload_command,
-        index_personalities=index_personalities,
-        shard=(shard, durations) if shard is not None else None,
-    )
+    if audience == "index":
+        if installers or extra_args or pythons or runner_name != "venv":
+            raise click.UsageError(
+                "--audience index runs no installer: drop --installer, --installer-arg, "
+                "--python and --runner"
+            )
+        records, meta, results, redactor = _execute_index(
+            dirs=dirs, select=select, index_target=index_target
+        )
+    else:
+        records, meta, results, redactor = _execute(
+            installers=installers or ("pip",),
+            runner_name=runner_name,
+            dirs=dirs,
+            select=select,
+            jobs=jobs,
+            timeout=timeout,
+            pythons=pythons,
+            quiet=quiet,
+            extra_args=extra_args,
+            index_target=index_target,
+            index_url=index_url,
+            upload_command=upload_command,
+            index_personalities=index_personalities,
+            shard=(shard, durations) if shard is not None else None,
+            audience=audience,
+        )
     if xfail_shipped:
         lists += load_shipped(r.installer for r in results)
     results = annotate(results, lists)
@@ -469,7 +530,9 @@ def run(
         from wheelnext.conformance.certificate import certificate as make
         from wheelnext.conformance.certificate import write_certificate
 
-        meta["installer_spec"] = (installers or ("pip",))[0]
+        meta["installer_spec"] = (
+            index_target if audience == "index" else (installers or ("pip",))[0]
+        )
         badge = write_certificate(certificate, make(records, meta))
         if not quiet:
             click.echo(f"certificate: {certificate} (badge {badge})", err=True)
@@ -631,6 +694,7 @@ def list_(
             "section": s.spec.section,
             "requirements": list(s.spec.requirements),
             "path": str(s.path),
+            "audience": list(s.audience),
         }
         for s in scenarios
     ]
@@ -785,6 +849,11 @@ def _wait(logged: Any = None) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Totals only: no table.")
 @verbose_option
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCE_CHOICES),
+    help="Only the results of scenarios for this role (installer, index...).",
+)
 def report_(
     runs: tuple[Path, ...],
     html: Path | None,
@@ -794,6 +863,7 @@ def report_(
     summary_md: Path | None,
     quiet: bool,
     verbose: bool,
+    audience: str | None = None,
 ) -> None:
     """Merge saved runs (written by run --json) into one matrix.
 
@@ -813,6 +883,8 @@ def report_(
             raise click.UsageError("--certificate: merge the shards of one run (run --shard)")
         records = load_runs(runs)
         meta = {"merged_from": [str(p) for p in runs], **run_info()}
+    if audience is not None:
+        records = [r for r in records if audience in r.audience]
     _outputs(records, meta, json_out=json_out, junit_xml=junit_xml, html=html, quiet=quiet,
              verbose=verbose)  # fmt: skip
     _write_summary(summary_md, records, meta)
@@ -877,7 +949,10 @@ def verify(
     data = load_certificate(cert)
     dirs = dirs or tuple(Path(d) for d in data.get("scenario_dirs", []))
     select = select or tuple(data.get("select", []))
-    scenarios = _scenarios(dirs, select)
+    index_run = data.get("audience") == "index"
+    scenarios = _scenarios(dirs, select or (("audience:index",) if index_run else ()))
+    if index_run:
+        scenarios = [s for s in scenarios if "index" in s.audience]
     digest = suite_digest(scenarios)
     problems = inconsistencies(data)
     report: dict[str, Any] = {
@@ -916,21 +991,29 @@ def verify(
         lines.append("not reproduced: the scenario set differs, so the suite was not run again")
     else:
         runner_name, _, target = str(data["runner"]).partition("+")
-        records, meta, _, _ = _execute(
-            installers=[data["installer"]["spec"]],
-            runner_name=runner_name,
-            dirs=dirs,
-            select=select,
-            jobs=jobs,
-            timeout=None,
-            pythons=[p for p in data.get("python_specs", []) if p],
-            quiet=True,
-            extra_args=data.get("installer_args", []),
-            index_target=target or "reference",
-        )
-        meta["installer_spec"] = data["installer"]["spec"]
+        if index_run:
+            records, meta, _, _ = _execute_index(
+                dirs=dirs, select=select, index_target=data["index"]["spec"]
+            )
+        else:
+            records, meta, _, _ = _execute(
+                installers=[data["installer"]["spec"]],
+                runner_name=runner_name,
+                dirs=dirs,
+                select=select,
+                jobs=jobs,
+                timeout=None,
+                pythons=[p for p in data.get("python_specs", []) if p],
+                quiet=True,
+                extra_args=data.get("installer_args", []),
+                index_target=target or "reference",
+            )
+        subject = "index" if index_run else "installer"
+        meta["installer_spec"] = data[subject]["spec"]
         rerun_records = records
         fresh = certificate(records, meta)
+        data = {**data, "installer": data[subject]}
+        fresh = {**fresh, "installer": fresh[subject]}
         report["installer_version"] = fresh["installer"]["version"]
         report["installer_version_matches"] = (
             fresh["installer"]["version"] == data["installer"]["version"]

@@ -62,5 +62,6 @@ def test_every_shipped_scenario_against_the_reference_installer(
     not_met = [f"{r['scenario']}: {r['status']}: {'; '.join(r['failures']) or r['reason']}"
                for r in records if r["status"] not in ("pass", "warn", "not applicable")]
     assert not not_met, "the reference installer does not meet:\n" + "\n".join(not_met)
-    assert sum(r["status"] == "pass" for r in records) >= len(records) - 2
+    installing = sum(s.installs for s in load_scenarios([]))  # index scenarios run no installer
+    assert sum(r["status"] == "pass" for r in records) >= installing - 2
     assert result.exit_code == 0, result.output

@@ -67,7 +67,7 @@ def test_a_must_made_should_is_changed_with_the_difference(
     assert status == 1
     assert "changed: pep825-schema-url\n" in out
     assert "[-MUST-] {+SHOULD+}" in out
-    assert "pep825-index-metadata:" in out
+    assert "index-pep825-variants-json-valid:" in out
     assert "differs from the traced revision" in out
     assert "--select req:pep825-schema-url" in out
 
@@ -165,7 +165,7 @@ def test_word_diff_and_nearest() -> None:
 
 def test_select_by_requirement_and_pep() -> None:
     by_requirement = load_scenarios(select=["req:pep825-schema-url"])
-    assert [s.id for s in by_requirement] == ["pep825-index-metadata"]
+    assert [s.id for s in by_requirement] == ["index-pep825-variants-json-valid"]
     every = load_scenarios()
     by_pep = load_scenarios(select=["pep:825"])
     expected = [
