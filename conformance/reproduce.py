@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, INDEX_RUNNER, Record
 
 #: Installers whose version can be asked for by ``NAME==VERSION`` (provisioned into the cache).
 PROVISIONED = ("pip", "uv")
@@ -39,10 +39,16 @@ def command(r: Record, scenario_dirs: Sequence[str] = ()) -> str:
     argv = ["wheelnext", "conformance", "run"]
     for folder in scenario_dirs:
         argv += ["--scenarios", folder]
+    if r.runner == INDEX_RUNNER:
+        # An index run: the column is the index target, and no installer runs.
+        return shlex.join([*argv, "--select", r.scenario, "--audience", "index",
+                           "--index-target", r.installer])
     argv += ["--select", r.scenario, "--installer", installer_argument(r)]
     if r.python:
         # --python takes what finds an interpreter (``3.11``), not the patch level it reported.
         argv += ["--python", ".".join(r.python.split(".")[:2])]
+    if r.index_personality != DEFAULT_PERSONALITY:
+        argv += ["--index-personality", r.index_personality]
     runner, _, target = r.runner.partition("+")
     if runner and runner != "venv":
         argv += ["--runner", runner]

@@ -51,7 +51,7 @@ def _text(r: Record) -> str:
 def _where(r: Record) -> str:
     personality = r.index_personality
     shown = f" index {personality}" if personality != DEFAULT_PERSONALITY else ""
-    return f"{r.scenario} [{r.installer} py{r.python}{shown}]"
+    return f"{r.scenario} [{r.where}{shown}]"
 
 
 def render_differences(records: Sequence[Record], console: Console) -> None:

@@ -120,7 +120,7 @@ def test_a_changed_schema_field_names_the_dependent_requirements(
     ("content", "expected"),
     [
         (b"no header here\n", "no 'PEP: <number>' header line"),
-        (b"PEP: 817\nTitle: x\n", "PEP 817 has no traced requirement"),
+        (b"PEP: 9999\nTitle: x\n", "PEP 9999 has no traced requirement"),
         (b"PEP: 825\n\xff\xfe", "not UTF-8 text"),
     ],
 )
