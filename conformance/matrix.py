@@ -2,8 +2,10 @@
 
 Runs the full scenario suite against pip 23.2.1 (what ``ensurepip`` gives
 Python 3.11), the newest pip, the newest uv (this environment's, unless
-named) in each of their named configurations, and the reference installer
-``wheelnext``, with the venv and docker runners, and merges the records into
+named), pdm and poetry (the versions named below) in each of their named
+configurations, and the reference installer ``wheelnext``, with the venv and
+docker runners (pdm and poetry have no image recipe: the venv runner only),
+and merges the records into
 ``docs/conformance/results.json``: the records of the runners run now replace
 all of theirs, the other runners' records are kept. The docs build renders
 that file (:mod:`wheelnext.conformance.matrix_page`); it is never edited by hand.
@@ -45,17 +47,26 @@ from wheelnext.errors import WheelnextError
 ENSUREPIP_PIP = "23.2.1"
 PIP_CONFIGS = ("", ":only-binary")
 UV_CONFIGS = ("", ":first-index", ":unsafe-first-match", ":unsafe-best-match", ":variants")
+#: pdm and poetry are provisioned from the registry at these versions unless named.
+PDM = "2.29.4"
+PDM_CONFIGS = ("", ":respect-source-order")
+POETRY = "2.5.1"
+POETRY_CONFIGS = ("", ":supplemental")
 #: Observed installer output kept per record in the committed file (its tail).
 OUTPUT_TAIL = 3000
 
 
-def installer_specs(pip_old: str, pip_new: str | None, uv: str | None) -> list[str]:
+def installer_specs(
+    pip_old: str, pip_new: str | None, uv: str | None, pdm: str = PDM, poetry: str = POETRY
+) -> list[str]:
     """Every column's ``--installer`` argument, in matrix order."""
     new = f"pip=={pip_new}" if pip_new else "pip"
     uv_spec = f"uv=={uv}" if uv else "uv"
     specs = [f"pip=={pip_old}{c}" for c in PIP_CONFIGS]
     specs += [f"{new}{c}" for c in PIP_CONFIGS]
     specs += [f"{uv_spec}{c}" for c in UV_CONFIGS]
+    specs += [f"pdm=={pdm}{c}" for c in PDM_CONFIGS]
+    specs += [f"poetry=={poetry}{c}" for c in POETRY_CONFIGS]
     specs.append("wheelnext")
     return specs
 
@@ -201,6 +212,8 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     parser.add_argument("--pip-old", default=ENSUREPIP_PIP, help=f"[{ENSUREPIP_PIP}]")
     parser.add_argument("--pip-new", help="newest pip version [this environment's pip]")
     parser.add_argument("--uv", help="uv version [this environment's uv]")
+    parser.add_argument("--pdm", default=PDM, help=f"pdm version [{PDM}]")
+    parser.add_argument("--poetry", default=POETRY, help=f"poetry version [{POETRY}]")
     parser.add_argument("--select", action="append", default=[], help="scenario pattern")
     parser.add_argument("--out", type=Path, default=results, help=f"[{results.relative_to(root)}]")
     parser.add_argument(
@@ -217,7 +230,7 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")
-    specs = installer_specs(args.pip_old, args.pip_new, args.uv)
+    specs = installer_specs(args.pip_old, args.pip_new, args.uv, args.pdm, args.poetry)
     only = frozenset(args.only)
     if only:
         unknown = only - {column(spec) for spec in specs}

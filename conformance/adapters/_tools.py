@@ -12,14 +12,15 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
 
 
-def tool_env(cache: Path, package: str, version: str) -> Path:
-    """The prefix of a cached environment holding ``package==version``."""
+def tool_env(cache: Path, package: str, version: str, *, pins: Sequence[str] = ()) -> Path:
+    """The prefix of a cached environment holding ``package==version`` (and *pins*, the
+    versions of its dependencies it needs, when its own bounds admit ones it breaks with)."""
     target = cache / "tools" / f"{package}-{version}"
     if (target / ".complete").exists():
         return target
@@ -30,9 +31,10 @@ def tool_env(cache: Path, package: str, version: str) -> Path:
     requirement = f"{package}=={version}"
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv:
-        argv = [uv, "pip", "install", "--quiet", "--python", str(python), requirement]
+        argv = [uv, "pip", "install", "--quiet", "--python", str(python), requirement, *pins]
     else:
-        argv = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", requirement]
+        argv = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+        argv += [requirement, *pins]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
@@ -65,3 +67,13 @@ def installer_executable(
     if spec.version:
         return tool_env(cache, spec.name, spec.version) / "bin" / program
     return default()
+
+
+def tool_version(argv: list[str]) -> str:
+    """The last word of ``argv``'s first output line, without brackets
+    (``PDM, version 2.29.4`` and ``Poetry (version 2.5.1)`` -> the version)."""
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    words = (done.stdout.strip().splitlines() or [""])[0].split()
+    if done.returncode != 0 or not words:
+        raise AdapterError(f"{' '.join(argv)} failed: {done.stderr.strip()[:200]}")
+    return words[-1].strip("()")
