@@ -99,8 +99,8 @@ def pyproject(request: InstallRequest, respect_source_order: bool) -> str | Unsu
     lines = project_table(dependencies, python_version(request.prefix))
     lines += ["", "[tool.pdm]", "distribution = false"]
     pinned: dict[str, list[str]] = {}
-    for project, index in sorted(request.pin.items()):
-        pinned.setdefault(index, []).append(project)
+    for project, name in sorted(request.pin.items()):
+        pinned.setdefault(name, []).append(project)
     for index in request.indexes:
         lines += ["", "[[tool.pdm.source]]", f"name = {string(index.name)}"]
         lines.append(f"url = {string(index.url)}")
