@@ -10,6 +10,7 @@ refuse a dependency whose ``Requires-Python`` does not cover it).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -67,3 +68,9 @@ def project_table(dependencies: Iterable[str], python: str | None) -> list[str]:
     lines += [f"    {string(d)}," for d in dependencies]
     lines.append("]")
     return lines
+
+
+def project_folder(stem: str, text: str) -> str:
+    """A project folder's name, one per project file: a job's preinstall and install steps
+    each get their own, so one step's lock file never meets the other's project."""
+    return f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from wheelnext.conformance.adapters._project import (
     WHEEL_ENV,
+    project_folder,
     project_table,
     python_version,
     string,
@@ -145,7 +146,7 @@ class PdmInstaller:
         text = pyproject(request, respect)
         if isinstance(text, Unsupported):
             return text
-        project = request.work / PROJECT_DIR
+        project = request.work / project_folder(PROJECT_DIR, text)
         home = request.work / "pdm-home"
         env = {
             "PDM_PYTHON": str(request.python),

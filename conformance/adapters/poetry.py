@@ -36,6 +36,7 @@ from pathlib import Path
 
 from wheelnext.conformance.adapters._project import (
     WHEEL_ENV,
+    project_folder,
     project_table,
     python_version,
     string,
@@ -64,7 +65,11 @@ CAPABILITIES = frozenset(
     }
 )
 CONFIGS = (None, "supplemental")
-#: The project folder inside the job's work folder.
+#: Before each index's name: poetry refuses a source named ``pypi`` with a URL ("The PyPI
+#: repository cannot be configured with a custom url"), and scenarios name indexes so.
+SOURCE_PREFIX = "index-"
+#: The project folder inside the job's work folder (with the project file's digest: a
+#: preinstall step's ``poetry.lock`` must not meet the install step's project).
 PROJECT_DIR = "poetry-project"
 
 
@@ -100,7 +105,7 @@ def pyproject(request: InstallRequest, supplemental: bool) -> str | Unsupported:
     lines += ["", "[[tool.poetry.source]]", 'name = "PyPI"', 'priority = "explicit"']
     for position, index in enumerate(request.indexes):
         priority = "supplemental" if supplemental and position else "primary"
-        lines += ["", "[[tool.poetry.source]]", f"name = {string(index.name)}"]
+        lines += ["", "[[tool.poetry.source]]", f"name = {string(SOURCE_PREFIX + index.name)}"]
         lines += [f"url = {string(index.url)}", f"priority = {string(priority)}"]
     return "\n".join(lines) + "\n"
 
@@ -139,7 +144,7 @@ class PoetryInstaller:
         text = pyproject(request, supplemental)
         if isinstance(text, Unsupported):
             return text
-        project = request.work / PROJECT_DIR
+        project = request.work / project_folder(PROJECT_DIR, text)
         home = request.work / "poetry-home"
         env = {
             "VIRTUAL_ENV": str(request.prefix),

@@ -53,9 +53,13 @@ def test_pdm_writes_the_request_as_a_project_and_installs_into_the_target(tmp_pa
     req = request(tmp_path)
     result = PdmInstaller(PDM_CMD, "2.29.4").invocation(req)
     assert isinstance(result, Invocation)
-    folder = req.work / "pdm-project"
+    (file,) = result.files
+    folder = file.parent
+    assert file.name == "pyproject.toml" and folder.parent == req.work
+    assert folder.name.startswith("pdm-project-")
     assert result.argv == (*PDM_CMD, "install", "--project", str(folder), "--no-self")
-    assert list(result.files) == [folder / "pyproject.toml"]
+    other = PdmInstaller(PDM_CMD, "2.29.4").invocation(request(tmp_path, requirements=("b",)))
+    assert isinstance(other, Invocation) and list(other.files) != [file]
     data = project(result)
     assert data["project"] == {
         "name": "wheelnext-request",
@@ -109,7 +113,9 @@ def test_poetry_sources_all_primary_or_later_ones_supplemental(tmp_path: Path) -
     req = request(tmp_path)
     result = PoetryInstaller(POETRY_CMD, "2.5.1").invocation(req)
     assert isinstance(result, Invocation)
-    folder = req.work / "poetry-project"
+    (file,) = result.files
+    folder = file.parent
+    assert folder.name.startswith("poetry-project-")
     assert result.argv == (
         *POETRY_CMD,
         "install",
@@ -123,9 +129,9 @@ def test_poetry_sources_all_primary_or_later_ones_supplemental(tmp_path: Path) -
     sources = data["tool"]["poetry"]["source"]  # type: ignore[index]
     assert sources[0] == {"name": "PyPI", "priority": "explicit"}
     assert [(s["name"], s["priority"]) for s in sources[1:]] == [
-        ("a", "primary"),
-        ("b", "primary"),
-        ("c", "primary"),
+        ("index-a", "primary"),
+        ("index-b", "primary"),
+        ("index-c", "primary"),
     ]
     assert result.env["VIRTUAL_ENV"] == str(req.prefix)
     assert result.env["POETRY_VIRTUALENVS_CREATE"] == "false"
