@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,12 +42,15 @@ def python_version(prefix: Path) -> str | None:
 
 
 def wheel_requirement(wheel: Path) -> str | None:
-    """A direct reference to the wheel file (``name @ file:///...``); None for a file
-    whose name is not a wheel's (a ``.whlx``)."""
+    """A direct reference to the file (``name @ file:///...``): the name is a wheel file
+    name's first part, also for a file the tools may not read as a wheel (a Wheel 2.0
+    ``.whlx``: what they do with it is the observation); None without a valid name."""
     try:
-        name, *_ = parse_wheel_filename(wheel.name)
+        name = str(parse_wheel_filename(wheel.name)[0])
     except InvalidWheelFilename:
-        return None
+        name = wheel.name.split("-", 1)[0]
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._]*[A-Za-z0-9])?", name):
+            return None
     return f"{name} @ {wheel.resolve().as_uri()}"
 
 

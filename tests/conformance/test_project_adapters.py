@@ -105,8 +105,12 @@ def test_a_wheel_by_path_is_a_direct_reference_also_named_in_the_environment(
         result = adapter.invocation(req)
         assert project(result)["project"]["dependencies"] == [f"alpha @ {wheel.as_uri()}"]  # type: ignore[index]
         assert isinstance(result, Invocation) and result.env[WHEEL_ENV] == str(wheel)
-        whlx = adapter.invocation(request(tmp_path, wheel=tmp_path / "alpha-2.0.whlx"))
-        assert isinstance(whlx, Unsupported)
+        whlx = tmp_path / "alpha-2.0-py3-none-any.whlx"
+        assert project(adapter.invocation(request(tmp_path, requirements=(), wheel=whlx)))[
+            "project"
+        ]["dependencies"] == [f"alpha @ {whlx.as_uri()}"]  # type: ignore[index]
+        nameless = adapter.invocation(request(tmp_path, wheel=tmp_path / "-2.0.whlx"))
+        assert isinstance(nameless, Unsupported)
 
 
 def test_poetry_sources_all_primary_or_later_ones_supplemental(tmp_path: Path) -> None:
