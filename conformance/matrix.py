@@ -3,9 +3,10 @@
 Runs the full scenario suite against pip 23.2.1 (what ``ensurepip`` gives
 Python 3.11), the newest pip and the newest uv (each installed into an
 environment of its own in the cache, never this environment's, which the
-harness's own dependencies may move; or the versions named) in each of their
-named configurations, and the reference installer
-``wheelnext``, with the venv and docker runners, and merges the records into
+harness's own dependencies may move; or the versions named), pdm and poetry
+(the versions named below) in each of their named configurations, and the
+reference installer ``wheelnext``, with the venv and docker runners (pdm and
+poetry have no image recipe: the venv runner only), and merges the records into
 ``docs/conformance/results.json``: the records of the runners run now replace
 all of theirs, the other runners' records are kept. The docs build renders
 that file (:mod:`wheelnext.conformance.matrix_page`); it is never edited by hand.
@@ -50,17 +51,26 @@ from wheelnext.errors import WheelnextError
 ENSUREPIP_PIP = "23.2.1"
 PIP_CONFIGS = ("", ":only-binary")
 UV_CONFIGS = ("", ":first-index", ":unsafe-first-match", ":unsafe-best-match", ":variants")
+#: pdm and poetry are provisioned from the registry at these versions unless named.
+PDM = "2.29.4"
+PDM_CONFIGS = ("", ":respect-source-order")
+POETRY = "2.5.1"
+POETRY_CONFIGS = ("", ":supplemental")
 #: Observed installer output kept per record in the committed file (its tail).
 OUTPUT_TAIL = 3000
 
 
-def installer_specs(pip_old: str, pip_new: str | None, uv: str | None) -> list[str]:
+def installer_specs(
+    pip_old: str, pip_new: str | None, uv: str | None, pdm: str = PDM, poetry: str = POETRY
+) -> list[str]:
     """Every column's ``--installer`` argument, in matrix order."""
     new = f"pip=={pip_new}" if pip_new else "pip"
     uv_spec = f"uv=={uv}" if uv else "uv"
     specs = [f"pip=={pip_old}{c}" for c in PIP_CONFIGS]
     specs += [f"{new}{c}" for c in PIP_CONFIGS]
     specs += [f"{uv_spec}{c}" for c in UV_CONFIGS]
+    specs += [f"pdm=={pdm}{c}" for c in PDM_CONFIGS]
+    specs += [f"poetry=={poetry}{c}" for c in POETRY_CONFIGS]
     specs.append("wheelnext")
     return specs
 
@@ -234,6 +244,8 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     parser.add_argument("--pip-old", default=ENSUREPIP_PIP, help=f"[{ENSUREPIP_PIP}]")
     parser.add_argument("--pip-new", help="newest pip version [the registry's newest]")
     parser.add_argument("--uv", help="uv version [the registry's newest]")
+    parser.add_argument("--pdm", default=PDM, help=f"pdm version [{PDM}]")
+    parser.add_argument("--poetry", default=POETRY, help=f"poetry version [{POETRY}]")
     parser.add_argument("--select", action="append", default=[], help="scenario pattern")
     parser.add_argument("--out", type=Path, default=results, help=f"[{results.relative_to(root)}]")
     parser.add_argument(
@@ -261,7 +273,7 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
         pip_new, uv = named_versions(args.pip_new, args.uv, cache=default_cache())
     except WheelnextError as exc:
         parser.exit(2, f"error: {exc}\n")
-    specs = installer_specs(args.pip_old, pip_new, uv)
+    specs = installer_specs(args.pip_old, pip_new, uv, args.pdm, args.poetry)
     only = frozenset(args.only)
     if only:
         unknown = only - {column(spec) for spec in specs}

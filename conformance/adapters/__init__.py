@@ -14,7 +14,9 @@ from pathlib import Path
 
 from wheelnext.conformance.adapters._tools import newest as newest_release
 from wheelnext.conformance.adapters.command import CommandInstaller
+from wheelnext.conformance.adapters.pdm import PdmInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.poetry import PoetryInstaller
 from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     IndexURL,
@@ -104,6 +106,10 @@ def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:
         return PipInstaller.create(spec, cache=cache)
     if spec.name == "uv":
         return UvInstaller.create(spec, cache=cache)
+    if spec.name == "pdm":
+        return PdmInstaller.create(spec, cache=cache)
+    if spec.name == "poetry":
+        return PoetryInstaller.create(spec, cache=cache)
     if spec.name == "wheelnext":
         return WheelnextInstaller.create(spec)
     if spec.name == "command":
@@ -111,5 +117,5 @@ def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:
         return CommandInstaller.from_file(spec.path, config=spec.config)
     raise AdapterError(
         f"--installer {spec}: unknown installer {spec.name!r} "
-        "(pip, uv, wheelnext, or a command adapter file ending in .toml)"
+        "(pip, uv, pdm, poetry, wheelnext, or a command adapter file ending in .toml)"
     )

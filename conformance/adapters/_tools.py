@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
@@ -36,12 +36,13 @@ def _installed_version(prefix: Path, package: str) -> str:
     raise AdapterError(f"cannot install {package} for testing: no {package} in {prefix}")
 
 
-def _install(python: Path, requirement: str) -> None:
+def _install(python: Path, requirement: str, pins: Sequence[str] = ()) -> None:
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv:
-        argv = [uv, "pip", "install", "--quiet", "--python", str(python), requirement]
+        argv = [uv, "pip", "install", "--quiet", "--python", str(python), requirement, *pins]
     else:
-        argv = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", requirement]
+        argv = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+        argv += [requirement, *pins]
     try:
         done = subprocess.run(
             argv, capture_output=True, text=True, check=False, timeout=INSTALL_TIMEOUT
@@ -55,9 +56,13 @@ def _install(python: Path, requirement: str) -> None:
         raise AdapterError(f"cannot install {requirement} for testing: {last}")
 
 
-def provision(name: str, version: str | None, *, cache: Path) -> Path:
+def provision(
+    name: str, version: str | None, *, cache: Path, pins: Sequence[str] = ()
+) -> Path:
     """The prefix of a cached environment of its own holding *name* (``==version``, or the
-    newest release when *version* is None: then the folder is named after what came).
+    newest release when *version* is None: then the folder is named after what came), and
+    *pins*: versions of its dependencies it needs, when its own bounds admit ones it breaks
+    with.
 
     The environment is made next to its final place and renamed when complete, so an
     interrupted install leaves nothing that a later run would take for a tool.
@@ -72,7 +77,7 @@ def provision(name: str, version: str | None, *, cache: Path) -> Path:
     tools.mkdir(parents=True, exist_ok=True)
     venv.EnvBuilder(with_pip=False, symlinks=True).create(staging)
     try:
-        _install(staging / "bin" / "python", f"{name}=={version}" if version else name)
+        _install(staging / "bin" / "python", f"{name}=={version}" if version else name, pins)
         found = _installed_version(staging, name)
     except AdapterError:
         shutil.rmtree(staging, ignore_errors=True)
@@ -95,9 +100,9 @@ def newest(name: str, *, cache: Path) -> tuple[str, Path]:
     return env.name[len(name) + 1 :], env
 
 
-def tool_env(cache: Path, package: str, version: str) -> Path:
-    """The prefix of a cached environment holding ``package==version``."""
-    return provision(package, version, cache=cache)
+def tool_env(cache: Path, package: str, version: str, *, pins: Sequence[str] = ()) -> Path:
+    """The prefix of a cached environment holding ``package==version`` (and *pins*)."""
+    return provision(package, version, cache=cache, pins=pins)
 
 
 def run_version(argv: list[str]) -> str:
@@ -118,3 +123,13 @@ def installer_executable(
     if spec.version:
         return provision(spec.name, spec.version, cache=cache) / "bin" / program
     return default()
+
+
+def tool_version(argv: list[str]) -> str:
+    """The last word of ``argv``'s first output line, without brackets
+    (``PDM, version 2.29.4`` and ``Poetry (version 2.5.1)`` -> the version)."""
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    words = (done.stdout.strip().splitlines() or [""])[0].split()
+    if done.returncode != 0 or not words:
+        raise AdapterError(f"{' '.join(argv)} failed: {done.stderr.strip()[:200]}")
+    return words[-1].strip("()")
