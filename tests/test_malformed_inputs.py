@@ -96,6 +96,9 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
     ("conformance run", "xfail"): lambda f, out: [
         "conformance", "run", "--installer", "wheelnext", "--select", "no-such-scenario",
         "--xfail", str(f), "--json", str(out / "run.json")],
+    ("conformance run", "durations"): lambda f, out: [
+        "conformance", "run", "--installer", "wheelnext", "--select", "baseline-single-wheel",
+        "--shard", "1/2", "--durations", str(f), "--json", str(out / "run.json")],
 }
 
 #: Kinds that are valid input for a slot (a folder is what ``index serve`` serves, and an
@@ -148,7 +151,7 @@ def input_file_slots() -> set[tuple[str, str]]:
 
 
 #: Parameters that name a file to write, not one to read.
-OUTPUT_WORDS = ("out", "html", "junit", "json", "certificate", "audit", "report_md")
+OUTPUT_WORDS = ("out", "html", "junit", "json", "certificate", "audit", "report_md", "summary_md")
 
 
 def _is_output(param: click.Parameter) -> bool:

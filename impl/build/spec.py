@@ -387,6 +387,16 @@ def _entry_points(r: _Reader) -> tuple[EntryPoint, ...]:
     return tuple(points)
 
 
+def _summary(r: _Reader) -> str | None:
+    """Core metadata's ``Summary``: "A one-line summary of what the distribution does." A
+    header value keeps no leading or trailing white space, so such a summary could not be
+    read back as written: refused rather than changed."""
+    value = r.text("summary")
+    if value is not None and value != value.strip():
+        raise r.fail("summary", "leading or trailing white space does not survive METADATA")
+    return value
+
+
 def _headers(r: _Reader) -> tuple[tuple[str, str], ...]:
     value = r.data.get("metadata", {})
     if not isinstance(value, Mapping):
@@ -472,7 +482,7 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str) -> DistSpec:
         requires_dist=requires_dist,
         provides_extra=provides_extra,
         default_extra=default_extra,
-        summary=r.text("summary"),
+        summary=_summary(r),
         description=r.text("description"),
         metadata=_headers(r),
         entry_points=_entry_points(r),

@@ -161,4 +161,7 @@ def test_the_shipped_lock_scenarios_through_the_harness(
         ("baseline-lock-wheel-path", "pip"): "pass",
         ("pep825-lock-resolves-variants", "pip"): "unsupported",
         ("pep825-lock-validates-variants-json", "pip"): "unsupported",
+        # A Wheel 3.0 .whlx in a lock: refused (pip refuses the .whlx file name itself).
+        ("pep777-lock-major-newer-aborts", "wheelnext"): "pass",
+        ("pep777-lock-major-newer-aborts", "pip"): "pass",
     }

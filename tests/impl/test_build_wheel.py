@@ -25,6 +25,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from wheelnext.build import DistSpec, SpecError, build_all, build_dist, spec_from_mapping
 from wheelnext.build.archive import ZIP_ZSTANDARD
+from wheelnext.errors import WheelnextError
 from wheelnext.filenames import parse_wheel_name
 from wheelnext.links import InvalidLinks, parse_links
 from wheelnext.metadata import parse_metadata
@@ -357,7 +358,7 @@ def spec_tables(draw: st.DrawFn) -> dict[str, Any]:
         "files": draw(files),
         "summary": draw(st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs",
                                                                                "Zl", "Zp"]),
-                                max_size=20)),
+                                max_size=20).filter(lambda s: s == s.strip())),
     }
     if draw(st.booleans()):
         table["variant"] = {"label": "v1", "properties": ["x86_64 :: level :: v3"]}
@@ -473,3 +474,10 @@ def test_variant_markers_in_requires_dist(tmp_path: Path, requirement: str) -> N
     content = members(build_dist(spec, tmp_path))
     meta = parse_metadata(content["demo_pkg-1.0.dist-info/METADATA"])
     assert meta.requires_dist == (requirement,)
+
+
+def test_a_summary_that_cannot_be_read_back_is_refused() -> None:
+    """A METADATA header keeps no surrounding white space (hypothesis found ``' '`` read
+    back as ``''``): the builder refuses such a summary instead of changing it."""
+    with pytest.raises(WheelnextError, match="summary: leading or trailing white space"):
+        spec_from_mapping({"name": "a", "version": "1", "summary": " "}, source="t")

@@ -132,6 +132,6 @@ def test_a_lock_files_variants_use_the_target_environment(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(query, "query_metadata", spy)
     wheels = [{"name": "alpha-1.0-py3-none-any-x.whl"}, {"name": "alpha-1.0-py3-none-any.whl"}]
-    chosen = pylock._choose_wheel({"name": "alpha"}, wheels, elsewhere, "pylock.toml", None)
+    chosen = pylock._choose_wheel({"name": "alpha"}, wheels, elsewhere, "pylock.toml", None, True)
     assert seen == [{"aot": {"flavour": ["x"]}}]
     assert chosen["name"] == "alpha-1.0-py3-none-any-x.whl"
