@@ -33,11 +33,28 @@ def _unpack(sdist: Path, into: Path) -> Path:
             archive.extractall(into)
     else:
         with tarfile.open(sdist) as archive:
-            archive.extractall(into, filter="data")
+            if hasattr(tarfile, "data_filter"):
+                archive.extractall(into, filter="data")
+            else:
+                archive.extractall(into, members=_plain_members(sdist, archive))
     entries = [entry for entry in into.iterdir() if entry.is_dir()]
     if len(entries) != 1:
         raise BuildFailed(f"{sdist.name}: expected one top-level folder, found {len(entries)}")
     return entries[0]
+
+
+def _plain_members(sdist: Path, archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The members of *archive*, checked as ``filter="data"`` would check them, for a Python
+    without extraction filters (3.11 before 3.11.4, as Debian 12 ships): only regular files
+    and folders, each inside the destination; anything else refuses the whole sdist."""
+    members = archive.getmembers()
+    for member in members:
+        parts = member.name.replace("\\", "/").split("/")
+        if member.name.startswith("/") or ".." in parts or not (member.isfile() or member.isdir()):
+            raise BuildFailed(f"{sdist.name}: member {member.name!r} is not a plain file or "
+                              "folder inside the archive")
+        member.mode = (member.mode | 0o600) & 0o755
+    return members
 
 
 def check_pkg_info(sdist: Path) -> None:
