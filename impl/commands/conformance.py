@@ -359,7 +359,8 @@ python_option = click.option(
     "--index-target",
     default="reference",
     show_default=True,
-    help="The index serving the packages: reference (wheelnext's), pypiserver, or url.",
+    help="The index serving the packages: reference (wheelnext's), pypiserver, "
+    "static-dumb-pypi (dumb-pypi's pages behind a file server), or url.",
 )
 @click.option(
     "--index-personality",
