@@ -35,9 +35,11 @@ from wheelnext.conformance.index_targets import IndexTargetError, ServedIndexes,
 from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Fetched, Observation
 from wheelnext.conformance.scenario import Fetch, Scenario
+from wheelnext.conformance.static_generator import GENERATOR_VERSION
+from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
 
 #: The targets an index run can serve with (``url`` has no harness-run server to start).
-INDEX_RUN_TARGETS = ("reference", "pypiserver")
+INDEX_RUN_TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET)
 #: Largest body kept of one response (as for an installer run's fetches).
 BODY_LIMIT = 1 << 18
 
@@ -55,6 +57,8 @@ def target_version(target: str) -> str:
             raise IndexTargetError(
                 "--index-target pypiserver: pypiserver is not installed"
             ) from None
+    if target == STATIC_GENERATOR_TARGET:
+        return GENERATOR_VERSION
     raise IndexTargetError(
         f"--audience index --index-target {target!r}: expected one of "
         f"{', '.join(INDEX_RUN_TARGETS)}"
@@ -91,16 +95,18 @@ def run_index_suite(
             reason = "its audience is not the index" if scenario.fetches else "it fetches nothing"
             results.append(dataclasses.replace(base, reason=f"not an index scenario: {reason}"))
             continue
-        result = _run_one(base, scenario, built[scenario.id].roots, target)
+        result = _run_one(base, scenario, built[scenario.id].roots, target, cache)
         results.append(result)
         if progress:
             progress(result)
     return results
 
 
-def _run_one(base: Result, scenario: Scenario, roots: Mapping[str, Path], target: str) -> Result:
+def _run_one(
+    base: Result, scenario: Scenario, roots: Mapping[str, Path], target: str, cache: Path
+) -> Result:
     try:
-        with serve(target, roots, {}) as served:
+        with serve(target, roots, {}, cache=cache) as served:
             fetched, transcript = fetch_all(served, scenario.fetches)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return dataclasses.replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")

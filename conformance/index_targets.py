@@ -6,6 +6,9 @@ pypiserver application per index mounted under ``/NAME/``), so the installer
 scenarios also show where an existing index falls short of the PEPs (no
 ``*-variants.json``, no PEP 691 JSON, no PEP 658 metadata...). Both log every
 request (index, path, status) and can make a named index answer an error.
+``static-dumb-pypi`` is a static index written by dumb-pypi and served as plain files
+(:mod:`~wheelnext.conformance.static_generator`); the file server, not the generator,
+answers a failing index's error.
 ``url`` is any index the harness does not run, filled by the user's upload
 command (:mod:`~wheelnext.conformance.remote_index`).
 """
@@ -24,13 +27,16 @@ from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.conformance.index_knockout import serve_knockout
+from wheelnext.conformance.materialize import default_cache
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
+from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
+from wheelnext.conformance.static_generator import serve_generated
 from wheelnext.errors import WheelnextError
 from wheelnext.index import RequestRecord, serve_in_process
 from wheelnext.index.features import DEFAULT, Personality
 from wheelnext.index.static import serve_static
 
-TARGETS = ("reference", "pypiserver", "url")
+TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET, "url")
 
 
 class IndexTargetError(WheelnextError):
@@ -57,6 +63,7 @@ def serve(
     remote: RemoteIndex | None = None,
     labels: Mapping[str, tuple[str, str]] | None = None,
     personality: Personality = DEFAULT,
+    cache: Path | None = None,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
     """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.
 
@@ -82,6 +89,8 @@ def serve(
         return serve_in_process(roots, failures=failures, personality=personality)
     if target == "pypiserver":
         return serve_pypiserver(roots, failures)
+    if target == STATIC_GENERATOR_TARGET:
+        return serve_generated(roots, failures, cache=cache or default_cache())
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
 
 

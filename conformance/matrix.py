@@ -21,6 +21,12 @@ their own loopback.
     python tools/matrix.py --runners venv   # only the venv runner's columns
     python tools/matrix.py --runners venv --index-personality json-full \
         --index-personality html-plain      # each venv column against two index personalities
+    python tools/matrix.py --index-only     # only the index columns
+
+The index columns come from installer-less index runs (``conformance run --audience
+index --index-target T``, runner ``httpx``), one per index target the harness can
+serve (:data:`~wheelnext.conformance.index_run.INDEX_RUN_TARGETS`): their records
+replace every earlier index record.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from wheelnext.conformance.adapters import make_installer
 from wheelnext.conformance.adapters._tools import newest
 from wheelnext.conformance.image import installer_recipe
 from wheelnext.conformance.materialize import default_cache
-from wheelnext.conformance.record import Record
+from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.report import write_atomic
 from wheelnext.errors import WheelnextError
 
@@ -134,6 +140,36 @@ def run_one(
     argv += ["-j", str(jobs), "-q", "--json", str(out)]
     print("$", " ".join(argv[1:]), file=sys.stderr, flush=True)
     return subprocess.run(argv, check=False).returncode
+
+
+def index_targets() -> list[str]:
+    """The index targets an index run can serve, read when the matrix runs."""
+    from wheelnext.conformance.index_run import INDEX_RUN_TARGETS
+
+    return list(INDEX_RUN_TARGETS)
+
+
+def run_index(targets: list[str], select: list[str], tmp: Path) -> tuple[dict[str, Any], int]:
+    """One index run per target; their documents joined into one (the ``httpx`` runner's)."""
+    joined: dict[str, Any] = {"results": []}
+    worst = 0
+    for target in targets:
+        out = tmp / f"index-{target}.json"
+        argv = [sys.executable, "-m", "wheelnext", "conformance", "run", "--audience", "index",
+                "--index-target", target]
+        for pattern in select:
+            argv += ["--select", pattern]
+        argv += ["-q", "--json", str(out)]
+        print("$", " ".join(argv[1:]), file=sys.stderr, flush=True)
+        code = subprocess.run(argv, check=False).returncode
+        if code not in (0, 1) or not out.is_file():
+            worst = max(worst, code or 3)
+            joined.setdefault("skipped", []).append(f"index target {target}: exit {code}")
+            continue
+        doc = json.loads(out.read_text())
+        joined["results"] += doc.get("results", [])
+        joined.setdefault("scenario_set", doc.get("scenario_set"))
+    return joined, worst
 
 
 def trim(record: Record) -> Record:
@@ -261,7 +297,16 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
         help="also run the venv columns against this index personality (repeatable; "
         "default: json-full only)",
     )
+    parser.add_argument(
+        "--index-only", action="store_true",
+        help="run only the index columns (every index target; no installer runs)",
+    )
+    parser.add_argument(
+        "--no-index", action="store_true", help="leave the index columns as they are"
+    )
     args = parser.parse_args(argv)
+    if args.index_only and (args.no_index or args.only):
+        parser.error("--index-only: runs no installer column (not with --only or --no-index)")
     try:
         previous_document(args.out)
     except WheelnextError as exc:
@@ -269,8 +314,13 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     runners = [r.strip() for r in args.runners.split(",") if r.strip()]
     if not runners or set(runners) - {"venv", "docker"}:
         parser.error(f"--runners {args.runners!r}: expected venv, docker or both")
+    if args.index_only:
+        runners = []
     try:
-        pip_new, uv = named_versions(args.pip_new, args.uv, cache=default_cache())
+        pip_new, uv = (
+            named_versions(args.pip_new, args.uv, cache=default_cache())
+            if runners else (None, None)
+        )
     except WheelnextError as exc:
         parser.exit(2, f"error: {exc}\n")
     specs = installer_specs(args.pip_old, pip_new, uv, args.pdm, args.poetry)
@@ -299,6 +349,14 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
                 if not out.is_file():
                     continue
             runs[runner] = {**json.loads(out.read_text()), "skipped": skipped}
+        if not args.no_index and not only:
+            start = time.monotonic()
+            index_doc, code = run_index(index_targets(), args.select, Path(tmp))
+            seconds[INDEX_RUNNER] = time.monotonic() - start
+            print(f"index: exit {code} in {seconds[INDEX_RUNNER]:.0f} s", file=sys.stderr)
+            worst = max(worst, code)
+            if index_doc["results"]:
+                runs[INDEX_RUNNER] = index_doc
     if runs:
         document = merge(args.out, runs, command.strip(), seconds, only)
         write_atomic(args.out, json.dumps(document, indent=1, sort_keys=True) + "\n")

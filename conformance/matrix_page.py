@@ -5,7 +5,9 @@ suite against every installer configuration with each runner and writes that fil
 this module renders it,
 so the page is never written by hand. The ``.. conformance-matrix::`` directive
 places per-runner totals and the matrix (scenarios grouped by PEP down the side,
-installer configurations across the top); every cell links to its
+installer configurations across the top), and after them the index table (the
+index scenarios down the side, each index target across the top, from the
+installer-less index runs whose runner is ``httpx``); every cell links to its
 expected-versus-observed detail on ``conformance/matrix.html``, the harness's
 own HTML report of the same records, written into the HTML output when the
 build finishes. The Sphinx extension (``docs/_ext/matrix.py``) is a thin caller of
@@ -19,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wheelnext.conformance.record import DEFAULT_PERSONALITY, Record
+from wheelnext.conformance.record import DEFAULT_PERSONALITY, INDEX_RUNNER, Record
 from wheelnext.conformance.report import column, group_key, html, personality_differences
 
 #: The committed matrix, relative to the documentation's source folder.
@@ -33,6 +35,8 @@ SHORT = {
     "unsupported": "unsup.",
     "not applicable": "n/a",
 }
+#: The index columns' section: installer-less index runs, one column per index target.
+INDEX_TITLE = "Index targets (no installer)"
 STATUSES = ("pass", "warn", "fail", "unsupported", "not applicable", "error")
 
 
@@ -69,6 +73,16 @@ def _label(col: Sequence[str]) -> str:
     return f"{name} {col[1]}" + (f" {config}" if config else "") + personality
 
 
+def _checked(
+    scenario: str, cols: Sequence[tuple[str, ...]], cells: Mapping[tuple[str, Any], Record]
+) -> bool:
+    """Whether some column checked *scenario* (an index run marks the rest not applicable)."""
+    return any(
+        (scenario, col) in cells and cells[(scenario, col)].status != "not applicable"
+        for col in cols
+    )
+
+
 def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
     """reStructuredText lines for the matrix; *link* is the report's URL from the page."""
     records = records_of(data)
@@ -81,9 +95,11 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
     for r in records:
         scenarios.setdefault(r.scenario, r)
     lines: list[str] = []
-    for runner, meta in sorted(data.get("runners", {}).items()):
+    runs = sorted(data.get("runners", {}).items(), key=lambda kv: (kv[0] == INDEX_RUNNER, kv[0]))
+    for runner, meta in runs:
         cols = [c for c in every if c[3] == runner]
-        lines += [runner + " runner", "-" * (len(runner) + 7), ""]
+        title = INDEX_TITLE if runner == INDEX_RUNNER else runner + " runner"
+        lines += [title, "-" * len(title), ""]
         lines += [
             f"Run on {meta.get('date', '?')} with ``{meta.get('command', '?')}`` in "
             f"{meta.get('seconds', '?')} s on {meta.get('cores', '?')} cores "
@@ -105,6 +121,8 @@ def render(data: Mapping[str, Any], *, link: str | None = None) -> list[str]:
         lines += ["   * - scenario"] + [f"     - {_label(c)}" for c in cols]
         groups: dict[str, list[str]] = {}
         for sid, first in sorted(scenarios.items()):
+            if runner == INDEX_RUNNER and not _checked(sid, cols, cells):
+                continue
             groups.setdefault(first.group, []).append(sid)
         for group in sorted(groups, key=group_key):
             lines += [f"   * - **{group}**"] + ["     -" for _ in cols]

@@ -53,6 +53,8 @@ class RemoteIndex:
     #: (index URL, project) -> the scenario whose files hold that project there, and their folder.
     owners: dict[tuple[str, str], tuple[str, Path]] = field(default_factory=dict)
     verdicts: dict[str, str | None] = field(default_factory=dict)
+    #: Scenario id -> the project it shares with an earlier scenario on one namespace.
+    unisolated: dict[str, str] = field(default_factory=dict)
     #: Masks the credentials of the URL and the command in the upload log.
     redactor: Redactor = field(default_factory=Redactor)
 
@@ -106,6 +108,7 @@ class RemoteIndex:
         for key, (_, root) in claims.items():
             owner = self.owners.get(key)
             if owner is not None and owner[1] != root:  # the same folder: the same files
+                self.unisolated[scenario.id] = f"{key[1]} (from {owner[0]})"
                 return (
                     f"project {key[1]} is already on {key[0]} from scenario {owner[0]}; give "
                     "--index-url a {scenario} placeholder so that each scenario gets its own index"
@@ -113,6 +116,20 @@ class RemoteIndex:
         for key, owner in claims.items():
             self.owners.setdefault(key, owner)
         return None
+
+    def isolation_notice(self) -> str | None:
+        """What to say before the run about the scenarios this index cannot isolate (None:
+        every scenario planned so far has projects of its own here)."""
+        if not self.unisolated:
+            return None
+        shown = mask_userinfo(self.url)
+        listed = ", ".join(f"{sid}: {project}" for sid, project in self.unisolated.items())
+        return (
+            f"--index-target url: {len(self.unisolated)} scenario(s) cannot be isolated on "
+            f"{shown} (one namespace; a project an earlier scenario uploads there), so they "
+            f"will not run: {listed}; give --index-url a {{scenario}} placeholder so that "
+            "each scenario gets its own index"
+        )
 
     def upload(self, scenario: str, index: str, root: Path) -> str:
         """Run the upload command for one index's files; its log (a refusal is not an error)."""

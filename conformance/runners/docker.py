@@ -43,6 +43,7 @@ from wheelnext.conformance.observe import (
 from wheelnext.conformance.runners.protocol import Job, JobFolders, Ran, job_slug
 from wheelnext.conformance.runners.steps import run_steps
 from wheelnext.conformance.scenario import Scenario
+from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ with serve(sys.argv[4], roots, failures) as server:
 """
 _STARTUP = 60.0
 #: The index targets an index container can serve: those that run on its loopback.
-SERVED_TARGETS = tuple(t for t in TARGETS if t != "url")
+SERVED_TARGETS = tuple(t for t in TARGETS if t not in ("url", STATIC_GENERATOR_TARGET))
 
 #: Runs in the installer's container (it alone reaches the index): a scenario's
 #: ``[[fetch]]`` requests, one JSON list of responses on stdout (standard library only).
@@ -113,6 +114,11 @@ class DockerRunner:
             raise IndexTargetError(
                 "--index-target url: the docker runner's containers have no network, "
                 "so they cannot reach a remote index (use --runner venv)"
+            )
+        if index_target == STATIC_GENERATOR_TARGET:
+            raise IndexTargetError(
+                f"--index-target {index_target}: its generator is installed from the package "
+                "registry, which the index container (no network) cannot reach; use --runner venv"
             )
         if index_target not in SERVED_TARGETS:
             raise IndexTargetError(

@@ -134,6 +134,10 @@ def _execute(
         task = progress.add_task("", total=None)
 
         def planned(count: int) -> None:
+            remote = options.get("remote")
+            notice = remote.isolation_notice() if remote is not None else None
+            if notice:  # said before anything runs, whatever --quiet says
+                progress.console.print(notice, markup=False, highlight=False, soft_wrap=True)
             progress.update(task, total=count)
 
         def advance(result: Result) -> None:
@@ -355,7 +359,8 @@ python_option = click.option(
     "--index-target",
     default="reference",
     show_default=True,
-    help="The index serving the packages: reference (wheelnext's), pypiserver, or url.",
+    help="The index serving the packages: reference (wheelnext's), pypiserver, "
+    "static-dumb-pypi (dumb-pypi's pages behind a file server), or url.",
 )
 @click.option(
     "--index-personality",

@@ -155,17 +155,31 @@ def serve_static(
     with tempfile.TemporaryDirectory(prefix="wheelnext-static-") as tmp:
         dest = Path(tmp)
         write_tree(roots, dest, personality)
-        log = RequestLog()
-        handler = type("Handler", (_Handler,), {
-            "log": log, "failures": {(k or None): v for k, v in (failures or {}).items()}})
-        httpd = ThreadingHTTPServer((host, 0), partial(handler, directory=str(dest)))
-        httpd.daemon_threads = True
-        thread = threading.Thread(target=httpd.serve_forever, name="wheelnext-static",
-                                  daemon=True)
-        thread.start()
-        try:
-            yield StaticIndexes(host, httpd.server_address[1], list(roots), log)
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(30)
+        with serve_folder(dest, list(roots), failures=failures, host=host) as served:
+            yield served
+
+
+@contextlib.contextmanager
+def serve_folder(
+    dest: Path,
+    names: list[str],
+    *,
+    failures: Mapping[str | None, int] | None = None,
+    host: str = "127.0.0.1",
+) -> Iterator[StaticIndexes]:
+    """Serve the files under *dest* (index *names* as its first path segments) on *host*
+    with the plain file server, logging every request, for the block."""
+    log = RequestLog()
+    handler = type("Handler", (_Handler,), {
+        "log": log, "failures": {(k or None): v for k, v in (failures or {}).items()}})
+    httpd = ThreadingHTTPServer((host, 0), partial(handler, directory=str(dest)))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, name="wheelnext-static",
+                              daemon=True)
+    thread.start()
+    try:
+        yield StaticIndexes(host, httpd.server_address[1], names, log)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(30)

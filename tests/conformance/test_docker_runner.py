@@ -112,6 +112,8 @@ def test_docker_runner_index_targets() -> None:
         DockerRunner(index_target="url")
     with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver"):
         DockerRunner(index_target="nope")
+    with pytest.raises(IndexTargetError, match=r"index container \(no network\) cannot reach"):
+        DockerRunner(index_target="static-dumb-pypi")
     with pytest.raises(RunnerError, match="cannot reach a remote index"):
         make_runner("docker", index_target="url", remote=object())
 

@@ -110,3 +110,49 @@ def test_a_malformed_committed_file_is_refused_before_anything_runs(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err == f"error: {out}: results[0].annotation: expected a string, got a number\n"
+
+
+def test_index_records_merge_as_their_own_columns(tmp_path: Path) -> None:
+    """An index run's records (runner httpx) replace the earlier index records only."""
+    out = tmp_path / "results.json"
+    old = [
+        rec("baseline-i", "pip", "pass", "venv"),
+        rec("baseline-i", "reference", "fail", "httpx"),
+    ]
+    out.write_text(json.dumps({"results": old, "runners": {"venv": {"x": 1}, "httpx": {}}}))
+    run = {
+        "results": [
+            rec("baseline-i", "reference", "pass", "httpx"),
+            rec("baseline-i", "static-dumb-pypi", "fail", "httpx"),
+            rec("baseline-j", "static-dumb-pypi", "not applicable", "httpx"),
+        ],
+        "scenario_set": "abc",
+    }
+    document = tool.merge(out, {"httpx": run}, "python tools/matrix.py --index-only", {"httpx": 2})
+    cells = {(r["scenario"], r["installer"], r["runner"]): r["status"] for r in document["results"]}
+    assert cells == {
+        ("baseline-i", "pip", "venv"): "pass",
+        ("baseline-i", "reference", "httpx"): "pass",
+        ("baseline-i", "static-dumb-pypi", "httpx"): "fail",
+        ("baseline-j", "static-dumb-pypi", "httpx"): "not applicable",
+    }
+    assert document["runners"]["venv"] == {"x": 1}
+    assert document["runners"]["httpx"]["installers"] == ["reference 1.0", "static-dumb-pypi 1.0"]
+    assert "static-dumb-pypi" in tool.index_targets()
+
+
+def test_page_renders_the_index_table_after_the_installers() -> None:
+    records = [
+        rec("baseline-i", "pip", "not applicable", "venv"),
+        rec("baseline-k", "pip", "pass", "venv"),
+        rec("baseline-i", "reference", "pass", "httpx"),
+        rec("baseline-i", "static-dumb-pypi", "fail", "httpx"),
+        rec("baseline-k", "static-dumb-pypi", "not applicable", "httpx"),
+    ]
+    runners = {"venv": {"command": "c"}, "httpx": {"command": "tools/matrix.py --index-only"}}
+    text = "\n".join(page.render({"results": records, "runners": runners}))
+    index_part = text[text.index(page.INDEX_TITLE):]
+    assert text.index("venv runner") < text.index(page.INDEX_TITLE)
+    assert "     - reference 1.0\n     - static-dumb-pypi 1.0" in index_part
+    assert "``baseline-i``" in index_part and "``baseline-k``" not in index_part
+    assert "**static-dumb-pypi 1.0** (1)" in index_part

@@ -312,3 +312,32 @@ def _answers(url: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_one_namespace_says_before_running_what_it_cannot_isolate(
+    write_scenario: Callable[..., Path], tmp_path: Path, private_host: Path
+) -> None:
+    """Two scenarios with a project alpha each, on a stand-in index with one namespace (the
+    reference index over one folder that ``cp`` fills): the second is named before the run."""
+    from wheelnext.index import serve_in_process
+
+    write_scenario(project("alpha"), id="t-first")
+    write_scenario(project("alpha", "2.0"), id="t-second")
+    write_scenario(project("beta"), id="t-beta")
+    shared = tmp_path / "one-namespace"
+    shared.mkdir()
+    with serve_in_process(shared) as server:
+        args = ["conformance", "run", "--scenarios", str(tmp_path / "scenarios"),
+                "--installer", "pip", "--index-target", "url", "--index-url",
+                f"{server.url}/simple/", "--upload-command", f"cp {{files}} {shared}",
+                "--json", str(tmp_path / "run.json")]
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    notice = result.output.index("1 scenario(s) cannot be isolated")
+    assert "t-second: alpha (from t-first)" in result.output[notice:]
+    records = {r["scenario"]: r for r in json.loads((tmp_path / "run.json").read_text())["results"]}
+    assert records["t-second"]["status"] == "not applicable"
+    assert records["t-first"]["status"] == "pass" and records["t-beta"]["status"] == "pass"
+    assert sorted(p.name for p in shared.iterdir()) == [
+        "alpha-1.0-py3-none-any.whl", "beta-1.0-py3-none-any.whl"
+    ]
