@@ -86,12 +86,27 @@ def provision(
     if (target / ".complete").exists():  # the newest is already cached
         shutil.rmtree(staging, ignore_errors=True)
         return target
+    _rehome_scripts(staging, target)
     (staging / ".complete").touch()
     try:
         staging.rename(target)
     except OSError:  # another process provisioned it first
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _rehome_scripts(staging: Path, target: Path) -> None:
+    """Point the console scripts' ``#!`` lines at the environment's final place: they were
+    written with the staging folder's path, which is gone once it is renamed."""
+    old, new = f"#!{staging}/".encode(), f"#!{target}/".encode()
+    for script in (staging / "bin").iterdir():
+        if script.is_symlink() or not script.is_file():
+            continue
+        with script.open("rb") as handle:
+            head = handle.read(len(old))
+        if head == old:
+            data = script.read_bytes()
+            script.write_bytes(new + data[len(old):])
 
 
 def newest(name: str, *, cache: Path) -> tuple[str, Path]:

@@ -126,3 +126,17 @@ def test_the_matrix_certifies_the_newest_pip_and_uv_from_environments_of_their_o
     assert harness_state() == before
     err = capsys.readouterr().err
     assert "newest pip: pip==23.2.1" in err and "newest uv: uv==99.1" in err
+
+
+def test_a_provisioned_tool_s_scripts_run_from_their_final_place(
+    registry: Path, tmp_path: Path
+) -> None:
+    """The environment is built under a staging name and renamed: its scripts' ``#!`` lines
+    must name the final folder (pdm's and dumb-pypi's ``bin/`` scripts could not start)."""
+    fake_wheel(registry, "scripted", "1.0", "#!python\nprint('ran from', __file__)\n")
+    env = provision("scripted", "1.0", cache=tmp_path / "cache")
+    script = env / "bin" / "scripted"
+    assert script.read_text().startswith(f"#!{env}/")
+    done = subprocess.run([script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"ran from {script}"
