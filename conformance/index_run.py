@@ -1,6 +1,6 @@
 """Index runs: scenarios whose audience is the index, checked with no installer.
 
-``conformance run --audience index --index-target reference|pypiserver``
+``conformance run --audience index --index-target reference|pypiserver|pypiserver-server``
 serves each scenario's built packages with the index target on 127.0.0.1,
 makes the scenario's ``[[fetch]]`` requests with the harness's own HTTP client
 (httpx), and checks what the index served. The result's column is the index
@@ -31,13 +31,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheelnext.conformance.check import Result, Status, not_met
+from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Fetched, Observation
 from wheelnext.conformance.scenario import Fetch, Scenario
 
 #: The targets an index run can serve with (``url`` has no harness-run server to start).
-INDEX_RUN_TARGETS = ("reference", "pypiserver")
+INDEX_RUN_TARGETS = ("reference", "pypiserver", "pypiserver-server")
 #: Largest body kept of one response (as for an installer run's fetches).
 BODY_LIMIT = 1 << 18
 
@@ -48,12 +50,12 @@ def target_version(target: str) -> str:
         from wheelnext import __version__
 
         return __version__
-    if target == "pypiserver":
+    if target in ("pypiserver", "pypiserver-server"):
         try:
             return importlib.metadata.version("pypiserver")
         except importlib.metadata.PackageNotFoundError:
             raise IndexTargetError(
-                "--index-target pypiserver: pypiserver is not installed"
+                f"--index-target {target}: pypiserver is not installed"
             ) from None
     raise IndexTargetError(
         f"--audience index --index-target {target!r}: expected one of "
@@ -90,6 +92,10 @@ def run_index_suite(
         if not is_index_scenario(scenario):
             reason = "its audience is not the index" if scenario.fetches else "it fetches nothing"
             results.append(dataclasses.replace(base, reason=f"not an index scenario: {reason}"))
+            continue
+        unfit = server_not_applicable(target, scenario) if target in SERVER_TARGETS else None
+        if unfit is not None:
+            results.append(dataclasses.replace(base, reason=unfit))
             continue
         result = _run_one(base, scenario, built[scenario.id].roots, target)
         results.append(result)

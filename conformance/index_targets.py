@@ -6,6 +6,8 @@ pypiserver application per index mounted under ``/NAME/``), so the installer
 scenarios also show where an existing index falls short of the PEPs (no
 ``*-variants.json``, no PEP 691 JSON, no PEP 658 metadata...). Both log every
 request (index, path, status) and can make a named index answer an error.
+``pypiserver-server`` runs pypiserver as its own server process per index, filled
+through its upload API (:mod:`~wheelnext.conformance.index_servers`).
 ``url`` is any index the harness does not run, filled by the user's upload
 command (:mod:`~wheelnext.conformance.remote_index`).
 """
@@ -24,13 +26,14 @@ from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.conformance.index_knockout import serve_knockout
+from wheelnext.conformance.index_servers import SERVER_TARGETS, serve_pypiserver_server
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
 from wheelnext.errors import WheelnextError
 from wheelnext.index import RequestRecord, serve_in_process
 from wheelnext.index.features import DEFAULT, Personality
 from wheelnext.index.static import serve_static
 
-TARGETS = ("reference", "pypiserver", "url")
+TARGETS = ("reference", "pypiserver", *SERVER_TARGETS, "url")
 
 
 class IndexTargetError(WheelnextError):
@@ -82,6 +85,11 @@ def serve(
         return serve_in_process(roots, failures=failures, personality=personality)
     if target == "pypiserver":
         return serve_pypiserver(roots, failures)
+    if target == "pypiserver-server":
+        if failures:
+            raise IndexTargetError(
+                "--index-target pypiserver-server: the harness cannot make it answer an error")
+        return serve_pypiserver_server(roots)
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
 
 

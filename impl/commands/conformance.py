@@ -355,7 +355,8 @@ python_option = click.option(
     "--index-target",
     default="reference",
     show_default=True,
-    help="The index serving the packages: reference (wheelnext's), pypiserver, or url.",
+    help="The index serving the packages: reference (wheelnext's), pypiserver, "
+    "pypiserver-server (its own process, filled by upload), or url.",
 )
 @click.option(
     "--index-personality",
