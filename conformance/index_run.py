@@ -1,6 +1,6 @@
 """Index runs: scenarios whose audience is the index, checked with no installer.
 
-``conformance run --audience index --index-target reference|pypiserver|pypiserver-server``
+``conformance run --audience index --index-target reference|pypiserver|pypiserver-server|devpi``
 serves each scenario's built packages with the index target on 127.0.0.1,
 makes the scenario's ``[[fetch]]`` requests with the harness's own HTTP client
 (httpx), and checks what the index served. The result's column is the index
@@ -39,7 +39,7 @@ from wheelnext.conformance.observe import Fetched, Observation
 from wheelnext.conformance.scenario import Fetch, Scenario
 
 #: The targets an index run can serve with (``url`` has no harness-run server to start).
-INDEX_RUN_TARGETS = ("reference", "pypiserver", "pypiserver-server")
+INDEX_RUN_TARGETS = ("reference", "pypiserver", "pypiserver-server", "devpi")
 #: Largest body kept of one response (as for an installer run's fetches).
 BODY_LIMIT = 1 << 18
 
@@ -57,6 +57,10 @@ def target_version(target: str) -> str:
             raise IndexTargetError(
                 f"--index-target {target}: pypiserver is not installed"
             ) from None
+    if target == "devpi":
+        from wheelnext.conformance.index_servers import DEVPI_SERVER
+
+        return DEVPI_SERVER
     raise IndexTargetError(
         f"--audience index --index-target {target!r}: expected one of "
         f"{', '.join(INDEX_RUN_TARGETS)}"

@@ -7,7 +7,8 @@ scenarios also show where an existing index falls short of the PEPs (no
 ``*-variants.json``, no PEP 691 JSON, no PEP 658 metadata...). Both log every
 request (index, path, status) and can make a named index answer an error.
 ``pypiserver-server`` runs pypiserver as its own server process per index, filled
-through its upload API (:mod:`~wheelnext.conformance.index_servers`).
+through its upload API, and ``devpi`` an offline devpi-server with an index per scenario
+index (:mod:`~wheelnext.conformance.index_servers`).
 ``url`` is any index the harness does not run, filled by the user's upload
 command (:mod:`~wheelnext.conformance.remote_index`).
 """
@@ -26,7 +27,11 @@ from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.conformance.index_knockout import serve_knockout
-from wheelnext.conformance.index_servers import SERVER_TARGETS, serve_pypiserver_server
+from wheelnext.conformance.index_servers import (
+    SERVER_TARGETS,
+    serve_devpi,
+    serve_pypiserver_server,
+)
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
 from wheelnext.errors import WheelnextError
 from wheelnext.index import RequestRecord, serve_in_process
@@ -90,6 +95,13 @@ def serve(
             raise IndexTargetError(
                 "--index-target pypiserver-server: the harness cannot make it answer an error")
         return serve_pypiserver_server(roots)
+    if target == "devpi":
+        if failures:
+            raise IndexTargetError(
+                "--index-target devpi: the harness cannot make it answer an error")
+        from wheelnext.conformance.materialize import default_cache
+
+        return serve_devpi(roots, cache=default_cache())
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
 
 

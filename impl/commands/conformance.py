@@ -356,7 +356,8 @@ python_option = click.option(
     default="reference",
     show_default=True,
     help="The index serving the packages: reference (wheelnext's), pypiserver, "
-    "pypiserver-server (its own process, filled by upload), or url.",
+    "pypiserver-server (its own process, filled by upload), devpi (an offline devpi-server), "
+    "or url.",
 )
 @click.option(
     "--index-personality",
