@@ -1,7 +1,8 @@
-"""Index targets run as servers of their own (issue 15): pypiserver as its own process.
+"""Index targets run as servers of their own (issue 15): pypiserver as its own process,
+and an offline devpi-server.
 
-Each scenario index gets its own pypiserver process, filled through its upload API by
-``wheelnext.upload``; the processes are gone when the scenario is done.
+Each scenario index gets its own pypiserver process (or devpi index), filled through
+its upload API by ``wheelnext.upload``; the processes are gone when the scenario is done.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from wheelnext.build import build_dist, spec_from_mapping
 from wheelnext.cli import cli
 from wheelnext.conformance.check import Status
 from wheelnext.conformance.index_run import run_index_suite
-from wheelnext.conformance.index_servers import serve_pypiserver_server
+from wheelnext.conformance.index_servers import serve_devpi, serve_pypiserver_server
 from wheelnext.conformance.scenario import load_scenarios
 
 pytest.importorskip("pypiserver")
@@ -68,10 +69,33 @@ def test_index_scenarios_against_pypiserver_server(private_host: Path) -> None:
 
 @pytest.mark.network_installer
 @pytest.mark.slow
-def test_pip_installs_from_pypiserver_server(tmp_path: Path, private_host: Path) -> None:
+def test_devpi_gives_each_index_its_own_namespace_and_stops(tmp_path: Path) -> None:
+    roots = {}
+    for name, project in (("primary", "alpha"), ("secondary", "beta")):
+        roots[name] = tmp_path / name
+        build_dist(spec_from_mapping({"name": project, "version": "1.0"}, source="t"),
+                   roots[name])
+    with serve_devpi(roots, cache=tmp_path / "cache") as served:
+        [pid] = served.pids
+        primary = served.index_url("primary")
+        assert primary.endswith("/scenario/primary/+simple/")
+        page = httpx.get(primary + "alpha/", timeout=60)
+        assert page.status_code == 200 and ">alpha-1.0-py3-none-any.whl</a>" in page.text
+        assert httpx.get(primary + "beta/", timeout=60).status_code == 404
+        other = httpx.get(served.index_url("secondary") + "beta/", timeout=60).text
+        assert ">beta-1.0-py3-none-any.whl</a>" in other
+    assert _gone(pid)
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["pypiserver-server", "devpi"])
+def test_pip_installs_from_a_server_target(
+    target: str, tmp_path: Path, private_host: Path
+) -> None:
     out = tmp_path / "run.json"
     result = CliRunner().invoke(cli, [
-        "conformance", "run", "-q", "--installer", "pip", "--index-target", "pypiserver-server",
+        "conformance", "run", "-q", "--installer", "pip", "--index-target", target,
         "--select", "baseline-index-project-page", "--select", "pep766-fall-through-name-absent",
         "--json", str(out)])
     assert result.exit_code in (0, 1), result.output
