@@ -1,6 +1,6 @@
 """Index runs: scenarios whose audience is the index, checked with no installer.
 
-``conformance run --audience index --index-target reference|pypiserver``
+``conformance run --audience index --index-target reference|pypiserver|pypiserver-server|devpi``
 serves each scenario's built packages with the index target on 127.0.0.1,
 makes the scenario's ``[[fetch]]`` requests with the harness's own HTTP client
 (httpx), and checks what the index served. The result's column is the index
@@ -31,6 +31,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheelnext.conformance.check import Result, Status, not_met
+from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Fetched, Observation
@@ -39,7 +41,9 @@ from wheelnext.conformance.static_generator import GENERATOR_VERSION
 from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
 
 #: The targets an index run can serve with (``url`` has no harness-run server to start).
-INDEX_RUN_TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET)
+INDEX_RUN_TARGETS = (
+    "reference", "pypiserver", STATIC_GENERATOR_TARGET, "pypiserver-server", "devpi",
+)  # fmt: skip
 #: Largest body kept of one response (as for an installer run's fetches).
 BODY_LIMIT = 1 << 18
 
@@ -50,15 +54,19 @@ def target_version(target: str) -> str:
         from wheelnext import __version__
 
         return __version__
-    if target == "pypiserver":
+    if target in ("pypiserver", "pypiserver-server"):
         try:
             return importlib.metadata.version("pypiserver")
         except importlib.metadata.PackageNotFoundError:
             raise IndexTargetError(
-                "--index-target pypiserver: pypiserver is not installed"
+                f"--index-target {target}: pypiserver is not installed"
             ) from None
     if target == STATIC_GENERATOR_TARGET:
         return GENERATOR_VERSION
+    if target == "devpi":
+        from wheelnext.conformance.index_servers import DEVPI_SERVER
+
+        return DEVPI_SERVER
     raise IndexTargetError(
         f"--audience index --index-target {target!r}: expected one of "
         f"{', '.join(INDEX_RUN_TARGETS)}"
@@ -94,6 +102,10 @@ def run_index_suite(
         if not is_index_scenario(scenario):
             reason = "its audience is not the index" if scenario.fetches else "it fetches nothing"
             results.append(dataclasses.replace(base, reason=f"not an index scenario: {reason}"))
+            continue
+        unfit = server_not_applicable(target, scenario) if target in SERVER_TARGETS else None
+        if unfit is not None:
+            results.append(dataclasses.replace(base, reason=unfit))
             continue
         result = _run_one(base, scenario, built[scenario.id].roots, target, cache)
         results.append(result)

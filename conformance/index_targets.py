@@ -9,6 +9,9 @@ request (index, path, status) and can make a named index answer an error.
 ``static-dumb-pypi`` is a static index written by dumb-pypi and served as plain files
 (:mod:`~wheelnext.conformance.static_generator`); the file server, not the generator,
 answers a failing index's error.
+``pypiserver-server`` runs pypiserver as its own server process per index, filled
+through its upload API, and ``devpi`` an offline devpi-server with an index per scenario
+index (:mod:`~wheelnext.conformance.index_servers`).
 ``url`` is any index the harness does not run, filled by the user's upload
 command (:mod:`~wheelnext.conformance.remote_index`).
 """
@@ -27,6 +30,11 @@ from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.conformance.index_knockout import serve_knockout
+from wheelnext.conformance.index_servers import (
+    SERVER_TARGETS,
+    serve_devpi,
+    serve_pypiserver_server,
+)
 from wheelnext.conformance.materialize import default_cache
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
 from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
@@ -36,7 +44,7 @@ from wheelnext.index import RequestRecord, serve_in_process
 from wheelnext.index.features import DEFAULT, Personality
 from wheelnext.index.static import serve_static
 
-TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET, "url")
+TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET, *SERVER_TARGETS, "url")
 
 
 class IndexTargetError(WheelnextError):
@@ -91,6 +99,16 @@ def serve(
         return serve_pypiserver(roots, failures)
     if target == STATIC_GENERATOR_TARGET:
         return serve_generated(roots, failures, cache=cache or default_cache())
+    if target == "pypiserver-server":
+        if failures:
+            raise IndexTargetError(
+                "--index-target pypiserver-server: the harness cannot make it answer an error")
+        return serve_pypiserver_server(roots)
+    if target == "devpi":
+        if failures:
+            raise IndexTargetError(
+                "--index-target devpi: the harness cannot make it answer an error")
+        return serve_devpi(roots, cache=cache or default_cache())
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "spec": "wheelnext.commands.spec:spec",
     "governance": "wheelnext.commands.governance:governance",
     "nativelib": "wheelnext.commands.nativelib:nativelib",
+    "upload": "wheelnext.commands.upload:upload",
 }
 
 

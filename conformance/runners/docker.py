@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_servers import SERVER_TARGETS
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
@@ -75,7 +76,9 @@ with serve(sys.argv[4], roots, failures) as server:
 """
 _STARTUP = 60.0
 #: The index targets an index container can serve: those that run on its loopback.
-SERVED_TARGETS = tuple(t for t in TARGETS if t not in ("url", STATIC_GENERATOR_TARGET))
+SERVED_TARGETS = tuple(
+    t for t in TARGETS if t not in ("url", STATIC_GENERATOR_TARGET) and t not in SERVER_TARGETS
+)
 
 #: Runs in the installer's container (it alone reaches the index): a scenario's
 #: ``[[fetch]]`` requests, one JSON list of responses on stdout (standard library only).

@@ -40,6 +40,8 @@ import wheelnext
 from wheelnext.conformance import containment
 from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
     InstalledDist,
@@ -140,6 +142,8 @@ class VenvRunner:
 
     def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
         """Why *scenario* cannot run against this runner's index target (None: it can)."""
+        if self.index_target in SERVER_TARGETS:
+            return server_not_applicable(self.index_target, scenario)
         return self.remote.not_applicable(scenario, built) if self.remote else None
 
     @property

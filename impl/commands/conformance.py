@@ -360,7 +360,8 @@ python_option = click.option(
     default="reference",
     show_default=True,
     help="The index serving the packages: reference (wheelnext's), pypiserver, "
-    "static-dumb-pypi (dumb-pypi's pages behind a file server), or url.",
+    "static-dumb-pypi (dumb-pypi's pages behind a file server), pypiserver-server (its own "
+    "process, filled by upload), devpi (an offline devpi-server), or url.",
 )
 @click.option(
     "--index-personality",

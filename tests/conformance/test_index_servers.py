@@ -1,0 +1,108 @@
+"""Index targets run as servers of their own (issue 15): pypiserver as its own process,
+and an offline devpi-server.
+
+Each scenario index gets its own pypiserver process (or devpi index), filled through
+its upload API by ``wheelnext.upload``; the processes are gone when the scenario is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from wheelnext.build import build_dist, spec_from_mapping
+from wheelnext.cli import cli
+from wheelnext.conformance.check import Status
+from wheelnext.conformance.index_run import run_index_suite
+from wheelnext.conformance.index_servers import serve_devpi, serve_pypiserver_server
+from wheelnext.conformance.scenario import load_scenarios
+
+pytest.importorskip("pypiserver")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_each_index_is_its_own_server_filled_by_upload_and_stopped(tmp_path: Path) -> None:
+    roots = {}
+    for name, project in (("primary", "alpha"), ("secondary", "beta")):
+        roots[name] = tmp_path / name
+        build_dist(spec_from_mapping({"name": project, "version": "1.0"}, source="t"),
+                   roots[name])
+    with serve_pypiserver_server(roots) as served:
+        pids = served.pids
+        assert len(set(pids)) == 2 and not any(_gone(pid) for pid in pids)
+        primary = httpx.get(served.index_url("primary"), timeout=60).text
+        secondary = httpx.get(served.index_url("secondary"), timeout=60).text
+        page = httpx.get(served.index_url("primary") + "alpha/", timeout=60).text
+        assert served.index_url("primary") != served.index_url("secondary")
+        assert ">alpha<" in primary and "beta" not in primary
+        assert ">beta<" in secondary and "alpha" not in secondary
+        assert ">alpha-1.0-py3-none-any.whl</a>" in page
+        assert served.requests == []
+    assert all(_gone(pid) for pid in pids)
+
+
+def test_index_scenarios_against_pypiserver_server(private_host: Path) -> None:
+    scenarios = load_scenarios(select=[
+        "index-pep825-variants-json-hosted", "pep825-index-rejects-invalid"])
+    results = {r.scenario.id: r for r in run_index_suite(scenarios, "pypiserver-server")}
+    hosted = results["index-pep825-variants-json-hosted"]
+    assert hosted.status is Status.FAIL, hosted.reason
+    assert hosted.installer == "pypiserver-server"
+    assert hosted.failures[0].startswith("pypiserver-server index 'primary', file "
+                                         "alpha-1.0-variants.json (linked from alpha/)")
+    rejects = results["pep825-index-rejects-invalid"]
+    assert rejects.status is Status.WARN, rejects.reason  # pypiserver took the invalid uploads
+    assert any("alpha-1.0-py3-none-any-lbl.whl', it does" in f for f in rejects.failures)
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+def test_devpi_gives_each_index_its_own_namespace_and_stops(tmp_path: Path) -> None:
+    roots = {}
+    for name, project in (("primary", "alpha"), ("secondary", "beta")):
+        roots[name] = tmp_path / name
+        build_dist(spec_from_mapping({"name": project, "version": "1.0"}, source="t"),
+                   roots[name])
+    with serve_devpi(roots, cache=tmp_path / "cache") as served:
+        [pid] = served.pids
+        primary = served.index_url("primary")
+        assert primary.endswith("/scenario/primary/+simple/")
+        page = httpx.get(primary + "alpha/", timeout=60)
+        assert page.status_code == 200 and ">alpha-1.0-py3-none-any.whl</a>" in page.text
+        assert httpx.get(primary + "beta/", timeout=60).status_code == 404
+        other = httpx.get(served.index_url("secondary") + "beta/", timeout=60).text
+        assert ">beta-1.0-py3-none-any.whl</a>" in other
+    assert _gone(pid)
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["pypiserver-server", "devpi"])
+def test_pip_installs_from_a_server_target(
+    target: str, tmp_path: Path, private_host: Path
+) -> None:
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(cli, [
+        "conformance", "run", "-q", "--installer", "pip", "--index-target", target,
+        "--select", "baseline-index-project-page", "--select", "pep766-fall-through-name-absent",
+        "--json", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(out.read_text())
+    by_id = {r["scenario"]: r for r in data["results"]}
+    page = by_id["baseline-index-project-page"]
+    assert page["status"] == "pass", page["failures"] or page["reason"]
+    absent = by_id["pep766-fall-through-name-absent"]
+    assert absent["status"] == "not applicable"
+    assert "request log" in str(absent["reason"])
