@@ -96,6 +96,8 @@ SLOTS: dict[tuple[str, str], Callable[[Path, Path], list[str]]] = {
     ("conformance run", "xfail"): lambda f, out: [
         "conformance", "run", "--installer", "wheelnext", "--select", "no-such-scenario",
         "--xfail", str(f), "--json", str(out / "run.json")],
+    ("upload", "files"): lambda f, out: [
+        "upload", "--repository-url", "http://127.0.0.1:9/", str(f)],
     ("conformance run", "durations"): lambda f, out: [
         "conformance", "run", "--installer", "wheelnext", "--select", "baseline-single-wheel",
         "--shard", "1/2", "--durations", str(f), "--json", str(out / "run.json")],
