@@ -167,7 +167,7 @@ def test_usage_errors_are_one_line_and_exit_2(
     baseline = str(shipped_dir() / "baseline")
     for argv in (
         ["conformance", "run", "--installer", "nosuch", "--scenarios", baseline],
-        ["conformance", "run", "--runner", "nowhere", "--scenarios", baseline],
+        ["conformance", "run", "--installer", PIP, "--runner", "nowhere", "--scenarios", baseline],
         ["conformance", "report", str(tmp_path)],
     ):  # fmt: skip
         with pytest.raises(SystemExit) as info:
