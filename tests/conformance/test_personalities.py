@@ -129,7 +129,8 @@ def test_run_refuses_unknown_or_unservable_personalities(
 ) -> None:
     def run(*args: str) -> tuple[int, str]:
         with pytest.raises(SystemExit) as exited:
-            main(["conformance", "run", "--select", "baseline-single-wheel", "-q", *args])
+            select = ["--select", "baseline-single-wheel", "-q"]
+            main(["conformance", "run", "--installer", PIP, *select, *args])
         return int(exited.value.code or 0), capsys.readouterr().err
 
     code, err = run("--index-personality", "nope")
