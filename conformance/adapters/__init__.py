@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from wheelnext.conformance.adapters._tools import newest as newest_release
+from wheelnext.conformance.adapters._tools import OFFLINE
+from wheelnext.conformance.adapters._tools import newest as provision_newest
 from wheelnext.conformance.adapters.command import CommandInstaller
 from wheelnext.conformance.adapters.pdm import PdmInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
@@ -27,7 +28,7 @@ from wheelnext.conformance.adapters.protocol import (
     Unsupported,
     check_capabilities,
 )
-from wheelnext.conformance.adapters.uv import UvInstaller, present_uv
+from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 
 __all__ = [
@@ -41,11 +42,10 @@ __all__ = [
     "check_capabilities",
     "make_installer",
     "make_installers",
+    "provision_newest",
     "resolve_specs",
 ]
 
-#: Installers that ``--installer NAME`` installs, newest release, when none is present.
-PRESENT: dict[str, Callable[[], Path | None]] = {"uv": present_uv}
 
 
 def resolve_specs(texts: Iterable[InstallerSpec | str]) -> list[InstallerSpec]:
@@ -78,21 +78,21 @@ def make_installers(
 ) -> tuple[list[Installer], list[InstallerSpec]]:
     """The run's adapters and the specs they were made from, versions resolved.
 
-    An installer of :data:`PRESENT` named without a version or path, with none
-    present, is installed (newest release) into the cache once for the run; *notify*
-    gets one line saying which (``uv==0.9.5``), and the resolved spec names it.
+    An installer of :data:`~wheelnext.conformance.adapters._tools.OFFLINE` named without a
+    version or path is the registry's newest release, installed into the cache once for
+    the run (even when the harness's environment has one: that one is never certified);
+    *notify* gets one line saying which (``pip==26.3``), and the resolved spec names it.
     """
     specs = resolve_specs(texts)
     newest: dict[str, str] = {}
     for i, spec in enumerate(specs):
-        find = PRESENT.get(spec.name)
-        if find is None or spec.version or spec.path or find() is not None:
+        if spec.name not in OFFLINE or spec.version or spec.path:
             continue
         if spec.name not in newest:
-            newest[spec.name], env = newest_release(spec.name, cache=cache)
+            newest[spec.name], env = provision_newest(spec.name, cache=cache)
             notify(
-                f"--installer {spec}: no {spec.name} found; installed "
-                f"{spec.name}=={newest[spec.name]} into {env}"
+                f"--installer {spec}: the newest {spec.name} is "
+                f"{spec.name}=={newest[spec.name]} (in {env})"
             )
         specs[i] = dataclasses.replace(spec, version=newest[spec.name])
     return [make_installer(spec, cache=cache) for spec in specs], specs

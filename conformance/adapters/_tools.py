@@ -17,10 +17,17 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
+
+#: Installers that ``--installer NAME`` provisions, newest release, into the cache (the one
+#: certified is never the harness's own), each with its offline form: one installed copy.
+OFFLINE: dict[str, str] = {
+    "pip": "--installer pip@/path/to/python",
+    "uv": "--installer uv@/path/to/uv",
+}
 
 #: Seconds one provisioning install may take (a first download of uv is tens of MB).
 INSTALL_TIMEOUT = 600.0
@@ -110,8 +117,18 @@ def _rehome_scripts(staging: Path, target: Path) -> None:
 
 
 def newest(name: str, *, cache: Path) -> tuple[str, Path]:
-    """The newest release of *name*, provisioned: its version and its environment."""
-    env = provision(name, None, cache=cache)
+    """The newest release of *name*, provisioned: its version and its environment.
+
+    Without the registry this is one line naming the offline form, never the
+    harness's own copy in its place.
+    """
+    try:
+        env = provision(name, None, cache=cache)
+    except AdapterError as error:
+        raise AdapterError(
+            f"--installer {name}: cannot install the newest {name} from the registry "
+            f"({error}); to certify an installed {name} offline, name it: {OFFLINE[name]}"
+        ) from None
     return env.name[len(name) + 1 :], env
 
 
@@ -128,16 +145,14 @@ def run_version(argv: list[str]) -> str:
     return done.stdout.split()[1] if len(done.stdout.split()) > 1 else done.stdout.strip()
 
 
-def installer_executable(
-    spec: InstallerSpec, cache: Path, program: str, default: Callable[[], Path]
-) -> Path:
-    """The program an ``--installer`` spec names: its ``@PATH``, ``bin/PROGRAM`` of the
-    cached tool environment of ``==VERSION``, or *default* when it names neither."""
+def installer_executable(spec: InstallerSpec, cache: Path, program: str) -> Path:
+    """The program an ``--installer`` spec names: its ``@PATH``, or ``bin/PROGRAM`` of the
+    cached tool environment of ``==VERSION`` (of the newest release when it names neither)."""
     if spec.path is not None:
         return spec.path
     if spec.version:
         return provision(spec.name, spec.version, cache=cache) / "bin" / program
-    return default()
+    return newest(spec.name, cache=cache)[1] / "bin" / program
 
 
 def tool_version(argv: list[str]) -> str:

@@ -1,5 +1,9 @@
 """The ``pip`` adapter (any pip with ``--python``, i.e. pip >= 22.3).
 
+``--installer pip`` is the registry's newest pip, provisioned into the cache
+(``pip==VERSION`` a given one); ``pip@/path/to/python`` certifies that
+interpreter's pip, offline. The harness's own pip is never the one certified.
+
 pip runs from its own tool environment against the scenario's fresh
 environment (``pip --python ENV/bin/python install``), so the environment
 needs no pip of its own.
@@ -17,7 +21,6 @@ Configurations: ``only-binary`` adds ``--only-binary :all:`` to every request.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +80,7 @@ class PipInstaller:
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PipInstaller:
         check_config(spec, "pip", CONFIGS)
-        python = installer_executable(spec, cache, "python", lambda: Path(sys.executable))
+        python = installer_executable(spec, cache, "python")
         version = run_version([str(python), "-m", "pip", "--version"])
         return cls(python=python, version=version, config=spec.config)
 

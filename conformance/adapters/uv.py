@@ -71,13 +71,6 @@ def present_uv() -> Path | None:
         return Path(found) if found else None
 
 
-def _find_uv() -> Path:
-    found = present_uv()
-    if found is None:
-        raise AdapterError("--installer uv: no uv found; name one with uv==VERSION or uv@PATH")
-    return found
-
-
 def accepts_variants(uv: Path) -> bool:
     """Whether this uv knows the ``wheel-variants`` preview feature.
 
@@ -129,7 +122,7 @@ class UvInstaller:
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
         check_config(spec, "uv", (None, "variants", *FIXED))
-        binary = installer_executable(spec, cache, "uv", _find_uv)
+        binary = installer_executable(spec, cache, "uv")
         version = run_version([str(binary), "--version"])
         if spec.config == "variants" and not accepts_variants(binary):
             raise AdapterError(f"--installer {spec}: uv {version} has no wheel-variants preview")

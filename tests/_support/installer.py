@@ -81,3 +81,20 @@ def asked(server: IndexServer, index: str) -> list[str]:
     """Project pages of *index* the installer asked for, in order."""
     return [record.path for record in server.requests
             if record.index == index and "/simple/" in record.path]
+
+
+def harness_installer(name: str) -> str:
+    """An ``--installer`` spec naming the test environment's own pip or uv by path (the
+    offline form): a bare ``pip``/``uv`` would provision the newest from the registry."""
+    if name.partition(":")[0] == "pip":
+        return name.replace("pip", f"pip@{sys.executable}", 1)
+    from wheelnext.conformance.adapters.uv import present_uv
+
+    uv = present_uv()
+    assert uv is not None, "the test environment has no uv"
+    return name.replace("uv", f"uv@{uv}", 1)
+
+
+#: The test environment's own pip and uv, named by path (no registry needed).
+PIP = harness_installer("pip")
+UV = harness_installer("uv")

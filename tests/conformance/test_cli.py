@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP, UV
 from click.testing import CliRunner
 
 from wheelnext.cli import cli, main
@@ -41,7 +42,7 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_run_writes_every_report(tmp_path: Path, private_host: Path) -> None:
     out = {k: tmp_path / f"r.{k}" for k in ("json", "xml", "html")}
     code, output = invoke(
-        "run", "--installer", "uv", "--scenarios", str(shipped_dir() / "baseline"),
+        "run", "--installer", UV, "--scenarios", str(shipped_dir() / "baseline"),
         "--select", "baseline-single-*", "--json", str(out["json"]),
         "--junit-xml", str(out["xml"]), "--html", str(out["html"]),
     )  # fmt: skip
@@ -58,7 +59,7 @@ def test_an_unexpected_fail_exits_1_and_an_xfail_list_turns_it_to_0(
     tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
 ) -> None:
     folder = write_scenario(TWO_INDEXES, id="t-version-priority").parent
-    args = ["run", "-q", "--installer", "pip", "--scenarios", str(folder)]
+    args = ["run", "-q", "--installer", PIP, "--scenarios", str(folder)]
     code, output = invoke(*args, "--json", str(tmp_path / "r.json"))
     assert code == 1, output
     (failed,) = json.loads((tmp_path / "r.json").read_text())["results"]
@@ -67,12 +68,12 @@ def test_an_unexpected_fail_exits_1_and_an_xfail_list_turns_it_to_0(
     xfail.write_text('installer = "pip"\n[expected-failures]\nt-version-priority = "merges"\n')
     assert invoke(*args, "--xfail", str(xfail))[0] == 0
     # Strict: a listed scenario that passes is an unexpected pass.
-    code, _ = invoke("run", "-q", "--installer", "uv", "--scenarios", str(folder))
+    code, _ = invoke("run", "-q", "--installer", UV, "--scenarios", str(folder))
     assert code == 0
     uv_list = tmp_path / "uv.toml"
     uv_list.write_text('[expected-failures]\nt-version-priority = "stale entry"\n')
     code, output = invoke(
-        "run", "--installer", "uv", "--scenarios", str(folder), "--xfail", str(uv_list)
+        "run", "--installer", UV, "--scenarios", str(folder), "--xfail", str(uv_list)
     )
     assert code == 1
     assert "unexpected pass" in output and "stale entry" in output
@@ -84,7 +85,7 @@ def test_certificate_verify_and_rerun(
     folder = write_scenario(id="t-cert").parent
     cert = tmp_path / "cert.json"
     code, output = invoke(
-        "run", "-q", "--installer", "uv", "--scenarios", str(folder), "--certificate", str(cert)
+        "run", "-q", "--installer", UV, "--scenarios", str(folder), "--certificate", str(cert)
     )
     assert code == 0, output
     data = json.loads(cert.read_text())
@@ -131,7 +132,7 @@ def test_diff_shows_where_installers_disagree(
     write_scenario(TWO_INDEXES, id="t-disagree")
     folder = write_scenario(id="t-agree").parent
     code, output = invoke(
-        "diff", "--installer", "pip", "--installer", "uv", "--scenarios", str(folder), "--json"
+        "diff", "--installer", PIP, "--installer", UV, "--scenarios", str(folder), "--json"
     )
     assert code == 0, output
     found = json.loads(output)
@@ -142,7 +143,7 @@ def test_diff_shows_where_installers_disagree(
 
 def test_report_merges_runs(tmp_path: Path, private_host: Path) -> None:
     base = ["run", "-q", "--scenarios", str(shipped_dir() / "baseline"), "--select", "*direct*"]
-    assert invoke(*base, "--installer", "uv", "--json", str(tmp_path / "a.json"))[0] == 0
+    assert invoke(*base, "--installer", UV, "--json", str(tmp_path / "a.json"))[0] == 0
     assert invoke(*base, "--installer", "wheelnext", "--json", str(tmp_path / "b.json"))[0] == 0
     html = tmp_path / "merged.html"
     code, output = invoke(
@@ -166,7 +167,7 @@ def test_usage_errors_are_one_line_and_exit_2(
     baseline = str(shipped_dir() / "baseline")
     for argv in (
         ["conformance", "run", "--installer", "nosuch", "--scenarios", baseline],
-        ["conformance", "run", "--runner", "nowhere", "--scenarios", baseline],
+        ["conformance", "run", "--installer", PIP, "--runner", "nowhere", "--scenarios", baseline],
         ["conformance", "report", str(tmp_path)],
     ):  # fmt: skip
         with pytest.raises(SystemExit) as info:
@@ -186,6 +187,6 @@ def test_a_harness_error_exits_3(
 
     monkeypatch.setattr(run_module, "check", broken)
     folder = write_scenario().parent
-    code, output = invoke("run", "--installer", "uv", "--scenarios", str(folder))
+    code, output = invoke("run", "--installer", UV, "--scenarios", str(folder))
     assert code == 3
     assert "checker bug" in output

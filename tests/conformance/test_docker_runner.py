@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from _support.installer import PIP
 from _support.waiting import wait_until
 
 from wheelnext.conformance import image as images
@@ -208,7 +209,7 @@ def test_smoke_scenarios_with_pip(engine: Any, harness: str, tmp_path: Path) -> 
     assert scenarios
     runner = DockerRunner()
     runner._harness = harness
-    pip = make_installer("pip", cache=tmp_path / "cache")
+    pip = make_installer(PIP, cache=tmp_path / "cache")
     results = run_suite(scenarios, [pip], runner, cache=tmp_path / "cache", jobs=2)
     by_id = {r.scenario.id: r for r in results}
     errors = {i: r.reason for i, r in by_id.items() if r.status is Status.ERROR}

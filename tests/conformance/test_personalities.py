@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP
 from click.testing import CliRunner
 from rich.console import Console
 
@@ -53,7 +54,7 @@ def test_pip_runs_each_scenario_against_each_personality(
         shipped["pep825-index-rejects-invalid"],
     ]
     chosen = list(PERSONALITIES.values())
-    results = run_suite(scenarios, [make_installer("pip", cache=tmp_path)], VenvRunner(),
+    results = run_suite(scenarios, [make_installer(PIP, cache=tmp_path)], VenvRunner(),
                         cache=tmp_path, jobs=2, personalities=chosen)
     assert len(results) == len(scenarios) * len(chosen)
     by_cell = {(r.scenario.id, r.index_personality): r for r in results}
@@ -128,7 +129,8 @@ def test_run_refuses_unknown_or_unservable_personalities(
 ) -> None:
     def run(*args: str) -> tuple[int, str]:
         with pytest.raises(SystemExit) as exited:
-            main(["conformance", "run", "--select", "baseline-single-wheel", "-q", *args])
+            select = ["--select", "baseline-single-wheel", "-q"]
+            main(["conformance", "run", "--installer", PIP, *select, *args])
         return int(exited.value.code or 0), capsys.readouterr().err
 
     code, err = run("--index-personality", "nope")
@@ -158,7 +160,7 @@ def test_matrix_passes_personalities_to_the_venv_runner_only(
 
     monkeypatch.setattr(matrix.subprocess, "run", fake_run)
     for runner in ("venv", "docker"):
-        matrix.run_one(runner, ["pip"], 1, [], tmp_path / "out.json", ["json-full", "static"])
+        matrix.run_one(runner, [PIP], 1, [], tmp_path / "out.json", ["json-full", "static"])
     venv, docker = seen
     assert venv.count("--index-personality") == 2 and "static" in venv
     assert "--index-personality" not in docker

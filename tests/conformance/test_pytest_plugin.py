@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP
 
 from .conftest import ONE_PACKAGE, TWO_PACKAGES_NEEDS_PRIORITY
 
@@ -20,7 +21,7 @@ def test_items_pass_fail_and_skip(
     write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-fails")
     folder = write_scenario(TWO_PACKAGES_NEEDS_PRIORITY, id="t-needs-priority").parent
     result = pytester.runpytest_subprocess(
-        "--wheelnext-installer", "pip", "--wheelnext-scenarios", str(folder), "-rs",
+        "--wheelnext-installer", PIP, "--wheelnext-scenarios", str(folder), "-rs",
     )  # fmt: skip
     result.assert_outcomes(passed=1, failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*alpha: expected 2.0, observed 1.0*", "*unsupported*index*"])
@@ -36,13 +37,13 @@ def test_expected_failure_lists_make_strict_xfail_items(
         'installer = "pip"\n[expected-failures]\nt-fails = "known"\nt-passes = "stale"\n'
     )
     result = pytester.runpytest_subprocess(
-        "--wheelnext-installer", "pip", "--wheelnext-scenarios", str(folder.parent),
+        "--wheelnext-installer", PIP, "--wheelnext-scenarios", str(folder.parent),
         "--wheelnext-xfail", str(listed), "-rxX",
     )  # fmt: skip
     result.assert_outcomes(xfailed=1, failed=1)
     result.stdout.fnmatch_lines(["*XPASS(strict)*stale*", "*XFAIL*t-fails*known*"])
     shipped = pytester.runpytest_subprocess(
-        "--wheelnext-installer", "pip", "--wheelnext-select", "pep771-default-installed",
+        "--wheelnext-installer", PIP, "--wheelnext-select", "pep771-default-installed",
         "--wheelnext-xfail-shipped",
     )  # fmt: skip
     shipped.assert_outcomes(xfailed=1)
@@ -60,7 +61,7 @@ def test_a_should_not_met_passes_with_a_warning_or_is_an_expected_failure(
 ) -> None:
     path = write_scenario(ONE_PACKAGE.replace('alpha = "1.0"', 'alpha = "2.0"'), id="t-should")
     path.write_text(path.read_text().replace('level = "rule"', 'level = "SHOULD"'))
-    args = ["--wheelnext-installer", "pip", "--wheelnext-scenarios", str(path.parent)]
+    args = ["--wheelnext-installer", PIP, "--wheelnext-scenarios", str(path.parent)]
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*ScenarioWarning: SHOULD not met: alpha: expected 2.0*"])

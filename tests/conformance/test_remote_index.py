@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP
 from _support.waiting import WaitTimeout, wait_until
 from click.testing import CliRunner
 
@@ -186,7 +187,7 @@ def pypiserver(tmp_path: Path) -> Iterator[str]:
 
 
 def run_url(url: str, command: str, out: Path, *select: str) -> tuple[int, list[dict[str, object]]]:
-    args = ["conformance", "run", "-q", "--installer", "pip", "--index-target", "url"]
+    args = ["conformance", "run", "-q", "--installer", PIP, "--index-target", "url"]
     args += ["--index-url", f"{url}/simple/", "--upload-command", command, "--json", str(out)]
     for pattern in select:
         args += ["--select", pattern]
@@ -240,7 +241,7 @@ def test_twine_as_the_upload_command(
     )
     args = ["--scenarios", str(tmp_path / "scenarios")]
     out = tmp_path / "run.json"
-    cli_args = ["conformance", "run", "-q", "--installer", "pip", "--index-target", "url"]
+    cli_args = ["conformance", "run", "-q", "--installer", PIP, "--index-target", "url"]
     cli_args += ["--index-url", f"{pypiserver}/simple/", "--upload-command", command]
     result = CliRunner().invoke(cli, [*cli_args, *args, "--json", str(out)])
     (record,) = json.loads(out.read_text())["results"]
@@ -285,7 +286,7 @@ def test_planted_secrets_reach_no_output(
     authed = pypiserver.replace("http://", f"http://user:{secrets[0]}@")
     command = f"{sys.executable} {tools / 'leaky.py'} {authed}/ --password {secrets[1]} {{files}}"
     out = tmp_path / "out"
-    args = ["conformance", "run", "--installer", "pip", "--index-target", "url"]
+    args = ["conformance", "run", "--installer", PIP, "--index-target", "url"]
     args += ["--index-url", f"{authed}/simple/", "--upload-command", command]
     args += ["--select", "baseline-index-project-page", "--json", str(out / "r.json")]
     args += ["--junit-xml", str(out / "r.xml"), "--html", str(out / "r.html")]

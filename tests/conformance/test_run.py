@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP, UV
 from _support.waiting import PATIENCE, WaitTimeout, exited, wait_until
 
 from wheelnext.conformance.adapters import InstallRequest, Invocation, Unsupported, make_installer
@@ -53,7 +54,7 @@ def adapter_file(tmp_path: Path, script: str, name: str = "fake") -> Path:
 
 def test_pip_and_uv_pass_the_baseline(tmp_path: Path, private_host: Path) -> None:
     cache = tmp_path / "cache"
-    installers = [make_installer("pip", cache=cache), make_installer("uv", cache=cache)]
+    installers = [make_installer(PIP, cache=cache), make_installer(UV, cache=cache)]
     results = run_suite(baseline(), installers, VenvRunner(), jobs=2, cache=cache)
     failing = [(r.key, r.status, r.failures, r.reason) for r in results if r.status != "pass"]
     assert not failing
@@ -66,7 +67,7 @@ def test_pip_and_uv_pass_the_baseline(tmp_path: Path, private_host: Path) -> Non
 def test_parallel_order_is_stable_and_runs_repeat(tmp_path: Path, private_host: Path) -> None:
     cache = tmp_path / "cache"
     scenarios = baseline()[:4]
-    installers = [make_installer("uv", cache=cache), make_installer("wheelnext", cache=cache)]
+    installers = [make_installer(UV, cache=cache), make_installer("wheelnext", cache=cache)]
     first = run_suite(scenarios, installers, VenvRunner(), jobs=2, cache=cache)
     second = run_suite(scenarios, installers, VenvRunner(), jobs=1, cache=cache)
     keys = [r.key[:2] for r in first]
@@ -84,7 +85,7 @@ def test_absent_python_and_python_specifier_are_not_applicable(
     only_future = load_scenario(path)
     results = run_suite(
         [*baseline()[:1], only_future],
-        [make_installer("uv", cache=tmp_path)],
+        [make_installer(UV, cache=tmp_path)],
         VenvRunner(),
         pythons=[None, "3.1"],
         cache=tmp_path,
@@ -363,7 +364,7 @@ def test_pypiserver_as_index_target(
     )
     runner = VenvRunner(index_target="pypiserver")
     (result,) = run_suite(
-        [scenario], [make_installer("uv", cache=tmp_path)], runner, cache=tmp_path
+        [scenario], [make_installer(UV, cache=tmp_path)], runner, cache=tmp_path
     )
     assert result.status is Status.PASS, result.failures
     assert runner.name == "venv+pypiserver"
@@ -417,7 +418,7 @@ def test_fetch_shows_which_index_serves_variants_json(
     tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
 ) -> None:
     scenario = load_scenario(write_scenario(VARIANTS_LISTED))
-    uv = make_installer("uv", cache=tmp_path)
+    uv = make_installer(UV, cache=tmp_path)
     (reference,) = run_suite([scenario], [uv], VenvRunner(), cache=tmp_path)
     assert reference.status is Status.PASS, reference.failures
     (pypiserver,) = run_suite(
@@ -465,7 +466,7 @@ def test_preinstall_and_yanked_files(
     scenario = load_scenario(write_scenario(YANKED_AND_PREINSTALL))
     assert scenario.request.preinstall == ("alpha==1.0",)
     (result,) = run_suite(
-        [scenario], [make_installer("uv", cache=tmp_path)], VenvRunner(), cache=tmp_path
+        [scenario], [make_installer(UV, cache=tmp_path)], VenvRunner(), cache=tmp_path
     )
     assert result.status is Status.PASS, result.failures
     assert result.observation is not None
@@ -492,7 +493,7 @@ def test_runner_without_a_feature_is_not_applicable(
     scenario = load_scenario(write_scenario(YANKED_AND_PREINSTALL))
     (result,) = run_suite(
         [scenario],
-        [make_installer("uv", cache=tmp_path)],
+        [make_installer(UV, cache=tmp_path)],
         NoFeatures(),  # type: ignore[arg-type]
         cache=tmp_path,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.installer import PIP
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -137,7 +138,7 @@ def test_cli_rejects_a_file_that_is_not_a_run(
 def test_xfail_shipped_turns_a_listed_failure_into_an_expected_one(
     tmp_path: Path, private_host: Path
 ) -> None:
-    base = ["conformance", "run", "-q", "--installer", "pip"]
+    base = ["conformance", "run", "-q", "--installer", PIP]
     base += ["--select", "pep771-default-installed"]
     out = tmp_path / "run.json"
     assert CliRunner().invoke(cli, base).exit_code == 1
