@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from _support.installer import UV
 from click.testing import CliRunner
 
 from wheelnext.cli import cli
@@ -86,7 +87,7 @@ def test_a_run_where_nothing_applied_exits_4(
     tmp_path: Path, write_scenario: Callable[..., Path], private_host: Path
 ) -> None:
     folder = write_scenario().parent
-    args = ["conformance", "run", "-q", "--installer", "uv", "--scenarios", str(folder)]
+    args = ["conformance", "run", "-q", "--installer", UV, "--scenarios", str(folder)]
     args += ["--python", "3.99", "--json", str(tmp_path / "r.json")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 4, result.output

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP
 from click.testing import CliRunner
 
 from wheelnext.cli import cli
@@ -23,7 +24,7 @@ def test_every_shipped_scenario_against_pip_matches_the_shipped_list(
     tmp_path: Path, private_host: Path
 ) -> None:
     out = tmp_path / "pip.json"
-    args = ["conformance", "run", "-q", "--installer", "pip", "--runner", "venv", "-j", "2"]
+    args = ["conformance", "run", "-q", "--installer", PIP, "--runner", "venv", "-j", "2"]
     result = CliRunner().invoke(cli, [*args, "--xfail-shipped", "--json", str(out)])
     records = json.loads(out.read_text())["results"]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _support.installer import PIP
 from click.testing import CliRunner
 
 from wheelnext.build import build_dist, spec_from_mapping
@@ -95,7 +96,7 @@ def test_pip_installs_from_a_server_target(
 ) -> None:
     out = tmp_path / "run.json"
     result = CliRunner().invoke(cli, [
-        "conformance", "run", "-q", "--installer", "pip", "--index-target", target,
+        "conformance", "run", "-q", "--installer", PIP, "--index-target", target,
         "--select", "baseline-index-project-page", "--select", "pep766-fall-through-name-absent",
         "--json", str(out)])
     assert result.exit_code in (0, 1), result.output

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.installer import PIP
 from click.testing import CliRunner
 
 from wheelnext.cli import cli
@@ -149,7 +150,7 @@ def test_the_shipped_lock_scenarios_through_the_harness(
 ) -> None:
     out = tmp_path / "run.json"
     args = ["conformance", "run", "-q", "--runner", "venv", "--installer", "wheelnext",
-            "--installer", "pip", "--select", "*-lock-*", "--json", str(out)]  # fmt: skip
+            "--installer", PIP, "--select", "*-lock-*", "--json", str(out)]  # fmt: skip
     CliRunner().invoke(cli, args)
     records = json.loads(out.read_text())["results"]
     status = {(r["scenario"], r["installer"]): r["status"] for r in records}

@@ -329,7 +329,7 @@ def test_one_namespace_says_before_running_what_it_cannot_isolate(
     shared.mkdir()
     with serve_in_process(shared) as server:
         args = ["conformance", "run", "--scenarios", str(tmp_path / "scenarios"),
-                "--installer", "pip", "--index-target", "url", "--index-url",
+                "--installer", PIP, "--index-target", "url", "--index-url",
                 f"{server.url}/simple/", "--upload-command", f"cp {{files}} {shared}",
                 "--json", str(tmp_path / "run.json")]
         result = CliRunner().invoke(cli, args)
