@@ -448,7 +448,8 @@ def test_the_harness_image_runs_the_suite_by_itself(engine: Any, harness: str) -
     from wheelnext.conformance.suite_image import suite_image
 
     tag = suite_image(engine, harness, ["wheelnext"])
-    argv = ["wheelnext", "conformance", "run", "--installer", "wheelnext"]
+    # -v: the write detection line is detail, printed only when asked for.
+    argv = ["wheelnext", "conformance", "run", "-v", "--installer", "wheelnext"]
     argv += ["--select", "baseline-single-wheel"]
     lines = {}
     for caps in ([], ["SYS_ADMIN"]):
