@@ -53,7 +53,7 @@ def _edited(tmp_path: Path, *replacements: tuple[str, str], pep: int = 825) -> P
 
 def test_the_traced_texts_are_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
     _texts_or_skip()
-    peps = [str(PEPS / f"pep-0{n}.rst") for n in (766, 771, 777, 778, 825)]
+    peps = [str(PEPS / f"pep-0{n}.rst") for n in (766, 771, 777, 778, 817, 825)]
     status, out, _ = _run(capsys, *[a for p in peps for a in ("--pep", p)])
     assert status == 0, out
     assert "PEP 825" in out and "the traced revision" in out
@@ -228,3 +228,22 @@ def test_a_plain_rule_pep_reports_an_edited_and_an_added_rule(
     states = {r["id"]: r["status"] for r in report["requirements"] if r["status"] != "unchanged"}
     assert states == {"pep766-version-priority-best": "changed"}
     assert report["untraced"] == [added]
+
+
+@pytest.mark.parametrize("pep", [766, 771, 777, 778, 817, 825])
+def test_each_traced_pep_a_removed_sentence_is_gone_and_the_rest_unchanged(
+    pep: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#16: an edit to any traced PEP is seen: its first traced sentence removed from a copy
+    is ``gone``; every other requirement of that PEP stays ``unchanged``."""
+    requirements, _ = load_requirements()
+    first = next(r for r in requirements if r.pep == pep and not r.clause)
+    draft = _edited(tmp_path, (spec_trace.fold(first.sentence), ""), pep=pep)
+    status, out, _ = _run(capsys, "--pep", str(draft), "--json")
+    assert status == 1
+    states = {r["id"]: r["status"] for r in json.loads(out)["peps"][0]["requirements"]}
+    gone = {i for i, s in states.items() if s == "gone"}
+    assert first.id in gone
+    same_sentence = {r.id for r in requirements if r.pep == pep and r.sentence == first.sentence}
+    assert gone <= same_sentence
+    assert all(s == "unchanged" for i, s in states.items() if i not in same_sentence)
