@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.conformance import matrix_page, power_page, traceability
+from wheelnext.conformance.record import INDEX_RUNNER
 from wheelnext.conformance.scenario import load_scenarios
 from wheelnext.conformance.traceability import (
     SHORT_SENTENCE,
@@ -191,9 +192,15 @@ def tool_of(record: Mapping[str, Any]) -> str:
 
 
 def by_scenario(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Counter[str]]]:
-    """Scenario id -> tool -> how many records of each status."""
+    """Scenario id -> tool -> how many records of each status: installer runs against the
+    default index personality (the other personalities repeat the same runs; index runs
+    have no installer)."""
     table: dict[str, dict[str, Counter[str]]] = {}
     for record in records:
+        if record.get("index_personality", "json-full") != "json-full":
+            continue
+        if record.get("runner") == INDEX_RUNNER:
+            continue
         cell = table.setdefault(str(record["scenario"]), {}).setdefault(tool_of(record), Counter())
         cell[str(record["status"])] += 1
     return table
