@@ -45,6 +45,11 @@ JSON_FILE_HELP = (
 verbose_option = click.option(
     "-v", "--verbose", is_flag=True, help="More detail: each scenario's observation."
 )
+#: ``run`` and ``report`` write the same summary.
+summary_md_option = click.option(
+    "--summary-md", type=click.Path(path_type=Path),
+    help="Write a compact Markdown summary for CI job pages.",
+)  # fmt: skip
 
 
 def run_info() -> dict[str, str]:
@@ -439,11 +444,7 @@ python_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="--shard: a saved run (run --json) whose durations balance the shards.",
 )
-@click.option(
-    "--summary-md",
-    type=click.Path(path_type=Path),
-    help="Write a compact Markdown summary for CI job pages.",
-)
+@summary_md_option
 @click.option("-q", "--quiet", is_flag=True, help="Totals only: no progress bar, no table.")
 @verbose_option
 def run(
@@ -848,11 +849,7 @@ def _wait(logged: Any = None) -> None:
     type=click.Path(path_type=Path),
     help="Shards: write the whole run's certificate (JSON) and its SVG badge beside it.",
 )
-@click.option(
-    "--summary-md",
-    type=click.Path(path_type=Path),
-    help="Write a compact Markdown summary for CI job pages.",
-)
+@summary_md_option
 @click.option("-q", "--quiet", is_flag=True, help="Totals only: no table.")
 @verbose_option
 @click.option(
