@@ -24,13 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from _wheels import CACHE, add_torch_options, torch_wheel
+
 from wheelnext.convert import convert_wheel
 from wheelnext.isolation import scrubbed_environ
 from wheelnext.wheel2.layout import Layout
 from wheelnext.wheel2.source import WheelArchive
 
-CACHE = Path("/tmp/wheelnext-bench-wheels")
-TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
 DOWNLOADS = ("numpy", "scipy", "pyarrow")
 
 
@@ -106,7 +106,7 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pip's bundled wheel only")
-    parser.add_argument("--torch", action="store_true", help="also the torch CPU wheel")
+    add_torch_options(parser)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="Zstandard worker threads (nb_workers)")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
@@ -122,8 +122,9 @@ def main() -> int:
                 configs = small if project == "numpy" else [(Layout.MEMBER, 3),
                                                             (Layout.CHUNKED, 19)]
                 wheels.append((path, configs))
-    if args.torch and TORCH.exists():
-        wheels.append((TORCH, [(Layout.CHUNKED, 19)]))
+    torch = torch_wheel(args)
+    if torch is not None:
+        wheels.append((torch, [(Layout.CHUNKED, 19)]))
     rows = [row for wheel, configs in wheels for row in measure(wheel, configs, args.workers)]
     if args.json:
         print(json.dumps({"cpu": cpu_model(), "workers": args.workers, "rows": rows}, indent=2))

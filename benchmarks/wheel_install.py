@@ -27,12 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _wheels import CACHE, add_torch_options, torch_wheel
+
 from wheelnext.convert import convert_wheel
 from wheelnext.isolation import scrubbed_environ
 from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL
 
-CACHE = Path("/tmp/wheelnext-bench-wheels")
-TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
 
 
@@ -103,7 +103,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="the bundled setuptools wheel (the default)")
-    parser.add_argument("--torch", action="store_true", help="the torch CPU wheel")
+    add_torch_options(parser)
     parser.add_argument("--wheel", type=Path, help="any other .whl")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1,
@@ -116,7 +116,7 @@ def main() -> int:
     if args.baseline:
         tools.insert(1, "wheelnext-whlx-baseline")
     bundled = Path(ensurepip.__file__).parent / "_bundled"
-    wheel = args.wheel or (TORCH if args.torch else next(bundled.glob("setuptools-*.whl")))
+    wheel = args.wheel or torch_wheel(args) or next(bundled.glob("setuptools-*.whl"))
     whlx, convert_s = whlx_for(wheel, args.workers)
     pip_version = subprocess.run(
         [str(BASE_PYTHON), "-c", "import ensurepip; print(ensurepip.version())"],
