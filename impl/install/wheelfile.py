@@ -53,6 +53,7 @@ from wheelnext.install.bytecode import BytecodeCompiler
 from wheelnext.install.scheme import InstallScheme
 from wheelnext.install.staging import Stage, real_folder
 from wheelnext.install.symlinks import LinkMode, create_links
+from wheelnext.install.writers import SMALL_FILE, FileWriters
 from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.names import MAX_PATH_PARTS
@@ -144,12 +145,34 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         if root is None:
             root = os.path.abspath(self.scheme_dict[scheme])
             self._roots[scheme] = root
-        final = os.path.abspath(os.path.join(root, path))
+        if path.startswith("/") or "/." in "/" + path or "//" in path:
+            final = os.path.abspath(os.path.join(root, path))
+        else:  # already normal: no ".", "..", empty or absolute part, so no walk needed
+            final = root + "/" + path
         if not final.startswith(root + os.sep):
             raise ValueError(f"Attempting to write {path} outside of the target directory")
         if self.destdir is None:
             return final
-        return os.path.join(self.destdir, os.path.relpath(final, os.sep))
+        return self.destdir.rstrip(os.sep) + final
+
+    def _real_parent(self, parent: str, path: str) -> None:
+        """Make *parent* (inside ``destdir``) a chain of real folders, checking only the
+        parts not already made by this destination (``real_folder`` does the checking)."""
+        assert self.destdir is not None
+        base = self.destdir.rstrip(os.sep)
+        known = parent
+        while known != base and known not in self._made:
+            known = os.path.dirname(known)
+            if len(known) <= len(base):
+                known = base
+                break
+        relative = parent[len(known) + 1:]
+        if relative:
+            real_folder(known, relative, label=f"{shorten(path)}: ")
+            walked = parent
+            while walked != known:
+                self._made.add(walked)
+                walked = os.path.dirname(walked)
 
     def staged_path(self, scheme: Scheme, path: str) -> str:
         """Where *path* of *scheme* is written (inside ``destdir`` when staging)."""
@@ -163,10 +186,9 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
             if self.destdir is None:
                 os.makedirs(parent, exist_ok=True)
             else:
-                relative = os.path.relpath(parent, self.destdir).replace(os.sep, "/")
                 if len(target) >= _PATH_MAX:
                     raise UnsafeArtifact(f"{shorten(path)}: the path is too long to install")
-                real_folder(self.destdir, relative, label=f"{shorten(path)}: ")
+                self._real_parent(parent, path)
             self._made.add(parent)
         try:
             descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -408,8 +430,13 @@ def _install_staged(
             if file_scheme == root:
                 root_files.append(relative)
 
-    def write_metadata(path: str, stream: BinaryIO, executable: bool) -> None:
-        if path != record_path:
+    def handle(path: str, stream: BinaryIO, executable: bool) -> None:
+        if path == record_path:
+            return
+        size = archive.record[path].size
+        if size is not None and size <= SMALL_FILE:
+            writers.submit(path, stream.read(), executable)
+        else:
             write(path, stream, executable)
 
     extra: dict[str, bytes] = {"INSTALLER": f"{INSTALLER_NAME}\n".encode()}
@@ -419,7 +446,9 @@ def _install_staged(
         extra["direct_url.json"] = json.dumps({"url": direct_url, "archive_info": {}}).encode()
     compiler = BytecodeCompiler(scheme.interpreter) if compile_bytecode else None
     try:
-        archive.for_each_file(write_metadata, workers=workers)
+        with FileWriters(write, threads=2 * workers) as writers:
+            archive.for_each_file(handle, workers=workers)
+            writers.finish()
         _finish(archive, destination, written, root, root_files, link_rows, link_mode, extra,
                 record_path, stage, paths)
         pycs = compiler.finish() if compiler is not None else []

@@ -16,8 +16,6 @@ import os
 import posixpath
 import stat
 import sys
-import tarfile
-import tarfile as tarfile_module
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +39,7 @@ from wheelnext.wheel2.layout import (
     payload_dir,
 )
 from wheelnext.wheel2.names import check_member_name, check_unique
+from wheelnext.wheel2.tarstream import Frames, tar_members
 from wheelnext.wheel_version import (
     SUPPORTED_WHEEL_VERSION,
     WheelVersion,
@@ -52,10 +51,7 @@ from wheelnext.wheel_version import (
 
 if sys.version_info >= (3, 14):
     import zipfile
-
-    from compression import zstd
 else:
-    from backports import zstd
     from backports.zstd import zipfile
 
 #: A member whose declared size exceeds its compressed size this many times is a zip bomb.
@@ -112,34 +108,6 @@ class BoundedReader(io.RawIOBase):
         self._left -= len(data)
         view[: len(data)] = data
         return len(data)
-
-
-class HeaderTooLarge(tarfile.TarError):
-    """A tar extended header longer than :data:`MAX_TAR_HEADER`, or a sparse member."""
-
-
-class CappedTarInfo(tarfile.TarInfo):
-    """A ``TarInfo`` that refuses extended headers above :data:`MAX_TAR_HEADER` before
-    ``tarfile`` reads them, and sparse members (their maps are read from the data with no
-    bound, and a payload file is never sparse)."""
-
-    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
-        extended = (tarfile_module.GNUTYPE_LONGNAME, tarfile_module.GNUTYPE_LONGLINK,
-                    tarfile_module.XHDTYPE, tarfile_module.XGLTYPE,
-                    tarfile_module.SOLARIS_XHDTYPE)
-        if self.type == tarfile_module.GNUTYPE_SPARSE:
-            raise HeaderTooLarge("sparse member")
-        if self.type in extended and self.size > MAX_TAR_HEADER:
-            raise HeaderTooLarge(f"extended header of {self.size} bytes (limit {MAX_TAR_HEADER})")
-        member: tarfile_module.TarInfo = super()._proc_member(tarfile)  # type: ignore[misc]
-        if any(key.startswith("GNU.sparse.") for key in member.pax_headers):
-            raise HeaderTooLarge("sparse member")
-        return member
-
-    def _refuse_sparse(self, *args: object) -> None:
-        raise HeaderTooLarge("sparse member")
-
-    _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _refuse_sparse
 
 
 @dataclass(frozen=True)
@@ -507,34 +475,19 @@ class WheelArchive(WheelSource):
     ) -> Iterator[tuple[str, BinaryIO, bool]]:
         """The regular files of one ``.tar.zst`` chunk; anything else is refused."""
         where = f"{self.label}: {chunk}"
-        try:
-            decompressed = zstd.ZstdFile(raw, "rb")
-            # Not stream mode ("r|"): its 10 KiB reads (and the copy of its whole buffer on
-            # every read with a larger one) cost more than zstd itself. "r:" reads straight
-            # from ZstdFile; every seek it makes here is forward, within the next block.
-            with tarfile.open(fileobj=decompressed, mode="r:", tarinfo=CappedTarInfo) as tar:
-                for member in tar:
-                    if len(member.name) > MAX_NAME_LENGTH:
-                        raise UnsafeArtifact(f"{where}: member name {short(member.name)!r} is "
-                                             f"longer than {MAX_NAME_LENGTH} characters")
-                    path = check_member_name(member.name, archive=where)
-                    if not member.isreg():
-                        raise UnsafeArtifact(f"{where}: {path!r} is not a regular file")
-                    if path.startswith(self.dist_info_dir + "/"):
-                        raise UnsafeArtifact(f"{where}: {path!r} belongs at the archive root")
-                    row = self.record.get(path)
-                    if row is None:
-                        raise UnsafeArtifact(f"{where}: {path!r} is not listed in RECORD")
-                    if member.size != row.size:
-                        raise UnsafeArtifact(
-                            f"{where}: {path!r} claims {member.size} bytes, RECORD {row.size}"
-                        )
-                    stream = tar.extractfile(member)
-                    assert stream is not None
-                    bounded = BoundedReader(stream, member.size, f"{where}: {path}")
-                    yield path, bounded, bool(member.mode & 0o111)  # type: ignore[misc]
-        except (tarfile.TarError, zstd.ZstdError, EOFError) as exc:
-            raise UnsafeArtifact(f"{where}: corrupt payload ({short(str(exc), 200)})") from None
+        frames = Frames(raw, where)
+        for name, size, executable, reader in tar_members(
+            frames, where, max_header=MAX_TAR_HEADER, max_name=MAX_NAME_LENGTH
+        ):
+            path = check_member_name(name, archive=where)
+            if path.startswith(self.dist_info_dir + "/"):
+                raise UnsafeArtifact(f"{where}: {path!r} belongs at the archive root")
+            row = self.record.get(path)
+            if row is None:
+                raise UnsafeArtifact(f"{where}: {path!r} is not listed in RECORD")
+            if size != row.size:
+                raise UnsafeArtifact(f"{where}: {path!r} claims {size} bytes, RECORD {row.size}")
+            yield path, reader, executable  # type: ignore[misc]
 
     def get_contents(self) -> Iterator[tuple[tuple[str, str, str], BinaryIO, bool]]:
         """``installer``'s protocol: (RECORD elements, stream, executable), in one thread.
