@@ -29,7 +29,7 @@ from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.filenames import WheelFilename
 from wheelnext.links import Link, format_links, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
-from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
+from wheelnext.wheel2.layout import DEFAULT_CHUNK_BYTES, DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
 from wheelnext.wheel2.source import WheelArchive
 from wheelnext.wheel2.writer import Compression, PayloadFile, set_wheel_field, write_whlx
 
@@ -99,6 +99,7 @@ def convert_wheel(
     dedupe_links: bool = False,
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
 ) -> ConversionResult:
     """Write the ``.whlx`` form of *wheel* into *out_dir* and return what happened.
 
@@ -115,7 +116,8 @@ def convert_wheel(
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".wheelnext-convert-", dir=out) as spool:
             return _convert(archive, source, out, Path(spool), level=level, layout=layout,
-                            dedupe_links=dedupe_links, workers=workers, progress=progress)
+                            dedupe_links=dedupe_links, workers=workers, progress=progress,
+                            chunk_bytes=chunk_bytes)
 
 
 def _convert(
@@ -129,6 +131,7 @@ def _convert(
     dedupe_links: bool,
     workers: int,
     progress: Callable[[int], None] | None,
+    chunk_bytes: int,
 ) -> ConversionResult:
     """The conversion proper, once the source passed its checks; *spool* is a scratch folder."""
     dist_info_dir = archive.dist_info_dir
@@ -209,6 +212,7 @@ def _convert(
         payload=payload,
         layout=layout,
         compression=Compression(level=level, workers=workers),
+        chunk_bytes=chunk_bytes,
     )
     return ConversionResult(
         output=target,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
+from wheelnext.wheel2.layout import DEFAULT_CHUNK_BYTES, DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
 
 
 @click.group()
@@ -89,12 +89,15 @@ def check(files: tuple[Path, ...], as_json: bool) -> None:
               show_default=True, help="Zstandard compression level.")
 @click.option("--layout", type=click.Choice([item.value for item in Layout]),
               default=DEFAULT_LAYOUT.value, show_default=True, help="Payload layout (extension).")
+@click.option("--chunk-mib", type=click.IntRange(1, 4096),
+              default=DEFAULT_CHUNK_BYTES // 2**20, show_default=True,
+              help="Uncompressed MiB per payload chunk of the chunked layout (extension).")
 @click.option("--dedupe-links", is_flag=True,
               help="Replace identical libfoo.so[.N] copies with PEP 778 LINKS entries.")
 @click.option("--workers", type=int, default=0, help="Zstandard threads (0: one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def convert(file: Path, out_dir: Path, zstd_level: int, layout: str, dedupe_links: bool,
-            workers: int, as_json: bool) -> None:
+def convert(file: Path, out_dir: Path, zstd_level: int, layout: str, chunk_mib: int,
+            dedupe_links: bool, workers: int, as_json: bool) -> None:
     """Convert a Wheel 1.x FILE into the Wheel 2.0 prototype (.whlx) in OUTPUT."""
     import os
 
@@ -107,6 +110,7 @@ def convert(file: Path, out_dir: Path, zstd_level: int, layout: str, dedupe_link
         task = progress.add_task(f"reading {file.name}", total=None)
         result = convert_wheel(file, out_dir, level=zstd_level, layout=Layout(layout),
                                dedupe_links=dedupe_links, workers=threads,
+                               chunk_bytes=chunk_mib * 2**20,
                                progress=lambda n: progress.advance(task, n))
     summary = {"output": str(result.output), "whl_bytes": result.input_bytes,
                "whlx_bytes": result.output_bytes, "ratio": round(result.ratio, 4),
