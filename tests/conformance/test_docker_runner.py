@@ -140,6 +140,29 @@ def test_pdm_and_poetry_images_pin_their_tool_environment(tmp_path: Path) -> Non
     assert images.installer_recipe(tool2)[0] == "tool"
 
 
+def test_harness_image_takes_pdm_poetry_and_command_adapters(tmp_path: Path) -> None:
+    """``image build --harness``: pdm and poetry by version, a command adapter with its
+    ``[image]`` table (named inside by its copy in ``/opt/wheelnext-adapters``)."""
+    from wheelnext.conformance.adapters import InstallerSpec
+    from wheelnext.conformance.suite_image import in_image_spec, specs_of
+
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    specs = ["pdm==2.29.4", "poetry==2.5.1:supplemental", f"{adapter}:fast", "pip==26.3"]
+    adapter.write_text(PIP_COMMAND.replace("[image]", '[configs.fast]\nargs = []\n\n[image]'))
+    assert specs_of(specs) == specs
+    inside = "/opt/wheelnext-adapters/pipcmd.toml:fast"
+    assert in_image_spec(InstallerSpec.parse(specs[2])) == inside
+    assert in_image_spec(InstallerSpec.parse(specs[1])) == "poetry==2.5.1:supplemental"
+    with pytest.raises(RunnerError, match=r"--installer pdm: name its version \(pdm==VERSION\)"):
+        specs_of(["pdm"])
+    adapter.write_text(PIP_COMMAND.split("[image]")[0])
+    with pytest.raises(RunnerError, match=r"'pipcmd' has no \[image\] table"):
+        specs_of([str(adapter)])
+    with pytest.raises(RunnerError, match="pip@/usr/bin/python: only pip, uv, wheelnext"):
+        specs_of(["pip@/usr/bin/python"])
+
+
 def test_docker_runner_index_targets() -> None:
     assert DockerRunner(index_target="pypiserver").name == "docker+pypiserver"
     assert make_runner("docker", index_target="reference").name == "docker"
@@ -531,3 +554,29 @@ def test_pdm_and_poetry_run_from_their_images_as_in_a_venv(
         assert result.observation.argv[:3] == ("/opt/installer/bin/python", "-m", module)
         assert result.observation.written_outside == (), result.scenario.id
     assert not _left_behind(engine, runner)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.network_installer
+def test_the_harness_image_runs_pdm_poetry_and_a_command_adapter(
+    engine: Any, harness: str, tmp_path: Path
+) -> None:
+    """pdm, poetry and a command adapter provisioned in the harness image run there with
+    no network."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    tag = suite_image(engine, harness, ["pdm==2.29.4", "poetry==2.5.1", str(adapter)])
+    argv = ["wheelnext", "conformance", "run", "-q", "--select", "baseline-dependency"]
+    argv += ["--installer", "pdm==2.29.4", "--installer", "poetry==2.5.1"]
+    argv += ["--installer", "/opt/wheelnext-adapters/pipcmd.toml"]
+    output = engine.containers.run(
+        tag, argv, network_mode="none", remove=True, stderr=True
+    ).decode()
+    assert "pass: 3" in output, output[-2000:]
+    ran = engine.containers.run(
+        tag, ["cat", "/opt/tools/pipcmd/recipe-ran"], network_mode="none", remove=True
+    )
+    assert ran.decode().startswith("pip 24.0 from /opt/tools/pipcmd/")
