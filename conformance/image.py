@@ -283,26 +283,37 @@ def installer_image(
         elif kind in ("command", "tool"):
             if recipe is None:
                 raise RunnerError(f"image build: a {kind} adapter needs its image recipe")
-            return _recipe_layer(engine, harness, tag, recipe, Path(tmp))
+            return _recipe_layer(engine, harness, tag, recipe, Path(tmp), own_pip=kind == "command")
         else:
             raise RunnerError(f"--runner docker: no image recipe for installer {kind!r}")
         return _layer(engine, harness, tag, files, script)
 
 
 def _recipe_layer(
-    engine: docker.DockerClient, harness: str, tag: str, recipe: ImageRecipe, tmp: Path
+    engine: docker.DockerClient,
+    harness: str,
+    tag: str,
+    recipe: ImageRecipe,
+    tmp: Path,
+    *,
+    own_pip: bool = True,
 ) -> str:
     """A ``command`` or ``tool`` adapter's layer: its ``pip`` wheels built here, then its
-    ``commands``."""
+    ``commands``.
+
+    Without *own_pip* (pdm, poetry) the environment gets no pip of its own: the harness's
+    pip installs the wheels into it, so it holds what the tool environment here holds.
+    """
     wheels = tmp / "wheels"
     wheels.mkdir()
+    pip = f"{INSTALLER_PREFIX}/bin/python -m pip"
     script = f"{PYTHON} -m venv {INSTALLER_PREFIX}\n"
+    if not own_pip:
+        pip = f"{HARNESS_PREFIX}/bin/python -m pip --python {INSTALLER_PREFIX}/bin/python"
+        script = f"{PYTHON} -m venv --without-pip {INSTALLER_PREFIX}\n"
     if recipe.pip:
         _host_pip(["wheel", "--quiet", "--wheel-dir", str(wheels), *recipe.pip], tmp / "home")
-        script += (
-            f"{INSTALLER_PREFIX}/bin/python -m pip install --quiet --no-index "
-            f"--find-links /tmp/layer /tmp/layer/*.whl\n"
-        )
+        script += f"{pip} install --quiet --no-index --find-links /tmp/layer /tmp/layer/*.whl\n"
     script += f"export PATH={INSTALLER_PREFIX}/bin:{CONTAINER_PATH}\n"
     script += "".join(f"{command}\n" for command in recipe.commands)
     return _layer(
