@@ -12,8 +12,10 @@ Three layers, each tagged by a content key so it is built once:
     (``pip wheel``) and copied in: containers never reach a network.
 ``wheelnext-installer:<key>``
     The harness image plus the installer under test in ``/opt/installer``,
-    installed once: pip from a wheel downloaded here, uv as its binary, a
-    ``command`` adapter's tool from its ``[image]`` recipe
+    installed once: pip from a wheel downloaded here, uv as its binary, pdm and
+    poetry from the wheels of their tool environment's distributions, each at the
+    version the venv runner runs (:class:`~wheelnext.conformance.adapters._tools.ToolImage`),
+    a ``command`` adapter's tool from its ``[image]`` recipe
     (:class:`~wheelnext.conformance.adapters.command.ImageRecipe`).
 """
 
@@ -33,9 +35,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import wheelnext
-from wheelnext.conformance.adapters import Installer, make_installer
+from wheelnext.conformance.adapters import Installer, InstallerSpec, make_installer
 from wheelnext.conformance.adapters.command import CommandInstaller, ImageRecipe
+from wheelnext.conformance.adapters.pdm import PdmInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.poetry import PoetryInstaller
 from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.errors import RunnerError
@@ -232,8 +236,8 @@ def installer_image(
     binary: Path | None = None,
     recipe: ImageRecipe | None = None,
 ) -> str:
-    """*harness* plus the installer (``pip`` at *version*, the ``uv`` *binary*, or a
-    ``command`` adapter's tool made by *recipe*).
+    """*harness* plus the installer (``pip`` at *version*, the ``uv`` *binary*, or the
+    ``tool`` (pdm, poetry) or ``command`` adapter's tool made by *recipe*).
 
     The reference installer (``wheelnext``) is the harness image's own wheelnext.
     """
@@ -276,28 +280,40 @@ def installer_image(
                 f"cp /tmp/layer/{binary.name} {INSTALLER_PREFIX}/bin/uv\n"
                 f"{INSTALLER_PREFIX}/bin/uv --version\n"
             )
-        elif kind == "command":
+        elif kind in ("command", "tool"):
             if recipe is None:
-                raise RunnerError("image build: a command adapter needs its [image] recipe")
-            return _recipe_layer(engine, harness, tag, recipe, Path(tmp))
+                raise RunnerError(f"image build: a {kind} adapter needs its image recipe")
+            return _recipe_layer(engine, harness, tag, recipe, Path(tmp), own_pip=kind == "command")
         else:
             raise RunnerError(f"--runner docker: no image recipe for installer {kind!r}")
         return _layer(engine, harness, tag, files, script)
 
 
 def _recipe_layer(
-    engine: docker.DockerClient, harness: str, tag: str, recipe: ImageRecipe, tmp: Path
+    engine: docker.DockerClient,
+    harness: str,
+    tag: str,
+    recipe: ImageRecipe,
+    tmp: Path,
+    *,
+    own_pip: bool = True,
 ) -> str:
-    """A ``command`` tool's layer: its ``pip`` wheels built here, then its ``commands``."""
+    """A ``command`` or ``tool`` adapter's layer: its ``pip`` wheels built here, then its
+    ``commands``.
+
+    Without *own_pip* (pdm, poetry) the environment gets no pip of its own: the harness's
+    pip installs the wheels into it, so it holds what the tool environment here holds.
+    """
     wheels = tmp / "wheels"
     wheels.mkdir()
+    pip = f"{INSTALLER_PREFIX}/bin/python -m pip"
     script = f"{PYTHON} -m venv {INSTALLER_PREFIX}\n"
+    if not own_pip:
+        pip = f"{HARNESS_PREFIX}/bin/python -m pip --python {INSTALLER_PREFIX}/bin/python"
+        script = f"{PYTHON} -m venv --without-pip {INSTALLER_PREFIX}\n"
     if recipe.pip:
         _host_pip(["wheel", "--quiet", "--wheel-dir", str(wheels), *recipe.pip], tmp / "home")
-        script += (
-            f"{INSTALLER_PREFIX}/bin/python -m pip install --quiet --no-index "
-            f"--find-links /tmp/layer /tmp/layer/*.whl\n"
-        )
+        script += f"{pip} install --quiet --no-index --find-links /tmp/layer /tmp/layer/*.whl\n"
     script += f"export PATH={INSTALLER_PREFIX}/bin:{CONTAINER_PATH}\n"
     script += "".join(f"{command}\n" for command in recipe.commands)
     return _layer(
@@ -314,10 +330,15 @@ def installer_recipe(installer: Installer) -> tuple[str, str, Path | None]:
     """(kind, version, binary) of an adapter the docker runner can bake into an image.
 
     The adapter's class says which recipe bakes it: pip from its wheel, uv from its
-    binary, a ``command`` adapter from its ``[image]`` table (its version is then
-    the tool's name and the table's key); wheelnext is the harness image's own.
+    binary, pdm and poetry (kind ``tool``) from the distributions of their tool
+    environment, a ``command`` adapter from its ``[image]`` table (the version of
+    these two is then the tool's name and the recipe's key); wheelnext is the
+    harness image's own.
     """
     match installer:
+        case PdmInstaller() | PoetryInstaller():
+            recipe = ImageRecipe(pip=installer.image.requirements)
+            return "tool", f"{installer.image.module}-{recipe_key(recipe)}", None
         case PipInstaller():
             return "pip", installer.version, None
         case UvInstaller():
@@ -333,13 +354,25 @@ def installer_recipe(installer: Installer) -> tuple[str, str, Path | None]:
             )
     raise RunnerError(
         f"--runner docker: installer {installer.name!r} has no image recipe "
-        "(pip, uv, wheelnext and command adapters with an [image] table do)"
+        "(pip, uv, pdm, poetry, wheelnext and command adapters with an [image] table do)"
     )
 
 
 def image_recipe(installer: Installer) -> ImageRecipe | None:
-    """A ``command`` adapter's ``[image]`` recipe (None for the other adapters)."""
+    """A ``command`` adapter's ``[image]`` recipe, pdm's and poetry's requirements as one
+    (None for the other adapters)."""
+    if isinstance(installer, PdmInstaller | PoetryInstaller):
+        return ImageRecipe(pip=installer.image.requirements)
     return installer.image if isinstance(installer, CommandInstaller) else None
+
+
+def check_bakeable(specs: Sequence[InstallerSpec]) -> None:
+    """Refuse, before anything is provisioned, a ``command`` adapter without an ``[image]``
+    table: the only adapter whose recipe its spec alone decides."""
+    for spec in specs:
+        if spec.name == "command":
+            assert spec.path is not None
+            installer_recipe(CommandInstaller.from_file(spec.path, config=spec.config))
 
 
 def in_image_path(installer: Installer) -> str:
@@ -354,9 +387,13 @@ def in_image_argv(installer: Installer, argv: Sequence[str]) -> list[str]:
 
     A ``command`` adapter's argv names its tool as found on ``PATH``
     (:func:`in_image_path`); only ``{harness-python}`` (this interpreter) becomes
-    the harness image's.
+    the harness image's. pdm and poetry start as ``python -m MODULE`` of
+    ``/opt/installer``, in place of their command here.
     """
     kind, _, _ = installer_recipe(installer)
+    if isinstance(installer, PdmInstaller | PoetryInstaller):
+        start = [f"{INSTALLER_PREFIX}/bin/python", "-m", installer.image.module]
+        return [*start, *argv[len(installer.command) :]]
     if kind == "command":
         harness = f"{HARNESS_PREFIX}/bin/python"
         return [arg.replace(sys.executable, harness) for arg in argv]

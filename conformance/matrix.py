@@ -5,8 +5,9 @@ Python 3.11), the newest pip and the newest uv (each installed into an
 environment of its own in the cache, never this environment's, which the
 harness's own dependencies may move; or the versions named), pdm and poetry
 (the versions named below) in each of their named configurations, and the
-reference installer ``wheelnext``, with the venv and docker runners (pdm and
-poetry have no image recipe: the venv runner only), and merges the records into
+reference installer ``wheelnext``, with the venv and docker runners (each baked
+into its installer image: pdm and poetry from their tool environment's
+distributions), and merges the records into
 ``docs/conformance/results.json``: the records of the runners run now replace
 all of theirs, the other runners' records are kept. The docs build renders
 that file (:mod:`wheelnext.conformance.matrix_page`); it is never edited by hand.

@@ -24,7 +24,7 @@ from typing import Any
 from wheelnext.conformance.record import Record
 from wheelnext.errors import WheelnextError
 
-__all__ = ["JobKey", "Shard", "ShardError", "merge", "split", "suite_jobs", "weights"]
+__all__ = ["JobKey", "Plan", "Shard", "ShardError", "merge", "split", "suite_jobs", "weights"]
 
 #: One job: scenario id, installer spec, Python spec ("" for the default Python).
 JobKey = tuple[str, str, str]
@@ -119,6 +119,34 @@ def shard_meta(shard: Shard, every: Sequence[JobKey], mine: Sequence[JobKey]) ->
         "suite_jobs": [list(job) for job in every],
         "jobs": [list(job) for job in mine],
     }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A ``--shard`` checked before anything is provisioned: the shard, every job of the
+    suite, and the saved run (``--durations``) whose timings balance the split."""
+
+    shard: Shard
+    every: list[JobKey]
+    saved: list[Record]
+
+    @classmethod
+    def make(
+        cls,
+        shard: Shard,
+        scenario_ids: Sequence[str],
+        installer_specs: Sequence[str],
+        python_specs: Sequence[str],
+        saved: Sequence[Record] = (),
+    ) -> Plan:
+        every = suite_jobs(scenario_ids, installer_specs, python_specs)
+        if len(set(every)) != len(every):
+            raise ShardError("--shard: an --installer or --python is given twice")
+        return cls(shard, every, list(saved))
+
+    def mine(self, names: Mapping[str, str]) -> list[JobKey]:
+        """This shard's jobs, weighed with *names* (installer spec -> configuration name)."""
+        return split(self.every, self.shard, weights(self.every, self.saved, names))
 
 
 def _jobs(value: object, where: str) -> list[JobKey]:

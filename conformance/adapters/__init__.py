@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from wheelnext.conformance.adapters import pdm, pip, poetry, uv
+from wheelnext.conformance.adapters import wheelnext as reference
 from wheelnext.conformance.adapters._tools import OFFLINE
 from wheelnext.conformance.adapters._tools import newest as provision_newest
 from wheelnext.conformance.adapters.command import CommandInstaller
@@ -27,6 +29,7 @@ from wheelnext.conformance.adapters.protocol import (
     Invocation,
     Unsupported,
     check_capabilities,
+    check_config,
 )
 from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
@@ -40,12 +43,43 @@ __all__ = [
     "Invocation",
     "Unsupported",
     "check_capabilities",
+    "check_specs",
     "make_installer",
     "make_installers",
     "provision_newest",
     "resolve_specs",
 ]
 
+#: Each installer's configurations (None: its default), by the name ``--installer`` gives.
+CONFIGS: dict[str, Iterable[str | None]] = {
+    "pip": pip.CONFIGS,
+    "uv": uv.CONFIGS,
+    "pdm": pdm.CONFIGS,
+    "poetry": poetry.CONFIGS,
+    "wheelnext": reference.CONFIGS,
+}
+
+
+def check_specs(texts: Iterable[InstallerSpec | str]) -> list[InstallerSpec]:
+    """The ``--installer`` arguments parsed, each naming a known installer and configuration
+    (a command adapter's file read and checked), before any installer is provisioned."""
+    specs = [InstallerSpec.parse(t) if isinstance(t, str) else t for t in texts]
+    for spec in specs:
+        if spec.name == "command":
+            assert spec.path is not None
+            CommandInstaller.from_file(spec.path, config=spec.config)
+        elif spec.name in CONFIGS:
+            check_config(spec, spec.name, CONFIGS[spec.name])
+        else:
+            raise AdapterError(unknown(spec))
+    return specs
+
+
+def unknown(spec: InstallerSpec) -> str:
+    return (
+        f"--installer {spec}: unknown installer {spec.name!r} "
+        "(pip, uv, pdm, poetry, wheelnext, or a command adapter file ending in .toml)"
+    )
 
 
 def resolve_specs(texts: Iterable[InstallerSpec | str]) -> list[InstallerSpec]:
@@ -115,7 +149,4 @@ def make_installer(spec: InstallerSpec | str, *, cache: Path) -> Installer:
     if spec.name == "command":
         assert spec.path is not None
         return CommandInstaller.from_file(spec.path, config=spec.config)
-    raise AdapterError(
-        f"--installer {spec}: unknown installer {spec.name!r} "
-        "(pip, uv, pdm, poetry, wheelnext, or a command adapter file ending in .toml)"
-    )
+    raise AdapterError(unknown(spec))

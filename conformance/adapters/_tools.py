@@ -18,6 +18,7 @@ import subprocess
 import sys
 import venv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from wheelnext.conformance.adapters.protocol import AdapterError, InstallerSpec
@@ -33,11 +34,19 @@ OFFLINE: dict[str, str] = {
 INSTALL_TIMEOUT = 600.0
 
 
+def _distributions(prefix: Path) -> list[tuple[str, str]]:
+    """(name, version) of every distribution in the environment at *prefix*."""
+    found = []
+    for info in sorted(prefix.glob("lib/python*/site-packages/*.dist-info")):
+        name, _, version = info.name[: -len(".dist-info")].partition("-")
+        found.append((name, version))
+    return found
+
+
 def _installed_version(prefix: Path, package: str) -> str:
     """The version of *package* in the environment at *prefix*, from its ``.dist-info``."""
     wanted = re.sub(r"[-_.]+", "_", package).lower()
-    for info in sorted(prefix.glob("lib/python*/site-packages/*.dist-info")):
-        name, _, version = info.name[: -len(".dist-info")].partition("-")
+    for name, version in _distributions(prefix):
         if re.sub(r"[-_.]+", "_", name).lower() == wanted:
             return version
     raise AdapterError(f"cannot install {package} for testing: no {package} in {prefix}")
@@ -163,3 +172,27 @@ def tool_version(argv: list[str]) -> str:
     if done.returncode != 0 or not words:
         raise AdapterError(f"{' '.join(argv)} failed: {done.stderr.strip()[:200]}")
     return words[-1].strip("()")
+
+
+@dataclass(frozen=True)
+class ToolImage:
+    """What a tool run as ``python -m MODULE`` needs in the docker runner's installer image:
+    *requirements* installed into the image's ``/opt/installer`` (from wheels downloaded
+    here: containers have no network), and the module that starts it there."""
+
+    requirements: tuple[str, ...]
+    module: str
+
+
+def tool_image(
+    command: Sequence[str], package: str, version: str, pins: Sequence[str] = ()
+) -> ToolImage:
+    """The image a tool started by *command* needs: when *command* is ``ENV/bin/python -m
+    PACKAGE`` of a provisioned tool environment, every distribution in it at the version
+    there (the venv runner's tool, pin by pin); otherwise ``PACKAGE==VERSION`` and *pins*."""
+    env = Path(command[0]).parent.parent
+    if len(command) == 3 and command[1:] == ("-m", package) and (env / ".complete").exists():
+        requirements = tuple(f"{name}=={found}" for name, found in _distributions(env))
+    else:
+        requirements = (f"{package}=={version}", *pins)
+    return ToolImage(requirements, package)

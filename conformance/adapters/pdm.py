@@ -40,7 +40,7 @@ from wheelnext.conformance.adapters._project import (
     strings,
     wheel_requirement,
 )
-from wheelnext.conformance.adapters._tools import tool_env, tool_version
+from wheelnext.conformance.adapters._tools import ToolImage, tool_env, tool_image, tool_version
 from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
@@ -125,6 +125,11 @@ class PdmInstaller:
     @property
     def name(self) -> str:
         return configured_name("pdm", self.config)
+
+    @property
+    def image(self) -> ToolImage:
+        """What the docker runner's installer image needs: this pdm's environment."""
+        return tool_image(self.command, "pdm", self.version, PINS)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PdmInstaller:

@@ -42,7 +42,7 @@ from wheelnext.conformance.adapters._project import (
     string,
     wheel_requirement,
 )
-from wheelnext.conformance.adapters._tools import tool_env, tool_version
+from wheelnext.conformance.adapters._tools import ToolImage, tool_env, tool_image, tool_version
 from wheelnext.conformance.adapters.protocol import (
     AdapterError,
     InstallerSpec,
@@ -121,6 +121,11 @@ class PoetryInstaller:
     @property
     def name(self) -> str:
         return configured_name("poetry", self.config)
+
+    @property
+    def image(self) -> ToolImage:
+        """What the docker runner's installer image needs: this poetry's environment."""
+        return tool_image(self.command, "poetry", self.version)
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> PoetryInstaller:

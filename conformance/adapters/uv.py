@@ -43,6 +43,7 @@ from wheelnext.conformance.adapters.protocol import (
 
 STRATEGIES = {"index-priority": "first-index", "version-priority": "unsafe-best-match"}
 FIXED = ("first-index", "unsafe-first-match", "unsafe-best-match")
+CONFIGS = (None, "variants", *FIXED)
 #: Without the wheel-variants preview uv has no variant support (PEP 825 legacy behaviour).
 UNAWARE = frozenset({"variant-unaware"})
 CAPABILITIES = frozenset(
@@ -121,7 +122,7 @@ class UvInstaller:
 
     @classmethod
     def create(cls, spec: InstallerSpec, *, cache: Path) -> UvInstaller:
-        check_config(spec, "uv", (None, "variants", *FIXED))
+        check_config(spec, "uv", CONFIGS)
         binary = installer_executable(spec, cache, "uv")
         version = run_version([str(binary), "--version"])
         if spec.config == "variants" and not accepts_variants(binary):

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -28,6 +28,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from wheelnext.conformance.check import Result
 from wheelnext.conformance.record import INDEX_RUNNER, Record
 from wheelnext.conformance.redact import Redactor
+
+if TYPE_CHECKING:
+    from wheelnext.conformance.shard import Plan
 
 #: The roles a scenario's audience names (``wheelnext.conformance.scenario.AUDIENCES``).
 AUDIENCE_CHOICES = ("installer", "index", "build backend", "provider plugin", "tool")
@@ -90,7 +93,7 @@ def _execute(
     audience: str | None = None,
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
     """Run the suite; its records and meta with every secret the user passed masked."""
-    from wheelnext.conformance.adapters import make_installers
+    from wheelnext.conformance.adapters import check_specs, make_installers
     from wheelnext.conformance.report import record
     from wheelnext.conformance.run import default_cache, run_suite
     from wheelnext.conformance.runners import make_runner
@@ -102,9 +105,6 @@ def _execute(
         scenarios = [s for s in scenarios if audience in s.audience]
         if not scenarios:
             raise click.UsageError(f"--audience {audience}: no selected scenario is for it")
-    cache = default_cache()
-    console = Console(stderr=True)
-    adapters, resolved = make_installers(installers, cache=cache, notify=console.print)
     redactor = Redactor.from_inputs(
         texts=[index_url or "", *extra_args],
         commands=[upload_command or ""],
@@ -124,8 +124,18 @@ def _execute(
             f"--index-personality: the {runner.name} runner serves {DEFAULT.name} only"
             " (personalities need --runner venv --index-target reference)"
         )
+    plan = _shard_split(shard, scenarios, installers, pythons)
+    # Every argument is checked before the first installer is provisioned or baked.
+    specs = check_specs(installers)
+    if runner_name == "docker":
+        from wheelnext.conformance.image import check_bakeable
+
+        check_bakeable(specs)
+    cache = default_cache()
+    console = Console(stderr=True)
+    adapters, resolved = make_installers(installers, cache=cache, notify=console.print)
     python_list: list[str | None] = list(pythons) or [None]
-    only, shard_meta = _shard_plan(shard, scenarios, installers, adapters, pythons)
+    only, shard_meta = _shard_plan(plan, scenarios, installers, adapters, pythons)
     with Progress(
         TextColumn("[bold]conformance"),
         BarColumn(),
@@ -195,33 +205,42 @@ def _execute(
     )
 
 
-def _shard_plan(
+def _shard_split(
     shard: tuple[str, Path | None] | None,
+    scenarios: Sequence[Any],
+    specs: Sequence[str],
+    pythons: Sequence[str],
+) -> Plan | None:
+    """``--shard K/N`` and ``--durations`` checked, the saved run read; None without them."""
+    if shard is None:
+        return None
+    from wheelnext.conformance.report import load_run
+    from wheelnext.conformance.shard import Plan, Shard
+
+    saved = load_run(shard[1])[1] if shard[1] else []
+    return Plan.make(Shard.parse(shard[0]), [s.id for s in scenarios], specs, pythons, saved)
+
+
+def _shard_plan(
+    plan: Plan | None,
     scenarios: Sequence[Any],
     specs: Sequence[str],
     adapters: Sequence[Any],
     pythons: Sequence[str],
 ) -> tuple[set[tuple[int, int, int]] | None, dict[str, Any] | None]:
-    """``--shard K/N`` (and ``--durations``): the positions this shard runs, and its meta."""
-    if shard is None:
+    """The positions this shard runs, and its meta."""
+    if plan is None:
         return None, None
     from wheelnext.conformance import shard as sharding
-    from wheelnext.conformance.report import load_run
 
-    chosen = sharding.Shard.parse(shard[0])
-    every = sharding.suite_jobs([s.id for s in scenarios], specs, pythons)
-    if len(set(every)) != len(every):
-        raise click.UsageError("--shard: an --installer or --python is given twice")
-    saved = load_run(shard[1])[1] if shard[1] else []
-    names = {spec: a.name for spec, a in zip(specs, adapters, strict=True)}
-    mine = sharding.split(every, chosen, sharding.weights(every, saved, names))
+    mine = plan.mine({spec: a.name for spec, a in zip(specs, adapters, strict=True)})
     position = {
         (s.id, spec, python): (si, ii, pi)
         for si, s in enumerate(scenarios)
         for ii, spec in enumerate(specs)
         for pi, python in enumerate(list(pythons) or [""])
     }
-    return {position[job] for job in mine}, sharding.shard_meta(chosen, every, mine)
+    return {position[job] for job in mine}, sharding.shard_meta(plan.shard, plan.every, mine)
 
 
 def _write_summary(path: Path | None, records: Sequence[Record], meta: dict[str, Any]) -> None:

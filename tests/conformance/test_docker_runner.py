@@ -24,8 +24,11 @@ from _support.installer import PIP
 from _support.waiting import wait_until
 
 from wheelnext.conformance import image as images
+from wheelnext.conformance.adapters import pdm
 from wheelnext.conformance.adapters.command import CommandInstaller
+from wheelnext.conformance.adapters.pdm import PdmInstaller
 from wheelnext.conformance.adapters.pip import PipInstaller
+from wheelnext.conformance.adapters.poetry import PoetryInstaller
 from wheelnext.conformance.adapters.protocol import AdapterError
 from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
@@ -104,6 +107,60 @@ def test_command_adapter_image_recipe(tmp_path: Path) -> None:
     adapter.write_text(PIP_COMMAND.split("[image]")[0] + "[image]\n")
     with pytest.raises(AdapterError, match="image needs pip or commands"):
         CommandInstaller.from_file(adapter)
+
+
+def _tool_env(folder: Path, dists: dict[str, str]) -> Path:
+    """A provisioned tool environment holding *dists* (name -> version), as the cache has."""
+    for name, version in dists.items():
+        (folder / "lib/python3.11/site-packages" / f"{name}-{version}.dist-info").mkdir(
+            parents=True
+        )
+    (folder / ".complete").touch()
+    return folder / "bin" / "python"
+
+
+def test_pdm_and_poetry_images_pin_their_tool_environment(tmp_path: Path) -> None:
+    """pdm and poetry are baked from their tool environment's distributions, each at the
+    version the venv runner runs, and start as ``python -m`` of the image's copy."""
+    python = _tool_env(tmp_path / "pdm-2.29.4", {"pdm": "2.29.4", "hishel": "1.4.0"})
+    tool = PdmInstaller(command=(str(python), "-m", "pdm"), version="2.29.4")
+    recipe = images.image_recipe(tool)
+    assert recipe is not None and recipe.pip == ("hishel==1.4.0", "pdm==2.29.4")
+    assert images.installer_recipe(tool) == ("tool", f"pdm-{images.recipe_key(recipe)}", None)
+    argv = images.in_image_argv(tool, [str(python), "-m", "pdm", "install", "--no-self"])
+    assert argv == ["/opt/installer/bin/python", "-m", "pdm", "install", "--no-self"]
+    # A pdm named by path: its version and the pins the provisioning uses.
+    given = PdmInstaller(command=("/usr/local/bin/pdm",), version="2.29.4", config=None)
+    assert images.image_recipe(given).pip == ("pdm==2.29.4", *pdm.PINS)  # type: ignore[union-attr]
+    assert images.in_image_argv(given, ["/usr/local/bin/pdm", "install"])[:4] == [
+        "/opt/installer/bin/python", "-m", "pdm", "install"]  # fmt: skip
+    python = _tool_env(tmp_path / "poetry-2.5.1", {"poetry": "2.5.1", "poetry_core": "2.5.0"})
+    tool2 = PoetryInstaller(command=(str(python), "-m", "poetry"), version="2.5.1")
+    assert images.image_recipe(tool2).pip == ("poetry==2.5.1", "poetry_core==2.5.0")  # type: ignore[union-attr]
+    assert images.installer_recipe(tool2)[0] == "tool"
+
+
+def test_harness_image_takes_pdm_poetry_and_command_adapters(tmp_path: Path) -> None:
+    """``image build --harness``: pdm and poetry by version, a command adapter with its
+    ``[image]`` table (named inside by its copy in ``/opt/wheelnext-adapters``)."""
+    from wheelnext.conformance.adapters import InstallerSpec
+    from wheelnext.conformance.suite_image import in_image_spec, specs_of
+
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    specs = ["pdm==2.29.4", "poetry==2.5.1:supplemental", f"{adapter}:fast", "pip==26.3"]
+    adapter.write_text(PIP_COMMAND.replace("[image]", '[configs.fast]\nargs = []\n\n[image]'))
+    assert specs_of(specs) == specs
+    inside = "/opt/wheelnext-adapters/pipcmd.toml:fast"
+    assert in_image_spec(InstallerSpec.parse(specs[2])) == inside
+    assert in_image_spec(InstallerSpec.parse(specs[1])) == "poetry==2.5.1:supplemental"
+    with pytest.raises(RunnerError, match=r"--installer pdm: name its version \(pdm==VERSION\)"):
+        specs_of(["pdm"])
+    adapter.write_text(PIP_COMMAND.split("[image]")[0])
+    with pytest.raises(RunnerError, match=r"'pipcmd' has no \[image\] table"):
+        specs_of([str(adapter)])
+    with pytest.raises(RunnerError, match="pip@/usr/bin/python: only pip, uv, wheelnext"):
+        specs_of(["pip@/usr/bin/python"])
 
 
 def test_docker_runner_index_targets() -> None:
@@ -460,3 +517,66 @@ def test_the_harness_image_runs_the_suite_by_itself(engine: Any, harness: str) -
         (lines[bool(caps)],) = [x for x in output.splitlines() if "write detection" in x]
     assert "snapshot" in lines[False] and "CAP_SYS_ADMIN" in lines[False]
     assert "private mount namespace (as root)" in lines[True]
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.network_installer
+@pytest.mark.parametrize("spec", ["pdm==2.29.4", "poetry==2.5.1:supplemental"])
+def test_pdm_and_poetry_run_from_their_images_as_in_a_venv(
+    spec: str, engine: Any, harness: str, tmp_path: Path
+) -> None:
+    """Provisioned here (the one step that may reach the registry), baked into an image from
+    the same distributions, then run in containers that reach only the index: the results
+    are the venv runner's."""
+    from wheelnext.conformance.adapters import AdapterError, make_installer
+    from wheelnext.conformance.run import run_suite
+    from wheelnext.conformance.runners.venv import VenvRunner
+    from wheelnext.conformance.scenario import load_scenarios
+
+    cache = tmp_path / "cache"
+    try:
+        tool = make_installer(spec, cache=cache)
+    except AdapterError as exc:
+        pytest.skip(f"{spec} cannot be provisioned from the registry here: {exc}")
+    wanted = ["baseline-dependency", "baseline-direct-wheel", "pep766-three-indexes"]
+    scenarios = load_scenarios(select=wanted)
+    runner = DockerRunner()
+    runner._harness = harness
+    in_docker = run_suite(scenarios, [tool], runner, cache=cache, jobs=2)
+    in_venv = run_suite(scenarios, [tool], VenvRunner(), cache=cache, jobs=2)
+    statuses = [(r.scenario.id, str(r.status), r.failures) for r in in_docker]
+    assert statuses == [(r.scenario.id, str(r.status), r.failures) for r in in_venv]
+    assert {status for _, status, _ in statuses} == {"pass"}, statuses
+    module = spec.partition("==")[0]
+    for result in in_docker:
+        assert result.observation is not None
+        assert result.observation.argv[:3] == ("/opt/installer/bin/python", "-m", module)
+        assert result.observation.written_outside == (), result.scenario.id
+    assert not _left_behind(engine, runner)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.network_installer
+def test_the_harness_image_runs_pdm_poetry_and_a_command_adapter(
+    engine: Any, harness: str, tmp_path: Path
+) -> None:
+    """pdm, poetry and a command adapter provisioned in the harness image run there with
+    no network."""
+    from wheelnext.conformance.suite_image import suite_image
+
+    adapter = tmp_path / "pipcmd.toml"
+    adapter.write_text(PIP_COMMAND)
+    tag = suite_image(engine, harness, ["pdm==2.29.4", "poetry==2.5.1", str(adapter)])
+    argv = ["wheelnext", "conformance", "run", "-q", "--select", "baseline-dependency"]
+    argv += ["--installer", "pdm==2.29.4", "--installer", "poetry==2.5.1"]
+    argv += ["--installer", "/opt/wheelnext-adapters/pipcmd.toml"]
+    output = engine.containers.run(
+        tag, argv, network_mode="none", remove=True, stderr=True
+    ).decode()
+    assert "pass: 3" in output, output[-2000:]
+    ran = engine.containers.run(
+        tag, ["cat", "/opt/tools/pipcmd/recipe-ran"], network_mode="none", remove=True
+    )
+    assert ran.decode().startswith("pip 24.0 from /opt/tools/pipcmd/")
