@@ -3,8 +3,12 @@
 Peers, same run, same wheel, fresh environment each, ``--no-deps``, both bytecode settings:
 pip 23.2.1 (what ``ensurepip`` gives Python 3.11, in a ``venv``) and uv with a cold cache
 (a new ``UV_CACHE_DIR`` per run). Every peer runs under ``wheelnext.isolation.scrubbed_environ``
-so host pip/uv configuration cannot change it. Prints seconds and the ratios
-``peer / wheelnext-whlx``.
+so host pip/uv configuration cannot change it. The physical floor is measured in the same
+rounds: ``cp -r`` of the unpacked payload (sources in the page cache) into a fresh folder
+(``copy-floor``, no bytecode setting). Before every timed command the file system is synced
+(``os.sync``), so no run pays for the previous run's write-back. Prints the median (and best)
+seconds and the ratios ``peer / wheelnext-whlx`` and ``wheelnext-whlx / copy-floor``, with the
+load average before and after.
 
     python benchmarks/wheel_install.py --quick         # the bundled setuptools wheel
     python benchmarks/wheel_install.py --torch --json  # the torch CPU wheel (converts it once)
@@ -21,26 +25,22 @@ import ensurepip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
+from _machine import cpu_model, load_average
 from _wheels import CACHE, add_torch_options, torch_wheel
 
 from wheelnext.convert import convert_wheel
 from wheelnext.isolation import scrubbed_environ
-from wheelnext.wheel2.layout import DEFAULT_LAYOUT, DEFAULT_LEVEL
+from wheelnext.wheel2.layout import DEFAULT_CHUNK_BYTES, DEFAULT_LAYOUT, DEFAULT_LEVEL
 
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} CPUs)"
-    return "unknown"
 
 
 def uv_binary() -> str:
@@ -49,17 +49,41 @@ def uv_binary() -> str:
 
 
 def whlx_for(wheel: Path, workers: int) -> tuple[Path, float]:
-    """The converted wheel, cached beside the downloads; conversion seconds (0 if cached)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    target = CACHE / (wheel.name[:-4] + ".whlx")
+    """The converted wheel in the default layout, cached beside the downloads under a folder
+    named by layout, level and chunk size; conversion seconds (0 if cached)."""
+    folder = CACHE / f"whlx-{DEFAULT_LAYOUT.value}-{DEFAULT_LEVEL}-{DEFAULT_CHUNK_BYTES >> 20}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (wheel.name[:-4] + ".whlx")
     if target.exists():
         return target, 0.0
     start = time.perf_counter()
-    convert_wheel(wheel, CACHE, layout=DEFAULT_LAYOUT, level=DEFAULT_LEVEL, workers=workers)
+    convert_wheel(wheel, folder, layout=DEFAULT_LAYOUT, level=DEFAULT_LEVEL, workers=workers)
     return target, time.perf_counter() - start
 
 
+def unpacked(wheel: Path) -> Path:
+    """The wheel's files unpacked once (the source of the ``copy-floor`` runs)."""
+    tree = CACHE / f"tree-{wheel.name[:-4]}"
+    if not tree.is_dir():
+        partial = tree.with_name(tree.name + ".part")
+        shutil.rmtree(partial, ignore_errors=True)
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(partial)
+        partial.rename(tree)
+    return tree
+
+
+def warm(tree: Path) -> None:
+    """Read every file of *tree* so the copy starts from the page cache."""
+    for folder, _, names in os.walk(tree):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+
+
 def timed(command: list[str], env: dict[str, str]) -> float:
+    os.sync()
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -71,6 +95,12 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path,
             baseline: Path | None = None) -> float:
     """Fresh venv (pip 23.2.1 only for pip), then time the install command alone."""
+    if tool == "copy-floor":
+        copy = root / "copy"
+        warm(unpacked(wheel))
+        seconds = timed(["cp", "-r", str(unpacked(wheel)), str(copy)], dict(os.environ))
+        shutil.rmtree(copy, ignore_errors=True)
+        return seconds
     venv = root / f"venv-{tool}-{compile_}"
     with_pip = [] if tool == "pip" else ["--without-pip"]
     subprocess.run([str(BASE_PYTHON), "-m", "venv", *with_pip, str(venv)], check=True)
@@ -107,12 +137,17 @@ def main() -> int:
     parser.add_argument("--wheel", type=Path, help="any other .whl")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per tool and setting, interleaved; the minimum is reported")
+                        help="runs per tool and setting, interleaved; the median (and the "
+                             "best) is reported")
     parser.add_argument("--baseline", type=Path,
                         help="a folder holding another wheelnext package to compare against")
+    parser.add_argument("--skip", action="append", default=[], metavar="TOOL",
+                        choices=["wheelnext-whl", "pip"],
+                        help="leave a slow peer out (wheelnext-whl, pip); repeatable")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     args = parser.parse_args()
-    tools = ["wheelnext-whlx", "wheelnext-whl", "uv", "pip"]
+    tools = [tool for tool in ("wheelnext-whlx", "wheelnext-whl", "uv", "pip", "copy-floor")
+             if tool not in args.skip]
     if args.baseline:
         tools.insert(1, "wheelnext-whlx-baseline")
     bundled = Path(ensurepip.__file__).parent / "_bundled"
@@ -126,7 +161,8 @@ def main() -> int:
     results: dict[str, object] = {
         "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
         "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version,
-        "cpu": cpu_model(), "runs": {},
+        "cpu": f"{cpu_model()} ({os.cpu_count()} CPUs)", "load_before": load_average(),
+        "runs": {},
     }
     runs: dict[str, dict[str, float]] = {}
     samples: dict[str, dict[str, list[float]]] = {}
@@ -135,19 +171,24 @@ def main() -> int:
             for compile_ in (False, True):
                 key = "compile" if compile_ else "no-compile"
                 for tool in tools:
+                    if tool == "copy-floor" and compile_:
+                        continue
                     seconds = one_run(tool, wheel, whlx, compile_, Path(tmp), args.baseline)
                     samples.setdefault(key, {}).setdefault(tool, []).append(round(seconds, 2))
                     print(key, tool, round(seconds, 2), file=sys.stderr, flush=True)
-    for key, tools in samples.items():
-        runs[key] = {tool: min(values) for tool, values in tools.items()}
+    for key, by_tool in samples.items():
+        runs[key] = {tool: statistics.median(values) for tool, values in by_tool.items()}
+        runs[key].update({f"best:{tool}": min(values) for tool, values in by_tool.items()})
         ours = runs[key]["wheelnext-whlx"]
-        runs[key]["uv/wheelnext-whlx"] = round(runs[key]["uv"] / ours, 2)
-        runs[key]["pip/wheelnext-whlx"] = round(runs[key]["pip"] / ours, 2)
+        for peer in ("uv", "pip", "wheelnext-whl"):
+            if peer in runs[key]:
+                runs[key][f"{peer}/wheelnext-whlx"] = round(runs[key][peer] / ours, 2)
+        floor = statistics.median(samples["no-compile"]["copy-floor"])
+        runs[key]["wheelnext-whlx/copy-floor"] = round(ours / floor, 2)
         if args.baseline:
             runs[key]["baseline/wheelnext-whlx"] = round(
                 runs[key]["wheelnext-whlx-baseline"] / ours, 2)
-    results["samples"] = samples
-    results["runs"] = runs
+    results["load_after"] = load_average()
     if args.json:
         print(json.dumps(results, indent=2))
     else:
