@@ -22,12 +22,43 @@ from types import TracebackType
 
 _COMPILER = r"""
 import concurrent.futures, json, os, py_compile, sys
+from importlib._bootstrap_external import _code_to_timestamp_pyc
+from importlib.util import cache_from_source
+
+FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+made = set()
+
+def one(staged, final):
+    # py_compile.compile's steps for its default (timestamp) mode, without its temporary
+    # file and rename: the staging folder is private and the .pyc does not exist yet.
+    status = os.stat(staged)
+    with open(staged, "rb") as handle:
+        source = handle.read()
+    code = compile(source, final, "exec", dont_inherit=True)
+    data = _code_to_timestamp_pyc(code, status.st_mtime, status.st_size)
+    target = cache_from_source(staged)
+    folder = os.path.dirname(target)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    descriptor = os.open(target, FLAGS, (status.st_mode | 0o200) & 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+    return target
 
 def batch(pairs):
     done = []
+    hashed = bool(os.environ.get("SOURCE_DATE_EPOCH"))  # py_compile then writes hash pycs
     for staged, final in pairs:
         try:
-            written = py_compile.compile(staged, dfile=final, doraise=True, quiet=2)
+            if hashed:
+                written = py_compile.compile(staged, dfile=final, doraise=True, quiet=2)
+            else:
+                written = one(staged, final)
             if written:
                 done.append(written)
         except Exception:

@@ -87,8 +87,10 @@ def _zipinfo(name: str, executable: bool, method: int) -> zipfile.ZipInfo:
 
 
 def _payload_order(files: Sequence[PayloadFile]) -> list[PayloadFile]:
-    """Group like files (by suffix) so a solid stream finds longer matches."""
-    return sorted(files, key=lambda f: (os.path.splitext(f.path)[1], f.path))
+    """Group like files (by suffix) so a solid stream finds longer matches; Python sources
+    first, so an installer compiling bytecode can start on them while the rest unpacks."""
+    return sorted(files, key=lambda f: (not f.path.endswith(".py"),
+                                        os.path.splitext(f.path)[1], f.path))
 
 
 def _chunks(files: Sequence[PayloadFile], chunk_bytes: int | None) -> list[list[PayloadFile]]:
