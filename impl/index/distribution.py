@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.filenames import escape_name, parse_wheel_name
+from wheelnext.index import core_metadata
 from wheelnext.variants.errors import InvalidVariantMetadata
 from wheelnext.variants.jsonio import loads_strict
 from wheelnext.variants.schema import validate_variant_json
@@ -66,6 +67,16 @@ class FileDetails:
         if self.core_metadata is None:
             return None
         return hashlib.sha256(self.core_metadata).hexdigest()
+
+    @property
+    def rebuilt_core_metadata(self) -> bytes | None:
+        """What the ``metadata-verbatim`` knockout serves (:mod:`wheelnext.index.core_metadata`)."""
+        return None if self.core_metadata is None else core_metadata.rebuilt(self.core_metadata)
+
+    @property
+    def rebuilt_core_metadata_sha256(self) -> str | None:
+        rebuilt = self.rebuilt_core_metadata
+        return None if rebuilt is None else hashlib.sha256(rebuilt).hexdigest()
 
     @property
     def upload_time(self) -> str:

@@ -108,10 +108,26 @@ VARIANTS_VALIDATION = Feature(
     ("pep825-index-reject-invalid",),
 )
 
+WHLX_FILES = Feature(
+    "whlx-files", "PEP 777",
+    "To allow for experimentation and faster adoption of 2.0 wheels, this PEP proposes a"
+    " change to the file extension of the wheel file format, from ``.whl`` to ``.whlx`` for"
+    " all future wheel versions.",
+    ("pep777-whlx-extension",),
+)
+METADATA_VERBATIM = Feature(
+    "metadata-verbatim", "simple-repository-api (PEP 658)",
+    "If a data-dist-info-metadata attribute is present, the repository MUST serve the"
+    " distribution's Core Metadata file alongside the distribution with a .metadata"
+    " appended to the distribution's file name.",
+    ("pep777-v2-must-include", "pep778-links-needs-v2", "pep771-metadata-version",
+     "pep771-default-extra-provided"),
+)
+
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (JSON_API, HASHES, REQUIRES_PYTHON, YANKED, API_VERSION, DIST_INFO_METADATA,
-              CORE_METADATA, VARIANTS_FILE, VARIANTS_VALIDATION)
+              CORE_METADATA, VARIANTS_FILE, VARIANTS_VALIDATION, WHLX_FILES, METADATA_VERBATIM)
 }
 
 
@@ -145,7 +161,7 @@ class Personality:
 
 
 _HTML_BASE = frozenset({HASHES.name, REQUIRES_PYTHON.name, YANKED.name, API_VERSION.name,
-                        VARIANTS_VALIDATION.name})
+                        VARIANTS_VALIDATION.name, WHLX_FILES.name, METADATA_VERBATIM.name})
 
 PERSONALITIES: dict[str, Personality] = {
     p.name: p

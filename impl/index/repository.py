@@ -15,6 +15,7 @@ import os
 import stat
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ class ListedFile:
     upload_time: str | None = None
     requires_python: str | None = None
     core_metadata_sha256: str | None = None
+    #: The hash of what the ``metadata-verbatim`` knockout serves instead (a zero-argument
+    #: callable, so that only a knockout's page computes it).
+    rebuilt_metadata_sha256: Callable[[], str | None] = field(
+        default=lambda: None, compare=False, repr=False)
     #: None: not yanked; "": yanked without a reason; else the reason.
     yanked: str | None = None
     version: str | None = None
@@ -247,6 +252,7 @@ class Repository:
                 upload_time=details.upload_time,
                 requires_python=details.requires_python,
                 core_metadata_sha256=details.core_metadata_sha256,
+                rebuilt_metadata_sha256=_rebuilt_hash(details),
                 yanked=self.yanked(filename),
                 version=version,
             )
@@ -295,6 +301,10 @@ class Repository:
         project.files.sort(key=lambda f: f.filename)
         project.versions = sorted(versions, key=_sort_key)
         return project
+
+
+def _rebuilt_hash(details: FileDetails) -> Callable[[], str | None]:
+    return lambda: details.rebuilt_core_metadata_sha256
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:
