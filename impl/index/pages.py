@@ -23,6 +23,7 @@ from wheelnext.index.features import (
     HASHES,
     METADATA_VERBATIM,
     REQUIRES_PYTHON,
+    SDIST_VALIDATION,
     VARIANTS_FILE,
     VARIANTS_VALIDATION,
     WHLX_FILES,
@@ -75,13 +76,16 @@ def project_list_json(names: Sequence[str]) -> bytes:
 
 def listed(project: Project, features: Personality = DEFAULT) -> list[ListedFile]:
     """The files a project page lists: ``*-variants.json`` only with the PEP 825 feature,
-    ``.whlx`` files only with ``whlx-files`` (PEP 777), and the variant wheels the index
-    rejected only without ``variants-validation``."""
+    ``.whlx`` files only with ``whlx-files`` (PEP 777), the variant wheels the index
+    rejected only without ``variants-validation``, and the sdists it refused only without
+    ``sdist-validation``."""
     files = list(project.files)
     if not features.has(WHLX_FILES):
         files = [f for f in files if not f.filename.endswith(".whlx")]
     if not features.has(VARIANTS_VALIDATION):
         files = sorted([*files, *project.rejected], key=lambda f: f.filename)
+    if not features.has(SDIST_VALIDATION):
+        files = sorted([*files, *project.refused_sdists], key=lambda f: f.filename)
     if features.has(VARIANTS_FILE):
         return files
     return [f for f in files if parse_variants_filename(f.filename) is None]

@@ -73,6 +73,9 @@ class Project:
     #: Variant wheels left out: no usable ``variant.json``, or one their release's
     #: other wheels disagree with (the ``variants-validation`` feature lists them).
     rejected: list[ListedFile] = field(default_factory=list)
+    #: Source distributions left out: their ``PKG-INFO`` breaks PEP 777 (the
+    #: ``sdist-validation`` feature lists them).
+    refused_sdists: list[ListedFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,10 @@ class Repository:
                     versions.add(version)
                 project.files.append(ListedFile(filename, details.size, details.sha256,
                                                 upload_time=details.upload_time, version=version))
+                continue
+            if details.sdist_error is not None:
+                self._error(f"{self.root / filename}: not listed: {details.sdist_error}")
+                project.refused_sdists.append(listed)
                 continue
             if version is not None:
                 versions.add(version)
