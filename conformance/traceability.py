@@ -96,7 +96,7 @@ def load_requirements(path: Path = REQUIREMENTS) -> tuple[list[Requirement], lis
 
 
 #: The "both" requirements no index scenario covers, each with the reason (issue #15).
-INDEX_EXEMPT = shipped_dir() / "_index_exempt.toml"
+INDEX_EXEMPT = Path(__file__).parent / "index_exempt.toml"
 
 
 def load_index_exempt(path: Path = INDEX_EXEMPT) -> dict[str, str]:

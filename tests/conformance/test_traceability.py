@@ -256,7 +256,7 @@ def test_rows_are_readable_at_a_glance(data: Data) -> None:
 
 def test_every_both_requirement_has_an_index_scenario_or_a_reason(data: Data) -> None:
     """Issue #15: a requirement whose audience is "both" is covered by a scenario whose audience
-    is the index, or listed in ``scenarios/_index_exempt.toml`` with why; an exemption that a
+    is the index, or listed in ``conformance/index_exempt.toml`` with why; an exemption that a
     scenario now covers, or that names no "both" requirement, is reported so it cannot drift."""
     requirements, _ = data
     exempt = trace.load_index_exempt()
