@@ -127,8 +127,10 @@ def _run_one(
     cache: Path,
     personality: Personality,
 ) -> Result:
+    refusals: list[str] = []
     try:
-        with serve(target, roots, {}, cache=cache, personality=personality) as served:
+        with serve(target, roots, {}, cache=cache, personality=personality,
+                   refusals=refusals) as served:
             fetched, transcript = fetch_all(served, scenario.fetches)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return dataclasses.replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
@@ -136,11 +138,13 @@ def _run_one(
         argv=("httpx", *(f.path for f in scenario.fetches)),
         exit_code=None,
         timed_out=False,
-        output=transcript,
+        output="".join(f"upload: {r}\n" for r in refusals) + transcript,
         fetched=tuple(f for f in fetched if isinstance(f, Fetched)),
     )
     failures = index_failures(target, scenario.fetches, fetched, roots)
     if failures:
+        # What the index would not take explains what it does not serve.
+        failures += [f"{target}: {r}" for r in refusals]
         return dataclasses.replace(
             base,
             status=not_met(scenario, observation),

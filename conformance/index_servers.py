@@ -45,7 +45,7 @@ from wheelnext.conformance.scenario import Scenario
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import is_distribution_filename
 from wheelnext.index import RequestRecord
-from wheelnext.upload import Credentials, upload
+from wheelnext.upload import Credentials, UploadRefused, upload
 
 #: The index targets this module serves.
 SERVER_TARGETS = ("pypiserver-server", "devpi")
@@ -166,12 +166,21 @@ def start(name: str, argv: Sequence[str], base: str, index: str, log: Path) -> S
 
 
 def upload_root(root: Path, url: str, name: str, *,
-                credentials: Credentials | None = None) -> None:
-    """Upload every distribution in *root* to *url*."""
+                credentials: Credentials | None = None,
+                refusals: list[str] | None = None) -> None:
+    """Upload every distribution in *root* to *url*.
+
+    A file the index refuses (an error status) is an :class:`IndexServerError`, or, given
+    *refusals*, is left out and noted there: an index run checks what the index then
+    serves, and refusing an upload is part of what it does."""
     for path in sorted(root.iterdir()):
         if path.is_file() and is_distribution_filename(path.name):
             try:
                 upload(path, url, credentials=credentials)
+            except UploadRefused as exc:
+                if refusals is None:
+                    raise IndexServerError(f"index {name}: {exc}") from None
+                refusals.append(f"index {name!r} refused the {exc}")
             except WheelnextError as exc:
                 raise IndexServerError(f"index {name}: {exc}") from None
 
@@ -182,8 +191,12 @@ def _pypiserver_argv(port: int, folder: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve_pypiserver_server(roots: Mapping[str, Path]) -> Iterator[ServerIndexes]:
-    """One ``pypi-server`` per root, filled through its upload API; all stopped at the end."""
+def serve_pypiserver_server(
+    roots: Mapping[str, Path], *, refusals: list[str] | None = None
+) -> Iterator[ServerIndexes]:
+    """One ``pypi-server`` per root, filled through its upload API; all stopped at the end.
+
+    *refusals*: see :func:`upload_root`."""
     served = ServerIndexes()
     with tempfile.TemporaryDirectory(prefix="wheelnext-pypiserver-") as work, \
             contextlib.ExitStack() as proxies:
@@ -197,7 +210,7 @@ def serve_pypiserver_server(roots: Mapping[str, Path]) -> Iterator[ServerIndexes
                     name, _pypiserver_argv(port, folder), base, f"{base}simple/",
                     Path(work) / f"{name}.log",
                 )
-                upload_root(root, base, name)
+                upload_root(root, base, name, refusals=refusals)
             served.log_requests(proxies)
             yield served
         finally:
@@ -240,8 +253,12 @@ def _entry_point(env: Path, module: str, function: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve_devpi(roots: Mapping[str, Path], *, cache: Path) -> Iterator[ServerIndexes]:
-    """One offline devpi-server with an index per root, filled through its upload API."""
+def serve_devpi(
+    roots: Mapping[str, Path], *, cache: Path, refusals: list[str] | None = None
+) -> Iterator[ServerIndexes]:
+    """One offline devpi-server with an index per root, filled through its upload API.
+
+    *refusals*: see :func:`upload_root`."""
     env = devpi_env(cache)
     served = ServerIndexes()
     password = secrets.token_urlsafe(16)
@@ -269,7 +286,7 @@ def serve_devpi(roots: Mapping[str, Path], *, cache: Path) -> Iterator[ServerInd
                 served.servers[name] = ServerProcess(
                     name, server.process, base, f"{base}{DEVPI_USER}/{name}/+simple/", server.log)
                 upload_root(root, f"{base}{DEVPI_USER}/{name}/", name,
-                            credentials=Credentials(DEVPI_USER, password))
+                            credentials=Credentials(DEVPI_USER, password), refusals=refusals)
             served.log_requests(proxies)
             yield served
         finally:
