@@ -74,7 +74,8 @@ def test_request_log_scenarios_apply_to_a_server_target(tmp_path: Path) -> None:
 
 def test_index_scenarios_against_pypiserver_server(private_host: Path) -> None:
     scenarios = load_scenarios(select=[
-        "index-pep825-variants-json-hosted", "pep825-index-rejects-invalid"])
+        "index-pep825-variants-json-hosted", "pep825-index-rejects-invalid",
+        "index-pep777-whlx-served"])
     results = {r.scenario.id: r for r in run_index_suite(scenarios, "pypiserver-server")}
     hosted = results["index-pep825-variants-json-hosted"]
     assert hosted.status is Status.FAIL, hosted.reason
@@ -84,6 +85,12 @@ def test_index_scenarios_against_pypiserver_server(private_host: Path) -> None:
     rejects = results["pep825-index-rejects-invalid"]
     assert rejects.status is Status.WARN, rejects.reason  # pypiserver took the invalid uploads
     assert any("alpha-1.0-py3-none-any-lbl.whl', it does" in f for f in rejects.failures)
+    # pypiserver refuses a .whlx upload: in an index run that is the index's behaviour (a fail
+    # naming the refusal), not a harness error.
+    whlx = results["index-pep777-whlx-served"]
+    assert whlx.status is Status.FAIL, whlx.reason
+    assert any("refused the upload of alpha-2.0-py3-none-any.whlx" in f and "HTTP 400" in f
+               for f in whlx.failures), whlx.failures
 
 
 @pytest.mark.network_installer
