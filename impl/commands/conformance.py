@@ -441,7 +441,8 @@ python_option = click.option(
     "--audience",
     type=click.Choice(AUDIENCE_CHOICES),
     help="Only scenarios for this role; 'index' runs no installer: the harness fetches "
-    "from --index-target (reference or pypiserver) and checks what it serves.",
+    "from --index-target (reference, pypiserver, static-dumb-pypi, pypiserver-server or "
+    "devpi; the reference index in each --index-personality) and checks what it serves.",
 )
 @click.option(
     "--shard",

@@ -367,3 +367,20 @@ def test_each_new_index_scenario_fails_without_its_feature(
     assert full.status is Status.PASS, full.failures or full.reason
     assert knocked.status in (Status.FAIL, Status.WARN)
     assert any(failure in line for line in knocked.failures), knocked.failures
+
+
+def test_cli_index_run_against_each_personality(tmp_path: Path, private_host: Path) -> None:
+    """``--index-personality`` applies to an index run against the reference index: html-plain
+    offers no metadata file, so the Wheel-Version scenario fails there and passes on json-full."""
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(cli, [
+        "conformance", "run", "-q", "--audience", "index", "--select",
+        "index-pep777-metadata-wheel-version", "--index-personality", "json-full",
+        "--index-personality", "html-plain", "--json", str(out)])
+    assert result.exit_code == 1, result.output
+    statuses = {r.get("index_personality", "json-full"): r["status"]
+                for r in json.loads(out.read_text())["results"]}
+    assert statuses == {"json-full": "pass", "html-plain": "fail"}
+    bad = CliRunner().invoke(cli, ["conformance", "run", "--audience", "index",
+                                   "--index-personality", "nope"])
+    assert bad.exit_code == 2 and "--index-personality 'nope'" in bad.output
