@@ -28,7 +28,7 @@ from wheelnext.conformance.scenario import (
     Scenario,
 )
 from wheelnext.errors import WheelnextError
-from wheelnext.filenames import project_of
+from wheelnext.filenames import is_distribution_filename, project_of
 
 
 class Status(enum.StrEnum):
@@ -184,12 +184,16 @@ def file_reads(observation: Observation, name: str) -> list[str]:
 
 
 def _project_of_path(path: str) -> str | None:
+    """The project a logged request is for: the segment after ``simple`` (``+simple`` on
+    devpi) in a page's path, or the file name a file's path ends with (each index lays out
+    its file URLs its own way: ``files/``, pypiserver's ``packages/``, devpi's ``+f/...``)."""
     parts = [p for p in path.split("/") if p]
-    if len(parts) >= 2 and parts[0] == "simple":
-        return str(canonicalize_name(parts[1]))
-    if len(parts) >= 2 and parts[0] == "files":
+    for at, part in enumerate(parts[:-1]):
+        if part in ("simple", "+simple"):
+            return str(canonicalize_name(parts[at + 1]))
+    if parts and is_distribution_filename(name := parts[-1].removesuffix(".metadata")):
         try:
-            return str(project_of(parts[1].removesuffix(".metadata")))
+            return str(project_of(name))
         except ValueError:
             return None
     return None

@@ -39,6 +39,7 @@ from wheelnext.conformance.observe import Fetched, Observation
 from wheelnext.conformance.scenario import Fetch, Scenario
 from wheelnext.conformance.static_generator import GENERATOR_VERSION
 from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
+from wheelnext.index.features import DEFAULT, Personality
 
 #: The targets an index run can serve with (``url`` has no harness-run server to start).
 INDEX_RUN_TARGETS = (
@@ -84,8 +85,11 @@ def run_index_suite(
     *,
     cache: Path | None = None,
     progress: Callable[[Result], None] | None = None,
+    personality: Personality = DEFAULT,
 ) -> list[Result]:
-    """One :class:`Result` per scenario, for the index *target*; in scenario order."""
+    """One :class:`Result` per scenario, for the index *target*; in scenario order.
+
+    *personality* is the reference index's (a knockout for the power measurement)."""
     version = target_version(target)
     cache = cache or default_cache()
     checked = [s for s in scenarios if is_index_scenario(s)]
@@ -98,6 +102,7 @@ def run_index_suite(
             installer_version=version,
             python=platform.python_version(),
             status=Status.NOT_APPLICABLE,
+            index_personality=personality.name,
         )
         if not is_index_scenario(scenario):
             reason = "its audience is not the index" if scenario.fetches else "it fetches nothing"
@@ -107,7 +112,7 @@ def run_index_suite(
         if unfit is not None:
             results.append(dataclasses.replace(base, reason=unfit))
             continue
-        result = _run_one(base, scenario, built[scenario.id].roots, target, cache)
+        result = _run_one(base, scenario, built[scenario.id].roots, target, cache, personality)
         results.append(result)
         if progress:
             progress(result)
@@ -115,10 +120,17 @@ def run_index_suite(
 
 
 def _run_one(
-    base: Result, scenario: Scenario, roots: Mapping[str, Path], target: str, cache: Path
+    base: Result,
+    scenario: Scenario,
+    roots: Mapping[str, Path],
+    target: str,
+    cache: Path,
+    personality: Personality,
 ) -> Result:
+    refusals: list[str] = []
     try:
-        with serve(target, roots, {}, cache=cache) as served:
+        with serve(target, roots, {}, cache=cache, personality=personality,
+                   refusals=refusals) as served:
             fetched, transcript = fetch_all(served, scenario.fetches)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return dataclasses.replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")
@@ -126,11 +138,13 @@ def _run_one(
         argv=("httpx", *(f.path for f in scenario.fetches)),
         exit_code=None,
         timed_out=False,
-        output=transcript,
+        output="".join(f"upload: {r}\n" for r in refusals) + transcript,
         fetched=tuple(f for f in fetched if isinstance(f, Fetched)),
     )
     failures = index_failures(target, scenario.fetches, fetched, roots)
     if failures:
+        # What the index would not take explains what it does not serve.
+        failures += [f"{target}: {r}" for r in refusals]
         return dataclasses.replace(
             base,
             status=not_met(scenario, observation),
@@ -153,34 +167,56 @@ Got = Fetched | str
 
 
 class _Anchors(HTMLParser):
-    """The ``href`` of each anchor of a page, by the anchor's text."""
+    """The attributes of each anchor of a page that has an ``href``, by the anchor's text."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.links: dict[str, str] = {}
-        self._href: str | None = None
+        self.links: dict[str, dict[str, str | None]] = {}
+        self._attrs: dict[str, str | None] | None = None
         self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
+        if tag == "a" and dict(attrs).get("href") is not None:
+            self._attrs = dict(attrs)
             self._text = []
 
     def handle_data(self, data: str) -> None:
-        if self._href is not None:
+        if self._attrs is not None:
             self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.setdefault("".join(self._text).strip(), self._href)
-            self._href = None
+        if tag == "a" and self._attrs is not None:
+            self.links.setdefault("".join(self._text).strip(), self._attrs)
+            self._attrs = None
+
+
+def anchor(page: str, filename: str) -> dict[str, str | None] | None:
+    """The attributes of the anchor of *page* (HTML) whose text is *filename*."""
+    parser = _Anchors()
+    parser.feed(page)
+    return parser.links.get(filename)
 
 
 def linked(page: str, filename: str) -> str | None:
     """The ``href`` of the anchor of *page* (HTML) whose text is *filename*."""
-    parser = _Anchors()
-    parser.feed(page)
-    return parser.links.get(filename)
+    found = anchor(page, filename)
+    return None if found is None else found["href"]
+
+
+#: The anchor attributes that offer a file's core metadata, the PEP 714 name first: "Clients
+#: consuming any of the HTML representations of the Simple API MUST read the PEP 658 metadata
+#: from the key data-core-metadata if it is present. They MAY optionally use the legacy
+#: data-dist-info-metadata if it is present but data-core-metadata is not."
+METADATA_ATTRIBUTES = ("data-core-metadata", "data-dist-info-metadata")
+
+
+def metadata_offer(attributes: Mapping[str, str | None]) -> str | None:
+    """The hash the anchor gives its file's core metadata (``"true"`` or ``sha256=...``),
+    or None when the index offers no core metadata file for it."""
+    for name in METADATA_ATTRIBUTES:
+        if name in attributes:
+            return attributes[name] or "true"
+    return None
 
 
 def fetch_all(served: ServedIndexes, fetches: Sequence[Fetch]) -> tuple[list[Got], str]:
@@ -202,23 +238,35 @@ def fetch_all(served: ServedIndexes, fetches: Sequence[Fetch]) -> tuple[list[Got
             url = served.index_url(fetch.index) + fetch.path
             if fetch.link is not None:
                 page = get(url, "text/html")
-                href = linked(page.text, fetch.link) if page.status_code == 200 else None
-                if href is None:
+                attributes = anchor(page.text, fetch.link) if page.status_code == 200 else None
+                if attributes is None:
                     got.append(
                         f"page {fetch.path} (status {page.status_code}) has no anchor "
                         f"whose text is {fetch.link}"
                     )
                     continue
-                url, fragment = urldefrag(urljoin(str(page.url), href))
+                url, fragment = urldefrag(urljoin(str(page.url), attributes["href"] or ""))
+                if fetch.metadata:
+                    # PEP 658: "the repository MUST serve the distribution's Core Metadata
+                    # file alongside the distribution with a .metadata appended to the
+                    # distribution's file name"; the attribute's value is its hash.
+                    offer = metadata_offer(attributes)
+                    if offer is None:
+                        got.append(
+                            f"the anchor of {fetch.link} offers no core metadata file (no "
+                            f"{' or '.join(METADATA_ATTRIBUTES)} attribute)")
+                        continue
+                    url, fragment = url + ".metadata", "" if offer == "true" else offer
             response = get(url, fetch.accept)
             if fetch.link is not None and (wrong := hash_mismatch(fragment, response.content)):
                 got.append(wrong)
                 continue
             body = response.content[:BODY_LIMIT].decode("utf-8", errors="replace")
+            shown = f"{fetch.link}.metadata" if fetch.metadata else fetch.link
             got.append(
                 Fetched(
                     index=fetch.index,
-                    path=fetch.path if fetch.link is None else f"{fetch.path} -> {fetch.link}",
+                    path=fetch.path if fetch.link is None else f"{fetch.path} -> {shown}",
                     status=response.status_code,
                     content_type=response.headers.get("content-type"),
                     body=body,

@@ -14,9 +14,11 @@ scenario; each scenario index is an index of its own, ``scenario/NAME`` (no base
 through devpi's HTTP API, filled through its upload API with :mod:`wheelnext.upload`
 (basic auth) and served at ``/scenario/NAME/+simple/``.
 
-The harness sees these servers from outside only: it cannot read their request
-log nor make them answer an error, and an upload cannot yank a file, so
-scenarios that need any of these are *not applicable* (:func:`not_applicable`).
+The harness reaches each index through a logging reverse proxy of its own on loopback
+(:mod:`~wheelnext.conformance.logging_proxy`), so request-log scenarios apply to these
+servers too; uploads go to the server directly and are not logged. The harness cannot
+make a server answer an error, and an upload cannot yank a file, so scenarios that need
+either are *not applicable* (:func:`not_applicable`).
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from pathlib import Path
 
 import httpx
 
+from wheelnext.conformance.logging_proxy import LoggingProxy, logging_proxy
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.errors import WheelnextError
 from wheelnext.filenames import is_distribution_filename
 from wheelnext.index import RequestRecord
-from wheelnext.upload import Credentials, upload
+from wheelnext.upload import Credentials, UploadRefused, upload
 
 #: The index targets this module serves.
 SERVER_TARGETS = ("pypiserver-server", "devpi")
@@ -62,8 +65,6 @@ class IndexServerError(WheelnextError):
 
 def not_applicable(target: str, scenario: Scenario) -> str | None:
     """Why *scenario* cannot run against the process-run *target* (None: it can)."""
-    if any(o.requests is not None for o in scenario.outcomes):
-        return f"expects on the request log, which the harness does not read from {target}"
     if any(i.error is not None for i in scenario.indexes):
         return f"makes an index answer an error, which the harness cannot make {target} do"
     if any(i.yanked for i in scenario.indexes):
@@ -97,22 +98,32 @@ class ServerProcess:
 
 @dataclass
 class ServerIndexes:
-    """Process-run indexes as :class:`~wheelnext.conformance.index_targets.ServedIndexes`."""
+    """Process-run indexes as :class:`~wheelnext.conformance.index_targets.ServedIndexes`,
+    each reached through its logging proxy once :meth:`log_requests` has started them."""
 
     servers: dict[str, ServerProcess] = field(default_factory=dict)
+    proxies: dict[str, LoggingProxy] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return "http://127.0.0.1"
 
     def index_url(self, name: str | None = None) -> str:
-        server = self.servers[name] if name is not None else next(iter(self.servers.values()))
-        return server.index
+        name = name if name is not None else next(iter(self.servers))
+        server = self.servers[name]
+        proxy = self.proxies.get(name)
+        return server.index if proxy is None else proxy.proxied(server.index)
+
+    def log_requests(self, stack: contextlib.ExitStack) -> None:
+        """Put a logging proxy in front of each index, stopped when *stack* closes."""
+        for name, server in self.servers.items():
+            self.proxies[name] = stack.enter_context(logging_proxy(name, server.base))
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Empty: the harness does not read these servers' logs (see :func:`not_applicable`)."""
-        return []
+        """Every request the proxies forwarded, in the order their responses started."""
+        records = [r for proxy in self.proxies.values() for r in proxy.requests]
+        return sorted(records, key=lambda r: r.time)
 
     @property
     def pids(self) -> list[int]:
@@ -155,12 +166,21 @@ def start(name: str, argv: Sequence[str], base: str, index: str, log: Path) -> S
 
 
 def upload_root(root: Path, url: str, name: str, *,
-                credentials: Credentials | None = None) -> None:
-    """Upload every distribution in *root* to *url*."""
+                credentials: Credentials | None = None,
+                refusals: list[str] | None = None) -> None:
+    """Upload every distribution in *root* to *url*.
+
+    A file the index refuses (an error status) is an :class:`IndexServerError`, or, given
+    *refusals*, is left out and noted there: an index run checks what the index then
+    serves, and refusing an upload is part of what it does."""
     for path in sorted(root.iterdir()):
         if path.is_file() and is_distribution_filename(path.name):
             try:
                 upload(path, url, credentials=credentials)
+            except UploadRefused as exc:
+                if refusals is None:
+                    raise IndexServerError(f"index {name}: {exc}") from None
+                refusals.append(f"index {name!r} refused the {exc}")
             except WheelnextError as exc:
                 raise IndexServerError(f"index {name}: {exc}") from None
 
@@ -171,10 +191,15 @@ def _pypiserver_argv(port: int, folder: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve_pypiserver_server(roots: Mapping[str, Path]) -> Iterator[ServerIndexes]:
-    """One ``pypi-server`` per root, filled through its upload API; all stopped at the end."""
+def serve_pypiserver_server(
+    roots: Mapping[str, Path], *, refusals: list[str] | None = None
+) -> Iterator[ServerIndexes]:
+    """One ``pypi-server`` per root, filled through its upload API; all stopped at the end.
+
+    *refusals*: see :func:`upload_root`."""
     served = ServerIndexes()
-    with tempfile.TemporaryDirectory(prefix="wheelnext-pypiserver-") as work:
+    with tempfile.TemporaryDirectory(prefix="wheelnext-pypiserver-") as work, \
+            contextlib.ExitStack() as proxies:
         try:
             for name, root in roots.items():
                 folder = Path(work) / name
@@ -185,7 +210,8 @@ def serve_pypiserver_server(roots: Mapping[str, Path]) -> Iterator[ServerIndexes
                     name, _pypiserver_argv(port, folder), base, f"{base}simple/",
                     Path(work) / f"{name}.log",
                 )
-                upload_root(root, base, name)
+                upload_root(root, base, name, refusals=refusals)
+            served.log_requests(proxies)
             yield served
         finally:
             for server in served.servers.values():
@@ -227,12 +253,17 @@ def _entry_point(env: Path, module: str, function: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve_devpi(roots: Mapping[str, Path], *, cache: Path) -> Iterator[ServerIndexes]:
-    """One offline devpi-server with an index per root, filled through its upload API."""
+def serve_devpi(
+    roots: Mapping[str, Path], *, cache: Path, refusals: list[str] | None = None
+) -> Iterator[ServerIndexes]:
+    """One offline devpi-server with an index per root, filled through its upload API.
+
+    *refusals*: see :func:`upload_root`."""
     env = devpi_env(cache)
     served = ServerIndexes()
     password = secrets.token_urlsafe(16)
-    with tempfile.TemporaryDirectory(prefix="wheelnext-devpi-") as work:
+    with tempfile.TemporaryDirectory(prefix="wheelnext-devpi-") as work, \
+            contextlib.ExitStack() as proxies:
         serverdir = Path(work) / "server"
         init = subprocess.run(
             [*_entry_point(env, "devpi_server.init", "init"), "--serverdir", str(serverdir),
@@ -255,7 +286,8 @@ def serve_devpi(roots: Mapping[str, Path], *, cache: Path) -> Iterator[ServerInd
                 served.servers[name] = ServerProcess(
                     name, server.process, base, f"{base}{DEVPI_USER}/{name}/+simple/", server.log)
                 upload_root(root, f"{base}{DEVPI_USER}/{name}/", name,
-                            credentials=Credentials(DEVPI_USER, password))
+                            credentials=Credentials(DEVPI_USER, password), refusals=refusals)
+            served.log_requests(proxies)
             yield served
         finally:
             server.stop()

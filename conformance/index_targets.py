@@ -72,6 +72,7 @@ def serve(
     labels: Mapping[str, tuple[str, str]] | None = None,
     personality: Personality = DEFAULT,
     cache: Path | None = None,
+    refusals: list[str] | None = None,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
     """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.
 
@@ -79,6 +80,8 @@ def serve(
     reference index serves *personality*: a static one as files behind a plain file
     server (:mod:`wheelnext.index.static`), a knockout from a process of its own
     (:mod:`~wheelnext.conformance.index_knockout`); the other targets are what they are.
+    Targets filled by upload note the files the index refused in *refusals* when it is
+    given (an index run), and otherwise fail to start.
     """
     if personality != DEFAULT and target != "reference":
         raise IndexTargetError(
@@ -103,12 +106,12 @@ def serve(
         if failures:
             raise IndexTargetError(
                 "--index-target pypiserver-server: the harness cannot make it answer an error")
-        return serve_pypiserver_server(roots)
+        return serve_pypiserver_server(roots, refusals=refusals)
     if target == "devpi":
         if failures:
             raise IndexTargetError(
                 "--index-target devpi: the harness cannot make it answer an error")
-        return serve_devpi(roots, cache=cache or default_cache())
+        return serve_devpi(roots, cache=cache or default_cache(), refusals=refusals)
     raise IndexTargetError(f"--index-target {target!r}: expected one of {', '.join(TARGETS)}")
 
 

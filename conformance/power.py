@@ -29,6 +29,7 @@ from typing import Any
 from wheelnext.conformance.adapters.protocol import InstallRequest, Invocation, Unsupported
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.check import Result, Status
+from wheelnext.conformance.index_run import run_index_suite
 from wheelnext.conformance.power_known import known
 from wheelnext.conformance.run import needed_index_features, run_suite
 from wheelnext.conformance.runners.protocol import Runner
@@ -40,6 +41,7 @@ from wheelnext.index.features import (
     VARIANTS_FILE,
     YANKED,
     Feature,
+    Personality,
     UnknownPersonality,
 )
 from wheelnext.install.rules import DEFAULT_RULES, Rule, without
@@ -288,13 +290,26 @@ def measure_index(scenarios: Sequence[Scenario], runner: Runner, *,
             planned(total)
 
     reference = [WheelnextInstaller()]
-    results = run_suite(union, reference, runner, planned=count, **options) if union else []
+
+    def run(chosen: Sequence[Scenario], personality: Personality) -> list[Result]:
+        """Installer scenarios with the reference installer; index scenarios without an
+        install by the harness's own fetches (:mod:`~wheelnext.conformance.index_run`)."""
+        installs = [s for s in chosen if s.installs]
+        fetches_only = [s for s in chosen if not s.installs]
+        ran = run_suite(installs, reference, runner, planned=count,
+                        personalities=[personality], **options) if installs else []
+        if fetches_only:
+            count(len(fetches_only))
+            ran += run_index_suite(fetches_only, "reference", personality=personality,
+                                   cache=options.get("cache"))
+        return ran
+
+    results = run(union, DEFAULT)
     baseline = {r.scenario.id: r.status for r in results}
     rows = []
     for feature in features:
         knockout = DEFAULT.without(feature.name)
-        ran = run_suite(chosen[feature.name], reference, runner, planned=count,
-                        personalities=[knockout], **options) if chosen[feature.name] else []
+        ran = run(chosen[feature.name], knockout)
         results += ran
         killed = tuple(r.scenario.id for r in ran if kills(baseline.get(r.scenario.id), r.status))
         tracing = [s.id for s in chosen[feature.name] if traces_to(s, feature)]

@@ -237,12 +237,18 @@ class Fetch:
     #: What the body must be, checked field by field: ``variants-json`` (a valid PEP 825
     #: index-level file), ``variants-json-consistent`` (that, and consistent with the wheels).
     valid: str | None = None
+    #: With *link*: fetch the linked file's PEP 658 core metadata file (``<file URL>.metadata``,
+    #: which the anchor's ``data-core-metadata`` or ``data-dist-info-metadata`` offers) instead
+    #: of the file.
+    metadata: bool = False
 
     @property
     def target(self) -> str:
         """What is fetched, in the index's words: a page, or a file a page links."""
         if self.link is None:
             return f"page {self.path}"
+        if self.metadata:
+            return f"core metadata of {self.link} (linked from {self.path})"
         return f"file {self.link} (linked from {self.path})"
 
 
@@ -433,7 +439,8 @@ def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch,
         raise reader.fail(("fetch",), "use [[fetch]] tables")
     result = []
     keys = (
-        "index", "path", "accept", "status", "content-type", "contains", "excludes", "link", "valid"
+        "index", "path", "accept", "status", "content-type", "contains", "excludes", "link",
+        "valid", "metadata",
     )
     for i, raw in enumerate(value):
         where: KeyPath = ("fetch", i)
@@ -455,6 +462,11 @@ def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch,
             raise reader.fail((*where, "status"), "status must be an HTTP status or a list of them")
         accept = table.get("accept")
         content_type = table.get("content-type")
+        metadata = table.get("metadata", False)
+        if not isinstance(metadata, bool):
+            raise reader.fail((*where, "metadata"), "metadata must be true or false")
+        if metadata and "link" not in table:
+            raise reader.fail((*where, "metadata"), "metadata = true needs link (the file)")
         result.append(
             Fetch(
                 index=index,
@@ -468,6 +480,7 @@ def _fetches(reader: _Reader, value: Any, index_names: set[str]) -> tuple[Fetch,
                 excludes=reader.strings(table.get("excludes", []), (*where, "excludes")),
                 link=reader.string(table["link"], (*where, "link")) if "link" in table else None,
                 valid=_valid(reader, table.get("valid"), (*where, "valid")),
+                metadata=metadata,
             )
         )
     return tuple(result)

@@ -62,13 +62,18 @@ def generator_program(cache: Path) -> list[str]:
 
 
 def package_list(root: Path, files: Path) -> list[dict[str, object]]:
-    """Copy every file the root lists into *files*, with a ``.metadata`` beside each wheel
-    that has one, and return dumb-pypi's ``--package-list-json`` entries for them."""
+    """Copy every distribution of the root into *files*, with a ``.metadata`` beside each
+    wheel that has one, and return dumb-pypi's ``--package-list-json`` entries for them.
+
+    Every distribution: also those the reference index leaves out (variant wheels with
+    invalid metadata, sdists whose PKG-INFO breaks PEP 777), since dumb-pypi is given a
+    list of files and never opens them; what it lists is its own doing."""
     repository = Repository(root)
     entries: list[dict[str, object]] = []
     for project in repository.project_names():
         listed = repository.project(project)
-        for file in listed.files if listed is not None else ():
+        given = [*listed.files, *listed.rejected, *listed.refused_sdists] if listed else []
+        for file in sorted(given, key=lambda f: f.filename):
             filename = file.filename
             if not is_distribution_filename(filename):
                 continue  # dumb-pypi lists distributions only (no *-variants.json)

@@ -95,6 +95,51 @@ def load_requirements(path: Path = REQUIREMENTS) -> tuple[list[Requirement], lis
     return requirements, excluded
 
 
+#: The "both" requirements no index scenario covers, each with the reason (issue #15).
+INDEX_EXEMPT = Path(__file__).parent / "index_exempt.toml"
+
+
+def load_index_exempt(path: Path = INDEX_EXEMPT) -> dict[str, str]:
+    """Requirement id -> why no index scenario covers it; ids must be unique, reasons given."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    exempt: dict[str, str] = {}
+    for number, entry in enumerate(data.get("exempt", [])):
+        ident, reason = entry.get("id"), entry.get("reason")
+        if not isinstance(ident, str) or not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"{path}: exempt entry {number + 1} needs an id and a reason")
+        if ident in exempt:
+            raise ValueError(f"{path}: duplicate exempt id {ident!r}")
+        exempt[ident] = reason
+    return exempt
+
+
+def index_gaps(
+    requirements: Sequence[Requirement],
+    index_named: Mapping[str, Sequence[str]],
+    exempt: Mapping[str, str],
+) -> list[str]:
+    """What is wrong with the index side of the trace, one line each (empty: nothing).
+
+    *index_named* maps each scenario whose audience is the index to the requirement ids it
+    covers. A requirement whose audience is ``both`` needs an index scenario or an entry in
+    *exempt*, never both; *exempt* names only such requirements.
+    """
+    covered = {i for ids in index_named.values() for i in ids}
+    both = {r.id for r in requirements if r.audience == "both"}
+    lines = [f"requirement {r!r} (audience both) has no index scenario and no exemption"
+             for r in sorted(both - covered - set(exempt))]
+    lines += [f"exempt {r!r} is not a requirement whose audience is both"
+              for r in sorted(set(exempt) - both)]
+    lines += [f"exempt {r!r} is covered by an index scenario: remove the exemption"
+              for r in sorted(set(exempt) & covered)]
+    return lines
+
+
+def shipped_index_coverage() -> dict[str, tuple[str, ...]]:
+    """Requirement ids per shipped scenario whose audience is the index."""
+    return {s.id: tuple(s.spec.requirements) for s in load_scenarios() if "index" in s.audience}
+
+
 def coverage(
     requirements: Sequence[Requirement], named: Mapping[str, Sequence[str]]
 ) -> Coverage:

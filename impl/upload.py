@@ -53,6 +53,14 @@ class UploadError(WheelnextError):
     """A distribution cannot be read or the index refused it."""
 
 
+class UploadRefused(UploadError):
+    """The index answered the upload with an error status: it refused the file."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Credentials:
     """Basic-auth credentials; the password never shows in ``repr``."""
@@ -255,9 +263,10 @@ def upload(
     if response.status_code >= 300:
         html = "html" in response.headers.get("content-type", "")
         detail = _first_line(response.text, html=html)
-        raise UploadError(
+        raise UploadRefused(
             f"upload of {path.name} to {shown}: HTTP {response.status_code}"
-            f" {response.reason_phrase}" + (f": {detail}" if detail else "")
+            f" {response.reason_phrase}" + (f": {detail}" if detail else ""),
+            response.status_code,
         )
     return UploadResult(path.name, shown, response.status_code)
 

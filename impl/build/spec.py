@@ -61,6 +61,7 @@ WHEEL_DEFECTS = (
     "variant-label-mismatch",
     "variant-bad-schema",
     "variant-inconsistent",
+    "variant-metadata-missing",
     "default-extra-not-provided",
 )
 #: Defects :mod:`wheelnext.build.unsafe` can build into an sdist.
@@ -68,7 +69,10 @@ SDIST_DEFECTS = ("sdist-wheel-version",)
 #: Every defect, wheel defects first.
 DEFECTS = WHEEL_DEFECTS + SDIST_DEFECTS
 #: Defects that need a ``variant`` table.
-VARIANT_DEFECTS = ("variant-label-mismatch", "variant-bad-schema", "variant-inconsistent")
+VARIANT_DEFECTS = (
+    "variant-label-mismatch", "variant-bad-schema", "variant-inconsistent",
+    "variant-metadata-missing",
+)
 
 
 class SpecError(WheelnextError):

@@ -14,7 +14,14 @@ from pathlib import Path
 
 from wheelnext.atomic import write_atomically
 from wheelnext.build.sdist import sdist_members, write_tar_gz
-from wheelnext.build.spec import DEFECTS, SDIST_DEFECTS, DistSpec, FileSpec, SpecError
+from wheelnext.build.spec import (
+    DEFECTS,
+    SDIST_DEFECTS,
+    VARIANT_DEFECTS,
+    DistSpec,
+    FileSpec,
+    SpecError,
+)
 from wheelnext.build.wheel import (
     Plan,
     dist_info_dir,
@@ -144,7 +151,7 @@ def hostile_plan(spec: DistSpec, defect: str, *, bomb_size: int = BOMB_SIZE) -> 
         members = [m for m in members if m.path != f"{dist_info}/LINKS"]
         members.append(FileSpec(f"{dist_info}/LINKS", format_links(links)))
         return _rebuild(spec, plan, members)
-    if defect in ("variant-label-mismatch", "variant-bad-schema", "variant-inconsistent"):
+    if defect in VARIANT_DEFECTS:
         return _variant_defect(spec, plan, members, defect)
     # zip-bomb: one member whose compression ratio is far beyond any real file.
     members.append(FileSpec(f"{package}/bomb.bin", size=bomb_size, fill=0))
@@ -181,6 +188,11 @@ def _variant_defect(spec: DistSpec, plan: Plan, members: list[FileSpec], defect:
         # valid; the defect only lifts build_all's cross-wheel check for it, so a
         # second spec can give the same label other properties.
         return plan
+    path = f"{dist_info_dir(spec)}/variant.json"
+    if defect == "variant-metadata-missing":
+        # PEP 825, "Variant wheel": a variant wheel "MUST include a variant metadata
+        # file, which maps the variant label to zero or more variant properties".
+        return _rebuild(spec, plan, [m for m in members if m.path != path])
     document = variant_document(spec)
     if defect == "variant-label-mismatch":
         # PEP 825, "Variants": in a wheel's variant.json, "it MUST contain exactly
@@ -190,7 +202,6 @@ def _variant_defect(spec: DistSpec, plan: Plan, members: list[FileSpec], defect:
         document["variants"] = {mismatched_label(spec.variant.label): variants[spec.variant.label]}
     else:
         document["$schema"] = BAD_SCHEMA_URL
-    path = f"{dist_info_dir(spec)}/variant.json"
     members = [FileSpec(path, _variant_json(document)) if m.path == path else m for m in members]
     return _rebuild(spec, plan, members)
 

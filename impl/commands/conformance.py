@@ -253,20 +253,29 @@ def _write_summary(path: Path | None, records: Sequence[Record], meta: dict[str,
 
 
 def _execute_index(
-    *, dirs: Sequence[Path], select: Sequence[str], index_target: str
+    *, dirs: Sequence[Path], select: Sequence[str], index_target: str,
+    index_personalities: Sequence[str] = (),
 ) -> tuple[list[Record], dict[str, Any], list[Result], Redactor]:
-    """An index run: the audience-index scenarios against *index_target*, no installer."""
+    """An index run: the audience-index scenarios against *index_target*, no installer;
+    against the reference index, once per ``--index-personality``."""
     from wheelnext.conformance.index_run import run_index_suite
     from wheelnext.conformance.index_targets import IndexTargetError
     from wheelnext.conformance.report import record
     from wheelnext.conformance.scenario import suite_digest
+    from wheelnext.index.features import UnknownPersonality, personalities
+
+    try:
+        chosen = personalities(index_personalities)
+    except UnknownPersonality as exc:
+        raise click.UsageError(str(exc)) from None
 
     scenarios = _scenarios(dirs, [*select] if select else ["audience:index"])
     scenarios = [s for s in scenarios if "index" in s.audience]
     if not scenarios:
         raise click.UsageError("--audience index: no selected scenario's audience is the index")
     try:
-        results = run_index_suite(scenarios, index_target)
+        results = [r for p in chosen
+                   for r in run_index_suite(scenarios, index_target, personality=p)]
     except IndexTargetError as exc:
         raise click.UsageError(str(exc)) from None
     redactor = Redactor.from_inputs(texts=[], commands=[], environ=os.environ)
@@ -451,7 +460,8 @@ python_option = click.option(
     "--audience",
     type=click.Choice(AUDIENCE_CHOICES),
     help="Only scenarios for this role; 'index' runs no installer: the harness fetches "
-    "from --index-target (reference or pypiserver) and checks what it serves.",
+    "from --index-target (reference, pypiserver, static-dumb-pypi, pypiserver-server or "
+    "devpi; the reference index in each --index-personality) and checks what it serves.",
 )
 @click.option(
     "--shard",
@@ -523,7 +533,8 @@ def run(
                 "--python and --runner"
             )
         records, meta, results, redactor = _execute_index(
-            dirs=dirs, select=select, index_target=index_target
+            dirs=dirs, select=select, index_target=index_target,
+            index_personalities=index_personalities,
         )
     else:
         records, meta, results, redactor = _execute(

@@ -28,7 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wheelnext.errors import WheelnextError
 from wheelnext.index import negotiation, pages
-from wheelnext.index.features import DEFAULT, JSON_API, VARIANTS_FILE, Personality
+from wheelnext.index.features import (
+    DEFAULT,
+    JSON_API,
+    METADATA_VERBATIM,
+    VARIANTS_FILE,
+    WHLX_FILES,
+    Personality,
+)
 from wheelnext.index.repository import Repository
 from wheelnext.index.variants_file import parse_variants_filename
 
@@ -289,10 +296,16 @@ class IndexApp:
         if filename.endswith(".metadata"):
             if not self.personality.metadata_files:
                 return _not_found()
+            if filename.endswith(".whlx.metadata") and not self.personality.has(WHLX_FILES):
+                return _not_found()
             details = repository.details(filename[: -len(".metadata")])
             if details is None or details.core_metadata is None:
                 return _not_found()
-            return _bytes(request, details.core_metadata, _media_type(filename))
+            served = (details.core_metadata if self.personality.has(METADATA_VERBATIM)
+                      else details.rebuilt_core_metadata)
+            return _bytes(request, served or b"", _media_type(filename))
+        if filename.endswith(".whlx") and not self.personality.has(WHLX_FILES):
+            return _not_found()
         path = repository.path_of(filename)
         if path is not None:
             details = repository.details(filename)

@@ -15,6 +15,7 @@ import logging
 import lzma
 import os
 import sys
+import tarfile
 import threading
 import zlib
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wheelnext.filenames import escape_name, parse_wheel_name
+from wheelnext.index import core_metadata
 from wheelnext.variants.errors import InvalidVariantMetadata
 from wheelnext.variants.jsonio import loads_strict
 from wheelnext.variants.schema import validate_variant_json
@@ -60,12 +62,24 @@ class FileDetails:
     variant_error: str | None = None
     #: Why the wheel cannot be listed at all (its metadata members cannot be read).
     error: str | None = None
+    #: Why an sdist's ``PKG-INFO`` breaks PEP 777 (the ``sdist-validation`` feature refuses it).
+    sdist_error: str | None = None
 
     @property
     def core_metadata_sha256(self) -> str | None:
         if self.core_metadata is None:
             return None
         return hashlib.sha256(self.core_metadata).hexdigest()
+
+    @property
+    def rebuilt_core_metadata(self) -> bytes | None:
+        """What the ``metadata-verbatim`` knockout serves (:mod:`wheelnext.index.core_metadata`)."""
+        return None if self.core_metadata is None else core_metadata.rebuilt(self.core_metadata)
+
+    @property
+    def rebuilt_core_metadata_sha256(self) -> str | None:
+        rebuilt = self.rebuilt_core_metadata
+        return None if rebuilt is None else hashlib.sha256(rebuilt).hexdigest()
 
     @property
     def upload_time(self) -> str:
@@ -148,6 +162,7 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
         variant_error = _check_variant_json(variant, filename, wheel.variant_label)
         if variant_error is not None:
             variant = None
+    sdist_error = _sdist_error(path) if filename.endswith(".tar.gz") else None
     if core is not None:
         header = email.parser.BytesHeaderParser().parsebytes(core)
         value = header.get("Requires-Python")
@@ -162,7 +177,31 @@ def read_details(path: Path, stat: os.stat_result) -> FileDetails:
         variant_metadata=variant,
         variant_error=variant_error,
         error=error,
+        sdist_error=sdist_error,
     )
+
+
+def _sdist_error(path: Path) -> str | None:
+    """Why the ``.tar.gz`` sdist at *path* carries metadata PEP 777 forbids, or None.
+
+    PEP 777: "``Wheel-Version`` **MUST NOT** be included in source distribution metadata
+    (``PKG-INFO``) files. If a tool encounters ``Wheel-Version`` inside of a source
+    distribution metadata file, it **SHOULD** raise an error." The file is the top folder's
+    ``PKG-INFO`` (source distribution format); an unreadable sdist is served as it is.
+    """
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            member = next((m for m in archive if m.isfile() and m.name.count("/") == 1
+                           and m.name.endswith("/PKG-INFO")), None)
+            stream = None if member is None or member.size > MAX_MEMBER_SIZE else (
+                archive.extractfile(member))
+            raw = b"" if stream is None else stream.read(MAX_MEMBER_SIZE)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        logger.warning("%s: cannot read PKG-INFO: %s", path, exc)
+        return None
+    if "Wheel-Version" in email.parser.BytesHeaderParser().parsebytes(raw):
+        return "PKG-INFO carries Wheel-Version, which source distribution metadata MUST NOT"
+    return None
 
 
 def _check_variant_json(data: object, filename: str, label: str | None) -> str | None:

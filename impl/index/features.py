@@ -97,7 +97,9 @@ VARIANTS_FILE = Feature(
     "variants-file", "PEP 825",
     "The exact URL where the file is hosted is insignificant, but it MUST be provided in"
     " all the responses where the variant wheels are included.",
-    ("pep825-index-hosts-variants-json", "pep825-index-links-variants-json"),
+    ("pep825-index-hosts-variants-json", "pep825-index-links-variants-json",
+     "pep825-label-reserved-null", "pep817-null-label-empty", "pep817-properties-zero-or-more",
+     "pep825-priorities-required"),
     traced_by=("When a package version that includes at least one variant wheel is hosted",),
 )
 
@@ -105,13 +107,39 @@ VARIANTS_VALIDATION = Feature(
     "variants-validation", "PEP 825",
     "Tools that are in a position to reject invalid data at the point it enters the"
     " ecosystem, such as a package index accepting an upload, SHOULD do so.",
-    ("pep825-index-reject-invalid",),
+    ("pep825-index-reject-invalid", "pep825-no-rely-on-invalid", "pep825-variants-one-entry",
+     "pep825-reject-unsupported-major", "pep825-no-draft-compat-assumption",
+     "pep825-wheel-has-metadata", "pep825-label-unique-properties",
+     "pep817-label-unique-properties", "pep825-priorities-extension"),
+)
+
+WHLX_FILES = Feature(
+    "whlx-files", "PEP 777",
+    "To allow for experimentation and faster adoption of 2.0 wheels, this PEP proposes a"
+    " change to the file extension of the wheel file format, from ``.whl`` to ``.whlx`` for"
+    " all future wheel versions.",
+    ("pep777-whlx-extension",),
+)
+SDIST_VALIDATION = Feature(
+    "sdist-validation", "PEP 777",
+    "If a tool encounters ``Wheel-Version`` inside of a source distribution metadata file,"
+    " it **SHOULD** raise an error.",
+    ("pep777-sdist-wheel-version-error",),
+)
+METADATA_VERBATIM = Feature(
+    "metadata-verbatim", "simple-repository-api (PEP 658)",
+    "If a data-dist-info-metadata attribute is present, the repository MUST serve the"
+    " distribution's Core Metadata file alongside the distribution with a .metadata"
+    " appended to the distribution's file name.",
+    ("pep777-v2-must-include", "pep778-links-needs-v2", "pep771-metadata-version",
+     "pep771-default-extra-provided"),
 )
 
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (JSON_API, HASHES, REQUIRES_PYTHON, YANKED, API_VERSION, DIST_INFO_METADATA,
-              CORE_METADATA, VARIANTS_FILE, VARIANTS_VALIDATION)
+              CORE_METADATA, VARIANTS_FILE, VARIANTS_VALIDATION, WHLX_FILES, METADATA_VERBATIM,
+              SDIST_VALIDATION)
 }
 
 
@@ -145,7 +173,8 @@ class Personality:
 
 
 _HTML_BASE = frozenset({HASHES.name, REQUIRES_PYTHON.name, YANKED.name, API_VERSION.name,
-                        VARIANTS_VALIDATION.name})
+                        VARIANTS_VALIDATION.name, WHLX_FILES.name, METADATA_VERBATIM.name,
+                        SDIST_VALIDATION.name})
 
 PERSONALITIES: dict[str, Personality] = {
     p.name: p

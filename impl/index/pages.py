@@ -21,9 +21,12 @@ from wheelnext.index.features import (
     DEFAULT,
     DIST_INFO_METADATA,
     HASHES,
+    METADATA_VERBATIM,
     REQUIRES_PYTHON,
+    SDIST_VALIDATION,
     VARIANTS_FILE,
     VARIANTS_VALIDATION,
+    WHLX_FILES,
     YANKED,
     Personality,
 )
@@ -73,13 +76,26 @@ def project_list_json(names: Sequence[str]) -> bytes:
 
 def listed(project: Project, features: Personality = DEFAULT) -> list[ListedFile]:
     """The files a project page lists: ``*-variants.json`` only with the PEP 825 feature,
-    and the variant wheels the index rejected only without ``variants-validation``."""
+    ``.whlx`` files only with ``whlx-files`` (PEP 777), the variant wheels the index
+    rejected only without ``variants-validation``, and the sdists it refused only without
+    ``sdist-validation``."""
     files = list(project.files)
+    if not features.has(WHLX_FILES):
+        files = [f for f in files if not f.filename.endswith(".whlx")]
     if not features.has(VARIANTS_VALIDATION):
         files = sorted([*files, *project.rejected], key=lambda f: f.filename)
+    if not features.has(SDIST_VALIDATION):
+        files = sorted([*files, *project.refused_sdists], key=lambda f: f.filename)
     if features.has(VARIANTS_FILE):
         return files
     return [f for f in files if parse_variants_filename(f.filename) is None]
+
+
+def _metadata_sha256(file: ListedFile, features: Personality) -> str | None:
+    """The hash of the ``.metadata`` file served: the wheel's own, or a knockout's rebuild."""
+    if file.core_metadata_sha256 is None or features.has(METADATA_VERBATIM):
+        return file.core_metadata_sha256
+    return file.rebuilt_metadata_sha256()
 
 
 def _anchor(file: ListedFile, files_base: str, features: Personality = DEFAULT) -> str:
@@ -88,10 +104,10 @@ def _anchor(file: ListedFile, files_base: str, features: Personality = DEFAULT) 
     if file.requires_python is not None and features.has(REQUIRES_PYTHON):
         # PEP 503: "< and > have to be HTML encoded as &lt; and &gt;".
         attributes.append(f'data-requires-python="{escape(file.requires_python)}"')
-    if file.core_metadata_sha256 is not None:
+    if (metadata_sha256 := _metadata_sha256(file, features)) is not None:
         # PEP 714: "MUST be emitted using the attribute name data-core-metadata";
         # the legacy name "MAY also be emitted ... it MUST match".
-        value = f"sha256={file.core_metadata_sha256}"
+        value = f"sha256={metadata_sha256}"
         if features.has(CORE_METADATA):
             attributes.append(f'data-core-metadata="{value}"')
         if features.has(DIST_INFO_METADATA):
@@ -122,8 +138,8 @@ def _file_json(file: ListedFile, files_base: str, features: Personality) -> dict
         entry["upload-time"] = file.upload_time
     if file.requires_python is not None and features.has(REQUIRES_PYTHON):
         entry["requires-python"] = file.requires_python
-    if file.core_metadata_sha256 is not None:
-        hashes = {"sha256": file.core_metadata_sha256}
+    if (metadata_sha256 := _metadata_sha256(file, features)) is not None:
+        hashes = {"sha256": metadata_sha256}
         if features.has(CORE_METADATA):
             entry["core-metadata"] = hashes
         if features.has(DIST_INFO_METADATA):

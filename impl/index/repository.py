@@ -15,6 +15,7 @@ import os
 import stat
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ class ListedFile:
     upload_time: str | None = None
     requires_python: str | None = None
     core_metadata_sha256: str | None = None
+    #: The hash of what the ``metadata-verbatim`` knockout serves instead (a zero-argument
+    #: callable, so that only a knockout's page computes it).
+    rebuilt_metadata_sha256: Callable[[], str | None] = field(
+        default=lambda: None, compare=False, repr=False)
     #: None: not yanked; "": yanked without a reason; else the reason.
     yanked: str | None = None
     version: str | None = None
@@ -68,6 +73,9 @@ class Project:
     #: Variant wheels left out: no usable ``variant.json``, or one their release's
     #: other wheels disagree with (the ``variants-validation`` feature lists them).
     rejected: list[ListedFile] = field(default_factory=list)
+    #: Source distributions left out: their ``PKG-INFO`` breaks PEP 777 (the
+    #: ``sdist-validation`` feature lists them).
+    refused_sdists: list[ListedFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,7 @@ class Repository:
                 upload_time=details.upload_time,
                 requires_python=details.requires_python,
                 core_metadata_sha256=details.core_metadata_sha256,
+                rebuilt_metadata_sha256=_rebuilt_hash(details),
                 yanked=self.yanked(filename),
                 version=version,
             )
@@ -256,6 +265,10 @@ class Repository:
                     versions.add(version)
                 project.files.append(ListedFile(filename, details.size, details.sha256,
                                                 upload_time=details.upload_time, version=version))
+                continue
+            if details.sdist_error is not None:
+                self._error(f"{self.root / filename}: not listed: {details.sdist_error}")
+                project.refused_sdists.append(listed)
                 continue
             if version is not None:
                 versions.add(version)
@@ -295,6 +308,10 @@ class Repository:
         project.files.sort(key=lambda f: f.filename)
         project.versions = sorted(versions, key=_sort_key)
         return project
+
+
+def _rebuilt_hash(details: FileDetails) -> Callable[[], str | None]:
+    return lambda: details.rebuilt_core_metadata_sha256
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:

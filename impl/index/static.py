@@ -36,7 +36,7 @@ from typing import Any
 
 from wheelnext.index import pages
 from wheelnext.index.app import RequestLog, RequestRecord
-from wheelnext.index.features import VARIANTS_FILE, Personality
+from wheelnext.index.features import METADATA_VERBATIM, VARIANTS_FILE, Personality
 from wheelnext.index.repository import Repository
 from wheelnext.index.variants_file import parse_variants_filename
 
@@ -77,7 +77,9 @@ def write_tree(roots: Mapping[str, Path], dest: Path, personality: Personality) 
                 shutil.copyfile(path, files / listed.filename)
                 details = repository.details(listed.filename)
                 if personality.metadata_files and details and details.core_metadata is not None:
-                    _write(files / (listed.filename + ".metadata"), details.core_metadata)
+                    _write(files / (listed.filename + ".metadata"),
+                           details.core_metadata if personality.has(METADATA_VERBATIM)
+                           else details.rebuilt_core_metadata or b"")
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -298,3 +298,89 @@ def test_a_link_hash_must_match_the_served_file() -> None:
         f"the link's #sha256={digest} does not match the file served "
         "(sha256 fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9)"
     )
+
+
+METADATA = """
+[[packages.primary]]
+name = "alpha"
+version = "1.0"
+wheel-version = "2.0"
+
+[[fetch]]
+index = "primary"
+path = "alpha/"
+link = "alpha-1.0-py3-none-any.whlx"
+metadata = true
+contains = ["Wheel-Version: 2.0"]
+"""
+
+
+def test_metadata_follows_a_link_to_its_core_metadata(tmp_path: Path, private_host: Path) -> None:
+    """``metadata = true`` fetches ``<file URL>.metadata`` as the anchor offers it (PEP 658)."""
+    scenario = load_scenario(_write(tmp_path, METADATA))
+    assert scenario.fetches[0].metadata
+    [result] = run_index_suite([scenario], "reference")
+    assert result.status is Status.PASS, result.failures or result.reason
+    output = result.observation.output if result.observation else ""
+    assert "GET {server}/primary/files/alpha-1.0-py3-none-any.whlx.metadata: 200" in output
+    with pytest.raises(ScenarioError, match="metadata = true needs link"):
+        load_scenario(_write(tmp_path, METADATA.replace('link = "alpha-1.0-py3-none-any.whlx"\n',
+                                                        "")))
+    with pytest.raises(ScenarioError, match="metadata must be true or false"):
+        load_scenario(_write(tmp_path, METADATA.replace("metadata = true", 'metadata = "yes"')))
+
+
+def test_an_anchor_without_metadata_is_named(tmp_path: Path, private_host: Path) -> None:
+    from wheelnext.index.features import PERSONALITIES
+
+    scenario = load_scenario(_write(tmp_path, METADATA))
+    [result] = run_index_suite([scenario], "reference", personality=PERSONALITIES["html-plain"])
+    assert result.status is Status.FAIL
+    assert result.failures == (
+        "reference index 'primary', core metadata of alpha-1.0-py3-none-any.whlx (linked from "
+        "alpha/): the anchor of alpha-1.0-py3-none-any.whlx offers no core metadata file (no "
+        "data-core-metadata or data-dist-info-metadata attribute)",)
+
+
+@pytest.mark.parametrize(("feature", "scenario_id", "failure"), [
+    ("whlx-files", "index-pep777-whlx-served",
+     "has no anchor whose text is alpha-2.0-py3-none-any.whlx"),
+    ("metadata-verbatim", "index-pep777-metadata-wheel-version",
+     "body expected to contain 'Wheel-Version: 2.0', it does not"),
+    ("metadata-verbatim", "index-pep771-default-extra-metadata",
+     "body expected to contain 'Default-Extra: recommended', it does not"),
+    ("sdist-validation", "index-pep777-sdist-wheel-version-refused",
+     "body expected not to contain 'alpha-1.0.tar.gz', it does"),
+    ("variants-validation", "index-pep825-variant-metadata-missing-refused",
+     "body expected not to contain 'alpha-1.0-py3-none-any-x86_64_v4_mkl.whl', it does"),
+])
+def test_each_new_index_scenario_fails_without_its_feature(
+    feature: str, scenario_id: str, failure: str, private_host: Path
+) -> None:
+    """Issue #15: the index scenarios for PEPs 771, 777 and 825's wheel-level rules pass on the
+    reference index and fail (or warn, a SHOULD) on it less the feature they exercise."""
+    from wheelnext.index.features import DEFAULT
+
+    scenarios = load_scenarios(select=[scenario_id])
+    [full] = run_index_suite(scenarios, "reference")
+    [knocked] = run_index_suite(scenarios, "reference", personality=DEFAULT.without(feature))
+    assert full.status is Status.PASS, full.failures or full.reason
+    assert knocked.status in (Status.FAIL, Status.WARN)
+    assert any(failure in line for line in knocked.failures), knocked.failures
+
+
+def test_cli_index_run_against_each_personality(tmp_path: Path, private_host: Path) -> None:
+    """``--index-personality`` applies to an index run against the reference index: html-plain
+    offers no metadata file, so the Wheel-Version scenario fails there and passes on json-full."""
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(cli, [
+        "conformance", "run", "-q", "--audience", "index", "--select",
+        "index-pep777-metadata-wheel-version", "--index-personality", "json-full",
+        "--index-personality", "html-plain", "--json", str(out)])
+    assert result.exit_code == 1, result.output
+    statuses = {r.get("index_personality", "json-full"): r["status"]
+                for r in json.loads(out.read_text())["results"]}
+    assert statuses == {"json-full": "pass", "html-plain": "fail"}
+    bad = CliRunner().invoke(cli, ["conformance", "run", "--audience", "index",
+                                   "--index-personality", "nope"])
+    assert bad.exit_code == 2 and "--index-personality 'nope'" in bad.output

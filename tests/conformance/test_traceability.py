@@ -252,3 +252,34 @@ def test_rows_are_readable_at_a_glance(data: Data) -> None:
     assert len(link) - len(f"     - :ref:` <req-{first.id}>`") <= trace.SHORT_SENTENCE + 2
     assert row[5:8] == ["     - :result:`fail|1 fail · 1 pass`", "     - :result:`pass|1 pass`",
                         "     - not yet run"]
+
+
+def test_every_both_requirement_has_an_index_scenario_or_a_reason(data: Data) -> None:
+    """Issue #15: a requirement whose audience is "both" is covered by a scenario whose audience
+    is the index, or listed in ``conformance/index_exempt.toml`` with why; an exemption that a
+    scenario now covers, or that names no "both" requirement, is reported so it cannot drift."""
+    requirements, _ = data
+    exempt = trace.load_index_exempt()
+    assert trace.index_gaps(requirements, trace.shipped_index_coverage(), exempt) == []
+    assert all(reason.strip() for reason in exempt.values())
+
+
+def test_index_gaps_report_each_way_the_list_can_drift(data: Data) -> None:
+    requirements, _ = data
+    both = sorted(r.id for r in requirements if r.audience == "both")
+    covering = {"s": tuple(both[1:])}
+    assert trace.index_gaps(requirements, covering, {}) == [
+        f"requirement {both[0]!r} (audience both) has no index scenario and no exemption"]
+    assert trace.index_gaps(requirements, covering, {both[0]: "why"}) == []
+    assert trace.index_gaps(requirements, covering, {both[0]: "why", both[1]: "why"}) == [
+        f"exempt {both[1]!r} is covered by an index scenario: remove the exemption"]
+    installer_only = next(r.id for r in requirements if r.audience == "installer")
+    assert trace.index_gaps(requirements, {"s": tuple(both)}, {installer_only: "why"}) == [
+        f"exempt {installer_only!r} is not a requirement whose audience is both"]
+
+
+def test_index_exempt_refuses_an_entry_without_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "exempt.toml"
+    path.write_text('format = 1\n[[exempt]]\nid = "x"\nreason = " "\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="exempt entry 1 needs an id and a reason"):
+        trace.load_index_exempt(path)

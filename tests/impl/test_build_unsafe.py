@@ -247,3 +247,15 @@ def test_variant_defects_need_a_variant(tmp_path: Path, defect: str) -> None:
         make(**{"unsafe-defect": defect})
     with pytest.raises(SpecError, match="needs a variant"):
         build_hostile(make(), tmp_path, defect=defect)
+
+
+def test_variant_metadata_missing(tmp_path: Path) -> None:
+    """PEP 825: a variant wheel "MUST include a variant metadata file"; the defect leaves it
+    out of a wheel whose name keeps the label, and RECORD agrees with what is there."""
+    wheel = build_hostile(make(variant=VARIANT), tmp_path, defect="variant-metadata-missing")
+    assert wheel.name.endswith("-lbl.whl")
+    with zstd_zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        record = archive.read(next(n for n in names if n.endswith("/RECORD"))).decode()
+    assert not any(n.endswith("/variant.json") for n in names)
+    assert "variant.json" not in record

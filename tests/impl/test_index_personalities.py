@@ -170,3 +170,16 @@ def test_without_variants_validation_the_rejected_variant_wheels_are_listed(
         assert rejected in fetch(base, "simple/bar/").text
         names = [f["filename"] for f in fetch(base, "simple/bar/", accept=JSON).json()["files"]]
         assert names == sorted(names) and rejected in names and VARIANT in names
+
+
+def test_the_metadata_verbatim_knockout_serves_metadata_rebuilt_at_2_1() -> None:
+    """What an index that stores parsed fields writes back: the fields of Metadata-Version 2.1,
+    in their order, and the description; newer fields (Wheel-Version, Default-Extra) gone."""
+    from wheelnext.index.core_metadata import rebuilt
+
+    core = (b"Metadata-Version: 2.7\nName: alpha\nVersion: 1.0\nWheel-Version: 2.0\n"
+            b"Provides-Extra: recommended\nDefault-Extra: recommended\n"
+            b"Requires-Dist: beta; extra == 'recommended'\n\nThe description.\n")
+    assert rebuilt(core) == (
+        b"Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\nProvides-Extra: recommended\n"
+        b"Requires-Dist: beta; extra == 'recommended'\n\nThe description.\n")
