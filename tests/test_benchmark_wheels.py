@@ -1,0 +1,67 @@
+"""``--torch`` in the benchmarks finds its wheel through the user's pip configuration.
+
+A pip configuration file naming a find-links folder (and no index) must be enough: the wheel
+pip picks there is the one the benchmark uses, copied into the benchmark cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import _wheels
+
+
+def make_wheel(folder: Path, name: str, version: str) -> Path:
+    import zipfile
+
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    dist_info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{name}/__init__.py", "")
+        archive.writestr(f"{dist_info}/METADATA",
+                         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        archive.writestr(f"{dist_info}/WHEEL",
+                         "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                         "Tag: py3-none-any\n")
+        archive.writestr(f"{dist_info}/RECORD", "")
+    return wheel
+
+
+def test_torch_is_found_through_pip_configuration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    make_wheel(links, "torchlike", "1.0")
+    make_wheel(links, "torchlike", "2.0")
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nno-index = true\nfind-links = {links}\n")
+    for key in [key for key in os.environ if key.startswith("PIP_")]:
+        monkeypatch.delenv(key)  # this machine's own pip settings would win over the file
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.setattr(_wheels, "CACHE", tmp_path / "cache")
+    parser = argparse.ArgumentParser()
+    _wheels.add_torch_options(parser)
+    found = _wheels.torch_wheel(parser.parse_args(["--torch", "--torch-requirement",
+                                                   "torchlike==1.0"]))
+    assert found is not None and found.name == "torchlike-1.0-py3-none-any.whl"
+    assert found.parent == tmp_path / "cache"
+
+    newest = _wheels.torch_wheel(parser.parse_args(["--torch", "--torch-requirement",
+                                                    "torchlike"]))
+    assert newest is not None and newest.name == "torchlike-2.0-py3-none-any.whl"
+
+    named = tmp_path / "named.whl"
+    shutil.copy(found, named)
+    assert _wheels.torch_wheel(parser.parse_args(["--torch-wheel", str(named)])) == named
+    with pytest.raises(SystemExit, match="no such file"):
+        _wheels.torch_wheel(parser.parse_args(["--torch-wheel", str(tmp_path / "absent.whl")]))
+    with pytest.raises(SystemExit, match="pip download"):
+        _wheels.torch_wheel(parser.parse_args(["--torch", "--torch-requirement",
+                                               "not-there-at-all"]))
