@@ -52,6 +52,8 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
         if create:
             try:
                 os.mkdir(path)
+                if known is not None:
+                    known.add(path)
                 continue
             except FileExistsError:
                 pass
