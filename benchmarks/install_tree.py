@@ -20,6 +20,10 @@ A fourth peer, ``pip-23.2.1``, is the pip that ``ensurepip`` bundles with this P
 (what ``python -m venv`` installs), run straight from its bundled wheel; it is skipped when the
 wheel is absent.
 
+``--baseline DIR`` adds ``wheelnext-baseline``: another copy of the package (``DIR/wheelnext``,
+for instance ``git archive COMMIT impl | tar -x -C DIR/wheelnext``) run the same way, first on
+``PYTHONPATH``, in the same rounds, so a change is measured before and after in one run.
+
 Prints the median seconds per tool and the ratios peer/wheelnext, of the medians and of each
 tool's best run (the least disturbed by other load); ``--json`` prints the same as JSON.
 ``--quick`` runs one round instead of five.
@@ -49,6 +53,8 @@ from wheelnext.index.server import serve_in_process
 from wheelnext.isolation import scrubbed_environ
 
 PACKAGES = 30
+#: The tool name of ``--baseline DIR``'s copy of wheelnext.
+BASELINE = "wheelnext-baseline"
 
 
 def cpu_model() -> str:
@@ -81,9 +87,11 @@ def make_tree(folder: Path) -> None:
                                  source="app"), folder)
 
 
-def compile_own_modules() -> None:
+def compile_own_modules(baseline: Path | None = None) -> None:
     """Bytecode for wheelnext's modules, as a wheel install writes it (pip and uv have theirs)."""
     compileall.compile_dir(Path(wheelnext.__file__).parent, quiet=1)
+    if baseline is not None:
+        compileall.compile_dir(baseline / "wheelnext", quiet=1)
 
 
 def bundled_pip() -> Path | None:
@@ -96,7 +104,7 @@ def bundled_pip() -> Path | None:
 
 
 def commands(tool: str, python: Path, url: str, cache: Path, compile_bytecode: bool) -> list[str]:
-    if tool == "wheelnext":
+    if tool.startswith("wheelnext"):
         return [sys.executable, "-m", "wheelnext", "install", "--python", str(python),
                 "--index", f"local={url}", "--cache-dir", str(cache), "-q",
                 "--compile" if compile_bytecode else "--no-compile", "app"]
@@ -114,12 +122,15 @@ def commands(tool: str, python: Path, url: str, cache: Path, compile_bytecode: b
             *(["--compile-bytecode"] if compile_bytecode else []), "app"]
 
 
-def one_run(tool: str, root: Path, url: str, cache: Path, compile_bytecode: bool) -> float:
+def one_run(tool: str, root: Path, url: str, cache: Path, compile_bytecode: bool,
+            baseline: Path | None = None) -> float:
     env_dir = root / f"env-{tool}"
     shutil.rmtree(env_dir, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
     environ = scrubbed_environ(root / f"home-{tool}")
+    if tool == BASELINE and baseline is not None:
+        environ["PYTHONPATH"] = str(baseline)
     start = time.perf_counter()
     done = subprocess.run(commands(tool, python, url, cache, compile_bytecode), env=environ,
                           capture_output=True, text=True, check=False)
@@ -139,13 +150,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--compile", action="store_true", help="compile bytecode on every side")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also run the wheelnext package in DIR/wheelnext (before/after)")
     args = parser.parse_args()
+    baseline: Path | None = args.baseline.resolve() if args.baseline else None
+    if baseline is not None and not (baseline / "wheelnext" / "__init__.py").is_file():
+        raise SystemExit(f"error: --baseline {args.baseline}: no wheelnext/__init__.py there")
     rounds = args.rounds or (1 if args.quick else 5)
     wheel = bundled_pip()
     old_pip = f"pip-{wheel.name.split('-')[1]}" if wheel else None
-    tools = ("wheelnext", "pip", "uv", *([old_pip] if old_pip else []))
+    tools = ("wheelnext", "pip", "uv", *([old_pip] if old_pip else []),
+             *([BASELINE] if baseline else []))
     times: dict[str, dict[str, list[float]]] = {t: {"cold": [], "warm": []} for t in tools}
-    compile_own_modules()
+    compile_own_modules(baseline)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="wheelnext-bench-install-") as temp:
         root = Path(temp)
@@ -156,8 +173,9 @@ def main() -> None:
                 for tool in tools:
                     cache = root / f"cache-{tool}"
                     shutil.rmtree(cache, ignore_errors=True)
-                    times[tool]["cold"].append(one_run(tool, root, url, cache, args.compile))
-                    times[tool]["warm"].append(one_run(tool, root, url, cache, args.compile))
+                    for kind in ("cold", "warm"):
+                        times[tool][kind].append(
+                            one_run(tool, root, url, cache, args.compile, baseline))
     median = {t: {k: statistics.median(v) for k, v in d.items()} for t, d in times.items()}
     best = {t: {k: min(v) for k, v in d.items()} for t, d in times.items()}
     result: dict[str, Any] = {
@@ -170,6 +188,7 @@ def main() -> None:
         "versions": {"pip": dist_version("pip"), "uv": dist_version("uv"),
                      "wheelnext": dist_version("wheelnext"),
                      "bundled pip": str(wheel.name) if wheel else None},
+        "baseline": str(baseline) if baseline else None,
         "seconds": median,
         "best_seconds": best,
         "best_ratios": {f"{t}/wheelnext": {k: best[t][k] / best["wheelnext"][k]

@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,13 +23,13 @@ from wheelnext import inputs
 from wheelnext.commands.install_console import StderrMessages
 from wheelnext.errors import WheelnextError
 from wheelnext.index_priority import IndexConfigError, IndexPlan, Strategy
-from wheelnext.install.api import install as install_requirements
-from wheelnext.install.api import lock as lock_requirements
-from wheelnext.install.context import InstallContext, open_context
 from wheelnext.install.log import LOG
 from wheelnext.install.messages import Messages, to_stderr
-from wheelnext.install.options import IndexOptions, ResolveOptions
+from wheelnext.install.options import IndexOptions, ResolveOptions, cache_folder
 from wheelnext.install.symlinks import LinkMode
+
+if TYPE_CHECKING:
+    from wheelnext.install.context import InstallContext
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,13 +130,26 @@ def _resolve_options(kwargs: dict[str, Any]) -> ResolveOptions:
 
 def _context(kwargs: dict[str, Any], console: Messages, *,
              needs_index: bool = True) -> contextlib.AbstractContextManager[InstallContext]:
-    """The run's context from the options (the index plan is checked before the probe)."""
+    """The run's context from the options (the index plan is checked before the probe).
+
+    The resolver, the HTTP client and the wheel driver are imported only now, after the
+    options were checked and while the target interpreter answers the probe in its child
+    process (``probe_ahead``): bad input fails before either, and a cold run's probe costs
+    no time of its own.
+    """
     indexes = _index_options(kwargs)
     plan = indexes.plan() if needs_index or indexes.given else IndexPlan(())
     options = dataclasses.replace(_resolve_options(kwargs),
                                   provider_indexes=tuple(index.url for index in plan.indexes))
+    from wheelnext.install.target import probe_ahead
+
+    probing = probe_ahead(kwargs["python"], cache_folder(kwargs["cache_dir"],
+                                                         kwargs["no_cache"]))
+    from wheelnext.install.context import open_context
+
     opened = open_context(plan, options, python=kwargs["python"], cache_dir=kwargs["cache_dir"],
-                          no_cache=kwargs["no_cache"], console=console, quiet=kwargs["quiet"])
+                          no_cache=kwargs["no_cache"], console=console, quiet=kwargs["quiet"],
+                          probing=probing)
     if len(plan.indexes) > 1 and not kwargs["quiet"]:
         # PEP 766: "Installers should also ideally provide optional debugging output that
         # provides insight into which index is being considered."
@@ -156,16 +169,17 @@ def _guard(func: F) -> F:
     """Turn the network and OS errors that escape into one-line ``WheelnextError``\\ s."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # Not at module level: wheelnext.install.finder imports httpx first, keeping its
-        # command-line module (and what that imports) out of the installer's start-up.
-        import httpx
-
         try:
             return func(*args, **kwargs)
-        except httpx.HTTPError as exc:
-            raise WheelnextError(f"network error: {exc}") from None
         except OSError as exc:
             raise WheelnextError(f"{exc.filename or 'install'}: {exc.strerror or exc}") from None
+        except Exception as exc:
+            # httpx is looked up, not imported: a request error means it is imported already,
+            # and importing it here would put the HTTP client's imports before the probe.
+            httpx = sys.modules.get("httpx")
+            if httpx is not None and isinstance(exc, httpx.HTTPError):
+                raise WheelnextError(f"network error: {exc}") from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -198,6 +212,8 @@ def install(**kwargs: Any) -> None:
             raise IndexConfigError("install: no requirements given")
         local_only = all(text.endswith((".whl", ".whlx")) for text in requirements)
         with _context(kwargs, console, needs_index=not lock_files and not local_only) as context:
+            from wheelnext.install.api import install as install_requirements
+
             summary = install_requirements(requirements, context=context, lock_files=lock_files,
                                            compile_bytecode=kwargs["compile_bytecode"],
                                            links=LinkMode(kwargs["links"]),
@@ -240,6 +256,8 @@ def lock(**kwargs: Any) -> None:
             raise IndexConfigError("lock: no requirements given")
         output: Path = kwargs["output"]
         with _context(kwargs, console) as context:
+            from wheelnext.install.api import lock as lock_requirements
+
             locked = lock_requirements(requirements, output, context=context)
         if not kwargs["quiet"]:
             LOG.info(f"wrote {output} ({len(locked.resolution.dists)} packages)")

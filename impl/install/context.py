@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +19,10 @@ from wheelnext.install.artifact import Artifact
 from wheelnext.install.finder import Finder
 from wheelnext.install.log import LOG
 from wheelnext.install.messages import Messages
-from wheelnext.install.options import ResolveOptions
+from wheelnext.install.options import ResolveOptions, cache_folder, default_cache
 from wheelnext.install.resolver import Resolution, resolve
 from wheelnext.install.rules import DEFAULT_RULES, SDIST_WHEEL_VERSION, Rule, applies
 from wheelnext.install.target import TargetPython, probe
-from wheelnext.xdg import cache_home
-
-
-def default_cache() -> Path:
-    """``$XDG_CACHE_HOME/wheelnext/install`` (``~/.cache`` when unset)."""
-    return cache_home() / "wheelnext" / "install"
 
 
 @dataclass
@@ -80,16 +74,19 @@ def open_context(
     rules: tuple[Rule, ...] = DEFAULT_RULES,
     console: Messages | None = None,
     quiet: bool = False,
+    probing: Future[TargetPython] | None = None,
 ) -> Iterator[InstallContext]:
     """Probe the *python* interpreter (default: this one), open the finder, yield the context.
 
     *cache_dir* defaults to :func:`default_cache`; *no_cache* uses a throw-away cache.
+    *probing* is a probe of *python* with that cache already under way
+    (:func:`~wheelnext.install.target.probe_ahead`), used instead of a new one.
     """
-    cache = None if no_cache else Path(cache_dir) if cache_dir is not None else default_cache()
+    cache = cache_folder(cache_dir, no_cache)
     # The HTTP client (its transport imports httpcore, ~15 ms) is built while the target
     # interpreter answers the probe in its child process, instead of after it.
     with ThreadPoolExecutor(1, thread_name_prefix="wheelnext-probe") as pool:
-        probed = pool.submit(probe, python, cache)
+        probed = probing if probing is not None else pool.submit(probe, python, cache)
         finder = Finder(cache)
         try:
             target = probed.result()

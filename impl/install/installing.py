@@ -8,11 +8,13 @@ and installs show on the context's progress display when its messages go to a te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wheelnext.install.apply import Planned, download_all, install_planned
 from wheelnext.install.context import InstallContext
 from wheelnext.install.log import LOG
 from wheelnext.install.resolver import Resolution
@@ -25,11 +27,45 @@ from wheelnext.install.rules import (
     applies,
 )
 from wheelnext.install.symlinks import LinkMode
-from wheelnext.install.wheelfile import InstallChecks
+
+if TYPE_CHECKING:
+    from wheelnext.install.apply import Planned
+    from wheelnext.install.wheelfile import InstallChecks
+
+#: What only installing needs (the wheel driver: ``installer``, the ZIP reader with
+#: ``backports.zstd``, staging, bytecode): about 20 ms of imports.
+_INSTALL_MODULES = ("wheelnext.install.apply",)
+
+
+def _import_install_modules() -> None:
+    for module in _INSTALL_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception:  # imported again where used, which reports the error
+            return
+
+
+@contextmanager
+def _importing_ahead() -> Iterator[None]:
+    """Import the install modules on a helper thread while the body runs.
+
+    Resolving mostly waits for the index (pages and metadata come from the finder's
+    threads), so the imports fill time the main thread spends waiting instead of adding to
+    the run; the thread is joined before the body's result is used.
+    """
+    helper = threading.Thread(target=_import_install_modules, name="wheelnext-imports",
+                              daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        helper.join()
 
 
 def checks_for(rules: Sequence[Rule]) -> InstallChecks:
     """The install-time checks of *rules*: every one, unless a knockout lacks its rule."""
+    from wheelnext.install.wheelfile import InstallChecks
+
     return InstallChecks(
         record_hashes=applies(RECORD_HASHES, rules),
         wheel_version_match=applies(WHEEL_VERSION_MATCH, rules),
@@ -40,6 +76,8 @@ def checks_for(rules: Sequence[Rule]) -> InstallChecks:
 
 def _plans_from_resolution(context: InstallContext, resolution: Resolution,
                            reinstall: bool) -> tuple[list[Planned], list[dict[str, Any]]]:
+    from wheelnext.install.apply import Planned
+
     installed = context.target.installed()
     plans: list[Planned] = []
     kept: list[dict[str, Any]] = []
@@ -66,6 +104,7 @@ def _plans_from_resolution(context: InstallContext, resolution: Resolution,
 def _plans_from_lock(context: InstallContext, paths: Sequence[Path],
                      reinstall: bool) -> tuple[list[Planned], list[dict[str, Any]]]:
     # Only ``install -r pylock.toml`` reads a lock: 4.7 ms of every other start-up.
+    from wheelnext.install.apply import Planned
     from wheelnext.install.pylock import read_lock
 
     installed = context.target.installed()
@@ -99,11 +138,14 @@ def run_install(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Resolve (or read the lock), install, and return the ``--json`` summary."""
-    if lock_files:
-        plans, kept = _plans_from_lock(context, lock_files, reinstall)
-    else:
-        resolution = context.resolve(requirements)
-        plans, kept = _plans_from_resolution(context, resolution, reinstall)
+    with _importing_ahead():
+        if lock_files:
+            plans, kept = _plans_from_lock(context, lock_files, reinstall)
+        else:
+            resolution = context.resolve(requirements)
+            plans, kept = _plans_from_resolution(context, resolution, reinstall)
+    from wheelnext.install.apply import download_all, install_planned
+
     summary: dict[str, Any] = {
         "python": context.target.executable,
         "strategy": str(context.plan.strategy) if context.plan.indexes else None,

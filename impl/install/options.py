@@ -10,6 +10,7 @@ option or the file and key.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from wheelnext import inputs
 from wheelnext.index_priority import Index, IndexConfigError, IndexPlan, Strategy
 from wheelnext.providers.overrides import parse_text, read_file
+from wheelnext.xdg import cache_home
 
 
 def parse_index_option(text: str) -> Index:
@@ -235,10 +237,25 @@ def optional_providers(names: Iterable[str]) -> bool | frozenset[str]:
     return True if "all" in chosen else chosen
 
 
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/wheelnext/install`` (``~/.cache`` when unset)."""
+    return cache_home() / "wheelnext" / "install"
+
+
+def cache_folder(cache_dir: str | os.PathLike[str] | None, no_cache: bool) -> Path | None:
+    """The run's cache folder: *cache_dir*, else :func:`default_cache`; None with
+    *no_cache* (a throw-away cache)."""
+    if no_cache:
+        return None
+    return Path(cache_dir) if cache_dir is not None else default_cache()
+
+
 __all__ = [
     "ConfigFile",
     "IndexOptions",
     "ResolveOptions",
+    "cache_folder",
+    "default_cache",
     "load_config",
     "optional_providers",
     "parse_deny",

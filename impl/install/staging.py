@@ -27,6 +27,14 @@ class UnsafeLayout(UnsafeArtifact):
     """A staged path would go through a link, or a file stands where a folder must be."""
 
 
+#: Per stage root (while the stage lives): the folders below it that :func:`real_folder` has
+#: made or found real. Nothing replaces a real folder of a stage while it is staged, so each
+#: is checked once per run instead of once per wheel (each wheel's files sit below the same
+#: mirror of the environment's absolute path: seven levels for ``/tmp/env/lib/python3.11/
+#: site-packages``, an ``mkdir`` and an ``lstat`` each).
+_KNOWN_REAL: dict[str, set[str]] = {}
+
+
 def real_folder(base: str, relative: str, *, create: bool = True, label: str = "") -> str:
     """``base/relative`` as a chain of real folders (made if *create*); never follows a link.
 
@@ -35,12 +43,17 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
     by a wheel (links are made last, and a real folder is never replaced while staging).
     Messages start with *label* (the wheel's own path) and never show the staging folder.
     """
+    known = _KNOWN_REAL.get(base) if create else None
     path = base
     for part in relative.split("/") if relative else ():
         path = os.path.join(path, part)
+        if known is not None and path in known:
+            continue
         if create:
             try:
                 os.mkdir(path)
+                if known is not None:
+                    known.add(path)
                 continue
             except FileExistsError:
                 pass
@@ -57,6 +70,8 @@ def real_folder(base: str, relative: str, *, create: bool = True, label: str = "
                                "through it")
         if not stat.S_ISDIR(mode):
             raise UnsafeLayout(f"{label}{part[:80]!r} is both a file and a folder")
+        if known is not None:
+            known.add(path)
     return path
 
 
@@ -82,6 +97,7 @@ class Stage:
         """A fresh stage in the nearest existing folder above *path* (same file system)."""
         anchor = _existing_ancestor(Path(path).absolute())
         root = Path(tempfile.mkdtemp(prefix=".wheelnext-stage-", dir=anchor))
+        _KNOWN_REAL[os.fspath(root)] = set()
         return cls(root, anchor)
 
     def staged(self, final: str | os.PathLike[str]) -> Path:
@@ -97,6 +113,7 @@ class Stage:
         return any(folder.is_relative_to(dst) for folder in self.trusted | {self.anchor})
 
     def discard(self) -> None:
+        _KNOWN_REAL.pop(os.fspath(self.root), None)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _plan(self, staged: Path, final: Path, moves: list[tuple[Path, Path]]) -> None:

@@ -196,3 +196,9 @@ def test_accepted_index_filenames_are_one_plain_component(name: str) -> None:
         return
     assert "/" not in name and "\\" not in name and "\x00" not in name
     assert name not in (".", "..") and not name.startswith(".")
+
+
+def test_parsed_names_are_reused() -> None:
+    """A resolution asks for the same wheel names again and again: parsed once."""
+    name = "lib_01-1.0-py3-none-any.whl"
+    assert parse_wheel_name(name) is parse_wheel_name(name)

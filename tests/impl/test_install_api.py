@@ -219,3 +219,41 @@ def test_the_cli_draws_the_progress_with_rich_on_a_terminal() -> None:
         shown.installed()
     assert "download alpha-1.0-py3-none-any.whl" in out.getvalue()
     assert "installing" in out.getvalue()
+
+
+def test_install_command_imports_the_installer_only_after_checking_its_options() -> None:
+    """The command module is light: the resolver, the HTTP client and the wheel driver are
+    imported after the options were checked and the target's probe started (cold runs no
+    longer wait for the probe's child after ~0.1 s of imports)."""
+    code = ("import sys, wheelnext.commands.install\n"
+            "print(sorted(m for m in ('httpx', 'resolvelib', 'installer',"
+            " 'wheelnext.install.finder', 'wheelnext.install.api') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_resolving_does_not_import_the_wheel_driver_up_front() -> None:
+    """``installing`` imports the wheel driver (installer, the ZIP reader) on a helper thread
+    while resolving waits on the index, not when it is imported."""
+    code = ("import sys, wheelnext.install.installing\n"
+            "print(sorted(m for m in ('installer', 'wheelnext.install.wheelfile',"
+            " 'wheelnext.install.apply') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_bad_index_option_fails_before_the_probe_writes_anything(tmp_path: Path) -> None:
+    """Starting the probe early must not let it run (nor fill the cache) on bad input."""
+    from click.testing import CliRunner
+
+    from wheelnext.cli import cli
+
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["install", "--index", "nonsense", "--cache-dir",
+                                      str(cache), "--python", make_env(tmp_path).as_posix(),
+                                      "alpha"])
+    assert result.exit_code != 0
+    assert "expected NAME=URL" in str(result.exception) + result.output
+    assert not cache.exists()

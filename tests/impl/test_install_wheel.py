@@ -225,3 +225,31 @@ def test_wheel_install_into_another_interpreter_prints_nothing_stray(tmp_path: P
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", done.stderr
+
+
+def test_a_stage_checks_each_folder_once_and_still_refuses_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every wheel's files sit below the same mirror of the environment's path in the stage:
+    each folder is made (or checked) once per stage, and a link is still never followed."""
+    from wheelnext.install import staging
+
+    stage = staging.Stage.near(tmp_path)
+    root = str(stage.root)
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def counting_mkdir(path: str, *args: object) -> None:
+        made.append(path)
+        real_mkdir(path)
+
+    monkeypatch.setattr(os, "mkdir", counting_mkdir)
+    staging.real_folder(root, "env/lib/one")
+    staging.real_folder(root, "env/lib/two")
+    assert [os.path.relpath(path, root) for path in made] == [
+        "env", "env/lib", "env/lib/one", "env/lib/two"]
+    os.symlink(tmp_path, os.path.join(root, "env", "lib", "link"))
+    with pytest.raises(staging.UnsafeLayout, match="is a link"):
+        staging.real_folder(root, "env/lib/link/inside")
+    stage.discard()
+    assert not stage.root.exists()
+    assert root not in staging._KNOWN_REAL
