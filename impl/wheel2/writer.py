@@ -36,6 +36,8 @@ else:
     from backports.zstd import zipfile
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: Input bytes per zstd worker job when compressing on several threads.
+JOB_BYTES = 128 * 1024 * 1024
 _BUFSIZE = 1024 * 1024
 
 
@@ -65,8 +67,10 @@ class Compression:
         options: dict[int, int] = {params.compression_level: self.level}
         if self.workers > 1:
             options[params.nb_workers] = self.workers
-            # zstd's default job is 4 windows (512 MiB here): too coarse to keep threads busy.
-            options[params.job_size] = 32 * 1024 * 1024
+            # zstd's default job is 4 windows (512 MiB here): too coarse to keep threads busy;
+            # 128 MiB jobs measured smaller and faster than 32 MiB on torch (0.6042 in 206 s
+            # against 0.6051 in 299 s): fewer job seams, less overlap re-read per job.
+            options[params.job_size] = JOB_BYTES
         if self.long_distance:
             options[params.enable_long_distance_matching] = 1
             options[params.window_log] = self.window_log
