@@ -57,7 +57,7 @@ from wheelnext.install.writers import SMALL_FILE, FileWriters
 from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.names import MAX_PATH_PARTS
-from wheelnext.wheel2.source import WheelArchive
+from wheelnext.wheel2.source import RecordRow, WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
 INSTALLER_NAME = "wheelnext"
@@ -178,8 +178,8 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         """Where *path* of *scheme* is written (inside ``destdir`` when staging)."""
         return self._fs_path(scheme, path)
 
-    def write_to_fs(self, scheme: Scheme, path: str, stream: BinaryIO,
-                    is_executable: bool) -> RecordEntry:
+    def _create(self, scheme: Scheme, path: str, is_executable: bool) -> tuple[int, str]:
+        """A new file for *path* (its folders made and checked once): descriptor and path."""
         target = self._fs_path(scheme, path)
         parent = os.path.dirname(target)
         if parent not in self._made:
@@ -199,6 +199,11 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
                                  "a folder of the same name, or another wheel's file)") from None
         except OSError as exc:  # a name too long, a file where a folder must be
             raise UnsafeArtifact(f"{shorten(path)}: cannot be written ({exc.strerror})") from None
+        return descriptor, target
+
+    def write_to_fs(self, scheme: Scheme, path: str, stream: BinaryIO,
+                    is_executable: bool) -> RecordEntry:
+        descriptor, target = self._create(scheme, path, is_executable)
         try:
             digest, size = _copy_with_hashing(stream, descriptor, self.hash_algorithm)
         finally:
@@ -206,6 +211,19 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
         if is_executable:
             make_file_executable(Path(target))
         return RecordEntry(path, Hash(self.hash_algorithm, digest), size)
+
+    def write_data(self, scheme: Scheme, path: str, data: bytes,
+                   is_executable: bool) -> RecordEntry:
+        """:meth:`write_to_fs` for bytes already in memory: one write, one hash call."""
+        descriptor, target = self._create(scheme, path, is_executable)
+        try:
+            _write_all(descriptor, data)
+        finally:
+            os.close(descriptor)
+        if is_executable:
+            make_file_executable(Path(target))
+        return RecordEntry(path, Hash(self.hash_algorithm, _digest(self.hash_algorithm, data)),
+                           len(data))
 
 
 #: Files at least this large are hashed and written on a second thread while the next block
@@ -388,7 +406,7 @@ def _install_staged(
     lock = threading.Lock()
     record_path = f"{archive.dist_info_dir}/RECORD"
 
-    def write(path: str, stream: BinaryIO, executable: bool) -> None:
+    def write(path: str, stream: BinaryIO | bytes, executable: bool) -> None:
         if "__pycache__" in path.split("/")[:-1]:
             # As installer does: "Installing files in a __pycache__ directory poses a
             # security risk."
@@ -397,7 +415,14 @@ def _install_staged(
             return
         row = archive.record[path]
         file_scheme, relative = _scheme_of(path, archive.data_dir, root, label)
-        expected_algorithm, _, expected = row.hash.partition("=")
+        expected_algorithm = row.hash.partition("=")[0]
+        if isinstance(stream, bytes):
+            if file_scheme != "scripts" and expected_algorithm == algorithm:
+                entry = destination.write_data(file_scheme, relative, stream, executable)
+                _check_and_keep(path, row, file_scheme, relative, entry,
+                                entry.hash_.value if entry.hash_ else "", entry.size)
+                return
+            stream = BytesIO(stream)
         source: Any = stream
         if file_scheme == "scripts":
             # installer rewrites "#!python" and needs a seekable stream: check the bytes first.
@@ -416,6 +441,11 @@ def _install_staged(
             got, size = source.digest(), entry.size
         elif file_scheme != "scripts":
             got, size = (entry.hash_.value if entry.hash_ else ""), entry.size
+        _check_and_keep(path, row, file_scheme, relative, entry, got, size)
+
+    def _check_and_keep(path: str, row: RecordRow, file_scheme: Scheme, relative: str,
+                        entry: RecordEntry, got: str | None, size: int | None) -> None:
+        expected = row.hash.partition("=")[2]
         if verify_record and size != row.size:
             raise UnsafeArtifact(f"{label}: {path!r} is {size} bytes, RECORD says {row.size}")
         if verify_record and got != expected:
@@ -446,7 +476,7 @@ def _install_staged(
         extra["direct_url.json"] = json.dumps({"url": direct_url, "archive_info": {}}).encode()
     compiler = BytecodeCompiler(scheme.interpreter) if compile_bytecode else None
     try:
-        with FileWriters(write, threads=2 * workers) as writers:
+        with FileWriters(write) as writers:
             archive.for_each_file(handle, workers=workers)
             writers.finish()
         _finish(archive, destination, written, root, root_files, link_rows, link_mode, extra,

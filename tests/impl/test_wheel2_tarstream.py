@@ -166,20 +166,20 @@ def test_zip_bomb_output_is_produced_one_block_at_a_time() -> None:
 def test_file_writers_raise_the_first_error_and_write_the_rest(tmp_path: Path) -> None:
     written: list[str] = []
 
-    def write(path: str, stream: io.BufferedIOBase, executable: bool) -> None:
+    def write(path: str, data: bytes, executable: bool) -> None:
         if path == "bad":
             raise ValueError("refused bad")
-        (tmp_path / path).write_bytes(stream.read())
+        (tmp_path / path).write_bytes(data)
         written.append(path)
 
-    writers = FileWriters(write, threads=3)  # type: ignore[arg-type]
+    writers = FileWriters(write, threads=3)
     for number in range(200):
         writers.submit(f"f{number}", b"z" * number, False)
     writers.finish()
     assert sorted(written) == sorted(f"f{n}" for n in range(200))
     assert (tmp_path / "f150").read_bytes() == b"z" * 150
 
-    failing = FileWriters(write, threads=2)  # type: ignore[arg-type]
+    failing = FileWriters(write)
     failing.submit("bad", b"", False)
     with pytest.raises(ValueError, match="refused bad"):
         failing.finish()
