@@ -1,7 +1,7 @@
 """Serve the reference index with one feature knocked out, in a process of its own.
 
 ``python -m wheelnext.conformance.index_knockout FEATURE`` reads ``{"roots": {NAME: DIR},
-"failures": {NAME: STATUS}}`` as one JSON line on stdin, serves the roots with the default
+"failures": {NAME: STATUS}, "sdist_gate": BOOL}`` as one JSON line on stdin, serves the roots with the default
 personality less FEATURE (:meth:`wheelnext.index.features.Personality.without`) on an
 ephemeral loopback port, prints ``{"port": N}`` and then one JSON line per request, and
 stops when its stdin closes. Only the power measurement (``wheelnext conformance power``,
@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         config = json.loads(sys.stdin.readline())
         roots = {str(k): Path(v) for k, v in config["roots"].items()}
         failures = {(str(k) or None): int(v) for k, v in config.get("failures", {}).items()}
+        if not config.get("sdist_gate", False):
+            personality = personality.listing_refused_sdists()
     except WheelnextError as exc:
         fail(str(exc))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -132,9 +134,12 @@ class KnockoutIndexes:
 
 @contextlib.contextmanager
 def serve_knockout(
-    feature: str, roots: Mapping[str, Path], failures: Mapping[str | None, int]
+    feature: str, roots: Mapping[str, Path], failures: Mapping[str | None, int], *,
+    sdist_gate: bool = False,
 ) -> Iterator[KnockoutIndexes]:
-    """Serve *roots* less *feature* from a process of its own for the ``with`` block."""
+    """Serve *roots* less *feature* from a process of its own for the ``with`` block (with
+    the sdist gate closed only given *sdist_gate*, as :func:`~wheelnext.conformance.
+    index_targets.serve` does)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "wheelnext.conformance.index_knockout", feature],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -142,7 +147,8 @@ def serve_knockout(
     assert process.stdin is not None and process.stdout is not None
     try:
         config = {"roots": {k: str(v) for k, v in roots.items()},
-                  "failures": {(k or ""): v for k, v in failures.items()}}
+                  "failures": {(k or ""): v for k, v in failures.items()},
+                  "sdist_gate": sdist_gate}
         process.stdin.write(json.dumps(config) + "\n")
         process.stdin.flush()
         first = process.stdout.readline()

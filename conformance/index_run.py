@@ -130,7 +130,7 @@ def _run_one(
     refusals: list[str] = []
     try:
         with serve(target, roots, {}, cache=cache, personality=personality,
-                   refusals=refusals) as served:
+                   refusals=refusals, sdist_gate=True) as served:
             fetched, transcript = fetch_all(served, scenario.fetches)
     except Exception as exc:  # a harness failure is a result (error), never a crash
         return dataclasses.replace(base, status=Status.ERROR, reason=f"{type(exc).__name__}: {exc}")

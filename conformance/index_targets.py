@@ -73,6 +73,7 @@ def serve(
     personality: Personality = DEFAULT,
     cache: Path | None = None,
     refusals: list[str] | None = None,
+    sdist_gate: bool = False,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
     """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.
 
@@ -81,7 +82,9 @@ def serve(
     server (:mod:`wheelnext.index.static`), a knockout from a process of its own
     (:mod:`~wheelnext.conformance.index_knockout`); the other targets are what they are.
     Targets filled by upload note the files the index refused in *refusals* when it is
-    given (an index run), and otherwise fail to start.
+    given (an index run), and otherwise fail to start. The reference index holds back the
+    sdists PEP 777 forbids only with *sdist_gate* (an index run): installer runs hand them to
+    the installer under test (:meth:`~wheelnext.index.features.Personality.listing_refused_sdists`).
     """
     if personality != DEFAULT and target != "reference":
         raise IndexTargetError(
@@ -93,7 +96,9 @@ def serve(
             raise IndexTargetError("--index-target url needs --index-url and --upload-command")
         return serve_remote(remote, roots, labels or {})
     if target == "reference" and personality.knocked_out:
-        return serve_knockout(personality.knocked_out, roots, failures)
+        return serve_knockout(personality.knocked_out, roots, failures, sdist_gate=sdist_gate)
+    if not sdist_gate:
+        personality = personality.listing_refused_sdists()
     if target == "reference" and personality.static:
         return serve_static(roots, personality, failures=failures)
     if target == "reference":

@@ -11,8 +11,9 @@ process of its own); ``wheelnext index serve`` always serves :data:`DEFAULT`.
 
 from __future__ import annotations
 
+
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wheelnext.errors import WheelnextError
 
@@ -162,6 +163,14 @@ class Personality:
     def metadata_files(self) -> bool:
         """Whether ``<file>.metadata`` is served: either attribute promises it (PEP 658)."""
         return self.has(DIST_INFO_METADATA) or self.has(CORE_METADATA)
+
+    def listing_refused_sdists(self) -> Personality:
+        """This personality with the sdist gate open, for installer runs: PEP 777 asks that
+        "If a tool encounters ``Wheel-Version`` inside of a source distribution metadata
+        file, it **SHOULD** raise an error", and an installer scenario exists to make the
+        installer under test encounter it; an index that held the sdist back would leave it
+        nothing to encounter. Index runs keep the gate (``sdist-validation``)."""
+        return replace(self, features=self.features - {SDIST_VALIDATION.name})
 
     def without(self, feature: str) -> Personality:
         """This personality less *feature*: a knockout, named ``NAME-without-FEATURE``."""

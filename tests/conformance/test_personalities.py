@@ -174,3 +174,33 @@ def test_a_certificate_names_a_personality_other_than_the_default() -> None:
     assert certificate(records, meta)["index_personality"] == "html-plain"
     default = certificate(records, {**meta, "index_personalities": ["json-full"]})
     assert "index_personality" not in default
+
+
+@pytest.mark.parametrize("personality", ["json-full", "static", "json-full-without-hashes"])
+def test_installer_runs_hand_the_installer_the_sdist_an_index_run_holds_back(
+    tmp_path: Path, personality: str
+) -> None:
+    """PEP 777's sdist rule binds "a tool" that encounters the field: an installer run's index
+    lists the sdist so the installer under test encounters it, an index run's refuses it
+    (the installer scenario pep777-sdist-with-wheel-version and the index scenario
+    index-pep777-sdist-wheel-version-refused each need their half), knockouts included."""
+    import httpx
+
+    from wheelnext.build.builder import build_dist
+    from wheelnext.build.spec import spec_from_mapping
+    from wheelnext.conformance.index_targets import serve
+    from wheelnext.index.features import DEFAULT
+
+    root = tmp_path / "primary"
+    spec = {"name": "alpha", "version": "1.0", "kind": "sdist",
+            "unsafe-defect": "sdist-wheel-version"}
+    build_dist(spec_from_mapping(spec, source="t"), root, allow_unsafe=True)
+    chosen = (DEFAULT.without("hashes") if personality.endswith("-without-hashes")
+              else PERSONALITIES[personality])
+    listed = {}
+    for gate in (False, True):
+        with serve("reference", {"primary": root}, {}, personality=chosen,
+                   sdist_gate=gate) as served:
+            page = httpx.get(served.index_url("primary") + "alpha/", timeout=60.0)
+            listed[gate] = "alpha-1.0.tar.gz" in page.text
+    assert listed == {False: True, True: False}
