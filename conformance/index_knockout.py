@@ -1,12 +1,13 @@
 """Serve the reference index with one feature knocked out, in a process of its own.
 
 ``python -m wheelnext.conformance.index_knockout FEATURE`` reads ``{"roots": {NAME: DIR},
-"failures": {NAME: STATUS}, "sdist_gate": BOOL}`` as one JSON line on stdin, serves the roots with the default
-personality less FEATURE (:meth:`wheelnext.index.features.Personality.without`) on an
-ephemeral loopback port, prints ``{"port": N}`` and then one JSON line per request, and
-stops when its stdin closes. Only the power measurement (``wheelnext conformance power``,
-through :func:`serve_knockout`) starts it; ``wheelnext index serve`` has no personality,
-option, configuration key or environment variable that reaches a knockout.
+"failures": {NAME: STATUS}, "sdist_gate": BOOL}`` as one JSON line on stdin, serves the
+roots with the default personality less FEATURE
+(:meth:`wheelnext.index.features.Personality.without`) on an ephemeral loopback port,
+prints ``{"port": N}`` and then one JSON line per request, and stops when its stdin
+closes. Only the power measurement (``wheelnext conformance power``, through
+:func:`serve_knockout`) starts it; ``wheelnext index serve`` has no personality, option,
+configuration key or environment variable that reaches a knockout.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ process of its own); ``wheelnext index serve`` always serves :data:`DEFAULT`.
 
 from __future__ import annotations
 
-
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
