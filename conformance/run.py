@@ -100,6 +100,7 @@ def run_suite(
                             job_timeout,
                             tuple(extra_args),
                             personality,
+                            version,
                         )
                         work.append((position, job))
                         results[position] = base

@@ -18,12 +18,25 @@ from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from wheelnext.conformance.adapters.protocol import InstallRequest
+
 #: The wheel given by path, named again in the installer's environment: under private
 #: mount namespaces the venv runner keeps visible only the paths an invocation's
 #: argv and environment name (and the job's folder), and the project file is neither.
 WHEEL_ENV = "WHEELNEXT_WHEEL"
 #: The project name written; no scenario uses it.
 PROJECT = "wheelnext-request"
+
+
+def target_python(request: InstallRequest) -> str | None:
+    """``MAJOR.MINOR`` of the request's interpreter: the version the runner gives (the
+    environment does not exist yet when the adapter writes the project file), else the
+    environment's ``pyvenv.cfg``."""
+    if request.python_version is not None:
+        parts = request.python_version.split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            return f"{parts[0]}.{parts[1]}"
+    return python_version(request.prefix)
 
 
 def python_version(prefix: Path) -> str | None:

@@ -35,9 +35,9 @@ from wheelnext.conformance.adapters._project import (
     WHEEL_ENV,
     project_folder,
     project_table,
-    python_version,
     string,
     strings,
+    target_python,
     wheel_requirement,
 )
 from wheelnext.conformance.adapters._tools import ToolImage, tool_env, tool_image, tool_version
@@ -97,7 +97,7 @@ def pyproject(request: InstallRequest, respect_source_order: bool) -> str | Unsu
         if direct is None:
             return Unsupported(f"pdm has no requirement for a wheel named {request.wheel.name!r}")
         dependencies.append(direct)
-    lines = project_table(dependencies, python_version(request.prefix))
+    lines = project_table(dependencies, target_python(request))
     lines += ["", "[tool.pdm]", "distribution = false"]
     pinned: dict[str, list[str]] = {}
     for project, name in sorted(request.pin.items()):

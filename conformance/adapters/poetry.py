@@ -38,8 +38,8 @@ from wheelnext.conformance.adapters._project import (
     WHEEL_ENV,
     project_folder,
     project_table,
-    python_version,
     string,
+    target_python,
     wheel_requirement,
 )
 from wheelnext.conformance.adapters._tools import ToolImage, tool_env, tool_image, tool_version
@@ -100,7 +100,7 @@ def pyproject(request: InstallRequest, supplemental: bool) -> str | Unsupported:
                 f"poetry has no requirement for a wheel named {request.wheel.name!r}"
             )
         dependencies.append(direct)
-    lines = project_table(dependencies, python_version(request.prefix))
+    lines = project_table(dependencies, target_python(request))
     lines += ["", "[tool.poetry]", "package-mode = false"]
     lines += ["", "[[tool.poetry.source]]", 'name = "PyPI"', 'priority = "explicit"']
     for position, index in enumerate(request.indexes):

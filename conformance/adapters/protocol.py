@@ -54,6 +54,9 @@ class InstallRequest:
     deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: A ``pylock.toml`` to install (``-r``) instead of requirements.
     lock: Path | None = None
+    #: The target interpreter's version (``3.11.7``), known before its environment exists
+    #: (None: unknown; the project-file adapters then read the environment's ``pyvenv.cfg``).
+    python_version: str | None = None
 
     def url(self, name: str) -> str:
         return next(i.url for i in self.indexes if i.name == name)
@@ -70,6 +73,7 @@ class InstallRequest:
         wheel: Path | None,
         extra_args: tuple[str, ...] = (),
         lock: Path | None = None,
+        python_version: str | None = None,
     ) -> InstallRequest:
         """A scenario's abstract request, placed in one environment (for every runner)."""
         return cls(
@@ -89,6 +93,7 @@ class InstallRequest:
             extra_args=extra_args,
             deny=request.deny,
             lock=lock,
+            python_version=python_version,
         )
 
 

@@ -48,6 +48,8 @@ class Job:
     extra_args: tuple[str, ...] = ()
     #: The index personality that serves the job's roots.
     personality: Personality = DEFAULT
+    #: The version of the Python the job runs (``Runner.python_version``), when known.
+    python_version: str | None = None
 
     @property
     def index_errors(self) -> Mapping[str, int]:
@@ -256,6 +258,7 @@ def install_request(
         wheel=wheel,
         extra_args=job.extra_args,
         lock=lock,
+        python_version=job.python_version,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from wheelnext.conformance.adapters import (
     AdapterError,
     IndexURL,
+    Installer,
     InstallRequest,
     Invocation,
     Unsupported,
@@ -18,10 +20,12 @@ from wheelnext.conformance.adapters import (
 from wheelnext.conformance.adapters._project import WHEEL_ENV, python_version
 from wheelnext.conformance.adapters.pdm import PdmInstaller
 from wheelnext.conformance.adapters.poetry import PoetryInstaller
+from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.matrix import PDM, POETRY, installer_specs
 from wheelnext.conformance.run import run_suite
+from wheelnext.conformance.runners.protocol import Job, install_request, plan_steps
 from wheelnext.conformance.runners.venv import VenvRunner
-from wheelnext.conformance.scenario import load_scenarios, shipped_dir
+from wheelnext.conformance.scenario import load_scenario, load_scenarios, shipped_dir
 
 A, B, C = (IndexURL(n, f"http://127.0.0.1:1/{n}/simple/") for n in ("a", "b", "c"))
 PDM_CMD = ("/tools/pdm/bin/python", "-m", "pdm")
@@ -183,6 +187,25 @@ def test_python_version_from_pyvenv_cfg(tmp_path: Path) -> None:
     assert python_version(tmp_path) is None
     (tmp_path / "pyvenv.cfg").write_text("version = 3.12.1\n")
     assert python_version(tmp_path) == "3.12"
+
+
+@pytest.mark.parametrize("make", [PdmInstaller, PoetryInstaller])
+def test_requires_python_comes_from_the_job_before_its_environment_exists(
+    tmp_path: Path, write_scenario: Callable[..., Path], make: Callable[..., Installer]
+) -> None:
+    """The step driver plans the commands before it makes the environment, so the
+    interpreter's version reaches the project file from the job (run_suite sets it from
+    ``Runner.python_version``), not from a ``pyvenv.cfg`` that is not there yet."""
+    scenario = load_scenario(write_scenario())
+    job = Job(1, scenario, make(PDM_CMD, "1"), "3.12", Materialized({"primary": tmp_path}),
+              python_version="3.12.4")
+    env = tmp_path / "job" / "env"
+    install = install_request(job, lambda name: f"http://127.0.0.1:1/{name}/simple/", env,
+                              tmp_path / "job" / "work")
+    assert not env.exists()
+    steps = plan_steps(job.installer, install, ())
+    assert not isinstance(steps, Unsupported)
+    assert project(steps[1])["project"]["requires-python"] == "==3.12.*"  # type: ignore[index]
 
 
 def test_unknown_configurations_and_matrix_columns(tmp_path: Path) -> None:
