@@ -162,7 +162,6 @@ def main() -> int:
         "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
         "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version,
         "cpu": f"{cpu_model()} ({os.cpu_count()} CPUs)", "load_before": load_average(),
-        "runs": {},
     }
     runs: dict[str, dict[str, float]] = {}
     samples: dict[str, dict[str, list[float]]] = {}
@@ -188,6 +187,8 @@ def main() -> int:
         if args.baseline:
             runs[key]["baseline/wheelnext-whlx"] = round(
                 runs[key]["wheelnext-whlx-baseline"] / ours, 2)
+    results["runs"] = runs
+    results["samples"] = samples
     results["load_after"] = load_average()
     if args.json:
         print(json.dumps(results, indent=2))

@@ -65,3 +65,26 @@ def test_torch_is_found_through_pip_configuration(
     with pytest.raises(SystemExit, match="pip download"):
         _wheels.torch_wheel(parser.parse_args(["--torch", "--torch-requirement",
                                                "not-there-at-all"]))
+
+
+def test_wheel_install_benchmark_reports_every_run(tmp_path: Path) -> None:
+    """One quick round of ``benchmarks/wheel_install.py --json``: the medians, the ratios and
+    every sample reach the JSON (a run once printed ``"runs": {}``); nothing about time."""
+    import json
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "wheel_install.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env["WHEELNEXT_BENCH_CACHE"] = str(tmp_path / "cache")
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--repeat", "1", "--json",
+         "--skip", "pip", "--skip", "wheelnext-whl"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    for key in ("no-compile", "compile"):
+        row = report["runs"][key]
+        assert {"wheelnext-whlx", "uv", "uv/wheelnext-whlx",
+                "wheelnext-whlx/copy-floor"} <= set(row), row
+        assert all(len(values) == 1 for values in report["samples"][key].values())
+    assert "copy-floor" in report["samples"]["no-compile"]
