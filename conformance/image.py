@@ -1,6 +1,6 @@
 """Container images for the docker runner, built without any container registry.
 
-Three layers, each tagged by a content key so it is built once:
+Layers, each tagged by a content key so it is built once:
 
 ``wheelnext-base:<key>``
     Debian ``bookworm`` (Python 3.11) made with ``debootstrap`` from Debian's
@@ -10,6 +10,9 @@ Three layers, each tagged by a content key so it is built once:
     The base plus wheelnext itself in ``/opt/wheelnext`` (the index server runs
     from it). Its wheels are built on this machine from the checkout
     (``pip wheel``) and copied in: containers never reach a network.
+``wheelnext-index:<key>``
+    The harness image plus the tool an index target runs (devpi-server,
+    dumb-pypi), for the index container of that target.
 ``wheelnext-installer:<key>``
     The harness image plus the installer under test in ``/opt/installer``,
     installed once: pip from a wheel downloaded here, uv as its binary, pdm and
@@ -44,6 +47,7 @@ from wheelnext.conformance.adapters.uv import UvInstaller
 from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.materialize import default_cache
+from wheelnext.errors import WheelnextError
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -61,6 +65,9 @@ INSTALLER_PREFIX = "/opt/installer"
 #: Index servers the index container can run besides wheelnext's own
 #: (:mod:`~wheelnext.conformance.index_targets`).
 INDEX_SERVERS = ("pypiserver>=2.1",)
+#: The index image's harness cache: the tool environments of the index targets that run a
+#: tool of their own (``TOOL_TARGETS``) lie in its ``tools/``, where ``provision`` finds them.
+INDEX_CACHE = "/opt/index-cache"
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -226,6 +233,44 @@ def harness_image(engine: docker.DockerClient, base: str, *, log: Any = print) -
         )
         log(f"installing wheelnext -> {tag}")
         return _layer(engine, base, tag, sorted(wheels.iterdir()), script)
+
+
+def index_image(
+    engine: docker.DockerClient, harness: str, target: str, *, log: Any = print
+) -> str:
+    """The image the index container runs for *target*: *harness*, plus, for a target that
+    runs a tool of its own (devpi-server, dumb-pypi), that tool's environment in
+    :data:`INDEX_CACHE` holding exactly the distributions of the one provisioned here."""
+    from wheelnext.conformance.adapters._tools import _distributions, provision
+    from wheelnext.conformance.index_targets import TOOL_TARGETS
+
+    if target not in TOOL_TARGETS:
+        return harness
+    name, version = TOOL_TARGETS[target]
+    try:
+        env = provision(name, version, cache=default_cache())
+    except WheelnextError as exc:
+        raise RunnerError(f"--index-target {target}: {exc}") from None
+    requirements = [f"{n}=={v}" for n, v in _distributions(env)]
+    harness_id = engine.images.get(harness).id
+    slug = re.sub(r"[^a-z0-9_.-]", "_", f"{target}-{version}".lower())
+    tag = f"wheelnext-index:{slug}-{_key(harness_id, *requirements)}"
+    if _exists(engine, tag):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="wheelnext-index-") as tmp:
+        wheels = Path(tmp) / "wheels"
+        log(f"building the wheels of {name}=={version} for the index image ...")
+        _host_pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), *requirements],
+                  Path(tmp) / "home")
+        prefix = f"{INDEX_CACHE}/tools/{name}-{version}"
+        script = (
+            f"{PYTHON} -m venv --without-pip {prefix}\n"
+            f"{HARNESS_PREFIX}/bin/python -m pip --python {prefix}/bin/python install --quiet "
+            f"--no-index --no-deps /tmp/layer/*.whl\n"
+            f"touch {prefix}/.complete\n"
+        )
+        log(f"installing {name}=={version} -> {tag}")
+        return _layer(engine, harness, tag, sorted(wheels.iterdir()), script)
 
 
 def installer_image(

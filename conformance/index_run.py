@@ -31,7 +31,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheelnext.conformance.check import Result, Status, not_met
-from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import SERVER_TARGETS, Refusal
 from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.materialize import default_cache, materialize_all
@@ -127,7 +127,7 @@ def _run_one(
     cache: Path,
     personality: Personality,
 ) -> Result:
-    refusals: list[str] = []
+    refusals: list[Refusal] = []
     try:
         with serve(target, roots, {}, cache=cache, personality=personality,
                    refusals=refusals, sdist_gate=True) as served:

@@ -63,6 +63,17 @@ class IndexServerError(WheelnextError):
     """An index server cannot be started or refuses the scenario's files."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A file an index refused on upload: the served index (its root's name) and why."""
+
+    index: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"index {self.index!r} refused the {self.message}"
+
+
 def not_applicable(target: str, scenario: Scenario) -> str | None:
     """Why *scenario* cannot run against the process-run *target* (None: it can)."""
     if any(i.error is not None for i in scenario.indexes):
@@ -167,7 +178,7 @@ def start(name: str, argv: Sequence[str], base: str, index: str, log: Path) -> S
 
 def upload_root(root: Path, url: str, name: str, *,
                 credentials: Credentials | None = None,
-                refusals: list[str] | None = None) -> None:
+                refusals: list[Refusal] | None = None) -> None:
     """Upload every distribution in *root* to *url*.
 
     A file the index refuses (an error status) is an :class:`IndexServerError`, or, given
@@ -180,7 +191,7 @@ def upload_root(root: Path, url: str, name: str, *,
             except UploadRefused as exc:
                 if refusals is None:
                     raise IndexServerError(f"index {name}: {exc}") from None
-                refusals.append(f"index {name!r} refused the {exc}")
+                refusals.append(Refusal(name, str(exc)))
             except WheelnextError as exc:
                 raise IndexServerError(f"index {name}: {exc}") from None
 
@@ -192,7 +203,7 @@ def _pypiserver_argv(port: int, folder: Path) -> list[str]:
 
 @contextlib.contextmanager
 def serve_pypiserver_server(
-    roots: Mapping[str, Path], *, refusals: list[str] | None = None
+    roots: Mapping[str, Path], *, refusals: list[Refusal] | None = None
 ) -> Iterator[ServerIndexes]:
     """One ``pypi-server`` per root, filled through its upload API; all stopped at the end.
 
@@ -254,7 +265,7 @@ def _entry_point(env: Path, module: str, function: str) -> list[str]:
 
 @contextlib.contextmanager
 def serve_devpi(
-    roots: Mapping[str, Path], *, cache: Path, refusals: list[str] | None = None
+    roots: Mapping[str, Path], *, cache: Path, refusals: list[Refusal] | None = None
 ) -> Iterator[ServerIndexes]:
     """One offline devpi-server with an index per root, filled through its upload API.
 

@@ -31,20 +31,29 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from wheelnext.conformance.index_knockout import serve_knockout
 from wheelnext.conformance.index_servers import (
+    DEVPI_SERVER,
     SERVER_TARGETS,
+    Refusal,
     serve_devpi,
     serve_pypiserver_server,
 )
 from wheelnext.conformance.materialize import default_cache
 from wheelnext.conformance.remote_index import RemoteIndex, serve_remote
+from wheelnext.conformance.static_generator import GENERATOR, GENERATOR_VERSION, serve_generated
 from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
-from wheelnext.conformance.static_generator import serve_generated
 from wheelnext.errors import WheelnextError
 from wheelnext.index import RequestRecord, serve_in_process
 from wheelnext.index.features import DEFAULT, Personality
 from wheelnext.index.static import serve_static
 
 TARGETS = ("reference", "pypiserver", STATIC_GENERATOR_TARGET, *SERVER_TARGETS, "url")
+#: The targets that run a tool of their own, provisioned from the registry into the
+#: harness's cache (``tools/NAME-VERSION``): target -> (distribution, version). The docker
+#: runner bakes it into the index container's image, which has no network.
+TOOL_TARGETS: dict[str, tuple[str, str]] = {
+    "devpi": ("devpi-server", DEVPI_SERVER),
+    STATIC_GENERATOR_TARGET: (GENERATOR, GENERATOR_VERSION),
+}
 
 
 class IndexTargetError(WheelnextError):
@@ -72,7 +81,7 @@ def serve(
     labels: Mapping[str, tuple[str, str]] | None = None,
     personality: Personality = DEFAULT,
     cache: Path | None = None,
-    refusals: list[str] | None = None,
+    refusals: list[Refusal] | None = None,
     sdist_gate: bool = False,
 ) -> contextlib.AbstractContextManager[ServedIndexes]:
     """Serve *roots* (name -> folder) with *target* on 127.0.0.1, or upload them to *remote*.

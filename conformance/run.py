@@ -19,7 +19,7 @@ from wheelnext.conformance.adapters import Installer, Unsupported
 from wheelnext.conformance.check import Result, Status, check, evidence
 from wheelnext.conformance.materialize import default_cache, materialize_all
 from wheelnext.conformance.observe import Observation
-from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, Runner
+from wheelnext.conformance.runners.protocol import DEFAULT_TIMEOUT, Job, NotApplicable, Runner
 from wheelnext.conformance.scenario import Scenario
 from wheelnext.index.features import DEFAULT, JSON_API, VARIANTS_FILE, Personality
 from wheelnext.index.variants_file import parse_variants_filename
@@ -27,7 +27,7 @@ from wheelnext.index.variants_file import parse_variants_filename
 __all__ = ["default_cache", "needed_features", "needed_index_features", "run_suite"]
 
 #: What a session's run gives back.
-Observed = Observation | Unsupported
+Observed = Observation | Unsupported | NotApplicable
 
 
 def run_suite(
@@ -199,6 +199,8 @@ def _result(base: Result, job: Job, future: Future[Observed]) -> Result:
         observed = future.result()
         if isinstance(observed, Unsupported):
             return _replace(base, status=Status.UNSUPPORTED, reason=observed.reason)
+        if isinstance(observed, NotApplicable):
+            return _replace(base, status=Status.NOT_APPLICABLE, reason=observed.reason)
         if job.scenario.fetches and observed.fetched is None:
             reason = "this runner does not make the scenario's [[fetch]] requests"
             return _replace(base, status=Status.NOT_APPLICABLE, reason=reason)

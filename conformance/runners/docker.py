@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from wheelnext.conformance import image as images
 from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
-from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import SERVER_TARGETS, Refusal
+from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
@@ -41,10 +42,16 @@ from wheelnext.conformance.observe import (
     capped,
     parse_probe,
 )
-from wheelnext.conformance.runners.protocol import Job, JobFolders, Ran, job_slug
+from wheelnext.conformance.runners.protocol import (
+    Job,
+    JobFolders,
+    NotApplicable,
+    Ran,
+    job_slug,
+    refused,
+)
 from wheelnext.conformance.runners.steps import run_steps
 from wheelnext.conformance.scenario import Scenario
-from wheelnext.conformance.static_generator import TARGET as STATIC_GENERATOR_TARGET
 from wheelnext.isolation import scrubbed_environ
 
 if TYPE_CHECKING:
@@ -52,8 +59,9 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
 #: Runs in the index container: serve the mounted roots on 127.0.0.1 with the index
-#: target named in ``argv[4]``, write the URL, and dump the request log (atomically,
-#: numbered) each time it receives SIGUSR1.
+#: target named in ``argv[4]`` (its tools in the cache ``argv[5]``), write each index's URL
+#: and the files it refused on upload, then the server's URL, and dump the request log (atomically, numbered)
+#: each time it receives SIGUSR1.
 INDEX_SCRIPT = r"""
 import json, os, signal, sys, threading
 from pathlib import Path
@@ -62,7 +70,8 @@ roots = {name: Path(p) for name, p in json.loads(sys.argv[1]).items()}
 failures = json.loads(sys.argv[2])
 out = Path(sys.argv[3])
 dumps = [0]
-with serve(sys.argv[4], roots, failures) as server:
+refusals = []
+with serve(sys.argv[4], roots, failures, cache=Path(sys.argv[5]), refusals=refusals) as server:
     def dump(signum, frame):
         dumps[0] += 1
         records = [[r.index, r.path, r.status] for r in list(server.requests)]
@@ -70,15 +79,21 @@ with serve(sys.argv[4], roots, failures) as server:
         tmp.write_text(json.dumps({"seq": dumps[0], "requests": records}))
         os.replace(tmp, out / "requests.json")
     signal.signal(signal.SIGUSR1, dump)
+    served = {"refusals": [[r.index, r.message] for r in refusals],
+              "indexes": {name: server.index_url(name) for name in roots}}
+    (out / "served.tmp").write_text(json.dumps(served))
+    os.replace(out / "served.tmp", out / "served.json")
     (out / "url.tmp").write_text(server.url)
     os.replace(out / "url.tmp", out / "url")
     threading.Event().wait()
 """
 _STARTUP = 60.0
-#: The index targets an index container can serve: those that run on its loopback.
-SERVED_TARGETS = tuple(
-    t for t in TARGETS if t not in ("url", STATIC_GENERATOR_TARGET) and t not in SERVER_TARGETS
-)
+#: Seconds for an index target that starts servers and uploads every root, or generates
+#: pages per root, before the index container answers.
+_FILLED_STARTUP = 1800.0
+#: The index targets an index container can serve: every one but ``url`` (a container
+#: has no network); those with a tool of their own run it from the index image.
+SERVED_TARGETS = tuple(t for t in TARGETS if t != "url")
 
 #: Runs in the installer's container (it alone reaches the index): a scenario's
 #: ``[[fetch]]`` requests, one JSON list of responses on stdout (standard library only).
@@ -118,11 +133,6 @@ class DockerRunner:
                 "--index-target url: the docker runner's containers have no network, "
                 "so they cannot reach a remote index (use --runner venv)"
             )
-        if index_target == STATIC_GENERATOR_TARGET:
-            raise IndexTargetError(
-                f"--index-target {index_target}: its generator is installed from the package "
-                "registry, which the index container (no network) cannot reach; use --runner venv"
-            )
         if index_target not in SERVED_TARGETS:
             raise IndexTargetError(
                 f"--index-target {index_target!r}: expected one of {', '.join(SERVED_TARGETS)}"
@@ -133,6 +143,7 @@ class DockerRunner:
         self.name = "docker" if index_target == "reference" else f"docker+{index_target}"
         self._engine: docker.DockerClient | None = None
         self._harness: str | None = None
+        self._index_image: str | None = None
         self._version: str | None = None
         #: The label value (``org.wheelnext.conformance``) of each session opened, in order.
         self.sessions: list[str] = []
@@ -174,15 +185,24 @@ class DockerRunner:
         return None
 
     def not_applicable(self, scenario: Scenario, built: Materialized) -> str | None:
-        """None: the docker runner serves the reference index, which serves every scenario."""
+        """Why *scenario* cannot run against this runner's index target (None: it can)."""
+        if self.index_target in SERVER_TARGETS:
+            return server_not_applicable(self.index_target, scenario)
         return None
+
+    def index_image(self) -> str:
+        """The index container's image: the harness, with the target's own tool if it has
+        one (built once, on first use)."""
+        if self._index_image is None:
+            self._index_image = images.index_image(
+                self.engine, self.harness(), self.index_target, log=images._stderr)
+        return self._index_image
 
     @contextlib.contextmanager
     def open(self, jobs: Sequence[Job], workdir: Path) -> Iterator[DockerSession]:
-        harness = self.harness()
         session = DockerSession(self, workdir)
         try:
-            session.start_index(harness, jobs)
+            session.start_index(self.index_image(), jobs)
             yield session
         finally:
             session.close()
@@ -200,12 +220,16 @@ class DockerSession:
         self.labels = {images.LABEL: self.session}
         self.index: Container | None = None
         self.url = ""
+        #: The files the index refused on upload (their jobs do not apply there).
+        self.refusals: list[Refusal] = []
+        #: Each served index's URL, by its root's name.
+        self.indexes: dict[str, str] = {}
         self._lock = threading.Lock()
         self._dump_lock = threading.Lock()
         self._seq = 0
         self._images: dict[tuple[str, str], str] = {}
 
-    def start_index(self, harness: str, jobs: Sequence[Job]) -> None:
+    def start_index(self, image: str, jobs: Sequence[Job]) -> None:
         """The index container: ``--network none``, every job's roots mounted read-only."""
         log_dir = self.workdir / f"index-{self.session}"
         log_dir.mkdir(parents=True)
@@ -220,7 +244,7 @@ class DockerSession:
             for name, status in job.index_errors.items():
                 failures[f"j{job.key}-{name}"] = status
         self.index = self.engine.containers.run(
-            harness,
+            image,
             [
                 f"{images.HARNESS_PREFIX}/bin/python",
                 "-c",
@@ -229,6 +253,7 @@ class DockerSession:
                 json.dumps(failures),
                 "/srv/log",
                 self.runner.index_target,
+                images.INDEX_CACHE,
             ],
             detach=True,
             network_mode="none",
@@ -236,7 +261,8 @@ class DockerSession:
             labels=self.labels,
             name=f"wheelnext-index-{self.session}",
         )
-        deadline = time.monotonic() + _STARTUP
+        filled = self.runner.index_target not in ("reference", "pypiserver")
+        deadline = time.monotonic() + (_FILLED_STARTUP if filled else _STARTUP)
         url_file = log_dir / "url"
         while not url_file.exists():
             self.index.reload()
@@ -245,10 +271,16 @@ class DockerSession:
                 raise RunnerError(f"the index container did not start: {logs}")
             time.sleep(0.05)
         self.url = url_file.read_text().strip()
+        served = json.loads((log_dir / "served.json").read_text())
+        self.refusals = [Refusal(str(index), str(message))
+                         for index, message in served["refusals"]]
+        self.indexes = {str(name): str(url) for name, url in served["indexes"].items()}
         self.log_dir = log_dir
 
     def index_url(self, name: str) -> str:
-        return f"{self.url}/{name}/simple/"
+        """The index's URL as the index container gave it (a target that runs a server per
+        index gives each its own port)."""
+        return self.indexes.get(name) or f"{self.url}/{name}/simple/"
 
     def requests(self) -> list[tuple[str, str, int]]:
         """The index's request log so far (SIGUSR1 makes the server write it)."""
@@ -281,7 +313,8 @@ class DockerSession:
             return self._images[kind, version]
 
     def upload_log(self, name: str) -> str:
-        """Nothing: the docker runner serves the reference index, which takes no uploads."""
+        """Nothing: only the ``url`` target (which no container reaches) keeps an upload log;
+        a refused upload makes its jobs not applicable instead (:func:`refused`)."""
         return ""
 
     def folders(self, job: Job) -> JobFolders:
@@ -319,8 +352,10 @@ class DockerSession:
         finally:
             self._cleanup(folders.root)
 
-    def run(self, job: Job) -> Observation | Unsupported:
-        return run_steps(self, job)
+    def run(self, job: Job) -> Observation | Unsupported | NotApplicable:
+        """The job's steps, unless the index refused one of its files on upload."""
+        skipped = refused(job, self.refusals, self.runner.index_target)
+        return skipped if skipped is not None else run_steps(self, job)
 
     def _execute(
         self,

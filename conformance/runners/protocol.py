@@ -24,6 +24,7 @@ from wheelnext.conformance.adapters import (
     Unsupported,
 )
 from wheelnext.conformance.errors import RunnerError
+from wheelnext.conformance.index_servers import Refusal
 from wheelnext.conformance.lockfile import lock_path, write_lock
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import InstalledDist, LoggedRequest, Observation, PathState
@@ -56,11 +57,29 @@ class Job:
         return {i.name: i.error for i in self.scenario.indexes if i.error is not None}
 
 
+@dataclass(frozen=True)
+class NotApplicable:
+    """The job cannot run on the index the session serves (it refused one of the job's
+    files on upload): the scenario does not apply there, for this reason."""
+
+    reason: str
+
+
+def refused(job: Job, refusals: Iterable[Refusal], target: str) -> NotApplicable | None:
+    """The job's result when the index refused one of its files on upload, else None."""
+    names = {f"j{job.key}-{name}" for name in job.roots.roots}
+    mine = [r.message for r in refusals if r.index in names]
+    if not mine:
+        return None
+    return NotApplicable(f"the {target} index refused a file of the scenario: "
+                         + "; ".join(mine))
+
+
 class Session(Protocol):
     """A runner with its index servers up, ready to run jobs (thread-safe)."""
 
-    def run(self, job: Job) -> Observation | Unsupported:
-        """Run *job*, or say why the adapter cannot express it."""
+    def run(self, job: Job) -> Observation | Unsupported | NotApplicable:
+        """Run *job*, or say why the adapter cannot express it or the index cannot serve it."""
 
     def close(self) -> None:
         """Kill every installer still running and remove what the jobs left (idempotent).

@@ -40,7 +40,7 @@ import wheelnext
 from wheelnext.conformance import containment
 from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
-from wheelnext.conformance.index_servers import SERVER_TARGETS
+from wheelnext.conformance.index_servers import SERVER_TARGETS, Refusal
 from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
 from wheelnext.conformance.index_targets import TARGETS, IndexTargetError, ServedIndexes, serve
 from wheelnext.conformance.observe import (
@@ -56,7 +56,14 @@ from wheelnext.conformance.observe import (
 from wheelnext.conformance.observe import Snapshot as Listing
 from wheelnext.conformance.remote_index import RemoteIndex, RemoteIndexes
 from wheelnext.conformance.runners import private_mounts
-from wheelnext.conformance.runners.protocol import Job, JobFolders, Ran, job_slug
+from wheelnext.conformance.runners.protocol import (
+    Job,
+    JobFolders,
+    NotApplicable,
+    Ran,
+    job_slug,
+    refused,
+)
 from wheelnext.conformance.runners.steps import run_steps
 
 if TYPE_CHECKING:
@@ -198,7 +205,7 @@ class VenvRunner:
                     roots, labels, failures = _served(group)
                     session.servers[name] = stack.enter_context(serve(
                         self.index_target, roots, failures, remote=self.remote, labels=labels,
-                        personality=group[0].personality,
+                        personality=group[0].personality, refusals=session.refusals,
                     ))
                 yield session
         finally:
@@ -230,6 +237,8 @@ class VenvSession:
         self.workdir = workdir
         #: The running index of each personality, by name.
         self.servers: dict[str, ServedIndexes] = {}
+        #: The files an index filled by upload refused (their jobs do not apply there).
+        self.refusals: list[Refusal] = []
         self._lock = threading.Lock()
         self._templates: dict[str | None, Path] = {}
         self._groups: set[int] = set()
@@ -282,7 +291,11 @@ class VenvSession:
         finally:
             self._cleanup(folders.root)
 
-    def run(self, job: Job) -> Observation | Unsupported:
+    def run(self, job: Job) -> Observation | Unsupported | NotApplicable:
+        """The job's steps, unless the index refused one of its files on upload."""
+        skipped = refused(job, self.refusals, self.runner.index_target)
+        if skipped is not None:
+            return skipped
         return run_steps(VenvIndexes(self, self.servers[job.personality.name]), job)
 
     def _execute(

@@ -168,10 +168,11 @@ def test_docker_runner_index_targets() -> None:
     assert make_runner("docker", index_target="reference").name == "docker"
     with pytest.raises(IndexTargetError, match="cannot reach a remote index"):
         DockerRunner(index_target="url")
-    with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver"):
+    with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver, "
+                       "static-dumb-pypi, pypiserver-server, devpi$"):
         DockerRunner(index_target="nope")
-    with pytest.raises(IndexTargetError, match=r"index container \(no network\) cannot reach"):
-        DockerRunner(index_target="static-dumb-pypi")
+    for target in ("static-dumb-pypi", "pypiserver-server", "devpi"):
+        assert DockerRunner(index_target=target).name == f"docker+{target}"
     with pytest.raises(RunnerError, match="cannot reach a remote index"):
         make_runner("docker", index_target="url", remote=object())
 
@@ -370,6 +371,40 @@ def test_pypiserver_index_target_runs_in_the_index_container(
     finally:
         probe_session.close()
     assert "pypiserver" in page
+    assert not _left_behind(engine, runner)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.network_installer
+@pytest.mark.parametrize("target", ["pypiserver-server", "devpi", "static-dumb-pypi"])
+def test_every_loopback_index_target_runs_in_the_index_container(
+    engine: Any, harness: str, tmp_path: Path, target: str
+) -> None:
+    """pypiserver as its own server, devpi-server and dumb-pypi's pages are served from the
+    index container (devpi-server and dumb-pypi from the index image: the container has no
+    network), and the installer's container installs from them. A file the index refuses on
+    upload (pypiserver and devpi take no ``.whlx``) makes that scenario not applicable, with
+    the index's answer, and nothing else."""
+    from wheelnext.conformance.adapters.wheelnext import WheelnextInstaller
+    from wheelnext.conformance.check import Status
+    from wheelnext.conformance.run import run_suite
+    from wheelnext.conformance.scenario import load_scenarios
+
+    runner = DockerRunner(index_target=target)
+    runner._harness = harness
+    scenarios = load_scenarios(select=["baseline-index-project-page", "pep777-only-whlx"])
+    results = {r.scenario.id: r for r in run_suite(
+        scenarios, [WheelnextInstaller()], runner, cache=tmp_path / "cache", jobs=2)}
+    page = results["baseline-index-project-page"]
+    assert page.status is Status.PASS, (page.reason, page.failures)
+    whlx = results["pep777-only-whlx"]
+    if target == "static-dumb-pypi":  # written from a file list: nothing is uploaded
+        assert "refused" not in whlx.reason, whlx.reason
+    else:
+        assert whlx.status is Status.NOT_APPLICABLE, (whlx.status, whlx.reason)
+        assert whlx.reason.startswith(f"the {target} index refused a file of the scenario: "
+                                      "upload of alpha-"), whlx.reason
     assert not _left_behind(engine, runner)
 
 

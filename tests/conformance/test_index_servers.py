@@ -134,3 +134,26 @@ def test_pip_installs_from_a_server_target(
     built = by_id["baseline-sdist-build"]
     assert built["status"] == "pass", built["failures"] or built["reason"]
     assert any("wheelnext_minimal_backend" in line for line in built["evidence"])
+
+
+@pytest.mark.network_installer
+@pytest.mark.slow
+def test_a_refused_upload_makes_its_scenario_not_applicable_not_the_run_fail(
+    tmp_path: Path, private_host: Path
+) -> None:
+    """pypiserver's upload API refuses ``.whlx`` files (HTTP 400): an installer run against
+    it used to stop with exit 2 at the first such scenario; now that scenario is not
+    applicable, with the index's answer, and the others run."""
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(cli, [
+        "conformance", "run", "-q", "--installer", PIP, "--index-target", "pypiserver-server",
+        "--select", "pep777-only-whlx", "--select", "baseline-index-project-page",
+        "--json", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    by_id = {r["scenario"]: r for r in json.loads(out.read_text())["results"]}
+    whlx = by_id["pep777-only-whlx"]
+    assert whlx["status"] == "not applicable", whlx
+    assert whlx["reason"].startswith(
+        "the pypiserver-server index refused a file of the scenario: upload of alpha-"), whlx
+    assert ".whlx" in whlx["reason"] and "HTTP 400" in whlx["reason"], whlx
+    assert by_id["baseline-index-project-page"]["status"] == "pass"
