@@ -187,7 +187,7 @@ def upload_root(root: Path, url: str, name: str, *,
     for path in sorted(root.iterdir()):
         if path.is_file() and is_distribution_filename(path.name):
             try:
-                upload(path, url, credentials=credentials)
+                upload(path, url, credentials=credentials, check_name=False)
             except UploadRefused as exc:
                 if refusals is None:
                     raise IndexServerError(f"index {name}: {exc}") from None

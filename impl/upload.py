@@ -92,13 +92,20 @@ def _url_credentials(url: str) -> Credentials | None:
     return Credentials(parts.username, parts.password or "")
 
 
-def _filetype(path: Path) -> tuple[str, str]:
-    """(``filetype``, ``pyversion``) of *path* by its file name."""
+def _filetype(path: Path, *, check_name: bool = True) -> tuple[str, str]:
+    """(``filetype``, ``pyversion``) of *path* by its file name.
+
+    Without *check_name* a wheel whose name does not parse (an invalid variant label, say)
+    is sent as it is, its ``pyversion`` read from the name's third part: certifying an
+    index means letting the index judge such a file."""
     name = path.name
     if name.endswith((".whl", ".whlx")):
         try:
             parsed = parse_wheel_name(name)
         except WheelnextError as exc:
+            if not check_name:
+                parts = name.split("-")
+                return "bdist_wheel", parts[2] if len(parts) > 2 else ""
             raise UploadError(f"{path}: not a wheel file name ({exc})") from None
         python_tags = sorted({tag.interpreter for tag in parsed.tags})
         return "bdist_wheel", ".".join(python_tags)
@@ -197,11 +204,13 @@ def _digest(path: Path, limit: int) -> tuple[str, int]:
     return sha256.hexdigest(), size
 
 
-def upload_form(path: Path, *, limit: int = MAX_DISTRIBUTION) -> list[tuple[str, str]]:
-    """Every form field of *path*'s upload except ``content``."""
+def upload_form(path: Path, *, limit: int = MAX_DISTRIBUTION,
+                check_name: bool = True) -> list[tuple[str, str]]:
+    """Every form field of *path*'s upload except ``content`` (*check_name*: see
+    :func:`_filetype`)."""
     if not path.is_file():
         raise UploadError(f"{path}: no such file")
-    filetype, pyversion = _filetype(path)
+    filetype, pyversion = _filetype(path, check_name=check_name)
     digest, _ = _digest(path, limit)
     metadata = _wheel_metadata(path) if filetype == "bdist_wheel" else _sdist_metadata(path)
     source = f"{path.name}: {'METADATA' if filetype == 'bdist_wheel' else 'PKG-INFO'}"
@@ -235,9 +244,13 @@ def upload(
     timeout: float = 300.0,
     limit: int = MAX_DISTRIBUTION,
     client: httpx.Client | None = None,
+    check_name: bool = True,
 ) -> UploadResult:
-    """POST *path* to the legacy upload endpoint *url*; raise :class:`UploadError` on refusal."""
-    form = upload_form(path, limit=limit)
+    """POST *path* to the legacy upload endpoint *url*; raise :class:`UploadError` on refusal.
+
+    *check_name* false sends a wheel whose file name does not parse (the conformance
+    harness's invalid uploads, for the index to refuse)."""
+    form = upload_form(path, limit=limit, check_name=check_name)
     shown = display_url(url)
     credentials = credentials or _url_credentials(url)
     target = shown if credentials is not None else url

@@ -60,8 +60,8 @@ if TYPE_CHECKING:
 
 #: Runs in the index container: serve the mounted roots on 127.0.0.1 with the index
 #: target named in ``argv[4]`` (its tools in the cache ``argv[5]``), write each index's URL
-#: and the files it refused on upload, then the server's URL, and dump the request log (atomically, numbered)
-#: each time it receives SIGUSR1.
+#: and the files it refused on upload, then the server's URL, and dump the request log
+#: (atomically, numbered) each time it receives SIGUSR1.
 INDEX_SCRIPT = r"""
 import json, os, signal, sys, threading
 from pathlib import Path

@@ -62,6 +62,7 @@ WHEEL_DEFECTS = (
     "variant-bad-schema",
     "variant-inconsistent",
     "variant-metadata-missing",
+    "variant-label-invalid",
     "default-extra-not-provided",
 )
 #: Defects :mod:`wheelnext.build.unsafe` can build into an sdist.
@@ -71,7 +72,7 @@ DEFECTS = WHEEL_DEFECTS + SDIST_DEFECTS
 #: Defects that need a ``variant`` table.
 VARIANT_DEFECTS = (
     "variant-label-mismatch", "variant-bad-schema", "variant-inconsistent",
-    "variant-metadata-missing",
+    "variant-metadata-missing", "variant-label-invalid",
 )
 
 

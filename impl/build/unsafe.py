@@ -57,6 +57,12 @@ def mismatched_label(label: str) -> str:
     return "mismatch" if label != "mismatch" else "mismatch2"
 
 
+def invalid_label(label: str) -> str:
+    """*label* made to break PEP 817's label rules ("Lower case only"), for
+    ``variant-label-invalid``."""
+    return label.upper() if any(c.isalpha() for c in label) else f"{label}X"
+
+
 def _variant_json(document: dict[str, object]) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
@@ -194,6 +200,23 @@ def _variant_defect(spec: DistSpec, plan: Plan, members: list[FileSpec], defect:
         # file, which maps the variant label to zero or more variant properties".
         return _rebuild(spec, plan, [m for m in members if m.path != path])
     document = variant_document(spec)
+    if defect == "variant-label-invalid":
+        # PEP 817, "Extended wheel filename": "The label MUST adhere to the following rules:
+        # Lower case only [...]". The file name and its variant.json name the same label,
+        # upper-cased, so only the label rules are broken.
+        label = spec.variant.label
+        bad = invalid_label(label)
+        variants = document["variants"]
+        assert isinstance(variants, dict)
+        document["variants"] = {bad: variants[label]}
+        members = [FileSpec(path, _variant_json(document)) if m.path == path else m
+                   for m in members]
+        stem, suffix = plan.filename.rsplit(".", 1)
+        if not stem.endswith(f"-{label}"):
+            raise SpecError(f"{spec.source}: unsafe-defect: {defect!r}: the file name "
+                            f"{plan.filename!r} does not end with the label")
+        renamed = replace(plan, filename=f"{stem[: -len(label)]}{bad}.{suffix}")
+        return _rebuild(spec, renamed, members)
     if defect == "variant-label-mismatch":
         # PEP 825, "Variants": in a wheel's variant.json, "it MUST contain exactly
         # one entry, whose key is the variant label present in that wheel's filename".

@@ -168,8 +168,8 @@ def test_docker_runner_index_targets() -> None:
     assert make_runner("docker", index_target="reference").name == "docker"
     with pytest.raises(IndexTargetError, match="cannot reach a remote index"):
         DockerRunner(index_target="url")
-    with pytest.raises(IndexTargetError, match="expected one of reference, pypiserver, "
-                       "static-dumb-pypi, pypiserver-server, devpi$"):
+    with pytest.raises(IndexTargetError, match=r"expected one of reference, pypiserver, "
+                       r"static-dumb-pypi, pypiserver-server, devpi$"):
         DockerRunner(index_target="nope")
     for target in ("static-dumb-pypi", "pypiserver-server", "devpi"):
         assert DockerRunner(index_target=target).name == f"docker+{target}"

@@ -24,6 +24,7 @@ from wheelnext.build.unsafe import (
     mismatched_label,
 )
 from wheelnext.errors import WheelnextError
+from wheelnext.filenames import parse_wheel_name
 from wheelnext.links import InvalidLinks, parse_links, validate_links
 from wheelnext.metadata import parse_metadata
 from wheelnext.variants.schema import validate_variant_json
@@ -189,6 +190,19 @@ def test_variant_label_mismatch(tmp_path: Path) -> None:
     assert mismatched_label("mismatch") != "mismatch"
     # Everything else is valid PEP 825 metadata.
     validate_variant_json(document, source="t", kind="wheel")
+
+
+def test_variant_label_invalid(tmp_path: Path) -> None:
+    """PEP 817: a label is "Lower case only"; the defect upper-cases it in the file name and
+    in the variant.json, which stays consistent with the name and hashed in RECORD."""
+    from wheelnext.build.unsafe import invalid_label
+
+    wheel = build_hostile(make(variant=VARIANT), tmp_path, defect="variant-label-invalid")
+    assert wheel.name == "demo-1.0-py3-none-any-LBL.whl"
+    assert variant_json(wheel)["variants"] == {"LBL": {"ns": {"f": ["x"]}}}
+    assert invalid_label("x86_64_v3") == "X86_64_V3" and invalid_label("123") == "123X"
+    with pytest.raises(WheelnextError, match="variant label 'LBL'"):
+        parse_wheel_name(wheel.name)
 
 
 def test_variant_bad_schema(tmp_path: Path) -> None:

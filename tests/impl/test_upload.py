@@ -97,3 +97,17 @@ def test_a_file_that_is_not_a_distribution_is_refused_before_any_request(tmp_pat
         upload_form(fake)
     with pytest.raises(UploadError, match="over the 3-byte upload limit"):
         upload_form(_wheel(tmp_path), limit=3)
+
+
+def test_a_wheel_name_that_does_not_parse_is_refused_unless_the_index_is_to_judge_it(
+        tmp_path: Path) -> None:
+    """A user's upload stops at a name no installer could read; the conformance harness's
+    upload (``check_name=False``) sends it, for the index under test to refuse or not."""
+    wheel = _wheel(tmp_path)
+    bad = wheel.with_name("demo_pkg-1.0-py3-none-any-LBL.whl")
+    wheel.rename(bad)
+    with pytest.raises(UploadError, match="not a wheel file name"):
+        upload_form(bad)
+    form = dict(upload_form(bad, check_name=False))
+    assert form["filetype"] == "bdist_wheel" and form["pyversion"] == "py3"
+    assert form["name"] == "demo-pkg" and form["version"] == "1.0"
