@@ -235,6 +235,15 @@ def harness_image(engine: docker.DockerClient, base: str, *, log: Any = print) -
         return _layer(engine, base, tag, sorted(wheels.iterdir()), script)
 
 
+def _child_tag(
+    engine: docker.DockerClient, repository: str, parent: str, name: str, *key: str
+) -> str:
+    """The tag of a layer on *parent*: *name* made safe for a tag, then a content key over
+    the parent image's id and *key*."""
+    slug = re.sub(r"[^a-z0-9_.-]", "_", name.lower())
+    return f"{repository}:{slug}-{_key(engine.images.get(parent).id, *key)}"
+
+
 def index_image(
     engine: docker.DockerClient, harness: str, target: str, *, log: Any = print
 ) -> str:
@@ -252,9 +261,7 @@ def index_image(
     except WheelnextError as exc:
         raise RunnerError(f"--index-target {target}: {exc}") from None
     requirements = [f"{n}=={v}" for n, v in _distributions(env)]
-    harness_id = engine.images.get(harness).id
-    slug = re.sub(r"[^a-z0-9_.-]", "_", f"{target}-{version}".lower())
-    tag = f"wheelnext-index:{slug}-{_key(harness_id, *requirements)}"
+    tag = _child_tag(engine, "wheelnext-index", harness, f"{target}-{version}", *requirements)
     if _exists(engine, tag):
         return tag
     with tempfile.TemporaryDirectory(prefix="wheelnext-index-") as tmp:
@@ -288,9 +295,7 @@ def installer_image(
     """
     if kind == "wheelnext":
         return harness
-    harness_id = engine.images.get(harness).id
-    slug = re.sub(r"[^a-z0-9_.-]", "_", f"{kind}-{version}".lower())
-    tag = f"wheelnext-installer:{slug}-{_key(harness_id, kind, version)}"
+    tag = _child_tag(engine, "wheelnext-installer", harness, f"{kind}-{version}", kind, version)
     if _exists(engine, tag):
         return tag
     with tempfile.TemporaryDirectory(prefix="wheelnext-installer-") as tmp:
