@@ -30,7 +30,7 @@ from wheelnext.conformance.adapters import Invocation, Unsupported
 from wheelnext.conformance.errors import RunnerError
 from wheelnext.conformance.index_servers import SERVER_TARGETS, Refusal
 from wheelnext.conformance.index_servers import not_applicable as server_not_applicable
-from wheelnext.conformance.index_targets import TARGETS, IndexTargetError
+from wheelnext.conformance.index_targets import TARGETS, TOOL_TARGETS, IndexTargetError
 from wheelnext.conformance.materialize import Materialized
 from wheelnext.conformance.observe import (
     OUTPUT_HEAD,
@@ -261,7 +261,7 @@ class DockerSession:
             labels=self.labels,
             name=f"wheelnext-index-{self.session}",
         )
-        filled = self.runner.index_target not in ("reference", "pypiserver")
+        filled = self.runner.index_target in (*SERVER_TARGETS, *TOOL_TARGETS)
         deadline = time.monotonic() + (_FILLED_STARTUP if filled else _STARTUP)
         url_file = log_dir / "url"
         while not url_file.exists():
