@@ -57,12 +57,12 @@ from wheelnext.install.writers import SMALL_FILE, FileWriters
 from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
 from wheelnext.wheel2.names import MAX_PATH_PARTS
-from wheelnext.wheel2.source import RecordRow, WheelArchive
+from wheelnext.wheel2.source import WEAK_HASHES, RecordRow, WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
 INSTALLER_NAME = "wheelnext"
 #: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
-WEAK_HASHES = frozenset({"md5", "sha1"})
+
 _BLOCK = 1024 * 1024
 #: Linux's PATH_MAX: a longer path cannot be opened or removed by name.
 _PATH_MAX = 4096

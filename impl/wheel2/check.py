@@ -90,6 +90,11 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
             problems.extend(_variant_problems(archive, label))
         if "native-libraries.json" in names:
             problems.extend(_native_library_problems(archive, label))
+    except WheelnextError as exc:
+        # A RECORD that cannot be read (a broken chunk record) stops the checks that need the
+        # list of files; it was reported once already where RECORD was first read.
+        if str(exc) not in problems:
+            problems.append(str(exc))
     except ARCHIVE_DAMAGE as exc:
         problems.append(damage_message(label, exc))
     finally:

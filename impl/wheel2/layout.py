@@ -17,6 +17,14 @@ ZIP-based format". Three layouts, told apart by the ``Payload-Layout`` field of 
 ``chunked``
     the solid form cut at 256 MiB of input into independent ``.tar.zst`` members (hybrid:
     most of the solid ratio, parallel decompression, reading one file decompresses one chunk).
+
+In the solid and chunked layouts each chunk ``NNN.tar.zst`` has a *chunk record*
+``NNN.RECORD`` beside it: the ``RECORD`` rows of the files inside it, in payload order,
+Zstandard-compressed (ZIP method 93). ``.dist-info/RECORD`` then lists the ``.dist-info``
+files and the payload members themselves, "the files in the wheel". PEP 777 keeps
+``.dist-info`` uncompressed, and a stored ``RECORD`` of torch's 12,000 files is 1.3 MB, 0.7 %
+of its ``.whl``. Archives written before chunk records (an ``INDEX`` member naming each file's
+chunk, every file in ``.dist-info/RECORD``) are still read.
 """
 
 from __future__ import annotations
@@ -32,6 +40,13 @@ ZIP_ZSTANDARD = 93
 #: Suffix of the folder holding solid and chunked payload members.
 PAYLOAD_SUFFIX = ".payload"
 CHUNK_SUFFIX = ".tar.zst"
+#: Raised when what a layout writes changes shape (1: ``INDEX``; 2: chunk records), so caches
+#: of converted wheels keyed by layout, level and chunk size are not reused across it.
+LAYOUT_REVISION = 2
+#: Suffix of the chunk record beside each chunk.
+CHUNK_RECORD_SUFFIX = ".RECORD"
+#: The member naming each file's chunk in archives written before chunk records.
+LEGACY_INDEX = "INDEX"
 
 
 class Layout(enum.StrEnum):
@@ -73,3 +88,8 @@ def payload_dir(dist_info_dir: str) -> str:
 def chunk_name(dist_info_dir: str, index: int) -> str:
     """The member name of chunk *index* of a solid or chunked payload."""
     return f"{payload_dir(dist_info_dir)}/{index:03d}{CHUNK_SUFFIX}"
+
+
+def chunk_record_name(dist_info_dir: str, index: int) -> str:
+    """The member name of the chunk record of chunk *index*."""
+    return f"{payload_dir(dist_info_dir)}/{index:03d}{CHUNK_RECORD_SUFFIX}"

@@ -10,7 +10,9 @@ declares, so a lying archive cannot fill a disk.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import os
 import posixpath
@@ -32,14 +34,18 @@ from packaging.utils import canonicalize_name
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.filenames import WheelFilename, parse_wheel_name, short
 from wheelnext.wheel2.layout import (
+    CHUNK_RECORD_SUFFIX,
+    CHUNK_SUFFIX,
     LAYOUT_FIELD,
+    LEGACY_INDEX,
     Layout,
     chunk_name,
+    chunk_record_name,
     parse_layout,
     payload_dir,
 )
 from wheelnext.wheel2.names import check_member_name, check_unique
-from wheelnext.wheel2.tarstream import Frames, tar_members
+from wheelnext.wheel2.tarstream import ByteSource, Frames, tar_members
 from wheelnext.wheel_version import (
     SUPPORTED_WHEEL_VERSION,
     WheelVersion,
@@ -60,6 +66,8 @@ MAX_RATIO = 1000
 RATIO_FLOOR = 1024 * 1024
 #: The most uncompressed bytes one wheel may declare (RECORD sizes), 32 GiB.
 MAX_TOTAL_BYTES = 32 * 1024**3
+#: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
+WEAK_HASHES = frozenset({"md5", "sha1"})
 #: Files with these names in ``.dist-info`` need no hash in ``RECORD``.
 UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _BUFSIZE = 1024 * 1024
@@ -68,7 +76,7 @@ _BUFSIZE = 1024 * 1024
 MAX_TAR_HEADER = 64 * 1024
 #: The longest member path accepted (Linux's ``PATH_MAX``).
 MAX_NAME_LENGTH = 4096
-#: The largest ``.dist-info`` file (``METADATA``, ``RECORD``, ...) or payload ``INDEX`` read.
+#: The largest ``.dist-info`` file (``METADATA``, ``RECORD``, ...), chunk record or ``INDEX`` read.
 MAX_DIST_INFO_BYTES = 64 * 1024 * 1024
 
 #: Called once per payload file: (path in the wheel, stream, executable bit).
@@ -302,33 +310,107 @@ class WheelArchive(WheelSource):
 
     # -- RECORD --------------------------------------------------------------------------
 
-    @cached_property
-    def record(self) -> dict[str, RecordRow]:
-        """``RECORD`` rows by path; malformed or duplicate rows raise.
+    def _parse_record(self, text: str, where: str) -> dict[str, RecordRow]:
+        """Rows of one ``RECORD`` text by path; malformed or duplicate rows raise.
 
         Recording installed projects: "The *size* is either the empty string, or file's size
         in bytes, as a base 10 integer" -- digits only, so ``+6``, `` 6`` or ``٦`` (which
         ``int`` takes) are refused by ``check``, ``convert`` and every installer alike.
         """
         rows: dict[str, RecordRow] = {}
-        text = self.read_dist_info("RECORD")
         for number, row in enumerate(csv.reader(text.splitlines()), start=1):
             if not row:
                 continue
             if len(row) != 3:
-                raise UnsafeArtifact(f"{self.label}: RECORD line {number} has {len(row)} fields")
+                raise UnsafeArtifact(f"{self.label}: {where} line {number} has {len(row)} fields")
             path, hash_, size = row
-            check_member_name(path, archive=f"{self.label}: RECORD")
+            check_member_name(path, archive=f"{self.label}: {where}")
             if path in rows:
-                raise UnsafeArtifact(f"{self.label}: RECORD lists {path!r} twice")
+                raise UnsafeArtifact(f"{self.label}: {where} lists {path!r} twice")
             if size and not (size.isascii() and size.isdigit()):
-                raise UnsafeArtifact(f"{self.label}: RECORD size of {path!r} is {size!r}, "
+                raise UnsafeArtifact(f"{self.label}: {where} size of {path!r} is {size!r}, "
                                      "not a base 10 integer")
             size_value = int(size) if size else None
             if hash_ and "=" not in hash_:
-                raise UnsafeArtifact(f"{self.label}: RECORD hash of {path!r} is {hash_!r}")
+                raise UnsafeArtifact(f"{self.label}: {where} hash of {path!r} is {hash_!r}")
             rows[path] = RecordRow(path, hash_, size_value)
         return rows
+
+    @cached_property
+    def _archive_record(self) -> dict[str, RecordRow]:
+        """``.dist-info/RECORD`` as written: with chunk records, the ``.dist-info`` files and
+        the payload members; without, every file."""
+        return self._parse_record(self.read_dist_info("RECORD"), "RECORD")
+
+    @cached_property
+    def has_chunk_records(self) -> bool:
+        """Whether the payload's rows live in chunk records (see :mod:`wheel2.layout`)."""
+        return self.layout is not Layout.MEMBER and chunk_record_name(
+            self.dist_info_dir, 0) in self._infos
+
+    @cached_property
+    def _chunk_records(self) -> tuple[dict[str, RecordRow], dict[str, int]]:
+        """The payload files' rows from the chunk records, and each file's chunk number.
+
+        Each chunk record must be listed in ``RECORD`` with its size and hash, and is checked
+        against them here: it is the link from ``RECORD`` to every installed file's hash.
+        """
+        rows: dict[str, RecordRow] = {}
+        chunk_of: dict[str, int] = {}
+        prefix = self.dist_info_dir + "/"
+        containers = self._payload_member_names()
+        for number in range(len(self._chunk_members())):
+            name = chunk_record_name(self.dist_info_dir, number)
+            info = self._infos.get(name)
+            if info is None:
+                raise UnsafeArtifact(f"{self.label}: chunk {number:03d} has no {name}")
+            listed = self._archive_record.get(name)
+            if listed is None or not listed.hash or listed.size is None:
+                raise UnsafeArtifact(f"{self.label}: RECORD has no hash or size for {name!r}")
+            if info.file_size > MAX_DIST_INFO_BYTES or info.file_size != listed.size:
+                raise UnsafeArtifact(f"{self.label}: {name} is {info.file_size} bytes, "
+                                     f"RECORD says {listed.size}")
+            data = self._read_member(info, info.file_size)
+            algorithm, _, expected = listed.hash.partition("=")
+            if _digest(algorithm, data, f"{self.label}: RECORD hash of {name!r}") != expected:
+                raise UnsafeArtifact(f"{self.label}: {name!r} does not match its RECORD hash")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UnsafeArtifact(f"{self.label}: {name} is not UTF-8") from None
+            where = name.rpartition("/")[2]
+            for path, row in self._parse_record(text, where).items():
+                if path in rows:
+                    raise UnsafeArtifact(f"{self.label}: chunk records list {path!r} twice")
+                if path.startswith(prefix) or path in containers:
+                    raise UnsafeArtifact(f"{self.label}: {where} lists {path!r}, which is no "
+                                         "payload file")
+                rows[path] = row
+                chunk_of[path] = number
+        return rows, chunk_of
+
+    @cached_property
+    def record(self) -> dict[str, RecordRow]:
+        """Every file's ``RECORD`` row by path: ``.dist-info/RECORD``'s, plus the chunk
+        records' where the payload has them (the payload members' own rows left out)."""
+        outer = self._archive_record
+        if not self.has_chunk_records:
+            return outer
+        containers = self._payload_member_names()
+        prefix = self.dist_info_dir + "/"
+        rows = {path: row for path, row in outer.items() if path not in containers}
+        for path in rows:
+            if not path.startswith(prefix):
+                raise UnsafeArtifact(f"{self.label}: RECORD lists {path!r}; a payload file "
+                                     "belongs in its chunk record")
+        inner, _ = self._chunk_records
+        rows.update(inner)
+        return rows
+
+    def _chunk_members(self) -> list[str]:
+        prefix = payload_dir(self.dist_info_dir) + "/"
+        return sorted(name for name in self._infos
+                      if name.startswith(prefix) and name.endswith(CHUNK_SUFFIX))
 
     def _needs_hash(self, path: str) -> bool:
         return path not in {f"{self.dist_info_dir}/{name}" for name in UNHASHED}
@@ -369,13 +451,24 @@ class WheelArchive(WheelSource):
         else:
             payload = self._payload_member_names()
             archived = {name for name in self._infos if name not in payload}
-            index = f"{payload_dir(self.dist_info_dir)}/INDEX"
-            chunks = payload - {index}
+            chunks = {name for name in payload if name.endswith(CHUNK_SUFFIX)}
             expected = {chunk_name(self.dist_info_dir, i) for i in range(len(chunks))}
-            if chunks != expected or not expected:
+            if self.has_chunk_records:
+                extra = {chunk_record_name(self.dist_info_dir, i) for i in range(len(chunks))}
+                archived |= payload
+                rows = self._archive_record
+                for name in sorted(payload):
+                    listed = rows.get(name)
+                    if listed is None or not listed.hash or listed.size is None:
+                        raise UnsafeArtifact(f"{self.label}: RECORD has no hash or size for "
+                                             f"{name!r}")
+            else:
+                extra = {f"{payload_dir(self.dist_info_dir)}/{LEGACY_INDEX}"}
+            if chunks != expected or not expected or not payload - chunks <= extra:
                 raise UnsafeArtifact(f"{self.label}: payload members {sorted(payload)} are not "
-                                     "000.tar.zst, 001.tar.zst, ...")
-            for name in archived:
+                                     f"000{CHUNK_SUFFIX}, 001{CHUNK_SUFFIX}, ... and their "
+                                     f"{CHUNK_RECORD_SUFFIX} (or INDEX)")
+            for name in archived - payload:
                 if not name.startswith(self.dist_info_dir + "/"):
                     raise UnsafeArtifact(
                         f"{self.label}: {name!r} lies outside the payload in a {self.layout} .whlx"
@@ -447,7 +540,11 @@ class WheelArchive(WheelSource):
         seen_lock = threading.Lock()
 
         def one(name: str, archive: zipfile.ZipFile) -> None:
-            with archive.open(self._infos[name]) as raw:
+            listed = self._archive_record.get(name) if self.has_chunk_records else None
+            with archive.open(self._infos[name]) as opened:
+                raw: ByteSource = opened
+                if listed is not None:
+                    raw = _HashingReader(opened, listed.hash, f"{self.label}: {name!r}")
                 for path, stream, executable in self._tar_files(raw, name):
                     with seen_lock:
                         if path in seen:
@@ -455,6 +552,8 @@ class WheelArchive(WheelSource):
                                                  "payload")
                         seen.add(path)
                     handle(path, stream, executable)
+                if isinstance(raw, _HashingReader):
+                    raw.verify()
 
         record_path = f"{self.dist_info_dir}/RECORD"
         for name, info in self._infos.items():
@@ -471,10 +570,12 @@ class WheelArchive(WheelSource):
         return seen
 
     def _tar_files(
-        self, raw: IO[bytes], chunk: str
+        self, raw: ByteSource, chunk: str
     ) -> Iterator[tuple[str, BinaryIO, bool]]:
         """The regular files of one ``.tar.zst`` chunk; anything else is refused."""
         where = f"{self.label}: {chunk}"
+        chunk_of = self._chunk_records[1] if self.has_chunk_records else None
+        number = int(chunk.rpartition("/")[2][: -len(CHUNK_SUFFIX)])
         frames = Frames(raw, where)
         for name, size, executable, reader in tar_members(
             frames, where, max_header=MAX_TAR_HEADER, max_name=MAX_NAME_LENGTH
@@ -487,6 +588,9 @@ class WheelArchive(WheelSource):
                 raise UnsafeArtifact(f"{where}: {path!r} is not listed in RECORD")
             if size != row.size:
                 raise UnsafeArtifact(f"{where}: {path!r} claims {size} bytes, RECORD {row.size}")
+            if chunk_of is not None and chunk_of[path] != number:
+                raise UnsafeArtifact(f"{where}: {path!r} is listed in the record of chunk "
+                                     f"{chunk_of[path]:03d}")
             yield path, reader, executable  # type: ignore[misc]
 
     def get_contents(self) -> Iterator[tuple[tuple[str, str, str], BinaryIO, bool]]:
@@ -508,8 +612,8 @@ class WheelArchive(WheelSource):
     def read_file(self, path: str) -> bytes:
         """One payload file's bytes, without unpacking the others (as far as the layout allows).
 
-        ``member``: one ZIP member. ``chunked``/``solid``: the chunk named by ``INDEX`` is
-        decompressed up to the file (``solid`` has a single chunk).
+        ``member``: one ZIP member. ``chunked``/``solid``: the chunk whose record lists the
+        file (or, in older archives, that ``INDEX`` names) is decompressed up to the file.
         """
         row = self.record.get(path)
         if row is None:
@@ -527,7 +631,10 @@ class WheelArchive(WheelSource):
         raise UnsafeArtifact(f"{self.label}: {path!r} is not in the payload")
 
     def _chunk_index(self) -> dict[str, int]:
-        name = f"{payload_dir(self.dist_info_dir)}/INDEX"
+        """Each payload file's chunk number: from the chunk records, or the legacy INDEX."""
+        if self.has_chunk_records:
+            return self._chunk_records[1]
+        name = f"{payload_dir(self.dist_info_dir)}/{LEGACY_INDEX}"
         info = self._infos.get(name)
         if info is None:
             return {}
@@ -541,6 +648,39 @@ class WheelArchive(WheelSource):
             if number.isdigit():
                 index[path] = int(number)
         return index
+
+
+def _digest(algorithm: str, data: bytes, where: str) -> str:
+    """The urlsafe, unpadded base64 digest ``RECORD`` uses; weak or unknown algorithms raise."""
+    if algorithm in WEAK_HASHES or algorithm not in hashlib.algorithms_guaranteed:
+        raise UnsafeArtifact(f"{where}: hash {algorithm!r} is not allowed (sha256 or stronger)")
+    digest = hashlib.new(algorithm, data).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class _HashingReader:
+    """A payload member read through a hash, in the same pass as its decompression, so the
+    chunk's ``RECORD`` hash costs no second read."""
+
+    def __init__(self, raw: IO[bytes], listed: str, where: str) -> None:
+        algorithm, _, self._expected = listed.partition("=")
+        _digest(algorithm, b"", where)
+        self._raw = raw
+        self._hasher = hashlib.new(algorithm)
+        self._where = where
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._hasher.update(data)
+        return data
+
+    def verify(self) -> None:
+        """Read what the tar reader left (end-of-archive padding) and compare the hash."""
+        while self.read(_BUFSIZE):
+            pass
+        got = base64.urlsafe_b64encode(self._hasher.digest()).rstrip(b"=").decode("ascii")
+        if got != self._expected:
+            raise UnsafeArtifact(f"{self._where} does not match its RECORD hash")
 
 
 def _parallel(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import Protocol
 
 from wheelnext.errors import UnsafeArtifact
 from wheelnext.filenames import short
@@ -44,6 +44,14 @@ _REFUSED = {
 }
 
 
+class ByteSource(Protocol):
+    """What :class:`Frames` reads compressed bytes from: a ZIP member, or a hashing wrapper."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to *size* bytes; empty at the end."""
+        ...
+
+
 class CorruptPayload(UnsafeArtifact):
     """The chunk is not a Zstandard stream of a tar archive of the accepted form."""
 
@@ -56,7 +64,7 @@ class Frames:
     :data:`BLOCK` bytes at a time, so a zip bomb costs one block of memory.
     """
 
-    def __init__(self, raw: IO[bytes], where: str) -> None:
+    def __init__(self, raw: ByteSource, where: str) -> None:
         self._raw = raw
         self._where = where
         self._decoder = zstd.ZstdDecompressor()

@@ -9,6 +9,7 @@ Output is deterministic: fixed timestamps, sorted names, normalized modes.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import io
 import os
@@ -24,7 +25,7 @@ from wheelnext.wheel2.layout import (
     LAYOUT_FIELD,
     Layout,
     chunk_name,
-    payload_dir,
+    chunk_record_name,
 )
 
 if sys.version_info >= (3, 14):
@@ -166,21 +167,77 @@ def _compress_tar(target: Any, files: Sequence[PayloadFile], options: dict[int, 
     target.write(compressor.flush())
 
 
+class _HashingTarget:
+    """A write-only stream that passes bytes on and keeps their sha256 and count."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+        self._hasher = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._hasher.update(data)
+        self.size += len(data)
+        written: int = self._target.write(data)
+        return written
+
+    def record_hash(self) -> str:
+        digest = self._hasher.digest()
+        return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def _write_chunks(
     archive: zipfile.ZipFile,
     dist_info_dir: str,
     chunks: Sequence[Sequence[PayloadFile]],
     compression: Compression,
-) -> None:
-    """Each chunk is one independent zstd frame, compressed by zstd's own worker threads.
+) -> list[tuple[str, str, str]]:
+    """Each chunk is one independent zstd frame, compressed by zstd's own worker threads;
+    returns each chunk member's ``RECORD`` row (hashed as it is written, never read back).
 
-    Chunks go one after the other, each on all workers (``nb_workers``, 32 MiB jobs): one
+    Chunks go one after the other, each on all workers (``nb_workers``, 128 MiB jobs): one
     thread per chunk would leave a 434 MiB ``libtorch_cpu.so`` chunk on a single core.
     """
+    rows = []
     for number, chunk in enumerate(chunks):
-        info = _zipinfo(chunk_name(dist_info_dir, number), False, zipfile.ZIP_STORED)
+        name = chunk_name(dist_info_dir, number)
+        info = _zipinfo(name, False, zipfile.ZIP_STORED)
         with archive.open(info, "w", force_zip64=True) as member:
-            _compress_tar(member, chunk, compression.options())
+            hashing = _HashingTarget(member)
+            _compress_tar(hashing, chunk, compression.options())
+        rows.append((name, hashing.record_hash(), str(hashing.size)))
+    return rows
+
+
+def _split_record(
+    record: bytes, dist_info_dir: str, chunks: Sequence[Sequence[PayloadFile]]
+) -> tuple[list[list[str]], list[list[list[str]]]]:
+    """``RECORD``'s rows for ``.dist-info`` (without ``RECORD`` itself), and each chunk's
+    rows in payload order; rows naming no payload file (a builder's deliberate defects) go
+    with chunk 0. Rows are kept as given, right or wrong: the builder writes broken wheels
+    on purpose."""
+    prefix = dist_info_dir + "/"
+    outer: list[list[str]] = []
+    by_path: dict[str, list[list[str]]] = {}
+    for row in csv.reader(record.decode("utf-8", "surrogateescape").splitlines()):
+        if not row or row[0] == f"{dist_info_dir}/RECORD":
+            continue
+        if row[0].startswith(prefix):
+            outer.append(row)
+        else:
+            by_path.setdefault(row[0], []).append(row)
+    inner: list[list[list[str]]] = []
+    for chunk in chunks:
+        inner.append([row for item in chunk for row in by_path.pop(item.path, [])])
+    for rows in by_path.values():
+        inner[0].extend(rows)
+    return outer, inner
+
+
+def _csv(rows: Iterable[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8", "surrogateescape")
 
 
 def write_archive(
@@ -195,7 +252,9 @@ def write_archive(
 ) -> None:
     """The ZIP itself: *payload* in *layout*, then *metadata* (full paths, ``RECORD`` last)
     stored as given. The builder calls this with its own (possibly deliberately wrong)
-    ``RECORD``; :func:`write_whlx` with a generated one."""
+    ``RECORD``; :func:`write_whlx` with a generated one. In the solid and chunked layouts the
+    payload files' rows move into the chunk records and ``RECORD`` lists the payload members
+    instead (see :mod:`wheelnext.wheel2.layout`)."""
     files = sorted(payload, key=lambda f: f.path)
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         if layout is Layout.MEMBER:
@@ -207,14 +266,21 @@ def write_archive(
                         dst.write(block)
         else:
             chunks = _chunks(files, chunk_bytes if layout is Layout.CHUNKED else None)
-            _write_chunks(archive, dist_info_dir, chunks, compression)
-            index = io.StringIO()
-            for number, chunk in enumerate(chunks):
-                for item in chunk:
-                    index.write(f"{number} {item.path}\n")
-            index_info = _zipinfo(f"{payload_dir(dist_info_dir)}/INDEX", False,
-                                  zipfile.ZIP_ZSTANDARD)
-            archive.writestr(index_info, index.getvalue().encode("utf-8"))
+            members = _write_chunks(archive, dist_info_dir, chunks, compression)
+            record_path = f"{dist_info_dir}/RECORD"
+            given = dict(metadata)
+            if record_path in given:
+                outer, inner = _split_record(given[record_path], dist_info_dir, chunks)
+                for number, rows in enumerate(inner):
+                    data = _csv(rows)
+                    name = chunk_record_name(dist_info_dir, number)
+                    info = _zipinfo(name, False, zipfile.ZIP_ZSTANDARD)
+                    info.compress_level = compression.level
+                    archive.writestr(info, data)
+                    members.append((name, record_hash(data), str(len(data))))
+                record = _csv([*outer, *members, [record_path, "", ""]])
+                metadata = [(path, record if path == record_path else data)
+                            for path, data in metadata]
         for path, data in metadata:
             archive.writestr(_zipinfo(path, False, zipfile.ZIP_STORED), data)
 
@@ -259,8 +325,6 @@ def write_whlx(
 
 def format_record(rows: Iterable[tuple[str, str, str]]) -> str:
     """``RECORD`` text: CSV rows, ``\\n`` line ends (as ``csv`` writes them for wheels)."""
-    import csv
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(rows)

@@ -63,26 +63,30 @@ def install_into(wheel: Path, root: Path) -> Path:
 def check_record(path: Path) -> None:
     """Every file is in RECORD with its sha256 and size; RECORD is the last member.
 
-    A ``.whlx`` keeps its payload in ``.payload/`` chunks: those members are not files of the
-    wheel, the files inside them are (read through the Wheel 2.0 source).
+    A ``.whlx`` keeps its payload in ``.payload/`` chunks, each with a chunk record beside it:
+    RECORD lists every ZIP member (chunks and chunk records too), and the chunk records list
+    the files inside the chunks (read through the Wheel 2.0 source).
     """
+    def digest(data: bytes) -> str:
+        return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(
+            b"=").decode()
+
     with WheelArchive.open(path) as source, zstd_zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         record_name = next(n for n in names if n.endswith(".dist-info/RECORD"))
         assert names[-1] == record_name
         rows = list(csv.reader(io.StringIO(archive.read(record_name).decode())))
-        chunked = [n for n in names if n.split("/", 1)[0].endswith(".payload")]
-        files = [n for n in names if n not in chunked]
-        if chunked:
-            files = sorted(set(files) | set(source.payload_paths) | {record_name})
-            assert sorted(row[0] for row in rows) == files
-        else:
-            assert [row[0] for row in rows] == names
-        for name, digest, size in rows[:-1]:
-            data = source.read_file(name)
-            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-            assert digest == "sha256=" + expected.decode() and int(size) == len(data)
+        assert sorted(row[0] for row in rows) == sorted(names)
+        for name, hash_, size in rows[:-1]:
+            data = archive.read(name)
+            assert hash_ == digest(data) and int(size) == len(data)
         assert rows[-1] == [record_name, "", ""]
+        inner = sorted(set(source.payload_paths) - set(names))
+        assert bool(inner) == any(n.split("/", 1)[0].endswith(".payload") for n in names)
+        for name in inner:
+            data = source.read_file(name)
+            row = source.record[name]
+            assert row.hash == digest(data) and row.size == len(data)
 
 
 def test_plain_wheel_parses_with_packaging_and_installs(tmp_path: Path) -> None:
@@ -231,7 +235,7 @@ def test_wheel2_prototype_layout(tmp_path: Path) -> None:
     # The builder follows the layout the Wheel 2.0 work chose (Payload-Layout in WHEEL).
     assert f"Payload-Layout: {DEFAULT_LAYOUT.value}\n" in wheel_text
     assert methods.pop("demo_pkg-1.0.payload/000.tar.zst") == zstd_zipfile.ZIP_STORED
-    assert methods.pop("demo_pkg-1.0.payload/INDEX") == ZIP_ZSTANDARD
+    assert methods.pop("demo_pkg-1.0.payload/000.RECORD") == ZIP_ZSTANDARD
     assert set(methods.values()) == {zstd_zipfile.ZIP_STORED}
     assert all(name.startswith("demo_pkg-1.0.dist-info/") for name in methods)
     assert meta_json == {"metadata_version": "2.4", "name": "demo-pkg", "version": "1.0",
