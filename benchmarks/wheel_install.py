@@ -15,7 +15,9 @@ load average before and after.
 
 ``--baseline DIR`` adds ``wheelnext-whlx-baseline``: the same ``.whlx`` installed by another
 copy of wheelnext (DIR holds its ``wheelnext`` package, e.g. from ``git archive``), interleaved
-with the rest, for before/after numbers in one run.
+with the rest, for before/after numbers in one run. A baseline from before a change of the
+layout's shape (``LAYOUT_REVISION``) cannot read the new ``.whlx``: ``--baseline-whlx FILE``
+gives it the same wheel converted by its own code.
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ from _wheels import CACHE, add_torch_options, torch_wheel
 
 from wheelnext.convert import convert_wheel
 from wheelnext.isolation import scrubbed_environ
-from wheelnext.wheel2.layout import DEFAULT_CHUNK_BYTES, DEFAULT_LAYOUT, DEFAULT_LEVEL
+from wheelnext.wheel2.layout import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_LAYOUT,
+    DEFAULT_LEVEL,
+    LAYOUT_REVISION,
+)
 
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
 
@@ -50,8 +57,9 @@ def uv_binary() -> str:
 
 def whlx_for(wheel: Path, workers: int) -> tuple[Path, float]:
     """The converted wheel in the default layout, cached beside the downloads under a folder
-    named by layout, level and chunk size; conversion seconds (0 if cached)."""
-    folder = CACHE / f"whlx-{DEFAULT_LAYOUT.value}-{DEFAULT_LEVEL}-{DEFAULT_CHUNK_BYTES >> 20}"
+    named by layout, level, chunk size and layout revision; conversion seconds (0 if cached)."""
+    folder = CACHE / (f"whlx-{DEFAULT_LAYOUT.value}-{DEFAULT_LEVEL}-{DEFAULT_CHUNK_BYTES >> 20}"
+                      f"-r{LAYOUT_REVISION}")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (wheel.name[:-4] + ".whlx")
     if target.exists():
@@ -93,7 +101,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path,
-            baseline: Path | None = None) -> float:
+            baseline: Path | None = None, baseline_whlx: Path | None = None) -> float:
     """Fresh venv (pip 23.2.1 only for pip), then time the install command alone."""
     if tool == "copy-floor":
         copy = root / "copy"
@@ -120,6 +128,8 @@ def one_run(tool: str, wheel: Path, whlx: Path, compile_: bool, root: Path,
                    str(wheel)] + (["--compile-bytecode"] if compile_ else [])
     else:
         target = whlx if tool.startswith("wheelnext-whlx") else wheel
+        if tool == "wheelnext-whlx-baseline" and baseline_whlx is not None:
+            target = baseline_whlx
         flag = "--compile" if compile_ else "--no-compile"
         command = [sys.executable, "-m", "wheelnext", "wheel", "install", str(target),
                    "--python", python, flag]
@@ -141,6 +151,8 @@ def main() -> int:
                              "best) is reported")
     parser.add_argument("--baseline", type=Path,
                         help="a folder holding another wheelnext package to compare against")
+    parser.add_argument("--baseline-whlx", type=Path,
+                        help="the .whlx the baseline installs (default: the same as ours)")
     parser.add_argument("--skip", action="append", default=[], metavar="TOOL",
                         choices=["wheelnext-whl", "pip"],
                         help="leave a slow peer out (wheelnext-whl, pip); repeatable")
@@ -160,7 +172,9 @@ def main() -> int:
                                 check=True).stdout.strip()
     results: dict[str, object] = {
         "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
-        "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version,
+        "convert_s": round(convert_s, 1), "pip": pip_version,
+        "uv": uv_version,
+        "baseline_whlx_bytes": args.baseline_whlx.stat().st_size if args.baseline_whlx else None,
         "cpu": f"{cpu_model()} ({os.cpu_count()} CPUs)", "load_before": load_average(),
     }
     runs: dict[str, dict[str, float]] = {}
@@ -172,7 +186,8 @@ def main() -> int:
                 for tool in tools:
                     if tool == "copy-floor" and compile_:
                         continue
-                    seconds = one_run(tool, wheel, whlx, compile_, Path(tmp), args.baseline)
+                    seconds = one_run(tool, wheel, whlx, compile_, Path(tmp), args.baseline,
+                                      args.baseline_whlx)
                     samples.setdefault(key, {}).setdefault(tool, []).append(round(seconds, 2))
                     print(key, tool, round(seconds, 2), file=sys.stderr, flush=True)
     for key, by_tool in samples.items():
