@@ -40,6 +40,17 @@ def summary(results: list[Result]) -> list[tuple[object, ...]]:
     ]
 
 
+#: This Python, started with SIGINT at its default disposition, as a terminal starts it. A
+#: shell without job control starts background commands (``cmd &``) with SIGINT ignored, the
+#: test process inherits that, and a child whose SIGINT is ignored at start-up never gets
+#: KeyboardInterrupt: Ctrl-C could not be tested from such a run. ``exec`` keeps the default.
+AS_FROM_A_TERMINAL = [
+    sys.executable, "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
+]
+
+
 def adapter_file(tmp_path: Path, script: str, name: str = "fake") -> Path:
     """A ``command`` adapter that runs *script* with this Python (a real process)."""
     code = tmp_path / f"{name}.py"
@@ -201,7 +212,7 @@ def test_ctrl_c_stops_cleanly(
     )
     folder = write_scenario().parent
     cli = subprocess.Popen(
-        [sys.executable, "-m", "wheelnext", "conformance", "run", "-q",
+        [*AS_FROM_A_TERMINAL, "-m", "wheelnext", "conformance", "run", "-q",
          "--installer", str(adapter), "--scenarios", str(folder)],
         env=dict(os.environ),
         stdout=subprocess.PIPE,
