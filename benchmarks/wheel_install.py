@@ -172,8 +172,7 @@ def main() -> int:
                                 check=True).stdout.strip()
     results: dict[str, object] = {
         "wheel": wheel.name, "whl_bytes": wheel.stat().st_size, "whlx_bytes": whlx.stat().st_size,
-        "convert_s": round(convert_s, 1), "pip": pip_version,
-        "uv": uv_version,
+        "convert_s": round(convert_s, 1), "pip": pip_version, "uv": uv_version,
         "baseline_whlx_bytes": args.baseline_whlx.stat().st_size if args.baseline_whlx else None,
         "cpu": f"{cpu_model()} ({os.cpu_count()} CPUs)", "load_before": load_average(),
     }

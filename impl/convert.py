@@ -29,6 +29,7 @@ from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.filenames import WheelFilename
 from wheelnext.links import Link, format_links, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
+from wheelnext.wheel2.digest import allowed, encode
 from wheelnext.wheel2.layout import DEFAULT_CHUNK_BYTES, DEFAULT_LAYOUT, DEFAULT_LEVEL, Layout
 from wheelnext.wheel2.source import WheelArchive
 from wheelnext.wheel2.writer import Compression, PayloadFile, set_wheel_field, write_whlx
@@ -143,7 +144,7 @@ def _convert(
     def spool_file(path: str, stream: BinaryIO, executable: bool) -> None:
         row = archive.record[path]
         algorithm, _, expected = row.hash.partition("=")
-        if algorithm in ("md5", "sha1") or algorithm not in hashlib.algorithms_guaranteed:
+        if not allowed(algorithm):
             raise UnsafeArtifact(f"{archive.label}: {path!r}: RECORD hash {algorithm!r} is "
                                  "not allowed (sha256 or stronger)")
         hasher = hashlib.new(algorithm)
@@ -154,9 +155,7 @@ def _convert(
                 hasher.update(block)
                 handle.write(block)
                 size += len(block)
-        import base64
-
-        got = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
+        got = encode(hasher.digest())
         if got != expected:
             raise UnsafeArtifact(f"{archive.label}: {path!r} does not match its RECORD hash")
         if size != row.size:

@@ -24,7 +24,6 @@ Order of work, each step before anything reaches the environment:
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -56,13 +55,12 @@ from wheelnext.install.symlinks import LinkMode, create_links
 from wheelnext.install.writers import SMALL_FILE, FileWriters
 from wheelnext.links import Link, PlacedLink, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import damaged_archive
+from wheelnext.wheel2.digest import allowed, digest_of, encode
 from wheelnext.wheel2.names import MAX_PATH_PARTS
-from wheelnext.wheel2.source import WEAK_HASHES, RecordRow, WheelArchive
+from wheelnext.wheel2.source import RecordRow, WheelArchive
 
 #: Name written to ``INSTALLER`` (recording-installed-packages: "the name of the tool").
 INSTALLER_NAME = "wheelnext"
-#: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
-
 _BLOCK = 1024 * 1024
 #: Linux's PATH_MAX: a longer path cannot be opened or removed by name.
 _PATH_MAX = 4096
@@ -120,7 +118,7 @@ class _HashingReader:
         return data
 
     def digest(self) -> str:
-        return base64.urlsafe_b64encode(self.hasher.digest()).decode("ascii").rstrip("=")
+        return encode(self.hasher.digest())
 
 
 class _ThreadSafeDestination(SchemeDictionaryDestination):
@@ -222,7 +220,7 @@ class _ThreadSafeDestination(SchemeDictionaryDestination):
             os.close(descriptor)
         if is_executable:
             make_file_executable(Path(target))
-        return RecordEntry(path, Hash(self.hash_algorithm, _digest(self.hash_algorithm, data)),
+        return RecordEntry(path, Hash(self.hash_algorithm, digest_of(self.hash_algorithm, data)),
                            len(data))
 
 
@@ -269,13 +267,7 @@ def _copy_with_hashing(stream: BinaryIO, descriptor: int, algorithm: str) -> tup
                 pending = helper.submit(consume, block)
                 size += len(block)
             pending.result()
-    digest = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
-    return digest, size
-
-
-def _digest(algorithm: str, data: bytes) -> str:
-    digest = hashlib.new(algorithm, data).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+    return encode(hasher.digest()), size
 
 
 def _scheme_of(path: str, data_dir: str, root: Scheme, label: str) -> tuple[Scheme, str]:
@@ -324,7 +316,7 @@ def _plan_links(archive: WheelArchive, links: Sequence[Link]) -> tuple[PlacedLin
 def _hash_algorithm(archive: WheelArchive) -> str:
     algorithms = {row.hash.partition("=")[0] for row in archive.record.values() if row.hash}
     for algorithm in algorithms:
-        if algorithm in WEAK_HASHES or algorithm not in hashlib.algorithms_guaranteed:
+        if not allowed(algorithm):
             raise UnsafeArtifact(f"{archive.label}: RECORD uses hash {algorithm!r}; "
                                  "sha256 or stronger is required")
     return "sha256" if len(algorithms) != 1 else algorithms.pop()
@@ -428,7 +420,7 @@ def _install_staged(
             # installer rewrites "#!python" and needs a seekable stream: check the bytes first.
             data = stream.read()
             source = BytesIO(data)
-            got: str | None = _digest(expected_algorithm, data)
+            got: str | None = digest_of(expected_algorithm, data)
             size: int | None = len(data)
         elif expected_algorithm != algorithm:
             source = _HashingReader(stream, expected_algorithm)

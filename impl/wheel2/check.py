@@ -9,7 +9,6 @@ where it can, so one run lists them all.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from wheelnext.entry_points import scripts_of
 from wheelnext.errors import WheelnextError
 from wheelnext.links import NAME_MAX, parse_links, root_layout, validate_links
 from wheelnext.wheel2.damaged import ARCHIVE_DAMAGE, damage_message
+from wheelnext.wheel2.digest import allowed, encode
 from wheelnext.wheel2.names import MAX_PATH_PARTS
 from wheelnext.wheel2.source import WheelArchive
 
@@ -30,7 +30,7 @@ def _digest(algorithm: str, stream: BinaryIO) -> tuple[str, int]:
     while block := stream.read(1 << 20):
         hasher.update(block)
         size += len(block)
-    return base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("="), size
+    return encode(hasher.digest()), size
 
 
 def check_wheel(path: str | os.PathLike[str]) -> list[str]:
@@ -56,7 +56,7 @@ def check_wheel(path: str | os.PathLike[str]) -> list[str]:
             def verify(name: str, stream: BinaryIO, executable: bool) -> None:
                 row = archive.record[name]
                 algorithm, _, expected = row.hash.partition("=")
-                if algorithm in ("md5", "sha1") or algorithm not in hashlib.algorithms_guaranteed:
+                if not allowed(algorithm):
                     problems.append(f"{label}: {name!r}: hash {algorithm!r} is not allowed")
                     return
                 got, size = _digest(algorithm, stream)

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wheelnext.wheel2.digest import record_hash
 from wheelnext.wheel2.layout import Layout, chunk_name
-from wheelnext.wheel2.writer import ZIP_EPOCH, format_record, record_hash
+from wheelnext.wheel2.writer import ZIP_EPOCH, format_record
 
 if sys.version_info >= (3, 14):
     import zipfile

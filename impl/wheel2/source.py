@@ -10,7 +10,6 @@ declares, so a lying archive cannot fill a disk.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -33,6 +32,7 @@ from packaging.utils import canonicalize_name
 
 from wheelnext.errors import InvalidMetadata, UnsafeArtifact
 from wheelnext.filenames import WheelFilename, parse_wheel_name, short
+from wheelnext.wheel2.digest import check_algorithm, digest_of, encode
 from wheelnext.wheel2.layout import (
     CHUNK_RECORD_SUFFIX,
     CHUNK_SUFFIX,
@@ -66,8 +66,6 @@ MAX_RATIO = 1000
 RATIO_FLOOR = 1024 * 1024
 #: The most uncompressed bytes one wheel may declare (RECORD sizes), 32 GiB.
 MAX_TOTAL_BYTES = 32 * 1024**3
-#: Binary distribution format: hashes must be sha256 or stronger; md5 and sha1 are refused.
-WEAK_HASHES = frozenset({"md5", "sha1"})
 #: Files with these names in ``.dist-info`` need no hash in ``RECORD``.
 UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
 _BUFSIZE = 1024 * 1024
@@ -372,7 +370,8 @@ class WheelArchive(WheelSource):
                                      f"RECORD says {listed.size}")
             data = self._read_member(info, info.file_size)
             algorithm, _, expected = listed.hash.partition("=")
-            if _digest(algorithm, data, f"{self.label}: RECORD hash of {name!r}") != expected:
+            check_algorithm(algorithm, f"{self.label}: RECORD hash of {name!r}")
+            if digest_of(algorithm, data) != expected:
                 raise UnsafeArtifact(f"{self.label}: {name!r} does not match its RECORD hash")
             try:
                 text = data.decode("utf-8")
@@ -650,21 +649,13 @@ class WheelArchive(WheelSource):
         return index
 
 
-def _digest(algorithm: str, data: bytes, where: str) -> str:
-    """The urlsafe, unpadded base64 digest ``RECORD`` uses; weak or unknown algorithms raise."""
-    if algorithm in WEAK_HASHES or algorithm not in hashlib.algorithms_guaranteed:
-        raise UnsafeArtifact(f"{where}: hash {algorithm!r} is not allowed (sha256 or stronger)")
-    digest = hashlib.new(algorithm, data).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 class _HashingReader:
     """A payload member read through a hash, in the same pass as its decompression, so the
     chunk's ``RECORD`` hash costs no second read."""
 
     def __init__(self, raw: IO[bytes], listed: str, where: str) -> None:
         algorithm, _, self._expected = listed.partition("=")
-        _digest(algorithm, b"", where)
+        check_algorithm(algorithm, where)
         self._raw = raw
         self._hasher = hashlib.new(algorithm)
         self._where = where
@@ -678,8 +669,7 @@ class _HashingReader:
         """Read what the tar reader left (end-of-archive padding) and compare the hash."""
         while self.read(_BUFSIZE):
             pass
-        got = base64.urlsafe_b64encode(self._hasher.digest()).rstrip(b"=").decode("ascii")
-        if got != self._expected:
+        if encode(self._hasher.digest()) != self._expected:
             raise UnsafeArtifact(f"{self._where} does not match its RECORD hash")
 
 

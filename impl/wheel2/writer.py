@@ -8,7 +8,6 @@ Output is deterministic: fixed timestamps, sorted names, normalized modes.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from wheelnext.wheel2.digest import encode, record_hash
 from wheelnext.wheel2.layout import (
     DEFAULT_CHUNK_BYTES,
     LAYOUT_FIELD,
@@ -76,12 +76,6 @@ class Compression:
             options[params.enable_long_distance_matching] = 1
             options[params.window_log] = self.window_log
         return options
-
-
-def record_hash(data: bytes) -> str:
-    """``sha256=`` plus the urlsafe, unpadded base64 digest (binary distribution format)."""
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _zipinfo(name: str, executable: bool, method: int) -> zipfile.ZipInfo:
@@ -182,8 +176,7 @@ class _HashingTarget:
         return written
 
     def record_hash(self) -> str:
-        digest = self._hasher.digest()
-        return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return "sha256=" + encode(self._hasher.digest())
 
 
 def _write_chunks(
@@ -235,9 +228,7 @@ def _split_record(
 
 
 def _csv(rows: Iterable[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8", "surrogateescape")
+    return format_record(rows).encode("utf-8", "surrogateescape")
 
 
 def write_archive(
@@ -323,7 +314,7 @@ def write_whlx(
     return out
 
 
-def format_record(rows: Iterable[tuple[str, str, str]]) -> str:
+def format_record(rows: Iterable[Sequence[str]]) -> str:
     """``RECORD`` text: CSV rows, ``\\n`` line ends (as ``csv`` writes them for wheels)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

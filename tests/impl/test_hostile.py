@@ -107,7 +107,8 @@ CORPUS: dict[str, Forger] = {
 
 
 def _missing_file_recipe() -> WheelRecipe:
-    from wheelnext.wheel2.writer import format_record, record_hash
+    from wheelnext.wheel2.digest import record_hash
+    from wheelnext.wheel2.writer import format_record
 
     files = dict(PKG)
     rows = [(p, record_hash(d), str(len(d))) for p, d in files.items()]
@@ -134,8 +135,8 @@ def _md5_recipe() -> WheelRecipe:
 
 
 def forge_wheel_record_rows() -> list[str]:
+    from wheelnext.wheel2.digest import record_hash
     from wheelnext.wheel2.forge import _metadata, _wheel
-    from wheelnext.wheel2.writer import record_hash
 
     meta = WheelRecipe(files=dict(PKG))
     dist = meta.dist_info
